@@ -1,0 +1,105 @@
+/**
+ * The target table: every seed target of interfaces.md section 2, as data, each with the sentence of the
+ * seed (../shared/seed, or the original test files summarised in lucid-reference.md section 1) it comes
+ * from. Goals beyond the seed live here too, marked `kind: 'goal'`; they never change the exit code.
+ * `--targets FILE` overrides or adds entries (see loadTargetsFile in targets-file.ts).
+ */
+
+/** Comparison operator of a target. */
+export type Op = '<' | '<=' | '>' | '>='
+
+/** One target or goal on one metric of one case (or of every case matching a glob). */
+export interface TargetSpec {
+  /** Case id, or a glob over case ids (`session.chunk_*`). */
+  readonly case: string
+  readonly metric: string
+  readonly op: Op
+  readonly value: number
+  /** Where the number comes from: the seed's sentence, the original test, or "beyond the seed". */
+  readonly source: string
+  readonly kind: 'target' | 'goal'
+}
+
+const SEED = 'seed: '
+const t = (caseId: string, metric: string, op: Op, value: number, source: string): TargetSpec =>
+  ({ case: caseId, metric, op, value, source, kind: 'target' })
+const g = (caseId: string, metric: string, op: Op, value: number, source = 'beyond the seed'): TargetSpec =>
+  ({ case: caseId, metric, op, value, source, kind: 'goal' })
+
+const HEALTH = `${SEED}"Health Endpoint: >1000 req/s, p95 < 50ms, p99 < 100ms"`
+const AUTH = `${SEED}"Auth Endpoint: >500 req/s, p95 < 100ms"`
+const SESS = `${SEED}"Session Endpoint: >800 req/s, p95 < 75ms"`
+const CHUNK = `${SEED}"Chunk Processing: <100ms per chunk"`
+const COMPRESS = `${SEED}"Compression Ratio: >70% compression ratio" (gzip level 6)`
+const ENCRYPT = `${SEED}"Encryption Speed: <50ms encryption time" (original test: > 50 MB/s, AES-256-GCM)`
+const STORE = `${SEED}"Storage Performance: <200ms storage time"`
+const QUERY = `${SEED}"Query Latency: <10ms p95 query latency" (original test: p99 < 20 ms)`
+
+const chunkTargets = (id: string): TargetSpec[] => [
+  t(id, 'p95_ms', '<', 100, CHUNK),
+  t(id, 'encrypt_p95_ms', '<', 50, ENCRYPT),
+  t(id, 'store_p95_ms', '<', 200, STORE),
+  t(id, 'compression_ratio', '<', 0.3, COMPRESS),
+  t(id, 'compress_mb_per_s', '>', 10, `${SEED}"Compression Performance: gzip level 6" (original test: > 10 MB/s)`),
+  t(id, 'encrypt_mb_per_s', '>', 50, ENCRYPT)
+]
+
+const dbQuery = (id: string): TargetSpec[] => [
+  t(id, 'p95_ms', '<', 10, QUERY),
+  t(id, 'p99_ms', '<', 20, QUERY)
+]
+
+/** The seed targets and the goals beyond them, in case-id order. */
+export const TARGETS: readonly TargetSpec[] = [
+  // gateway
+  t('gateway.health', 'requests_per_s', '>', 1000, HEALTH),
+  t('gateway.health', 'p95_ms', '<', 50, HEALTH),
+  t('gateway.health', 'p99_ms', '<', 100, HEALTH),
+  t('gateway.health', 'error_ratio', '<', 0.05, `${SEED}"Error Rate: <5% error rate"`),
+  t('gateway.auth', 'requests_per_s', '>', 500, AUTH),
+  t('gateway.auth', 'p95_ms', '<', 100, AUTH),
+  t('gateway.auth_password', 'requests_per_s', '>', 500, `${AUTH} (judged on password login too)`),
+  t('gateway.auth_password', 'p95_ms', '<', 100, `${AUTH} (judged on password login too)`),
+  t('gateway.sessions', 'requests_per_s', '>', 800, SESS),
+  t('gateway.sessions', 'p95_ms', '<', 75, SESS),
+  t('gateway.concurrency', 'requests_per_s', '>', 800, `${SEED}"High Concurrency: >800 req/s with 500 users"`),
+  t('gateway.concurrency', 'error_ratio', '<', 0.05, `${SEED}"Concurrent Users: >500 supported", "Error Rate: <5% error rate"`),
+  t('gateway.mixed', 'requests_per_s', '>', 600, `${SEED}"Mixed Workload: >600 req/s across multiple endpoints"`),
+  t('gateway.mixed', 'p95_ms', '<', 100, 'original test: mixed workload p95 < 100 ms'),
+  t('gateway.sustained', 'requests_per_s', '>', 800, `${SEED}"Sustained Load Testing: Extended period performance validation" (original test: mean > 800 req/s)`),
+  t('gateway.sustained', 'p95_ms', '<', 75, 'original test: sustained load mean p95 < 75 ms'),
+
+  // session pipeline
+  ...['1k', '5k', '10k', '20k', '50k', '100k', '10m'].flatMap((s) => chunkTargets(`session.chunk_${s}`)),
+  t('session.sustained', 'mean_ms', '<', 150, 'original test: 500-chunk session, mean < 150 ms per chunk'),
+  t('session.concurrent', 'chunks_per_s', '>', 10, 'original test: concurrent sessions > 10 chunks/s'),
+  t('session.concurrent', 'success_ratio', '>', 0.9, 'original test: > 90 % success'),
+  ...chunkTargets('session.codec_pako'),
+
+  // database
+  ...['by_user', 'by_session', 'by_status', 'time_range', 'group_by_status', 'complex'].flatMap((q) => dbQuery(`db.query_${q}`)),
+  t('db.index_lookup', 'p95_ms', '<', 5, `${SEED}"Index Performance: <5ms index lookup"`),
+  t('db.transaction', 'p95_ms', '<', 20, `${SEED}"Transaction Speed: <20ms transaction time"`),
+  t('db.concurrent', 'concurrent_ops_count', '>=', 100, `${SEED}"Connection Pool: >100 concurrent connections"`),
+  t('db.concurrent', 'p95_ms', '<', 15, 'original test: concurrent queries p95 < 15 ms'),
+
+  // chain
+  t('chain.block_interval', 'interval_mean_s', '>=', 8, `${SEED}"Block Creation: 1 block per 10 seconds" (original test: mean within 8-12 s)`),
+  t('chain.block_interval', 'interval_mean_s', '<=', 12, `${SEED}"Block Creation: 1 block per 10 seconds" (original test: mean within 8-12 s)`),
+  t('chain.block_interval', 'interval_stdev_s', '<', 3, 'original test: block interval stdev < 3 s'),
+  t('chain.consensus', 'p99_s', '<', 5, `${SEED}"Consensus Speed: <5 seconds consensus time"`),
+  t('chain.tx_throughput', 'tx_per_s', '>', 100, `${SEED}"Transaction Processing: >100 transactions/second"`),
+  t('chain.anchoring', 'p95_ms', '<', 5000, 'original test: anchoring a session < 5 s'),
+  t('chain.sync', 'sync_s', '<', 30, `${SEED}"Network Sync: <30 seconds sync time"`),
+
+  // load scenarios (the original locustfile's scenarios)
+  ...['light', 'medium', 'heavy', 'stress'].flatMap((s) => [
+    t(`load.${s}`, 'error_ratio', '<', 0.05, `${SEED}"Error Rate: <5% error rate"`),
+    t(`load.${s}`, 'max_endpoint_p95_ms', '<', 100, 'per-endpoint p95 within the gateway targets (the loosest: mixed workload p95 < 100 ms)')
+  ]),
+
+  // goals beyond the seed
+  g('gateway.health', 'vs_raw_x', '>=', 0.85, 'beyond the seed: within 15 % of raw node:http in the same run')
+]
+
+export { g as goal, t as target }

@@ -1,0 +1,94 @@
+/**
+ * The one catalogue of Lucid errors. Every typed error and every HTTP error body carries a stable
+ * `LUCID_ERR_*` code that is never reused once retired (docs/errors.md lists them all).
+ *
+ * Ranges: 1xxx gateway input and auth, 2xxx session pipeline, 3xxx rate limiting and load shedding,
+ * 4xxx database, 5xxx chain, 9xxx CLI and benchmark harness.
+ *
+ * Errors are built with `@fastify/error` so the gateway can hand them straight to fastify; they all
+ * share the `LucidError` base so callers can test `err instanceof LucidError` and read `err.code`.
+ */
+import createError from '@fastify/error'
+
+/** Base class of every error in the catalogue: `code` is stable, `statusCode` is the HTTP status to answer with. */
+export class LucidError extends Error {
+  declare code: string
+  declare statusCode?: number
+}
+
+/** A constructor from the catalogue: `new E(...formatArgs, { cause })`. */
+export type LucidErrorConstructor = {
+  new (...args: unknown[]): LucidError & { code: string, statusCode: number }
+  (...args: unknown[]): LucidError & { code: string, statusCode: number }
+  readonly code: string
+  readonly statusCode: number
+}
+
+function define (code: string, message: string, statusCode: number): LucidErrorConstructor {
+  const E = createError(code, message, statusCode, LucidError as unknown as ErrorConstructor)
+  // fastify-error names every error 'FastifyError'; ours print as LucidError.
+  Object.defineProperty(E.prototype, 'name', { value: 'LucidError', writable: true, configurable: true })
+  Object.defineProperty(E, 'code', { value: code })
+  Object.defineProperty(E, 'statusCode', { value: statusCode })
+  return E as unknown as LucidErrorConstructor
+}
+
+/** The catalogue. Messages are util.format templates; `%s` slots take the constructor's arguments. */
+export const errors = {
+  // 1xxx gateway input and auth
+  LUCID_ERR_1001: define('LUCID_ERR_1001', 'Invalid request: %s', 400),
+  LUCID_ERR_1002: define('LUCID_ERR_1002', 'Authentication required', 401),
+  LUCID_ERR_1003: define('LUCID_ERR_1003', 'Invalid or expired token', 401),
+  LUCID_ERR_1004: define('LUCID_ERR_1004', 'Invalid credentials', 401),
+  LUCID_ERR_1005: define('LUCID_ERR_1005', 'Forbidden: %s', 403),
+  LUCID_ERR_1006: define('LUCID_ERR_1006', 'Not found: %s', 404),
+  LUCID_ERR_1007: define('LUCID_ERR_1007', 'Payload too large: %s', 413),
+  LUCID_ERR_1008: define('LUCID_ERR_1008', 'Unsupported media type: %s', 415),
+
+  // 2xxx session pipeline
+  LUCID_ERR_2001: define('LUCID_ERR_2001', 'Malformed chunk envelope: %s', 400),
+  LUCID_ERR_2002: define('LUCID_ERR_2002', 'Chunk authentication failed: %s', 400),
+  LUCID_ERR_2003: define('LUCID_ERR_2003', 'Chunk out of order: %s', 409),
+  LUCID_ERR_2004: define('LUCID_ERR_2004', 'Chunk too large: %s', 413),
+  LUCID_ERR_2005: define('LUCID_ERR_2005', 'Manifest integrity check failed: %s', 422),
+  LUCID_ERR_2006: define('LUCID_ERR_2006', 'Decompression failed: %s', 400),
+
+  // 3xxx rate limiting and load shedding
+  LUCID_ERR_3001: define('LUCID_ERR_3001', 'Rate limit exceeded, retry in %s', 429),
+  LUCID_ERR_3002: define('LUCID_ERR_3002', 'Server busy: %s', 503),
+
+  // 4xxx database
+  LUCID_ERR_4001: define('LUCID_ERR_4001', 'Document not found: %s', 404),
+  LUCID_ERR_4002: define('LUCID_ERR_4002', 'Duplicate key: %s', 409),
+  LUCID_ERR_4003: define('LUCID_ERR_4003', 'Invalid document: %s', 400),
+  LUCID_ERR_4004: define('LUCID_ERR_4004', 'Database is not open: %s', 503),
+  LUCID_ERR_4005: define('LUCID_ERR_4005', 'Database unreachable: %s', 503),
+  LUCID_ERR_4006: define('LUCID_ERR_4006', 'Transaction conflict, retry: %s', 409),
+  LUCID_ERR_4007: define('LUCID_ERR_4007', 'Database directory is locked: %s', 503),
+  LUCID_ERR_4008: define('LUCID_ERR_4008', 'No database server available: %s', 503),
+  LUCID_ERR_4009: define('LUCID_ERR_4009', 'Invalid query: %s', 400),
+
+  // 5xxx chain
+  LUCID_ERR_5001: define('LUCID_ERR_5001', 'Invalid block: %s', 400),
+  LUCID_ERR_5002: define('LUCID_ERR_5002', 'Invalid transaction: %s', 400),
+  LUCID_ERR_5003: define('LUCID_ERR_5003', 'Block not found: %s', 404),
+
+  // 9xxx CLI and harness
+  LUCID_ERR_9001: define('LUCID_ERR_9001', 'Usage: %s', 2),
+  LUCID_ERR_9002: define('LUCID_ERR_9002', 'Unknown component or case: %s', 2),
+  LUCID_ERR_9003: define('LUCID_ERR_9003', 'Bad value for %s', 2),
+  LUCID_ERR_9004: define('LUCID_ERR_9004', 'Cannot write %s', 2),
+  LUCID_ERR_9005: define('LUCID_ERR_9005', 'Malformed targets file %s', 2),
+  LUCID_ERR_9006: define('LUCID_ERR_9006', 'Benchmark case crashed: %s', 3),
+  LUCID_ERR_9007: define('LUCID_ERR_9007', 'Benchmark case timed out: %s', 3),
+  LUCID_ERR_9008: define('LUCID_ERR_9008', 'Malformed report: %s', 2),
+  LUCID_ERR_9009: define('LUCID_ERR_9009', 'Not available yet: %s', 2)
+} as const
+
+/** A code from the catalogue. */
+export type LucidErrorCode = keyof typeof errors
+
+/** True when `err` is a catalogue error (optionally with the given code). */
+export function isLucidError (err: unknown, code?: LucidErrorCode): err is LucidError {
+  return err instanceof LucidError && (code === undefined || err.code === code)
+}
