@@ -26,7 +26,7 @@ export function encodeHistogram (h: Histogram): string {
 
 /** Inverse of encodeHistogram. */
 export function decodeHistogram (encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 32, true)
+  return hdr.decodeFromCompressedBase64(encoded, 32, false)
 }
 
 /** Adds every histogram into a fresh one: the histogram of all samples. */

@@ -5,32 +5,46 @@
  * Ranges: 1xxx gateway input and auth, 2xxx session pipeline, 3xxx rate limiting and load shedding,
  * 4xxx database, 5xxx chain, 9xxx CLI and benchmark harness.
  *
- * Errors are built with `@fastify/error` so the gateway can hand them straight to fastify; they all
- * share the `LucidError` base so callers can test `err instanceof LucidError` and read `err.code`.
+ * The classes are written here rather than built with @fastify/error: that library names every error
+ * `FastifyError` and types its constructors loosely; ours print as `LucidError [code]`, share one base class
+ * and still carry the `statusCode` fastify's error handler answers with.
  */
-import createError from '@fastify/error'
+import { format } from 'node:util'
 
-/** Base class of every error in the catalogue: `code` is stable, `statusCode` is the HTTP status to answer with. */
+/** Base class of every error in the catalogue: `code` is stable, `statusCode` is the HTTP status (or, for 9xxx, the exit code). */
 export class LucidError extends Error {
-  declare code: string
-  declare statusCode?: number
+  readonly code: string
+  readonly statusCode: number
+  constructor (code: string, statusCode: number, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'LucidError'
+    this.code = code
+    this.statusCode = statusCode
+  }
+
+  override toString (): string {
+    return `${this.name} [${this.code}]: ${this.message}`
+  }
 }
 
 /** A constructor from the catalogue: `new E(...formatArgs, { cause })`. */
-export type LucidErrorConstructor = {
-  new (...args: unknown[]): LucidError & { code: string, statusCode: number }
-  (...args: unknown[]): LucidError & { code: string, statusCode: number }
+export interface LucidErrorConstructor {
+  new (...args: unknown[]): LucidError
   readonly code: string
   readonly statusCode: number
 }
 
-function define (code: string, message: string, statusCode: number): LucidErrorConstructor {
-  const E = createError(code, message, statusCode, LucidError as unknown as ErrorConstructor)
-  // fastify-error names every error 'FastifyError'; ours print as LucidError.
-  Object.defineProperty(E.prototype, 'name', { value: 'LucidError', writable: true, configurable: true })
-  Object.defineProperty(E, 'code', { value: code })
-  Object.defineProperty(E, 'statusCode', { value: statusCode })
-  return E as unknown as LucidErrorConstructor
+function define (code: string, template: string, statusCode: number): LucidErrorConstructor {
+  return class extends LucidError {
+    static readonly code = code
+    static readonly statusCode = statusCode
+    constructor (...args: unknown[]) {
+      // A trailing `{ cause }` object is the standard error option, not a format argument.
+      const last = args.at(-1)
+      const options = typeof last === 'object' && last !== null && 'cause' in last ? args.pop() as { cause: unknown } : undefined
+      super(code, statusCode, format(template, ...args), options)
+    }
+  }
 }
 
 /** The catalogue. Messages are util.format templates; `%s` slots take the constructor's arguments. */
@@ -52,6 +66,11 @@ export const errors = {
   LUCID_ERR_2004: define('LUCID_ERR_2004', 'Chunk too large: %s', 413),
   LUCID_ERR_2005: define('LUCID_ERR_2005', 'Manifest integrity check failed: %s', 422),
   LUCID_ERR_2006: define('LUCID_ERR_2006', 'Decompression failed: %s', 400),
+  LUCID_ERR_2007: define('LUCID_ERR_2007', 'Chunk missing: %s', 404),
+  LUCID_ERR_2008: define('LUCID_ERR_2008', 'Chunk hash mismatch: %s', 422),
+  LUCID_ERR_2009: define('LUCID_ERR_2009', 'Chunk or manifest belongs to another session: %s', 409),
+  LUCID_ERR_2010: define('LUCID_ERR_2010', 'Wrong master key: %s', 401),
+  LUCID_ERR_2011: define('LUCID_ERR_2011', 'Recording in the wrong state: %s', 409),
 
   // 3xxx rate limiting and load shedding
   LUCID_ERR_3001: define('LUCID_ERR_3001', 'Rate limit exceeded, retry in %s', 429),

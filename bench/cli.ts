@@ -1,0 +1,69 @@
+/**
+ * The `lucid` command: dispatches to a subcommand and turns every error into one line and an exit code
+ * (interfaces.md section 1: 2 usage or setup error, 3 a run crashed). No stack traces unless LUCID_DEBUG=1.
+ */
+import { LucidError, errors } from '../services/common/errors.ts'
+
+const USAGE = `lucid: performance reference and benchmarks of the Lucid RDP core
+
+Usage:
+  lucid bench [COMPONENT|CASE-GLOB ...] [--profile smoke|quick|full] [--repeat R] [--json F] [--targets F] [--list]
+  lucid help [COMMAND]
+
+Run 'lucid bench --help' for the benchmark options, 'lucid bench --list' for the cases.
+Exit codes: 0 success, 1 a target missed, 2 usage or setup error, 3 a benchmark crashed.`
+
+/** Subcommands that other parts of the project deliver, and the issue that brings each. */
+const LATER: Readonly<Record<string, string>> = {
+  compare: 'issue 3 (measurement)',
+  serve: 'issue 8 (gateway)',
+  load: 'issue 10 (load simulation)',
+  chain: 'issue 6 (PoOT chain)',
+  sim: 'issue 7 (network simulator)',
+  profile: 'issue 9 (gateway benchmarks and profiling)',
+  chaos: 'issues 11 and 12 (reliability)'
+}
+
+type Command = (argv: string[]) => Promise<number>
+
+/** Lazily loaded subcommands, so `lucid --help` does not load the benchmark machinery. */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  bench: async () => (await import('./commands/bench.ts')).benchCommand
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export async function main (argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv
+  try {
+    if (cmd === undefined) { process.stderr.write(`${USAGE}\n`); return 2 }
+    if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      if (rest[0] !== undefined && rest[0] in COMMANDS) return await (await COMMANDS[rest[0]]!())(['--help'])
+      process.stdout.write(`${USAGE}\n`); return 0
+    }
+    const load = COMMANDS[cmd]
+    if (load === undefined) {
+      const later = LATER[cmd]
+      if (later !== undefined) throw new errors.LUCID_ERR_9009(`'lucid ${cmd}' arrives with ${later}`)
+      throw new errors.LUCID_ERR_9001(`unknown command '${cmd}' (try lucid --help)`)
+    }
+    return await (await load())(rest)
+  } catch (err) {
+    return reportError(err)
+  }
+}
+
+/** Prints one line for an error and picks the exit code. */
+function reportError (err: unknown): number {
+  if (process.env.LUCID_DEBUG === '1') console.error(err)
+  if (err instanceof LucidError) {
+    process.stderr.write(`lucid: ${err.message} [${err.code}]\n`)
+    return err.statusCode === 2 ? 2 : 3
+  }
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`lucid: ${(err as Error).message} [LUCID_ERR_9001]\n`)
+    return 2
+  }
+  process.stderr.write(`lucid: ${err instanceof Error ? err.message : String(err)} (set LUCID_DEBUG=1 for the stack)\n`)
+  return 3
+}

@@ -1,0 +1,45 @@
+/**
+ * The child process a single case runs in, so V8 state (JIT, heap, GC pressure, open handles) never leaks
+ * from one case into the next and a crash takes down only its own case. It receives one RunMessage, runs
+ * the case and sends back a result or an error, then exits.
+ */
+import { createRng } from '../services/common/rng.ts'
+import type { CaseContext, CaseRun } from './case.ts'
+import type { RunMessage, WorkerMessage } from './protocol.ts'
+import { profileSeconds } from './profile.ts'
+
+function send (msg: WorkerMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send === undefined) { resolve(); return }
+    process.send(msg, undefined, {}, () => resolve())
+  })
+}
+
+async function runCase (msg: RunMessage): Promise<void> {
+  const mod = await import(msg.module) as Record<string, unknown>
+  const fn = mod[msg.export]
+  if (typeof fn !== 'function') throw new Error(`${msg.module} does not export a function '${msg.export}'`)
+  const ctx: CaseContext = {
+    id: msg.id,
+    profile: msg.profile,
+    seconds: (quick, opts) => profileSeconds(msg.profile, quick, opts),
+    progress: (text) => { void send({ type: 'progress', text }) },
+    rng: createRng(msg.seed),
+    tmpdir: msg.tmpdir,
+    ...(msg.target !== undefined ? { target: msg.target } : {})
+  }
+  const result = await (fn as CaseRun)(ctx)
+  await send({ type: 'result', result })
+}
+
+process.once('message', (msg: RunMessage) => {
+  runCase(msg).then(
+    () => process.exit(0),
+    async (err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err))
+      const code = (e as { code?: unknown }).code
+      await send({ type: 'error', message: e.message, ...(typeof code === 'string' ? { code } : {}), ...(e.stack !== undefined ? { stack: e.stack } : {}) })
+      process.exit(1)
+    }
+  )
+})
