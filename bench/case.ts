@@ -29,6 +29,20 @@ export interface CaseContext {
   readonly target?: string
   /** A scratch directory of this case's own, removed after the run. */
   readonly tmpdir: string
+  /** `--pin-server` / `--pin-load`: taskset CPU lists for the server and the load generator processes. */
+  readonly pin: { readonly server?: string, readonly load?: string }
+  /** `--find-max --p99 MS`: HTTP cases search the highest open-model rate whose p99 stays under the bound. */
+  readonly findMax?: { readonly p99Ms: number }
+}
+
+/** One step of a capacity search: the rate tried and what it gave. */
+export interface CapacityPoint {
+  rate_per_s: number
+  p99_ms: number
+  uncorrected_p99_ms: number
+  achieved_rate_per_s: number
+  held: boolean
+  error_ratio: number
 }
 
 /** A latency histogram shipped with a result: HdrHistogram compressed base64, microsecond values. */
@@ -48,6 +62,8 @@ export type CaseResult =
     endpoints?: unknown[]
     /** Per-second points, for load runs. */
     series?: unknown[]
+    /** The capacity search's curve, with `--find-max`. */
+    capacity?: CapacityPoint[]
   }
   | { status: 'skipped', reason: string, conditions?: Conditions }
 

@@ -7,15 +7,18 @@ import { LucidError, errors } from '../services/common/errors.ts'
 const USAGE = `lucid: performance reference and benchmarks of the Lucid RDP core
 
 Usage:
-  lucid bench [COMPONENT|CASE-GLOB ...] [--profile smoke|quick|full] [--repeat R] [--json F] [--targets F] [--list]
+  lucid bench [COMPONENT|CASE-GLOB ...] [--profile smoke|quick|full] [--repeat R] [--json F] [--html F]
+              [--hgrm DIR] [--targets F] [--target URL] [--pin-server CPUS] [--pin-load CPUS]
+              [--find-max --p99 MS] [--strict] [--list]
+  lucid compare OLD.json NEW.json [--min-effect 5%] [--all]
   lucid help [COMMAND]
 
-Run 'lucid bench --help' for the benchmark options, 'lucid bench --list' for the cases.
+Run 'lucid bench --help' for the benchmark options, 'lucid bench --list' for the cases,
+'lucid compare --help' for comparing two reports.
 Exit codes: 0 success, 1 a target missed, 2 usage or setup error, 3 a benchmark crashed.`
 
 /** Subcommands that other parts of the project deliver, and the issue that brings each. */
 const LATER: Readonly<Record<string, string>> = {
-  compare: 'issue 3 (measurement)',
   serve: 'issue 8 (gateway)',
   load: 'issue 10 (load simulation)',
   chain: 'issue 6 (PoOT chain)',
@@ -28,7 +31,8 @@ type Command = (argv: string[]) => Promise<number>
 
 /** Lazily loaded subcommands, so `lucid --help` does not load the benchmark machinery. */
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
-  bench: async () => (await import('./commands/bench.ts')).benchCommand
+  bench: async () => (await import('./commands/bench.ts')).benchCommand,
+  compare: async () => (await import('./commands/compare.ts')).compareCommand
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */

@@ -1,6 +1,9 @@
 /**
  * Runs cases, each in its own child process, and assembles the report. A case that crashes, times out or
  * throws is reported as errored with its reason; the others go on.
+ *
+ * With `repeat` > 1 the runs go round-robin (every case once, then every case again, ...), so a baseline
+ * and the cases divided by it alternate and a drift of the machine (thermal, a neighbour) hits both alike.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -14,11 +17,19 @@ import type { CaseDef } from './registry.ts'
 import type { Report, ResultEntry } from './report/schema.ts'
 import { forkTs } from './spawn.ts'
 import { medianMetrics } from './stats/median.ts'
+import { spreadMetrics } from './stats/spread.ts'
 import type { TargetSpec } from './targets.ts'
 import { caseVerdict, judge, runVerdict, specsFor } from './verdict.ts'
 
+/** What every case of a run is told beyond its id and profile. */
+export interface CaseOptions {
+  target?: string
+  pin?: { server?: string, load?: string }
+  findMax?: { p99Ms: number }
+}
+
 /** Options of a run. */
-export interface RunOptions {
+export interface RunOptions extends CaseOptions {
   /** The cases to run, in order (baselines first). */
   cases: readonly CaseDef[]
   profile: Profile
@@ -26,7 +37,6 @@ export interface RunOptions {
   /** Runs per case (metrics are medians, each repeat is kept). Default 1. */
   repeat?: number
   strict?: boolean
-  target?: string
   /** Seed of the cases' RNGs. */
   seed?: number
   /** Called with progress lines and case starts/ends. */
@@ -40,14 +50,14 @@ export type RunEvent =
   | { type: 'case-end', entry: ResultEntry }
 
 /** One child-process run of a case: its result or why it has none. */
-type Attempt =
+export type Attempt =
   | { ok: true, result: CaseResult }
   | { ok: false, reason: string, code: string }
 
 const WORKER = new URL('./worker.ts', import.meta.url).href
 
 /** Runs one case once in a fresh child process. */
-export async function runOnce (def: CaseDef, opts: { profile: Profile, seed: number, target?: string, onProgress?: (t: string) => void }): Promise<Attempt> {
+export async function runOnce (def: CaseDef, opts: CaseOptions & { profile: Profile, seed: number, onProgress?: (t: string) => void }): Promise<Attempt> {
   const dir = await mkdtemp(join(tmpdir(), `lucid-${def.id}-`))
   const timeoutS = def.timeoutS?.[opts.profile] ?? DEFAULT_TIMEOUT_S[opts.profile]
   try {
@@ -77,7 +87,9 @@ export async function runOnce (def: CaseDef, opts: { profile: Profile, seed: num
       })
       const msg: RunMessage = {
         type: 'run', id: def.id, module: def.module, export: def.export, profile: opts.profile, seed: opts.seed, tmpdir: dir,
-        ...(opts.target !== undefined ? { target: opts.target } : {})
+        pin: opts.pin ?? {},
+        ...(opts.target !== undefined ? { target: opts.target } : {}),
+        ...(opts.findMax !== undefined ? { findMax: opts.findMax } : {})
       }
       child.send(msg)
     })
@@ -102,65 +114,83 @@ function baselineRatios (def: CaseDef, metrics: Metrics, done: ReadonlyMap<strin
   return { baselines, ratios }
 }
 
-/** Runs every case (each `repeat` times) and returns the judged report. */
+/** What the repeats of one case gathered. */
+interface Gathered {
+  runs: Metrics[]
+  last?: Extract<CaseResult, { status: 'completed' }>
+  conditions: ResultEntry['conditions']
+  failure?: { status: 'errored' | 'skipped', reason: string, code?: string }
+  seconds: number
+}
+
+function entryOf (def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEntry>, targetSpecs: readonly TargetSpec[]): ResultEntry {
+  const status = g.failure?.status ?? 'completed'
+  let metrics: Metrics = g.runs.length > 0 ? medianMetrics(g.runs) : {}
+  const { baselines, ratios } = baselineRatios(def, metrics, done)
+  metrics = { ...metrics, ...ratios }
+  const specs = specsFor(def.id, targetSpecs)
+  // A case that did not complete has no figures to judge: its targets are absent, not failed.
+  const targets = status === 'completed' ? specs.targets.map((s) => judge(s, metrics)) : []
+  const goals = status === 'completed' ? specs.goals.map((s) => judge(s, metrics)) : []
+  const last = g.last
+  const histograms = Object.fromEntries((last?.histograms ?? []).map((h) => [h.name, h.encoded]))
+  return {
+    id: def.id,
+    component: def.component,
+    status,
+    ...(g.failure !== undefined ? { reason: g.failure.reason } : {}),
+    ...(g.failure?.code !== undefined ? { code: g.failure.code } : {}),
+    conditions: g.conditions,
+    metrics,
+    repeats: g.runs,
+    ...(g.runs.length > 1 ? { spread: spreadMetrics(g.runs) } : {}),
+    baselines,
+    targets,
+    goals,
+    // Histograms, series and curves of the last repeat: the HTML and .hgrm outputs draw one run per case.
+    ...(Object.keys(histograms).length > 0 ? { histograms } : {}),
+    ...(last?.endpoints !== undefined ? { endpoints: last.endpoints } : {}),
+    ...(last?.series !== undefined ? { series: last.series } : {}),
+    ...(last?.capacity !== undefined ? { capacity: last.capacity } : {}),
+    duration_s: g.seconds,
+    verdict: caseVerdict(status, targets)
+  }
+}
+
+/** Runs every case (each `repeat` times, round-robin) and returns the judged report. */
 export async function runBench (opts: RunOptions): Promise<Report> {
   const env = captureEnv()
   const repeats = Math.max(1, opts.repeat ?? 1)
   const seed = opts.seed ?? 42
+  const gathered = new Map<string, Gathered>(opts.cases.map((c) => [c.id, { runs: [], conditions: {}, seconds: 0 }]))
   const done = new Map<string, ResultEntry>()
-  const results: ResultEntry[] = []
-  for (const [index, def] of opts.cases.entries()) {
-    const started = performance.now()
-    const runs: Metrics[] = []
-    const histograms: Record<string, string> = {}
-    let conditions: ResultEntry['conditions'] = {}
-    let failure: { status: 'errored' | 'skipped', reason: string, code?: string } | undefined
-    let extra: Pick<ResultEntry, 'endpoints' | 'series'> = {}
-    for (let r = 0; r < repeats && failure === undefined; r++) {
-      opts.onEvent?.({ type: 'case-start', id: def.id, index, total: opts.cases.length, repeat: r + 1, repeats })
-      const a = await runOnce(def, {
-        profile: opts.profile, seed: seed + r,
-        onProgress: (text) => opts.onEvent?.({ type: 'progress', id: def.id, text }),
-        ...(opts.target !== undefined ? { target: opts.target } : {})
-      })
-      if (!a.ok) { failure = { status: 'errored', reason: a.reason, code: a.code }; break }
-      const res = a.result
-      conditions = { ...conditions, ...res.conditions }
-      if (res.status === 'skipped') { failure = { status: 'skipped', reason: res.reason }; break }
-      runs.push(res.metrics)
-      // Histograms of the last repeat are kept (the HTML and .hgrm outputs draw one distribution per case).
-      for (const h of res.histograms ?? []) histograms[h.name] = h.encoded
-      extra = { ...(res.endpoints !== undefined ? { endpoints: res.endpoints } : {}), ...(res.series !== undefined ? { series: res.series } : {}) }
-    }
-    const status = failure?.status ?? 'completed'
-    let metrics: Metrics = runs.length > 0 ? medianMetrics(runs) : {}
-    const { baselines, ratios } = baselineRatios(def, metrics, done)
-    metrics = { ...metrics, ...ratios }
-    const specs = specsFor(def.id, opts.targets)
-    // A case that did not complete has no figures to judge: its targets are absent, not failed.
-    const targets = status === 'completed' ? specs.targets.map((s) => judge(s, metrics)) : []
-    const goals = status === 'completed' ? specs.goals.map((s) => judge(s, metrics)) : []
-    const entry: ResultEntry = {
-      id: def.id,
-      component: def.component,
-      status,
-      ...(failure !== undefined ? { reason: failure.reason } : {}),
-      ...(failure?.code !== undefined ? { code: failure.code } : {}),
-      conditions,
-      metrics,
-      repeats: runs,
-      baselines,
-      targets,
-      goals,
-      ...(Object.keys(histograms).length > 0 ? { histograms } : {}),
-      ...extra,
-      duration_s: (performance.now() - started) / 1000,
-      verdict: caseVerdict(status, targets)
-    }
-    done.set(def.id, entry)
-    results.push(entry)
-    opts.onEvent?.({ type: 'case-end', entry })
+  const caseOpts: CaseOptions = {
+    ...(opts.target !== undefined ? { target: opts.target } : {}),
+    ...(opts.pin !== undefined ? { pin: opts.pin } : {}),
+    ...(opts.findMax !== undefined ? { findMax: opts.findMax } : {})
   }
+  for (let r = 0; r < repeats; r++) {
+    for (const [index, def] of opts.cases.entries()) {
+      const g = gathered.get(def.id)!
+      if (g.failure !== undefined) continue
+      opts.onEvent?.({ type: 'case-start', id: def.id, index, total: opts.cases.length, repeat: r + 1, repeats })
+      const started = performance.now()
+      const a = await runOnce(def, { ...caseOpts, profile: opts.profile, seed: seed + r, onProgress: (text) => opts.onEvent?.({ type: 'progress', id: def.id, text }) })
+      g.seconds += (performance.now() - started) / 1000
+      if (!a.ok) g.failure = { status: 'errored', reason: a.reason, code: a.code }
+      else {
+        g.conditions = { ...g.conditions, ...a.result.conditions }
+        if (a.result.status === 'skipped') g.failure = { status: 'skipped', reason: a.result.reason }
+        else { g.runs.push(a.result.metrics); g.last = a.result }
+      }
+      if (r === repeats - 1 || g.failure !== undefined) {
+        const entry = entryOf(def, g, done, opts.targets)
+        done.set(def.id, entry)
+        opts.onEvent?.({ type: 'case-end', entry })
+      }
+    }
+  }
+  const results = opts.cases.map((c) => done.get(c.id)!)
   const strict = opts.strict ?? false
   return { schema: 'lucid-bench/1', verdict: runVerdict(results, strict), profile: opts.profile, judged: opts.profile !== 'smoke', strict, env: finishEnv(env), results }
 }

@@ -26,6 +26,8 @@ async function runCase (msg: RunMessage): Promise<void> {
     progress: (text) => { void send({ type: 'progress', text }) },
     rng: createRng(msg.seed),
     tmpdir: msg.tmpdir,
+    pin: msg.pin,
+    ...(msg.findMax !== undefined ? { findMax: msg.findMax } : {}),
     ...(msg.target !== undefined ? { target: msg.target } : {})
   }
   const result = await (fn as CaseRun)(ctx)

@@ -1,7 +1,7 @@
 /**
  * `lucid bench`: runs the selected cases against their targets, prints the table, writes the JSON report.
  */
-import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { errors } from '../../services/common/errors.ts'
@@ -9,6 +9,9 @@ import type { Profile } from '../case.ts'
 import { PROFILES } from '../profile.ts'
 import { REGISTRY, type CaseDef } from '../registry.ts'
 import { renderTable } from '../report/console.ts'
+import { writeHgrm } from '../report/hgrm.ts'
+import { renderHtml } from '../report/html.ts'
+import { parseCpuList } from '../load/pin.ts'
 import { progressPrinter } from '../report/progress.ts'
 import { runBench } from '../runner.ts'
 import { selectCases } from '../select.ts'
@@ -26,10 +29,26 @@ Runs every selected benchmark case (default: all) in its own process against its
   --json FILE                 write the JSON report (schema lucid-bench/1, docs/report.md)
   --targets FILE              override or add targets (docs/report.md, "Your own targets")
   --target URL                measure an already running server for HTTP cases (loopback by default)
+  --html FILE                 write a self-contained HTML page (latency curves, load over time, targets)
+  --hgrm DIR                  write HdrHistogram percentile-distribution files, one per case and histogram
+  --pin-server CPUS           pin the server process to CPUS (taskset list, e.g. 0)
+  --pin-load CPUS             pin the load generator processes to CPUS (e.g. 1)
+  --find-max --p99 MS         HTTP cases: search the highest open-model rate whose p99 stays under MS
   --strict                    a skipped case fails the run
   --seed N                    seed of the cases' random generators (default 42)
   --list                      list the registered cases and exit
 Exit codes: 0 every target met, 1 a target missed, 2 usage or setup error, 3 a case crashed.`
+
+/** Fails early when an output directory cannot be created or written. */
+export function assertWritableDir (path: string, flag: string): void {
+  try {
+    mkdirSync(path, { recursive: true })
+    accessSync(path, constants.W_OK)
+    if (!statSync(path).isDirectory()) throw new Error('not a directory')
+  } catch (err) {
+    throw new errors.LUCID_ERR_9004(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+}
 
 /** Fails early (before minutes of benchmarking) when an output file cannot be written. */
 export function assertWritable (path: string, flag: string): void {
@@ -78,6 +97,12 @@ export async function benchCommand (argv: string[], registry: readonly CaseDef[]
       targets: { type: 'string' },
       target: { type: 'string' },
       strict: { type: 'boolean' },
+      html: { type: 'string' },
+      hgrm: { type: 'string' },
+      'pin-server': { type: 'string' },
+      'pin-load': { type: 'string' },
+      'find-max': { type: 'boolean' },
+      p99: { type: 'string' },
       seed: { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
@@ -91,14 +116,39 @@ export async function benchCommand (argv: string[], registry: readonly CaseDef[]
   const seed = positiveInt(values.seed, '--seed', 42)
   const target = values.target !== undefined ? loopbackUrl(values.target) : undefined
   if (values.json !== undefined) assertWritable(values.json, '--json')
+  if (values.html !== undefined) assertWritable(values.html, '--html')
+  if (values.hgrm !== undefined) assertWritableDir(values.hgrm, '--hgrm')
+  const pin = {
+    ...(values['pin-server'] !== undefined ? { server: parseCpuList(values['pin-server'], '--pin-server') } : {}),
+    ...(values['pin-load'] !== undefined ? { load: parseCpuList(values['pin-load'], '--pin-load') } : {})
+  }
+  if ((values['find-max'] === true) !== (values.p99 !== undefined)) throw new errors.LUCID_ERR_9001('--find-max and --p99 MS go together')
+  let findMax: { p99Ms: number } | undefined
+  if (values.p99 !== undefined) {
+    const p99Ms = Number(values.p99)
+    if (!Number.isFinite(p99Ms) || p99Ms <= 0) throw new errors.LUCID_ERR_9003(`--p99: '${values.p99}' (milliseconds, > 0)`)
+    findMax = { p99Ms }
+  }
   const targets = values.targets !== undefined ? mergeTargets(TARGETS, loadTargetsFile(values.targets)) : [...TARGETS]
   const cases = selectCases(positionals, registry)
 
-  const report = await runBench({ cases, profile, targets, repeat, seed, strict: values.strict === true, onEvent: progressPrinter(), ...(target !== undefined ? { target } : {}) })
+  const report = await runBench({
+    cases, profile, targets, repeat, seed, strict: values.strict === true, onEvent: progressPrinter(), pin,
+    ...(target !== undefined ? { target } : {}),
+    ...(findMax !== undefined ? { findMax } : {})
+  })
   process.stdout.write(`\n${renderTable(report)}\n`)
   if (values.json !== undefined) {
     writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`)
     process.stdout.write(`report: ${values.json}\n`)
+  }
+  if (values.html !== undefined) {
+    writeFileSync(values.html, renderHtml(report))
+    process.stdout.write(`html: ${values.html}\n`)
+  }
+  if (values.hgrm !== undefined) {
+    const files = writeHgrm(report, values.hgrm)
+    process.stdout.write(`hgrm: ${files.length} files in ${values.hgrm}\n`)
   }
   return exitCode(report.verdict, profile)
 }

@@ -2,7 +2,8 @@
  * The JSON report, schema `lucid-bench/1` (interfaces.md section 3, documented in docs/report.md), and
  * a validator that CI and `lucid compare` use to refuse a malformed one.
  */
-import type { Conditions, Metrics, Profile } from '../case.ts'
+import type { CapacityPoint, Conditions, Metrics, Profile } from '../case.ts'
+import type { Spread } from '../stats/spread.ts'
 import type { Op } from '../targets.ts'
 
 /** Verdict of one target or goal. `error`: the case did not produce the metric (fails closed). */
@@ -33,6 +34,8 @@ export interface ResultEntry {
   conditions: Conditions
   metrics: Metrics
   repeats: Metrics[]
+  /** Per metric, min, max and a 95 % confidence interval of the mean over the repeats (when more than one). */
+  spread?: Record<string, Spread>
   baselines: Array<{ id: string, metrics: Metrics }>
   targets: JudgedTarget[]
   goals: JudgedTarget[]
@@ -40,6 +43,8 @@ export interface ResultEntry {
   histograms?: Record<string, string>
   endpoints?: unknown[]
   series?: unknown[]
+  /** With `--find-max`: the rates tried and their p99. */
+  capacity?: CapacityPoint[]
   duration_s: number
   verdict: CaseVerdict
 }
