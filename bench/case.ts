@@ -29,6 +29,12 @@ export interface CaseContext {
   readonly target?: string
   /** A scratch directory of this case's own, removed after the run. */
   readonly tmpdir: string
+  /**
+   * A directory shared by every case of one run, removed at its end: for fixtures that are expensive to build
+   * and the same for several cases (a seeded 100k-document database). Build under a temporary name and rename
+   * when complete (see bench/fixture.ts), so a case that crashed mid-build leaves nothing half-made.
+   */
+  readonly sharedDir: string
   /** `--pin-server` / `--pin-load`: taskset CPU lists for the server and the load generator processes. */
   readonly pin: { readonly server?: string, readonly load?: string }
   /** `--find-max --p99 MS`: HTTP cases search the highest open-model rate whose p99 stays under the bound. */

@@ -11,11 +11,15 @@ Usage:
               [--hgrm DIR] [--targets F] [--target URL] [--pin-server CPUS] [--pin-load CPUS]
               [--find-max --p99 MS] [--strict] [--list]
   lucid compare OLD.json NEW.json [--min-effect 5%] [--all]
+  lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext]
+  lucid session play DIR --out FILE
+  lucid db seed --docs N [--data DIR] | lucid db stats [--data DIR]
   lucid help [COMMAND]
 
 Run 'lucid bench --help' for the benchmark options, 'lucid bench --list' for the cases,
 'lucid compare --help' for comparing two reports.
-Exit codes: 0 success, 1 a target missed, 2 usage or setup error, 3 a benchmark crashed.`
+Exit codes: 0 success, 1 a target missed (bench), a significant regression (compare) or a recording that
+fails verification (session play), 2 usage or setup error, 3 a benchmark crashed.`
 
 /** Subcommands that other parts of the project deliver, and the issue that brings each. */
 const LATER: Readonly<Record<string, string>> = {
@@ -32,7 +36,9 @@ type Command = (argv: string[]) => Promise<number>
 /** Lazily loaded subcommands, so `lucid --help` does not load the benchmark machinery. */
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   bench: async () => (await import('./commands/bench.ts')).benchCommand,
-  compare: async () => (await import('./commands/compare.ts')).compareCommand
+  compare: async () => (await import('./commands/compare.ts')).compareCommand,
+  db: async () => (await import('./commands/db.ts')).dbCommand,
+  session: async () => (await import('./commands/session.ts')).sessionCommand
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */

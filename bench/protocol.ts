@@ -13,6 +13,7 @@ export interface RunMessage {
   readonly seed: number
   readonly target?: string
   readonly tmpdir: string
+  readonly sharedDir: string
   readonly pin: { readonly server?: string, readonly load?: string }
   readonly findMax?: { readonly p99Ms: number }
 }

@@ -4,6 +4,8 @@
  * and lists them here; targets stay in targets.ts.
  */
 import { baselineCases } from './cases/baseline/index.ts'
+import { dbCases } from './cases/db/index.ts'
+import { sessionCases } from './cases/session/index.ts'
 
 /** How a case's metric relates to a same-run baseline: ratio = case metric / baseline metric. */
 export interface BaselineLink {
@@ -29,7 +31,9 @@ export interface CaseDef {
 
 /** Every registered case, baselines first (they run before the cases that divide by them). */
 export const REGISTRY: readonly CaseDef[] = [
-  ...baselineCases
+  ...baselineCases,
+  ...dbCases,
+  ...sessionCases
 ]
 
 /** The component of a case id (`gateway.health` -> `gateway`). */

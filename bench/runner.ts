@@ -23,6 +23,8 @@ import { caseVerdict, judge, runVerdict, specsFor } from './verdict.ts'
 
 /** What every case of a run is told beyond its id and profile. */
 export interface CaseOptions {
+  /** The run's shared fixture directory (runBench makes one when not given). */
+  sharedDir?: string
   target?: string
   pin?: { server?: string, load?: string }
   findMax?: { p99Ms: number }
@@ -88,6 +90,7 @@ export async function runOnce (def: CaseDef, opts: CaseOptions & { profile: Prof
       const msg: RunMessage = {
         type: 'run', id: def.id, module: def.module, export: def.export, profile: opts.profile, seed: opts.seed, tmpdir: dir,
         pin: opts.pin ?? {},
+        sharedDir: opts.sharedDir ?? dir,
         ...(opts.target !== undefined ? { target: opts.target } : {}),
         ...(opts.findMax !== undefined ? { findMax: opts.findMax } : {})
       }
@@ -123,12 +126,12 @@ interface Gathered {
   seconds: number
 }
 
-function entryOf (def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEntry>, targetSpecs: readonly TargetSpec[]): ResultEntry {
+function entryOf (def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEntry>, targetSpecs: readonly TargetSpec[], profile: Profile): ResultEntry {
   const status = g.failure?.status ?? 'completed'
   let metrics: Metrics = g.runs.length > 0 ? medianMetrics(g.runs) : {}
   const { baselines, ratios } = baselineRatios(def, metrics, done)
   metrics = { ...metrics, ...ratios }
-  const specs = specsFor(def.id, targetSpecs)
+  const specs = specsFor(def.id, targetSpecs, profile)
   // A case that did not complete has no figures to judge: its targets are absent, not failed.
   const targets = status === 'completed' ? specs.targets.map((s) => judge(s, metrics)) : []
   const goals = status === 'completed' ? specs.goals.map((s) => judge(s, metrics)) : []
@@ -164,31 +167,37 @@ export async function runBench (opts: RunOptions): Promise<Report> {
   const seed = opts.seed ?? 42
   const gathered = new Map<string, Gathered>(opts.cases.map((c) => [c.id, { runs: [], conditions: {}, seconds: 0 }]))
   const done = new Map<string, ResultEntry>()
+  const sharedDir = await mkdtemp(join(tmpdir(), 'lucid-run-'))
   const caseOpts: CaseOptions = {
+    sharedDir,
     ...(opts.target !== undefined ? { target: opts.target } : {}),
     ...(opts.pin !== undefined ? { pin: opts.pin } : {}),
     ...(opts.findMax !== undefined ? { findMax: opts.findMax } : {})
   }
-  for (let r = 0; r < repeats; r++) {
-    for (const [index, def] of opts.cases.entries()) {
-      const g = gathered.get(def.id)!
-      if (g.failure !== undefined) continue
-      opts.onEvent?.({ type: 'case-start', id: def.id, index, total: opts.cases.length, repeat: r + 1, repeats })
-      const started = performance.now()
-      const a = await runOnce(def, { ...caseOpts, profile: opts.profile, seed: seed + r, onProgress: (text) => opts.onEvent?.({ type: 'progress', id: def.id, text }) })
-      g.seconds += (performance.now() - started) / 1000
-      if (!a.ok) g.failure = { status: 'errored', reason: a.reason, code: a.code }
-      else {
-        g.conditions = { ...g.conditions, ...a.result.conditions }
-        if (a.result.status === 'skipped') g.failure = { status: 'skipped', reason: a.result.reason }
-        else { g.runs.push(a.result.metrics); g.last = a.result }
-      }
-      if (r === repeats - 1 || g.failure !== undefined) {
-        const entry = entryOf(def, g, done, opts.targets)
-        done.set(def.id, entry)
-        opts.onEvent?.({ type: 'case-end', entry })
+  try {
+    for (let r = 0; r < repeats; r++) {
+      for (const [index, def] of opts.cases.entries()) {
+        const g = gathered.get(def.id)!
+        if (g.failure !== undefined) continue
+        opts.onEvent?.({ type: 'case-start', id: def.id, index, total: opts.cases.length, repeat: r + 1, repeats })
+        const started = performance.now()
+        const a = await runOnce(def, { ...caseOpts, profile: opts.profile, seed: seed + r, onProgress: (text) => opts.onEvent?.({ type: 'progress', id: def.id, text }) })
+        g.seconds += (performance.now() - started) / 1000
+        if (!a.ok) g.failure = { status: 'errored', reason: a.reason, code: a.code }
+        else {
+          g.conditions = { ...g.conditions, ...a.result.conditions }
+          if (a.result.status === 'skipped') g.failure = { status: 'skipped', reason: a.result.reason }
+          else { g.runs.push(a.result.metrics); g.last = a.result }
+        }
+        if (r === repeats - 1 || g.failure !== undefined) {
+          const entry = entryOf(def, g, done, opts.targets, opts.profile)
+          done.set(def.id, entry)
+          opts.onEvent?.({ type: 'case-end', entry })
+        }
       }
     }
+  } finally {
+    await rm(sharedDir, { recursive: true, force: true })
   }
   const results = opts.cases.map((c) => done.get(c.id)!)
   const strict = opts.strict ?? false

@@ -5,6 +5,8 @@
  * `--targets FILE` overrides or adds entries (see loadTargetsFile in targets-file.ts).
  */
 
+import type { Profile } from './case.ts'
+
 /** Comparison operator of a target. */
 export type Op = '<' | '<=' | '>' | '>='
 
@@ -18,6 +20,8 @@ export interface TargetSpec {
   /** Where the number comes from: the seed's sentence, the original test, or "beyond the seed". */
   readonly source: string
   readonly kind: 'target' | 'goal'
+  /** Profiles the entry applies to (default: all), for figures only a longer profile produces. */
+  readonly profiles?: readonly Profile[]
 }
 
 const SEED = 'seed: '
@@ -99,7 +103,14 @@ export const TARGETS: readonly TargetSpec[] = [
   ]),
 
   // goals beyond the seed
-  g('gateway.health', 'vs_raw_x', '>=', 0.85, 'beyond the seed: within 15 % of raw node:http in the same run')
+  g('gateway.health', 'requests_per_s_vs_http_x', '>=', 0.85, 'beyond the seed: within 15 % of raw node:http in the same run'),
+  ...['query_by_user', 'query_by_session', 'query_by_status', 'query_time_range', 'query_group_by_status', 'query_complex', 'index_lookup', 'transaction'].flatMap((c) => [
+    { ...g(`db.${c}`, 'at_100k_p95_ms', '<=', 2, 'beyond the seed: p95 <= 2 ms on LevelDB at 100k documents, on the way to 1M'), profiles: ['quick', 'full'] as const },
+    { ...g(`db.${c}`, 'at_1m_p95_ms', '<=', 2, 'beyond the seed: every query and transaction p95 <= 2 ms on LevelDB at 1M documents'), profiles: ['full'] as const }
+  ]),
+  g('db.transaction', 'p95_ms', '<=', 2, 'beyond the seed: transactions p95 <= 2 ms'),
+  g('session.chunk_10m', 'p99_vs_raw_x', '<=', 1.2, 'beyond the seed: 10 MiB chunk p99 within 1.2x of raw parallel gzip of the same chunk'),
+  g('session.chunk_10m', 'throughput_vs_raw_x', '>=', 0.85, 'beyond the seed: pipeline throughput >= 0.85x raw parallel gzip')
 ]
 
 export { g as goal, t as target }

@@ -31,9 +31,9 @@ export function judge (spec: TargetSpec, metrics: Metrics): JudgedTarget {
   return { ...base, measured: m, verdict: compare(m, spec.op, spec.value) ? 'pass' : 'fail' }
 }
 
-/** The targets and goals that apply to a case id. */
-export function specsFor (id: string, specs: readonly TargetSpec[]): { targets: TargetSpec[], goals: TargetSpec[] } {
-  const mine = specs.filter((s) => idMatches(s.case, id))
+/** The targets and goals that apply to a case id (on a profile, when given). */
+export function specsFor (id: string, specs: readonly TargetSpec[], profile?: Profile): { targets: TargetSpec[], goals: TargetSpec[] } {
+  const mine = specs.filter((s) => idMatches(s.case, id) && (profile === undefined || s.profiles === undefined || s.profiles.includes(profile)))
   return { targets: mine.filter((s) => s.kind === 'target'), goals: mine.filter((s) => s.kind === 'goal') }
 }
 

@@ -26,6 +26,7 @@ async function runCase (msg: RunMessage): Promise<void> {
     progress: (text) => { void send({ type: 'progress', text }) },
     rng: createRng(msg.seed),
     tmpdir: msg.tmpdir,
+    sharedDir: msg.sharedDir,
     pin: msg.pin,
     ...(msg.findMax !== undefined ? { findMax: msg.findMax } : {}),
     ...(msg.target !== undefined ? { target: msg.target } : {})

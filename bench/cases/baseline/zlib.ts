@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os'
 import { gzip, gzipSync } from 'node:zlib'
 import { promisify } from 'node:util'
-import { desktopBytes } from '../../../sim/frames/desktop.ts'
+import { DESKTOP_DATA, desktopBytes } from '../../../sim/frames/desktop.ts'
 import type { CaseRun } from '../../case.ts'
 import { createHistogram, encodeHistogram, latencyMetrics, recordMs } from '../../stats/histogram.ts'
 
@@ -54,7 +54,7 @@ export const run: CaseRun = async (ctx) => {
       compression_ratio: bytesOut / bytesIn,
       ...latencyMetrics(h, 'chunk_1m_')
     },
-    conditions: { level: 6, chunk_bytes: CHUNK, data: 'sim/frames desktop, 5 % noise', in_flight: inFlight, uv_threadpool_size: process.env.UV_THREADPOOL_SIZE ?? '4 (default)' },
+    conditions: { level: 6, chunk_bytes: CHUNK, data: DESKTOP_DATA, in_flight: inFlight, uv_threadpool_size: process.env.UV_THREADPOOL_SIZE ?? '4 (default)' },
     histograms: [{ name: 'gzip_1m', encoded: encodeHistogram(h) }]
   }
 }

@@ -1,0 +1,318 @@
+/**
+ * The LevelDB backend (classic-level): documents, their index entries and maintained counts in one key
+ * space (keys.ts), every write applied as one atomic batch, transactions under optimistic concurrency
+ * control (occ.ts). Grouped counts are maintained, not scanned: each commit adjusts the counter keys of
+ * what it changes in the same batch as the documents, so a count costs one short range read of its
+ * groups however large the collection grows.
+ */
+import { createRequire } from 'node:module'
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { ClassicLevel } from 'classic-level'
+import { errors, isLucidError } from '../../common/errors.ts'
+import type { Backend, BackendStats, EngineInfo, Mutation, TxHandle } from '../backend.ts'
+import { type CollectionSpec, counterOf } from '../schema.ts'
+import { type IndexQuery, comparator, matches } from '../query.ts'
+import { type Doc, type Scalar, keyOf, showKey } from '../validate.ts'
+import type { GroupCounts } from '../types.ts'
+import {
+  TOTAL, counterKeys, counterRange, docKey, docKeyOfTuple, indexEntries, pkOfIndexKey, scanPlan, tuple
+} from './keys.ts'
+import { openExclusive } from './lock.ts'
+import { CommitLog } from './occ.ts'
+import { LevelTx } from './tx.ts'
+
+/** Options of the LevelDB backend. */
+export interface LevelOptions {
+  /** The data directory (created when missing). */
+  readonly path: string
+  /**
+   * fsync every commit. Default false: an acknowledged commit is in the operating system's hands (its
+   * log write returned), which survives the process being killed (kill -9) but not a power cut; true
+   * survives power cuts too, at the price of one fsync per commit.
+   */
+  readonly sync?: boolean
+}
+
+// A write that keeps losing optimistic races is retried this often before LUCID_ERR_4006 reaches the caller.
+const AUTO_RETRIES = 50
+
+const parse = (v: string | undefined): Doc | undefined => v === undefined ? undefined : JSON.parse(v) as Doc
+const copy = (d: Doc | undefined): Doc | undefined => d === undefined ? undefined : structuredClone(d)
+
+/** Opens the LevelDB backend at `opts.path`; LUCID_ERR_4007 when another process holds it. */
+export async function openLevelBackend (opts: LevelOptions): Promise<Backend> {
+  const ex = await openExclusive(opts.path)
+  return new LevelBackend(ex.db, ex.release, opts)
+}
+
+class LevelBackend implements Backend {
+  readonly engine: EngineInfo
+  readonly #db: ClassicLevel<string, string>
+  readonly #release: () => Promise<void>
+  readonly #sync: boolean
+  readonly #path: string
+  readonly #log = new CommitLog()
+  // The commit mutex: each commit runs after the previous one settled.
+  #commits: Promise<unknown> = Promise.resolve()
+
+  constructor (db: ClassicLevel<string, string>, release: () => Promise<void>, opts: LevelOptions) {
+    this.#db = db
+    this.#release = release
+    this.#sync = opts.sync ?? false
+    this.#path = opts.path
+    const version = (createRequire(import.meta.url)('classic-level/package.json') as { version: string }).version
+    this.engine = { backend: 'level', description: `classic-level ${version} (LevelDB)`, version, standIn: false }
+  }
+
+  async _get (spec: CollectionSpec, key: readonly Scalar[], tx?: TxHandle): Promise<Doc | undefined> {
+    return await this.#read(docKey(spec, key), asTx(tx))
+  }
+
+  async _insert (spec: CollectionSpec, docs: readonly Doc[], tx?: TxHandle): Promise<void> {
+    const t = asTx(tx)
+    if (t === undefined) return await this.#auto(async (at) => { await this._insert(spec, docs, at) })
+    const dks = docs.map((d) => docKey(spec, keyOf(spec, d)))
+    await this.#prefetch(t, dks)
+    // Check every document before buffering any, so a rejected insertMany leaves the transaction as it was.
+    const claimed = new Map<string, string>()
+    for (let i = 0; i < docs.length; i++) {
+      const doc = docs[i] as Doc
+      const dk = dks[i] as string
+      if (claimed.has(dk) || await this.#read(dk, t) !== undefined) throw new errors.LUCID_ERR_4002(`${spec.name} ${showKey(keyOf(spec, doc))}`)
+      claimed.set(dk, dk)
+      await this.#checkUnique(spec, doc, dk, t, claimed)
+    }
+    for (let i = 0; i < docs.length; i++) this.#buffer(t, spec, docs[i] as Doc, dks[i] as string)
+  }
+
+  async _mutate (spec: CollectionSpec, key: readonly Scalar[], fn: Mutation, tx?: TxHandle): Promise<Doc | null> {
+    const t = asTx(tx)
+    if (t === undefined) return await this.#auto(async (at) => await this._mutate(spec, key, fn, at))
+    const dk = docKey(spec, key)
+    const current = await this.#read(dk, t)
+    const next = fn(current)
+    if (next === null) {
+      if (current !== undefined) this.#buffer(t, spec, null, dk, key)
+      return null
+    }
+    await this.#checkUnique(spec, next, dk, t, new Map())
+    this.#buffer(t, spec, next, dk)
+    return copy(next) as Doc
+  }
+
+  async _find (spec: CollectionSpec, q: IndexQuery, tx?: TxHandle): Promise<Doc[]> {
+    const t = asTx(tx)
+    const plan = scanPlan(spec, q)
+    const buffered = t === undefined ? [] : t.writesIn(spec)
+    // The scanned range joins the read set: a later commit inserting into it is a phantom (occ.ts).
+    if (t !== undefined) t.ranges.push({ gte: plan.gte, lt: plan.lt })
+    // Buffered writes may hide some committed results, so read as many more as there are buffered writes.
+    const want = q.limit + buffered.length
+    const opts = { gte: plan.gte, lt: plan.lt, reverse: q.order === 'desc', ...(t !== undefined ? { snapshot: t.snapshot } : {}) }
+    const out: Doc[] = []
+    const it = this.#db.iterator(opts)
+    try {
+      while (out.length < want) {
+        // With a filter some entries will not match: read ahead in larger pages.
+        const size = q.where === undefined ? want - out.length : Math.max(32, 2 * (want - out.length))
+        const page = await it.nextv(size)
+        if (page.length === 0) break
+        let dks: string[]
+        let docs: Array<Doc | undefined>
+        if (plan.kind === 'doc') {
+          dks = page.map(([k]) => k)
+          docs = page.map(([, v]) => parse(v))
+        } else {
+          dks = page.map(([k, v]) => docKeyOfTuple(spec, plan.kind === 'unique' ? v : pkOfIndexKey(spec, plan.index as NonNullable<typeof plan.index>, k)))
+          docs = (await this.#db.getMany(dks, t !== undefined ? { snapshot: t.snapshot } : {})).map(parse)
+        }
+        for (let i = 0; i < dks.length && out.length < want; i++) {
+          const dk = dks[i] as string
+          const doc = docs[i]
+          if (t !== undefined) {
+            t.reads.add(dk)
+            if (t.writes.has(dk)) continue
+          }
+          // Outside a transaction the index entry and the document are read a moment apart: check the
+          // document still matches (it always does within one snapshot, where this also applies `where`).
+          if (doc !== undefined && matches(spec, q, doc)) out.push(doc)
+        }
+      }
+    } finally {
+      await it.close()
+    }
+    if (buffered.length === 0) return out
+    for (const w of buffered) if (w.doc !== null && matches(spec, q, w.doc)) out.push(copy(w.doc) as Doc)
+    return out.sort(comparator(spec, q)).slice(0, q.limit)
+  }
+
+  async _count (spec: CollectionSpec, counter: string, prefix: readonly Scalar[], tx?: TxHandle): Promise<GroupCounts> {
+    const t = asTx(tx)
+    const c = counterOf(spec, counter)
+    const r = counterRange(spec, c, prefix)
+    if (t !== undefined) t.ranges.push({ gte: r.gte, lt: r.lt })
+    const out: GroupCounts = {}
+    for await (const [k, v] of this.#db.iterator({ gte: r.gte, lt: r.lt, ...(t !== undefined ? { snapshot: t.snapshot } : {}) })) {
+      out[r.group(k)] = Number(v)
+    }
+    if (t === undefined) return out
+    // Apply the transaction's own buffered writes to what the snapshot says.
+    const group = c.fields[c.fields.length - 1] as string
+    const inPrefix = (d: Doc): boolean => prefix.every((v, i) => d[c.fields[i] as string] === v)
+    for (const w of t.writesIn(spec)) {
+      for (const [d, delta] of [[w.base, -1], [w.doc, 1]] as const) {
+        if (d === undefined || d === null || !inPrefix(d)) continue
+        const g = String(d[group])
+        const n = (out[g] ?? 0) + delta
+        if (n === 0) delete out[g]
+        else out[g] = n
+      }
+    }
+    return out
+  }
+
+  async _transaction<R> (fn: (tx: TxHandle) => Promise<R>): Promise<R> {
+    const start = this.#log.begin()
+    const snapshot = this.#db.snapshot()
+    const t = new LevelTx(this, start, snapshot)
+    try {
+      const result = await fn(t)
+      await this.#commit(t)
+      return result
+    } finally {
+      this.#log.end(start)
+      await snapshot.close()
+    }
+  }
+
+  async _stats (specs: readonly CollectionSpec[]): Promise<BackendStats> {
+    const totals = await this.#db.getMany(specs.map((s) => tuple(['c', s.name, TOTAL])))
+    const documents: Record<string, number> = {}
+    specs.forEach((s, i) => { documents[s.name] = Number(totals[i] ?? 0) })
+    let sizeBytes = 0
+    for (const f of await readdir(this.#path)) sizeBytes += (await stat(join(this.#path, f))).size
+    return { documents, sizeBytes }
+  }
+
+  async _close (): Promise<void> {
+    await this.#commits
+    await this.#release()
+  }
+
+  /** A document as the reader sees it: committed state, or the transaction's snapshot plus its own writes. */
+  async #read (dk: string, t: LevelTx | undefined): Promise<Doc | undefined> {
+    if (t === undefined) return parse(await this.#db.get(dk))
+    const w = t.writes.get(dk)
+    if (w !== undefined) return w.doc === null ? undefined : copy(w.doc)
+    if (!t.seen.has(dk)) {
+      t.reads.add(dk)
+      t.seen.set(dk, parse(await this.#db.get(dk, { snapshot: t.snapshot })))
+    }
+    return copy(t.seen.get(dk))
+  }
+
+  /** Reads the snapshot state of many document keys in one round trip (for insertMany). */
+  async #prefetch (t: LevelTx, dks: readonly string[]): Promise<void> {
+    const missing = dks.filter((dk) => !t.seen.has(dk) && !t.writes.has(dk))
+    if (missing.length < 2) return
+    const values = await this.#db.getMany(missing, { snapshot: t.snapshot })
+    missing.forEach((dk, i) => { t.reads.add(dk); t.seen.set(dk, parse(values[i])) })
+  }
+
+  /** LUCID_ERR_4002 when a unique index value of `doc` belongs to another document in the transaction's view. */
+  async #checkUnique (spec: CollectionSpec, doc: Doc, dk: string, t: LevelTx, claimed: Map<string, string>): Promise<void> {
+    for (const e of indexEntries(spec, doc)) {
+      if (!e.unique) continue
+      let owner: string | null | undefined = claimed.get(e.key)
+      if (owner === undefined) owner = t.uniques.get(e.key)
+      if (owner === undefined) {
+        t.reads.add(e.key)
+        const pk = await this.#db.get(e.key, { snapshot: t.snapshot })
+        owner = pk === undefined ? null : docKeyOfTuple(spec, pk)
+      }
+      if (owner !== null && owner !== dk) {
+        throw new errors.LUCID_ERR_4002(`${spec.name} ${showKey(keyOf(spec, doc))}: unique index ${e.key.split('\u0000')[2] ?? ''} already has this value`)
+      }
+      claimed.set(e.key, dk)
+    }
+  }
+
+  /** Buffers a write of `doc` (null: delete) and updates the transaction's unique claims. */
+  #buffer (t: LevelTx, spec: CollectionSpec, doc: Doc | null, dk: string, key?: readonly Scalar[]): void {
+    const existing = t.writes.get(dk)
+    const before = existing !== undefined ? existing.doc : t.seen.get(dk)
+    if (before !== undefined && before !== null) for (const e of indexEntries(spec, before)) if (e.unique) t.uniques.set(e.key, null)
+    if (doc !== null) for (const e of indexEntries(spec, doc)) if (e.unique) t.uniques.set(e.key, dk)
+    if (existing !== undefined) existing.doc = doc
+    else t.writes.set(dk, { spec, key: key ?? keyOf(spec, doc as Doc), base: t.seen.get(dk), doc })
+  }
+
+  /** Runs a single operation as its own transaction, retried on conflict. */
+  async #auto<R> (fn: (t: LevelTx) => Promise<R>): Promise<R> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this._transaction(async (tx) => await fn(tx as LevelTx))
+      } catch (err) {
+        if (!isLucidError(err, 'LUCID_ERR_4006') || attempt >= AUTO_RETRIES) throw err
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    }
+  }
+
+  /** Validates and writes a transaction, one commit at a time. */
+  async #commit (t: LevelTx): Promise<void> {
+    // A read-only transaction saw one consistent snapshot: it is serialisable at its start, nothing to check.
+    if (t.writes.size === 0) return
+    const run = this.#commits.then(async () => await this.#commitLocked(t))
+    this.#commits = run.catch(() => {})
+    await run
+  }
+
+  async #commitLocked (t: LevelTx): Promise<void> {
+    const clash = this.#log.conflict(t.start, { keys: t.reads, ranges: t.ranges })
+    if (clash !== undefined) throw new errors.LUCID_ERR_4006(`a concurrent commit changed ${clash.split('\u0000').slice(1, 3).join('.')} after this transaction read it`)
+    // Validation passed, so every document and unique key this transaction read is as it read it: the
+    // buffered writes' base documents are the committed ones, and their unique checks still hold.
+    type Op = { type: 'put', key: string, value: string } | { type: 'del', key: string }
+    const ops: Op[] = []
+    const deltas = new Map<string, number>()
+    const bump = (d: Doc | undefined | null, spec: CollectionSpec, by: number): void => {
+      if (d === undefined || d === null) return
+      for (const k of counterKeys(spec, d)) deltas.set(k, (deltas.get(k) ?? 0) + by)
+    }
+    for (const [dk, w] of t.writes) {
+      if (w.doc === null) {
+        if (w.base === undefined) continue
+        ops.push({ type: 'del', key: dk })
+      } else {
+        ops.push({ type: 'put', key: dk, value: JSON.stringify(w.doc) })
+      }
+      const before = w.base === undefined ? [] : indexEntries(w.spec, w.base)
+      const after = w.doc === null ? [] : indexEntries(w.spec, w.doc)
+      const afterKeys = new Map(after.map((e) => [e.key, e.value]))
+      const beforeKeys = new Map(before.map((e) => [e.key, e.value]))
+      for (const e of before) if (!afterKeys.has(e.key)) ops.push({ type: 'del', key: e.key })
+      for (const e of after) if (beforeKeys.get(e.key) !== e.value) ops.push({ type: 'put', key: e.key, value: e.value })
+      bump(w.base, w.spec, -1)
+      bump(w.doc, w.spec, 1)
+    }
+    const counterKeysChanged = [...deltas].filter(([, d]) => d !== 0).map(([k]) => k)
+    if (counterKeysChanged.length > 0) {
+      const current = await this.#db.getMany(counterKeysChanged)
+      counterKeysChanged.forEach((k, i) => {
+        const n = Number(current[i] ?? 0) + (deltas.get(k) as number)
+        if (n < 0) throw new Error(`counter ${k.split('\u0000').join('.')} would go negative: the key space is corrupt`)
+        ops.push(n === 0 ? { type: 'del', key: k } : { type: 'put', key: k, value: String(n) })
+      })
+    }
+    await this.#db.batch(ops, { sync: this.#sync })
+    this.#log.record(ops.map((o) => o.key))
+  }
+}
+
+function asTx (tx: TxHandle | undefined): LevelTx | undefined {
+  if (tx === undefined) return undefined
+  if (!(tx instanceof LevelTx)) throw new Error('a transaction of another backend was passed to the LevelDB backend')
+  return tx
+}

@@ -1,0 +1,66 @@
+/**
+ * The MongoDB wire-compatible stand-in (jongodb) for tests and CI on machines that cannot obtain a real
+ * `mongod` (docs/db.md, machine-facts.md). It exercises the driver code path; it is not MongoDB, is
+ * reported as such by buildInfo (engine.standIn), and its figures are never presented as MongoDB's.
+ */
+import { spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { errors } from '../../common/errors.ts'
+
+/** A running stand-in. */
+export interface Standin {
+  /** The connection string it printed (a single-node replica set, so transactions work). */
+  readonly uri: string
+  readonly pid: number
+  /** Kills it and waits for it to exit. */
+  stop (): Promise<void>
+}
+
+/** Where the stand-in's binary is, or undefined when the optional package is not installed. */
+export function standinBinary (): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@jongodb/memory-server-bin-linux-x64-gnu/package.json')
+    return join(dirname(pkg), 'bin', 'jongodb')
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Starts the stand-in on a free port and resolves once it printed its URI; LUCID_ERR_4008 when it is not
+ * installed, does not start, or does not answer within `timeoutMs` (default 15 s).
+ */
+export async function startStandin (opts: { timeoutMs?: number } = {}): Promise<Standin> {
+  const bin = standinBinary()
+  if (bin === undefined) throw new errors.LUCID_ERR_4008('the jongodb stand-in (@jongodb/memory-server-bin-linux-x64-gnu) is not installed')
+  const child = spawn(bin, ['--host=127.0.0.1', '--port=0', '--topology-profile=singleNodeReplicaSet', '--replica-set-name=rs0'], {
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    await exited
+  }
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000) })
+  try {
+    const uri = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      const timer = setTimeout(() => reject(new Error(`no JONGODB_URI within ${opts.timeoutMs ?? 15_000} ms`)), opts.timeoutMs ?? 15_000)
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString()
+        const m = /JONGODB_URI=(\S+)/.exec(out)
+        if (m !== null) { clearTimeout(timer); resolve(m[1] as string) }
+      })
+      child.once('error', (err) => { clearTimeout(timer); reject(err) })
+      child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`exited (${code ?? signal}) before printing its URI: ${stderr.trim()}`)) })
+    })
+    // Keep draining its output so a chatty stand-in never blocks on a full pipe.
+    child.stdout.resume()
+    return { uri, pid: child.pid as number, stop }
+  } catch (err) {
+    await stop()
+    throw new errors.LUCID_ERR_4008(`the jongodb stand-in did not start: ${(err as Error).message}`, { cause: err })
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The portable codec: pako, zlib ported to pure JavaScript (runs wherever JS does, ~3x slower than native
+ * zlib here). Single-member inputs are compressed on the calling thread; larger ones are cut into members
+ * (members.ts, the same cut as node:zlib) and spread over a PakoPool of worker threads.
+ */
+import * as pako from 'pako'
+import { errors } from '../common/errors.ts'
+import { DEFAULT_MEMBER_SIZE, GZIP_LEVEL, lengthMismatch, type Codec, type CodecOptions } from './codec.ts'
+import { concatBytes, memberRanges } from './members.ts'
+import { PakoPool } from './pako-pool.ts'
+
+/** Options of the pako codec. */
+export interface PakoCodecOptions extends CodecOptions {
+  /** Worker threads for multi-member inputs (default: cores available; 0 compresses on the calling thread). */
+  threads?: number
+}
+
+/** A pako gzip-6 codec (see Codec). Call close() when done if inputs may exceed one member. */
+export function createPakoCodec (opts: PakoCodecOptions = {}): Codec {
+  const memberSize = opts.memberSize ?? DEFAULT_MEMBER_SIZE
+  let pool: PakoPool | undefined
+  const threads = opts.threads
+  return {
+    name: 'pako',
+    async compress (data) {
+      const ranges = memberRanges(data.length, memberSize)
+      if (ranges.length === 1 || threads === 0) return concatBytes(ranges.map(([s, e]) => pako.gzip(data.subarray(s, e), { level: GZIP_LEVEL })))
+      pool ??= new PakoPool(threads)
+      const p = pool
+      return concatBytes(await Promise.all(ranges.map(([s, e]) => p.gzip(data.subarray(s, e), GZIP_LEVEL))))
+    },
+    async decompress (gz, expectedSize) {
+      let out: Uint8Array
+      try {
+        // pako's inflate reads every member of a multi-member stream (as gunzip does).
+        out = pako.ungzip(gz)
+      } catch (err) {
+        throw new errors.LUCID_ERR_2006(`pako: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+      }
+      if (out.length !== expectedSize) throw lengthMismatch('pako', out.length, expectedSize)
+      return out
+    },
+    async close () {
+      const p = pool
+      pool = undefined
+      await p?.close()
+    }
+  }
+}

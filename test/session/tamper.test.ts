@@ -1,0 +1,122 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { cp, readFile, rm, truncate, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { isLucidError, type LucidErrorCode } from '../../services/common/errors.ts'
+import { sha256, toHex } from '../../services/common/hash.ts'
+import { FsChunkStore } from '../../services/session/fs-store.ts'
+import { buildManifest, chunkProof, verifyChunkProof, type Manifest } from '../../services/session/manifest.ts'
+import { SessionPlayer } from '../../services/session/player.ts'
+import { cleanup, recordFixture, tempDir, type Fixture } from './helpers.ts'
+
+let root: string
+let fx: Fixture
+let foreign: Fixture
+
+test.before(async () => {
+  root = await tempDir()
+  fx = await recordFixture(join(root, 'good'), { chunks: 4 })
+  foreign = await recordFixture(join(root, 'foreign'), { chunks: 4, key: fx.key })
+})
+test.after(async () => { await cleanup(root) })
+
+const chunkFile = (dir: string, i: number): string => join(dir, 'chunks', `${String(i).padStart(12, '0')}.lsc`)
+
+/** Plays a tampered copy of the fixture and expects `code`, with the chunk named in the message when given. */
+async function expectFailure (name: string, code: LucidErrorCode, tamper: (dir: string) => Promise<void>, chunk?: number, key = fx.key): Promise<void> {
+  const dir = join(root, name.replace(/\W+/g, '-'))
+  await cp(fx.dir, dir, { recursive: true })
+  await tamper(dir)
+  await assert.rejects(async () => {
+    const player = await SessionPlayer.open({ store: new FsChunkStore(dir), masterKey: key })
+    for await (const c of player.chunks()) assert.ok(c.length > 0)
+  }, (e) => {
+    assert.ok(isLucidError(e, code), `${name}: expected ${code}, got ${String((e as Error).message)}`)
+    if (chunk !== undefined) assert.match((e as Error).message, new RegExp(`chunk ${chunk}\\b`), name)
+    return true
+  })
+}
+
+/** Rewrites the manifest consistently (as an attacker with write access but no key could). */
+async function forgeManifest (dir: string, edit: (m: Manifest) => Manifest['chunks']): Promise<void> {
+  const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest
+  const { session_id, owner_address, started_at, ended_at, key_id, codec } = m
+  const forged = buildManifest({ session_id, owner_address, started_at, ended_at, key_id, codec }, edit(m))
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(forged))
+}
+
+const restamp = async (dir: string, i: number): Promise<Manifest['chunks'][number]> => {
+  const b = await readFile(chunkFile(dir, i))
+  return { index: i, size: b.length, ciphertext_sha256: toHex(sha256(b)), plaintext_size: fx.chunks[i]?.length ?? 0 }
+}
+
+test('the untouched recording plays back exactly', async () => {
+  const player = await SessionPlayer.open({ store: new FsChunkStore(fx.dir), masterKey: fx.key })
+  const out: Uint8Array[] = []
+  for await (const c of player.chunks()) out.push(c)
+  assert.deepEqual(out, fx.chunks)
+})
+
+test('a flipped bit anywhere in a chunk is LUCID_ERR_2008 naming the chunk', async () => {
+  const size = fx.manifest.chunks[2]?.size ?? 0
+  for (const at of [0, 10, 30, 60, 75, Math.floor(size / 2), size - 1]) {
+    await expectFailure(`flip-${at}`, 'LUCID_ERR_2008', async (dir) => {
+      const b = await readFile(chunkFile(dir, 2)); b[at] = (b[at] as number) ^ 0x10; await writeFile(chunkFile(dir, 2), b)
+    }, 2)
+  }
+})
+
+test('truncated, swapped, replayed and missing chunks are detected', async () => {
+  await expectFailure('truncated', 'LUCID_ERR_2008', async (dir) => { await truncate(chunkFile(dir, 1), 100) }, 1)
+  await expectFailure('swapped', 'LUCID_ERR_2008', async (dir) => {
+    const a = await readFile(chunkFile(dir, 0)); const b = await readFile(chunkFile(dir, 1))
+    await writeFile(chunkFile(dir, 0), b); await writeFile(chunkFile(dir, 1), a)
+  }, 0)
+  await expectFailure('replayed', 'LUCID_ERR_2008', async (dir) => { await cp(chunkFile(dir, 1), chunkFile(dir, 3)) }, 3)
+  await expectFailure('missing', 'LUCID_ERR_2007', async (dir) => { await rm(chunkFile(dir, 2)) }, 2)
+})
+
+test('with a consistently forged manifest, the authenticated header still catches swaps, moves and bit flips', async () => {
+  await expectFailure('forged-swap', 'LUCID_ERR_2003', async (dir) => {
+    const a = await readFile(chunkFile(dir, 0)); const b = await readFile(chunkFile(dir, 1))
+    await writeFile(chunkFile(dir, 0), b); await writeFile(chunkFile(dir, 1), a)
+    const c0 = await restamp(dir, 0); const c1 = await restamp(dir, 1)
+    await forgeManifest(dir, (m) => m.chunks.map((c) => c.index === 0 ? c0 : c.index === 1 ? c1 : c))
+  }, 0)
+  await expectFailure('forged-foreign-chunk', 'LUCID_ERR_2009', async (dir) => {
+    await cp(chunkFile(foreign.dir, 1), chunkFile(dir, 1))
+    const c1 = await restamp(dir, 1)
+    await forgeManifest(dir, (m) => m.chunks.map((c) => c.index === 1 ? c1 : c))
+  }, 1)
+  await expectFailure('forged-bitflip', 'LUCID_ERR_2002', async (dir) => {
+    const b = await readFile(chunkFile(dir, 3)); b[b.length - 30] = (b[b.length - 30] as number) ^ 1; await writeFile(chunkFile(dir, 3), b)
+    const c3 = await restamp(dir, 3)
+    await forgeManifest(dir, (m) => m.chunks.map((c) => c.index === 3 ? c3 : c))
+  }, 3)
+  await expectFailure('forged-plaintext-size', 'LUCID_ERR_2005', async (dir) => {
+    await forgeManifest(dir, (m) => m.chunks.map((c) => c.index === 2 ? { ...c, plaintext_size: c.plaintext_size + 1 } : c))
+  }, 2)
+})
+
+test('manifest tampering, a foreign manifest and a wrong key have their own codes', async () => {
+  await expectFailure('manifest-edit', 'LUCID_ERR_2005', async (dir) => {
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...m, owner_address: '0xmallory' }))
+  })
+  await expectFailure('manifest-garbage', 'LUCID_ERR_2005', async (dir) => { await writeFile(join(dir, 'manifest.json'), '{"format":') })
+  await expectFailure('foreign-manifest', 'LUCID_ERR_2009', async (dir) => { await cp(join(foreign.dir, 'manifest.json'), join(dir, 'manifest.json')) })
+  await expectFailure('wrong-key', 'LUCID_ERR_2010', async () => {}, undefined, new Uint8Array(randomBytes(32)))
+  await expectFailure('unfinished', 'LUCID_ERR_2011', async (dir) => { await rm(join(dir, 'manifest.json')) })
+})
+
+test('a chunk proves its inclusion from the root alone, and no other chunk does', () => {
+  const m = fx.manifest
+  for (const c of m.chunks) {
+    const proof = chunkProof(m, c.index)
+    assert.ok(verifyChunkProof(m.merkle_root, m.chunk_count, c, proof))
+    assert.ok(!verifyChunkProof(m.merkle_root, m.chunk_count, { ...c, size: c.size + 1 }, proof))
+    assert.ok(!verifyChunkProof(m.merkle_root, m.chunk_count, { ...c, ciphertext_sha256: foreign.manifest.chunks[c.index]?.ciphertext_sha256 ?? '' }, proof))
+    assert.ok(!verifyChunkProof(foreign.manifest.merkle_root, m.chunk_count, c, proof))
+  }
+})
