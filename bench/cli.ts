@@ -11,6 +11,8 @@ Usage:
               [--hgrm DIR] [--targets F] [--target URL] [--pin-server CPUS] [--pin-load CPUS]
               [--find-max --p99 MS] [--strict] [--list]
   lucid compare OLD.json NEW.json [--min-effect 5%] [--all]
+  lucid load --scenario light|medium|heavy|stress [--target URL] [--users N] [--spawn-rate R]
+             [--duration D] [--time-scale N] [--workers W] [--arrival-rate R] [--json F] [--html F] [--csv PREFIX]
   lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext]
   lucid session play DIR --out FILE
   lucid db seed --docs N [--data DIR] | lucid db stats [--data DIR]
@@ -24,7 +26,6 @@ fails verification (session play), 2 usage or setup error, 3 a benchmark crashed
 /** Subcommands that other parts of the project deliver, and the issue that brings each. */
 const LATER: Readonly<Record<string, string>> = {
   serve: 'issue 8 (gateway)',
-  load: 'issue 10 (load simulation)',
   chain: 'issue 6 (PoOT chain)',
   sim: 'issue 7 (network simulator)',
   profile: 'issue 9 (gateway benchmarks and profiling)',
@@ -38,6 +39,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   bench: async () => (await import('./commands/bench.ts')).benchCommand,
   compare: async () => (await import('./commands/compare.ts')).compareCommand,
   db: async () => (await import('./commands/db.ts')).dbCommand,
+  load: async () => (await import('./commands/load.ts')).loadCommand,
   session: async () => (await import('./commands/session.ts')).sessionCommand
 }
 
