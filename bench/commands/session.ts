@@ -11,23 +11,22 @@
  * file, fsync, rename), never half.
  *
  * The master key: LUCID_MASTER_KEY (32 bytes, hex or base64), else DIR/master.key, created by record with
- * mode 0600. It is never printed. Usage errors throw LUCID_ERR_9001/9003 (the CLI prints one line, exit 2);
+ * mode 0600. It is never printed. The session and chunk metadata go to a LevelDB inside the recording,
+ * DIR/meta (fsync'ed commits), where play finds them; the session belongs to user `local`. Usage errors throw LUCID_ERR_9001/9003 (the CLI prints one line, exit 2);
  * a recording that fails verification prints its LUCID_ERR_2xxx code and the chunk, exit 1.
  */
 import { createWriteStream } from 'node:fs'
-import { mkdir, open, rename, rm } from 'node:fs/promises'
+import { access, mkdir, open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { errors, isLucidError } from '../../services/common/errors.ts'
 import { createRng } from '../../services/common/rng.ts'
-import { CODEC_NAMES, type CodecName } from '../../services/session/codec.ts'
-import { createCodec } from '../../services/session/codecs.ts'
-import { MAX_CHUNK_BYTES } from '../../services/session/envelope.ts'
-import { FsChunkStore } from '../../services/session/fs-store.ts'
-import { loadMasterKey, type KeySource } from '../../services/session/master-key.ts'
-import { SessionPlayer } from '../../services/session/player.ts'
-import { SessionRecorder, type ChunkReceipt } from '../../services/session/recorder.ts'
+import type { Database } from '../../services/db/index.ts'
+import {
+  CODEC_NAMES, FsChunkStore, MAX_CHUNK_BYTES, METADATA_DIR, SessionPlayer, SessionRecorder, createCodec, loadMasterKey, openRecordingDatabase, readRecordingInfo,
+  type ChunkReceipt, type CodecName, type KeySource
+} from '../../services/session/index.ts'
 import { renderFrame } from '../../sim/frames/desktop.ts'
 
 /** Where the command writes, and its environment (injectable for tests). */
@@ -39,6 +38,8 @@ export interface SessionIo {
 
 const USAGE = 'lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext] | lucid session play DIR --out FILE'
 const KEY_FILE = 'master.key'
+/** sessions.user_id of recordings made by the CLI, which has no signed-in user. */
+const CLI_USER = 'local'
 const DEFAULT_CHUNK = 10 * 1024 * 1024
 /** Appends allowed in flight: compressing chunk i+1 while chunk i is sealed and stored. */
 const PIPELINE_DEPTH = 2
@@ -87,10 +88,22 @@ async function record (args: string[], io: SessionIo): Promise<number> {
     throw new errors.LUCID_ERR_9004(`${dir} (${(err as Error).message})`)
   }
   const { key, source } = await loadMasterKey(join(dir, KEY_FILE), true, io.env)
+  const db = await openRecordingDatabase(dir)
+  try {
+    return await recordInto(dir, store, db, key, source, { frames, chunkSize, codecName, keepPlaintext: values['keep-plaintext'] === true }, io)
+  } finally {
+    await db.close()
+  }
+}
+
+interface RecordPlan { readonly frames: number, readonly chunkSize: number, readonly codecName: CodecName, readonly keepPlaintext: boolean }
+
+async function recordInto (dir: string, store: FsChunkStore, db: Database, key: Uint8Array, source: KeySource, plan: RecordPlan, io: SessionIo): Promise<number> {
+  const { frames, chunkSize, codecName } = plan
   const codec = createCodec(codecName)
   const t0 = performance.now()
-  const recorder = await SessionRecorder.start({ store, masterKey: key, codec })
-  const plain = values['keep-plaintext'] === true ? createWriteStream(join(dir, 'plaintext.raw')) : undefined
+  const recorder = await SessionRecorder.start({ store, db, masterKey: key, codec, userId: CLI_USER })
+  const plain = plan.keepPlaintext ? createWriteStream(join(dir, 'plaintext.raw')) : undefined
   let stored = 0
   let compressed = 0
   try {
@@ -129,6 +142,7 @@ async function record (args: string[], io: SessionIo): Promise<number> {
   io.out.write(`recorded session ${manifest.session_id} in ${dir}: ${frames} frames, ${raw} bytes in ${manifest.chunk_count} chunks of ${chunkSize} bytes (${codecName}), ` +
     `compression_ratio ${(compressed / Math.max(1, raw)).toFixed(3)}, ${stored} bytes stored, ${(raw / 1e6 / seconds).toFixed(1)} MB/s\n`)
   io.out.write(`merkle_root ${manifest.merkle_root}\nmanifest_hash ${manifest.manifest_hash}\n`)
+  io.out.write(`metadata: session and ${manifest.chunk_count} chunk documents in ${join(dir, METADATA_DIR)} (user ${CLI_USER}, finalised)\n`)
   io.out.write(`${describeKey(source)}\n`)
   return 0
 }
@@ -140,7 +154,20 @@ async function play (args: string[], io: SessionIo): Promise<number> {
   const outFile = values.out
   const store = new FsChunkStore(dir)
   const { key } = await loadMasterKey(join(dir, KEY_FILE), false, io.env)
-  const player = await SessionPlayer.open({ store, masterKey: key })
+  await readRecordingInfo(store) // LUCID_ERR_2011 when DIR holds no recording, before looking for its metadata
+  const metaDir = join(dir, METADATA_DIR)
+  // Opening would create an empty database; a recording without one has lost its metadata.
+  try { await access(metaDir) } catch { throw new errors.LUCID_ERR_2012(`${metaDir}: the recording's metadata database is missing`) }
+  const db = await openRecordingDatabase(dir)
+  try {
+    return await playFrom(store, db, key, outFile, io)
+  } finally {
+    await db.close()
+  }
+}
+
+async function playFrom (store: FsChunkStore, db: Database, key: Uint8Array, outFile: string, io: SessionIo): Promise<number> {
+  const player = await SessionPlayer.open({ store, db, masterKey: key })
   const tmp = join(dirname(outFile), `.${basename(outFile)}.${randomBytes(6).toString('hex')}.tmp`)
   let fh
   try {
@@ -162,7 +189,7 @@ async function play (args: string[], io: SessionIo): Promise<number> {
     await rm(tmp, { force: true })
     throw err
   }
-  io.out.write(`played session ${player.manifest.session_id}: ${player.manifest.chunk_count} chunks verified (hash, Merkle proof, GCM tag), ${bytes} bytes written to ${outFile}\n`)
+  io.out.write(`played session ${player.manifest.session_id}: ${player.manifest.chunk_count} chunks verified (hash, Merkle proof, metadata, GCM tag), ${bytes} bytes written to ${outFile}\n`)
   return 0
 }
 

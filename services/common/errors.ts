@@ -58,6 +58,9 @@ export const errors = {
   LUCID_ERR_1006: define('LUCID_ERR_1006', 'Not found: %s', 404),
   LUCID_ERR_1007: define('LUCID_ERR_1007', 'Payload too large: %s', 413),
   LUCID_ERR_1008: define('LUCID_ERR_1008', 'Unsupported media type: %s', 415),
+  LUCID_ERR_1009: define('LUCID_ERR_1009', 'Internal error: %s', 500),
+  LUCID_ERR_1010: define('LUCID_ERR_1010', 'Wallet challenge unknown, expired or already used: %s', 401),
+  LUCID_ERR_1011: define('LUCID_ERR_1011', 'Already exists: %s', 409),
 
   // 2xxx session pipeline
   LUCID_ERR_2001: define('LUCID_ERR_2001', 'Malformed chunk envelope: %s', 400),
@@ -71,6 +74,7 @@ export const errors = {
   LUCID_ERR_2009: define('LUCID_ERR_2009', 'Chunk or manifest belongs to another session: %s', 409),
   LUCID_ERR_2010: define('LUCID_ERR_2010', 'Wrong master key: %s', 401),
   LUCID_ERR_2011: define('LUCID_ERR_2011', 'Recording in the wrong state: %s', 409),
+  LUCID_ERR_2012: define('LUCID_ERR_2012', 'Recording metadata disagrees with the stored recording: %s', 422),
 
   // 3xxx rate limiting and load shedding
   LUCID_ERR_3001: define('LUCID_ERR_3001', 'Rate limit exceeded, retry in %s', 429),
@@ -91,6 +95,20 @@ export const errors = {
   LUCID_ERR_5001: define('LUCID_ERR_5001', 'Invalid block: %s', 400),
   LUCID_ERR_5002: define('LUCID_ERR_5002', 'Invalid transaction: %s', 400),
   LUCID_ERR_5003: define('LUCID_ERR_5003', 'Block not found: %s', 404),
+  LUCID_ERR_5004: define('LUCID_ERR_5004', 'Chain not available: %s', 503),
+  LUCID_ERR_5005: define('LUCID_ERR_5005', 'Block does not extend the finalised chain: %s', 409),
+  LUCID_ERR_5006: define('LUCID_ERR_5006', 'Block producer is not the rightful leader or fallback of its slot: %s', 400),
+  LUCID_ERR_5007: define('LUCID_ERR_5007', 'Fallback block before its window opened: %s', 400),
+  LUCID_ERR_5008: define('LUCID_ERR_5008', 'Bad block signature: %s', 400),
+  LUCID_ERR_5009: define('LUCID_ERR_5009', 'Merkle root or anchor list does not match the block contents: %s', 400),
+  LUCID_ERR_5010: define('LUCID_ERR_5010', 'Block over its limits: %s', 413),
+  LUCID_ERR_5011: define('LUCID_ERR_5011', 'Slot or timestamp out of bounds: %s', 400),
+  LUCID_ERR_5012: define('LUCID_ERR_5012', 'Transaction replayed: %s', 409),
+  LUCID_ERR_5013: define('LUCID_ERR_5013', 'Bad transaction signature: %s', 400),
+  LUCID_ERR_5014: define('LUCID_ERR_5014', 'Certificate short of quorum: %s', 400),
+  LUCID_ERR_5015: define('LUCID_ERR_5015', 'Invalid certificate: %s', 400),
+  LUCID_ERR_5016: define('LUCID_ERR_5016', 'Transaction pool full: %s', 503),
+  LUCID_ERR_5017: define('LUCID_ERR_5017', 'Sync failed: %s', 502),
 
   // 9xxx CLI and harness
   LUCID_ERR_9001: define('LUCID_ERR_9001', 'Usage: %s', 2),

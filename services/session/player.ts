@@ -4,20 +4,28 @@
  * 1. recording.json and manifest.json agree on the session (LUCID_ERR_2009 for a foreign manifest) and the
  *    master key matches the recording's key id (2010);
  * 2. the manifest verifies: manifest_hash over its JCS encoding, numbering, Merkle root (2005);
- * 3. the chunk file exists (2007), has the manifest's size and SHA-256 (2008: flipped bit, truncation,
- *    a chunk swapped or replayed from elsewhere) and its leaf's inclusion proof verifies against the root;
- * 4. the envelope parses (2001), names this session and index (2009, 2003) and its GCM tag verifies (2002);
- * 5. it decompresses to exactly the plaintext size the authenticated header states (2006).
+ * 3. the database agrees: the session is finalised (2011 otherwise: its finish was never acknowledged)
+ *    with the manifest's merkle_root and chunk_count, and has no chunk documents past it (2012);
+ * 4. the chunk file exists (2007), has the manifest's size and SHA-256 (2008: flipped bit, truncation,
+ *    a chunk swapped or replayed from elsewhere), its chunk document records that same size and SHA-256
+ *    (2012), and its leaf's inclusion proof verifies against the root (2005);
+ * 5. the envelope parses (2001), names this session and index (2009, 2003) and its GCM tag verifies (2002);
+ * 6. it decompresses to exactly the plaintext size the authenticated header states (2006).
  *
- * Step 3 alone catches most tampering; step 4 is what holds when the manifest itself cannot be trusted
- * (an attacker who rewrites the manifest still cannot forge a tag without the master key).
+ * Step 4 alone catches most tampering of the bytes; the database is a second record kept apart from the
+ * manifest (a service's database is not in the recording directory); step 5 is what holds when neither can
+ * be trusted (an attacker who rewrites manifest and metadata still cannot forge a tag without the master
+ * key). The file checks of step 4 run before the metadata check so that damaged bytes are reported as
+ * such (2008), and 2012 means precisely that the metadata disagrees with bytes the manifest vouches for.
  */
 import { errors } from '../common/errors.ts'
 import { sha256, toHex } from '../common/hash.ts'
+import type { Database } from '../db/index.ts'
 import type { Codec } from './codec.ts'
 import { createZlibCodec } from './codec-zlib.ts'
 import { importMasterKey, masterKeyId } from './keys.ts'
 import { chunkProof, parseManifest, verifyChunkProof, verifyManifest, type Manifest } from './manifest.ts'
+import { SESSION_STATUS, crossCheckChunk } from './metadata.ts'
 import { readRecordingInfo } from './recording-info.ts'
 import { ChunkOpener } from './seal.ts'
 import type { ChunkStore } from './store.ts'
@@ -25,6 +33,8 @@ import type { ChunkStore } from './store.ts'
 /** Options of a player. */
 export interface PlayerOptions {
   readonly store: ChunkStore
+  /** The database holding the recording's metadata (not closed by the player). */
+  readonly db: Database
   /** 32 raw bytes. */
   readonly masterKey: Uint8Array
   /** Decoder (default node:zlib; either codec decodes the other's chunks). Not closed by the player. */
@@ -35,17 +45,19 @@ export interface PlayerOptions {
 export class SessionPlayer {
   readonly manifest: Manifest
   readonly #store: ChunkStore
+  readonly #db: Database
   readonly #opener: ChunkOpener
   readonly #codec: Codec
 
-  private constructor (manifest: Manifest, store: ChunkStore, opener: ChunkOpener, codec: Codec) {
+  private constructor (manifest: Manifest, store: ChunkStore, db: Database, opener: ChunkOpener, codec: Codec) {
     this.manifest = manifest
     this.#store = store
+    this.#db = db
     this.#opener = opener
     this.#codec = codec
   }
 
-  /** Reads and verifies recording.json and the manifest (steps 1 and 2 of the module comment). */
+  /** Reads and verifies recording.json, the manifest and the session's metadata (steps 1 to 3 of the module comment). */
   static async open (opts: PlayerOptions): Promise<SessionPlayer> {
     const info = await readRecordingInfo(opts.store)
     const raw = await opts.store.getFile('manifest.json')
@@ -56,10 +68,18 @@ export class SessionPlayer {
     const master = await importMasterKey(opts.masterKey)
     const keyId = await masterKeyId(master)
     if (keyId !== manifest.key_id || keyId !== info.key_id) throw new errors.LUCID_ERR_2010(`the recording was made with key ${manifest.key_id}, this key is ${keyId}`)
-    return new SessionPlayer(manifest, opts.store, new ChunkOpener(master, info.session_id), opts.codec ?? createZlibCodec())
+    const id = JSON.stringify(manifest.session_id)
+    const session = await opts.db.sessions.get(manifest.session_id)
+    if (session === undefined) throw new errors.LUCID_ERR_2012(`session ${id} has no document in the database`)
+    if (session.status !== SESSION_STATUS.finalised) throw new errors.LUCID_ERR_2011(`session ${id} is ${session.status} in the database (its finish was not acknowledged: resume and finish it)`)
+    if (session.merkle_root !== manifest.merkle_root) throw new errors.LUCID_ERR_2012(`session ${id}: merkle_root ${String(session.merkle_root)} in the database, ${manifest.merkle_root} in the manifest`)
+    if (session.chunk_count !== manifest.chunk_count) throw new errors.LUCID_ERR_2012(`session ${id}: chunk_count ${session.chunk_count} in the database, ${manifest.chunk_count} in the manifest`)
+    const [extra] = await opts.db.chunks.bySession(manifest.session_id, { fromIdx: manifest.chunk_count, limit: 1 })
+    if (extra !== undefined) throw new errors.LUCID_ERR_2012(`chunk ${extra.idx}: the database has metadata for it, the manifest ends at ${manifest.chunk_count} chunks`)
+    return new SessionPlayer(manifest, opts.store, opts.db, new ChunkOpener(master, info.session_id), opts.codec ?? createZlibCodec())
   }
 
-  /** The verified plaintext of chunk `index` (steps 3 to 5). */
+  /** The verified plaintext of chunk `index` (steps 4 to 6). */
   async chunk (index: number): Promise<Uint8Array> {
     const entry = this.manifest.chunks[index]
     if (entry === undefined) throw new errors.LUCID_ERR_2007(`chunk ${index}: the manifest has ${this.manifest.chunk_count}`)
@@ -69,6 +89,7 @@ export class SessionPlayer {
     if (bytes.length !== entry.size) throw new errors.LUCID_ERR_2008(`${label}: ${bytes.length} bytes stored, ${entry.size} in the manifest${bytes.length < entry.size ? ' (truncated)' : ''}`)
     const digest = toHex(sha256(bytes))
     if (digest !== entry.ciphertext_sha256) throw new errors.LUCID_ERR_2008(`${label}: SHA-256 ${digest} differs from the manifest's ${entry.ciphertext_sha256}`)
+    crossCheckChunk(await this.#db.chunks.get(this.manifest.session_id, index), index, { size: bytes.length, sha256: digest })
     if (!verifyChunkProof(this.manifest.merkle_root, this.manifest.chunk_count, { index, size: bytes.length, ciphertext_sha256: digest }, chunkProof(this.manifest, index))) {
       throw new errors.LUCID_ERR_2005(`${label}: inclusion proof does not verify against merkle_root`)
     }

@@ -1,13 +1,14 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises'
+import { access, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { PassThrough } from 'node:stream'
 import { isLucidError } from '../../services/common/errors.ts'
+import { METADATA_DIR, SESSION_STATUS } from '../../services/session/index.ts'
 import { sessionCommand, parseSize, type SessionIo } from '../../bench/commands/session.ts'
-import { cleanup, tempDir } from './helpers.ts'
+import { cleanup, tempDir, withDb, withTempDir } from './helpers.ts'
 
 const run = promisify(execFile)
 
@@ -60,6 +61,25 @@ test('LUCID_MASTER_KEY is used when set; a tampered recording fails with its cod
   } finally {
     await cleanup(dir)
   }
+})
+
+test('record keeps the metadata in DIR/meta; play without it fails with LUCID_ERR_2012 and creates nothing', async () => {
+  await withTempDir(async (dir) => {
+    const rec = join(dir, 'rec')
+    const env = { LUCID_MASTER_KEY: Buffer.alloc(32, 9).toString('hex') }
+    assert.equal(await sessionCommand(['record', '--frames', '1', '--out', rec, '--chunk-size', '1m'], io(env)), 0)
+    await access(join(rec, METADATA_DIR, 'CURRENT')) // a LevelDB lives there
+    await withDb(rec, async (db) => {
+      const [session] = await db.sessions.byUser('local')
+      assert.equal(session?.status, SESSION_STATUS.finalised)
+      assert.equal((await db.chunks.bySession(session.session_id)).length, session.chunk_count)
+    })
+    await rm(join(rec, METADATA_DIR), { recursive: true })
+    const failed = io(env)
+    assert.equal(await sessionCommand(['play', rec, '--out', join(dir, 'out.raw')], failed), 1)
+    assert.match(failed.errText(), /LUCID_ERR_2012 .*meta/)
+    assert.equal((await readdir(rec)).includes(METADATA_DIR), false, 'play did not create an empty database')
+  })
 })
 
 test('bad flags throw LUCID_ERR_9001 or 9003', async () => {

@@ -10,11 +10,9 @@
  */
 import type { CaseContext, CaseResult, CaseRun } from '../../case.ts'
 import { createHistogram, encodeHistogram, latencyMetrics, recordMs } from '../../stats/histogram.ts'
-import { DEFAULT_MEMBER_SIZE, type CodecName } from '../../../services/session/codec.ts'
-import { createCodec } from '../../../services/session/codecs.ts'
-import { createZlibCodec } from '../../../services/session/codec-zlib.ts'
+import { DEFAULT_MEMBER_SIZE, createCodec, createZlibCodec, type CodecName } from '../../../services/session/index.ts'
 import { ChunkStats } from './measure.ts'
-import { appendBounded, baseConditions, capturePool, pickChunk, runFor, scratchRecorder } from './setup.ts'
+import { appendBounded, baseConditions, capturePool, pickChunk, runFor, scratchRecorder, withScratchDatabase } from './setup.ts'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -27,24 +25,25 @@ async function chunkCase (ctx: CaseContext, size: number, codecName: CodecName):
   const codec = createCodec(codecName)
   const raw = createZlibCodec()
   try {
-    const { recorder, store } = await scratchRecorder(ctx, 'recording', codec)
-    await runFor(ctx.seconds(1, { smoke: 0.3, full: 3 }), 3, async () => { await appendBounded(recorder, store, pickChunk(ctx, pool, size)) })
+    return await withScratchDatabase(ctx, async (db) => {
+      const { recorder, store } = await scratchRecorder(ctx, 'recording', codec, db)
+      await runFor(ctx.seconds(1, { smoke: 0.3, full: 3 }), 3, async () => { await appendBounded(recorder, store, pickChunk(ctx, pool, size)) })
 
-    const stats = new ChunkStats()
-    const rawHist = createHistogram()
-    let rawMs = 0
-    let rawBytes = 0
-    let last = performance.now()
-    await runFor(ctx.seconds(6, { smoke: 1, full: 30 }), 5, async () => {
-      const chunk = pickChunk(ctx, pool, size)
-      stats.add(await appendBounded(recorder, store, chunk))
-      if (large) {
-        const t = performance.now()
-        await raw.compress(chunk)
-        const ms = performance.now() - t
-        recordMs(rawHist, ms); rawMs += ms; rawBytes += chunk.length
-      }
-      if (performance.now() - last > 1000) { last = performance.now(); ctx.progress(`${stats.count} chunks, p95 ${(stats.total.getValueAtPercentile(95) / 1000).toFixed(1)} ms`) }
+      const stats = new ChunkStats()
+      const rawHist = createHistogram()
+      let rawMs = 0
+      let rawBytes = 0
+      let last = performance.now()
+      await runFor(ctx.seconds(6, { smoke: 1, full: 30 }), 5, async () => {
+        const chunk = pickChunk(ctx, pool, size)
+        stats.add(await appendBounded(recorder, store, chunk))
+        if (large) {
+          const t = performance.now()
+          await raw.compress(chunk)
+          const ms = performance.now() - t
+          recordMs(rawHist, ms); rawMs += ms; rawBytes += chunk.length
+        }
+        if (performance.now() - last > 1000) { last = performance.now(); ctx.progress(`${stats.count} chunks, p95 ${(stats.total.getValueAtPercentile(95) / 1000).toFixed(1)} ms`) }
     })
     await recorder.abandon()
 
@@ -61,10 +60,12 @@ async function chunkCase (ctx: CaseContext, size: number, codecName: CodecName):
       status: 'completed',
       metrics,
       histograms,
-      conditions: { ...baseConditions(codec, size), model: 'closed loop, one chunk in flight, after warm-up', raw_reference: large ? 'node:zlib async gzip-6, same members, same chunk, interleaved' : 'none (chunk below one gzip member)' }
+      conditions: { ...baseConditions(codec, size, db), model: 'closed loop, one chunk in flight, after warm-up', raw_reference: large ? 'node:zlib async gzip-6, same members, same chunk, interleaved' : 'none (chunk below one gzip member)' }
     }
+    })
   } finally {
     await codec.close()
+    await raw.close()
   }
 }
 

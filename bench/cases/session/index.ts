@@ -6,7 +6,7 @@
 import type { CaseDef } from '../../registry.ts'
 
 const mod = (f: string): string => new URL(f, import.meta.url).href
-const PIPELINE = 'gzip-6, AES-256-GCM (WebCrypto), SHA-256 and fsync\'ed storage, one chunk at a time after a warm-up'
+const PIPELINE = 'gzip-6, AES-256-GCM (WebCrypto), SHA-256 and storage (fsync\'ed chunk file, then its metadata in an fsync\'ed LevelDB transaction), one chunk at a time after a warm-up'
 
 const chunkCase = (id: string, exportName: string, description: string): CaseDef => ({
   id,

@@ -6,14 +6,15 @@
  */
 import type { EncodedHistogram, Metrics } from '../../case.ts'
 import { createHistogram, encodeHistogram, latencyMetrics, recordMs, type Histogram } from '../../stats/histogram.ts'
-import type { ChunkReceipt } from '../../../services/session/recorder.ts'
+import type { ChunkReceipt } from '../../../services/session/index.ts'
 
-const STAGES = ['compress', 'encrypt', 'hash', 'store'] as const
+// meta is the metadata transaction inside store (store_ms includes it), reported to show its share.
+const STAGES = ['compress', 'encrypt', 'hash', 'store', 'meta'] as const
 
 /** Accumulates chunk receipts. */
 export class ChunkStats {
   readonly total: Histogram = createHistogram()
-  readonly #stage: Record<(typeof STAGES)[number], Histogram> = { compress: createHistogram(), encrypt: createHistogram(), hash: createHistogram(), store: createHistogram() }
+  readonly #stage: Record<(typeof STAGES)[number], Histogram> = { compress: createHistogram(), encrypt: createHistogram(), hash: createHistogram(), store: createHistogram(), meta: createHistogram() }
   #plain = 0
   #compressed = 0
   #stored = 0
@@ -29,6 +30,7 @@ export class ChunkStats {
     recordMs(this.#stage.encrypt, r.encrypt_ms)
     recordMs(this.#stage.hash, r.hash_ms)
     recordMs(this.#stage.store, r.store_ms)
+    recordMs(this.#stage.meta, r.meta_ms)
     this.#plain += r.plaintext_size
     this.#compressed += r.compressed_size
     this.#stored += r.size

@@ -1,21 +1,22 @@
 /**
  * Shared set-up of the session cases: the capture data, a recorder writing into the case's scratch
- * directory, and the bounded scratch disk.
+ * directory with its metadata in a LevelDB there, and the bounded scratch disk.
  */
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { availableParallelism } from 'node:os'
 import type { CaseContext, Conditions } from '../../case.ts'
-import type { Codec } from '../../../services/session/codec.ts'
-import { DEFAULT_MEMBER_SIZE } from '../../../services/session/codec.ts'
-import { FsChunkStore } from '../../../services/session/fs-store.ts'
-import { SessionRecorder, type ChunkReceipt } from '../../../services/session/recorder.ts'
+import type { Database } from '../../../services/db/index.ts'
+import { DEFAULT_MEMBER_SIZE, FsChunkStore, SessionRecorder, openRecordingDatabase, type ChunkReceipt, type Codec } from '../../../services/session/index.ts'
 import { DESKTOP_DATA, desktopBytes } from '../../../sim/frames/desktop.ts'
 
 /** The real chunk size (10 MiB) of the sustained and concurrent cases. */
 export const REAL_CHUNK = 10 * 1024 * 1024
 
-/** Chunk files kept on disk per recording; older ones are deleted (untimed) so long runs fit the scratch disk. */
+/**
+ * Chunk files kept on disk per recording; older ones are deleted (untimed) so long runs fit the scratch disk.
+ * Their metadata documents (about 150 bytes each) stay: these recordings are never played back.
+ */
 const KEEP_CHUNKS = 8
 
 /**
@@ -44,10 +45,23 @@ export function pickChunk (ctx: CaseContext, pool: Uint8Array, size: number): Ui
   return pool.subarray(off, off + size)
 }
 
-/** A recorder into a fresh directory under the case's tmpdir, with a random master key. */
-export async function scratchRecorder (ctx: CaseContext, name: string, codec: Codec): Promise<{ recorder: SessionRecorder, store: FsChunkStore }> {
+/**
+ * Runs `fn` with the case's metadata database, closed afterwards: one LevelDB with fsync'ed commits in the
+ * case's tmpdir, shared by every recording of the case as a service shares its database between sessions.
+ */
+export async function withScratchDatabase<T> (ctx: CaseContext, fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openRecordingDatabase(ctx.tmpdir)
+  try {
+    return await fn(db)
+  } finally {
+    await db.close()
+  }
+}
+
+/** A recorder into a fresh directory under the case's tmpdir, with a random master key and metadata in `db`. */
+export async function scratchRecorder (ctx: CaseContext, name: string, codec: Codec, db: Database): Promise<{ recorder: SessionRecorder, store: FsChunkStore }> {
   const store = new FsChunkStore(join(ctx.tmpdir, name))
-  const recorder = await SessionRecorder.start({ store, masterKey: new Uint8Array(randomBytes(32)), codec })
+  const recorder = await SessionRecorder.start({ store, db, masterKey: new Uint8Array(randomBytes(32)), codec, userId: 'bench', sessionId: `bench-${name}` })
   return { recorder, store }
 }
 
@@ -59,7 +73,7 @@ export async function appendBounded (recorder: SessionRecorder, store: FsChunkSt
 }
 
 /** The conditions every session case reports. */
-export function baseConditions (codec: Codec, chunkSize: number): Conditions {
+export function baseConditions (codec: Codec, chunkSize: number, db: Database): Conditions {
   return {
     data: DESKTOP_DATA,
     codec: `${codec.name} gzip level 6`,
@@ -67,7 +81,8 @@ export function baseConditions (codec: Codec, chunkSize: number): Conditions {
     gzip_members: Math.max(1, Math.ceil(chunkSize / DEFAULT_MEMBER_SIZE)),
     member_bytes: DEFAULT_MEMBER_SIZE,
     encryption: 'AES-256-GCM (WebCrypto), HKDF-SHA256 key per recording segment',
-    storage: 'filesystem in the case tmpdir: temp file, fsync, rename, directory fsync',
+    storage: 'chunk bytes: file in the case tmpdir (temp file, fsync, rename, directory fsync); then metadata: one LevelDB transaction (chunk document + session chunk_count, one atomic batch, fsync\'ed commit); store_ms covers both, up to the acknowledgement',
+    metadata_engine: db.engine.description,
     cores: availableParallelism()
   }
 }
