@@ -11,10 +11,14 @@ Usage:
               [--hgrm DIR] [--targets F] [--target URL] [--pin-server CPUS] [--pin-load CPUS]
               [--find-max --p99 MS] [--strict] [--list]
   lucid compare OLD.json NEW.json [--min-effect 5%] [--all]
+  lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N]
+              [--seed-demo] [--load-test]
   lucid load --scenario light|medium|heavy|stress [--target URL] [--users N] [--spawn-rate R]
              [--duration D] [--time-scale N] [--workers W] [--arrival-rate R] [--json F] [--html F] [--csv PREFIX]
+  lucid profile doctor|flame|bubbleprof|heapprofiler [--scenario NAME] [--duration D] [--server gateway|raw]
   lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext]
   lucid session play DIR --out FILE
+  lucid chain export --out FILE (--data DIR | --from URL)
   lucid db seed --docs N [--data DIR] | lucid db stats [--data DIR]
   lucid help [COMMAND]
 
@@ -25,10 +29,7 @@ fails verification (session play), 2 usage or setup error, 3 a benchmark crashed
 
 /** Subcommands that other parts of the project deliver, and the issue that brings each. */
 const LATER: Readonly<Record<string, string>> = {
-  serve: 'issue 8 (gateway)',
-  chain: 'issue 6 (PoOT chain)',
   sim: 'issue 7 (network simulator)',
-  profile: 'issue 9 (gateway benchmarks and profiling)',
   chaos: 'issues 11 and 12 (reliability)'
 }
 
@@ -38,8 +39,11 @@ type Command = (argv: string[]) => Promise<number>
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   bench: async () => (await import('./commands/bench.ts')).benchCommand,
   compare: async () => (await import('./commands/compare.ts')).compareCommand,
+  chain: async () => (await import('./commands/chain.ts')).chainCommand,
   db: async () => (await import('./commands/db.ts')).dbCommand,
   load: async () => (await import('./commands/load.ts')).loadCommand,
+  profile: async () => (await import('./commands/profile.ts')).profileCommand,
+  serve: async () => (await import('./commands/serve.ts')).serveCommand,
   session: async () => (await import('./commands/session.ts')).sessionCommand
 }
 

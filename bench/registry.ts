@@ -4,6 +4,7 @@
  * and lists them here; targets stay in targets.ts.
  */
 import { baselineCases } from './cases/baseline/index.ts'
+import { chainCases } from './cases/chain/index.ts'
 import { dbCases } from './cases/db/index.ts'
 import { sessionCases } from './cases/session/index.ts'
 
@@ -33,7 +34,8 @@ export interface CaseDef {
 export const REGISTRY: readonly CaseDef[] = [
   ...baselineCases,
   ...dbCases,
-  ...sessionCases
+  ...sessionCases,
+  ...chainCases
 ]
 
 /** The component of a case id (`gateway.health` -> `gateway`). */

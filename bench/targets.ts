@@ -110,7 +110,10 @@ export const TARGETS: readonly TargetSpec[] = [
   ]),
   g('db.transaction', 'p95_ms', '<=', 2, 'beyond the seed: transactions p95 <= 2 ms'),
   g('session.chunk_10m', 'p99_vs_raw_x', '<=', 1.2, 'beyond the seed: 10 MiB chunk p99 within 1.2x of raw parallel gzip of the same chunk'),
-  g('session.chunk_10m', 'throughput_vs_raw_x', '>=', 0.85, 'beyond the seed: pipeline throughput >= 0.85x raw parallel gzip')
+  g('session.chunk_10m', 'throughput_vs_raw_x', '>=', 0.85, 'beyond the seed: pipeline throughput >= 0.85x raw parallel gzip'),
+  g('chain.tx_throughput', 'validate_tx_per_s_vs_ed25519_x', '>=', 0.8, 'beyond the seed: block validation >= 0.8x raw Ed25519 verification, same core, same run'),
+  g('chain.sync', 'sync_verify_per_core_per_s_vs_ed25519_x', '>=', 0.8, 'beyond the seed: sync verification per core >= 0.8x raw Ed25519 verification, same run'),
+  g('chain.consensus', 'p99_s', '<=', 1, 'beyond the seed: finality within 1 s of the block proposal on the devnet')
 ]
 
 export { g as goal, t as target }

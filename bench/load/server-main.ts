@@ -13,10 +13,13 @@ async function main (): Promise<void> {
   if (typeof start !== 'function') throw new Error(`${moduleUrl} does not export ${exportName}()`)
   const server = await start({ host: '127.0.0.1', port: 0, ...JSON.parse(optsJson) as Record<string, unknown> })
   process.send?.({ type: 'listening', port: server.port })
+  // Without an IPC channel (run under clinic) the port goes to stdout.
+  if (process.send === undefined) process.stdout.write(`listening on http://127.0.0.1:${server.port}\n`)
   const stop = (): void => { server.close().then(() => process.exit(0), () => process.exit(1)) }
   process.on('message', (m: { type?: string }) => { if (m.type === 'close') stop() })
   process.on('disconnect', stop) // the parent died: do not linger
   process.on('SIGTERM', stop)
+  process.on('SIGINT', stop) // clinic forwards Ctrl+C to the profiled process
 }
 
 main().catch((err: unknown) => {

@@ -46,20 +46,20 @@ class _Sequence(SequentialTaskSet):
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
     def login(self, path, username, password):
-        with self.client.post(path, json={"username": username, "password": password}, catch_response=True, name=f"POST {path}") as r:
+        with self.client.post(path, json={"username": username, "password": password}, catch_response=True, name=path) as r:
             token = _ok(r, (200, 201), "token")
             if token:
                 self.token = token
 
     def get(self, path, name=None, auth=False):
-        with self.client.get(path, headers=self.auth() if auth else {}, catch_response=True, name=name or f"GET {path}") as r:
+        with self.client.get(path, headers=self.auth() if auth else {}, catch_response=True, name=name or path) as r:
             _ok(r, (200, 201))
 
     def create_session(self, quality=False):
         body = {"user_id": self.user.username, "session_type": "rdp", "duration_minutes": random.randint(30, 180)}
         if quality:
             body["quality"] = random.choice(["low", "medium", "high"])
-        with self.client.post("/sessions", json=body, headers=self.auth(), catch_response=True, name="POST /sessions") as r:
+        with self.client.post("/sessions", json=body, headers=self.auth(), catch_response=True, name="/sessions") as r:
             sid = _ok(r, (200, 201), "session_id")
             if sid:
                 self.session_id = sid
@@ -67,7 +67,7 @@ class _Sequence(SequentialTaskSet):
     def delete_session(self):
         if not self.session_id:
             return
-        with self.client.delete(f"/sessions/{self.session_id}", headers=self.auth(), catch_response=True, name="DELETE /sessions/[id]") as r:
+        with self.client.delete(f"/sessions/{self.session_id}", headers=self.auth(), catch_response=True, name="/sessions/[id]") as r:
             _ok(r, (200, 204))
         self.session_id = None
 
@@ -82,7 +82,7 @@ class APISequence(_Sequence):
         *_repeat(3, lambda s: s.get("/health")),
         *_repeat(2, lambda s: s.login("/auth/login", s.user.username, "test_password_123")),
         lambda s: s.create_session(),
-        *_repeat(2, lambda s: s.get("/sessions", "GET /sessions", auth=True)),
+        *_repeat(2, lambda s: s.get("/sessions", auth=True)),
         lambda s: s.get("/chain/info"),
         lambda s: s.get("/nodes/status"),
         lambda s: s.delete_session(),
@@ -96,7 +96,7 @@ class BlockchainSequence(_Sequence):
             "data_hash": hashlib.sha256(os.urandom(32)).hexdigest(),
             "timestamp": datetime.now(timezone.utc).isoformat(),
         }
-        with self.client.post("/chain/anchor", json=body, catch_response=True, name="POST /chain/anchor") as r:
+        with self.client.post("/chain/anchor", json=body, catch_response=True, name="/chain/anchor") as r:
             _ok(r, (200, 201, 202))
 
     tasks = [
@@ -110,7 +110,7 @@ class BlockchainSequence(_Sequence):
 class SessionSequence(_Sequence):
     def read_session(self):
         if self.session_id:
-            self.get(f"/sessions/{self.session_id}", "GET /sessions/[id]", auth=True)
+            self.get(f"/sessions/{self.session_id}", "/sessions/[id]", auth=True)
 
     tasks = [
         *_repeat(2, lambda s: s.login("/auth/login", s.user.username, "session_password_123")),

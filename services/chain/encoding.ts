@@ -1,0 +1,93 @@
+/**
+ * How chain objects become bytes and hashes (docs/chain.md, "Hashing"). Everything goes through
+ * services/common/hash.ts: SHA-256, RFC 8785 canonical JSON, the RFC 6962-style Merkle tree.
+ *
+ * - tx id       = SHA-256(JCS(transaction without `signature`))
+ * - block hash  = SHA-256(JCS(header))
+ * - genesis hash (the previous_hash of block 1) = SHA-256(JCS(genesis))
+ * - Merkle leaves: 0x54 'T' ‖ tx id for each transaction, then 0x41 'A' ‖ SHA-256(JCS(anchor)) for each
+ *   anchor; the tag byte keeps a transaction leaf from ever equalling an anchor leaf.
+ * - A signature covers a 48-byte message: a 16-byte domain tag (ASCII, zero-padded) ‖ the 32-byte hash.
+ *   The tag stops a signature over a block hash from being replayed as a vote or a transaction, and a fixed
+ *   length lets the sync workers receive messages as one flat array.
+ */
+import { fromHex, hashCanonical, merkleRoot, sha256, toHex, u64be } from '../common/hash.ts'
+import type { Anchor, Block, BlockHeader, Genesis, Transaction, TxBody } from './types.ts'
+
+/** Byte length of every signed message. */
+export const SIGNED_MESSAGE_BYTES = 48
+
+/** The domains a signature can belong to. */
+export type SignDomain = 'LUCID-TX-V1' | 'LUCID-BLOCK-V1' | 'LUCID-VOTE-V1'
+
+const TX_LEAF_TAG = 0x54
+const ANCHOR_LEAF_TAG = 0x41
+
+/** The 48-byte message signed for `hash` in `domain`. */
+export function signingMessage (domain: SignDomain, hash: Uint8Array): Uint8Array {
+  if (hash.length !== 32) throw new RangeError('a signed hash is 32 bytes')
+  const m = new Uint8Array(SIGNED_MESSAGE_BYTES)
+  for (let i = 0; i < domain.length; i++) m[i] = domain.charCodeAt(i)
+  m.set(hash, 16)
+  return m
+}
+
+/** The body of a transaction: all its fields but the signature. */
+export function txBody (tx: Transaction): TxBody {
+  return { type: tx.type, from: tx.from, nonce: tx.nonce, timestamp: tx.timestamp, payload: tx.payload }
+}
+
+/** A transaction's id (hex). */
+export function txId (tx: TxBody): string {
+  return toHex(hashCanonical(txBody(tx as Transaction)))
+}
+
+/** A block's hash (hex): the hash of its header. */
+export function blockHash (header: BlockHeader): string {
+  return toHex(hashCanonical(header))
+}
+
+/** The genesis hash (hex), which block 1 names as its previous hash. */
+export function genesisHash (genesis: Genesis): string {
+  return toHex(hashCanonical(genesis))
+}
+
+/** The Merkle leaf bytes of a transaction, given its id. */
+export function txLeaf (id: string): Uint8Array {
+  const leaf = new Uint8Array(33)
+  leaf[0] = TX_LEAF_TAG
+  leaf.set(fromHex(id), 1)
+  return leaf
+}
+
+/** The Merkle leaf bytes of a session anchor. */
+export function anchorLeaf (anchor: Anchor): Uint8Array {
+  const leaf = new Uint8Array(33)
+  leaf[0] = ANCHOR_LEAF_TAG
+  leaf.set(hashCanonical({ session_id: anchor.session_id, manifest_hash: anchor.manifest_hash, merkle_root: anchor.merkle_root }), 1)
+  return leaf
+}
+
+/** The Merkle root (hex) a block header must carry, from the transaction ids and the anchors. */
+export function blockMerkleRoot (txIds: readonly string[], anchors: readonly Anchor[]): string {
+  return toHex(merkleRoot([...txIds.map(txLeaf), ...anchors.map(anchorLeaf)]))
+}
+
+/** The vote message's hash: a vote signs the block hash (which already commits to the height). */
+export function voteHash (blockHashHex: string): Uint8Array {
+  return fromHex(blockHashHex)
+}
+
+/**
+ * The size of a block as the limit counts it: the UTF-8 length of its canonical (JCS) encoding. For chain
+ * objects (integers only, strings serialised as ECMAScript's JSON.stringify does, which JCS adopts) the JCS
+ * encoding differs from JSON.stringify only in key order, never in length, so the cheaper one is measured.
+ */
+export function blockBytes (block: Block): number {
+  return Buffer.byteLength(JSON.stringify(block))
+}
+
+/** The tie-break key of a candidate in a slot: SHA-256(u64(slot) ‖ epoch seed ‖ node id), hex. */
+export function tieBreakKey (slot: number, seed: string, nodeId: string): string {
+  return toHex(sha256(u64be(slot), fromHex(seed), fromHex(nodeId)))
+}

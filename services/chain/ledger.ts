@@ -1,0 +1,80 @@
+/**
+ * The final chain of one node: its blocks, the certificate of each, and the state after them. Only final
+ * blocks enter it, in order; nothing ever leaves it, which is what "a finalised block is never reverted"
+ * means in code.
+ */
+import { errors } from '../common/errors.ts'
+import { ChainState, type Head, type StateDelta } from './state.ts'
+import type { ValidBlock } from './validate.ts'
+import type { Block, Certificate, Genesis } from './types.ts'
+import { checkParams } from './params.ts'
+
+/** A final block with its certificate. */
+export interface FinalBlock {
+  readonly block: Block
+  readonly hash: string
+  readonly certificate: Certificate
+}
+
+/** Something told about every block that becomes final (an archive, a benchmark probe). */
+export type FinalListener = (fin: FinalBlock) => void
+
+/** The final chain. */
+export class Ledger {
+  readonly state: ChainState
+  readonly #blocks: FinalBlock[] = []
+  readonly #listeners: FinalListener[] = []
+
+  /** An empty chain from genesis. */
+  constructor (readonly genesis: Genesis) {
+    if (genesis.validators.length === 0) throw new errors.LUCID_ERR_5001('genesis names no validator')
+    checkParams(genesis.params)
+    this.state = new ChainState(genesis)
+  }
+
+  /** The last final block (height 0 = genesis). */
+  head (): Head { return this.state.head() }
+
+  /** The final block at `height` (1-based), or undefined. */
+  at (height: number): FinalBlock | undefined { return this.#blocks[height - 1] }
+
+  /** Final blocks `from..to` inclusive, clipped to the chain. */
+  range (from: number, to: number): FinalBlock[] { return this.#blocks.slice(Math.max(0, from - 1), Math.max(0, to)) }
+
+  /** Calls `fn` for every block that becomes final from now on. */
+  onFinal (fn: FinalListener): void { this.#listeners.push(fn) }
+
+  /**
+   * Appends a validated block with its certificate (which the caller has checked). The block must have been
+   * validated against the current head: its delta is relative to this state.
+   */
+  append (valid: ValidBlock, certificate: Certificate): FinalBlock {
+    const head = this.head()
+    if (valid.block.header.height !== head.height + 1 || valid.block.header.previous_hash !== head.hash || valid.delta.base !== this.state) {
+      throw new errors.LUCID_ERR_5005(`block ${valid.hash} was validated against another head`)
+    }
+    if (certificate.block_hash !== valid.hash || certificate.height !== valid.block.header.height) throw new errors.LUCID_ERR_5015('certificate of another block')
+    this.state.commit(valid.delta)
+    const fin: FinalBlock = { block: valid.block, hash: valid.hash, certificate }
+    this.#push(fin)
+    return fin
+  }
+
+  /**
+   * Appends a run of blocks validated one after another into `delta` (sync), whose signatures and
+   * certificates the caller has verified. `delta` must rest on this state.
+   */
+  appendVerified (blocks: readonly FinalBlock[], delta: StateDelta): void {
+    const first = blocks[0]
+    if (first === undefined) return
+    const head = this.head()
+    if (first.block.header.previous_hash !== head.hash || delta.root !== this.state) throw new errors.LUCID_ERR_5005('a synced batch must continue the final head')
+    this.state.commit(delta)
+    for (const fin of blocks) this.#push(fin)
+  }
+
+  #push (fin: FinalBlock): void {
+    this.#blocks.push(fin)
+    for (const fn of this.#listeners) fn(fin)
+  }
+}

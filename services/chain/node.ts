@@ -1,0 +1,328 @@
+/**
+ * A PoOT node: produces blocks in its slots, validates and votes for the blocks of others, forms
+ * certificates from the committee's votes, keeps a pending pool, and answers anchoring clients with
+ * receipts (docs/chain.md, "Node"). Time, timers, signing and the network are all injected, so the same
+ * node runs on real timers in the devnet and on a virtual clock in the simulator.
+ *
+ * Finality discipline: a block is only ever built on a final parent and carries the parent's certificate,
+ * so the unfinalised part of the chain is at most one height deep; an honest committee member votes for at
+ * most one block per height. Two blocks at one height would each need more than 2/3 of the weight, so
+ * with less than 1/3 byzantine weight at most one becomes final, and a final block is never reverted.
+ */
+import { errors, isLucidError, type LucidError } from '../common/errors.ts'
+import { fromHex } from '../common/hash.ts'
+import { checkCertificate, makeCertificate, signVote } from './certificate.ts'
+import { signingMessage } from './encoding.ts'
+import { buildBlock } from './produce.ts'
+import { Ledger, type FinalBlock } from './ledger.ts'
+import { TxPool } from './pool.ts'
+import type { BlockContext } from './rules.ts'
+import { attemptOf, attemptOpensAfter, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart } from './schedule.ts'
+import type { Cancel, Scheduler } from './scheduler.ts'
+import { ed25519Verifier, type Signer, type Verifier } from './signer.ts'
+import { immediateSink, type SignatureSink } from './sink.ts'
+import type { MessageHandler, Transport } from './transport.ts'
+import { checkedHash, validateBlock, type ValidBlock } from './validate.ts'
+import type { Block, Genesis, Transaction, Vote } from './types.ts'
+
+/** What a node needs. */
+export interface NodeOptions {
+  readonly genesis: Genesis
+  readonly signer: Signer
+  /** Default: the real Ed25519 verifier. */
+  readonly verifier?: Verifier
+  readonly scheduler: Scheduler
+  /** Joins the network: returns this node's transport, delivering incoming messages to the handler. */
+  readonly connect: (id: string, handler: MessageHandler) => Transport
+  /** Start from this ledger (e.g. one filled by a sync) instead of genesis. */
+  readonly ledger?: Ledger
+  /** Most pending transactions (default 100,000). */
+  readonly poolLimit?: number
+}
+
+/** The answer to an anchoring client: accepted into the pending pool after validation. */
+export interface Receipt {
+  readonly tx_id: string
+  /** The node's clock when it accepted the transaction, ms since the epoch. */
+  readonly accepted_at: number
+}
+
+/** Where a transaction is. */
+export type TxStatus =
+  | { readonly status: 'pending' }
+  | { readonly status: 'included', readonly height: number, readonly block_hash: string }
+  | { readonly status: 'final', readonly height: number }
+  | { readonly status: 'unknown' }
+
+/** A block seen by this node, not yet final. */
+interface Candidate {
+  readonly valid: ValidBlock
+  readonly votes: Map<string, string>
+  weight: number
+  readonly receivedAt: number
+}
+
+/** Observes a node (benchmarks, the gateway's API). */
+export interface NodeEvents {
+  /** A valid block at the next height arrived (or was produced here); `txIds` in block order. */
+  candidate?: (block: Block, hash: string, txIds: readonly string[], atMs: number) => void
+  /** A block became final here. */
+  final?: (fin: FinalBlock, atMs: number) => void
+}
+
+type Message = { t: 'block', block: Block } | { t: 'vote', vote: Vote } | { t: 'tx', tx: Transaction }
+
+const MAX_ORPHANS = 64
+const MAX_EARLY_VOTE_BLOCKS = 256
+const MAX_FINAL_INDEX = 1_000_000
+
+/** One PoOT node. */
+export class ChainNode {
+  readonly id: string
+  readonly ledger: Ledger
+  readonly #o: NodeOptions
+  readonly #transport: Transport
+  readonly #sigs: SignatureSink
+  readonly #pool: TxPool
+  readonly #candidates = new Map<string, Candidate>()
+  readonly #earlyVotes = new Map<string, Vote[]>()
+  readonly #orphans: Block[] = []
+  readonly #finalIndex = new Map<string, number>()
+  readonly #timers = new Set<Cancel>()
+  readonly #events: NodeEvents[] = []
+  #votedHeight = 0
+  #producedSlot = -1
+  #running = false
+  /** Messages refused, by error code (what a misbehaving peer sent). */
+  readonly rejected = new Map<string, number>()
+
+  constructor (opts: NodeOptions) {
+    this.#o = opts
+    this.id = opts.signer.publicKey
+    this.ledger = opts.ledger ?? new Ledger(opts.genesis)
+    this.#sigs = immediateSink(opts.verifier ?? ed25519Verifier(), new Set())
+    this.#pool = new TxPool(this.ledger.state, opts.poolLimit)
+    this.#transport = opts.connect(this.id, (from, data) => { this.#onMessage(data) })
+    this.ledger.onFinal((fin) => {
+      const now = this.#now()
+      for (const ev of this.#events) ev.final?.(fin, now)
+    })
+  }
+
+  /** Subscribes to this node's events. */
+  on (events: NodeEvents): void { this.#events.push(events) }
+
+  /** Starts taking part: slot timers from the current slot on. */
+  start (): void {
+    if (this.#running) return
+    this.#running = true
+    this.#scheduleSlot(slotAt(this.#o.genesis.genesis_time, this.#o.genesis.params, this.#now()))
+  }
+
+  /** Stops timers (messages still arriving are ignored). */
+  stop (): void {
+    this.#running = false
+    for (const c of this.#timers) c()
+    this.#timers.clear()
+  }
+
+  /** The fork-choice head: the best pending block at the next height, else the last final block. */
+  head (): { height: number, hash: string, final: boolean } {
+    let best: Candidate | undefined
+    for (const c of this.#candidates.values()) {
+      if (best === undefined || c.weight > best.weight || (c.weight === best.weight && (c.valid.attempt < best.valid.attempt || (c.valid.attempt === best.valid.attempt && c.valid.hash < best.valid.hash)))) best = c
+    }
+    if (best !== undefined) return { height: best.valid.block.header.height, hash: best.valid.hash, final: false }
+    const h = this.ledger.head()
+    return { height: h.height, hash: h.hash, final: true }
+  }
+
+  /** Pending transactions. */
+  get poolSize (): number { return this.#pool.size }
+
+  /**
+   * Accepts a transaction into the pending pool (validated as if in the next block, signature included) and
+   * gossips it; returns at once with a receipt. Throws the LUCID_ERR_5xxx rule it breaks.
+   */
+  submit (tx: Transaction): Receipt {
+    const id = this.#admit(tx)
+    this.#transport.broadcast(JSON.stringify({ t: 'tx', tx } satisfies Message))
+    return { tx_id: id, accepted_at: this.#now() }
+  }
+
+  /** Where a transaction is: pending, in a block awaiting finality, final, or unknown here. */
+  txStatus (id: string): TxStatus {
+    const height = this.#finalIndex.get(id)
+    if (height !== undefined) return { status: 'final', height }
+    for (const c of this.#candidates.values()) {
+      if (c.valid.txIds.includes(id)) return { status: 'included', height: c.valid.block.header.height, block_hash: c.valid.hash }
+    }
+    return this.#pool.has(id) ? { status: 'pending' } : { status: 'unknown' }
+  }
+
+  #now (): number { return this.#o.scheduler.clock.now() }
+
+  #timer (at: number, fn: () => void): void {
+    const cancel = this.#o.scheduler.at(at, () => { this.#timers.delete(cancel); if (this.#running) fn() })
+    this.#timers.add(cancel)
+  }
+
+  // One timer per attempt window of every slot; whether this node holds that attempt is decided when the
+  // window opens, from the final chain as it is then.
+  #scheduleSlot (slot: number): void {
+    const { genesis_time: g, params } = this.#o.genesis
+    const start = slotStart(g, params, slot)
+    for (let a = 0; a <= params.fallback_attempts; a++) this.#timer(start + attemptOpensAfter(params, a), () => { this.#tryProduce(slot) })
+    this.#timer(start + params.slot_ms, () => { this.#scheduleSlot(slot + 1) })
+  }
+
+  #blockContext (slot: number): BlockContext {
+    const head = this.ledger.head()
+    return { height: head.height + 1, slot, epoch: epochOf(this.#o.genesis.params, slot), timestamp: this.#now() }
+  }
+
+  #admit (tx: Transaction): string {
+    const { genesis_time: g, params } = this.#o.genesis
+    return this.#pool.admit(tx, this.#blockContext(slotAt(g, params, this.#now())), this.#sigs)
+  }
+
+  #tryProduce (slot: number): void {
+    const { genesis } = this.#o
+    const params = genesis.params
+    const now = this.#now()
+    const start = slotStart(genesis.genesis_time, params, slot)
+    if (now >= start + params.slot_ms || this.#producedSlot >= slot) return
+    const head = this.ledger.head()
+    // A pending block waits for its certificate: its voters will not vote for a rival at the same height.
+    if (head.slot >= slot || this.#candidates.size > 0) return
+    const epoch = epochOf(params, slot)
+    const schedule = slotSchedule(epochInfo(this.ledger.state, epoch), params, slot, this.ledger.state.get('recent') as Array<[number, string]>)
+    if (schedule === undefined) return
+    const attempt = attemptOf(schedule, params, this.id)
+    if (attempt < 0 || now < start + attemptOpensAfter(params, attempt)) return
+    this.#producedSlot = slot
+    const block = this.#build(slot, epoch, Math.max(now, start + attemptOpensAfter(params, attempt)))
+    this.#transport.broadcast(JSON.stringify({ t: 'block', block } satisfies Message))
+    this.#onBlock(block)
+  }
+
+  #build (slot: number, epoch: number, timestamp: number): Block {
+    const head = this.ledger.head()
+    const parentCertificate = head.height === 0 ? null : (this.ledger.at(head.height) as FinalBlock).certificate
+    const ctx: BlockContext = { height: head.height + 1, slot, epoch, timestamp }
+    return buildBlock(this.ledger.state, this.#o.signer, ctx, parentCertificate, [...this.#pool.pending()].map(([, tx]) => tx), this.#sigs)
+  }
+
+  #onMessage (data: string): void {
+    if (!this.#running) return
+    let msg: Message
+    try {
+      msg = JSON.parse(data) as Message
+    } catch {
+      this.#reject('LUCID_ERR_5001')
+      return
+    }
+    try {
+      if (msg.t === 'block') this.#onBlock(msg.block)
+      else if (msg.t === 'vote') this.#onVote(msg.vote)
+      else if (msg.t === 'tx') this.#admit(msg.tx)
+    } catch (err) {
+      // A peer's invalid message is counted and dropped; a bug in this node is not swallowed.
+      if (!isLucidError(err)) throw err
+      this.#reject((err as LucidError).code)
+    }
+  }
+
+  #reject (code: string): void { this.rejected.set(code, (this.rejected.get(code) ?? 0) + 1) }
+
+  #onBlock (block: Block): void {
+    const state = this.ledger.state
+    const hash = checkedHash(state, block)
+    const head = this.ledger.head()
+    const height = block.header.height
+    if (height <= head.height || this.#candidates.has(hash)) return
+    if (height === head.height + 2) {
+      // The block carries its parent's certificate: if the parent is one of ours, that finalises it.
+      const parent = this.#candidates.get(block.header.previous_hash)
+      if (parent !== undefined && block.parent_certificate !== null) {
+        checkCertificate(block.parent_certificate, parent.valid.block.header.height, parent.valid.hash, epochInfo(state, parent.valid.block.header.epoch).committee, this.#sigs)
+        this.#finalise(parent, block.parent_certificate)
+      }
+    }
+    if (block.header.height !== this.ledger.head().height + 1) {
+      if (this.#orphans.length >= MAX_ORPHANS) this.#orphans.shift()
+      this.#orphans.push(block)
+      return
+    }
+    const valid = validateBlock(this.ledger.state, block, { sigs: this.#sigs, now: this.#now() })
+    const c: Candidate = { valid, votes: new Map(), weight: 0, receivedAt: this.#now() }
+    this.#candidates.set(hash, c)
+    for (const ev of this.#events) ev.candidate?.(block, hash, valid.txIds, c.receivedAt)
+    const committee = epochInfo(this.ledger.state, block.header.epoch).committee
+    if (committee.members.has(this.id) && this.#votedHeight < height) {
+      this.#votedHeight = height
+      const vote = signVote(this.#o.signer, height, hash)
+      this.#transport.broadcast(JSON.stringify({ t: 'vote', vote } satisfies Message))
+      this.#count(c, vote)
+    }
+    const early = this.#earlyVotes.get(hash)
+    this.#earlyVotes.delete(hash)
+    for (const v of early ?? []) {
+      if (this.#candidates.get(hash) !== c) break
+      try { this.#onVote(v) } catch (err) { if (!isLucidError(err)) throw err; this.#reject(err.code) }
+    }
+  }
+
+  #onVote (vote: Vote): void {
+    if (vote === null || typeof vote !== 'object' || typeof vote.block_hash !== 'string' || typeof vote.voter !== 'string' || typeof vote.signature !== 'string' || !/^[0-9a-f]{128}$/.test(vote.signature)) {
+      this.#reject('LUCID_ERR_5015')
+      return
+    }
+    if (vote.height <= this.ledger.head().height) return
+    const c = this.#candidates.get(vote.block_hash)
+    if (c === undefined) {
+      // Votes can overtake their block; keep a bounded number of blocks' worth.
+      const list = this.#earlyVotes.get(vote.block_hash) ?? []
+      if (list.length === 0 && this.#earlyVotes.size >= MAX_EARLY_VOTE_BLOCKS) return
+      list.push(vote)
+      this.#earlyVotes.set(vote.block_hash, list)
+      return
+    }
+    this.#count(c, vote)
+  }
+
+  #count (c: Candidate, vote: Vote): void {
+    if (c.votes.has(vote.voter) || vote.height !== c.valid.block.header.height) return
+    const committee = epochInfo(this.ledger.state, c.valid.block.header.epoch).committee
+    const w = committee.members.get(vote.voter)
+    if (w === undefined) { this.#reject('LUCID_ERR_5015'); return }
+    if (vote.voter !== this.id) {
+      this.#sigs.check(vote.voter, signingMessage('LUCID-VOTE-V1', fromHex(c.valid.hash)), vote.signature, () => new errors.LUCID_ERR_5015(`vote of ${vote.voter} for ${vote.block_hash} has a bad signature`))
+    }
+    c.votes.set(vote.voter, vote.signature)
+    c.weight += w
+    if (hasQuorum(committee, c.weight)) {
+      this.#finalise(c, makeCertificate(c.valid.block.header.height, c.valid.hash, [...c.votes].map(([voter, signature]) => ({ voter, signature }))))
+    }
+  }
+
+  #finalise (c: Candidate, certificate: ReturnType<typeof makeCertificate>): void {
+    if (this.#candidates.get(c.valid.hash) !== c) return
+    const fin = this.ledger.append(c.valid, certificate)
+    this.#candidates.clear()
+    for (const id of c.valid.txIds) {
+      if (this.#finalIndex.size >= MAX_FINAL_INDEX) this.#finalIndex.delete(this.#finalIndex.keys().next().value as string)
+      this.#finalIndex.set(id, fin.block.header.height)
+    }
+    const { genesis_time: g, params } = this.#o.genesis
+    const slot = slotAt(g, params, this.#now())
+    this.#pool.rebase(c.valid.txIds, this.#blockContext(slot), this.#sigs)
+    for (const [hash, votes] of this.#earlyVotes) if ((votes[0]?.height ?? 0) <= fin.block.header.height) this.#earlyVotes.delete(hash)
+    // Blocks that arrived ahead of their parent may now connect.
+    const waiting = this.#orphans.splice(0)
+    for (const b of waiting) {
+      try { this.#onBlock(b) } catch (err) { if (!isLucidError(err)) throw err; this.#reject(err.code) }
+    }
+    if (this.#running) this.#tryProduce(slot)
+  }
+}

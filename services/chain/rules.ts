@@ -1,0 +1,170 @@
+/**
+ * Transaction rules: shape, replay protection and the state transition of each type (docs/chain.md,
+ * "Transactions"). Signatures are not checked here but handed to a SignatureSink, so live validation can
+ * verify at once while sync collects them for the worker threads.
+ */
+import { errors } from '../common/errors.ts'
+import { fromHex } from '../common/hash.ts'
+import { taskProof } from './credits.ts'
+import { signingMessage, txId, voteHash } from './encoding.ts'
+import { epochInfo, epochOf } from './schedule.ts'
+import type { SignatureSink } from './sink.ts'
+import { intAt, type StateView } from './state.ts'
+import { TX_TYPES, type Anchor, type Json, type Transaction } from './types.ts'
+
+/** The block a transaction is being applied in. */
+export interface BlockContext {
+  readonly height: number
+  readonly slot: number
+  readonly epoch: number
+  readonly timestamp: number
+}
+
+const HEX64 = /^[0-9a-f]{64}$/
+const HEX128 = /^[0-9a-f]{128}$/
+const MAX_DEPTH = 8
+/** Uptime beacons count once per node and hour. */
+const HOUR_MS = 3_600_000
+
+/**
+ * Checks `tx` against the state and applies it to `view`; returns its id. The signature goes to `sigs`.
+ * Throws LUCID_ERR_5002 (malformed or not allowed), 5010 (timestamp ahead of the block), 5011 (replay).
+ */
+export function applyTx (view: StateView, tx: Transaction, block: BlockContext, sigs: SignatureSink): string {
+  checkShape(view, tx)
+  const params = view.genesis.params
+  if (tx.timestamp > block.timestamp + params.max_clock_skew_ms) throw new errors.LUCID_ERR_5011(`transaction timestamp ${tx.timestamp} is ahead of its block (${block.timestamp})`)
+  const id = txId(tx)
+  sigs.check(tx.from, signingMessage('LUCID-TX-V1', fromHex(id)), tx.signature, () => new errors.LUCID_ERR_5013(`transaction ${id} is not signed by ${tx.from}`))
+
+  const last = intAt(view, `n/${tx.from}`)
+  if (tx.nonce <= last) throw new errors.LUCID_ERR_5012(`transaction ${id}: nonce ${tx.nonce} of ${tx.from} already used`)
+  if (tx.nonce !== last + 1) throw new errors.LUCID_ERR_5002(`transaction ${id}: nonce ${tx.nonce} skips ahead of ${last + 1}`)
+  view.set(`n/${tx.from}`, tx.nonce)
+
+  const p = tx.payload as { [k: string]: Json }
+  switch (tx.type) {
+    case 'session_anchor': {
+      const a = anchorOf(tx)
+      if (view.get(`a/${a.session_id}`) !== undefined) throw new errors.LUCID_ERR_5012(`session ${a.session_id} is already anchored`)
+      view.set(`a/${a.session_id}`, block.height)
+      break
+    }
+    case 'node_registration': {
+      fieldsOnly(p, ['endpoint'])
+      if (typeof p.endpoint !== 'string' || p.endpoint.length > 256) throw new errors.LUCID_ERR_5002('node_registration: endpoint must be a string of at most 256 characters')
+      const nodes = view.get('nodes') as Array<[string, number]>
+      if (nodes.some(([n]) => n === tx.from)) throw new errors.LUCID_ERR_5012(`node ${tx.from} is already registered`)
+      const added: Array<[string, number]> = [...nodes, [tx.from, block.epoch]]
+      view.set('nodes', added.sort((x, y) => (x[0] < y[0] ? -1 : 1)))
+      break
+    }
+    case 'task_proof': {
+      requireNode(view, tx.from)
+      const proof = taskProof(tx.payload)
+      if (proof.slot > block.slot || epochOf(params, proof.slot) !== block.epoch) throw new errors.LUCID_ERR_5002(`task_proof: slot ${proof.slot} is not in the block's epoch up to its slot`)
+      if (view.get(`p/${proof.slot}/${tx.from}`) !== undefined) throw new errors.LUCID_ERR_5012(`task proof of ${tx.from} for slot ${proof.slot} already recorded`)
+      view.set(`p/${proof.slot}/${tx.from}`, 1)
+      if (proof.kind === 'uptime_beacon') {
+        const hour = Math.floor((proof.slot * params.slot_ms) / HOUR_MS)
+        if (view.get(`bh/${tx.from}/${hour}`) !== undefined) throw new errors.LUCID_ERR_5012(`uptime beacon of ${tx.from} for hour ${hour} already recorded`)
+        view.set(`bh/${tx.from}/${hour}`, 1)
+        view.set(`b/${block.epoch}/${tx.from}`, intAt(view, `b/${block.epoch}/${tx.from}`) + 1)
+      }
+      view.set(`t/${block.epoch}/${tx.from}`, intAt(view, `t/${block.epoch}/${tx.from}`) + proof.credits)
+      view.set(`e/${tx.from}`, intAt(view, `e/${tx.from}`) + proof.credits)
+      break
+    }
+    case 'payout_request': {
+      requireNode(view, tx.from)
+      fieldsOnly(p, ['amount'])
+      const amount = p.amount
+      const unpaid = intAt(view, `e/${tx.from}`) - intAt(view, `paid/${tx.from}`)
+      if (typeof amount !== 'number' || amount < 1 || amount > unpaid) throw new errors.LUCID_ERR_5002(`payout_request: amount must be 1..${unpaid} (unpaid credits)`)
+      view.set(`paid/${tx.from}`, intAt(view, `paid/${tx.from}`) + amount)
+      break
+    }
+    case 'consensus_vote': {
+      // A committee member's vote for an earlier final block, carried on chain (a late voter's participation
+      // on record). The vote's own signature is checked like a certificate's.
+      fieldsOnly(p, ['height', 'block_hash', 'signature'])
+      const { height, block_hash: hash, signature } = p
+      if (typeof height !== 'number' || height < 1 || height >= block.height || typeof hash !== 'string' || typeof signature !== 'string' || !HEX128.test(signature)) {
+        throw new errors.LUCID_ERR_5002('consensus_vote: needs an earlier height, its block_hash and a signature')
+      }
+      const known = view.get(`h/${height}`) as [string, number] | undefined
+      if (known === undefined || known[0] !== hash) throw new errors.LUCID_ERR_5002(`consensus_vote: ${hash} is not the final block at height ${height}`)
+      if (!epochInfo(view, known[1]).committee.members.has(tx.from)) throw new errors.LUCID_ERR_5002(`consensus_vote: ${tx.from} was not on the committee of height ${height}`)
+      if (view.get(`v/${height}/${tx.from}`) !== undefined) throw new errors.LUCID_ERR_5012(`vote of ${tx.from} for height ${height} already recorded`)
+      sigs.check(tx.from, signingMessage('LUCID-VOTE-V1', voteHash(hash)), signature, () => new errors.LUCID_ERR_5013(`consensus_vote ${id}: the vote is not signed by ${tx.from}`))
+      view.set(`v/${height}/${tx.from}`, 1)
+      break
+    }
+    case 'trust_policy': {
+      fieldsOnly(p, ['policy_id', 'rules'])
+      const { policy_id: policyId, rules } = p
+      if (typeof policyId !== 'string' || !validName(policyId) || rules === null || typeof rules !== 'object' || Array.isArray(rules)) {
+        throw new errors.LUCID_ERR_5002('trust_policy: needs a policy_id and a rules object')
+      }
+      const cur = view.get(`pol/${policyId}`) as { owner: string } | undefined
+      if (cur !== undefined && cur.owner !== tx.from) throw new errors.LUCID_ERR_5002(`trust_policy: ${policyId} belongs to another account`)
+      view.set(`pol/${policyId}`, { owner: tx.from, rules, height: block.height })
+      break
+    }
+  }
+  return id
+}
+
+/** The anchor a session_anchor transaction carries (checked). */
+export function anchorOf (tx: Transaction): Anchor {
+  const p = tx.payload as { [k: string]: Json }
+  fieldsOnly(p, ['session_id', 'manifest_hash', 'merkle_root'])
+  const { session_id: sessionId, manifest_hash: manifestHash, merkle_root: merkleRoot } = p
+  if (typeof sessionId !== 'string' || !validName(sessionId) || typeof manifestHash !== 'string' || !HEX64.test(manifestHash) || typeof merkleRoot !== 'string' || !HEX64.test(merkleRoot)) {
+    throw new errors.LUCID_ERR_5002('session_anchor: needs session_id (1..128 printable characters), manifest_hash and merkle_root (64 hex digits)')
+  }
+  return { session_id: sessionId, manifest_hash: manifestHash, merkle_root: merkleRoot }
+}
+
+/** Shape checks that need no state beyond the parameters. */
+function checkShape (view: StateView, tx: Transaction): void {
+  if (tx === null || typeof tx !== 'object') throw new errors.LUCID_ERR_5002('not an object')
+  fieldsOnly(tx as unknown as { [k: string]: Json }, ['type', 'from', 'nonce', 'timestamp', 'payload', 'signature'])
+  if (!(TX_TYPES as readonly string[]).includes(tx.type)) throw new errors.LUCID_ERR_5002(`unknown type ${JSON.stringify(tx.type)}`)
+  if (typeof tx.from !== 'string' || !HEX64.test(tx.from)) throw new errors.LUCID_ERR_5002('from must be 64 lower-case hex digits')
+  if (typeof tx.signature !== 'string' || !HEX128.test(tx.signature)) throw new errors.LUCID_ERR_5002('signature must be 128 lower-case hex digits')
+  if (!isUint(tx.nonce) || tx.nonce < 1 || !isUint(tx.timestamp)) throw new errors.LUCID_ERR_5002('nonce (>= 1) and timestamp must be non-negative integers')
+  if (tx.payload === null || typeof tx.payload !== 'object' || Array.isArray(tx.payload)) throw new errors.LUCID_ERR_5002('payload must be an object')
+  checkJson(tx.payload, 0)
+  const bytes = Buffer.byteLength(JSON.stringify(tx))
+  if (bytes > view.genesis.params.max_tx_bytes) throw new errors.LUCID_ERR_5002(`transaction of ${bytes} bytes exceeds ${view.genesis.params.max_tx_bytes}`)
+}
+
+// Integers only (floats have no single canonical form across languages), bounded depth.
+function checkJson (v: unknown, depth: number): void {
+  if (depth > MAX_DEPTH) throw new errors.LUCID_ERR_5002('payload nested too deep')
+  if (typeof v === 'number') { if (!Number.isSafeInteger(v)) throw new errors.LUCID_ERR_5002('payload numbers must be safe integers'); return }
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return
+  if (Array.isArray(v)) { for (const x of v) checkJson(x, depth + 1); return }
+  if (typeof v === 'object') { for (const x of Object.values(v as object)) checkJson(x, depth + 1); return }
+  throw new errors.LUCID_ERR_5002('payload is not JSON')
+}
+
+function fieldsOnly (o: { [k: string]: Json }, allowed: readonly string[]): void {
+  for (const k of Object.keys(o)) if (!allowed.includes(k)) throw new errors.LUCID_ERR_5002(`unexpected field ${k}`)
+  for (const k of allowed) if (!(k in o)) throw new errors.LUCID_ERR_5002(`missing field ${k}`)
+}
+
+function requireNode (view: StateView, node: string): void {
+  const nodes = view.get('nodes') as Array<[string, number]>
+  if (!nodes.some(([n]) => n === node)) throw new errors.LUCID_ERR_5002(`${node} is not a registered node`)
+}
+
+function isUint (v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+}
+
+// Printable, no '/', so names cannot forge another state key.
+function validName (s: string): boolean {
+  return s.length >= 1 && s.length <= 128 && !/[\u0000-\u001f\u007f/]/.test(s)
+}

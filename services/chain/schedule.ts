@@ -1,0 +1,170 @@
+/**
+ * Who may produce in a slot and who finalises an epoch's blocks (docs/chain.md, "Leader schedule" and
+ * "Committee"). Everything here is a pure function of the final chain, so every node computes the same
+ * schedule; the one piece of memory is a memo of an epoch's ranking, keyed by the hash that fixes it.
+ *
+ * Live score of a node for epoch e, from the seven epochs before it (genesis stands in for the days before
+ * epoch 0 at each validator's genesis rates):
+ *   missing  = max(0, 7 - e)                     days of the window before genesis
+ *   credits  = floor(genesis_credits x missing / 7) + sum of t/<d>/<node> for d in [max(0, e-7), e-1]
+ *   uptime   = min(10000, floor((genesis_uptime_bp x 24 x missing + 10000 x beacons in the window) / (24 x 7)))
+ *   score    = floor(credits x uptime / 10000)
+ * Eligible (to lead and to vote): registered before epoch e, uptime >= min_uptime_bp, score > 0.
+ */
+import { tieBreakKey } from './encoding.ts'
+import { intAt, type StateReader } from './state.ts'
+import type { ChainParams } from './types.ts'
+
+/** A node's standing in an epoch. */
+export interface Ranked {
+  readonly node: string
+  readonly score: number
+  readonly credits: number
+  readonly uptime_bp: number
+}
+
+/** The finality committee of an epoch: member -> weight (its score). */
+export interface Committee {
+  readonly members: ReadonlyMap<string, number>
+  /** Sum of the weights. */
+  readonly total: number
+}
+
+/** An epoch's ranking and committee. */
+export interface EpochInfo {
+  readonly epoch: number
+  /** Hash of the last block before the epoch: the tie-break seed. */
+  readonly seed: string
+  /** Eligible nodes, best score first; equal scores ordered by tieBreakKey(first slot of the epoch). */
+  readonly ranking: readonly Ranked[]
+  readonly committee: Committee
+}
+
+/** Who may produce in a slot: attempt 0 is the leader, attempt k >= 1 the k-th fallback. */
+export interface SlotSchedule {
+  readonly slot: number
+  readonly leader: string
+  /** Up to `fallbacks` ranked fallbacks; the first `fallback_attempts` of them get a window. */
+  readonly fallbacks: readonly string[]
+}
+
+const WINDOW_DAYS = 7
+const BP = 10_000
+
+/** The epoch of a slot. */
+export function epochOf (params: ChainParams, slot: number): number {
+  return Math.floor(slot / params.slots_per_epoch)
+}
+
+/** Start of a slot, ms since the epoch. */
+export function slotStart (genesisTime: number, params: ChainParams, slot: number): number {
+  return genesisTime + slot * params.slot_ms
+}
+
+/** The slot at time `t` (slot 0 before genesis). */
+export function slotAt (genesisTime: number, params: ChainParams, t: number): number {
+  return Math.max(0, Math.floor((t - genesisTime) / params.slot_ms))
+}
+
+/**
+ * When attempt k's window opens, in ms after the slot start: the leader at 0; fallback k at the leader
+ * timeout plus (k - 1) equal shares of the rest of the slot, so all attempts fit inside one slot.
+ */
+export function attemptOpensAfter (params: ChainParams, attempt: number): number {
+  if (attempt === 0) return 0
+  return params.leader_timeout_ms + Math.floor(((attempt - 1) * (params.slot_ms - params.leader_timeout_ms)) / params.fallback_attempts)
+}
+
+/**
+ * The ranking and committee of `epoch`. `state` must hold every final block before the epoch and none of
+ * the epoch's own that could change it: the rules only read epochs before `epoch` and registrations made
+ * before it, so any later state gives the same answer (which is what makes the memo sound).
+ */
+export function epochInfo (state: StateReader & { readonly memo?: Map<string, unknown> }, epoch: number): EpochInfo {
+  const seed = boundaryHash(state, epoch)
+  const memoKey = `epoch/${epoch}/${seed}`
+  const hit = state.memo?.get(memoKey) as EpochInfo | undefined
+  if (hit !== undefined) return hit
+
+  const { genesis } = state
+  const params = genesis.params
+  const boot = new Map(genesis.validators.map((v) => [v.node_id, v]))
+  const missing = Math.max(0, WINDOW_DAYS - epoch)
+  const nodes = (state.get('nodes') as Array<[string, number]>).filter(([, reg]) => reg < epoch)
+  const ranking: Ranked[] = []
+  for (const [node] of nodes) {
+    const g = boot.get(node)
+    let credits = g === undefined ? 0 : Math.floor((g.credits * missing) / WINDOW_DAYS)
+    let beacons = 0
+    for (let d = Math.max(0, epoch - WINDOW_DAYS); d < epoch; d++) {
+      credits += intAt(state, `t/${d}/${node}`)
+      beacons += intAt(state, `b/${d}/${node}`)
+    }
+    const uptime = Math.min(BP, Math.floor(((g?.uptime_bp ?? 0) * 24 * missing + BP * beacons) / (24 * WINDOW_DAYS)))
+    const score = Math.floor((credits * uptime) / BP)
+    if (uptime >= params.min_uptime_bp && score > 0) ranking.push({ node, score, credits, uptime_bp: uptime })
+  }
+  sortRanked(ranking, epoch * params.slots_per_epoch, seed)
+  const members = new Map(ranking.slice(0, params.committee_size).map((r) => [r.node, r.score]))
+  let total = 0
+  for (const w of members.values()) total += w
+  const info: EpochInfo = { epoch, seed, ranking, committee: { members, total } }
+  state.memo?.set(memoKey, info)
+  return info
+}
+
+/** The hash of the last block before `epoch` in this state's history (the genesis hash for epoch 0). */
+function boundaryHash (state: StateReader, epoch: number): string {
+  const known = state.get(`eb/${epoch}`)
+  if (typeof known === 'string') return known
+  // The state has no block of this epoch yet: its head is the last block before it.
+  const head = state.get('head') as { hash: string, epoch: number }
+  if (head.epoch >= epoch) throw new Error(`no boundary recorded for epoch ${epoch}`)
+  return head.hash
+}
+
+/**
+ * The schedule of `slot`, given the epoch's info and the producers of recent slots. Undefined when no node
+ * is eligible (the chain cannot progress; genesis must name at least one eligible validator).
+ *
+ * Cooldown: a node that produced within the last C slots cannot lead, C = min(cooldown_slots, eligible - 1),
+ * so that a network smaller than the cooldown still has a leader (it becomes a rotation). Fallbacks are the
+ * rest of the slot's ranking, nodes out of cooldown first, so a small network still has fallbacks.
+ */
+export function slotSchedule (info: EpochInfo, params: ChainParams, slot: number, recent: ReadonlyArray<readonly [number, string]>): SlotSchedule | undefined {
+  if (info.ranking.length === 0) return undefined
+  const ranked = info.ranking.slice()
+  sortRanked(ranked, slot, info.seed)
+  const cooldown = Math.min(params.cooldown_slots, ranked.length - 1)
+  const cooling = new Set<string>()
+  for (const [s, producer] of recent) if (s < slot && s >= slot - cooldown) cooling.add(producer)
+  const free = ranked.filter((r) => !cooling.has(r.node))
+  const hot = ranked.filter((r) => cooling.has(r.node))
+  const order = [...free, ...hot].map((r) => r.node)
+  const [leader, ...rest] = order
+  if (leader === undefined) return undefined
+  return { slot, leader, fallbacks: rest.slice(0, params.fallbacks) }
+}
+
+/** The attempt (0 = leader) `producer` holds in a slot, or -1 when it has none. */
+export function attemptOf (schedule: SlotSchedule, params: ChainParams, producer: string): number {
+  if (schedule.leader === producer) return 0
+  const i = schedule.fallbacks.indexOf(producer)
+  return i >= 0 && i < params.fallback_attempts ? i + 1 : -1
+}
+
+/** True when the signed weight is more than two thirds of the committee's (3 x signed > 2 x total). */
+export function hasQuorum (committee: Committee, signedWeight: number): boolean {
+  return committee.total > 0 && 3 * signedWeight > 2 * committee.total
+}
+
+// Score descending; equal scores by the slot's tie-break hash (computed only for nodes that tie).
+function sortRanked (list: Ranked[], slot: number, seed: string): void {
+  const keys = new Map<string, string>()
+  const key = (n: string): string => {
+    let k = keys.get(n)
+    if (k === undefined) { k = tieBreakKey(slot, seed, n); keys.set(n, k) }
+    return k
+  }
+  list.sort((a, b) => b.score - a.score || (key(a.node) < key(b.node) ? -1 : key(a.node) > key(b.node) ? 1 : 0))
+}

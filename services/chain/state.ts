@@ -1,0 +1,143 @@
+/**
+ * The chain's state after its final blocks: one flat key-value map of JSON values (docs/chain.md, "State").
+ * A flat map makes three things simple: a block under validation writes into a StateDelta layered over the
+ * final state (committed only when the block becomes final, dropped if a sibling wins); the state digest a
+ * synced node is compared by is one hash over the sorted entries; and the simulator can copy a state cheaply.
+ *
+ * Keys (all values JSON):
+ *   head                       {height, hash, slot, epoch, timestamp} of the last final block (genesis: height 0, slot -1)
+ *   recent                     [[slot, producer], ...] producers of the last `cooldown_slots` slots
+ *   nodes                      [[node_id, registered_epoch], ...] sorted by node_id (-1 = genesis)
+ *   eb/<epoch>                 hash of the last block before <epoch> (the epoch's seed)
+ *   h/<height>                 [hash, epoch] of each final block
+ *   n/<account>                last nonce used
+ *   a/<session_id>             height that anchored the session
+ *   t/<epoch>/<node>           credits earned in <epoch>
+ *   b/<epoch>/<node>           uptime beacons in <epoch>
+ *   bh/<node>/<hour>, p/<slot>/<node>, v/<height>/<voter>   seen markers (replay protection)
+ *   e/<node>, paid/<node>      credits earned in total, credits paid out
+ *   pol/<policy_id>            {owner, rules, height}
+ */
+import { createHash } from 'node:crypto'
+import { canonicalJson } from '../common/hash.ts'
+import { genesisHash } from './encoding.ts'
+import type { Genesis, Json } from './types.ts'
+
+/** Read access to a state (the final one, or a delta over it). */
+export interface StateReader {
+  readonly genesis: Genesis
+  readonly genesisHash: string
+  get (key: string): Json | undefined
+}
+
+/** A state that can carry the epoch memo (the final state, or a delta over it). */
+export interface StateBase extends StateReader {
+  readonly memo: Map<string, unknown>
+}
+
+/** Read and write access: what transaction rules apply to. */
+export interface StateView extends StateReader {
+  set (key: string, value: Json): void
+}
+
+/** The head of a state: the last final block. */
+export interface Head {
+  readonly height: number
+  readonly hash: string
+  readonly slot: number
+  readonly epoch: number
+  readonly timestamp: number
+}
+
+/** The final state. */
+export class ChainState implements StateBase {
+  readonly genesis: Genesis
+  readonly genesisHash: string
+  readonly #kv = new Map<string, Json>()
+  /** Derived data (epoch rankings) keyed by what determines them; never part of the digest. */
+  readonly memo = new Map<string, unknown>()
+
+  /** The state before block 1. */
+  constructor (genesis: Genesis) {
+    this.genesis = genesis
+    this.genesisHash = genesisHash(genesis)
+    // Slot -1: block 1 may take slot 0.
+    const head: Head = { height: 0, hash: this.genesisHash, slot: -1, epoch: 0, timestamp: genesis.genesis_time }
+    this.#kv.set('head', head as unknown as Json)
+    this.#kv.set('recent', [])
+    this.#kv.set('nodes', genesis.validators.map((v) => [v.node_id, -1]))
+    this.#kv.set('eb/0', this.genesisHash)
+  }
+
+  /** The value at `key`. */
+  get (key: string): Json | undefined { return this.#kv.get(key) }
+
+  /** The last final block. */
+  head (): Head { return this.#kv.get('head') as unknown as Head }
+
+  /** A delta over this state, for a block under validation. */
+  begin (): StateDelta { return new StateDelta(this) }
+
+  /**
+   * Applies a delta's writes (the blocks it was made for became final). The delta must rest on this state,
+   * directly or through deltas already committed (sync validates a batch over the batch before it).
+   */
+  commit (delta: StateDelta): void {
+    if (delta.root !== this) throw new Error('delta belongs to another state')
+    for (const [k, v] of delta.writes()) this.#kv.set(k, v)
+    delta.committed = true
+  }
+
+  /** SHA-256 (hex) over the JCS encoding of the sorted [key, value] entries: equal states, equal digests. */
+  digest (): string {
+    // Incremental: a day of chain holds ~10^5 keys, too many to pass as arguments.
+    const h = createHash('sha256')
+    for (const k of [...this.#kv.keys()].sort()) h.update(canonicalJson([k, this.#kv.get(k) as Json]) + '\n')
+    return h.digest('hex')
+  }
+
+  /** How many keys the state holds. */
+  get size (): number { return this.#kv.size }
+}
+
+/** Writes layered over a state (or another delta); reads fall through to it. */
+export class StateDelta implements StateView, StateBase {
+  readonly #writes = new Map<string, Json>()
+  /** The final state under every layer. */
+  readonly root: ChainState
+  /** Set once the root state holds these writes. */
+  committed = false
+  #base: ChainState | StateDelta
+  /** @param base the state this delta is relative to */
+  constructor (base: ChainState | StateDelta) {
+    this.#base = base
+    this.root = base instanceof StateDelta ? base.root : base
+  }
+
+  /** What this delta rests on. */
+  get base (): ChainState | StateDelta { return this.#base }
+
+  /** Skips layers below that were committed (their writes are in the root now), keeping reads short. */
+  collapse (): void {
+    while (this.#base instanceof StateDelta && this.#base.committed) this.#base = this.#base.#base
+  }
+  get genesis (): Genesis { return this.base.genesis }
+  get genesisHash (): string { return this.base.genesisHash }
+  /** The base state's memo: what it holds is a pure function of history before the delta. */
+  get memo (): Map<string, unknown> { return this.base.memo }
+  get (key: string): Json | undefined { return this.#writes.has(key) ? this.#writes.get(key) : this.base.get(key) }
+  set (key: string, value: Json): void { this.#writes.set(key, value) }
+  /** The writes, in order. */
+  writes (): IterableIterator<[string, Json]> { return this.#writes.entries() }
+  /** Copies this delta's writes into its base delta (what it checked is accepted there). */
+  mergeIntoBase (): void {
+    if (!(this.base instanceof StateDelta)) throw new Error('only a delta over a delta merges')
+    for (const [k, v] of this.#writes) this.base.set(k, v)
+  }
+}
+
+/** Reads an integer value, 0 when absent. */
+export function intAt (s: StateReader, key: string): number {
+  const v = s.get(key)
+  return typeof v === 'number' ? v : 0
+}

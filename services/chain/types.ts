@@ -1,0 +1,133 @@
+/**
+ * The chain's data types, exactly as they travel and as `lucid chain export` writes them (docs/chain.md).
+ * Every number in them is a non-negative safe integer and every byte string is lower-case hex, so the
+ * RFC 8785 (JCS) encoding that hashes them is plain `sort keys, no spaces` JSON an independent program can
+ * reproduce with any JSON library.
+ */
+
+/** A JSON value as the chain admits it: no floats (see docs/chain.md, "Canonical encoding"). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+
+/** The transaction types: the original's five, plus `task_proof`, which carries work credits on chain. */
+export const TX_TYPES = ['session_anchor', 'node_registration', 'payout_request', 'consensus_vote', 'trust_policy', 'task_proof'] as const
+
+/** One of TX_TYPES. */
+export type TxType = typeof TX_TYPES[number]
+
+/** What a transaction's id hashes and its signature covers: everything but the signature. */
+export interface TxBody {
+  readonly type: TxType
+  /** The sender's Ed25519 public key, 64 hex digits. */
+  readonly from: string
+  /** The sender's sequence number: 1 for its first transaction, then +1 each (no gaps, no reuse). */
+  readonly nonce: number
+  /** The sender's clock, ms since the epoch. */
+  readonly timestamp: number
+  readonly payload: Json
+}
+
+/** A signed transaction. */
+export interface Transaction extends TxBody {
+  /** Ed25519 signature by `from` over the signing message of the tx id, 128 hex digits. */
+  readonly signature: string
+}
+
+/** A session anchor: the manifest a session recording produced, committed to by a block. */
+export interface Anchor {
+  readonly session_id: string
+  /** The session manifest's hash, 64 hex digits. */
+  readonly manifest_hash: string
+  /** The Merkle root over the session's chunks, 64 hex digits. */
+  readonly merkle_root: string
+}
+
+/** The signed and hashed part of a block. */
+export interface BlockHeader {
+  readonly chain_id: string
+  readonly height: number
+  readonly slot: number
+  readonly epoch: number
+  /** The producer's clock when it sealed the block, ms since the epoch. */
+  readonly timestamp: number
+  readonly previous_hash: string
+  /** The producer's public key, 64 hex digits. */
+  readonly producer: string
+  /** Merkle root over the transaction leaves then the anchor leaves. */
+  readonly merkle_root: string
+  readonly tx_count: number
+  readonly anchor_count: number
+}
+
+/** One committee member's signature in a certificate. */
+export interface VoteSignature {
+  readonly voter: string
+  readonly signature: string
+}
+
+/** A vote: a committee member's signature over a block hash. */
+export interface Vote extends VoteSignature {
+  readonly height: number
+  readonly block_hash: string
+}
+
+/** Proof that a block is final: votes from more than two thirds of its epoch's committee weight. */
+export interface Certificate {
+  readonly height: number
+  readonly block_hash: string
+  /** Sorted by voter, one per voter. */
+  readonly votes: readonly VoteSignature[]
+}
+
+/** A block. Its hash is the hash of its header. */
+export interface Block {
+  readonly header: BlockHeader
+  /** The producer's Ed25519 signature over the signing message of the block hash. */
+  readonly signature: string
+  readonly transactions: readonly Transaction[]
+  /** The payloads of the block's session_anchor transactions, in transaction order. */
+  readonly anchors: readonly Anchor[]
+  /** The certificate of the parent block (blocks are built on final parents only); null at height 1. */
+  readonly parent_certificate: Certificate | null
+}
+
+/** A validator known from genesis, with the seven days of history it is credited with. */
+export interface GenesisValidator {
+  readonly node_id: string
+  /** Work credits over the seven days before genesis. */
+  readonly credits: number
+  /** Uptime over those days in basis points (10000 = always up). */
+  readonly uptime_bp: number
+}
+
+/** The consensus rules' parameters; part of genesis, so its hash commits to them. All integers. */
+export interface ChainParams {
+  readonly slot_ms: number
+  /** How long the slot's leader has before the first fallback may produce. */
+  readonly leader_timeout_ms: number
+  /** Ranked fallbacks computed per slot. */
+  readonly fallbacks: number
+  /** How many of them get a window to produce, one after another. */
+  readonly fallback_attempts: number
+  /** A node that produced within this many slots cannot lead (shrunk to eligible - 1 on small networks). */
+  readonly cooldown_slots: number
+  readonly max_block_bytes: number
+  readonly max_block_txs: number
+  readonly max_tx_bytes: number
+  /** K: the finality committee is the top K live scores. */
+  readonly committee_size: number
+  readonly slots_per_epoch: number
+  /** Below this uptime (basis points) a node can neither lead nor sit on the committee. */
+  readonly min_uptime_bp: number
+  /** Clock disagreement tolerated between nodes. */
+  readonly max_clock_skew_ms: number
+}
+
+/** The chain's first state: everything a node needs to validate block 1. */
+export interface Genesis {
+  readonly chain_id: string
+  /** Start of slot 0, ms since the epoch. */
+  readonly genesis_time: number
+  readonly params: ChainParams
+  /** Sorted by node_id. */
+  readonly validators: readonly GenesisValidator[]
+}

@@ -1,0 +1,138 @@
+/**
+ * Block validation (docs/chain.md, "Validation"): every rule a block must pass to be voted for, synced or
+ * exported, each rejection with its LUCID_ERR_5xxx code. Cheap structural checks run first, then the
+ * producer's signature (one verification rejects a forged block before its transactions cost anything),
+ * then the transactions, then the commitments that need their ids.
+ */
+import { errors } from '../common/errors.ts'
+import { fromHex } from '../common/hash.ts'
+import { checkCertificate } from './certificate.ts'
+import { blockBytes, blockHash, blockMerkleRoot, signingMessage } from './encoding.ts'
+import { anchorOf, applyTx, type BlockContext } from './rules.ts'
+import { attemptOf, attemptOpensAfter, epochInfo, epochOf, slotSchedule, slotStart } from './schedule.ts'
+import type { SignatureSink } from './sink.ts'
+import { StateDelta, type ChainState, type Head, type StateBase, type StateView } from './state.ts'
+import type { Anchor, Block, BlockHeader, Json } from './types.ts'
+
+/** A block that passed validation against a final state. */
+export interface ValidBlock {
+  readonly block: Block
+  readonly hash: string
+  /** 0 = the slot's leader, k = its k-th fallback. */
+  readonly attempt: number
+  /** The state writes the block makes; committed when it becomes final. */
+  readonly delta: StateDelta
+  readonly txIds: readonly string[]
+}
+
+/** Options of validateBlock. */
+export interface ValidateOptions {
+  /** Where signatures are checked. */
+  readonly sigs: SignatureSink
+  /** The validating node's clock (ms since the epoch): a block from its future is refused. Omitted in sync. */
+  readonly now?: number
+}
+
+const HEADER_FIELDS = ['anchor_count', 'chain_id', 'epoch', 'height', 'merkle_root', 'previous_hash', 'producer', 'slot', 'timestamp', 'tx_count']
+const BLOCK_FIELDS = ['anchors', 'header', 'parent_certificate', 'signature', 'transactions']
+const HEX64 = /^[0-9a-f]{64}$/
+const HEX128 = /^[0-9a-f]{128}$/
+
+/** The block hash of a shape-checked block. Throws LUCID_ERR_5001 for a malformed one. */
+export function checkedHash (state: StateBase, block: Block): string {
+  checkShape(state, block)
+  return blockHash(block.header)
+}
+
+/**
+ * Validates `block` as the child of `state`'s head (the final state, or a delta of blocks validated before it
+ * in a sync batch); throws the first rule it breaks.
+ */
+export function validateBlock (state: ChainState | StateDelta, block: Block, opts: ValidateOptions): ValidBlock {
+  const params = state.genesis.params
+  const hash = checkedHash(state, block)
+  const h = block.header
+  const head = state.get('head') as unknown as Head
+  if (h.height !== head.height + 1) throw new errors.LUCID_ERR_5005(`height ${h.height} after final height ${head.height}`)
+  if (h.previous_hash !== head.hash) throw new errors.LUCID_ERR_5005(`previous hash ${h.previous_hash} is not the final head ${head.hash}`)
+  if (h.slot <= head.slot) throw new errors.LUCID_ERR_5011(`slot ${h.slot} is not after the parent's slot ${head.slot}`)
+  if (h.epoch !== epochOf(params, h.slot)) throw new errors.LUCID_ERR_5001(`epoch ${h.epoch} is not the epoch of slot ${h.slot}`)
+
+  const info = epochInfo(state, h.epoch)
+  const schedule = slotSchedule(info, params, h.slot, state.get('recent') as Array<[number, string]>)
+  const attempt = schedule === undefined ? -1 : attemptOf(schedule, params, h.producer)
+  if (schedule === undefined || attempt < 0) throw new errors.LUCID_ERR_5006(`${h.producer} in slot ${h.slot} (leader ${schedule?.leader ?? 'none'})`)
+
+  const start = slotStart(state.genesis.genesis_time, params, h.slot)
+  const opens = start + attemptOpensAfter(params, attempt)
+  if (h.timestamp < opens) {
+    if (attempt > 0) throw new errors.LUCID_ERR_5007(`fallback ${attempt} of slot ${h.slot} sealed at ${h.timestamp}, its window opens at ${opens}`)
+    throw new errors.LUCID_ERR_5011(`timestamp ${h.timestamp} before slot ${h.slot} starts at ${start}`)
+  }
+  if (h.timestamp >= start + params.slot_ms) throw new errors.LUCID_ERR_5011(`timestamp ${h.timestamp} after slot ${h.slot} ended`)
+  if (opts.now !== undefined && h.timestamp > opts.now + params.max_clock_skew_ms) throw new errors.LUCID_ERR_5011(`timestamp ${h.timestamp} is in the future (now ${opts.now})`)
+
+  if (h.height === 1) {
+    if (block.parent_certificate !== null) throw new errors.LUCID_ERR_5015('block 1 carries no parent certificate (genesis is final)')
+  } else {
+    if (block.parent_certificate === null) throw new errors.LUCID_ERR_5014(`block ${h.height} carries no certificate of its parent`)
+    checkCertificate(block.parent_certificate, head.height, head.hash, epochInfo(state, head.epoch).committee, opts.sigs)
+  }
+
+  if (h.tx_count > params.max_block_txs) throw new errors.LUCID_ERR_5010(`${h.tx_count} transactions, at most ${params.max_block_txs}`)
+  const bytes = blockBytes(block)
+  if (bytes > params.max_block_bytes) throw new errors.LUCID_ERR_5010(`${bytes} bytes, at most ${params.max_block_bytes}`)
+
+  opts.sigs.check(h.producer, signingMessage('LUCID-BLOCK-V1', fromHex(hash)), block.signature, () => new errors.LUCID_ERR_5008(`block ${hash} is not signed by ${h.producer}`))
+
+  const delta = new StateDelta(state)
+  const ctx: BlockContext = { height: h.height, slot: h.slot, epoch: h.epoch, timestamp: h.timestamp }
+  const txIds = block.transactions.map((tx) => applyTx(delta, tx, ctx, opts.sigs))
+  const anchors = block.transactions.filter((tx) => tx.type === 'session_anchor').map(anchorOf)
+  if (!sameAnchors(anchors, block.anchors)) throw new errors.LUCID_ERR_5009('the anchors are not those of the session_anchor transactions')
+  const root = blockMerkleRoot(txIds, anchors)
+  if (root !== h.merkle_root) throw new errors.LUCID_ERR_5009(`computed ${root}, header says ${h.merkle_root}`)
+  applyBlockMeta(delta, h, hash)
+  return { block, hash, attempt, delta, txIds }
+}
+
+/** Records a final block's bookkeeping in the state: head, recent producers, height index, epoch seeds. */
+export function applyBlockMeta (view: StateView, h: BlockHeader, hash: string): void {
+  const params = view.genesis.params
+  const prev = view.get('head') as unknown as Head
+  for (let e = prev.epoch + 1; e <= h.epoch; e++) view.set(`eb/${e}`, prev.hash)
+  view.set(`h/${h.height}`, [hash, h.epoch])
+  const recent = (view.get('recent') as Array<[number, string]>).filter(([s]) => s > h.slot - params.cooldown_slots)
+  view.set('recent', [...recent, [h.slot, h.producer]])
+  const head: Head = { height: h.height, hash, slot: h.slot, epoch: h.epoch, timestamp: h.timestamp }
+  view.set('head', head as unknown as Json)
+}
+
+function checkShape (state: StateBase, block: Block): void {
+  if (block === null || typeof block !== 'object' || !sameKeys(block, BLOCK_FIELDS)) throw new errors.LUCID_ERR_5001(`a block has exactly the fields ${BLOCK_FIELDS.join(', ')}`)
+  const h = block.header
+  if (h === null || typeof h !== 'object' || !sameKeys(h, HEADER_FIELDS)) throw new errors.LUCID_ERR_5001(`a header has exactly the fields ${HEADER_FIELDS.join(', ')}`)
+  for (const k of ['height', 'slot', 'epoch', 'timestamp', 'tx_count', 'anchor_count'] as const) {
+    if (typeof h[k] !== 'number' || !Number.isSafeInteger(h[k]) || h[k] < 0) throw new errors.LUCID_ERR_5001(`header ${k} must be a non-negative integer`)
+  }
+  for (const k of ['previous_hash', 'producer', 'merkle_root'] as const) {
+    if (typeof h[k] !== 'string' || !HEX64.test(h[k])) throw new errors.LUCID_ERR_5001(`header ${k} must be 64 lower-case hex digits`)
+  }
+  if (h.chain_id !== state.genesis.chain_id) throw new errors.LUCID_ERR_5001(`chain id ${String(h.chain_id)} is not ${state.genesis.chain_id}`)
+  if (typeof block.signature !== 'string' || !HEX128.test(block.signature)) throw new errors.LUCID_ERR_5001('signature must be 128 lower-case hex digits')
+  if (!Array.isArray(block.transactions) || !Array.isArray(block.anchors)) throw new errors.LUCID_ERR_5001('transactions and anchors must be arrays')
+  if (h.tx_count !== block.transactions.length) throw new errors.LUCID_ERR_5001(`tx_count ${h.tx_count} but ${block.transactions.length} transactions`)
+  if (h.anchor_count !== block.anchors.length) throw new errors.LUCID_ERR_5001(`anchor_count ${h.anchor_count} but ${block.anchors.length} anchors`)
+}
+
+function sameKeys (o: object, want: readonly string[]): boolean {
+  const keys = Object.keys(o).sort()
+  return keys.length === want.length && keys.every((k, i) => k === want[i])
+}
+
+function sameAnchors (a: readonly Anchor[], b: readonly Anchor[]): boolean {
+  return a.length === b.length && a.every((x, i) => {
+    const y = b[i]
+    return y !== null && typeof y === 'object' && Object.keys(y).length === 3 && x.session_id === y.session_id && x.manifest_hash === y.manifest_hash && x.merkle_root === y.merkle_root
+  })
+}

@@ -1,0 +1,153 @@
+/**
+ * Accounts: registration, password and wallet login, refresh, and the load contract's demo accounts.
+ * Account documents live in the shared database (users); password hashes in the gateway store.
+ */
+import { randomBytes } from 'node:crypto'
+import { errors, isLucidError } from '../common/errors.ts'
+import type { Clock } from '../common/clock.ts'
+import type { Database, User } from '../db/index.ts'
+import { isWeaker, type KdfPool, type PasswordHash } from './auth/passwords.ts'
+import type { Role } from './auth/roles.ts'
+import type { KdfParams } from './config.ts'
+import type { GatewayStore } from './store.ts'
+
+/** One demo account of the load contract (lucid-reference.md section 2). */
+export interface DemoAccount {
+  readonly username: string
+  readonly password: string
+  readonly roles: readonly Role[]
+}
+
+/**
+ * The accounts the original locustfile logs in with: test_user_1..100 (APIUser), session_user_1..50
+ * (SessionUser) and admin (AdminUser). The demo admin is also SuperAdmin: it is the demo's one operator.
+ */
+export function demoAccounts (): DemoAccount[] {
+  const out: DemoAccount[] = []
+  for (let i = 1; i <= 100; i++) out.push({ username: `test_user_${i}`, password: 'test_password_123', roles: ['User'] })
+  for (let i = 1; i <= 50; i++) out.push({ username: `session_user_${i}`, password: 'session_password_123', roles: ['User'] })
+  out.push({ username: 'admin', password: 'admin_password_123', roles: ['User', 'Admin', 'SuperAdmin'] })
+  return out
+}
+
+/** What seeding did. */
+export interface SeedReport {
+  readonly created: number
+  readonly existing: number
+  /** Password hashes computed. */
+  readonly hashed: number
+  readonly ms: number
+}
+
+const ACTIVE = 'active'
+
+/** Account operations over the database, the gateway store and the hashing pool. */
+export class AccountService {
+  readonly #db: Database
+  readonly #store: GatewayStore
+  readonly #pool: KdfPool
+  readonly #policy: KdfParams
+  readonly #clock: Clock
+  /** Compared against when the user does not exist, so an unknown name costs the same hash as a known one. */
+  readonly #decoy: PasswordHash
+
+  constructor (deps: { db: Database, store: GatewayStore, pool: KdfPool, policy: KdfParams, clock: Clock }) {
+    this.#db = deps.db
+    this.#store = deps.store
+    this.#pool = deps.pool
+    this.#policy = deps.policy
+    this.#clock = deps.clock
+    const k = deps.policy
+    this.#decoy = { alg: 'scrypt', N: k.N, r: k.r, p: k.p, salt: randomBytes(16).toString('base64'), hash: randomBytes(32).toString('base64') }
+  }
+
+  /** Creates a password account with the User role; LUCID_ERR_1011 if the name is taken. */
+  async register (username: string, password: string, email?: string): Promise<User> {
+    if (await this.#db.users.get(username) !== undefined) throw new errors.LUCID_ERR_1011(`user ${username}`)
+    // Hash before writing anything: a 503 from the pool then leaves no half-made account.
+    const h = await this.#pool.hash(password, this.#policy)
+    const user: User = { user_id: username, email: email ?? `${username}@users.lucid.invalid`, roles: ['User'], status: ACTIVE, created_at: this.#clock.now() }
+    try {
+      await this.#db.users.insert(user)
+    } catch (err) {
+      if (isLucidError(err, 'LUCID_ERR_4002')) throw new errors.LUCID_ERR_1011(email !== undefined ? `user ${username} or email ${email}` : `user ${username}`)
+      throw err
+    }
+    await this.#store.setCredential(username, h)
+    return user
+  }
+
+  /**
+   * The account if `password` is its password; LUCID_ERR_1004 otherwise (unknown users cost the same
+   * hash), LUCID_ERR_1005 for a disabled account, LUCID_ERR_3002 when the hashing queue is full.
+   */
+  async checkPassword (username: string, password: string): Promise<User> {
+    const [user, h] = await Promise.all([this.#db.users.get(username), this.#store.credential(username)])
+    const ok = await this.#pool.verify(password, h ?? this.#decoy)
+    if (user === undefined || h === undefined || !ok) throw new errors.LUCID_ERR_1004()
+    if (user.status !== ACTIVE) throw new errors.LUCID_ERR_1005(`account ${username} is ${user.status}`)
+    if (isWeaker(h, this.#policy)) await this.#upgrade(username, password)
+    return user
+  }
+
+  /** An active account by id (refresh); LUCID_ERR_1003 when it is gone or disabled, so its tokens stop working. */
+  async activeUser (userId: string): Promise<User> {
+    const user = await this.#db.users.get(userId)
+    if (user === undefined || user.status !== ACTIVE) throw new errors.LUCID_ERR_1003()
+    return user
+  }
+
+  /** The account of a verified wallet, created (role User) at its first login. */
+  async walletUser (address: string): Promise<User> {
+    const existing = await this.#db.users.byTronAddress(address)
+    if (existing !== undefined) {
+      if (existing.status !== ACTIVE) throw new errors.LUCID_ERR_1005(`account ${existing.user_id} is ${existing.status}`)
+      return existing
+    }
+    const user: User = { user_id: address, email: `${address}@wallet.lucid.invalid`, tron_address: address, roles: ['User'], status: ACTIVE, created_at: this.#clock.now() }
+    try {
+      return await this.#db.users.insert(user)
+    } catch (err) {
+      // Two first logins of one wallet at once: the other one created it.
+      if (isLucidError(err, 'LUCID_ERR_4002')) return await this.walletUser(address)
+      throw err
+    }
+  }
+
+  /** Replaces an account's roles; LUCID_ERR_1006 for an unknown account. */
+  async setRoles (userId: string, roles: readonly Role[]): Promise<User> {
+    if (await this.#db.users.get(userId) === undefined) throw new errors.LUCID_ERR_1006(`user ${userId}`)
+    return await this.#db.users.update(userId, { roles: [...roles] })
+  }
+
+  /**
+   * Creates the demo accounts that are missing (an account already complete is left as it is, so
+   * seeding a data directory twice is instant). The hashes are computed concurrently, as many at once as
+   * the pool allows (one per core by default), at the cost in effect.
+   */
+  async seedDemo (accounts: readonly DemoAccount[] = demoAccounts()): Promise<SeedReport> {
+    const t0 = performance.now()
+    const ids = accounts.map((a) => a.username)
+    const [users, creds] = await Promise.all([Promise.all(ids.map(async (id) => await this.#db.users.get(id))), this.#store.credentials(ids)])
+    const todo = accounts.filter((_, i) => users[i] === undefined || creds[i] === undefined)
+    const hashes = await Promise.all(todo.map(async (a) => await this.#pool.hash(a.password, this.#policy, { bypassQueueLimit: true })))
+    await this.#store.setCredentials(todo.map((a, i) => [a.username, hashes[i] as PasswordHash] as const))
+    const now = this.#clock.now()
+    const missing = todo.filter((a) => users[ids.indexOf(a.username)] === undefined)
+    await this.#db.users.insertMany(missing.map((a) => ({ user_id: a.username, email: `${a.username}@demo.lucid.invalid`, roles: [...a.roles], status: ACTIVE, created_at: now })))
+    return { created: missing.length, existing: accounts.length - missing.length, hashed: todo.length, ms: performance.now() - t0 }
+  }
+
+  /**
+   * Rehashes a password stored at a weaker cost than the policy, after a successful login (once per
+   * account: that login pays a second hash). Best effort: with the hashing queue full the old hash stays
+   * valid and the next login tries again; the login itself never fails for it.
+   */
+  async #upgrade (username: string, password: string): Promise<void> {
+    try {
+      await this.#store.setCredential(username, await this.#pool.hash(password, this.#policy))
+    } catch (err) {
+      if (!isLucidError(err, 'LUCID_ERR_3002')) throw err
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Who is calling, and may they. Two hooks:
+ *
+ * - `identify` (every request, onRequest): verifies a Bearer access token if one is sent and records the
+ *   principal, or the reason it was refused; it never rejects by itself. Running first lets the rate
+ *   limiter key on the token's subject and pick the caller's tier.
+ * - `guard(role)` (protected routes, preParsing: after the rate limiter, before the body is read, so an
+ *   unauthenticated upload is refused without reading its megabytes): 401 LUCID_ERR_1002 without a token,
+ *   401 LUCID_ERR_1003 for a bad or expired one, 403 LUCID_ERR_1005 for a role too low.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { errors, type LucidError } from '../../common/errors.ts'
+import { assertRole, type Principal, type Role } from './roles.ts'
+import type { TokenService } from './tokens.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified caller, when a valid access token was sent. */
+    principal?: Principal
+    /** Why a sent token was refused. */
+    authError?: LucidError
+  }
+}
+
+/** The onRequest hook that establishes `request.principal`. */
+export function identify (tokens: TokenService): (req: FastifyRequest) => Promise<void> {
+  return async (req) => {
+    const h = req.headers.authorization
+    if (h === undefined) return
+    const m = /^Bearer +([A-Za-z0-9_.-]+) *$/i.exec(h)
+    if (m === null) { req.authError = new errors.LUCID_ERR_1003(); return }
+    try {
+      req.principal = tokens.verifyAccess(m[1] as string)
+    } catch (err) {
+      req.authError = err as LucidError
+    }
+  }
+}
+
+/** The principal of a guarded request (the guard ran, so it is there). */
+export function principalOf (req: FastifyRequest): Principal {
+  const p = req.principal
+  if (p === undefined) throw new errors.LUCID_ERR_1002()
+  return p
+}
+
+/** A preParsing hook admitting callers that hold `role` (or a higher one). */
+export function guard (role: Role): (req: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown> {
+  return async (req, _reply, payload) => {
+    if (req.authError !== undefined) throw req.authError
+    assertRole(principalOf(req), role)
+    return payload
+  }
+}

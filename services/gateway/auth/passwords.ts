@@ -1,0 +1,114 @@
+/**
+ * Password hashing with scrypt (node:crypto, computed on libuv's thread pool, off the event loop) behind
+ * admission control.
+ *
+ * Why admission control: scrypt at the default cost takes ~320 ms and 128 MiB per hash, and runs on the
+ * same 4-thread libuv pool that serves file I/O and zlib (chunk uploads). Unbounded, a login storm would
+ * occupy every pool thread and starve uploads and reads. So at most `concurrency` hashes run at once
+ * (default: pool size minus 2), at most `queueLimit` wait, and one more is refused at once with 503
+ * LUCID_ERR_3002 and a Retry-After estimated from the measured hash time. Refusing early is kinder than
+ * accepting work that would only time out.
+ *
+ * A stored hash records its own parameters, so raising the cost later never locks anyone out; a login
+ * whose hash is weaker than the policy rehashes it (see AccountService).
+ */
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
+import { errors } from '../../common/errors.ts'
+import type { KdfParams } from '../config.ts'
+
+/** A stored password hash: algorithm, parameters, salt and derived key (base64). */
+export interface PasswordHash {
+  readonly alg: 'scrypt'
+  readonly N: number
+  readonly r: number
+  readonly p: number
+  readonly salt: string
+  readonly hash: string
+}
+
+const KEY_BYTES = 32
+const SALT_BYTES = 16
+
+/** maxmem for scrypt: Node's default (32 MiB) is below the 128 MiB that N=2^17, r=8 needs, so it is set from the parameters, with room to spare. */
+export function scryptMaxmem (k: KdfParams): number {
+  return 256 * k.N * k.r * k.p
+}
+
+/** Derives a key from a password: scrypt by default; tests inject a function they can hold back. */
+export type Derive = (password: string, salt: Buffer, k: KdfParams) => Promise<Buffer>
+
+/** scrypt through node:crypto (libuv's pool). */
+export function scryptDerive (password: string, salt: Buffer, k: KdfParams): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password.normalize('NFC'), salt, KEY_BYTES, { N: k.N, r: k.r, p: k.p, maxmem: scryptMaxmem(k) }, (err, key) => {
+      if (err !== null) reject(err)
+      else resolve(key)
+    })
+  })
+}
+
+/** True when `h` was made with weaker parameters than `policy` (the login rehashes it). */
+export function isWeaker (h: PasswordHash, policy: KdfParams): boolean {
+  return h.N < policy.N || h.r < policy.r || h.p < policy.p
+}
+
+/** Bounded scrypt: at most `concurrency` hashes at once, at most `queueLimit` waiting. */
+export class KdfPool {
+  readonly concurrency: number
+  readonly queueLimit: number
+  #running = 0
+  readonly #waiting: Array<() => void> = []
+  /** Exponentially weighted mean hash time, ms, for Retry-After. */
+  #meanMs = 0
+  readonly #derive: Derive
+
+  constructor (concurrency: number, queueLimit: number, derive: Derive = scryptDerive) {
+    this.#derive = derive
+    if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new RangeError('KdfPool concurrency must be a positive integer')
+    if (!(Number.isInteger(queueLimit) && queueLimit >= 0)) throw new RangeError('KdfPool queueLimit must be a non-negative integer')
+    this.concurrency = concurrency
+    this.queueLimit = queueLimit
+  }
+
+  /** Hashes running now. */
+  get running (): number { return this.#running }
+  /** Hashes waiting for a slot. */
+  get queued (): number { return this.#waiting.length }
+
+  /** A new salted hash of `password` at cost `k`. */
+  async hash (password: string, k: KdfParams, opts: { bypassQueueLimit?: boolean } = {}): Promise<PasswordHash> {
+    const salt = randomBytes(SALT_BYTES)
+    const key = await this.#run(() => this.#derive(password, salt, k), opts.bypassQueueLimit ?? false)
+    return { alg: 'scrypt', N: k.N, r: k.r, p: k.p, salt: salt.toString('base64'), hash: key.toString('base64') }
+  }
+
+  /** True when `password` matches `stored` (constant-time comparison of the derived keys). */
+  async verify (password: string, stored: PasswordHash): Promise<boolean> {
+    const expected = Buffer.from(stored.hash, 'base64')
+    const key = await this.#run(() => this.#derive(password, Buffer.from(stored.salt, 'base64'), stored), false)
+    return key.length === expected.length && timingSafeEqual(key, expected)
+  }
+
+  async #run<T> (fn: () => Promise<T>, bypass: boolean): Promise<T> {
+    if (this.#running >= this.concurrency) {
+      if (!bypass && this.#waiting.length >= this.queueLimit) {
+        const retryS = Math.max(1, Math.ceil(((this.#waiting.length + 1) * (this.#meanMs || 500)) / this.concurrency / 1000))
+        throw Object.assign(new errors.LUCID_ERR_3002(`${this.#waiting.length} password hashes queued, retry in ${retryS} s`), { retryAfterS: retryS })
+      }
+      await new Promise<void>((resolve) => this.#waiting.push(resolve))
+    } else {
+      this.#running++
+    }
+    const t0 = performance.now()
+    try {
+      return await fn()
+    } finally {
+      const ms = performance.now() - t0
+      this.#meanMs = this.#meanMs === 0 ? ms : 0.8 * this.#meanMs + 0.2 * ms
+      // Hand the slot straight to the next waiter (running stays the same), or free it.
+      const next = this.#waiting.shift()
+      if (next !== undefined) next()
+      else this.#running--
+    }
+  }
+}

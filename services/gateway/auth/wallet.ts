@@ -1,0 +1,134 @@
+/**
+ * The real system's wallet login: the gateway issues a single-use challenge message, the wallet signs it
+ * TRON-style (TIP-191, tronweb `signMessageV2`), the gateway recovers the signer's address from the
+ * signature and compares it with the claimed one.
+ *
+ * - digest = keccak-256("\x19TRON Signed Message:\n" ‖ decimal byte length ‖ message)
+ * - signature = r ‖ s ‖ v (65 bytes, hex, v = 27/28 or 0/1), secp256k1
+ * - address = base58check(0x41 ‖ last 20 bytes of keccak-256(uncompressed public key without its 0x04))
+ *
+ * Challenges are single use: the first login attempt naming a challenge consumes it, whatever the outcome,
+ * so a captured signature can never be replayed and a challenge cannot be ground against. They expire
+ * after `challengeTtlS` and their number is bounded (a flood of challenge requests is refused with
+ * LUCID_ERR_3002 rather than growing memory).
+ */
+import { randomBytes } from 'node:crypto'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { keccak_256 } from '@noble/hashes/sha3.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { createBase58check } from '@scure/base'
+import { errors } from '../../common/errors.ts'
+import type { Clock } from '../../common/clock.ts'
+
+/** The TIP-191 prefix of a TRON signed message. */
+export const TRON_MESSAGE_PREFIX = '\x19TRON Signed Message:\n'
+
+const base58check = createBase58check(sha256)
+const TRON_ADDRESS_PREFIX = 0x41
+
+/** The digest a TRON wallet signs for `message` (signMessageV2). */
+export function tronMessageDigest (message: string): Uint8Array {
+  const body = new TextEncoder().encode(message)
+  const prefix = new TextEncoder().encode(`${TRON_MESSAGE_PREFIX}${body.length}`)
+  const all = new Uint8Array(prefix.length + body.length)
+  all.set(prefix)
+  all.set(body, prefix.length)
+  return keccak_256(all)
+}
+
+/** The base58check TRON address (`T...`) of a secp256k1 public key (compressed or not). */
+export function tronAddressFromPublicKey (publicKey: Uint8Array): string {
+  const uncompressed = secp256k1.Point.fromBytes(publicKey).toBytes(false)
+  const h = keccak_256(uncompressed.subarray(1))
+  const raw = new Uint8Array(21)
+  raw[0] = TRON_ADDRESS_PREFIX
+  raw.set(h.subarray(12), 1)
+  return base58check.encode(raw)
+}
+
+/** True when `address` is a well-formed TRON address (base58check, 21 bytes, prefix 0x41). */
+export function isTronAddress (address: string): boolean {
+  try {
+    const raw = base58check.decode(address)
+    return raw.length === 21 && raw[0] === TRON_ADDRESS_PREFIX
+  } catch {
+    return false
+  }
+}
+
+/** The address that signed `message` with `signatureHex` (65 bytes r‖s‖v), or undefined if it does not parse or recover. */
+export function recoverTronSigner (message: string, signatureHex: string): string | undefined {
+  const hex = signatureHex.startsWith('0x') ? signatureHex.slice(2) : signatureHex
+  if (!/^[0-9a-fA-F]{130}$/.test(hex)) return undefined
+  const sig = Buffer.from(hex, 'hex')
+  const v = sig[64] as number
+  const recovery = v >= 27 ? v - 27 : v
+  if (recovery !== 0 && recovery !== 1) return undefined
+  // noble's "recovered" format puts the recovery byte first.
+  const rec = new Uint8Array(65)
+  rec[0] = recovery
+  rec.set(sig.subarray(0, 64), 1)
+  try {
+    return tronAddressFromPublicKey(secp256k1.recoverPublicKey(rec, tronMessageDigest(message), { prehash: false }))
+  } catch {
+    return undefined
+  }
+}
+
+/** A challenge handed to a wallet. */
+export interface Challenge {
+  readonly tron_address: string
+  readonly message: string
+  /** ms since the epoch */
+  readonly expires_at: number
+}
+
+/** Outstanding single-use challenges, keyed by their message. */
+export class ChallengeStore {
+  readonly #byMessage = new Map<string, Challenge>()
+  readonly #clock: Clock
+  readonly #ttlMs: number
+  readonly #max: number
+
+  /** @param max outstanding challenges before new ones are refused (LUCID_ERR_3002) */
+  constructor (clock: Clock, ttlS: number, max = 100_000) {
+    this.#clock = clock
+    this.#ttlMs = ttlS * 1000
+    this.#max = max
+  }
+
+  /** Outstanding challenges (expired ones are swept when a new one is issued). */
+  get size (): number { return this.#byMessage.size }
+
+  /** A new challenge for `address` (checked to be a TRON address: LUCID_ERR_1001 otherwise). */
+  issue (address: string): Challenge {
+    if (!isTronAddress(address)) throw new errors.LUCID_ERR_1001('tron_address is not a base58check TRON address')
+    const now = this.#clock.now()
+    if (this.#byMessage.size >= this.#max) this.#sweep(now)
+    if (this.#byMessage.size >= this.#max) throw new errors.LUCID_ERR_3002('too many wallet challenges outstanding')
+    const nonce = randomBytes(16).toString('hex')
+    const expires = now + this.#ttlMs
+    const message = `Lucid RDP login\naddress: ${address}\nnonce: ${nonce}\nissued: ${new Date(now).toISOString()}\nexpires: ${new Date(expires).toISOString()}`
+    const c: Challenge = { tron_address: address, message, expires_at: expires }
+    this.#byMessage.set(message, c)
+    return c
+  }
+
+  /**
+   * Consumes the challenge `message` and checks that `signature` over it recovers to `address`.
+   * LUCID_ERR_1010 for an unknown, expired or reused challenge or one issued to another address;
+   * LUCID_ERR_1004 for a signature that does not recover to `address`.
+   */
+  verify (address: string, message: string, signature: string): void {
+    const c = this.#byMessage.get(message)
+    if (c === undefined) throw new errors.LUCID_ERR_1010('request a new one at /auth/wallet/challenge')
+    this.#byMessage.delete(message)
+    if (c.expires_at <= this.#clock.now()) throw new errors.LUCID_ERR_1010('the challenge expired')
+    if (c.tron_address !== address) throw new errors.LUCID_ERR_1010('the challenge was issued to another address')
+    if (recoverTronSigner(message, signature) !== address) throw new errors.LUCID_ERR_1004()
+  }
+
+  #sweep (now: number): void {
+    for (const [m, c] of this.#byMessage) if (c.expires_at <= now) this.#byMessage.delete(m)
+  }
+}

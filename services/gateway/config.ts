@@ -1,0 +1,102 @@
+/**
+ * The gateway's configuration: password-hashing cost, token lifetimes, rate-limit tiers and body limits.
+ * Every knob that changes what a benchmark measures (the KDF cost, whether limits are on) is reported by
+ * `GET /config` and printed by `lucid serve`, so a result is never quoted without its conditions.
+ */
+import { availableParallelism } from 'node:os'
+import { systemClock, type Clock } from '../common/clock.ts'
+
+/** scrypt parameters. Memory per hash is 128 * N * r * p bytes (128 MiB at the default). */
+export interface KdfParams {
+  readonly N: number
+  readonly r: number
+  readonly p: number
+}
+
+/**
+ * OWASP's recommended scrypt cost (Password Storage Cheat Sheet): N=2^17, r=8, p=1. ~320 ms per hash on
+ * one core here, 128 MiB of memory each: a password login cannot reach 500 req/s on 2 cores at this cost,
+ * and that is the point of it.
+ */
+export const DEFAULT_KDF: KdfParams = Object.freeze({ N: 2 ** 17, r: 8, p: 1 })
+
+/** The `--load-test` cost: 8x cheaper (~36 ms per hash, 16 MiB). Never the default; always announced. */
+export const LOAD_TEST_KDF: KdfParams = Object.freeze({ N: 2 ** 14, r: 8, p: 1 })
+
+/** Requests per minute of each rate-limit tier (lucid-reference.md section 3). */
+export interface RateLimitTiers {
+  /** Unauthenticated requests, keyed on the client address. */
+  readonly public: number
+  /** Requests with a valid access token, keyed on its subject. */
+  readonly authenticated: number
+  /** Requests of an Admin (or SuperAdmin), keyed on its subject. */
+  readonly admin: number
+  /** Block queries (`/chain/blocks/*`, `/blocks/*`), a bucket of their own, for everyone but admins. */
+  readonly blocks: number
+  /** Chunk upload bandwidth per subject, bytes per second. */
+  readonly uploadBytesPerS: number
+}
+
+/** The reference's tiers: 100/min public, 1000/min authenticated, 10000/min admin, 500/min block queries, 10 MB/s upload. */
+export const DEFAULT_TIERS: RateLimitTiers = Object.freeze({ public: 100, authenticated: 1000, admin: 10_000, blocks: 500, uploadBytesPerS: 10_000_000 })
+
+/** Everything the gateway's behaviour depends on. */
+export interface GatewayConfig {
+  /** scrypt cost used for new password hashes (stored hashes keep the cost they were made with). */
+  readonly kdf: KdfParams
+  /** Hashes computed at once. Default: libuv pool size minus 2, at least 1: two pool threads stay free for disk and zlib. */
+  readonly kdfConcurrency: number
+  /** Logins allowed to wait for a hashing slot; one more is refused with 503 LUCID_ERR_3002. */
+  readonly kdfQueueLimit: number
+  /** Rate-limit tiers, or `false` when limits are lifted (`--load-test`). */
+  readonly rateLimits: RateLimitTiers | false
+  /** True under `--load-test` (cheaper KDF, no rate limits); reported by GET /config. */
+  readonly loadTest: boolean
+  /** Access token lifetime, seconds (15 min). */
+  readonly accessTtlS: number
+  /** Refresh token lifetime, seconds (7 days). */
+  readonly refreshTtlS: number
+  /** Wallet challenge lifetime, seconds. */
+  readonly challengeTtlS: number
+  /** Body limit of JSON routes, bytes. */
+  readonly jsonBodyLimit: number
+  /** Largest chunk accepted by an upload, bytes. */
+  readonly maxChunkBytes: number
+  /** Wall-clock time for tokens, challenges and records (injected by tests). */
+  readonly clock: Clock
+}
+
+function defaultKdfConcurrency (): number {
+  const pool = Number(process.env.UV_THREADPOOL_SIZE ?? 4)
+  return Math.max(1, Math.min(availableParallelism(), (Number.isFinite(pool) && pool > 0 ? pool : 4) - 2))
+}
+
+/** The configuration with `overrides` applied; `loadTest` switches the KDF cost and lifts the limits unless those are given. */
+export function resolveConfig (overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  const loadTest = overrides.loadTest ?? false
+  return {
+    kdf: overrides.kdf ?? (loadTest ? LOAD_TEST_KDF : DEFAULT_KDF),
+    kdfConcurrency: overrides.kdfConcurrency ?? defaultKdfConcurrency(),
+    kdfQueueLimit: overrides.kdfQueueLimit ?? 64,
+    rateLimits: overrides.rateLimits ?? (loadTest ? false : DEFAULT_TIERS),
+    loadTest,
+    accessTtlS: overrides.accessTtlS ?? 15 * 60,
+    refreshTtlS: overrides.refreshTtlS ?? 7 * 24 * 3600,
+    challengeTtlS: overrides.challengeTtlS ?? 5 * 60,
+    jsonBodyLimit: overrides.jsonBodyLimit ?? 1024 * 1024,
+    maxChunkBytes: overrides.maxChunkBytes ?? 16 * 1024 * 1024,
+    clock: overrides.clock ?? systemClock
+  }
+}
+
+/** `scrypt N=2^17 r=8 p=1`: how the KDF cost is printed and reported. */
+export function describeKdf (k: KdfParams): string {
+  const log = Math.log2(k.N)
+  return `scrypt N=${Number.isInteger(log) ? `2^${log}` : String(k.N)} r=${k.r} p=${k.p}`
+}
+
+/** `public 100/min, authenticated 1000/min, ...` or `off (--load-test)`. */
+export function describeRateLimits (t: RateLimitTiers | false): string {
+  if (t === false) return 'off (--load-test)'
+  return `public ${t.public}/min, authenticated ${t.authenticated}/min, admin ${t.admin}/min, block queries ${t.blocks}/min, upload ${t.uploadBytesPerS / 1e6} MB/s`
+}

@@ -1,0 +1,58 @@
+/**
+ * Every 4xx/5xx answer is `{"error": {"code", "message"}}` with a code from the one catalogue
+ * (services/common/errors.ts). This module maps what fastify, its plugins and the services throw onto it:
+ *
+ * - catalogue errors keep their code and status (a 9xxx harness error escaping into a request is a bug: 500);
+ * - schema validation failures and malformed JSON -> 400 LUCID_ERR_1001;
+ * - body over the limit -> 413 LUCID_ERR_1007; unsupported content type -> 415 LUCID_ERR_1008;
+ * - unknown routes and bad URLs -> 404 LUCID_ERR_1006 / 400 LUCID_ERR_1001;
+ * - any other 4xx from a plugin -> LUCID_ERR_1001 with the plugin's message;
+ * - anything else -> 500 LUCID_ERR_1009, logged with its stack, the message kept generic.
+ *
+ * An error carrying `retryAfterS` (hashing queue full, upload budget) sets Retry-After.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { LucidError, errors } from '../common/errors.ts'
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  error: { code: string, message: string }
+}
+
+/** The catalogue error an arbitrary thrown value answers as. */
+export function toLucidError (err: unknown): LucidError {
+  if (err instanceof LucidError) return err.statusCode >= 400 && err.statusCode <= 599 ? err : new errors.LUCID_ERR_1009(err.code)
+  const e = err as Partial<FastifyError> & { validation?: unknown, validationContext?: string }
+  const message = typeof e.message === 'string' ? e.message : String(err)
+  if (e.validation !== undefined) return new errors.LUCID_ERR_1001(message)
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500
+  if (err instanceof SyntaxError && status === 400) return new errors.LUCID_ERR_1001(`malformed JSON body (${message})`)
+  if (status === 413) return new errors.LUCID_ERR_1007(message)
+  if (status === 415 || status === 406) return new errors.LUCID_ERR_1008(message)
+  if (status === 404) return new errors.LUCID_ERR_1006(message)
+  if (status === 401) return new errors.LUCID_ERR_1003()
+  if (status === 429) return new errors.LUCID_ERR_3001(message)
+  if (status === 503) return new errors.LUCID_ERR_3002(message)
+  if (status >= 400 && status < 500) return new errors.LUCID_ERR_1001(message)
+  return new errors.LUCID_ERR_1009('the request failed on the server (logged)')
+}
+
+/** The JSON body of `e`. */
+export function errorBody (e: LucidError): ErrorBody {
+  return { error: { code: e.code, message: e.message } }
+}
+
+/** Sends `err` as an error answer. */
+export function sendError (reply: FastifyReply, err: unknown, req?: FastifyRequest): FastifyReply {
+  const e = toLucidError(err)
+  if (e.statusCode >= 500 && e.code === 'LUCID_ERR_1009') req?.log.error({ err }, 'request failed')
+  const retry = (err as { retryAfterS?: unknown }).retryAfterS
+  if (typeof retry === 'number') void reply.header('retry-after', String(retry))
+  return reply.code(e.statusCode).type('application/json; charset=utf-8').send(errorBody(e))
+}
+
+/** Installs the error and not-found handlers. */
+export function installErrorHandling (app: FastifyInstance): void {
+  app.setErrorHandler((err, req, reply) => sendError(reply, err, req))
+  app.setNotFoundHandler((req, reply) => sendError(reply, new errors.LUCID_ERR_1006(`${req.method} ${req.url.split('?')[0] ?? ''}`), req))
+}

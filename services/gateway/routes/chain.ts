@@ -1,0 +1,197 @@
+/**
+ * Chain routes (the BlockchainUser of the load contract, and the original tests' block and transaction
+ * calls), answered through the ChainPort. Without a chain they answer 503 LUCID_ERR_5004.
+ *
+ *   GET  /chain/info                                               -> 200
+ *   GET  /chain/blocks/latest, /blocks/latest        (blocks tier) -> 200 block
+ *   GET  /chain/blocks/{height}, /blocks/{height}    (blocks tier) -> 200 block, 404 LUCID_ERR_5003
+ *   POST /chain/anchor   {session_id, data_hash, timestamp?}  public -> 202 receipt
+ *   GET  /chain/anchor/{tx_id}, /transactions/{tx_id}              -> 200 status, 404 LUCID_ERR_5003
+ *   GET  /chain/consensus/status                                   -> 200
+ *   POST /transactions   {transaction_id?, type, data, timestamp?} NodeOperator -> 202 receipt
+ *   GET  /nodes/status                                             -> 200 nodes with credits and rank
+ *
+ * POST /chain/anchor is a public timestamping service: it anchors SHA-256(data_hash) under the given
+ * label (`session_id` is only a label here) as a data anchor, a different kind of item from a session's
+ * own anchor, which only its owner submits at finalisation. So it can never alter a session's anchor.
+ */
+import { createHash } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { errors } from '../../common/errors.ts'
+import { guard, principalOf } from '../auth/guard.ts'
+import type { GatewayContext } from '../context.ts'
+import { BLOCK, RECEIPT, TIMESTAMP, UINT_STRING, responses, timestampMs } from '../schemas.ts'
+import { requireChain } from '../sessions.ts'
+
+const INT = { type: 'integer' } as const
+const STR = { type: 'string' } as const
+const TX_ID = { type: 'string', pattern: '^[A-Za-z0-9_:.-]{1,128}$' } as const
+const TX_TYPES = ['session_anchor', 'node_registration', 'payout_request', 'consensus_vote', 'trust_policy'] as const
+
+const TX_STATUS = {
+  type: 'object',
+  properties: {
+    tx_id: STR,
+    status: { type: 'string', enum: ['pending', 'included', 'final', 'rejected'] },
+    block_height: { type: ['integer', 'null'] },
+    block_hash: { type: ['string', 'null'] },
+    reason: STR
+  },
+  required: ['tx_id', 'status', 'block_height', 'block_hash', 'reason']
+} as const
+
+interface AnchorBody { session_id: string, data_hash: string, timestamp?: number | string }
+interface TxBody { transaction_id?: string, type: typeof TX_TYPES[number], data: unknown, timestamp?: number | string }
+
+/** Registers the chain routes. */
+export async function chainRoutes (app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+  const chain = (): ReturnType<typeof requireChain> => requireChain(ctx.chain)
+  const blocks = { tier: 'blocks' as const }
+
+  app.get('/chain/info', {
+    schema: {
+      tags: ['chain'],
+      summary: 'Chain id, height, finality, validators',
+      response: responses({
+        200: {
+          type: 'object',
+          properties: { chain_id: STR, consensus: STR, height: INT, latest_hash: STR, finalized_height: INT, validators: INT, slot_ms: INT, pending_transactions: INT },
+          required: ['chain_id', 'consensus', 'height', 'latest_hash', 'finalized_height', 'validators', 'slot_ms', 'pending_transactions']
+        }
+      })
+    }
+  }, async () => await chain().info())
+
+  const latest = { config: blocks, schema: { tags: ['chain'], summary: 'The newest block', response: responses({ 200: BLOCK }) } }
+  app.get('/chain/blocks/latest', latest, async () => await chain().latestBlock())
+  app.get('/blocks/latest', latest, async () => await chain().latestBlock())
+
+  const byHeight = {
+    config: blocks,
+    schema: {
+      tags: ['chain'],
+      summary: 'The block at a height',
+      params: { type: 'object', properties: { height: UINT_STRING }, required: ['height'], additionalProperties: false },
+      response: responses({ 200: BLOCK })
+    }
+  }
+  const blockAt = async (req: { params: { height: string } }): Promise<unknown> => {
+    const h = Number(req.params.height)
+    const b = Number.isSafeInteger(h) ? await chain().blockAt(h) : undefined
+    if (b === undefined) throw new errors.LUCID_ERR_5003(`height ${req.params.height}`)
+    return b
+  }
+  app.get<{ Params: { height: string } }>('/chain/blocks/:height', byHeight, blockAt)
+  app.get<{ Params: { height: string } }>('/blocks/:height', byHeight, blockAt)
+
+  app.post<{ Body: AnchorBody }>('/chain/anchor', {
+    schema: {
+      tags: ['chain'],
+      summary: 'Public timestamping: anchor SHA-256(data_hash) under a label; never a session\'s own anchor',
+      body: {
+        type: 'object',
+        properties: {
+          session_id: { type: 'string', minLength: 1, maxLength: 128, description: 'A label only.' },
+          data_hash: { type: 'string', minLength: 1, maxLength: 1024 },
+          timestamp: TIMESTAMP
+        },
+        required: ['session_id', 'data_hash'],
+        additionalProperties: false
+      },
+      response: responses({ 202: RECEIPT })
+    }
+  }, async (req, reply) => {
+    const b = req.body
+    const digest = createHash('sha256').update(b.data_hash, 'utf8').digest('hex')
+    const receipt = await chain().anchorData({ label: b.session_id, digest, timestamp: timestampMs(b.timestamp, ctx.config.clock.now()) })
+    return reply.code(202).send(receipt)
+  })
+
+  const txStatus = {
+    schema: {
+      tags: ['chain'],
+      summary: 'Where a transaction (or anchor receipt) stands',
+      params: { type: 'object', properties: { id: TX_ID }, required: ['id'], additionalProperties: false },
+      response: responses({ 200: TX_STATUS })
+    }
+  }
+  const statusOf = async (req: { params: { id: string } }): Promise<unknown> => {
+    const s = await chain().transactionStatus(req.params.id)
+    if (s === undefined) throw new errors.LUCID_ERR_5003(`no transaction ${req.params.id}`)
+    return s
+  }
+  app.get<{ Params: { id: string } }>('/chain/anchor/:id', txStatus, statusOf)
+  app.get<{ Params: { id: string } }>('/transactions/:id', txStatus, statusOf)
+
+  app.get('/chain/consensus/status', {
+    schema: {
+      tags: ['chain'],
+      summary: 'PoOT consensus: slot, epoch, leader, finality',
+      response: responses({
+        200: {
+          type: 'object',
+          properties: { algorithm: STR, slot: INT, epoch: INT, leader: STR, height: INT, finalized_height: INT, validators: INT, quorum: { type: 'number' }, healthy: { type: 'boolean' } },
+          required: ['algorithm', 'slot', 'epoch', 'leader', 'height', 'finalized_height', 'validators', 'quorum', 'healthy']
+        }
+      })
+    }
+  }, async () => await chain().consensusStatus())
+
+  app.post<{ Body: TxBody }>('/transactions', {
+    preParsing: guard('NodeOperator'),
+    schema: {
+      tags: ['chain'],
+      summary: 'Submit a chain transaction (NodeOperator)',
+      security: [{ bearer: [] }],
+      body: {
+        type: 'object',
+        properties: {
+          transaction_id: TX_ID,
+          type: { type: 'string', enum: [...TX_TYPES] },
+          data: { type: 'object', maxProperties: 64 },
+          timestamp: TIMESTAMP
+        },
+        required: ['type', 'data'],
+        additionalProperties: false
+      },
+      response: responses({ 202: RECEIPT })
+    }
+  }, async (req, reply) => {
+    const b = req.body
+    const receipt = await chain().submitTransaction({
+      ...(b.transaction_id !== undefined ? { tx_id: b.transaction_id } : {}),
+      type: b.type,
+      data: b.data,
+      timestamp: timestampMs(b.timestamp, ctx.config.clock.now()),
+      submitter: principalOf(req).sub
+    })
+    return reply.code(202).send(receipt)
+  })
+
+  app.get('/nodes/status', {
+    schema: {
+      tags: ['chain'],
+      summary: 'Validator nodes with their PoOT work credits and rank',
+      response: responses({
+        200: {
+          type: 'object',
+          properties: {
+            nodes: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { node_id: STR, status: STR, credits: { type: 'number' }, rank: INT, uptime: { type: 'number' } },
+                required: ['node_id', 'status', 'credits', 'rank', 'uptime']
+              }
+            },
+            count: INT
+          },
+          required: ['nodes', 'count']
+        }
+      })
+    }
+  }, async () => {
+    const nodes = await chain().nodes()
+    return { nodes, count: nodes.length }
+  })
+}

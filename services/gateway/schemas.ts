@@ -1,0 +1,186 @@
+/**
+ * JSON schemas shared by the routes: validation on the way in (ajv, no type coercion of bodies, unknown
+ * body fields refused) and fast serialisation on the way out (fast-json-stringify: only the listed fields
+ * leave, so an internal field can never leak through a response).
+ *
+ * Path and query parameters are declared as strings with patterns and converted by the handlers: with
+ * type coercion off for the whole gateway, `"duration_minutes": "30"` is a 400 rather than a silent 30.
+ */
+import { errors } from '../common/errors.ts'
+
+/** `{"error": {"code", "message"}}` */
+export const ERROR = {
+  type: 'object',
+  description: 'Every 4xx/5xx answer. `code` is a stable LUCID_ERR_* code (docs/errors.md).',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string', pattern: '^LUCID_ERR_[0-9]{4}$' }, message: { type: 'string' } },
+      required: ['code', 'message']
+    }
+  },
+  required: ['error']
+} as const
+
+/** Response schemas with the error body for every 4xx and 5xx. */
+export function responses<T extends Record<number, unknown>> (ok: T): T & { '4xx': typeof ERROR, '5xx': typeof ERROR } {
+  return { ...ok, '4xx': ERROR, '5xx': ERROR }
+}
+
+/** A session id in a path: the UUIDs the gateway issues, or other ids of the same alphabet. */
+export const SESSION_ID = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const
+
+/** `{ id }` path parameters. */
+export const SESSION_PARAMS = { type: 'object', properties: { id: SESSION_ID }, required: ['id'], additionalProperties: false } as const
+
+/** A non-negative integer in a path or query string. */
+export const UINT_STRING = { type: 'string', pattern: '^[0-9]{1,15}$' } as const
+
+/** `?limit=N` (1..1000, default 100). */
+export const LIMIT_QUERY = {
+  type: 'object',
+  properties: { limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: '1..1000, default 100' } },
+  additionalProperties: false
+} as const
+
+/** The limit of a list query from its string (LIMIT_QUERY), clamped to 1..1000. */
+export function parseLimit (s: string | undefined): number {
+  if (s === undefined) return 100
+  return Math.min(1000, Math.max(1, Number(s)))
+}
+
+/** A login's answer. */
+export const TOKENS = {
+  type: 'object',
+  properties: {
+    token: { type: 'string', description: 'The access token (same as access_token; the load contract reads this name).' },
+    access_token: { type: 'string' },
+    refresh_token: { type: 'string' },
+    token_type: { type: 'string', enum: ['bearer'] },
+    expires_in: { type: 'integer', description: 'seconds' },
+    refresh_expires_in: { type: 'integer', description: 'seconds' },
+    user_id: { type: 'string' },
+    roles: { type: 'array', items: { type: 'string' } }
+  },
+  required: ['token', 'access_token', 'refresh_token', 'token_type', 'expires_in', 'refresh_expires_in', 'user_id', 'roles']
+} as const
+
+/** `POST /auth/login` and `POST /admin/auth/login`. */
+export const LOGIN_BODY = {
+  type: 'object',
+  properties: {
+    username: { type: 'string', minLength: 1, maxLength: 64 },
+    password: { type: 'string', minLength: 1, maxLength: 1024 }
+  },
+  required: ['username', 'password'],
+  additionalProperties: false
+} as const
+
+/** An account as the API shows it. */
+export const USER = {
+  type: 'object',
+  properties: {
+    user_id: { type: 'string' },
+    email: { type: 'string' },
+    tron_address: { type: ['string', 'null'] },
+    roles: { type: 'array', items: { type: 'string' } },
+    status: { type: 'string' },
+    created_at: { type: 'string', format: 'date-time' }
+  },
+  required: ['user_id', 'email', 'tron_address', 'roles', 'status', 'created_at']
+} as const
+
+/** A session as the API shows it (SessionView). */
+export const SESSION = {
+  type: 'object',
+  properties: {
+    session_id: { type: 'string' },
+    owner: { type: 'string', description: 'The authenticated subject that created it.' },
+    label: { type: ['string', 'null'], description: 'The user_id the client sent: a label, never the owner.' },
+    session_type: { type: 'string' },
+    duration_minutes: { type: ['integer', 'null'] },
+    quality: { type: ['string', 'null'] },
+    status: { type: 'string', enum: ['recording', 'finalised'] },
+    chunk_count: { type: 'integer' },
+    created_at: { type: 'string', format: 'date-time' },
+    merkle_root: { type: ['string', 'null'] },
+    blockchain_anchor: {
+      type: ['object', 'null'],
+      properties: { block_height: { type: 'integer' }, hash: { type: 'string' } }
+    }
+  },
+  required: ['session_id', 'owner', 'label', 'session_type', 'duration_minutes', 'quality', 'status', 'chunk_count', 'created_at', 'merkle_root', 'blockchain_anchor']
+} as const
+
+/** Where a session's anchor stands (AnchorView). */
+export const SESSION_ANCHOR = {
+  type: 'object',
+  properties: {
+    session_id: { type: 'string' },
+    tx_id: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'included', 'final', 'rejected'] },
+    block_height: { type: ['integer', 'null'] },
+    block_hash: { type: ['string', 'null'] },
+    manifest_hash: { type: 'string' },
+    merkle_root: { type: 'string' }
+  },
+  required: ['session_id', 'tx_id', 'status', 'block_height', 'block_hash', 'manifest_hash', 'merkle_root']
+} as const
+
+/** A chain receipt (TxReceipt). */
+export const RECEIPT = {
+  type: 'object',
+  properties: {
+    tx_id: { type: 'string' },
+    status: { type: 'string', enum: ['pending'] },
+    accepted_at: { type: 'integer', description: 'ms since the epoch' }
+  },
+  required: ['tx_id', 'status', 'accepted_at']
+} as const
+
+/** A block (BlockView). */
+export const BLOCK = {
+  type: 'object',
+  properties: {
+    height: { type: 'integer' },
+    hash: { type: 'string' },
+    previous_hash: { type: 'string' },
+    timestamp: { type: 'integer' },
+    slot: { type: 'integer' },
+    epoch: { type: 'integer' },
+    producer: { type: 'string' },
+    merkle_root: { type: 'string' },
+    transactions: { type: 'array', items: { type: 'string' } },
+    anchors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          kind: { type: 'string', enum: ['session', 'data'] },
+          tx_id: { type: 'string' },
+          label: { type: 'string' },
+          digest: { type: 'string' },
+          merkle_root: { type: 'string' }
+        },
+        required: ['kind', 'tx_id', 'label', 'digest', 'merkle_root']
+      }
+    },
+    final: { type: 'boolean' }
+  },
+  required: ['height', 'hash', 'previous_hash', 'timestamp', 'slot', 'epoch', 'producer', 'merkle_root', 'transactions', 'anchors', 'final']
+} as const
+
+/** A timestamp as clients send it: seconds or ms since the epoch, or an ISO 8601 string. */
+export const TIMESTAMP = { anyOf: [{ type: 'number', minimum: 0, maximum: 1e15 }, { type: 'string', maxLength: 64 }] } as const
+
+/**
+ * Milliseconds since the epoch of a TIMESTAMP (numbers below 1e11 are taken as seconds: that is the year
+ * 5138 in seconds and 1973 in ms), or `fallback` when absent; LUCID_ERR_1001 for a string that is no date.
+ */
+export function timestampMs (t: number | string | undefined, fallback: number): number {
+  if (t === undefined) return fallback
+  if (typeof t === 'number') return Math.round(t < 1e11 ? t * 1000 : t)
+  const ms = Date.parse(t)
+  if (!Number.isFinite(ms) || ms < 0) throw new errors.LUCID_ERR_1001('timestamp is neither a number nor an ISO 8601 date')
+  return ms
+}

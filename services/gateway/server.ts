@@ -1,0 +1,169 @@
+/**
+ * The whole gateway process: opens the data directory (database, gateway store, keys, recordings),
+ * the chain when one is given, builds the app, optionally seeds the demo accounts, listens, and closes
+ * it all in order.
+ *
+ * Data directory layout (`--data DIR`, default `.lucid-data`):
+ *
+ *   DIR/db/            the shared LevelDB (`lucid db stats --data DIR/db` reads it); absent with --db mongodb
+ *   DIR/gateway/       the gateway store: password hashes, session attributes and anchor receipts
+ *   DIR/sessions/<id>/ one recording per session (chunks, recording.json, manifest.json)
+ *   DIR/master.key     the session pipeline's master key (0600; LUCID_MASTER_KEY overrides)
+ *   DIR/jwt.key        the HMAC key of the tokens (0600), so tokens survive a restart
+ *
+ * Closing drains: fastify stops accepting, answers 503 to requests arriving meanwhile, waits for those in
+ * flight, then the open recordings are left resumable, the chain stops and the stores close.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { errors } from '../common/errors.ts'
+import { openDatabase, type Database } from '../db/index.ts'
+import { createZlibCodec, loadMasterKey, type KeySource } from '../session/index.ts'
+import type { SeedReport } from './accounts.ts'
+import type { Derive } from './auth/passwords.ts'
+import { buildApp, type GatewayApp } from './app.ts'
+import type { ChainPort } from './chain-port.ts'
+import { resolveConfig, type GatewayConfig } from './config.ts'
+import { GatewayStore } from './store.ts'
+
+/** Options of openGateway. */
+export interface GatewayOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string
+  /** Default 8080; 0 picks a free port. */
+  readonly port?: number
+  /** Data directory; default: a fresh temporary directory, removed on close. */
+  readonly dataDir?: string
+  /** Database backend, default level (embedded). mongodb: MONGODB_URI, else mongodb-memory-server. */
+  readonly db?: 'level' | 'mongodb'
+  /** Configuration overrides (`loadTest: true` for --load-test). */
+  readonly config?: Partial<GatewayConfig>
+  /** Create the load contract's accounts before listening. */
+  readonly seedDemo?: boolean
+  /**
+   * The chain, or a factory called once the data directory is open (the gateway closes it). Without one,
+   * the chain routes answer 503 LUCID_ERR_5004 and `chainAbsentReason` says why.
+   */
+  readonly chain?: ChainPort | ((dataDir: string) => Promise<ChainPort>)
+  readonly chainAbsentReason?: string
+  /** pino options, or false (default). */
+  readonly logger?: boolean | Record<string, unknown>
+  /** Environment for LUCID_MASTER_KEY (default process.env). */
+  readonly env?: NodeJS.ProcessEnv
+  /** The hashing pool's key derivation (default scrypt; tests only). */
+  readonly kdfDerive?: Derive
+}
+
+/** A listening gateway. */
+export interface Gateway extends GatewayApp {
+  readonly url: string
+  readonly host: string
+  readonly port: number
+  readonly dataDir: string
+  /** True when the data directory is temporary (removed on close). */
+  readonly temporary: boolean
+  readonly config: GatewayConfig
+  readonly masterKeySource: KeySource
+  /** What seeding did, when asked. */
+  readonly seed: SeedReport | undefined
+  /** Drains requests in flight and closes everything; idempotent. */
+  close (): Promise<void>
+}
+
+/** Reads DIR/jwt.key, creating it (32 random bytes, mode 0600) when missing. */
+async function loadJwtSecret (path: string): Promise<Uint8Array> {
+  try {
+    const hex = (await readFile(path, 'utf8')).trim()
+    if (!/^[0-9a-f]{64,}$/.test(hex)) throw new errors.LUCID_ERR_9003(`key file ${path} (expected at least 32 bytes as hex)`)
+    return new Uint8Array(Buffer.from(hex, 'hex'))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+  const key = randomBytes(32)
+  const fh = await open(path, 'wx', 0o600)
+  try {
+    await fh.writeFile(key.toString('hex') + '\n')
+    await fh.datasync()
+  } finally {
+    await fh.close()
+  }
+  return new Uint8Array(key)
+}
+
+/** Opens everything and listens. On failure, whatever was opened is closed again. */
+export async function openGateway (opts: GatewayOptions = {}): Promise<Gateway> {
+  const config = resolveConfig(opts.config)
+  const temporary = opts.dataDir === undefined
+  const dataDir = opts.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'lucid-gateway-')) : resolve(opts.dataDir)
+  const cleanups: Array<() => Promise<void>> = []
+  const closeAll = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c().catch(() => {})
+    cleanups.length = 0
+    if (temporary) await rm(dataDir, { recursive: true, force: true })
+  }
+  try {
+    await mkdir(join(dataDir, 'sessions'), { recursive: true })
+    const backend = opts.db ?? 'level'
+    const db: Database = backend === 'level' ? await openDatabase({ backend, path: join(dataDir, 'db') }) : await openDatabase({ backend })
+    cleanups.push(async () => { await db.close() })
+    const store = await GatewayStore.open(join(dataDir, 'gateway'))
+    cleanups.push(async () => { await store.close() })
+    const { key: masterKey, source: masterKeySource } = await loadMasterKey(join(dataDir, 'master.key'), true, opts.env ?? process.env)
+    const jwtSecret = await loadJwtSecret(join(dataDir, 'jwt.key'))
+    const codec = createZlibCodec()
+    cleanups.push(async () => { await codec.close() })
+    const chain = typeof opts.chain === 'function' ? await opts.chain(dataDir) : opts.chain
+    if (chain !== undefined) cleanups.push(async () => { await chain.close() })
+
+    const built = await buildApp({
+      config, db, store, masterKey, codec, chain, jwtSecret,
+      sessionsRoot: join(dataDir, 'sessions'),
+      ...(opts.chainAbsentReason !== undefined ? { chainAbsentReason: opts.chainAbsentReason } : {}),
+      ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
+      ...(opts.kdfDerive !== undefined ? { kdfDerive: opts.kdfDerive } : {})
+    })
+    // Closed first: stop taking requests and drain them, then the recordings, then the stores.
+    cleanups.push(async () => { await built.ctx.sessions.close() })
+    cleanups.push(async () => { await built.app.close() })
+
+    const seed = opts.seedDemo === true ? await built.ctx.accounts.seedDemo() : undefined
+    const host = opts.host ?? '127.0.0.1'
+    await built.app.listen({ host, port: opts.port ?? 8080 })
+    const port = (built.app.server.address() as AddressInfo).port
+    let closing: Promise<void> | undefined
+    return {
+      ...built,
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      host,
+      port,
+      dataDir,
+      temporary,
+      config,
+      masterKeySource,
+      seed,
+      close: () => (closing ??= closeAll())
+    }
+  } catch (err) {
+    await closeAll()
+    throw err
+  }
+}
+
+/**
+ * The benchmark harness's server entry (bench/load/server-process.ts runs it in a child process):
+ * a gateway on a temporary data directory unless `dataDir` is given. Options: `loadTest` (default true:
+ * benchmarks measure the gateway, not scrypt, unless they ask), `seedDemo` (default true), `dataDir`.
+ */
+export async function start (opts: { host: string, port: number } & Record<string, unknown>): Promise<{ port: number, close (): Promise<void> }> {
+  const g = await openGateway({
+    host: opts.host,
+    port: opts.port,
+    config: { loadTest: opts.loadTest !== false },
+    seedDemo: opts.seedDemo !== false,
+    ...(typeof opts.dataDir === 'string' ? { dataDir: opts.dataDir } : {})
+  })
+  return { port: g.port, close: g.close }
+}
