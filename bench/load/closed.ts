@@ -24,22 +24,41 @@ export interface ClosedLoadOptions {
   onProgress?: (text: string) => void
 }
 
+/** One second of a closed-model run. */
+export interface ClosedSecond {
+  t: number
+  /** Successful (2xx) responses in this second. */
+  ok: number
+  errors: number
+}
+
 /** The figures of a closed-model run. */
 export interface ClosedLoadResult {
   histogram: Histogram
+  /** Every response and connection error. */
   requests: number
   /** Non-2xx responses plus connection errors and timeouts. */
   errors: number
   non2xx: number
   timeouts: number
   elapsedS: number
+  /** Successful (2xx) responses per second: a refused or failed request is not throughput. */
   requestsPerS: number
+  /** Every answer per second, errors included. */
+  attemptedPerS: number
+  series: ClosedSecond[]
 }
 
 function once (opts: ClosedLoadOptions, durationS: number, record: boolean): Promise<ClosedLoadResult> {
   const histogram = createHistogram()
   let requests = 0; let non2xx = 0; let errors = 0; let timeouts = 0
   const started = performance.now()
+  const series: ClosedSecond[] = []
+  const second = (): ClosedSecond => {
+    const t = Math.floor((performance.now() - started) / 1000)
+    while (series.length <= t) series.push({ t: series.length, ok: 0, errors: 0 })
+    return series[t]!
+  }
   return new Promise((resolve, reject) => {
     const inst = autocannon({
       url: opts.url,
@@ -51,17 +70,20 @@ function once (opts: ClosedLoadOptions, durationS: number, record: boolean): Pro
     }, (err) => {
       if (err !== null && err !== undefined) { reject(err); return }
       const elapsedS = (performance.now() - started) / 1000
-      resolve({ histogram, requests, errors: errors + non2xx, non2xx, timeouts, elapsedS, requestsPerS: requests / elapsedS })
+      const failed = errors + non2xx
+      resolve({ histogram, requests, errors: failed, non2xx, timeouts, elapsedS, requestsPerS: (requests - failed) / elapsedS, attemptedPerS: requests / elapsedS, series: series.filter((p) => p.t < durationS) })
     })
     inst.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
       if (!record) return
       requests++
-      if (statusCode < 200 || statusCode > 299) non2xx++
+      const s = second()
+      if (statusCode < 200 || statusCode > 299) { non2xx++; s.errors++ } else s.ok++
       recordMs(histogram, responseTime)
     })
     inst.on('reqError', (err: Error) => {
       if (!record) return
       requests++; errors++
+      second().errors++
       if (err.message.includes('timed out')) timeouts++
     })
     if (record && opts.onProgress !== undefined) {

@@ -6,7 +6,8 @@
  *     uncorrected figure beside it (generator processes of their own),
  *  3. with `--find-max --p99 MS`, the highest open-model rate whose p99 stays under the bound.
  */
-import type { CapacityPoint, CaseContext, CaseResult, Conditions } from '../case.ts'
+import type autocannon from 'autocannon'
+import type { CapacityPoint, CaseContext, CaseResult, Conditions, Metrics } from '../case.ts'
 import { encodeHistogram, latencyMetrics } from '../stats/histogram.ts'
 import type { RequestSpec } from './open.ts'
 import { runClosedLoad } from './closed.ts'
@@ -33,6 +34,17 @@ export interface HttpCaseSpec {
   /** Quick-profile seconds of each measured phase (default 10; smoke 2, full 30). */
   seconds?: number
   conditions?: Conditions
+  /**
+   * Runs once the server listens, before any load: logs in, creates data, pre-signs single-use requests.
+   * What it returns replaces `requests` for either model (closed-model requests may mutate themselves per
+   * send through autocannon's `setupRequest`) and adds conditions.
+   */
+  prepare?: (url: string, phase: { closedS: number, openS: number }) => Promise<{ closed?: autocannon.Request[], open?: RequestSpec[], conditions?: Conditions }>
+  /**
+   * Sustained-load figures: `requests_per_s` and `p95_ms` become means over the run's one-second windows
+   * (closed-model successes per second, open-model p95 per second), as the original sustained test judged.
+   */
+  windowed?: boolean
 }
 
 /** Runs the closed and open phases (and the capacity search when asked) and returns the case result. */
@@ -46,12 +58,14 @@ export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promis
     const q = spec.seconds ?? 10
     const durationS = Math.max(1, Math.round(ctx.seconds(q, { smoke: 2, full: q * 3 })))
     const warmupS = ctx.profile === 'smoke' ? 1 : 2
-    const requests = spec.requests ?? [{ method: 'GET', path: '/health' }]
+    const prepared = spec.prepare !== undefined ? await spec.prepare(url, { closedS: durationS + warmupS, openS: durationS + warmupS }) : {}
+    const requests = prepared.open ?? spec.requests ?? [{ method: 'GET', path: '/health' }]
+    const closedRequests = prepared.closed ?? requests.map((r) => ({ method: r.method ?? 'GET', path: r.path, ...(r.headers !== undefined ? { headers: r.headers } : {}), ...(r.body !== undefined ? { body: r.body } : {}) }))
 
     ctx.progress(`closed model, ${spec.connections} connections`)
     const closed = await runClosedLoad({
       url, connections: spec.connections, durationS, warmupS,
-      requests: requests.map((r) => ({ method: r.method ?? 'GET', path: r.path, ...(r.headers !== undefined ? { headers: r.headers } : {}), ...(r.body !== undefined ? { body: r.body } : {}) })),
+      requests: closedRequests,
       onProgress: (t) => ctx.progress(`closed model: ${t}`)
     })
 
@@ -79,15 +93,26 @@ export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promis
     }
 
     const totalRequests = closed.requests + open.intended
+    const windows: Metrics = {}
+    if (spec.windowed === true) {
+      const mean = (v: number[]): number => v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : 0
+      windows.requests_per_s = mean(closed.series.map((p) => p.ok))
+      windows.p95_ms = mean(open.series.map((p) => p.p95_ms))
+      windows.min_window_requests_per_s = Math.min(...closed.series.map((p) => p.ok))
+      windows.max_window_p95_ms = Math.max(...open.series.map((p) => p.p95_ms))
+      windows.windows_count = closed.series.length
+    }
     return {
       status: 'completed',
       metrics: {
         requests_per_s: closed.requestsPerS,
+        attempted_per_s: closed.attemptedPerS,
         ...openMetrics(open, spec.rate, durationS),
         // Errors of both phases over requests of both phases.
         error_ratio: totalRequests > 0 ? (closed.errors + open.errors) / totalRequests : 1,
         ...latencyMetrics(closed.histogram, 'closed_'),
-        ...(maxRate !== undefined ? { max_rate_per_s: maxRate } : {})
+        ...(maxRate !== undefined ? { max_rate_per_s: maxRate } : {}),
+        ...windows
       },
       conditions: {
         server: ctx.target ?? spec.serverName,
@@ -98,7 +123,9 @@ export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promis
         ...(ctx.pin.server !== undefined ? { pin_server: ctx.pin.server } : {}),
         ...(ctx.pin.load !== undefined ? { pin_load: ctx.pin.load } : {}),
         ...(ctx.findMax !== undefined ? { find_max_p99_ms: ctx.findMax.p99Ms } : {}),
-        ...spec.conditions
+        ...(spec.windowed === true ? { windows: 'requests_per_s and p95_ms are means over one-second windows (closed-model successes, open-model p95)' } : {}),
+        ...spec.conditions,
+        ...prepared.conditions
       },
       histograms: [
         { name: 'latency', encoded: encodeHistogram(open.corrected) },
