@@ -6,6 +6,7 @@
 import { baselineCases } from './cases/baseline/index.ts'
 import { chainCases } from './cases/chain/index.ts'
 import { dbCases } from './cases/db/index.ts'
+import { gatewayCases } from './cases/gateway/index.ts'
 import { sessionCases } from './cases/session/index.ts'
 
 /** How a case's metric relates to a same-run baseline: ratio = case metric / baseline metric. */
@@ -35,7 +36,8 @@ export const REGISTRY: readonly CaseDef[] = [
   ...baselineCases,
   ...dbCases,
   ...sessionCases,
-  ...chainCases
+  ...chainCases,
+  ...gatewayCases
 ]
 
 /** The component of a case id (`gateway.health` -> `gateway`). */

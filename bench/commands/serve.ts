@@ -5,14 +5,17 @@
  *               [--seed-demo] [--load-test]
  *
  * Prints, at start-up, the URL, the data directory, the database, the password-hashing cost and the
- * rate-limit mode in effect, the chain, and what --seed-demo and --load-test changed. SIGINT or SIGTERM
- * drains requests in flight, leaves open recordings resumable and closes the stores; a second signal
+ * rate-limit mode in effect, the chain, and what --seed-demo and --load-test changed. The chain is the PoOT
+ * devnet with --validators N nodes in this process on real timers (services/gateway/chain-adapter.ts),
+ * resumed from DIR/chain when the data directory holds one. SIGINT or SIGTERM drains requests in flight,
+ * leaves open recordings resumable, stops the validators (their last final blocks written) and closes the
+ * stores; a second signal
  * stops at once (node's default, the handlers are removed after the first). Bad flags throw LUCID_ERR_9001/9003 (the CLI prints one line, exit 2).
  */
 import { parseArgs } from 'node:util'
 import { errors } from '../../services/common/errors.ts'
 import { DEFAULT_KDF, describeKdf, openGateway, type Gateway, type GatewayOptions } from '../../services/gateway/index.ts'
-import { CHAIN_ABSENT_REASON, openChainPort } from '../../services/gateway/chain-adapter.ts'
+import { openChainPort } from '../../services/gateway/chain-adapter.ts'
 
 /** Where serve writes, and how it is stopped (injectable for tests). */
 export interface ServeIo {
@@ -31,9 +34,10 @@ const HELP = `${USAGE}
 
   --port N        TCP port (default 8080; 0 picks a free one)
   --host H        address to listen on (default 127.0.0.1)
-  --data DIR      data directory (default .lucid-data): DIR/db, DIR/gateway, DIR/sessions, keys
+  --data DIR      data directory (default .lucid-data): DIR/db, DIR/gateway, DIR/sessions, DIR/chain, keys
   --db B          level (embedded, default) or mongodb (MONGODB_URI, else mongodb-memory-server)
-  --validators N  PoOT validators run in-process, in real time (default 4)
+  --validators N  PoOT validators run in-process, in real time (default 4); a data directory
+                  keeps its chain, so a restart needs the same N
   --seed-demo     create the load contract's accounts: test_user_1..100 / test_password_123,
                   session_user_1..50 / session_password_123, admin / admin_password_123
   --load-test     password hashing at scrypt N=2^14 instead of N=2^17, and no rate limits
@@ -117,7 +121,7 @@ export async function serveCommand (argv: string[], io: ServeIo = { out: process
     config: { loadTest: f.loadTest },
     seedDemo: f.seedDemo,
     env: io.env,
-    ...(openChainPort === undefined ? { chainAbsentReason: CHAIN_ABSENT_REASON } : { chain: async (dir: string) => await openChainPort!({ validators: f.validators, dataDir: dir }) })
+    chain: async (dataDir, db) => await openChainPort({ validators: f.validators, dataDir, db })
   }
   const g = await openGateway(opts)
   io.out.write(banner(g, f))
@@ -129,7 +133,7 @@ export async function serveCommand (argv: string[], io: ServeIo = { out: process
       stopping = true
       process.off('SIGINT', onInt)
       process.off('SIGTERM', onTerm)
-      io.out.write(`lucid serve: ${why}: draining requests in flight and closing the stores\n`)
+      io.out.write(`lucid serve: ${why}: draining requests in flight, stopping the validators and closing the stores\n`)
       g.close().then(resolve, (err: unknown) => { io.err.write(`lucid serve: close failed: ${String(err)}\n`); resolve() })
     }
     // After the first signal the handlers are removed: a second Ctrl-C gets node's default (exit at once).

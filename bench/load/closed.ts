@@ -77,8 +77,8 @@ function once (opts: ClosedLoadOptions, durationS: number, record: boolean): Pro
       if (!record) return
       requests++
       const s = second()
-      if (statusCode < 200 || statusCode > 299) { non2xx++; s.errors++ } else s.ok++
-      recordMs(histogram, responseTime)
+      // As in the open model, latency is that of successful responses; refusals count as errors.
+      if (statusCode < 200 || statusCode > 299) { non2xx++; s.errors++ } else { s.ok++; recordMs(histogram, responseTime) }
     })
     inst.on('reqError', (err: Error) => {
       if (!record) return

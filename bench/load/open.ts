@@ -122,11 +122,14 @@ export async function generateOpenLoad (opts: OpenGenOptions): Promise<OpenGenRe
       const end = performance.now()
       if (measured) {
         completed++
+        // Bucketed by due time: every second of the series was offered the same number of requests.
+        const s = secondOf(due); s.completed++
+        if (res.statusCode < 200 || res.statusCode > 299) { non2xx++; errors++; s.errors++; return }
+        // Latency is that of successful requests: a fast refusal (429, 503) is not a fast answer, and
+        // counting it would let a server that sheds everything look quick. Failures count in error_ratio.
         recordMs(corrected, end - due)
         recordMs(uncorrected, end - sentAt)
-        // Bucketed by due time: every second of the series was offered the same number of requests.
-        const s = secondOf(due); s.completed++; recordMs(s.h, end - due)
-        if (res.statusCode < 200 || res.statusCode > 299) { non2xx++; errors++; s.errors++ }
+        recordMs(s.h, end - due)
       }
     }, (err: Error & { code?: string }) => {
       if (measured) {

@@ -7,7 +7,7 @@
  * The split is Bitcoin Core's: blocks in flat files, indexes in LevelDB.
  */
 import { createReadStream } from 'node:fs'
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, open as openFile, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { errors } from '../common/errors.ts'
@@ -39,6 +39,7 @@ export class BlockArchive {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
       await writeFile(file, JSON.stringify(genesis) + '\n')
     }
+    await dropPartialLine(join(dir, 'blocks.jsonl'))
     return new BlockArchive(dir, db)
   }
 
@@ -53,8 +54,24 @@ export class BlockArchive {
     if (this.#failed !== undefined) throw this.#failed
   }
 
+  /**
+   * Mirrors into the database the logged blocks it lacks: those above its latest block (a crash between
+   * the log append and the database write leaves the database one block behind the log).
+   */
+  async reconcile (logged: readonly FinalBlock[]): Promise<number> {
+    if (this.db === undefined) return 0
+    const have = (await this.db.blocks.latest())?.height ?? 0
+    const missing = logged.filter((f) => f.block.header.height > have)
+    for (const fin of missing) await this.#mirror(fin)
+    return missing.length
+  }
+
   async #write (fin: FinalBlock): Promise<void> {
     await appendFile(join(this.dir, 'blocks.jsonl'), JSON.stringify(fin) + '\n')
+    await this.#mirror(fin)
+  }
+
+  async #mirror (fin: FinalBlock): Promise<void> {
     const db = this.db
     if (db === undefined) return
     const h = fin.block.header
@@ -71,6 +88,39 @@ export class BlockArchive {
         await t.workTally.addCredits(h.epoch, tx.from, p.credits)
       }
     })
+  }
+}
+
+/**
+ * Cuts a line left unfinished by a crash mid-append off the end of the log, so that the next append starts
+ * a line of its own (readArchive stops at the first line that does not parse: an unfinished line followed
+ * by new ones would hide them all).
+ */
+async function dropPartialLine (file: string): Promise<void> {
+  let fh
+  try {
+    fh = await openFile(file, 'r+')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw err
+  }
+  try {
+    const size = (await fh.stat()).size
+    const buf = Buffer.alloc(64 * 1024)
+    // Backwards from the end, a window at a time, to the last newline.
+    for (let end = size; end > 0;) {
+      const start = Math.max(0, end - buf.length)
+      const { bytesRead } = await fh.read(buf, 0, end - start, start)
+      const nl = buf.subarray(0, bytesRead).lastIndexOf(0x0a)
+      if (nl >= 0) {
+        if (start + nl + 1 < size) await fh.truncate(start + nl + 1)
+        return
+      }
+      end = start
+    }
+    await fh.truncate(0)
+  } finally {
+    await fh.close()
   }
 }
 

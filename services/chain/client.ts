@@ -5,7 +5,7 @@
 import { fromHex, toHex } from '../common/hash.ts'
 import { signingMessage, txId } from './encoding.ts'
 import type { Signer } from './signer.ts'
-import type { Anchor, Json, Transaction, TxBody, TxType } from './types.ts'
+import type { Anchor, DataAnchor, Json, Transaction, TxBody, TxType } from './types.ts'
 
 /** Signs a transaction body. */
 export function signTransaction (signer: Signer, body: Omit<TxBody, 'from'>): Transaction {
@@ -23,6 +23,20 @@ export class Account {
   /** The next transaction of this account. */
   tx (type: TxType, payload: Json, timestamp: number): Transaction {
     return signTransaction(this.signer, { type, nonce: ++this.#nonce, timestamp, payload })
+  }
+
+  /** The nonce the next transaction will carry. */
+  get nextNonce (): number { return this.#nonce + 1 }
+
+  /**
+   * Sets the last nonce used on chain, e.g. re-read from a node after a submission was refused because
+   * this account's count had drifted from the chain's.
+   */
+  resetNonce (lastNonce: number): void { this.#nonce = lastNonce }
+
+  /** A data_anchor transaction (a public timestamp; never a session's anchor). */
+  dataAnchor (d: DataAnchor, timestamp: number): Transaction {
+    return this.tx('data_anchor', { label: d.label, data_hash_sha256: d.data_hash_sha256, submitted_at: d.submitted_at }, timestamp)
   }
 
   /** A session_anchor transaction. */

@@ -3,12 +3,18 @@
  * reproducible. On real timers it is the `lucid serve --validators N` chain and the benchmarks' subject; on
  * a ManualScheduler it is what the tests (and the simulator) drive.
  */
+import { errors } from '../common/errors.ts'
 import { createRng } from '../common/rng.ts'
+import { checkCertificate } from './certificate.ts'
+import { Ledger, type FinalBlock } from './ledger.ts'
 import { ChainNode } from './node.ts'
 import { DEFAULT_PARAMS } from './params.ts'
+import { epochInfo } from './schedule.ts'
 import type { Scheduler } from './scheduler.ts'
 import { ed25519Signer, ed25519Verifier, type Signer, type Verifier } from './signer.ts'
+import { immediateSink, type SignatureSink } from './sink.ts'
 import { LocalNetwork, type LinkModel } from './transport.ts'
+import { validateBlock } from './validate.ts'
 import type { ChainParams, Genesis } from './types.ts'
 
 /** Options of createDevnet. */
@@ -28,6 +34,8 @@ export interface DevnetOptions {
   readonly signer?: (seed: Uint8Array) => Signer
   /** Verifier shared by the nodes' factories (default: one real Ed25519 verifier per node). */
   readonly verifier?: () => Verifier
+  /** One ledger per node to start from (e.g. from replayLedgers after a restart) instead of genesis. */
+  readonly ledgers?: readonly Ledger[]
 }
 
 /** A running devnet. */
@@ -66,12 +74,16 @@ export function createDevnet (opts: DevnetOptions): Devnet {
   const now = opts.scheduler.clock.now()
   const genesis = devnetGenesis(signers, opts.genesisTime ?? Math.ceil((now + 1) / 1000) * 1000, opts.params)
   const network = new LocalNetwork(opts.scheduler, opts.link)
-  const nodes = signers.map((signer) => new ChainNode({
+  if (opts.ledgers !== undefined && (opts.ledgers.length !== n || opts.ledgers.some((l) => JSON.stringify(l.genesis) !== JSON.stringify(genesis)))) {
+    throw new errors.LUCID_ERR_5001(`the ${opts.ledgers.length} ledgers given are not ${n} ledgers of this devnet's genesis`)
+  }
+  const nodes = signers.map((signer, i) => new ChainNode({
     genesis,
     signer,
     verifier: opts.verifier?.() ?? ed25519Verifier(),
     scheduler: opts.scheduler,
-    connect: (id, handler) => network.join(id, handler)
+    connect: (id, handler) => network.join(id, handler),
+    ...(opts.ledgers?.[i] !== undefined ? { ledger: opts.ledgers[i] } : {})
   }))
   return {
     genesis,
@@ -82,3 +94,29 @@ export function createDevnet (opts: DevnetOptions): Devnet {
   }
 }
 
+
+const TRUST_VERIFIED: SignatureSink = { check () {} }
+
+/**
+ * Rebuilds `count` ledgers from archived final blocks (readArchive), e.g. when `lucid serve` restarts on its
+ * data directory. The first ledger validates every block as a live node would and verifies every signature,
+ * each block's own certificate included, so that it keeps the archived certificates (an export after the
+ * restart is the export before it); the others replay the blocks it accepted without verifying the same
+ * signatures again. Each ledger gets its own copy of the blocks: nodes share no object. Throws the
+ * LUCID_ERR_5xxx of the first block that fails.
+ */
+export function replayLedgers (genesis: Genesis, blocks: readonly FinalBlock[], count: number): Ledger[] {
+  const ledgers: Ledger[] = []
+  for (let i = 0; i < count; i++) {
+    const ledger = new Ledger(genesis)
+    const sigs = i === 0 ? immediateSink(ed25519Verifier()) : TRUST_VERIFIED
+    for (const archived of blocks) {
+      const f = JSON.parse(JSON.stringify(archived)) as FinalBlock
+      const valid = validateBlock(ledger.state, f.block, { sigs })
+      if (i === 0) checkCertificate(f.certificate, f.block.header.height, valid.hash, epochInfo(ledger.state, f.block.header.epoch).committee, sigs)
+      ledger.append(valid, f.certificate)
+    }
+    ledgers.push(ledger)
+  }
+  return ledgers
+}

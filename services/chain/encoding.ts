@@ -6,13 +6,15 @@
  * - block hash  = SHA-256(JCS(header))
  * - genesis hash (the previous_hash of block 1) = SHA-256(JCS(genesis))
  * - Merkle leaves: 0x54 'T' ‖ tx id for each transaction, then 0x41 'A' ‖ SHA-256(JCS(anchor)) for each
- *   anchor; the tag byte keeps a transaction leaf from ever equalling an anchor leaf.
+ *   session anchor, then 0x44 'D' ‖ SHA-256(JCS(data anchor)) for each data anchor; the tag byte keeps a
+ *   transaction leaf, a session anchor leaf and a data anchor leaf from ever equalling one another, so a
+ *   proof of a data anchor can never pass as a proof of a session's anchor.
  * - A signature covers a 48-byte message: a 16-byte domain tag (ASCII, zero-padded) ‖ the 32-byte hash.
  *   The tag stops a signature over a block hash from being replayed as a vote or a transaction, and a fixed
  *   length lets the sync workers receive messages as one flat array.
  */
 import { fromHex, hashCanonical, merkleRoot, sha256, toHex, u64be } from '../common/hash.ts'
-import type { Anchor, Block, BlockHeader, Genesis, Transaction, TxBody } from './types.ts'
+import type { Anchor, Block, BlockHeader, DataAnchor, Genesis, Transaction, TxBody } from './types.ts'
 
 /** Byte length of every signed message. */
 export const SIGNED_MESSAGE_BYTES = 48
@@ -22,6 +24,7 @@ export type SignDomain = 'LUCID-TX-V1' | 'LUCID-BLOCK-V1' | 'LUCID-VOTE-V1'
 
 const TX_LEAF_TAG = 0x54
 const ANCHOR_LEAF_TAG = 0x41
+const DATA_ANCHOR_LEAF_TAG = 0x44
 
 /** The 48-byte message signed for `hash` in `domain`. */
 export function signingMessage (domain: SignDomain, hash: Uint8Array): Uint8Array {
@@ -68,9 +71,17 @@ export function anchorLeaf (anchor: Anchor): Uint8Array {
   return leaf
 }
 
-/** The Merkle root (hex) a block header must carry, from the transaction ids and the anchors. */
-export function blockMerkleRoot (txIds: readonly string[], anchors: readonly Anchor[]): string {
-  return toHex(merkleRoot([...txIds.map(txLeaf), ...anchors.map(anchorLeaf)]))
+/** The Merkle leaf bytes of a data anchor (tag 'D', never equal to a session anchor's leaf). */
+export function dataAnchorLeaf (d: DataAnchor): Uint8Array {
+  const leaf = new Uint8Array(33)
+  leaf[0] = DATA_ANCHOR_LEAF_TAG
+  leaf.set(hashCanonical({ label: d.label, data_hash_sha256: d.data_hash_sha256, submitted_at: d.submitted_at }), 1)
+  return leaf
+}
+
+/** The Merkle root (hex) a block header must carry, from the transaction ids, the session anchors and the data anchors. */
+export function blockMerkleRoot (txIds: readonly string[], anchors: readonly Anchor[], dataAnchors: readonly DataAnchor[]): string {
+  return toHex(merkleRoot([...txIds.map(txLeaf), ...anchors.map(anchorLeaf), ...dataAnchors.map(dataAnchorLeaf)]))
 }
 
 /** The vote message's hash: a vote signs the block hash (which already commits to the height). */

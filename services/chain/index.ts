@@ -12,13 +12,13 @@
  */
 
 /** Data types as they travel and are exported. */
-export type { Anchor, Block, BlockHeader, Certificate, ChainParams, Genesis, GenesisValidator, Json, Transaction, TxBody, TxType, Vote, VoteSignature } from './types.ts'
+export type { Anchor, Block, DataAnchor, BlockHeader, Certificate, ChainParams, Genesis, GenesisValidator, Json, Transaction, TxBody, TxType, Vote, VoteSignature } from './types.ts'
 /** The transaction types. */
 export { TX_TYPES } from './types.ts'
 /** Default parameters and their check. */
 export { DEFAULT_PARAMS, checkParams } from './params.ts'
 /** Hashing and signing messages. */
-export { anchorLeaf, blockBytes, blockHash, blockMerkleRoot, genesisHash, signingMessage, txId, txLeaf, type SignDomain } from './encoding.ts'
+export { anchorLeaf, blockBytes, blockHash, blockMerkleRoot, dataAnchorLeaf, genesisHash, signingMessage, txId, txLeaf, type SignDomain } from './encoding.ts'
 /** Signing and verification behind interfaces (the simulator injects its own). */
 export { ed25519Signer, ed25519Verifier, type Signer, type Verifier } from './signer.ts'
 /** Where signature checks go: at once, or collected for worker threads. */
@@ -30,7 +30,7 @@ export { ChainState, StateDelta, type Head, type StateBase, type StateReader, ty
 /** Live scores, the leader schedule, the committee. */
 export { attemptOf, attemptOpensAfter, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart, type Committee, type EpochInfo, type Ranked, type SlotSchedule } from './schedule.ts'
 /** Transaction rules. */
-export { anchorOf, applyTx, type BlockContext } from './rules.ts'
+export { anchorOf, applyTx, blockAnchors, dataAnchorOf, type BlockContext } from './rules.ts'
 /** Votes and certificates. */
 export { checkCertificate, makeCertificate, signVote } from './certificate.ts'
 /** Block validation. */
@@ -50,7 +50,7 @@ export { ChainNode, type NodeEvents, type NodeOptions, type Receipt, type TxStat
 /** Accounts signing transactions. */
 export { Account, signTransaction } from './client.ts'
 /** The in-process devnet. */
-export { createDevnet, devnetGenesis, keySeeds, type Devnet, type DevnetOptions } from './devnet.ts'
+export { createDevnet, devnetGenesis, keySeeds, replayLedgers, type Devnet, type DevnetOptions } from './devnet.ts'
 /** Sync from a peer, verifying everything. */
 export { ledgerSource, syncLedger, type SyncOptions, type SyncResult, type SyncSource } from './sync.ts'
 /** Ed25519 verification on worker threads. */

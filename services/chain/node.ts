@@ -141,6 +141,12 @@ export class ChainNode {
   get poolSize (): number { return this.#pool.size }
 
   /**
+   * The last nonce `account` used, counting its transactions pending here: the next one it sends must carry
+   * this plus one. What a client re-reads when a submission was refused for its nonce.
+   */
+  lastNonce (account: string): number { return this.#pool.lastNonce(account) }
+
+  /**
    * Accepts a transaction into the pending pool (validated as if in the next block, signature included) and
    * gossips it; returns at once with a receipt. Throws the LUCID_ERR_5xxx rule it breaks.
    */

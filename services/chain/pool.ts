@@ -6,7 +6,7 @@
 import { errors } from '../common/errors.ts'
 import { applyTx, type BlockContext } from './rules.ts'
 import type { SignatureSink } from './sink.ts'
-import { StateDelta, type ChainState } from './state.ts'
+import { StateDelta, intAt, type ChainState } from './state.ts'
 import type { Transaction } from './types.ts'
 
 /** The transaction pool of one node. */
@@ -35,6 +35,9 @@ export class TxPool {
     this.#txs.set(id, tx)
     return id
   }
+
+  /** The last nonce of `account` counting its pending transactions (0 when it never sent one). */
+  lastNonce (account: string): number { return intAt(this.#delta, `n/${account}`) }
 
   /** The pending transactions in the order they were accepted. */
   pending (): IterableIterator<[string, Transaction]> { return this.#txs.entries() }

@@ -5,17 +5,17 @@
  */
 import { fromHex, toHex } from '../common/hash.ts'
 import { blockBytes, blockHash, blockMerkleRoot, signingMessage } from './encoding.ts'
-import { anchorOf, applyTx, type BlockContext } from './rules.ts'
+import { applyTx, blockAnchors, type BlockContext } from './rules.ts'
 import type { Signer } from './signer.ts'
 import type { SignatureSink } from './sink.ts'
 import { StateDelta, type ChainState } from './state.ts'
-import type { Anchor, Block, BlockHeader, Certificate, Transaction } from './types.ts'
+import type { Anchor, Block, BlockHeader, Certificate, DataAnchor, Transaction } from './types.ts'
 
 /** Builds and signs a block on `state`'s head at `ctx` from `candidates`. */
 export function buildBlock (state: ChainState, signer: Signer, ctx: BlockContext, parentCertificate: Certificate | null, candidates: Iterable<Transaction>, sigs: SignatureSink): Block {
   const { params, chain_id: chainId } = state.genesis
   const previous = state.head().hash
-  const header = (ids: readonly string[], anchors: readonly Anchor[]): BlockHeader => ({
+  const header = (ids: readonly string[], anchors: readonly Anchor[], dataAnchors: readonly DataAnchor[]): BlockHeader => ({
     chain_id: chainId,
     height: ctx.height,
     slot: ctx.slot,
@@ -23,11 +23,11 @@ export function buildBlock (state: ChainState, signer: Signer, ctx: BlockContext
     timestamp: ctx.timestamp,
     previous_hash: previous,
     producer: signer.publicKey,
-    merkle_root: blockMerkleRoot(ids, anchors),
+    merkle_root: blockMerkleRoot(ids, anchors, dataAnchors),
     tx_count: ids.length,
     anchor_count: anchors.length
   })
-  let bytes = blockBytes({ header: header([], []), signature: '0'.repeat(128), transactions: [], anchors: [], parent_certificate: parentCertificate })
+  let bytes = blockBytes({ header: header([], [], []), signature: '0'.repeat(128), transactions: [], anchors: [], parent_certificate: parentCertificate })
   const delta = new StateDelta(state)
   const txs: Transaction[] = []
   const ids: string[] = []
@@ -48,8 +48,8 @@ export function buildBlock (state: ChainState, signer: Signer, ctx: BlockContext
     txs.push(tx)
     bytes += cost
   }
-  const anchors = txs.filter((t) => t.type === 'session_anchor').map(anchorOf)
-  const h = header(ids, anchors)
+  const { anchors, dataAnchors } = blockAnchors(txs)
+  const h = header(ids, anchors, dataAnchors)
   const signature = toHex(signer.sign(signingMessage('LUCID-BLOCK-V1', fromHex(blockHash(h)))))
   return { header: h, signature, transactions: txs, anchors, parent_certificate: parentCertificate }
 }

@@ -10,7 +10,7 @@ import { signingMessage, txId, voteHash } from './encoding.ts'
 import { epochInfo, epochOf } from './schedule.ts'
 import type { SignatureSink } from './sink.ts'
 import { intAt, type StateView } from './state.ts'
-import { TX_TYPES, type Anchor, type Json, type Transaction } from './types.ts'
+import { TX_TYPES, type Anchor, type DataAnchor, type Json, type Transaction } from './types.ts'
 
 /** The block a transaction is being applied in. */
 export interface BlockContext {
@@ -48,6 +48,13 @@ export function applyTx (view: StateView, tx: Transaction, block: BlockContext, 
       const a = anchorOf(tx)
       if (view.get(`a/${a.session_id}`) !== undefined) throw new errors.LUCID_ERR_5012(`session ${a.session_id} is already anchored`)
       view.set(`a/${a.session_id}`, block.height)
+      break
+    }
+    case 'data_anchor': {
+      // A public timestamp: it writes no state of its own (only the sender's nonce), so whatever its label
+      // it cannot touch a/<session_id>, the key that makes a session's anchor unique.
+      const d = dataAnchorOf(tx)
+      if (d.submitted_at > tx.timestamp + params.max_clock_skew_ms) throw new errors.LUCID_ERR_5002(`data_anchor: submitted_at ${d.submitted_at} is after the transaction's timestamp ${tx.timestamp}`)
       break
     }
     case 'node_registration': {
@@ -124,6 +131,31 @@ export function anchorOf (tx: Transaction): Anchor {
     throw new errors.LUCID_ERR_5002('session_anchor: needs session_id (1..128 printable characters), manifest_hash and merkle_root (64 hex digits)')
   }
   return { session_id: sessionId, manifest_hash: manifestHash, merkle_root: merkleRoot }
+}
+
+/** The data anchor a data_anchor transaction carries (checked). */
+export function dataAnchorOf (tx: Transaction): DataAnchor {
+  const p = tx.payload as { [k: string]: Json }
+  fieldsOnly(p, ['label', 'data_hash_sha256', 'submitted_at'])
+  const { label, data_hash_sha256: digest, submitted_at: at } = p
+  if (typeof label !== 'string' || !validName(label) || typeof digest !== 'string' || !HEX64.test(digest) || !isUint(at)) {
+    throw new errors.LUCID_ERR_5002('data_anchor: needs label (1..128 printable characters, no \'/\'), data_hash_sha256 (64 hex digits) and submitted_at (ms, an integer)')
+  }
+  return { label, data_hash_sha256: digest, submitted_at: at }
+}
+
+/**
+ * The anchors a block's transactions commit to, in transaction order: session anchors (listed in the block's
+ * `anchors`) and data anchors (only in the Merkle tree). Both producer and validator derive them here.
+ */
+export function blockAnchors (txs: readonly Transaction[]): { anchors: Anchor[], dataAnchors: DataAnchor[] } {
+  const anchors: Anchor[] = []
+  const dataAnchors: DataAnchor[] = []
+  for (const tx of txs) {
+    if (tx.type === 'session_anchor') anchors.push(anchorOf(tx))
+    else if (tx.type === 'data_anchor') dataAnchors.push(dataAnchorOf(tx))
+  }
+  return { anchors, dataAnchors }
 }
 
 /** Shape checks that need no state beyond the parameters. */

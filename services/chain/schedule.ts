@@ -133,8 +133,7 @@ function boundaryHash (state: StateReader, epoch: number): string {
  */
 export function slotSchedule (info: EpochInfo, params: ChainParams, slot: number, recent: ReadonlyArray<readonly [number, string]>): SlotSchedule | undefined {
   if (info.ranking.length === 0) return undefined
-  const ranked = info.ranking.slice()
-  sortRanked(ranked, slot, info.seed)
+  const ranked = slotOrder(info, slot)
   const cooldown = Math.min(params.cooldown_slots, ranked.length - 1)
   const cooling = new Set<string>()
   for (const [s, producer] of recent) if (s < slot && s >= slot - cooldown) cooling.add(producer)
@@ -156,6 +155,38 @@ export function attemptOf (schedule: SlotSchedule, params: ChainParams, producer
 /** True when the signed weight is more than two thirds of the committee's (3 x signed > 2 x total). */
 export function hasQuorum (committee: Committee, signedWeight: number): boolean {
   return committee.total > 0 && 3 * signedWeight > 2 * committee.total
+}
+
+/** A slot's ranking memoised with the epoch ranking it was sorted from (to check a hit against). */
+interface SlotOrder { readonly base: readonly Ranked[], readonly order: readonly Ranked[] }
+
+// Every node of one process (a devnet, the simulator's hundred) sorts the same epoch ranking for the same
+// slot, twice per slot each (to produce, to validate), and with equal scores that is one SHA-256 per node per
+// sort. The order is a pure function of (ranking, slot, seed), so it is memoised process-wide by (seed, slot)
+// and a hit is used only when its ranking equals this one entry by entry (the seed commits to the history the
+// ranking comes from, the comparison makes the memo sound even for hand-made states). Bounded by clearing.
+const SLOT_ORDERS = new Map<string, SlotOrder>()
+const SLOT_ORDERS_LIMIT = 4096
+
+function slotOrder (info: EpochInfo, slot: number): readonly Ranked[] {
+  const key = `${info.seed}/${slot}`
+  const hit = SLOT_ORDERS.get(key)
+  if (hit !== undefined && sameRanking(hit.base, info.ranking)) return hit.order
+  const order = info.ranking.slice()
+  sortRanked(order, slot, info.seed)
+  if (SLOT_ORDERS.size >= SLOT_ORDERS_LIMIT) SLOT_ORDERS.clear()
+  SLOT_ORDERS.set(key, { base: info.ranking, order })
+  return order
+}
+
+function sameRanking (a: readonly Ranked[], b: readonly Ranked[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as Ranked; const y = b[i] as Ranked
+    if (x.node !== y.node || x.score !== y.score) return false
+  }
+  return true
 }
 
 // Score descending; equal scores by the slot's tie-break hash (computed only for nodes that tie).

@@ -8,8 +8,12 @@
 /** A JSON value as the chain admits it: no floats (see docs/chain.md, "Canonical encoding"). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
-/** The transaction types: the original's five, plus `task_proof`, which carries work credits on chain. */
-export const TX_TYPES = ['session_anchor', 'node_registration', 'payout_request', 'consensus_vote', 'trust_policy', 'task_proof'] as const
+/**
+ * The transaction types: the original's five, plus `task_proof`, which carries work credits on chain, and
+ * `data_anchor`, a public timestamp of a digest under a label (the gateway's POST /chain/anchor), which is
+ * a kind of its own so that it can never be taken for, or take the place of, a session's anchor.
+ */
+export const TX_TYPES = ['session_anchor', 'node_registration', 'payout_request', 'consensus_vote', 'trust_policy', 'task_proof', 'data_anchor'] as const
 
 /** One of TX_TYPES. */
 export type TxType = typeof TX_TYPES[number]
@@ -41,6 +45,20 @@ export interface Anchor {
   readonly merkle_root: string
 }
 
+/**
+ * A public data anchor: someone timestamps a digest under a label. Unlike an Anchor it commits to no
+ * session: its label lives in no state key, so any number of data anchors may share a label (a session id
+ * included) without touching that session's anchor.
+ */
+export interface DataAnchor {
+  /** The submitter's label, 1..128 printable characters without '/'. */
+  readonly label: string
+  /** SHA-256 of the data hash the submitter gave, 64 hex digits. */
+  readonly data_hash_sha256: string
+  /** When the submitter says it submitted, ms since the epoch; never after the transaction's own timestamp (plus the clock skew). */
+  readonly submitted_at: number
+}
+
 /** The signed and hashed part of a block. */
 export interface BlockHeader {
   readonly chain_id: string
@@ -52,7 +70,7 @@ export interface BlockHeader {
   readonly previous_hash: string
   /** The producer's public key, 64 hex digits. */
   readonly producer: string
-  /** Merkle root over the transaction leaves then the anchor leaves. */
+  /** Merkle root over the transaction leaves, then the session anchor leaves, then the data anchor leaves. */
   readonly merkle_root: string
   readonly tx_count: number
   readonly anchor_count: number
@@ -84,7 +102,7 @@ export interface Block {
   /** The producer's Ed25519 signature over the signing message of the block hash. */
   readonly signature: string
   readonly transactions: readonly Transaction[]
-  /** The payloads of the block's session_anchor transactions, in transaction order. */
+  /** The payloads of the block's session_anchor transactions, in transaction order (data anchors are not listed here). */
   readonly anchors: readonly Anchor[]
   /** The certificate of the parent block (blocks are built on final parents only); null at height 1. */
   readonly parent_certificate: Certificate | null

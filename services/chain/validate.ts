@@ -8,7 +8,7 @@ import { errors } from '../common/errors.ts'
 import { fromHex } from '../common/hash.ts'
 import { checkCertificate } from './certificate.ts'
 import { blockBytes, blockHash, blockMerkleRoot, signingMessage } from './encoding.ts'
-import { anchorOf, applyTx, type BlockContext } from './rules.ts'
+import { applyTx, blockAnchors, type BlockContext } from './rules.ts'
 import { attemptOf, attemptOpensAfter, epochInfo, epochOf, slotSchedule, slotStart } from './schedule.ts'
 import type { SignatureSink } from './sink.ts'
 import { StateDelta, type ChainState, type Head, type StateBase, type StateView } from './state.ts'
@@ -88,9 +88,9 @@ export function validateBlock (state: ChainState | StateDelta, block: Block, opt
   const delta = new StateDelta(state)
   const ctx: BlockContext = { height: h.height, slot: h.slot, epoch: h.epoch, timestamp: h.timestamp }
   const txIds = block.transactions.map((tx) => applyTx(delta, tx, ctx, opts.sigs))
-  const anchors = block.transactions.filter((tx) => tx.type === 'session_anchor').map(anchorOf)
+  const { anchors, dataAnchors } = blockAnchors(block.transactions)
   if (!sameAnchors(anchors, block.anchors)) throw new errors.LUCID_ERR_5009('the anchors are not those of the session_anchor transactions')
-  const root = blockMerkleRoot(txIds, anchors)
+  const root = blockMerkleRoot(txIds, anchors, dataAnchors)
   if (root !== h.merkle_root) throw new errors.LUCID_ERR_5009(`computed ${root}, header says ${h.merkle_root}`)
   applyBlockMeta(delta, h, hash)
   return { block, hash, attempt, delta, txIds }

@@ -80,10 +80,11 @@ export class AccountService {
   /**
    * The account if `password` is its password; LUCID_ERR_1004 otherwise (unknown users cost the same
    * hash), LUCID_ERR_1005 for a disabled account, LUCID_ERR_3002 when the hashing queue is full.
+   * `signal` aborts a check still waiting for the hashing pool (its client is gone).
    */
-  async checkPassword (username: string, password: string): Promise<User> {
+  async checkPassword (username: string, password: string, signal?: AbortSignal): Promise<User> {
     const [user, h] = await Promise.all([this.#db.users.get(username), this.#store.credential(username)])
-    const ok = await this.#pool.verify(password, h ?? this.#decoy)
+    const ok = await this.#pool.verify(password, h ?? this.#decoy, signal)
     if (user === undefined || h === undefined || !ok) throw new errors.LUCID_ERR_1004()
     if (user.status !== ACTIVE) throw new errors.LUCID_ERR_1005(`account ${username} is ${user.status}`)
     if (isWeaker(h, this.#policy)) await this.#upgrade(username, password)

@@ -1,38 +1,311 @@
 /**
- * The seam between the gateway and the PoOT chain (services/chain, issue 6).
+ * The PoOT chain (services/chain) adapted to the gateway's ChainPort: `lucid serve --validators N` runs the
+ * chain's devnet in-process on real timers, and every chain route answers from node 0 of it.
  *
- * `lucid serve --validators N` asks this module for a ChainPort. No adapter is wired yet: `openChainPort`
- * is undefined, the chain routes answer 503 LUCID_ERR_5004, GET /config and the start-up banner say why,
- * and nothing pretends to be a chain. The chain's entry (services/chain/index.ts) landed as the gateway
- * was finished; adapting it needs three decisions that belong with the chain, not guesses made here:
- *
- * 1. a kind of item for public data anchors (POST /chain/anchor): the chain's only anchor is
- *    `session_anchor {session_id, manifest_hash, merkle_root}`, and a public anchor must never be
- *    mistakable for a session's own;
- * 2. the account the gateway signs with (a key in the data directory) and how its nonce recovers when a
- *    submission is refused (the rules accept each sender's nonces only in sequence, without gaps);
- * 3. whose signature a NodeOperator's POST /transactions carries (the operator's, or the gateway's).
- *
- * Then wiring is this one change: set `openChainPort` to a function that starts createDevnet with
- * `validators` nodes on realScheduler() and maps node 0's ledger, txStatus, head and epoch ranking onto
- * ChainPort (chain-port.ts documents every field). Tests drive the chain routes through a test double
- * (test/gateway/chain-double.ts), never through this module.
+ * - Blocks that become final are appended to the block archive (`DIR/chain/blocks.jsonl` and the shared
+ *   database's blocks and transactions), so `lucid chain export --data DIR` and `lucid db stats` see them.
+ *   A restart on the same data directory replays the archive (verifying every signature once) and the
+ *   chain goes on from its last final block; a data directory holding another devnet's genesis (another
+ *   `--validators`, other parameters) is refused rather than overwritten.
+ * - The gateway signs with its own account (chain-account.ts; key in `DIR/gateway-chain.key`, 0600): a
+ *   session's anchor at finalisation, on its owner's behalf, and public data anchors (POST /chain/anchor),
+ *   which are `data_anchor` transactions, a kind the chain never takes for a session's anchor. The account
+ *   needs no registration: the chain's rules open both kinds to any key (registration is for nodes).
+ * - POST /transactions carries a transaction the client signed with its own key; the gateway passes it to
+ *   the node, whose rules check the signature, the nonce and the content. It never signs for a client.
+ *   Session anchors are refused there: a session is anchored by finalising it, so that its anchor is the
+ *   gateway's signature over the manifest the gateway itself wrote.
+ * - Devnet validator keys come from a public seed (keySeeds): a devnet for one machine, not a deployment.
  */
-import type { ChainPort } from './chain-port.ts'
+import { join } from 'node:path'
+import { errors } from '../common/errors.ts'
+import type { Database } from '../db/index.ts'
+import {
+  BlockArchive, CHAIN_DIR, TX_TYPES, createDevnet, devnetGenesis, ed25519Signer, epochInfo, epochOf, genesisHash, keySeeds, readArchive,
+  realScheduler, replayLedgers, slotAt, slotSchedule, txId, type Block, type ChainNode, type ChainParams, type Devnet,
+  type FinalBlock, type Genesis, type Json, type Ledger, type Transaction
+} from '../chain/index.ts'
+import { ChainAccount } from './chain-account.ts'
+import type {
+  AnchorView, BlockView, ChainInfo, ChainPort, ConsensusStatus, DataAnchorRequest, ExportPage, NodeStatus, SessionAnchorRequest,
+  TransactionSubmission, TxReceipt, TxStatus
+} from './chain-port.ts'
+import { loadOrCreateKey } from './key-file.ts'
 
 /** What the adapter is given. */
 export interface ChainPortOptions {
   /** Validators run in-process (`--validators N`). */
   readonly validators: number
-  /** The gateway's data directory (for the chain's own state, if it keeps any). */
+  /** The gateway's data directory: the block archive goes to DIR/chain, the account key to DIR/gateway-chain.key. */
   readonly dataDir: string
+  /** The shared database the archive mirrors final blocks and transactions into. */
+  readonly db: Database
+  /** Overrides of the chain's default parameters (tests use a short slot); part of genesis. */
+  readonly params?: Partial<ChainParams>
 }
 
 /** Starts a chain and adapts it to the port. */
 export type ChainPortFactory = (opts: ChainPortOptions) => Promise<ChainPort>
 
-/** The adapter, once the chain's entry exists; undefined until then. */
-export const openChainPort: ChainPortFactory | undefined = undefined
+/** The file holding the gateway account's Ed25519 seed, in the data directory. */
+export const ACCOUNT_KEY_FILE = 'gateway-chain.key'
 
-/** Why there is no chain (printed by `lucid serve`, reported by GET /config). */
-export const CHAIN_ABSENT_REASON = 'the PoOT chain (services/chain, issue 6) is not adapted to the gateway yet; chain routes answer 503 LUCID_ERR_5004 and --validators has no effect'
+/** The devnet's key seed (createDevnet's default): validator keys are reproducible, hence public. */
+const DEVNET_SEED = 1
+/** Final block views kept ready (they never change; the newest are asked for most). */
+const VIEW_CACHE = 64
+/** Gateway-signed ids remembered to tell a dropped transaction from one never seen. */
+const ISSUED_LIMIT = 100_000
+/** A chain whose last final block is older than this many slots is reported unhealthy. */
+const HEALTHY_SLOTS = 3
+
+/** Starts the devnet in-process and returns it as a ChainPort (the gateway closes it). */
+export const openChainPort: ChainPortFactory = async (opts) => await DevnetChainPort.open(opts)
+
+interface Candidate { readonly block: Block, readonly hash: string, readonly txIds: readonly string[] }
+
+/** The in-process devnet behind the ChainPort. */
+export class DevnetChainPort implements ChainPort {
+  readonly description: string
+  readonly #net: Devnet
+  readonly #node: ChainNode
+  readonly #ledger: Ledger
+  readonly #genesis: Genesis
+  readonly #genesisHash: string
+  readonly #archive: BlockArchive
+  readonly #db: Database
+  readonly #account: ChainAccount
+  readonly #views = new Map<number, BlockView>()
+  readonly #issued = new Set<string>()
+  #candidates = new Map<string, Candidate>()
+  #candidateHeight = 0
+  #closing: Promise<void> | undefined
+
+  private constructor (net: Devnet, archive: BlockArchive, db: Database, account: ChainAccount, resumedAt: number | undefined, dataDir: string) {
+    this.#net = net
+    this.#node = net.nodes[0] as ChainNode
+    this.#ledger = this.#node.ledger
+    this.#genesis = net.genesis
+    this.#genesisHash = genesisHash(net.genesis)
+    this.#archive = archive
+    this.#db = db
+    this.#account = account
+    const p = net.genesis.params
+    this.description = `PoOT devnet: ${net.nodes.length} validators in-process on real timers, ${p.slot_ms / 1000} s slots, committee of ${Math.min(p.committee_size, net.nodes.length)}; ` +
+      `chain ${net.genesis.chain_id} genesis ${this.#genesisHash.slice(0, 16)} (${resumedAt !== undefined ? `resumed from its archive at final height ${resumedAt}` : 'new'}); ` +
+      `blocks in ${join(dataDir, CHAIN_DIR)}; gateway account ${account.publicKey.slice(0, 16)}; validator keys from a public seed (not for deployment)`
+    this.#node.on({
+      final: (fin) => { archive.append(fin) },
+      candidate: (block, hash, txIds) => {
+        if (block.header.height !== this.#candidateHeight) {
+          this.#candidates = new Map()
+          this.#candidateHeight = block.header.height
+        }
+        this.#candidates.set(hash, { block, hash, txIds })
+      }
+    })
+  }
+
+  /** Opens (or resumes) the devnet of `opts.dataDir` and starts it. */
+  static async open (opts: ChainPortOptions): Promise<DevnetChainPort> {
+    const { key: seed } = await loadOrCreateKey(join(opts.dataDir, ACCOUNT_KEY_FILE), 32, true)
+    const archived = await readArchive(opts.dataDir).catch((err: unknown) => {
+      // No genesis.json yet: a new chain. Anything else (an unreadable archive) is not papered over.
+      if ((err as { code?: string }).code === 'LUCID_ERR_5004') return undefined
+      throw err
+    })
+    const validators = keySeeds(DEVNET_SEED, opts.validators).map(ed25519Signer)
+    let ledgers: Ledger[] | undefined
+    if (archived !== undefined) {
+      const want = devnetGenesis(validators, archived.genesis.genesis_time, opts.params)
+      if (JSON.stringify(want) !== JSON.stringify(archived.genesis)) {
+        throw new errors.LUCID_ERR_5001(`${join(opts.dataDir, CHAIN_DIR)} holds a devnet of ${archived.genesis.validators.length} validators with other parameters or keys than --validators ${opts.validators} gives; start with its --validators, or another --data`)
+      }
+      ledgers = replayLedgers(archived.genesis, archived.blocks, opts.validators)
+    }
+    const net = createDevnet({
+      nodes: opts.validators,
+      scheduler: realScheduler(),
+      seed: DEVNET_SEED,
+      ...(opts.params !== undefined ? { params: opts.params } : {}),
+      ...(archived !== undefined ? { genesisTime: archived.genesis.genesis_time } : {}),
+      ...(ledgers !== undefined ? { ledgers } : {})
+    })
+    const archive = await BlockArchive.open(opts.dataDir, net.genesis, opts.db)
+    await archive.reconcile(archived?.blocks ?? [])
+    const account = new ChainAccount(seed, net.nodes[0] as ChainNode)
+    const port = new DevnetChainPort(net, archive, opts.db, account, archived?.blocks.length, opts.dataDir)
+    net.start()
+    return port
+  }
+
+  /** The gateway account's public key. */
+  get accountKey (): string { return this.#account.publicKey }
+
+  async info (): Promise<ChainInfo> {
+    const head = this.#node.head()
+    return {
+      chain_id: this.#genesis.chain_id,
+      consensus: 'PoOT',
+      height: head.height,
+      latest_hash: head.hash,
+      finalized_height: this.#ledger.head().height,
+      validators: this.#net.nodes.length,
+      slot_ms: this.#genesis.params.slot_ms,
+      pending_transactions: this.#node.poolSize
+    }
+  }
+
+  async latestBlock (): Promise<BlockView> {
+    const head = this.#node.head()
+    const pending = head.final ? undefined : this.#candidates.get(head.hash)
+    if (pending !== undefined) return this.#view(pending.block, pending.hash, pending.txIds, false)
+    return this.#finalView(this.#ledger.head().height) as BlockView
+  }
+
+  async blockAt (height: number): Promise<BlockView | undefined> {
+    if (height <= this.#ledger.head().height) return this.#finalView(height)
+    const head = this.#node.head()
+    const pending = head.final || head.height !== height ? undefined : this.#candidates.get(head.hash)
+    return pending === undefined ? undefined : this.#view(pending.block, pending.hash, pending.txIds, false)
+  }
+
+  async submitTransaction (s: TransactionSubmission): Promise<TxReceipt> {
+    const d = s.data as { [k: string]: Json } | null
+    if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new errors.LUCID_ERR_5002('data must be {from, nonce, payload, signature}')
+    const extra = Object.keys(d).filter((k) => !['from', 'nonce', 'payload', 'signature'].includes(k))
+    if (extra.length > 0) throw new errors.LUCID_ERR_5002(`data has ${extra.join(', ')}: it is {from, nonce, payload, signature} of a transaction signed by its sender`)
+    if (!(TX_TYPES as readonly string[]).includes(s.type)) throw new errors.LUCID_ERR_5002(`unknown type ${s.type}`)
+    if (s.type === 'session_anchor') throw new errors.LUCID_ERR_5002('session anchors are submitted by finalising the session (POST /sessions/{id}/finalize), signed by the gateway over the manifest it wrote')
+    const tx = { type: s.type, from: d.from, nonce: d.nonce, timestamp: s.timestamp, payload: d.payload, signature: d.signature } as unknown as Transaction
+    // The node checks the shape, the signature and the rules; a transaction_id given must be the id it signed.
+    if (s.tx_id !== undefined) {
+      let id: string
+      try { id = txId(tx) } catch { throw new errors.LUCID_ERR_5002('the transaction cannot be encoded (data is {from, nonce, payload, signature})') }
+      if (id !== s.tx_id) throw new errors.LUCID_ERR_5002(`transaction_id ${s.tx_id} is not the transaction's id ${id}`)
+    }
+    return receipt(this.#node.submit(tx))
+  }
+
+  async anchorData (a: DataAnchorRequest): Promise<TxReceipt> {
+    const now = Date.now()
+    return this.#issue(this.#account.submit((acct) => acct.dataAnchor({ label: a.label, data_hash_sha256: a.digest, submitted_at: a.timestamp }, now)))
+  }
+
+  async anchorSession (a: SessionAnchorRequest): Promise<TxReceipt> {
+    const now = Date.now()
+    return this.#issue(this.#account.submit((acct) => acct.anchor({ session_id: a.session_id, manifest_hash: a.manifest_hash, merkle_root: a.merkle_root }, now)))
+  }
+
+  async transactionStatus (id: string): Promise<TxStatus | undefined> {
+    const s = this.#node.txStatus(id)
+    if (s.status === 'final') return { tx_id: id, status: 'final', block_height: s.height, block_hash: this.#ledger.at(s.height)?.hash ?? null, reason: '' }
+    if (s.status === 'included') return { tx_id: id, status: 'included', block_height: s.height, block_hash: s.block_hash, reason: '' }
+    if (s.status === 'pending') return { tx_id: id, status: 'pending', block_height: null, block_hash: null, reason: '' }
+    // Final long ago or before a restart: the archive's database copy knows its block.
+    const rec = /^[0-9a-f]{64}$/.test(id) ? await this.#db.transactions.get(id) : undefined
+    if (rec?.block_height !== undefined) return { tx_id: id, status: 'final', block_height: rec.block_height, block_hash: this.#ledger.at(rec.block_height)?.hash ?? null, reason: '' }
+    if (this.#issued.has(id)) return { tx_id: id, status: 'rejected', block_height: null, block_hash: null, reason: 'no longer pending and in no block: a block made it invalid before it was included' }
+    return undefined
+  }
+
+  async consensusStatus (): Promise<ConsensusStatus> {
+    const params = this.#genesis.params
+    const now = Date.now()
+    const slot = slotAt(this.#genesis.genesis_time, params, now)
+    const epoch = epochOf(params, slot)
+    const state = this.#ledger.state
+    const schedule = slotSchedule(epochInfo(state, epoch), params, slot, state.get('recent') as Array<[number, string]>)
+    const head = this.#ledger.head()
+    return {
+      algorithm: 'PoOT',
+      slot,
+      epoch,
+      leader: schedule?.leader ?? '',
+      height: this.#node.head().height,
+      finalized_height: head.height,
+      validators: this.#net.nodes.length,
+      // Final once more than two thirds of the committee's weight signed (3 x signed > 2 x total).
+      quorum: 0.6667,
+      healthy: schedule !== undefined && now - head.timestamp <= HEALTHY_SLOTS * params.slot_ms
+    }
+  }
+
+  async nodes (): Promise<NodeStatus[]> {
+    const params = this.#genesis.params
+    const epoch = epochOf(params, slotAt(this.#genesis.genesis_time, params, Date.now()))
+    const info = epochInfo(this.#ledger.state, epoch)
+    const ranked: NodeStatus[] = info.ranking.map((r, i) => ({
+      node_id: r.node,
+      status: info.committee.members.has(r.node) ? 'committee' : 'eligible',
+      credits: r.credits,
+      rank: i + 1,
+      uptime: r.uptime_bp / 10_000
+    }))
+    // Registered nodes out of the ranking (uptime or score too low, or registered this epoch) come last.
+    const seen = new Set(info.ranking.map((r) => r.node))
+    const others = (this.#ledger.state.get('nodes') as Array<[string, number]>).filter(([n]) => !seen.has(n))
+    return [...ranked, ...others.map(([n], i) => ({ node_id: n, status: 'ineligible', credits: 0, rank: ranked.length + i + 1, uptime: 0 }))]
+  }
+
+  async exportPage (from: number, limit: number, maxBytes: number): Promise<ExportPage> {
+    const finalized = this.#ledger.head().height
+    const blocks: FinalBlock[] = []
+    let bytes = 0
+    for (const f of this.#ledger.range(from, Math.min(finalized, from + limit - 1))) {
+      const entry: FinalBlock = { block: f.block, hash: f.hash, certificate: f.certificate }
+      bytes += Buffer.byteLength(JSON.stringify(entry))
+      if (blocks.length > 0 && bytes > maxBytes) break
+      blocks.push(entry)
+    }
+    return { schema: 'lucid-chain-export-page/1', genesis: this.#genesis, genesis_hash: this.#genesisHash, finalized_height: finalized, blocks }
+  }
+
+  /** Stops the validators and writes the last final blocks; reads still answer from the final chain. */
+  async close (): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#net.stop()
+      await this.#archive.flush()
+    })()
+    await this.#closing
+  }
+
+  #issue (r: { tx_id: string, accepted_at: number }): TxReceipt {
+    if (this.#issued.size >= ISSUED_LIMIT) this.#issued.delete(this.#issued.values().next().value as string)
+    this.#issued.add(r.tx_id)
+    return receipt(r)
+  }
+
+  #finalView (height: number): BlockView | undefined {
+    const hit = this.#views.get(height)
+    if (hit !== undefined) return hit
+    let v: BlockView
+    if (height === 0) {
+      const g = this.#genesis
+      v = { height: 0, hash: this.#genesisHash, previous_hash: '', timestamp: g.genesis_time, slot: 0, epoch: 0, producer: '', merkle_root: '', transactions: [], anchors: [], final: true }
+    } else {
+      const f = this.#ledger.at(height)
+      if (f === undefined) return undefined
+      v = this.#view(f.block, f.hash, f.block.transactions.map(txId), true)
+    }
+    if (this.#views.size >= VIEW_CACHE) this.#views.delete(this.#views.keys().next().value as number)
+    this.#views.set(height, v)
+    return v
+  }
+
+  #view (b: Block, hash: string, txIds: readonly string[], final: boolean): BlockView {
+    const h = b.header
+    const anchors: AnchorView[] = []
+    b.transactions.forEach((tx, i) => {
+      const id = txIds[i] as string
+      const p = tx.payload as { [k: string]: string }
+      if (tx.type === 'session_anchor') anchors.push({ kind: 'session', tx_id: id, label: p.session_id as string, digest: p.manifest_hash as string, merkle_root: p.merkle_root as string })
+      else if (tx.type === 'data_anchor') anchors.push({ kind: 'data', tx_id: id, label: p.label as string, digest: p.data_hash_sha256 as string, merkle_root: '' })
+    })
+    return { height: h.height, hash, previous_hash: h.previous_hash, timestamp: h.timestamp, slot: h.slot, epoch: h.epoch, producer: h.producer, merkle_root: h.merkle_root, transactions: [...txIds], anchors, final }
+  }
+}
+
+function receipt (r: { tx_id: string, accepted_at: number }): TxReceipt {
+  return { tx_id: r.tx_id, status: 'pending', accepted_at: r.accepted_at }
+}

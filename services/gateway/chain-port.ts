@@ -94,13 +94,18 @@ export interface NodeStatus {
   readonly uptime: number
 }
 
-/** A transaction submitted through POST /transactions. */
+/**
+ * A transaction submitted through POST /transactions: one the client signed with its own key
+ * (docs/gateway.md, "Transactions"). The gateway does not sign it or vouch for it.
+ */
 export interface TransactionSubmission {
-  /** Client-chosen id; the chain may assign its own when absent. */
+  /** The id the client computed; when given it must be the transaction's id. */
   readonly tx_id?: string
-  /** session_anchor, node_registration, payout_request, consensus_vote or trust_policy. */
+  /** One of the chain's transaction types. */
   readonly type: string
+  /** The rest of the signed transaction: `{from, nonce, payload, signature}`. */
   readonly data: unknown
+  /** The signed transaction's timestamp, ms since the epoch. */
   readonly timestamp: number
   /** The authenticated subject that submitted it. */
   readonly submitter: string
@@ -124,6 +129,21 @@ export interface SessionAnchorRequest {
 }
 
 /**
+ * One page of the final chain, for `lucid chain export --from URL` (GET /chain/export): the chain's own
+ * objects exactly as `lucid chain export --data DIR` writes them, so that the two exports are identical.
+ */
+export interface ExportPage {
+  readonly schema: 'lucid-chain-export-page/1'
+  /** The chain's genesis (the services/chain Genesis object). */
+  readonly genesis: unknown
+  readonly genesis_hash: string
+  /** The final height when the page was read: a client exporting stops there. */
+  readonly finalized_height: number
+  /** Final blocks from the requested height, each `{block, hash, certificate}`. */
+  readonly blocks: readonly unknown[]
+}
+
+/**
  * What the gateway needs from the chain. Implementations throw LUCID_ERR_5002 for an invalid transaction
  * and LUCID_ERR_5004 when the chain cannot answer; everything else is a bug. A data anchor must be
  * recorded so that it can never be mistaken for a session anchor (a different kind of item), whatever
@@ -143,6 +163,8 @@ export interface ChainPort {
   transactionStatus (txId: string): Promise<TxStatus | undefined>
   consensusStatus (): Promise<ConsensusStatus>
   nodes (): Promise<NodeStatus[]>
+  /** Final blocks from `from` (1-based), at most `limit`, fewer when they pass `maxBytes` of JSON (never none while any is left). */
+  exportPage (from: number, limit: number, maxBytes: number): Promise<ExportPage>
   /** Stops the chain (the gateway owns it). */
   close (): Promise<void>
 }

@@ -10,23 +10,25 @@
  *   DIR/sessions/<id>/ one recording per session (chunks, recording.json, manifest.json)
  *   DIR/master.key     the session pipeline's master key (0600; LUCID_MASTER_KEY overrides)
  *   DIR/jwt.key        the HMAC key of the tokens (0600), so tokens survive a restart
+ *   DIR/chain/         the chain's block archive (genesis.json, blocks.jsonl), when a chain runs
+ *   DIR/gateway-chain.key  the gateway's chain account (Ed25519 seed, 0600), when a chain runs
  *
  * Closing drains: fastify stops accepting, answers 503 to requests arriving meanwhile, waits for those in
  * flight, then the open recordings are left resumable, the chain stops and the stores close.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { errors } from '../common/errors.ts'
 import { openDatabase, type Database } from '../db/index.ts'
 import { createZlibCodec, loadMasterKey, type KeySource } from '../session/index.ts'
 import type { SeedReport } from './accounts.ts'
 import type { Derive } from './auth/passwords.ts'
 import { buildApp, type GatewayApp } from './app.ts'
 import type { ChainPort } from './chain-port.ts'
-import { resolveConfig, type GatewayConfig } from './config.ts'
+import { DEFAULT_KDF, resolveConfig, type GatewayConfig } from './config.ts'
+import { openChainPort } from './chain-adapter.ts'
+import { loadOrCreateKey } from './key-file.ts'
 import { GatewayStore } from './store.ts'
 
 /** Options of openGateway. */
@@ -44,10 +46,10 @@ export interface GatewayOptions {
   /** Create the load contract's accounts before listening. */
   readonly seedDemo?: boolean
   /**
-   * The chain, or a factory called once the data directory is open (the gateway closes it). Without one,
-   * the chain routes answer 503 LUCID_ERR_5004 and `chainAbsentReason` says why.
+   * The chain, or a factory called once the data directory and the database are open (the gateway closes
+   * it). Without one, the chain routes answer 503 LUCID_ERR_5004 and `chainAbsentReason` says why.
    */
-  readonly chain?: ChainPort | ((dataDir: string) => Promise<ChainPort>)
+  readonly chain?: ChainPort | ((dataDir: string, db: Database) => Promise<ChainPort>)
   readonly chainAbsentReason?: string
   /** pino options, or false (default). */
   readonly logger?: boolean | Record<string, unknown>
@@ -73,26 +75,6 @@ export interface Gateway extends GatewayApp {
   close (): Promise<void>
 }
 
-/** Reads DIR/jwt.key, creating it (32 random bytes, mode 0600) when missing. */
-async function loadJwtSecret (path: string): Promise<Uint8Array> {
-  try {
-    const hex = (await readFile(path, 'utf8')).trim()
-    if (!/^[0-9a-f]{64,}$/.test(hex)) throw new errors.LUCID_ERR_9003(`key file ${path} (expected at least 32 bytes as hex)`)
-    return new Uint8Array(Buffer.from(hex, 'hex'))
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-  }
-  const key = randomBytes(32)
-  const fh = await open(path, 'wx', 0o600)
-  try {
-    await fh.writeFile(key.toString('hex') + '\n')
-    await fh.datasync()
-  } finally {
-    await fh.close()
-  }
-  return new Uint8Array(key)
-}
-
 /** Opens everything and listens. On failure, whatever was opened is closed again. */
 export async function openGateway (opts: GatewayOptions = {}): Promise<Gateway> {
   const config = resolveConfig(opts.config)
@@ -112,10 +94,10 @@ export async function openGateway (opts: GatewayOptions = {}): Promise<Gateway> 
     const store = await GatewayStore.open(join(dataDir, 'gateway'))
     cleanups.push(async () => { await store.close() })
     const { key: masterKey, source: masterKeySource } = await loadMasterKey(join(dataDir, 'master.key'), true, opts.env ?? process.env)
-    const jwtSecret = await loadJwtSecret(join(dataDir, 'jwt.key'))
+    const { key: jwtSecret } = await loadOrCreateKey(join(dataDir, 'jwt.key'), 32)
     const codec = createZlibCodec()
     cleanups.push(async () => { await codec.close() })
-    const chain = typeof opts.chain === 'function' ? await opts.chain(dataDir) : opts.chain
+    const chain = typeof opts.chain === 'function' ? await opts.chain(dataDir, db) : opts.chain
     if (chain !== undefined) cleanups.push(async () => { await chain.close() })
 
     const built = await buildApp({
@@ -155,15 +137,21 @@ export async function openGateway (opts: GatewayOptions = {}): Promise<Gateway> 
 /**
  * The benchmark harness's server entry (bench/load/server-process.ts runs it in a child process):
  * a gateway on a temporary data directory unless `dataDir` is given. Options: `loadTest` (default true:
- * benchmarks measure the gateway, not scrypt, unless they ask), `seedDemo` (default true), `dataDir`.
+ * benchmarks measure the gateway, not scrypt, unless they ask), `seedDemo` (default true), `dataDir`,
+ * `validators` (default 4, like `lucid serve`: the chain's devnet runs in the process; 0 runs none, and
+ * the chain routes answer 503).
  */
 export async function start (opts: { host: string, port: number } & Record<string, unknown>): Promise<{ port: number, close (): Promise<void> }> {
+  const validators = typeof opts.validators === 'number' ? opts.validators : 4
   const g = await openGateway({
     host: opts.host,
     port: opts.port,
-    config: { loadTest: opts.loadTest !== false },
+    // `kdf: 'default'` keeps the production hashing cost while the load-test mode lifts the rate limits
+    // (the password-login benchmark measures the real cost, not the lowered one).
+    config: { loadTest: opts.loadTest !== false, ...(opts.kdf === 'default' ? { kdf: DEFAULT_KDF } : {}) },
     seedDemo: opts.seedDemo !== false,
-    ...(typeof opts.dataDir === 'string' ? { dataDir: opts.dataDir } : {})
+    ...(typeof opts.dataDir === 'string' ? { dataDir: opts.dataDir } : {}),
+    ...(validators > 0 ? { chain: async (dataDir: string, db: Database) => await openChainPort({ validators, dataDir, db }) } : { chainAbsentReason: 'started with validators: 0' })
   })
   return { port: g.port, close: g.close }
 }

@@ -152,10 +152,19 @@ export class SessionService {
     return await Promise.all(docs.map(async (d) => view(d, await this.#store.session(d.session_id))))
   }
 
-  /** One session the caller may read. */
+  /**
+   * One session the caller may read. A finalised session whose anchor is not yet recorded as final asks
+   * the chain, so GET /sessions/{id} and /status show the block as soon as it is final.
+   */
   async get (p: Principal, id: string): Promise<SessionView> {
     const doc = await this.#readable(p, id)
-    return view(doc, await this.#store.session(id))
+    const attrs = await this.#store.session(id)
+    if (doc.status === FINALISED && doc.blockchain_anchor === undefined && attrs?.anchor !== undefined && this.#chain !== undefined) {
+      const v = await this.#anchorView(id, attrs.anchor)
+      const recorded = await this.#recordFinal(doc, attrs.anchor, v)
+      if (recorded !== undefined) return view(recorded, attrs)
+    }
+    return view(doc, attrs)
   }
 
   /** Deletes a session of the caller with its recording (an anchor already on chain stays there). */
@@ -262,7 +271,12 @@ export class SessionService {
       if (chunkHashes.length !== mine.length || chunkHashes.some((h, i) => h.toLowerCase() !== mine[i])) throw new errors.LUCID_ERR_2005(`the chunk hashes are not the manifest's ${mine.length}`)
     }
     const existing = (await this.#store.session(id))?.anchor
-    if (existing !== undefined) return await this.#anchorView(id, existing)
+    if (existing !== undefined) {
+      const v = await this.#anchorView(id, existing)
+      // An anchor the chain no longer has (pending when the server stopped: the pool is not kept, or
+      // dropped) is submitted again; any other is answered as it stands.
+      if (v.status !== 'rejected') return v
+    }
     return await this.#submitAnchor(doc.user_id, manifest)
   }
 
@@ -275,10 +289,14 @@ export class SessionService {
     const rec = (await this.#store.session(id))?.anchor
     if (rec === undefined) throw new errors.LUCID_ERR_1006(`an anchor of session ${id} (finalise it, or retry POST /anchoring/session)`)
     const v = await this.#anchorView(id, rec)
-    if (v.status === 'final' && doc.blockchain_anchor === undefined && v.block_height !== null && v.block_hash !== null) {
-      await this.#db.sessions.anchor(id, rec.merkle_root, { block_height: v.block_height, hash: v.block_hash })
-    }
+    await this.#recordFinal(doc, rec, v)
     return v
+  }
+
+  /** Records a final anchor's block on the session document (once); returns the updated document. */
+  async #recordFinal (doc: Session, rec: SessionAnchorRecord, v: AnchorView): Promise<Session | undefined> {
+    if (v.status !== 'final' || doc.blockchain_anchor !== undefined || v.block_height === null || v.block_hash === null) return undefined
+    return await this.#db.sessions.anchor(doc.session_id, rec.merkle_root, { block_height: v.block_height, hash: v.block_hash })
   }
 
   /** Stops accepting uploads and leaves open recordings resumable (no manifest is written). */
@@ -306,7 +324,9 @@ export class SessionService {
     return {
       session_id: id,
       tx_id: rec.tx_id,
-      status: s?.status ?? 'pending',
+      // A receipt the chain does not know: it was pending when the server stopped (the pool is not kept
+      // across a restart) or it was dropped. Never "pending": it will not be included by waiting.
+      status: s?.status ?? 'rejected',
       block_height: s?.block_height ?? null,
       block_hash: s?.block_hash ?? null,
       manifest_hash: rec.manifest_hash,

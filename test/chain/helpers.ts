@@ -1,6 +1,6 @@
 /** Shared test fixtures for the chain: a small generated chain and ways to re-sign mutated blocks. */
 import { fromHex, toHex } from '../../services/common/hash.ts'
-import { blockHash, blockMerkleRoot, ed25519Signer, generateChain, keySeeds, signingMessage, txId, anchorOf, type Block, type BlockHeader, type Signer, type GeneratedChain } from '../../services/chain/index.ts'
+import { blockHash, blockMerkleRoot, ed25519Signer, generateChain, keySeeds, signingMessage, txId, blockAnchors, type Block, type BlockHeader, type Signer, type GeneratedChain } from '../../services/chain/index.ts'
 
 /** Validators of generateChain with seed 1 (the first `n` key seeds), by public key. */
 export function generatedSigners (n = 20, seed = 1): Map<string, Signer> {
@@ -14,12 +14,12 @@ export function smallChain (slots = 4): GeneratedChain {
 
 /** Recomputes the block's commitments (counts, anchors, Merkle root) and signs it as `signer`. */
 export function reseal (block: Block, signer: Signer, header: Partial<BlockHeader> = {}): Block {
-  const anchors = block.transactions.filter((t) => t.type === 'session_anchor').map(anchorOf)
+  const { anchors, dataAnchors } = blockAnchors(block.transactions)
   const h: BlockHeader = {
     ...block.header,
     tx_count: block.transactions.length,
     anchor_count: anchors.length,
-    merkle_root: blockMerkleRoot(block.transactions.map(txId), anchors),
+    merkle_root: blockMerkleRoot(block.transactions.map(txId), anchors, dataAnchors),
     producer: signer.publicKey,
     ...header
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Recomputes every hash and root of a `lucid chain export` document, written from docs/chain.md alone
-with nothing but hashlib and json. Prints `ok BLOCKS TRANSACTIONS ANCHORS` or the first mismatch (exit 1).
+with nothing but hashlib and json. Prints `ok BLOCKS TRANSACTIONS ANCHORS DATA_ANCHORS` or the first mismatch (exit 1).
 
 Usage: recompute.py EXPORT.json
 """
@@ -47,7 +47,7 @@ def main():
     if genesis_hash != doc["genesis_hash"]:
         fail("genesis hash %s != %s" % (genesis_hash, doc["genesis_hash"]))
     previous = genesis_hash
-    txs = anchors_total = 0
+    txs = anchors_total = data_total = 0
     prev_block = None
     for i, entry in enumerate(doc["blocks"]):
         block, header = entry["block"], entry["block"]["header"]
@@ -63,7 +63,12 @@ def main():
                     "merkle_root": t["payload"]["merkle_root"]} for t in block["transactions"] if t["type"] == "session_anchor"]
         if anchors != block["anchors"]:
             fail("block %d anchors differ from its session_anchor transactions" % (i + 1))
-        leaves = [b"T" + t for t in tx_ids] + [b"A" + sha(jcs(a)) for a in anchors]
+        # Data anchors (public timestamps) are not listed in the block: their leaves come from the transactions,
+        # tagged "D" so that none can equal a session anchor's "A" leaf.
+        data_anchors = [{"label": t["payload"]["label"], "data_hash_sha256": t["payload"]["data_hash_sha256"],
+                         "submitted_at": t["payload"]["submitted_at"]} for t in block["transactions"] if t["type"] == "data_anchor"]
+        leaves = ([b"T" + t for t in tx_ids] + [b"A" + sha(jcs(a)) for a in anchors]
+                  + [b"D" + sha(jcs(d)) for d in data_anchors])
         root = merkle_root(leaves).hex()
         if root != header["merkle_root"]:
             fail("block %d merkle root %s != %s" % (i + 1, root, header["merkle_root"]))
@@ -85,7 +90,8 @@ def main():
         prev_block = block
         txs += len(tx_ids)
         anchors_total += len(anchors)
-    print("ok %d %d %d" % (len(doc["blocks"]), txs, anchors_total))
+        data_total += len(data_anchors)
+    print("ok %d %d %d %d" % (len(doc["blocks"]), txs, anchors_total, data_total))
 
 
 if __name__ == "__main__":

@@ -103,7 +103,7 @@ test('roles: User is refused admin routes (403), admin login refuses a User, Sup
   }
   const adminLogin = await call(g.base, 'POST', '/admin/auth/login', { json: { username: 'test_user_1', password: 'test_password_123' } })
   assert.equal(adminLogin.status, 403)
-  const tx = { type: 'node_registration', data: { node_id: 'n1' } }
+  const tx = { type: 'node_registration', data: { node_id: 'n1' }, timestamp: 1_700_000_000_000 }
   assert.equal((await call(g.base, 'POST', '/transactions', { token: user, json: tx })).status, 403)
 
   const admin = await login(g.base, 'admin', 'admin_password_123', '/admin/auth/login')

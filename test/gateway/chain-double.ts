@@ -1,5 +1,6 @@
 /**
- * A test double of the ChainPort, for driving the gateway's chain routes in tests only. It is not a chain:
+ * A test double of the ChainPort, for driving the gateway's chain routes in unit tests only (the real
+ * devnet behind the gateway is tested in chain-e2e.test.ts). It is not a chain:
  * blocks are made when the test calls produceBlock(), and finalised when it calls finalise(). What it
  * does model is what the gateway relies on: submissions are pending until a block includes them, a
  * block lists its session and data anchors as different kinds, and heights are contiguous.
@@ -7,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import { errors } from '../../services/common/errors.ts'
 import type {
-  AnchorView, BlockView, ChainInfo, ChainPort, ConsensusStatus, DataAnchorRequest, NodeStatus, SessionAnchorRequest,
+  AnchorView, BlockView, ChainInfo, ChainPort, ConsensusStatus, DataAnchorRequest, ExportPage, NodeStatus, SessionAnchorRequest,
   TransactionSubmission, TxReceipt, TxStatus
 } from '../../services/gateway/chain-port.ts'
 
@@ -77,6 +78,15 @@ export class ChainDouble implements ChainPort {
 
   async nodes (): Promise<NodeStatus[]> {
     return [1, 2, 3, 4].map((i) => ({ node_id: `node-${i}`, status: 'active', credits: 1000 - i, rank: i, uptime: 1 }))
+  }
+
+  /**
+   * A page of the double's finalised block views (it keeps no chain objects: the real chain's export, which
+   * `lucid chain export` can verify, is tested in chain-e2e.test.ts).
+   */
+  async exportPage (from: number, limit: number): Promise<ExportPage> {
+    const blocks = this.blocks.slice(Math.max(1, from), Math.min(this.#finalised, from + limit - 1) + 1)
+    return { schema: 'lucid-chain-export-page/1', genesis: { chain_id: 'double' }, genesis_hash: (this.blocks[0] as BlockView).hash, finalized_height: this.#finalised, blocks }
   }
 
   async close (): Promise<void> { this.closed = true }

@@ -52,11 +52,13 @@ test('serve --seed-demo --load-test: the banner says what changed; the contract 
     assert.match(banner, /rate limits off \(--load-test\)/)
     assert.match(banner, /--load-test: password hashing lowered from scrypt N=2\^17 r=8 p=1 to scrypt N=2\^14 r=8 p=1; rate limits lifted/)
     assert.match(banner, /--seed-demo: 151 accounts created, 0 already present/)
-    assert.match(banner, /chain +none: /)
+    assert.match(banner, /chain +PoOT devnet: 4 validators in-process on real timers, 10 s slots, committee of 4; chain lucid-devnet genesis [0-9a-f]{16} \(new\)/)
     const login = await call(s.g.url, 'POST', '/auth/login', { json: { username: 'test_user_100', password: 'test_password_123' } })
     assert.equal(login.status, 200)
     const cfg = await call(s.g.url, 'GET', '/config')
     assert.deepEqual([cfg.json.kdf, cfg.json.rate_limits, cfg.json.load_test], ['scrypt N=2^14 r=8 p=1', 'off (--load-test)', true])
+    assert.equal(cfg.json.chain, banner.match(/chain +(.*)\n/)?.[1], 'GET /config reports the chain the banner shows')
+    assert.equal((await call(s.g.url, 'GET', '/chain/info')).json.validators, 4)
 
     // A chunk upload whose body is still arriving when the stop comes: it completes, then the server stops.
     const token = login.json.token as string
@@ -70,10 +72,11 @@ test('serve --seed-demo --load-test: the banner says what changed; the contract 
     body.end(Buffer.alloc(1024, 2))
     assert.equal((await upload).statusCode, 201)
     assert.equal(await stopped, 0)
-    assert.match(s.out(), /stop requested: draining requests in flight and closing the stores\nlucid serve: stopped\n$/)
+    assert.match(s.out(), /stop requested: draining requests in flight, stopping the validators and closing the stores\nlucid serve: stopped\n$/)
 
     const again = await serve(['--port', '0', '--data', dir, '--seed-demo'])
     assert.match(again.out(), /--seed-demo: 0 accounts created, 151 already present .* 0 passwords hashed/)
+    assert.match(again.out(), /chain +PoOT devnet: 4 validators .* \(resumed from its archive at final height \d+\)/, 'the chain is the same one')
     assert.match(again.out(), /passwords +scrypt N=2\^17 r=8 p=1 \(OWASP\)/)
     assert.match(again.out(), /rate limits public 100\/min, authenticated 1000\/min, admin 10000\/min, block queries 500\/min/)
     const s2 = await call(again.g.url, 'GET', `/sessions/${id}`, { token })

@@ -1,8 +1,8 @@
 /**
  * Sessions through the gateway: chunk upload (raw and multipart) into the session pipeline, verified
  * playback, manifest, status, ownership, finalisation, and the anchor of a finalised session through the
- * chain port (a test double here: the PoOT chain is not wired into the gateway yet, so "found in a final
- * block" is proven against the double, not the real chain).
+ * chain port: a test double here, driven block by block; "found in a final block" of the real PoOT devnet
+ * is proven in chain-e2e.test.ts.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -194,7 +194,9 @@ test('chain routes: block by height 404 LUCID_ERR_5003 above the tip, transactio
   const tx = await call(g.base, 'POST', '/api/v1/transactions', { token: op, json: { transaction_id: 'tx_1', type: 'node_registration', data: { node_id: 'n1' }, timestamp: 1_700_000_000 } })
   assert.equal(tx.status, 202)
   assert.equal(tx.json.tx_id, 'tx_1')
-  assert.equal(errorCode(await call(g.base, 'POST', '/transactions', { token: op, json: { transaction_id: 'tx_1', type: 'node_registration', data: {} } })), 'LUCID_ERR_5002')
+  assert.equal(errorCode(await call(g.base, 'POST', '/transactions', { token: op, json: { transaction_id: 'tx_1', type: 'node_registration', data: {}, timestamp: 1_700_000_000 } })), 'LUCID_ERR_5002')
+  const unsigned = await call(g.base, 'POST', '/transactions', { token: op, json: { type: 'node_registration', data: {} } })
+  assert.deepEqual([unsigned.status, errorCode(unsigned)], [400, 'LUCID_ERR_1001'], 'the signed timestamp is required')
 
   const bare = await testGateway({ accounts: ['test_user_1'] })
   try {

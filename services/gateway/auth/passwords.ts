@@ -57,7 +57,7 @@ export class KdfPool {
   readonly concurrency: number
   readonly queueLimit: number
   #running = 0
-  readonly #waiting: Array<() => void> = []
+  readonly #waiting: Array<{ go: () => void, drop: (err: Error) => void, signal?: AbortSignal }> = []
   /** Exponentially weighted mean hash time, ms, for Retry-After. */
   #meanMs = 0
   readonly #derive: Derive
@@ -82,20 +82,32 @@ export class KdfPool {
     return { alg: 'scrypt', N: k.N, r: k.r, p: k.p, salt: salt.toString('base64'), hash: key.toString('base64') }
   }
 
-  /** True when `password` matches `stored` (constant-time comparison of the derived keys). */
-  async verify (password: string, stored: PasswordHash): Promise<boolean> {
+  /**
+   * True when `password` matches `stored` (constant-time comparison of the derived keys). With `signal`,
+   * a verification still waiting for a slot when the signal aborts (the client hung up) leaves the queue
+   * without hashing: a login storm whose clients time out must not keep the pool busy for nobody.
+   */
+  async verify (password: string, stored: PasswordHash, signal?: AbortSignal): Promise<boolean> {
     const expected = Buffer.from(stored.hash, 'base64')
-    const key = await this.#run(() => this.#derive(password, Buffer.from(stored.salt, 'base64'), stored), false)
+    const key = await this.#run(() => this.#derive(password, Buffer.from(stored.salt, 'base64'), stored), false, signal)
     return key.length === expected.length && timingSafeEqual(key, expected)
   }
 
-  async #run<T> (fn: () => Promise<T>, bypass: boolean): Promise<T> {
+  async #run<T> (fn: () => Promise<T>, bypass: boolean, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted === true) throw abandoned()
     if (this.#running >= this.concurrency) {
       if (!bypass && this.#waiting.length >= this.queueLimit) {
         const retryS = Math.max(1, Math.ceil(((this.#waiting.length + 1) * (this.#meanMs || 500)) / this.concurrency / 1000))
         throw Object.assign(new errors.LUCID_ERR_3002(`${this.#waiting.length} password hashes queued, retry in ${retryS} s`), { retryAfterS: retryS })
       }
-      await new Promise<void>((resolve) => this.#waiting.push(resolve))
+      await new Promise<void>((resolve, reject) => {
+        const entry = { go: resolve, drop: reject, ...(signal !== undefined ? { signal } : {}) }
+        this.#waiting.push(entry)
+        signal?.addEventListener('abort', () => {
+          const i = this.#waiting.indexOf(entry)
+          if (i >= 0) { this.#waiting.splice(i, 1); reject(abandoned()) }
+        }, { once: true })
+      })
     } else {
       this.#running++
     }
@@ -107,8 +119,13 @@ export class KdfPool {
       this.#meanMs = this.#meanMs === 0 ? ms : 0.8 * this.#meanMs + 0.2 * ms
       // Hand the slot straight to the next waiter (running stays the same), or free it.
       const next = this.#waiting.shift()
-      if (next !== undefined) next()
+      if (next !== undefined) next.go()
       else this.#running--
     }
   }
+}
+
+/** The client of a queued hash went away before its turn. */
+function abandoned (): Error {
+  return new errors.LUCID_ERR_1001('the client closed the connection before its password could be checked')
 }

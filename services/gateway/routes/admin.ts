@@ -7,6 +7,7 @@
  *   GET  /admin/users/              accounts, newest first (?status=active&limit=100)
  *   PUT  /admin/users/{id}/roles    {roles: [...]}  (SuperAdmin)
  */
+import { clientGone } from '../client-gone.ts'
 import type { FastifyInstance } from 'fastify'
 import { errors } from '../../common/errors.ts'
 import type { GroupCounts } from '../../db/index.ts'
@@ -30,8 +31,8 @@ export async function adminRoutes (app: FastifyInstance, ctx: GatewayContext): P
 
   app.post<{ Body: { username: string, password: string } }>('/admin/auth/login', {
     schema: { tags: ['admin'], summary: 'Password login of an Admin', body: LOGIN_BODY, response: responses({ 200: TOKENS }) }
-  }, async (req) => {
-    const u = await ctx.accounts.checkPassword(req.body.username, req.body.password)
+  }, async (req, reply) => {
+    const u = await ctx.accounts.checkPassword(req.body.username, req.body.password, clientGone(reply))
     if (!hasRole(u.roles, 'Admin')) throw new errors.LUCID_ERR_1005('this account is not an Admin')
     return ctx.tokens.issue(u.user_id, u.roles)
   })

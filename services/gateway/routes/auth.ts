@@ -7,6 +7,7 @@
  *   POST /auth/wallet/challenge  {tron_address}                          -> 200 {tron_address, message, expires_at}
  *   POST /auth/wallet/login      {tron_address, signature, message, hardware_wallet?} -> 200 tokens
  */
+import { clientGone } from '../client-gone.ts'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayContext } from '../context.ts'
 import { LOGIN_BODY, TOKENS, responses } from '../schemas.ts'
@@ -41,8 +42,8 @@ export async function authRoutes (app: FastifyInstance, ctx: GatewayContext): Pr
 
   app.post<{ Body: LoginBody }>('/auth/login', {
     schema: { tags: ['auth'], summary: 'Password login (scrypt); answers token and access_token', body: LOGIN_BODY, response: responses({ 200: TOKENS }) }
-  }, async (req) => {
-    const u = await ctx.accounts.checkPassword(req.body.username, req.body.password)
+  }, async (req, reply) => {
+    const u = await ctx.accounts.checkPassword(req.body.username, req.body.password, clientGone(reply))
     return ctx.tokens.issue(u.user_id, u.roles)
   })
 

@@ -8,15 +8,20 @@
  *   POST /chain/anchor   {session_id, data_hash, timestamp?}  public -> 202 receipt
  *   GET  /chain/anchor/{tx_id}, /transactions/{tx_id}              -> 200 status, 404 LUCID_ERR_5003
  *   GET  /chain/consensus/status                                   -> 200
- *   POST /transactions   {transaction_id?, type, data, timestamp?} NodeOperator -> 202 receipt
+ *   POST /transactions   {transaction_id?, type, data, timestamp} NodeOperator -> 202 receipt
  *   GET  /nodes/status                                             -> 200 nodes with credits and rank
+ *   GET  /chain/export?from=H&limit=N                (blocks tier) -> 200 a page of final blocks
  *
  * POST /chain/anchor is a public timestamping service: it anchors SHA-256(data_hash) under the given
  * label (`session_id` is only a label here) as a data anchor, a different kind of item from a session's
  * own anchor, which only its owner submits at finalisation. So it can never alter a session's anchor.
+ *
+ * POST /transactions carries a transaction its sender signed (`data` = {from, nonce, payload, signature},
+ * `timestamp` the signed one in ms): the chain's rules check it; the gateway never signs for a client.
  */
 import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { TX_TYPES } from '../../chain/index.ts'
 import { errors } from '../../common/errors.ts'
 import { guard, principalOf } from '../auth/guard.ts'
 import type { GatewayContext } from '../context.ts'
@@ -26,7 +31,9 @@ import { requireChain } from '../sessions.ts'
 const INT = { type: 'integer' } as const
 const STR = { type: 'string' } as const
 const TX_ID = { type: 'string', pattern: '^[A-Za-z0-9_:.-]{1,128}$' } as const
-const TX_TYPES = ['session_anchor', 'node_registration', 'payout_request', 'consensus_vote', 'trust_policy'] as const
+/** Blocks per export page at most, and the JSON size a page stops growing at (one block is always sent). */
+const EXPORT_PAGE_BLOCKS = 256
+const EXPORT_PAGE_BYTES = 8 * 1024 * 1024
 
 const TX_STATUS = {
   type: 'object',
@@ -41,7 +48,7 @@ const TX_STATUS = {
 } as const
 
 interface AnchorBody { session_id: string, data_hash: string, timestamp?: number | string }
-interface TxBody { transaction_id?: string, type: typeof TX_TYPES[number], data: unknown, timestamp?: number | string }
+interface TxBody { transaction_id?: string, type: typeof TX_TYPES[number], data: unknown, timestamp: number | string }
 
 /** Registers the chain routes. */
 export async function chainRoutes (app: FastifyInstance, ctx: GatewayContext): Promise<void> {
@@ -148,10 +155,11 @@ export async function chainRoutes (app: FastifyInstance, ctx: GatewayContext): P
         properties: {
           transaction_id: TX_ID,
           type: { type: 'string', enum: [...TX_TYPES] },
-          data: { type: 'object', maxProperties: 64 },
+          data: { type: 'object', maxProperties: 64, description: '{from, nonce, payload, signature}: the rest of a transaction its sender signed' },
           timestamp: TIMESTAMP
         },
-        required: ['type', 'data'],
+        // The timestamp is part of what the sender signed: without it there is nothing to check.
+        required: ['type', 'data', 'timestamp'],
         additionalProperties: false
       },
       response: responses({ 202: RECEIPT })
@@ -166,6 +174,33 @@ export async function chainRoutes (app: FastifyInstance, ctx: GatewayContext): P
       submitter: principalOf(req).sub
     })
     return reply.code(202).send(receipt)
+  })
+
+  app.get<{ Querystring: { from?: string, limit?: string } }>('/chain/export', {
+    config: blocks,
+    schema: {
+      tags: ['chain'],
+      summary: 'A page of final blocks with their certificates, as `lucid chain export` writes them (for --from URL)',
+      querystring: {
+        type: 'object',
+        properties: { from: { ...UINT_STRING, description: 'first height, default 1' }, limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: `1..${EXPORT_PAGE_BLOCKS}, default ${EXPORT_PAGE_BLOCKS}` } },
+        additionalProperties: false
+      },
+      response: responses({
+        200: {
+          type: 'object',
+          description: 'schema lucid-chain-export-page/1: genesis, genesis_hash, finalized_height, blocks [{block, hash, certificate}] from `from` (fewer than `limit` past 8 MiB)',
+          properties: { schema: STR, genesis: { type: 'object' }, genesis_hash: STR, finalized_height: INT, blocks: { type: 'array', items: { type: 'object' } } }
+        }
+      })
+    }
+  }, async (req, reply) => {
+    const from = Math.max(1, Number(req.query.from ?? 1))
+    const limit = Math.min(EXPORT_PAGE_BLOCKS, Math.max(1, Number(req.query.limit ?? EXPORT_PAGE_BLOCKS)))
+    const page = await chain().exportPage(from, limit, EXPORT_PAGE_BYTES)
+    // Sent as the chain's own JSON text: a response schema would keep only the fields it lists, and the
+    // blocks must arrive exactly as they are hashed.
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify(page))
   })
 
   app.get('/nodes/status', {
