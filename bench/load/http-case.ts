@@ -49,7 +49,8 @@ export interface HttpCaseSpec {
 
 /** Runs the closed and open phases (and the capacity search when asked) and returns the case result. */
 export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promise<CaseResult> {
-  const server = ctx.target === undefined ? await startServerProcess(spec.serverModule, { ...(spec.serverOptions !== undefined ? { options: spec.serverOptions } : {}) }) : undefined
+  // A whole system (seeding accounts, starting validators) may take a while on a busy machine: bounded, generously.
+  const server = ctx.target === undefined ? await startServerProcess(spec.serverModule, { timeoutMs: 120_000, ...(spec.serverOptions !== undefined ? { options: spec.serverOptions } : {}) }) : undefined
   try {
     if (server !== undefined && ctx.pin.server !== undefined) pinProcess(server.pid, ctx.pin.server)
     // The closed model runs in this process: pin it to the load CPUs too.

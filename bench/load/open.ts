@@ -95,6 +95,12 @@ export async function generateOpenLoad (opts: OpenGenOptions): Promise<OpenGenRe
   const graceMs = Math.max(1000, 10 * interval)
 
   const inWindow = (due: number): boolean => due - start >= warmupMs
+  // A failed request (refused, errored, timed out) was never served: it counts in the latency percentiles at
+  // the client timeout, the longest a client waits. So a server that sheds everything cannot look fast (a
+  // quick 503 is not a quick answer), and a run where nothing succeeds still has a latency: the timeout.
+  const recordFailure = (s: { h: Histogram }): void => {
+    recordMs(corrected, timeoutMs); recordMs(uncorrected, timeoutMs); recordMs(s.h, timeoutMs)
+  }
   const secondOf = (t: number): { completed: number, errors: number, h: Histogram } => {
     const i = Math.max(0, Math.floor((t - start - warmupMs) / 1000))
     while (perSecond.length <= i) perSecond.push({ completed: 0, errors: 0, h: createHistogram() })
@@ -124,9 +130,7 @@ export async function generateOpenLoad (opts: OpenGenOptions): Promise<OpenGenRe
         completed++
         // Bucketed by due time: every second of the series was offered the same number of requests.
         const s = secondOf(due); s.completed++
-        if (res.statusCode < 200 || res.statusCode > 299) { non2xx++; errors++; s.errors++; return }
-        // Latency is that of successful requests: a fast refusal (429, 503) is not a fast answer, and
-        // counting it would let a server that sheds everything look quick. Failures count in error_ratio.
+        if (res.statusCode < 200 || res.statusCode > 299) { non2xx++; errors++; s.errors++; recordFailure(s); return }
         recordMs(corrected, end - due)
         recordMs(uncorrected, end - sentAt)
         recordMs(s.h, end - due)
@@ -134,7 +138,8 @@ export async function generateOpenLoad (opts: OpenGenOptions): Promise<OpenGenRe
     }, (err: Error & { code?: string }) => {
       if (measured) {
         errors++
-        secondOf(due).errors++
+        const s = secondOf(due); s.errors++
+        recordFailure(s)
         if (err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT') timeouts++
       }
     }).finally(() => {
@@ -176,6 +181,10 @@ export async function generateOpenLoad (opts: OpenGenOptions): Promise<OpenGenRe
   loop.disable()
   await Promise.allSettled(all.map((c) => c.destroy()))
   const intended = Math.max(0, total - Math.ceil(warmupMs / interval))
+  // Requests of the window never answered (abandoned at the hard stop) count as failures too. Answered =
+  // every response (2xx or not) plus every connection error (errors less the non-2xx responses).
+  const unanswered = Math.max(0, intended - (completed + errors - non2xx))
+  for (let n = unanswered; n > 0; n--) { recordMs(corrected, timeoutMs); recordMs(uncorrected, timeoutMs) }
   return {
     corrected: encodeHistogram(corrected),
     uncorrected: encodeHistogram(uncorrected),
@@ -183,7 +192,7 @@ export async function generateOpenLoad (opts: OpenGenOptions): Promise<OpenGenRe
     intended,
     sentOnTime,
     completed,
-    errors: errors + (intended - Math.min(intended, completed + errors)), // requests never answered count as errors
+    errors: errors + unanswered, // requests never answered count as errors
     non2xx,
     timeouts,
     durationS: opts.durationS,

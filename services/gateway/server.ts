@@ -20,6 +20,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { AddressInfo } from 'node:net'
+import pino, { type Logger } from 'pino'
 import { openDatabase, type Database } from '../db/index.ts'
 import { createZlibCodec, loadMasterKey, type KeySource } from '../session/index.ts'
 import type { SeedReport } from './accounts.ts'
@@ -29,6 +30,7 @@ import type { ChainPort } from './chain-port.ts'
 import { DEFAULT_KDF, resolveConfig, type GatewayConfig } from './config.ts'
 import { openChainPort } from './chain-adapter.ts'
 import { loadOrCreateKey } from './key-file.ts'
+import { LOG_LEVEL_ENV, createGatewayLogger, resolveLogLevel } from './logging.ts'
 import { GatewayStore } from './store.ts'
 
 /** Options of openGateway. */
@@ -51,8 +53,8 @@ export interface GatewayOptions {
    */
   readonly chain?: ChainPort | ((dataDir: string, db: Database) => Promise<ChainPort>)
   readonly chainAbsentReason?: string
-  /** pino options, or false (default). */
-  readonly logger?: boolean | Record<string, unknown>
+  /** The pino logger (createGatewayLogger in logging.ts), or none (default: nothing is logged). */
+  readonly logger?: Logger
   /** Environment for LUCID_MASTER_KEY (default process.env). */
   readonly env?: NodeJS.ProcessEnv
   /** The hashing pool's key derivation (default scrypt; tests only). */
@@ -139,11 +141,17 @@ export async function openGateway (opts: GatewayOptions = {}): Promise<Gateway> 
  * a gateway on a temporary data directory unless `dataDir` is given. Options: `loadTest` (default true:
  * benchmarks measure the gateway, not scrypt, unless they ask), `seedDemo` (default true), `dataDir`,
  * `validators` (default 4, like `lucid serve`: the chain's devnet runs in the process; 0 runs none, and
- * the chain routes answer 503).
+ * the chain routes answer 503), `logLevel` (default LUCID_LOG_LEVEL, else warn).
+ *
+ * Logging is on, as in `lucid serve`, but to stderr and at warn unless asked: the harness shares its
+ * terminal with the server, and info adds only the start-up and shutdown lines (per-request lines are
+ * debug in both), so the request path measured is the same one `lucid serve` runs at info.
  */
 export async function start (opts: { host: string, port: number } & Record<string, unknown>): Promise<{ port: number, close (): Promise<void> }> {
   const validators = typeof opts.validators === 'number' ? opts.validators : 4
+  const level = resolveLogLevel(typeof opts.logLevel === 'string' ? opts.logLevel : undefined, { [LOG_LEVEL_ENV]: process.env[LOG_LEVEL_ENV] ?? 'warn' })
   const g = await openGateway({
+    logger: createGatewayLogger(level, pino.destination({ dest: 2, sync: true })),
     host: opts.host,
     port: opts.port,
     // `kdf: 'default'` keeps the production hashing cost while the load-test mode lifts the rate limits
