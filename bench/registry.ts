@@ -7,6 +7,7 @@ import { baselineCases } from './cases/baseline/index.ts'
 import { chainCases } from './cases/chain/index.ts'
 import { dbCases } from './cases/db/index.ts'
 import { gatewayCases } from './cases/gateway/index.ts'
+import { loadCases } from './cases/load/index.ts'
 import { sessionCases } from './cases/session/index.ts'
 
 /** How a case's metric relates to a same-run baseline: ratio = case metric / baseline metric. */
@@ -37,7 +38,8 @@ export const REGISTRY: readonly CaseDef[] = [
   ...dbCases,
   ...sessionCases,
   ...chainCases,
-  ...gatewayCases
+  ...gatewayCases,
+  ...loadCases
 ]
 
 /** The component of a case id (`gateway.health` -> `gateway`). */
