@@ -113,7 +113,10 @@ export const TARGETS: readonly TargetSpec[] = [
   g('session.chunk_10m', 'throughput_vs_raw_x', '>=', 0.85, 'beyond the seed: pipeline throughput >= 0.85x raw parallel gzip'),
   g('chain.tx_throughput', 'validate_tx_per_s_vs_ed25519_x', '>=', 0.8, 'beyond the seed: block validation >= 0.8x raw Ed25519 verification, same core, same run'),
   g('chain.sync', 'sync_verify_per_core_per_s_vs_ed25519_x', '>=', 0.8, 'beyond the seed: sync verification per core >= 0.8x raw Ed25519 verification, same run'),
-  g('chain.consensus', 'p99_s', '<=', 1, 'beyond the seed: finality within 1 s of the block proposal on the devnet')
+  g('chain.consensus', 'p99_s', '<=', 1, 'beyond the seed: finality within 1 s of the block proposal on the devnet'),
+  g('load.generator', 'generator_requests_per_s', '>=', 10_000, 'beyond the seed: one generator core sustains >= 10k req/s of contract traffic (Locust ~1.3k here)'),
+  { ...g('load.generator', 'memory_per_user_bytes', '<=', 20_000, 'beyond the seed: <= 20 KB per simulated user'), profiles: ['quick', 'full'] as const },
+  { ...g('load.generator', 'users_count', '>=', 10_000, 'beyond the seed: 10,000 simulated users on this machine'), profiles: ['quick', 'full'] as const }
 ]
 
 export { g as goal, t as target }

@@ -39,15 +39,21 @@ const scenarioCase = (name: Name): CaseRun => async (ctx) => {
 
 const mod = new URL(import.meta.url).href
 
-/** The load cases. */
-export const loadCases: readonly CaseDef[] = (Object.keys(SCENARIOS) as Name[]).map((name) => ({
+/** The load cases: the engine's own capacity, then the scenarios. */
+export const loadCases: readonly CaseDef[] = [{
+  id: 'load.generator',
+  component: 'load',
+  description: 'the simulated-user engine against an instant contract stub: requests/s of one generator process, memory per user',
+  module: new URL('./generator.ts', import.meta.url).href,
+  export: 'generator'
+}, ...(Object.keys(SCENARIOS) as Name[]).map((name) => ({
   id: `load.${name}`,
   component: 'load',
   description: `${name}: ${SCENARIOS[name].users} users spawned at ${SCENARIOS[name].spawnRate}/s, the four contract user kinds, real waits`,
   module: mod,
   export: name,
   timeoutS: { smoke: 180, quick: 300, full: 2 * 3600 }
-}))
+}))]
 
 /** load.light */
 export const light = scenarioCase('light')
