@@ -16,6 +16,7 @@ Usage:
   lucid load --scenario light|medium|heavy|stress [--target URL] [--users N] [--spawn-rate R]
              [--duration D] [--time-scale N] [--workers W] [--arrival-rate R] [--json F] [--html F] [--csv PREFIX]
   lucid profile doctor|flame|bubbleprof|heapprofiler [--scenario NAME] [--duration D] [--server gateway|raw]
+  lucid chaos --suite fuzz|overload|faults|soak|all [--duration D] [--full] [--target URL] [--seed N] [--json F]
   lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext]
   lucid session play DIR --out FILE
   lucid chain export --out FILE (--data DIR | --from URL)
@@ -29,8 +30,7 @@ fails verification (session play), 2 usage or setup error, 3 a benchmark crashed
 
 /** Subcommands that other parts of the project deliver, and the issue that brings each. */
 const LATER: Readonly<Record<string, string>> = {
-  sim: 'issue 7 (network simulator)',
-  chaos: 'issues 11 and 12 (reliability)'
+  sim: 'issue 7 (network simulator)'
 }
 
 type Command = (argv: string[]) => Promise<number>
@@ -40,6 +40,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   bench: async () => (await import('./commands/bench.ts')).benchCommand,
   compare: async () => (await import('./commands/compare.ts')).compareCommand,
   chain: async () => (await import('./commands/chain.ts')).chainCommand,
+  chaos: async () => (await import('./commands/chaos.ts')).chaosCommand,
   db: async () => (await import('./commands/db.ts')).dbCommand,
   load: async () => (await import('./commands/load.ts')).loadCommand,
   profile: async () => (await import('./commands/profile.ts')).profileCommand,

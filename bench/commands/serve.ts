@@ -2,7 +2,7 @@
  * `lucid serve` (interfaces.md section 1): the whole system in one process on embedded defaults.
  *
  *   lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N]
- *               [--seed-demo] [--load-test]
+ *               [--seed-demo] [--load-test] [--log-level LEVEL]
  *
  * Prints, at start-up, the URL, the data directory, the database, the password-hashing cost and the
  * rate-limit mode in effect, the chain, and what --seed-demo and --load-test changed. The chain is the PoOT
@@ -11,11 +11,15 @@
  * leaves open recordings resumable, stops the validators (their last final blocks written) and closes the
  * stores; a second signal
  * stops at once (node's default, the handlers are removed after the first). Bad flags throw LUCID_ERR_9001/9003 (the CLI prints one line, exit 2).
+ *
+ * Logs are pino JSON lines on stdout after the banner, at --log-level, else LUCID_LOG_LEVEL, else info
+ * (docs/observability.md); per-request lines appear at debug.
  */
 import { parseArgs } from 'node:util'
 import { errors } from '../../services/common/errors.ts'
 import { DEFAULT_KDF, describeKdf, openGateway, type Gateway, type GatewayOptions } from '../../services/gateway/index.ts'
 import { openChainPort } from '../../services/gateway/chain-adapter.ts'
+import { LOG_LEVELS, createGatewayLogger, resolveLogLevel, type LogLevel } from '../../services/gateway/logging.ts'
 
 /** Where serve writes, and how it is stopped (injectable for tests). */
 export interface ServeIo {
@@ -28,7 +32,7 @@ export interface ServeIo {
   readonly onListening?: (g: Gateway) => void
 }
 
-const USAGE = 'lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N] [--seed-demo] [--load-test]'
+const USAGE = 'lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N] [--seed-demo] [--load-test] [--log-level LEVEL]'
 
 const HELP = `${USAGE}
 
@@ -42,8 +46,10 @@ const HELP = `${USAGE}
                   session_user_1..50 / session_password_123, admin / admin_password_123
   --load-test     password hashing at scrypt N=2^14 instead of N=2^17, and no rate limits
                   (for load generators on one machine; printed here and reported by GET /config)
+  --log-level L   ${LOG_LEVELS.join('|')} (default LUCID_LOG_LEVEL, else info): pino JSON
+                  lines on stdout; one line per request at debug
 
-Routes: docs/gateway.md; OpenAPI document at /openapi.json.`
+Routes: docs/gateway.md; OpenAPI document at /openapi.json. Metrics: GET /metrics (docs/observability.md).`
 
 interface ServeFlags {
   readonly port: number
@@ -53,6 +59,8 @@ interface ServeFlags {
   readonly validators: number
   readonly seedDemo: boolean
   readonly loadTest: boolean
+  /** --log-level when given (checked); LUCID_LOG_LEVEL and the default apply in serveCommand. */
+  readonly logLevel?: LogLevel
 }
 
 /** Parses serve's flags; LUCID_ERR_9001 for unknown flags or stray arguments, 9003 for bad values. */
@@ -63,7 +71,7 @@ export function parseServeFlags (argv: string[]): ServeFlags | 'help' {
       args: argv,
       options: {
         port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, db: { type: 'string' },
-        validators: { type: 'string' }, 'seed-demo': { type: 'boolean' }, 'load-test': { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
+        validators: { type: 'string' }, 'seed-demo': { type: 'boolean' }, 'load-test': { type: 'boolean' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' }
       },
       allowPositionals: true,
       strict: true
@@ -84,7 +92,8 @@ export function parseServeFlags (argv: string[]): ServeFlags | 'help' {
   if (host === '') throw new errors.LUCID_ERR_9003('--host (an address, e.g. 127.0.0.1 or 0.0.0.0)')
   const data = v.data ?? '.lucid-data'
   if (data === '') throw new errors.LUCID_ERR_9003('--data (a directory)')
-  return { port, host, data, db, validators, seedDemo: v['seed-demo'] === true, loadTest: v['load-test'] === true }
+  const logLevel = v['log-level'] === undefined ? undefined : resolveLogLevel(v['log-level'], {})
+  return { port, host, data, db, validators, seedDemo: v['seed-demo'] === true, loadTest: v['load-test'] === true, ...(logLevel !== undefined ? { logLevel } : {}) }
 }
 
 /** The start-up banner: what is running and under which conditions. */
@@ -97,7 +106,8 @@ export function banner (g: Gateway, f: ServeFlags): string {
     `  master key  ${g.masterKeySource.kind === 'env' ? 'from LUCID_MASTER_KEY' : `${g.masterKeySource.path}${g.masterKeySource.created ? ' (created)' : ''}`}`,
     `  passwords   ${c.kdf}${f.loadTest ? '' : ' (OWASP)'}, ${c.kdf_concurrency} hashed at once, ${c.kdf_queue_limit} may wait, then 503 LUCID_ERR_3002`,
     `  rate limits ${c.rate_limits}`,
-    `  chain       ${c.chain}`
+    `  chain       ${c.chain}`,
+    `  metrics     ${g.url}/metrics (Prometheus; open to local callers${f.loadTest ? ' and, under --load-test, to all' : ', an Admin token from elsewhere'})`
   ]
   if (f.loadTest) lines.push(`  --load-test: password hashing lowered from ${describeKdf(DEFAULT_KDF)} to ${c.kdf}; rate limits lifted (GET /config reports both)`)
   if (g.seed !== undefined) {
@@ -113,7 +123,10 @@ export async function serveCommand (argv: string[], io: ServeIo = { out: process
   const f = parseServeFlags(argv)
   if (f === 'help') { io.out.write(`${HELP}\n`); return 0 }
   if (f.seedDemo && !f.loadTest) io.out.write(`lucid serve: --seed-demo hashes 151 passwords at ${describeKdf(DEFAULT_KDF)} (about 0.3 s each, one per core): this takes tens of seconds; with --load-test it takes a few.\n`)
+  const level: LogLevel = resolveLogLevel(f.logLevel, io.env)
   const opts: GatewayOptions = {
+    // Through io.out (stdout unless a test captures it), after the banner.
+    logger: createGatewayLogger(level, io.out),
     host: f.host,
     port: f.port,
     dataDir: f.data,

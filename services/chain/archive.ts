@@ -7,9 +7,10 @@
  * The split is Bitcoin Core's: blocks in flat files, indexes in LevelDB.
  */
 import { createReadStream } from 'node:fs'
-import { appendFile, mkdir, open as openFile, readFile, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, open as openFile, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { createFileAtomic } from '../common/create-file.ts'
 import { errors } from '../common/errors.ts'
 import type { Database } from '../db/index.ts'
 import { taskProof } from './credits.ts'
@@ -37,15 +38,28 @@ export class BlockArchive {
       if (JSON.stringify(have) !== JSON.stringify(genesis)) throw new errors.LUCID_ERR_5001(`${file} holds another chain's genesis`)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-      await writeFile(file, JSON.stringify(genesis) + '\n')
+      // Whole or not at all: a genesis cut short by a kill would be refused at every later start.
+      await createFileAtomic(file, JSON.stringify(genesis) + '\n')
     }
     await dropPartialLine(join(dir, 'blocks.jsonl'))
     return new BlockArchive(dir, db)
   }
 
-  /** Queues a final block for writing (call in height order, e.g. from Ledger.onFinal). */
-  append (fin: FinalBlock): void {
-    this.#queue = this.#queue.then(async () => { await this.#write(fin) }).catch((err: unknown) => { this.#failed ??= err })
+  /**
+   * Queues a final block for writing (call in height order, e.g. from Ledger.onFinal). Resolves true once
+   * the block is in the log and the database, false if this or an earlier write failed (never rejects):
+   * what a caller may tell clients is final is what has resolved true, since a kill before the write
+   * loses the block with the process (docs/chain.md, "Persistence and export").
+   */
+  append (fin: FinalBlock): Promise<boolean> {
+    const written = this.#queue.then(async () => {
+      // After a failed write, later blocks are not appended: a gap in the log would hide them all at replay.
+      if (this.#failed !== undefined) return false
+      await this.#write(fin)
+      return true
+    }).catch((err: unknown) => { this.#failed ??= err; return false })
+    this.#queue = written.then(() => undefined)
+    return written
   }
 
   /** Waits for queued writes; throws the first write error. */

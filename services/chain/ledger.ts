@@ -24,22 +24,31 @@ export class Ledger {
   readonly state: ChainState
   readonly #blocks: FinalBlock[] = []
   readonly #listeners: FinalListener[] = []
+  /** Blocks dropped from memory (heights 1..#dropped), with `retainBlocks`. */
+  #dropped = 0
+  readonly #retain: number
 
-  /** An empty chain from genesis. */
-  constructor (readonly genesis: Genesis) {
+  /**
+   * An empty chain from genesis.
+   * @param opts.retainBlocks keep only about this many of the latest blocks in memory (at least this many; at
+   *   most twice): the simulator's hundred nodes cannot each hold a day of blocks, and have an archive. The
+   *   state is complete either way; `at` and `range` answer only for the blocks kept. Default: all.
+   */
+  constructor (readonly genesis: Genesis, opts: { readonly retainBlocks?: number } = {}) {
     if (genesis.validators.length === 0) throw new errors.LUCID_ERR_5001('genesis names no validator')
     checkParams(genesis.params)
     this.state = new ChainState(genesis)
+    this.#retain = Math.max(1, opts.retainBlocks ?? Infinity)
   }
 
   /** The last final block (height 0 = genesis). */
   head (): Head { return this.state.head() }
 
-  /** The final block at `height` (1-based), or undefined. */
-  at (height: number): FinalBlock | undefined { return this.#blocks[height - 1] }
+  /** The final block at `height` (1-based), or undefined (beyond the head, or dropped with `retainBlocks`). */
+  at (height: number): FinalBlock | undefined { return height > this.#dropped ? this.#blocks[height - 1 - this.#dropped] : undefined }
 
-  /** Final blocks `from..to` inclusive, clipped to the chain. */
-  range (from: number, to: number): FinalBlock[] { return this.#blocks.slice(Math.max(0, from - 1), Math.max(0, to)) }
+  /** Final blocks `from..to` inclusive, clipped to the chain (and to the blocks kept). */
+  range (from: number, to: number): FinalBlock[] { return this.#blocks.slice(Math.max(0, from - 1 - this.#dropped), Math.max(0, to - this.#dropped)) }
 
   /** Calls `fn` for every block that becomes final from now on. */
   onFinal (fn: FinalListener): void { this.#listeners.push(fn) }
@@ -75,6 +84,12 @@ export class Ledger {
 
   #push (fin: FinalBlock): void {
     this.#blocks.push(fin)
+    // Dropped in bulk (amortised O(1) per block) once twice the retained number is held.
+    if (this.#blocks.length >= 2 * this.#retain) {
+      const drop = this.#blocks.length - this.#retain
+      this.#blocks.splice(0, drop)
+      this.#dropped += drop
+    }
     for (const fn of this.#listeners) fn(fin)
   }
 }

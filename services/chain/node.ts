@@ -38,6 +38,12 @@ export interface NodeOptions {
   readonly ledger?: Ledger
   /** Most pending transactions (default 100,000). */
   readonly poolLimit?: number
+  /**
+   * Most verified signatures remembered so that a transaction or vote verified on arrival is not verified
+   * again in its block or certificate (default 200,000, a few tens of MB; the simulator's hundred nodes use
+   * a few thousand).
+   */
+  readonly verifiedCache?: number
 }
 
 /** The answer to an anchoring client: accepted into the pending pool after validation. */
@@ -100,7 +106,7 @@ export class ChainNode {
     this.#o = opts
     this.id = opts.signer.publicKey
     this.ledger = opts.ledger ?? new Ledger(opts.genesis)
-    this.#sigs = immediateSink(opts.verifier ?? ed25519Verifier(), new Set())
+    this.#sigs = immediateSink(opts.verifier ?? ed25519Verifier(), new Set(), opts.verifiedCache)
     this.#pool = new TxPool(this.ledger.state, opts.poolLimit)
     this.#transport = opts.connect(this.id, (from, data) => { this.#onMessage(data) })
     this.ledger.onFinal((fin) => {

@@ -61,6 +61,8 @@ export const errors = {
   LUCID_ERR_1009: define('LUCID_ERR_1009', 'Internal error: %s', 500),
   LUCID_ERR_1010: define('LUCID_ERR_1010', 'Wallet challenge unknown, expired or already used: %s', 401),
   LUCID_ERR_1011: define('LUCID_ERR_1011', 'Already exists: %s', 409),
+  LUCID_ERR_1012: define('LUCID_ERR_1012', 'Request header fields too large: %s', 431),
+  LUCID_ERR_1013: define('LUCID_ERR_1013', 'Request timed out: %s', 408),
 
   // 2xxx session pipeline
   LUCID_ERR_2001: define('LUCID_ERR_2001', 'Malformed chunk envelope: %s', 400),

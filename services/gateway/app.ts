@@ -7,10 +7,15 @@
  * 1. error handling (every answer, even from plugins, is `{"error": {"code", "message"}}`);
  * 2. OpenAPI (@fastify/swagger collects routes as they are added, so it comes before them);
  * 3. JWT, then the `identify` hook that records the caller (global onRequest: runs before any route hook);
- * 4. the rate limiter (its onRequest hook keys on the caller identified in 3);
- * 5. routes, whose `guard` runs in preParsing: after the limiter, before the body is read.
+ * 4. the per-route accounting (http-metrics.ts: its onRoute hook must see every route added after it);
+ * 5. the rate limiter (its onRequest hook keys on the caller identified in 3);
+ * 6. routes, whose `guard` runs in preParsing: after the limiter, before the body is read.
+ *
+ * Logging: a pino logger given in `deps.logger` (logging.ts), with per-request lines at debug only
+ * (request-logging.ts); without one, fastify logs nothing.
  */
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Logger } from 'pino'
 import fastifyJwt from '@fastify/jwt'
 import swagger from '@fastify/swagger'
 import type { Database } from '../db/index.ts'
@@ -22,16 +27,22 @@ import { TokenService, jwtPluginOptions } from './auth/tokens.ts'
 import { ChallengeStore } from './auth/wallet.ts'
 import type { ChainPort } from './chain-port.ts'
 import { describeKdf, describeRateLimits, type GatewayConfig } from './config.ts'
+import { ConnectionCount } from './connections.ts'
 import type { GatewayContext } from './context.ts'
-import { installErrorHandling, sendError } from './error-handler.ts'
+import { clientError, installErrorHandling, sendError } from './error-handler.ts'
+import { HttpMetrics } from './http-metrics.ts'
+import { createMetricsRegistry } from './prometheus.ts'
 import { ByteBudget, registerRateLimits } from './rate-limit.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { authRoutes } from './routes/auth.ts'
 import { chainRoutes } from './routes/chain.ts'
 import { chunkRoutes } from './routes/chunks.ts'
 import { healthRoutes } from './routes/health.ts'
+import { observabilityRoutes } from './routes/observability.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { userRoutes } from './routes/users.ts'
+import { GatewayLogController, childLoggerFactory, logsPerRequest } from './request-logging.ts'
+import { SessionCounters } from './session-counters.ts'
 import { SessionService } from './sessions.ts'
 import { GatewayStats } from './stats.ts'
 import type { GatewayStore } from './store.ts'
@@ -56,8 +67,8 @@ export interface AppDeps {
   readonly chainAbsentReason?: string
   /** HMAC key of the tokens (at least 32 bytes). */
   readonly jwtSecret: Uint8Array
-  /** pino logger options, or false (default) for none. */
-  readonly logger?: boolean | Record<string, unknown>
+  /** The pino logger (createGatewayLogger), or none (default): fastify then logs nothing. */
+  readonly logger?: Logger
   /** The key derivation behind the hashing pool (default scrypt); tests hold it back to fill the pool. */
   readonly kdfDerive?: Derive
 }
@@ -72,14 +83,20 @@ export interface GatewayApp {
 export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
   if (deps.jwtSecret.length < 32) throw new RangeError('the JWT secret must have at least 32 bytes')
   const { config } = deps
+  const perRequest = deps.logger !== undefined && logsPerRequest(deps.logger)
+  const logging: Partial<FastifyServerOptions> = deps.logger === undefined
+    ? { logger: false }
+    : { loggerInstance: deps.logger, logController: new GatewayLogController(perRequest), childLoggerFactory: childLoggerFactory(perRequest) }
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...logging,
     bodyLimit: config.jsonBodyLimit,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
     // Bodies are validated as sent: no coercion of "30" into 30, unknown fields refused by the schemas.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Bad URLs (invalid percent-encoding) answer in the same shape as every other error.
     frameworkErrors: (err, req, reply) => { sendError(reply, err, req) },
+    // ... and so do requests node:http refuses before fastify sees them (oversize headers, bad HTTP).
+    clientErrorHandler: clientError,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     keepAliveTimeout: 72_000,
@@ -98,19 +115,27 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
 
   const tokens = new TokenService(app, config.clock, config.accessTtlS, config.refreshTtlS)
   const pool = new KdfPool(config.kdfConcurrency, config.kdfQueueLimit, deps.kdfDerive)
-  const stats = new GatewayStats()
+  const http = new HttpMetrics(() => config.clock.now())
+  const stats = new GatewayStats(http)
+  const connections = new ConnectionCount()
+  connections.track(app.server)
+  const counters = new SessionCounters()
+  const sessions = new SessionService({ db: deps.db, store: deps.store, root: deps.sessionsRoot, masterKey: deps.masterKey, codec: deps.codec, chain: deps.chain, clock: config.clock, counters })
+  const challenges = new ChallengeStore(config.clock, config.challengeTtlS)
   const ctx: GatewayContext = {
     config,
     db: deps.db,
     store: deps.store,
     accounts: new AccountService({ db: deps.db, store: deps.store, pool, policy: config.kdf, clock: config.clock }),
-    sessions: new SessionService({ db: deps.db, store: deps.store, root: deps.sessionsRoot, masterKey: deps.masterKey, codec: deps.codec, chain: deps.chain, clock: config.clock }),
+    sessions,
     tokens,
-    challenges: new ChallengeStore(config.clock, config.challengeTtlS),
+    challenges,
     pool,
     chain: deps.chain,
     uploads: config.rateLimits === false ? undefined : new ByteBudget(config.rateLimits.uploadBytesPerS, config.clock),
     stats,
+    http,
+    metrics: createMetricsRegistry({ http, connections, chain: deps.chain, db: deps.db, sessions, counters, pool, challenges }),
     startedAt: config.clock.now(),
     conditions: {
       kdf: describeKdf(config.kdf),
@@ -138,12 +163,13 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
   })
   app.addHook('onClose', async () => { clearInterval(sweeper) })
   app.addHook('onRequest', identify(tokens))
-  stats.install(app)
+  http.install(app)
   app.addHook('onClose', async () => { stats.close() })
   if (config.rateLimits !== false) await registerRateLimits(app, config.rateLimits)
 
   const routes = async (scope: FastifyInstance): Promise<void> => {
     await healthRoutes(scope, ctx)
+    await observabilityRoutes(scope, ctx)
     await authRoutes(scope, ctx)
     await userRoutes(scope, ctx)
     await sessionRoutes(scope, ctx)

@@ -27,7 +27,7 @@ import {
 } from '../chain/index.ts'
 import { ChainAccount } from './chain-account.ts'
 import type {
-  AnchorView, BlockView, ChainInfo, ChainPort, ConsensusStatus, DataAnchorRequest, ExportPage, NodeStatus, SessionAnchorRequest,
+  AnchorView, BlockView, ChainInfo, ChainPort, ChainTelemetry, ConsensusStatus, DataAnchorRequest, ExportPage, NodeStatus, SessionAnchorRequest,
   TransactionSubmission, TxReceipt, TxStatus
 } from './chain-port.ts'
 import { loadOrCreateKey } from './key-file.ts'
@@ -80,6 +80,14 @@ export class DevnetChainPort implements ChainPort {
   #candidates = new Map<string, Candidate>()
   #candidateHeight = 0
   #closing: Promise<void> | undefined
+  /** Height of the newest final block the archive has written: what the routes report as final. */
+  #durable: number
+  /** Final blocks seen since start (blockchain_blocks_created_total). */
+  #finalCount = 0
+  /** Slots without a final block since start (consensus_failures_total). */
+  #missedSlots = 0
+  /** Slot of the last final block seen in this process; undefined until the first one. */
+  #lastFinalSlot: number | undefined
 
   private constructor (net: Devnet, archive: BlockArchive, db: Database, account: ChainAccount, resumedAt: number | undefined, dataDir: string) {
     this.#net = net
@@ -90,12 +98,18 @@ export class DevnetChainPort implements ChainPort {
     this.#archive = archive
     this.#db = db
     this.#account = account
+    this.#durable = resumedAt ?? 0
     const p = net.genesis.params
     this.description = `PoOT devnet: ${net.nodes.length} validators in-process on real timers, ${p.slot_ms / 1000} s slots, committee of ${Math.min(p.committee_size, net.nodes.length)}; ` +
       `chain ${net.genesis.chain_id} genesis ${this.#genesisHash.slice(0, 16)} (${resumedAt !== undefined ? `resumed from its archive at final height ${resumedAt}` : 'new'}); ` +
       `blocks in ${join(dataDir, CHAIN_DIR)}; gateway account ${account.publicKey.slice(0, 16)}; validator keys from a public seed (not for deployment)`
     this.#node.on({
-      final: (fin) => { archive.append(fin) },
+      final: (fin) => {
+        // Final for clients once written: a kill between finality and the write would otherwise revert a
+        // block (and an anchor) a client was told is final (found by `lucid chaos --suite faults`).
+        void archive.append(fin).then((ok) => { if (ok) this.#durable = Math.max(this.#durable, fin.block.header.height) })
+        this.#countFinal(fin.block.header.slot)
+      },
       candidate: (block, hash, txIds) => {
         if (block.header.height !== this.#candidateHeight) {
           this.#candidates = new Map()
@@ -149,7 +163,7 @@ export class DevnetChainPort implements ChainPort {
       consensus: 'PoOT',
       height: head.height,
       latest_hash: head.hash,
-      finalized_height: this.#ledger.head().height,
+      finalized_height: this.#finalHeight(),
       validators: this.#net.nodes.length,
       slot_ms: this.#genesis.params.slot_ms,
       pending_transactions: this.#node.poolSize
@@ -160,11 +174,15 @@ export class DevnetChainPort implements ChainPort {
     const head = this.#node.head()
     const pending = head.final ? undefined : this.#candidates.get(head.hash)
     if (pending !== undefined) return this.#view(pending.block, pending.hash, pending.txIds, false)
-    return this.#finalView(this.#ledger.head().height) as BlockView
+    const final = this.#finalHeight()
+    // Decided but not yet written: shown, not as final.
+    if (this.#ledger.head().height > final) return this.#blockAtUnwritten(this.#ledger.head().height) as BlockView
+    return this.#finalView(final) as BlockView
   }
 
   async blockAt (height: number): Promise<BlockView | undefined> {
-    if (height <= this.#ledger.head().height) return this.#finalView(height)
+    if (height <= this.#finalHeight()) return this.#finalView(height)
+    if (height <= this.#ledger.head().height) return this.#blockAtUnwritten(height)
     const head = this.#node.head()
     const pending = head.final || head.height !== height ? undefined : this.#candidates.get(head.hash)
     return pending === undefined ? undefined : this.#view(pending.block, pending.hash, pending.txIds, false)
@@ -199,7 +217,10 @@ export class DevnetChainPort implements ChainPort {
 
   async transactionStatus (id: string): Promise<TxStatus | undefined> {
     const s = this.#node.txStatus(id)
-    if (s.status === 'final') return { tx_id: id, status: 'final', block_height: s.height, block_hash: this.#ledger.at(s.height)?.hash ?? null, reason: '' }
+    if (s.status === 'final') {
+      const hash = this.#ledger.at(s.height)?.hash ?? null
+      return { tx_id: id, status: s.height <= this.#finalHeight() ? 'final' : 'included', block_height: s.height, block_hash: hash, reason: '' }
+    }
     if (s.status === 'included') return { tx_id: id, status: 'included', block_height: s.height, block_hash: s.block_hash, reason: '' }
     if (s.status === 'pending') return { tx_id: id, status: 'pending', block_height: null, block_hash: null, reason: '' }
     // Final long ago or before a restart: the archive's database copy knows its block.
@@ -216,7 +237,7 @@ export class DevnetChainPort implements ChainPort {
     const epoch = epochOf(params, slot)
     const state = this.#ledger.state
     const schedule = slotSchedule(epochInfo(state, epoch), params, slot, state.get('recent') as Array<[number, string]>)
-    const head = this.#ledger.head()
+    const head = this.#ledger.at(this.#finalHeight())?.block.header ?? { height: 0, timestamp: this.#genesis.genesis_time }
     return {
       algorithm: 'PoOT',
       slot,
@@ -249,7 +270,7 @@ export class DevnetChainPort implements ChainPort {
   }
 
   async exportPage (from: number, limit: number, maxBytes: number): Promise<ExportPage> {
-    const finalized = this.#ledger.head().height
+    const finalized = this.#finalHeight()
     const blocks: FinalBlock[] = []
     let bytes = 0
     for (const f of this.#ledger.range(from, Math.min(finalized, from + limit - 1))) {
@@ -261,6 +282,31 @@ export class DevnetChainPort implements ChainPort {
     return { schema: 'lucid-chain-export-page/1', genesis: this.#genesis, genesis_hash: this.#genesisHash, finalized_height: finalized, blocks }
   }
 
+  telemetry (): ChainTelemetry {
+    const finalized = this.#ledger.head().height
+    let best = finalized
+    for (const n of this.#net.nodes) best = Math.max(best, n.ledger.head().height)
+    return {
+      height: this.#node.head().height,
+      finalized_height: finalized,
+      sync_lag_blocks: best - finalized,
+      blocks_created: this.#finalCount,
+      consensus_failures: this.#missedSlots,
+      pending_transactions: this.#node.poolSize
+    }
+  }
+
+  /**
+   * Counts a final block and the slots skipped before it. Every slot has a leader and fallbacks, so a slot
+   * that passed without a final block is a round the consensus lost (leaders down, no quorum). The gap to
+   * the last block of a previous run is not counted: those slots passed while the gateway was stopped.
+   */
+  #countFinal (slot: number): void {
+    this.#finalCount++
+    if (this.#lastFinalSlot !== undefined && slot > this.#lastFinalSlot + 1) this.#missedSlots += slot - this.#lastFinalSlot - 1
+    this.#lastFinalSlot = slot
+  }
+
   /** Stops the validators and writes the last final blocks; reads still answer from the final chain. */
   async close (): Promise<void> {
     this.#closing ??= (async () => {
@@ -268,6 +314,17 @@ export class DevnetChainPort implements ChainPort {
       await this.#archive.flush()
     })()
     await this.#closing
+  }
+
+  /** The newest final block height clients may be told: final in the ledger and written to the archive. */
+  #finalHeight (): number {
+    return Math.min(this.#ledger.head().height, this.#durable)
+  }
+
+  /** A block final in the ledger whose archive write has not completed yet, shown as not final. */
+  #blockAtUnwritten (height: number): BlockView | undefined {
+    const f = this.#ledger.at(height)
+    return f === undefined ? undefined : this.#view(f.block, f.hash, f.block.transactions.map(txId), false)
   }
 
   #issue (r: { tx_id: string, accepted_at: number }): TxReceipt {

@@ -144,6 +144,25 @@ export interface ExportPage {
 }
 
 /**
+ * The chain's figures behind GET /metrics (docs/observability.md). Read synchronously at every scrape, so
+ * an implementation keeps them in memory (counters updated from its own events), never asks over I/O.
+ */
+export interface ChainTelemetry {
+  /** Height of the fork-choice head the gateway answers from (blockchain_current_height). */
+  readonly height: number
+  /** Height of its newest final block. */
+  readonly finalized_height: number
+  /** Final blocks the best-synced peer has that this node has not (blockchain_sync_lag_blocks). */
+  readonly sync_lag_blocks: number
+  /** Blocks that became final since the gateway started (blockchain_blocks_created_total). */
+  readonly blocks_created: number
+  /** Slots that ended without a final block since the gateway started (consensus_failures_total). */
+  readonly consensus_failures: number
+  /** Transactions waiting for a block: anchors and any other submission (blockchain_anchoring_queue_size). */
+  readonly pending_transactions: number
+}
+
+/**
  * What the gateway needs from the chain. Implementations throw LUCID_ERR_5002 for an invalid transaction
  * and LUCID_ERR_5004 when the chain cannot answer; everything else is a bug. A data anchor must be
  * recorded so that it can never be mistaken for a session anchor (a different kind of item), whatever
@@ -165,6 +184,8 @@ export interface ChainPort {
   nodes (): Promise<NodeStatus[]>
   /** Final blocks from `from` (1-based), at most `limit`, fewer when they pass `maxBytes` of JSON (never none while any is left). */
   exportPage (from: number, limit: number, maxBytes: number): Promise<ExportPage>
+  /** In-memory figures for GET /metrics; must be cheap and must not throw. */
+  telemetry (): ChainTelemetry
   /** Stops the chain (the gateway owns it). */
   close (): Promise<void>
 }

@@ -1,6 +1,7 @@
 /**
  * What the route modules share: the services of one running gateway. Built once by app.ts.
  */
+import type { Registry } from 'prom-client'
 import type { Database } from '../db/index.ts'
 import type { AccountService } from './accounts.ts'
 import type { KdfPool } from './auth/passwords.ts'
@@ -8,6 +9,7 @@ import type { TokenService } from './auth/tokens.ts'
 import type { ChallengeStore } from './auth/wallet.ts'
 import type { ChainPort } from './chain-port.ts'
 import type { GatewayConfig } from './config.ts'
+import type { HttpMetrics } from './http-metrics.ts'
 import type { ByteBudget } from './rate-limit.ts'
 import type { SessionService } from './sessions.ts'
 import type { GatewayStore } from './store.ts'
@@ -48,6 +50,10 @@ export interface GatewayContext {
   readonly uploads: ByteBudget | undefined
   readonly conditions: GatewayConditions
   readonly stats: GatewayStats
+  /** Answers and durations per route (behind /metrics, /debug/timing and the admin dashboard). */
+  readonly http: HttpMetrics
+  /** What GET /metrics serves. */
+  readonly metrics: Registry
   /** ms since the epoch */
   readonly startedAt: number
 }

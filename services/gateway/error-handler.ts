@@ -10,7 +10,12 @@
  * - anything else -> 500 LUCID_ERR_1009, logged with its stack, the message kept generic.
  *
  * An error carrying `retryAfterS` (hashing queue full, upload budget) sets Retry-After.
+ *
+ * Requests node:http refuses before fastify sees them (headers over 16 KiB, malformed HTTP, a request that
+ * took too long to arrive) are answered by `clientError` in the same shape: 431 LUCID_ERR_1012, 408
+ * LUCID_ERR_1013, else 400 LUCID_ERR_1001. Fastify's default answered them with a body of its own shape.
  */
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { LucidError, errors } from '../common/errors.ts'
 
@@ -45,7 +50,8 @@ export function errorBody (e: LucidError): ErrorBody {
 /** Sends `err` as an error answer. */
 export function sendError (reply: FastifyReply, err: unknown, req?: FastifyRequest): FastifyReply {
   const e = toLucidError(err)
-  if (e.statusCode >= 500 && e.code === 'LUCID_ERR_1009') req?.log.error({ err }, 'request failed')
+  // `req` names the request (method, URL, host, peer): above debug, req.log binds no request id.
+  if (e.statusCode >= 500 && e.code === 'LUCID_ERR_1009') req?.log.error({ err, req }, 'request failed')
   const retry = (err as { retryAfterS?: unknown }).retryAfterS
   if (typeof retry === 'number') void reply.header('retry-after', String(retry))
   return reply.code(e.statusCode).type('application/json; charset=utf-8').send(errorBody(e))
@@ -56,3 +62,21 @@ export function installErrorHandling (app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => sendError(reply, err, req))
   app.setNotFoundHandler((req, reply) => sendError(reply, new errors.LUCID_ERR_1006(`${req.method} ${req.url.split('?')[0] ?? ''}`), req))
 }
+
+/**
+ * Fastify's `clientErrorHandler`: answers a request node:http could not parse, then closes the connection
+ * (the parser's state is lost, so nothing more can be read from it).
+ */
+export function clientError (err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const e = err.code === 'HPE_HEADER_OVERFLOW' ? new errors.LUCID_ERR_1012('the request headers exceed 16 KiB')
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new errors.LUCID_ERR_1013('the request did not arrive in time')
+      : new errors.LUCID_ERR_1001(`malformed HTTP request (${err.code ?? 'parse error'})`)
+  const body = JSON.stringify(errorBody(e))
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${e.statusCode} ${STATUS_TEXT[e.statusCode] ?? 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy()
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }

@@ -41,11 +41,21 @@ export { ROLES, hasRole } from './auth/roles.ts'
 export type { Role, Principal } from './auth/roles.ts'
 
 /** TRON wallet message signing helpers (what a wallet signs, how an address is derived). */
-export { tronMessageDigest, tronAddressFromPublicKey, recoverTronSigner, isTronAddress, TRON_MESSAGE_PREFIX } from './auth/wallet.ts'
+export { tronMessageDigest, tronAddressFromPublicKey, signTronMessage, recoverTronSigner, isTronAddress, TRON_MESSAGE_PREFIX } from './auth/wallet.ts'
 
 /** Password hashing parameters helpers. */
 export { scryptMaxmem } from './auth/passwords.ts'
 export type { PasswordHash } from './auth/passwords.ts'
+
+/** Logging: the pino logger with redaction, and where its level comes from (docs/observability.md). */
+export { createGatewayLogger, resolveLogLevel, LOG_LEVELS, LOG_LEVEL_ENV, DEFAULT_LOG_LEVEL, REDACT_PATHS } from './logging.ts'
+export type { LogLevel } from './logging.ts'
+
+/** Observability: the reference metric names /metrics exports, and the shape of GET /debug/timing. */
+export { REFERENCE_METRICS } from './prometheus.ts'
+export { DURATION_BUCKETS_S, UNMATCHED_ROUTE } from './http-metrics.ts'
+export type { TimingView, RouteTimingView } from './routes/observability.ts'
+export type { ChainTelemetry } from './chain-port.ts'
 
 /** The error body every 4xx/5xx answer has. */
 export type { ErrorBody } from './error-handler.ts'

@@ -1,10 +1,12 @@
 /**
  * Secret keys the gateway keeps in its data directory (the token HMAC key, the chain account's Ed25519
- * seed): hex in a file of mode 0600, created with `wx` so that two processes starting at once cannot both
- * create (and one silently overwrite) the key. A key is never printed; only its path is.
+ * seed): hex in a file of mode 0600, created whole or not at all and never over an existing one
+ * (services/common/create-file.ts), so neither a kill during creation nor two processes starting at once
+ * can leave a damaged or overwritten key. A key is never printed; only its path is.
  */
 import { randomBytes } from 'node:crypto'
-import { open, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
+import { createFileAtomic } from '../common/create-file.ts'
 import { errors } from '../common/errors.ts'
 
 /**
@@ -21,12 +23,6 @@ export async function loadOrCreateKey (path: string, bytes: number, exact = fals
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
   const key = randomBytes(bytes)
-  const fh = await open(path, 'wx', 0o600)
-  try {
-    await fh.writeFile(key.toString('hex') + '\n')
-    await fh.datasync()
-  } finally {
-    await fh.close()
-  }
+  await createFileAtomic(path, key.toString('hex') + '\n', 0o600)
   return { key: new Uint8Array(key), created: true }
 }

@@ -184,3 +184,12 @@ export function timestampMs (t: number | string | undefined, fallback: number): 
   if (!Number.isFinite(ms) || ms < 0) throw new errors.LUCID_ERR_1001('timestamp is neither a number nor an ISO 8601 date')
   return ms
 }
+
+/**
+ * True when `s` is well-formed UTF-16 (no lone surrogate). JSON may carry `"\\ud800"`, which parses into a
+ * string UTF-8 cannot encode: hashing it would silently substitute U+FFFD (two different inputs, one
+ * digest) and the chain's canonical encoding refuses it (a 500 before this check).
+ */
+export function isWellFormed (s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)
+}

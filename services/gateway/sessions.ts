@@ -26,6 +26,7 @@ import type { Database, Session } from '../db/index.ts'
 import { FsChunkStore, SESSION_STATUS, SessionPlayer, SessionRecorder, parseManifest, type Codec, type Manifest } from '../session/index.ts'
 import { hasRole, type Principal } from './auth/roles.ts'
 import type { ChainPort, TxStatus } from './chain-port.ts'
+import type { SessionCounters } from './session-counters.ts'
 import type { GatewayStore, SessionAnchorRecord, SessionAttributes } from './store.ts'
 
 /** The session statuses the API shows: the pipeline's own (recording, finalised). */
@@ -111,17 +112,23 @@ export class SessionService {
   readonly #codec: Codec
   readonly #chain: ChainPort | undefined
   readonly #clock: Clock
+  readonly #counters: SessionCounters
   readonly #live = new Map<string, Live>()
   /** Verified players of finalised sessions, most recently used last. */
   readonly #players = new Map<string, Promise<SessionPlayer>>()
 
-  /** @param deps.root directory holding one recording directory per session */
-  constructor (deps: { db: Database, store: GatewayStore, root: string, masterKey: Uint8Array, codec: Codec, chain: ChainPort | undefined, clock: Clock }) {
+  /**
+   * @param deps.root directory holding one recording directory per session
+   * @param deps.counters the pipeline's stage counts (GET /metrics): the codec and the recorders' stores are
+   *   wrapped to count, and every acknowledged chunk is counted here
+   */
+  constructor (deps: { db: Database, store: GatewayStore, root: string, masterKey: Uint8Array, codec: Codec, chain: ChainPort | undefined, clock: Clock, counters: SessionCounters }) {
     this.#db = deps.db
     this.#store = deps.store
     this.#root = deps.root
     this.#masterKey = deps.masterKey
-    this.#codec = deps.codec
+    this.#counters = deps.counters
+    this.#codec = deps.counters.codec(deps.codec)
     this.#chain = deps.chain
     this.#clock = deps.clock
   }
@@ -135,7 +142,7 @@ export class SessionService {
     const attrs: SessionAttributes = { label: s.label, session_type: s.session_type, duration_minutes: s.duration_minutes, quality: s.quality }
     // Attributes first: a session document is never visible without them.
     await this.#store.setSession(id, attrs)
-    const recorder = SessionRecorder.start({ store: new FsChunkStore(this.#dir(id)), db: this.#db, masterKey: this.#masterKey, sessionId: id, userId: owner.sub, codec: this.#codec, clock: this.#clock })
+    const recorder = SessionRecorder.start({ store: this.#counters.store(new FsChunkStore(this.#dir(id))), db: this.#db, masterKey: this.#masterKey, sessionId: id, userId: owner.sub, codec: this.#codec, clock: this.#clock })
     try {
       await recorder
     } catch (err) {
@@ -202,6 +209,7 @@ export class SessionService {
       const rec = await live.recorder
       if (expectedIndex !== undefined && expectedIndex !== rec.nextIndex) throw new errors.LUCID_ERR_2003(`chunk_index ${expectedIndex}, the next chunk of session ${id} is ${rec.nextIndex}`)
       const r = await rec.append(data)
+      this.#counters.acknowledged()
       // Acknowledgements come in index order, so after chunk i the session holds i + 1 chunks.
       return { session_id: id, chunk_index: r.index, plaintext_bytes: r.plaintext_size, compressed_bytes: r.compressed_size, stored_bytes: r.size, ciphertext_sha256: r.ciphertext_sha256, chunk_count: r.index + 1 }
     })()
@@ -343,7 +351,7 @@ export class SessionService {
       this.#live.set(id, live)
       return live
     }
-    const l: Live = { recorder: SessionRecorder.resume({ store: new FsChunkStore(this.#dir(id)), db: this.#db, masterKey: this.#masterKey, codec: this.#codec, clock: this.#clock }), inFlight: new Set(), closing: false }
+    const l: Live = { recorder: SessionRecorder.resume({ store: this.#counters.store(new FsChunkStore(this.#dir(id))), db: this.#db, masterKey: this.#masterKey, codec: this.#codec, clock: this.#clock }), inFlight: new Set(), closing: false }
     this.#remember(id, l)
     return l
   }

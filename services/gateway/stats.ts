@@ -1,10 +1,10 @@
 /**
- * Counters behind GET /admin/dashboard/metrics: answers by status class and event-loop delay. Kept to
- * what costs next to nothing per request (one increment in onResponse); per-route latency histograms and
- * Prometheus export are issue 9's /metrics.
+ * Figures behind GET /admin/dashboard/metrics: answers by status class and event-loop delay. The answers
+ * are read from the per-route tallies (http-metrics.ts) when asked, so the dashboard adds nothing per
+ * request beyond what /metrics already records.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
-import type { FastifyInstance } from 'fastify'
+import type { HttpMetrics } from './http-metrics.ts'
 
 /** Answers counted by status class. */
 export interface RequestCounts {
@@ -21,27 +21,28 @@ export interface RequestCounts {
 
 /** Process-wide gateway counters. */
 export class GatewayStats {
-  readonly counts: RequestCounts = { total: 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, rate_limited: 0, shed: 0 }
+  readonly #http: HttpMetrics
   readonly #eld: IntervalHistogram
 
-  constructor () {
+  constructor (http: HttpMetrics) {
+    this.#http = http
     this.#eld = monitorEventLoopDelay({ resolution: 10 })
     this.#eld.enable()
   }
 
-  /** Counts every answer of `app`. */
-  install (app: FastifyInstance): void {
-    app.addHook('onResponse', async (_req, reply) => {
-      const c = this.counts
-      const s = reply.statusCode
-      c.total++
-      if (s < 300) c['2xx']++
-      else if (s < 400) c['3xx']++
-      else if (s < 500) c['4xx']++
-      else c['5xx']++
-      if (s === 429) c.rate_limited++
-      if (s === 503) c.shed++
-    })
+  /** Answers since start by status class (1xx answers, which fastify never sends here, count in total only). */
+  get counts (): RequestCounts {
+    const c: RequestCounts = { total: 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, rate_limited: 0, shed: 0 }
+    for (const [s, n] of this.#http.byStatus()) {
+      c.total += n
+      if (s >= 200 && s < 300) c['2xx'] += n
+      else if (s >= 300 && s < 400) c['3xx'] += n
+      else if (s >= 400 && s < 500) c['4xx'] += n
+      else if (s >= 500) c['5xx'] += n
+      if (s === 429) c.rate_limited += n
+      if (s === 503) c.shed += n
+    }
+    return c
   }
 
   /** Event-loop delay since start, ms. */

@@ -3,7 +3,8 @@
  * key file beside the data, created with a fresh random key and mode 0600 when recording. The key is never
  * printed; messages name the file only.
  */
-import { open, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
+import { createFileAtomic } from '../common/create-file.ts'
 import { randomBytes } from 'node:crypto'
 import { errors } from '../common/errors.ts'
 import { MASTER_KEY_BYTES } from './keys.ts'
@@ -26,7 +27,7 @@ export type KeySource = { kind: 'env' } | { kind: 'file', path: string, created:
 
 /**
  * The master key: from the environment if set, else from `keyFile`. With `create`, a missing key file is
- * created with a new random key (mode 0600, O_EXCL so an existing key is never overwritten).
+ * created with a new random key (mode 0600, whole or not at all, never over an existing key).
  * LUCID_ERR_9003 when the key file is absent and `create` is false, or when it holds no valid key.
  */
 export async function loadMasterKey (keyFile: string, create: boolean, env: NodeJS.ProcessEnv = process.env): Promise<{ key: Uint8Array, source: KeySource }> {
@@ -39,12 +40,7 @@ export async function loadMasterKey (keyFile: string, create: boolean, env: Node
     if (!create) throw new errors.LUCID_ERR_9003(`${MASTER_KEY_ENV}: not set, and no key file at ${keyFile}`)
   }
   const key = new Uint8Array(randomBytes(MASTER_KEY_BYTES))
-  const fh = await open(keyFile, 'wx', 0o600)
-  try {
-    await fh.writeFile(Buffer.from(key).toString('hex') + '\n')
-    await fh.datasync()
-  } finally {
-    await fh.close()
-  }
+  // Whole or not at all: a kill mid-creation must not leave a key file of no key (refused at every start).
+  await createFileAtomic(keyFile, Buffer.from(key).toString('hex') + '\n', 0o600)
   return { key, source: { kind: 'file', path: keyFile, created: true } }
 }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import { errors } from '../../services/common/errors.ts'
 import type {
-  AnchorView, BlockView, ChainInfo, ChainPort, ConsensusStatus, DataAnchorRequest, ExportPage, NodeStatus, SessionAnchorRequest,
+  AnchorView, BlockView, ChainInfo, ChainPort, ChainTelemetry, ConsensusStatus, DataAnchorRequest, ExportPage, NodeStatus, SessionAnchorRequest,
   TransactionSubmission, TxReceipt, TxStatus
 } from '../../services/gateway/chain-port.ts'
 
@@ -87,6 +87,12 @@ export class ChainDouble implements ChainPort {
   async exportPage (from: number, limit: number): Promise<ExportPage> {
     const blocks = this.blocks.slice(Math.max(1, from), Math.min(this.#finalised, from + limit - 1) + 1)
     return { schema: 'lucid-chain-export-page/1', genesis: { chain_id: 'double' }, genesis_hash: (this.blocks[0] as BlockView).hash, finalized_height: this.#finalised, blocks }
+  }
+
+  /** Final blocks beyond genesis count as created; the double never misses a slot nor lags. */
+  telemetry (): ChainTelemetry {
+    const tip = this.blocks.at(-1) as BlockView
+    return { height: tip.height, finalized_height: this.#finalised, sync_lag_blocks: 0, blocks_created: this.#finalised, consensus_failures: 0, pending_transactions: this.#pending.length }
   }
 
   async close (): Promise<void> { this.closed = true }

@@ -4,9 +4,10 @@
  * transactions, the chain routes, `lucid chain export --from URL` identical to `--data DIR`, and a restart
  * that resumes the chain from its archive.
  *
- * The chain's parameters allow any slot longer than the leader timeout: this test runs 1 s slots with a
- * 0.5 s leader timeout (4 validators in this process, real timers), so a block is final about once a
- * second. Nothing asserts on timing: every wait is for a state, polled, and bounded by a generous limit.
+ * The chain's parameters allow any slot longer than the leader timeout: this test runs 2 s slots with a
+ * 1 s leader timeout (4 validators in this process, real timers), so a block is final about every two
+ * seconds. 1 s slots flaked on a machine at load average 12: a late leader lets fallbacks split the votes,
+ * the liveness gap docs/chain.md describes. Nothing asserts on timing: every wait is for a state, polled, and bounded by a generous limit.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -22,8 +23,8 @@ import { ACCOUNT_KEY_FILE, openChainPort } from '../../services/gateway/chain-ad
 import { chainCommand } from '../../bench/commands/chain.ts'
 import { call, errorCode, login, testGateway, type Answer } from './helpers.ts'
 
-const PARAMS = { slot_ms: 1_000, leader_timeout_ms: 500 }
-const WAIT_MS = 60_000
+const PARAMS = { slot_ms: 2_000, leader_timeout_ms: 1_000 }
+const WAIT_MS = 120_000
 const RECOMPUTE = fileURLToPath(new URL('../chain/recompute.py', import.meta.url))
 
 type G = Awaited<ReturnType<typeof testGateway>>
@@ -122,7 +123,7 @@ test('finalising a session anchors its manifest, signed by the gateway, in a FIN
 test('chain routes answer from the devnet: info, consensus, nodes with credits and rank, blocks by height', async () => {
   const info = await call(g.base, 'GET', '/chain/info')
   assert.equal(info.status, 200)
-  assert.deepEqual([info.json.chain_id, info.json.consensus, info.json.validators, info.json.slot_ms], ['lucid-devnet', 'PoOT', 4, 1000])
+  assert.deepEqual([info.json.chain_id, info.json.consensus, info.json.validators, info.json.slot_ms], ['lucid-devnet', 'PoOT', 4, 2000])
   assert.ok(info.json.finalized_height >= 1 && info.json.height >= info.json.finalized_height)
 
   const nodes = await call(g.base, 'GET', '/nodes/status')
@@ -150,7 +151,7 @@ test('chain routes answer from the devnet: info, consensus, nodes with credits a
   assert.equal(errorCode(await call(g.base, 'GET', `/transactions/${'0'.repeat(64)}`)), 'LUCID_ERR_5003')
 
   const cfg = await call(g.base, 'GET', '/config')
-  assert.match(cfg.json.chain, /^PoOT devnet: 4 validators in-process on real timers, 1 s slots/)
+  assert.match(cfg.json.chain, /^PoOT devnet: 4 validators in-process on real timers, 2 s slots/)
   const key = await stat(join(dir, ACCOUNT_KEY_FILE))
   assert.equal(key.mode & 0o777, 0o600, 'the gateway account key is private')
   assert.ok(!cfg.text.includes((await readFile(join(dir, ACCOUNT_KEY_FILE), 'utf8')).trim()), 'never shown')

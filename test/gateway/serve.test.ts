@@ -25,6 +25,8 @@ test('bad flags are LUCID_ERR_9001 (unknown, stray) or 9003 (bad value)', () => 
   assert.equal(code(['--db', 'postgres']), 'LUCID_ERR_9003')
   assert.equal(code(['--validators', '0']), 'LUCID_ERR_9003')
   assert.deepEqual(parseServeFlags([]), { port: 8080, host: '127.0.0.1', data: '.lucid-data', db: 'level', validators: 4, seedDemo: false, loadTest: false })
+  assert.equal(code(['--log-level', 'loud']), 'LUCID_ERR_9003')
+  assert.deepEqual(parseServeFlags(['--log-level', 'DEBUG']), { port: 8080, host: '127.0.0.1', data: '.lucid-data', db: 'level', validators: 4, seedDemo: false, loadTest: false, logLevel: 'debug' })
 })
 
 /** Runs serveCommand until `stop` aborts; resolves once it listens. */

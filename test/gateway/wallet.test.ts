@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { createBase58check } from '@scure/base'
-import { tronAddressFromPublicKey, tronMessageDigest } from '../../services/gateway/index.ts'
+import { signTronMessage, tronAddressFromPublicKey } from '../../services/gateway/index.ts'
 import { call, errorCode, testGateway } from './helpers.ts'
 
 type G = Awaited<ReturnType<typeof testGateway>>
@@ -21,11 +21,7 @@ function wallet (): { address: string, sign (message: string): string } {
   const { secretKey, publicKey } = secp256k1.keygen()
   return {
     address: tronAddressFromPublicKey(publicKey),
-    sign (message) {
-      const rec = secp256k1.sign(tronMessageDigest(message), secretKey, { prehash: false, format: 'recovered' })
-      // noble puts the recovery byte first; TRON puts v = 27 + recovery last.
-      return Buffer.concat([rec.subarray(1), Buffer.of(27 + (rec[0] as number))]).toString('hex')
-    }
+    sign: (message) => signTronMessage(message, secretKey)
   }
 }
 

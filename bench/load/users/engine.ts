@@ -8,6 +8,7 @@
  * At the end (ramp-down), users stop after their in-flight request; requests still unanswered after the
  * grace period are abandoned and counted as failures ("stopped at end of run").
  */
+import { setMaxListeners } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
 import { createRng, type Rng } from '../../../services/common/rng.ts'
@@ -50,6 +51,8 @@ export async function runEngine (opts: EngineOptions): Promise<EngineResult> {
   const start = performance.now()
   const stats = new StatsCollector(start)
   const stop = new AbortController()
+  // Every waiting user listens on this one signal: thousands of listeners are the design, not a leak.
+  setMaxListeners(0, stop.signal)
   let active = 0
   let started = 0
   const inFlight = new Set<Promise<unknown>>()

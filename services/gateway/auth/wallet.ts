@@ -36,6 +36,16 @@ export function tronMessageDigest (message: string): Uint8Array {
   return keccak_256(all)
 }
 
+/**
+ * What a TRON wallet does with a message (signMessageV2): the secp256k1 signature of its digest as hex
+ * `r‖s‖v`, v = 27 + recovery id. The gateway only verifies; clients, tests and the fuzzer sign with this.
+ */
+export function signTronMessage (message: string, secretKey: Uint8Array): string {
+  const rec = secp256k1.sign(tronMessageDigest(message), secretKey, { prehash: false, format: 'recovered' })
+  // noble puts the recovery byte first; TRON puts v last.
+  return Buffer.concat([rec.subarray(1), Buffer.of(27 + (rec[0] as number))]).toString('hex')
+}
+
 /** The base58check TRON address (`T...`) of a secp256k1 public key (compressed or not). */
 export function tronAddressFromPublicKey (publicKey: Uint8Array): string {
   const uncompressed = secp256k1.Point.fromBytes(publicKey).toBytes(false)

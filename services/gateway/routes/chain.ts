@@ -25,7 +25,7 @@ import { TX_TYPES } from '../../chain/index.ts'
 import { errors } from '../../common/errors.ts'
 import { guard, principalOf } from '../auth/guard.ts'
 import type { GatewayContext } from '../context.ts'
-import { BLOCK, RECEIPT, TIMESTAMP, UINT_STRING, responses, timestampMs } from '../schemas.ts'
+import { BLOCK, RECEIPT, TIMESTAMP, UINT_STRING, isWellFormed, responses, timestampMs } from '../schemas.ts'
 import { requireChain } from '../sessions.ts'
 
 const INT = { type: 'integer' } as const
@@ -109,6 +109,7 @@ export async function chainRoutes (app: FastifyInstance, ctx: GatewayContext): P
     }
   }, async (req, reply) => {
     const b = req.body
+    if (!isWellFormed(b.session_id) || !isWellFormed(b.data_hash)) throw new errors.LUCID_ERR_1001('session_id and data_hash must be well-formed Unicode (a lone surrogate is not)')
     const digest = createHash('sha256').update(b.data_hash, 'utf8').digest('hex')
     const receipt = await chain().anchorData({ label: b.session_id, digest, timestamp: timestampMs(b.timestamp, ctx.config.clock.now()) })
     return reply.code(202).send(receipt)

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
-import { errors } from '../../common/errors.ts'
+import { LucidError, errors } from '../../common/errors.ts'
 import { guard, principalOf } from '../auth/guard.ts'
 import type { GatewayContext } from '../context.ts'
 import { SESSION_ID, UINT_STRING, responses } from '../schemas.ts'
@@ -35,8 +35,22 @@ const RECEIPT = {
 
 interface ChunkMeta { chunkIndex?: number, sha256?: string }
 
-/** Reads a multipart upload: exactly one `chunk_data` file, at most one `metadata` field. */
+/**
+ * Reads a multipart upload: exactly one `chunk_data` file, at most one `metadata` field. A body the
+ * multipart parser cannot read (no boundary, cut short) is the client's error: busboy throws a plain Error
+ * for it, which would otherwise answer 500.
+ */
 async function readMultipart (req: FastifyRequest, maxBytes: number): Promise<{ data: Buffer, meta: ChunkMeta }> {
+  try {
+    return await readParts(req, maxBytes)
+  } catch (err) {
+    const status = (err as { statusCode?: unknown }).statusCode
+    if (err instanceof LucidError || (typeof status === 'number' && status >= 400 && status < 500)) throw err
+    throw new errors.LUCID_ERR_1001(`malformed multipart body (${err instanceof Error ? err.message : String(err)})`, { cause: err })
+  }
+}
+
+async function readParts (req: FastifyRequest, maxBytes: number): Promise<{ data: Buffer, meta: ChunkMeta }> {
   let data: Buffer | undefined
   let meta: ChunkMeta = {}
   for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 1, parts: 2, fieldSize: 64 * 1024 } })) {
