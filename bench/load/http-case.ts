@@ -8,7 +8,8 @@
  */
 import type autocannon from 'autocannon'
 import type { CapacityPoint, CaseContext, CaseResult, Conditions, Metrics } from '../case.ts'
-import { encodeHistogram, latencyMetrics } from '../stats/histogram.ts'
+import { request } from 'undici'
+import { encodeHistogram, latencyMetrics, mergeHistograms, type Histogram } from '../stats/histogram.ts'
 import type { RequestSpec } from './open.ts'
 import { runClosedLoad } from './closed.ts'
 import { findMaxRate } from './capacity.ts'
@@ -72,7 +73,9 @@ export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promis
 
     ctx.progress(`open model at ${spec.rate} req/s`)
     const pinLoad = ctx.pin.load !== undefined ? { pinCpus: ctx.pin.load } : {}
+    await serverTiming(url) // reset: the server-side window starts with the open phase
     const open = await runOpenLoad({ url, rate: spec.rate, durationS, warmupS, requests, maxConnections: spec.maxConnections ?? 256, ...pinLoad })
+    const serverSide = await serverTiming(url)
 
     let capacity: CapacityPoint[] | undefined
     let maxRate: number | undefined
@@ -113,6 +116,7 @@ export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promis
         error_ratio: totalRequests > 0 ? (closed.errors + open.errors) / totalRequests : 1,
         ...latencyMetrics(closed.histogram, 'closed_'),
         ...(maxRate !== undefined ? { max_rate_per_s: maxRate } : {}),
+        ...(serverSide !== undefined ? serverMetrics(serverSide, open.uncorrected) : {}),
         ...windows
       },
       conditions: {
@@ -124,6 +128,7 @@ export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promis
         ...(ctx.pin.server !== undefined ? { pin_server: ctx.pin.server } : {}),
         ...(ctx.pin.load !== undefined ? { pin_load: ctx.pin.load } : {}),
         ...(ctx.findMax !== undefined ? { find_max_p99_ms: ctx.findMax.p99Ms } : {}),
+        server_timing: serverSide !== undefined ? 'server_p*_ms: handler durations recorded inside the server (GET /debug/timing, open phase incl. warm-up, successful answers); wire_and_queue_p*_ms: client uncorrected minus server, per percentile' : 'not available (the server has no /debug/timing)',
         ...(spec.windowed === true ? { windows: 'requests_per_s and p95_ms are means over one-second windows (closed-model successes, open-model p95)' } : {}),
         ...spec.conditions,
         ...prepared.conditions
@@ -139,4 +144,32 @@ export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promis
   } finally {
     await server?.close()
   }
+}
+
+/** The per-route server-side timing of a gateway (GET /debug/timing), merged; undefined when not served. */
+async function serverTiming (url: string): Promise<Histogram | undefined> {
+  try {
+    const res = await request(`${url}/debug/timing?reset=1`, { headersTimeout: 10_000, bodyTimeout: 10_000 })
+    const text = await res.body.text()
+    if (res.statusCode !== 200) return undefined
+    const view = JSON.parse(text) as { unit?: string, routes?: Record<string, { histogram: string }> }
+    if (view.unit !== 'us' || view.routes === undefined) return undefined
+    return mergeHistograms(Object.values(view.routes).map((r) => r.histogram))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Server-side percentiles beside the client's: the difference (client uncorrected minus server, percentile by
+ * percentile) is time spent outside the handler: kernel queues, the event loop's backlog, the generator.
+ */
+function serverMetrics (server: Histogram, clientUncorrected: Histogram): Metrics {
+  if (server.totalCount === 0) return {}
+  const m: Metrics = { ...latencyMetrics(server, 'server_') }
+  for (const p of [50, 99] as const) {
+    const c = clientUncorrected.totalCount > 0 ? clientUncorrected.getValueAtPercentile(p) / 1000 : undefined
+    if (c !== undefined) m[`wire_and_queue_p${p}_ms`] = Math.max(0, c - server.getValueAtPercentile(p) / 1000)
+  }
+  return m
 }
