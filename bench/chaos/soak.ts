@@ -1,0 +1,182 @@
+/**
+ * `lucid chaos --suite soak`: moderate contract traffic (the load contract's Locust-style users, the light
+ * scenario's 50 users at time scale 5) against the gateway in a child process for a stated duration
+ * (quick: 150 s; full: 4 h; `--duration` overrides), sampling the server's resident memory, heap, open
+ * handles and event-loop delay, fitting each after warm-up and judging it by the leak criterion of
+ * soak-fit.ts (95 % interval of the slope above 0 and over 10 % growth per extrapolated hour).
+ *
+ * Where the samples come from: the server's GET /metrics (prom-client's default metrics:
+ * process_resident_memory_bytes, nodejs_heap_size_used_bytes, nodejs_active_handles_total,
+ * nodejs_eventloop_lag_p99_seconds) when it serves them; otherwise RSS from /proc/PID/stat, open handles as
+ * the process's open file descriptors (/proc/PID/fd: sockets, files, pipes), heap and event-loop delay from
+ * GET /admin/dashboard/metrics (its loop delay is a percentile since start, so it is reported but not fitted).
+ */
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { request } from 'undici'
+import { SCENARIOS, customScenario, scaleRun } from '../../sim/scenarios/index.ts'
+import { median } from '../stats/median.ts'
+import { parsePrometheus } from '../load/resources.ts'
+import { startServerProcess } from '../load/server-process.ts'
+import { runUsers } from '../load/users/run.ts'
+import { judgeLeak, type LeakVerdict, type Point } from './soak-fit.ts'
+import type { ChaosOptions, ChaosResult } from './types.ts'
+
+const GATEWAY = new URL('../../services/gateway/index.ts', import.meta.url).href
+
+/** One sample of the server. */
+export interface SoakSample {
+  tMin: number
+  rss?: number
+  heap?: number
+  handles?: number
+  loopP99Ms?: number
+}
+
+/** Options beyond ChaosOptions (tests). */
+export interface SoakOptions {
+  /** Seconds between samples (default: 2 s, or duration / 600 when longer, at most 30 s). */
+  sampleEveryS?: number
+  /** Time scale of the light scenario (default 5). */
+  timeScale?: number
+  /** Hourly growth that makes a significant slope a leak (default 0.1). */
+  hourlyGrowthLimit?: number
+}
+
+/** The figures and verdicts of a set of samples: the whole analysis, separate from the run. */
+export function analyseSoak (samples: readonly SoakSample[], warmupMin: number, hourlyGrowthLimit = 0.1, fitLoopDelay = true): { metrics: Record<string, number>, verdicts: Record<string, LeakVerdict> } {
+  const series = (pick: (s: SoakSample) => number | undefined): Point[] =>
+    samples.flatMap((s) => { const v = pick(s); return v === undefined ? [] : [{ tMin: s.tMin, v }] })
+  const verdicts: Record<string, LeakVerdict> = {}
+  const rss = series((s) => s.rss); const heap = series((s) => s.heap); const handles = series((s) => s.handles); const loop = series((s) => s.loopP99Ms)
+  if (rss.length > 0) verdicts.rss = judgeLeak('rss', rss, warmupMin, hourlyGrowthLimit)
+  if (heap.length > 0) verdicts.heap = judgeLeak('heap', heap, warmupMin, hourlyGrowthLimit)
+  if (handles.length > 0) verdicts.handles = judgeLeak('handles', handles, warmupMin, hourlyGrowthLimit)
+  if (loop.length > 0 && fitLoopDelay) verdicts.loop_delay = judgeLeak('loop delay p99', loop, warmupMin, hourlyGrowthLimit)
+  const after = (p: Point[]): number[] => p.filter((x) => x.tMin >= warmupMin).map((x) => x.v)
+  const metrics: Record<string, number> = { samples_count: samples.length }
+  if (verdicts.rss?.fit !== undefined) metrics.rss_slope_bytes_per_min = verdicts.rss.fit.slope
+  if (verdicts.heap?.fit !== undefined) metrics.heap_slope_bytes_per_min = verdicts.heap.fit.slope
+  if (verdicts.handles?.fit !== undefined) metrics.handles_slope_per_min = verdicts.handles.fit.slope
+  if (verdicts.loop_delay?.fit !== undefined) metrics.loop_delay_slope_ms_per_min = verdicts.loop_delay.fit.slope
+  if (rss.length > 0) metrics.peak_rss_bytes = Math.max(...rss.map((p) => p.v))
+  const loopAfter = after(loop)
+  if (loopAfter.length > 0) { metrics.loop_delay_p99_ms = median(loopAfter); metrics.loop_delay_p99_max_ms = Math.max(...loopAfter) }
+  return { metrics, verdicts }
+}
+
+async function get (url: string, token?: string): Promise<{ status: number, text: string }> {
+  const r = await request(url, { headersTimeout: 5000, bodyTimeout: 5000, ...(token !== undefined ? { headers: { authorization: `Bearer ${token}` } } : {}) })
+  return { status: r.statusCode, text: await r.body.text() }
+}
+
+/** Reads one sample: /metrics when served, else /proc and the admin dashboard. */
+function sampler (url: string, pid: number): { mode: () => string, sample: (tMin: number) => Promise<SoakSample> } {
+  let prom: boolean | undefined
+  let adminToken: string | undefined
+  const adminLogin = async (): Promise<void> => {
+    const r = await request(`${url}/admin/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin_password_123' }) })
+    const body = await r.body.json() as { token?: string }
+    adminToken = body.token
+  }
+  return {
+    mode: () => prom === true ? 'GET /metrics (prom-client default metrics)' : '/proc/PID (RSS, open file descriptors as handles) and GET /admin/dashboard/metrics (heap, loop delay since start)',
+    async sample (tMin) {
+      const s: SoakSample = { tMin }
+      if (prom !== false) {
+        try {
+          const r = await get(`${url}/metrics`)
+          const m = r.status === 200 ? parsePrometheus(r.text) : undefined
+          if (m?.has('process_resident_memory_bytes') === true) {
+            prom = true
+            s.rss = m.get('process_resident_memory_bytes')
+            const heap = m.get('nodejs_heap_size_used_bytes'); if (heap !== undefined) s.heap = heap
+            const handles = m.get('nodejs_active_handles_total'); if (handles !== undefined) s.handles = handles
+            const lag = m.get('nodejs_eventloop_lag_p99_seconds'); if (lag !== undefined) s.loopP99Ms = lag * 1000
+            return s
+          }
+          prom ??= false
+        } catch { /* a slow answer under load: this sample falls back */ }
+      }
+      try {
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+        s.rss = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[21]) * 4096
+        s.handles = (await readdir(`/proc/${pid}/fd`)).length
+      } catch { /* the process is gone: the run will report it */ }
+      try {
+        if (adminToken === undefined) await adminLogin()
+        let r = await get(`${url}/admin/dashboard/metrics`, adminToken)
+        if (r.status === 401) { await adminLogin(); r = await get(`${url}/admin/dashboard/metrics`, adminToken) }
+        if (r.status === 200) {
+          const d = JSON.parse(r.text) as { process: { heap_used_bytes: number }, event_loop: { p99_ms: number } }
+          s.heap = d.process.heap_used_bytes
+          s.loopP99Ms = d.event_loop.p99_ms
+        }
+      } catch { /* skipped sample field */ }
+      return s
+    }
+  }
+}
+
+/** Runs the suite. */
+export async function run (opts: ChaosOptions, more: SoakOptions = {}): Promise<ChaosResult> {
+  const durationS = opts.durationS ?? (opts.full ? 4 * 3600 : 150)
+  const everyS = more.sampleEveryS ?? Math.min(30, Math.max(2, durationS / 600))
+  const timeScale = more.timeScale ?? 5
+  const limit = more.hourlyGrowthLimit ?? 0.1
+  // Warm-up: JIT, V8 heap sizing, connection pools and the first sessions settle in the first minute or so.
+  const warmupMin = Math.min(durationS / 3, 60 + durationS / 20) / 60
+  const findings: string[] = []
+  const server = opts.target === undefined
+    ? await startServerProcess(GATEWAY, { options: { seedDemo: true, loadTest: true, dataDir: join(opts.tmpdir, 'soak-data') }, timeoutMs: 180_000 })
+    : undefined
+  const url = opts.target ?? server!.url
+  const samp = sampler(url, server?.pid ?? -1)
+  const samples: SoakSample[] = []
+  const t0 = performance.now()
+  let stopSampling = false
+  const sampling = (async () => {
+    for (let next = 0; !stopSampling; next += everyS * 1000) {
+      await sleep(Math.max(0, next - (performance.now() - t0)))
+      if (stopSampling) break
+      samples.push(await samp.sample((performance.now() - t0) / 60_000))
+    }
+  })()
+  let requests = 0; let failures = 0
+  try {
+    const scenario = customScenario(SCENARIOS.light, { durationS: durationS * timeScale })
+    const r = await runUsers({
+      url,
+      run: scaleRun(scenario, timeScale),
+      onSecond: (p) => { if (Math.round(p.t) % 10 === 0) opts.progress(`soak: ${Math.round(p.t)}/${durationS} s, ${samples.length} samples, rss ${((samples.at(-1)?.rss ?? 0) / 2 ** 20).toFixed(0)} MiB`) }
+    })
+    const agg = r.endpoints.find((e) => e.name === 'Aggregated')
+    requests = agg?.requests ?? 0
+    failures = agg?.failures ?? 0
+  } finally {
+    stopSampling = true
+    await sampling
+    await server?.close()
+  }
+  const prom = samp.mode().startsWith('GET /metrics')
+  const { metrics, verdicts } = analyseSoak(samples, warmupMin, limit, prom)
+  metrics.requests_count = requests
+  metrics.error_ratio = requests > 0 ? failures / requests : 1
+  const leaks = Object.values(verdicts).filter((v) => v.leak)
+  for (const v of leaks) findings.push(v.reason)
+  if (metrics.error_ratio > 0.05) findings.push(`error ratio ${metrics.error_ratio.toFixed(3)} under moderate traffic (contract users' failures)`)
+  const conditions: Record<string, string | number | boolean> = {
+    server: opts.target ?? 'services/gateway start() in a child process (seed-demo, load-test, 4 validators)',
+    traffic: `light scenario (50 contract users) at time scale ${timeScale}`,
+    duration_s: durationS,
+    sample_every_s: everyS,
+    warmup_s: Math.round(warmupMin * 60),
+    samples_from: samp.mode(),
+    leak_criterion: `slope's 95 % CI above 0 and extrapolated growth over an hour > ${(limit * 100).toFixed(0)} % of the level after warm-up`,
+    ...Object.fromEntries(Object.entries(verdicts).map(([k, v]) => [`verdict_${k}`, v.reason]))
+  }
+  if (!prom) conditions.loop_delay_fit = 'not fitted: without /metrics the loop delay is a percentile since start, which cannot show a trend'
+  const passed = leaks.length === 0 && samples.length >= 3 && metrics.error_ratio <= 0.05
+  return { metrics, conditions, passed, findings }
+}
