@@ -17,6 +17,8 @@ Usage:
              [--duration D] [--time-scale N] [--workers W] [--arrival-rate R] [--json F] [--html F] [--csv PREFIX]
   lucid profile doctor|flame|bubbleprof|heapprofiler [--scenario NAME] [--duration D] [--server gateway|raw]
   lucid chaos --suite fuzz|overload|faults|soak|all [--duration D] [--full] [--target URL] [--seed N] [--json F]
+  lucid sim chain --nodes N --duration D [--latency L] [--loss P] [--partition SPEC] [--crash SPEC]
+                  [--byzantine K] [--behaviour equivocate|invalid] [--tx-rate R] [--seed S] [--json F]
   lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext]
   lucid session play DIR --out FILE
   lucid chain export --out FILE (--data DIR | --from URL)
@@ -28,11 +30,6 @@ Run 'lucid bench --help' for the benchmark options, 'lucid bench --list' for the
 Exit codes: 0 success, 1 a target missed (bench), a significant regression (compare) or a recording that
 fails verification (session play), 2 usage or setup error, 3 a benchmark crashed.`
 
-/** Subcommands that other parts of the project deliver, and the issue that brings each. */
-const LATER: Readonly<Record<string, string>> = {
-  sim: 'issue 7 (network simulator)'
-}
-
 type Command = (argv: string[]) => Promise<number>
 
 /** Lazily loaded subcommands, so `lucid --help` does not load the benchmark machinery. */
@@ -41,6 +38,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   compare: async () => (await import('./commands/compare.ts')).compareCommand,
   chain: async () => (await import('./commands/chain.ts')).chainCommand,
   chaos: async () => (await import('./commands/chaos.ts')).chaosCommand,
+  sim: async () => (await import('./commands/sim.ts')).simCommand,
   db: async () => (await import('./commands/db.ts')).dbCommand,
   load: async () => (await import('./commands/load.ts')).loadCommand,
   profile: async () => (await import('./commands/profile.ts')).profileCommand,
@@ -59,8 +57,6 @@ export async function main (argv: string[]): Promise<number> {
     }
     const load = COMMANDS[cmd]
     if (load === undefined) {
-      const later = LATER[cmd]
-      if (later !== undefined) throw new errors.LUCID_ERR_9009(`'lucid ${cmd}' arrives with ${later}`)
       throw new errors.LUCID_ERR_9001(`unknown command '${cmd}' (try lucid --help)`)
     }
     return await (await load())(rest)

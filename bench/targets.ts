@@ -114,6 +114,12 @@ export const TARGETS: readonly TargetSpec[] = [
   g('chain.tx_throughput', 'validate_tx_per_s_vs_ed25519_x', '>=', 0.8, 'beyond the seed: block validation >= 0.8x raw Ed25519 verification, same core, same run'),
   g('chain.sync', 'sync_verify_per_core_per_s_vs_ed25519_x', '>=', 0.8, 'beyond the seed: sync verification per core >= 0.8x raw Ed25519 verification, same run'),
   g('chain.consensus', 'p99_s', '<=', 1, 'beyond the seed: finality within 1 s of the block proposal on the devnet'),
+  g('chain.sim_wan', 'day_wall_s', '<=', 30, 'beyond the seed: 100 nodes x 24 simulated hours in under 30 s of wall time (shorter profiles scale their run to a day)'),
+  g('chain.sim_wan', 'finality_p99_s', '<=', 1, 'beyond the seed: finality p99 <= 1 s at 50 ms one-way latency (simulated: 100 nodes, 1 % loss)'),
+  g('chain.sim_wan', 'safety_violations_count', '<=', 0, 'beyond the seed: never two final blocks at one height'),
+  g('chain.sim_partition', 'safety_violations_count', '<=', 0, 'beyond the seed: a partition and heal never finalises two blocks at one height'),
+  g('chain.sim_partition', 'converged_ratio', '>=', 1, 'beyond the seed: after the heal every live node is back on one chain'),
+  g('chain.sim_partition', 'stalled_at_end_count', '<=', 0, 'beyond the seed: the chain is finalising again after the heal'),
   g('load.generator', 'generator_requests_per_s', '>=', 10_000, 'beyond the seed: one generator core sustains >= 10k req/s of contract traffic (Locust ~1.3k here)'),
   { ...g('load.generator', 'memory_per_user_bytes', '<=', 20_000, 'beyond the seed: <= 20 KB per simulated user'), profiles: ['quick', 'full'] as const },
   { ...g('load.generator', 'users_count', '>=', 10_000, 'beyond the seed: 10,000 simulated users on this machine'), profiles: ['quick', 'full'] as const }

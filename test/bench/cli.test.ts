@@ -43,7 +43,7 @@ describe('lucid CLI', () => {
   })
 
   it('rejects an unknown command', () => assertUsageError(lucid('frobnicate'), /unknown command 'frobnicate'.*LUCID_ERR_9001/))
-  it('names the issue that brings a command not built yet', () => assertUsageError(lucid('sim', 'chain'), /arrives with issue 7.*LUCID_ERR_9009/))
+  it('rejects a subcommand of sim it does not know', () => assertUsageError(lucid('sim', 'weather'), /LUCID_ERR_900[13]/))
   it('rejects an unknown component or case', () => assertUsageError(lucid('bench', 'nosuch'), /'nosuch'.*LUCID_ERR_9002/))
   it('rejects an unknown glob', () => assertUsageError(lucid('bench', 'baseline.zz*'), /baseline\.zz\*.*LUCID_ERR_9002/))
   it('rejects a bad profile', () => assertUsageError(lucid('bench', '--profile', 'fast'), /--profile: 'fast'.*LUCID_ERR_9003/))

@@ -6,6 +6,7 @@ import type { CaseDef } from '../../registry.ts'
 
 const mod = (f: string): string => new URL(f, import.meta.url).href
 const CASES = mod('./cases.ts')
+const SIM = 'simulated: 100 nodes of the real chain code on a virtual clock, virtual signatures charged their measured cost'
 const DEVNET = 'real-time devnet: 4 nodes in one process, real timers and Ed25519 signatures, 10 s slots (smoke: 2 s)'
 
 /** The chain cases. */
@@ -30,5 +31,21 @@ export const chainCases: readonly CaseDef[] = [
     export: 'run',
     timeoutS: { smoke: 120, quick: 300 },
     baselines: [{ id: 'baseline.ed25519', metrics: { sync_verify_per_core_per_s: 'verify_per_s' } }]
+  },
+  {
+    id: 'chain.sim_wan',
+    component: 'chain',
+    description: `${SIM}; 50 ms one-way latency, 1 % message loss (smoke 30 min, quick 4 h, full 24 h simulated)`,
+    module: mod('./sim.ts'),
+    export: 'simWan',
+    timeoutS: { smoke: 60, quick: 300, full: 1200 }
+  },
+  {
+    id: 'chain.sim_partition',
+    component: 'chain',
+    description: `${SIM}; 50 ms, a partition leaving 11 of 16 committee members on one side for a third of the run, then healed`,
+    module: mod('./sim.ts'),
+    export: 'simPartition',
+    timeoutS: { smoke: 60, quick: 300, full: 900 }
   }
 ]
