@@ -68,7 +68,10 @@ export interface GatewayConfig {
 
 function defaultKdfConcurrency (): number {
   const pool = Number(process.env.UV_THREADPOOL_SIZE ?? 4)
-  return Math.max(1, Math.min(availableParallelism(), (Number.isFinite(pool) && pool > 0 ? pool : 4) - 2))
+  // One core always stays with the event loop: scrypt on every core starved /health and every other route
+  // during a login flood (lucid chaos --suite overload measured /health p99 at 366 ms with 2 hashes on
+  // 2 cores). And two libuv threads stay free for disk and zlib.
+  return Math.max(1, Math.min(availableParallelism() - 1, (Number.isFinite(pool) && pool > 0 ? pool : 4) - 2))
 }
 
 /** The configuration with `overrides` applied; `loadTest` switches the KDF cost and lifts the limits unless those are given. */
