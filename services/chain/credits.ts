@@ -25,7 +25,7 @@ export interface TaskProof {
  * - relay_bandwidth `{sessions, bytes}`: max(sessions, ceil(MB / 5))
  * - storage_availability `{bytes, chunks}`: 10 per GB (floored) + 2 per chunk
  * - validation_signature `{sessions}`: 5 per session
- * - uptime_beacon `{}`: 1 (at most one per node and hour counts, see rules.ts)
+ * - uptime_beacon `{}`: 1 (at most one per node and beacon window, 1/24 of an epoch: see rules.ts)
  * Throws LUCID_ERR_5002 for anything else.
  */
 export function taskProof (payload: Json): TaskProof {

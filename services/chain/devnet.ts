@@ -15,6 +15,7 @@ import { ed25519Signer, ed25519Verifier, type Signer, type Verifier } from './si
 import { immediateSink, type SignatureSink } from './sink.ts'
 import { LocalNetwork, type LinkModel } from './transport.ts'
 import { validateBlock } from './validate.ts'
+import type { VoteStore } from './votes.ts'
 import type { ChainParams, Genesis } from './types.ts'
 
 /** Options of createDevnet. */
@@ -36,6 +37,14 @@ export interface DevnetOptions {
   readonly verifier?: () => Verifier
   /** One ledger per node to start from (e.g. from replayLedgers after a restart) instead of genesis. */
   readonly ledgers?: readonly Ledger[]
+  /**
+   * The vote store of validator `index` (key `id`) on the chain of `genesis`: where it records its last vote
+   * before sending it (default: in memory; the gateway gives each validator a file so that a restarted devnet
+   * never votes twice).
+   */
+  readonly votes?: (index: number, id: string, genesis: Genesis) => VoteStore
+  /** Which validators send uptime beacons (default all; a test makes one stop). */
+  readonly uptimeBeacons?: (index: number) => boolean
 }
 
 /** A running devnet. */
@@ -83,6 +92,8 @@ export function createDevnet (opts: DevnetOptions): Devnet {
     verifier: opts.verifier?.() ?? ed25519Verifier(),
     scheduler: opts.scheduler,
     connect: (id, handler) => network.join(id, handler),
+    uptimeBeacons: opts.uptimeBeacons?.(i) ?? true,
+    ...(opts.votes !== undefined ? { votes: opts.votes(i, signer.publicKey, genesis) } : {}),
     ...(opts.ledgers?.[i] !== undefined ? { ledger: opts.ledgers[i] } : {})
   }))
   return {

@@ -28,7 +28,7 @@ export { TASK_KINDS, taskProof, type TaskKind, type TaskProof } from './credits.
 /** The state after the final blocks. */
 export { ChainState, StateDelta, type Head, type StateBase, type StateReader, type StateView } from './state.ts'
 /** Live scores, the leader schedule, the committee. */
-export { attemptOf, attemptOpensAfter, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart, type Committee, type EpochInfo, type Ranked, type SlotSchedule } from './schedule.ts'
+export { BEACONS_PER_EPOCH, attemptOf, attemptOpensAfter, beaconWindow, beaconWindowStart, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart, type Committee, type EpochInfo, type Ranked, type SlotSchedule } from './schedule.ts'
 /** Transaction rules. */
 export { anchorOf, applyTx, blockAnchors, dataAnchorOf, type BlockContext } from './rules.ts'
 /** Votes and certificates. */
@@ -47,6 +47,8 @@ export { ManualScheduler, realScheduler, type Cancel, type Scheduler } from './s
 export { LocalNetwork, type LinkModel, type MessageHandler, type Transport } from './transport.ts'
 /** A node. */
 export { ChainNode, type NodeEvents, type NodeOptions, type Receipt, type TxStatus } from './node.ts'
+/** A validator's durable record of its last vote. */
+export { fileVoteStore, memoryVoteStore, type VoteRecord, type VoteStore } from './votes.ts'
 /** Accounts signing transactions. */
 export { Account, signTransaction } from './client.ts'
 /** The in-process devnet. */

@@ -6,10 +6,18 @@
  *
  * Finality discipline: a block is only ever built on a final parent and carries the parent's certificate,
  * so the unfinalised part of the chain is at most one height deep; an honest committee member votes for at
- * most one block per height. Two blocks at one height would each need more than 2/3 of the weight, so
- * with less than 1/3 byzantine weight at most one becomes final, and a final block is never reverted.
+ * most one block per height, and remembers that in a durable VoteStore before the vote leaves it, so that a
+ * crash and restart cannot make it sign a second block at a height. Two blocks at one height would each need
+ * more than 2/3 of the weight, so with less than 1/3 byzantine weight at most one becomes final, and a final
+ * block is never reverted.
+ *
+ * Liveness of the schedule: every registered node sends one uptime beacon per beacon window (an hour of a
+ * daily epoch), the most the uptime rule counts, so an online validator's uptime stays at 1 once the genesis
+ * days have left the 7-epoch window, and a validator that is down stops beaconing and, within days, stops
+ * being scheduled.
  */
 import { errors, isLucidError, type LucidError } from '../common/errors.ts'
+import { signTransaction } from './client.ts'
 import { fromHex } from '../common/hash.ts'
 import { checkCertificate, makeCertificate, signVote } from './certificate.ts'
 import { signingMessage } from './encoding.ts'
@@ -17,12 +25,13 @@ import { buildBlock } from './produce.ts'
 import { Ledger, type FinalBlock } from './ledger.ts'
 import { TxPool } from './pool.ts'
 import type { BlockContext } from './rules.ts'
-import { attemptOf, attemptOpensAfter, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart } from './schedule.ts'
+import { attemptOf, attemptOpensAfter, beaconWindow, beaconWindowStart, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart } from './schedule.ts'
 import type { Cancel, Scheduler } from './scheduler.ts'
 import { ed25519Verifier, type Signer, type Verifier } from './signer.ts'
 import { immediateSink, type SignatureSink } from './sink.ts'
 import type { MessageHandler, Transport } from './transport.ts'
 import { checkedHash, validateBlock, type ValidBlock } from './validate.ts'
+import { memoryVoteStore, type VoteRecord, type VoteStore } from './votes.ts'
 import type { Block, Genesis, Transaction, Vote } from './types.ts'
 
 /** What a node needs. */
@@ -44,6 +53,13 @@ export interface NodeOptions {
    * a few thousand).
    */
   readonly verifiedCache?: number
+  /**
+   * Where this validator records its last vote before sending it (default: in memory, which a restarted
+   * process does not have; give a durable one, e.g. fileVoteStore, to a node that can crash and come back).
+   */
+  readonly votes?: VoteStore
+  /** Send an uptime beacon every beacon window (default true; false only to test a validator that stops). */
+  readonly uptimeBeacons?: boolean
 }
 
 /** The answer to an anchoring client: accepted into the pending pool after validation. */
@@ -96,7 +112,9 @@ export class ChainNode {
   readonly #finalIndex = new Map<string, number>()
   readonly #timers = new Set<Cancel>()
   readonly #events: NodeEvents[] = []
-  #votedHeight = 0
+  readonly #votes: VoteStore
+  /** The last vote this key cast, here or before a restart (from #votes). */
+  #lastVote: VoteRecord | undefined
   #producedSlot = -1
   #running = false
   /** Messages refused, by error code (what a misbehaving peer sent). */
@@ -108,6 +126,8 @@ export class ChainNode {
     this.ledger = opts.ledger ?? new Ledger(opts.genesis)
     this.#sigs = immediateSink(opts.verifier ?? ed25519Verifier(), new Set(), opts.verifiedCache)
     this.#pool = new TxPool(this.ledger.state, opts.poolLimit)
+    this.#votes = opts.votes ?? memoryVoteStore()
+    this.#lastVote = this.#votes.last()
     this.#transport = opts.connect(this.id, (from, data) => { this.#onMessage(data) })
     this.ledger.onFinal((fin) => {
       const now = this.#now()
@@ -184,7 +204,16 @@ export class ChainNode {
   #scheduleSlot (slot: number): void {
     const { genesis_time: g, params } = this.#o.genesis
     const start = slotStart(g, params, slot)
-    for (let a = 0; a <= params.fallback_attempts; a++) this.#timer(start + attemptOpensAfter(params, a), () => { this.#tryProduce(slot) })
+    // The beacon check rides on the slot-start timer (no timer of its own: a hundred nodes' extra timer each
+    // slot cost the simulator more events than the beacons themselves), before producing, so that a leader's
+    // own beacon can go in its block.
+    const beacons = this.#o.uptimeBeacons !== false
+    for (let a = 0; a <= params.fallback_attempts; a++) {
+      this.#timer(start + attemptOpensAfter(params, a), () => {
+        if (a === 0 && beacons) this.#beacon(slot)
+        this.#tryProduce(slot)
+      })
+    }
     this.#timer(start + params.slot_ms, () => { this.#scheduleSlot(slot + 1) })
   }
 
@@ -196,6 +225,33 @@ export class ChainNode {
   #admit (tx: Transaction): string {
     const { genesis_time: g, params } = this.#o.genesis
     return this.#pool.admit(tx, this.#blockContext(slotAt(g, params, this.#now())), this.#sigs)
+  }
+
+  /**
+   * Sends this node's uptime beacon for the slot's beacon window unless the final chain or the pool already
+   * holds one. One per window is exactly what the uptime rule counts: fewer would understate an online
+   * node's uptime, more would be refused. Each node sends at its own offset into the first half of the
+   * window (from its key), so a hundred nodes' beacons spread over the window instead of all landing in one
+   * block, and the second half is left for retries: a beacon dropped from the pool (an epoch boundary, a
+   * full pool) is sent again at the next slot while the window lasts. The beacon is an ordinary signed
+   * task_proof through submit, so the pool and every block check it with the same rules as any other.
+   */
+  #beacon (slot: number): void {
+    const params = this.#o.genesis.params
+    const w = beaconWindow(params, slot)
+    const first = beaconWindowStart(params, w)
+    const spread = Math.max(1, Math.floor((beaconWindowStart(params, w + 1) - first) / 2))
+    if (slot < first + (Number.parseInt(this.id.slice(0, 8), 16) % spread)) return
+    if (this.#pool.view(`bh/${this.id}/${w}`) !== undefined) return
+    // Only registered nodes earn credits; another key's beacon would only be refused.
+    if (!(this.#pool.view('nodes') as Array<[string, number]>).some(([n]) => n === this.id)) return
+    const tx = signTransaction(this.#o.signer, { type: 'task_proof', nonce: this.#pool.lastNonce(this.id) + 1, timestamp: this.#now(), payload: { kind: 'uptime_beacon', slot } })
+    try {
+      this.submit(tx)
+    } catch (err) {
+      // Refused now (e.g. a full pool): the next slot of the window tries again.
+      if (!isLucidError(err)) throw err
+    }
   }
 
   #tryProduce (slot: number): void {
@@ -271,8 +327,14 @@ export class ChainNode {
     this.#candidates.set(hash, c)
     for (const ev of this.#events) ev.candidate?.(block, hash, valid.txIds, c.receivedAt)
     const committee = epochInfo(this.ledger.state, block.header.epoch).committee
-    if (committee.members.has(this.id) && this.#votedHeight < height) {
-      this.#votedHeight = height
+    if (committee.members.has(this.id) && this.#mayVote(height, hash)) {
+      if (this.#lastVote === undefined || height > this.#lastVote.height) {
+        // Durable before the vote exists outside this function: once a peer may hold it, a restart must
+        // know it. A store that cannot record throws, and the node stops rather than vote unrecorded.
+        const record = { height, block_hash: hash }
+        this.#votes.record(record)
+        this.#lastVote = record
+      }
       const vote = signVote(this.#o.signer, height, hash)
       this.#transport.broadcast(JSON.stringify({ t: 'vote', vote } satisfies Message))
       this.#count(c, vote)
@@ -283,6 +345,15 @@ export class ChainNode {
       if (this.#candidates.get(hash) !== c) break
       try { this.#onVote(v) } catch (err) { if (!isLucidError(err)) throw err; this.#reject(err.code) }
     }
+  }
+
+  /**
+   * Votes only above the last recorded height, or again for the very block recorded there (after a restart
+   * that block may come back; the same signature twice is no second vote, and it can still help finalise it).
+   */
+  #mayVote (height: number, hash: string): boolean {
+    const last = this.#lastVote
+    return last === undefined || height > last.height || (height === last.height && hash === last.block_hash)
   }
 
   #onVote (vote: Vote): void {

@@ -4,6 +4,7 @@
  * uptime >= 0.2) and are chosen here where it is silent or self-defeating (docs/chain.md, "Parameters").
  */
 import { errors } from '../common/errors.ts'
+import { BEACONS_PER_EPOCH } from './schedule.ts'
 import type { ChainParams } from './types.ts'
 
 /**
@@ -40,6 +41,8 @@ export function checkParams (p: ChainParams): ChainParams {
   if (p.slot_ms < 1 || p.leader_timeout_ms >= p.slot_ms) throw new errors.LUCID_ERR_5001('leader_timeout_ms must be shorter than slot_ms')
   if (p.fallback_attempts > p.fallbacks) throw new errors.LUCID_ERR_5001('fallback_attempts cannot exceed fallbacks')
   if (p.committee_size < 1 || p.slots_per_epoch < 1 || p.max_block_txs < 1) throw new errors.LUCID_ERR_5001('committee_size, slots_per_epoch and max_block_txs must be positive')
+  // Fewer slots than beacon windows would leave windows without a slot, capping every uptime below 1.
+  if (p.slots_per_epoch < BEACONS_PER_EPOCH) throw new errors.LUCID_ERR_5001(`slots_per_epoch must be at least ${BEACONS_PER_EPOCH} (a slot in every uptime beacon window)`)
   if (p.min_uptime_bp > 10_000) throw new errors.LUCID_ERR_5001('min_uptime_bp is at most 10000')
   return p
 }

@@ -7,7 +7,7 @@ import { errors } from '../common/errors.ts'
 import { applyTx, type BlockContext } from './rules.ts'
 import type { SignatureSink } from './sink.ts'
 import { StateDelta, intAt, type ChainState } from './state.ts'
-import type { Transaction } from './types.ts'
+import type { Json, Transaction } from './types.ts'
 
 /** The transaction pool of one node. */
 export class TxPool {
@@ -38,6 +38,9 @@ export class TxPool {
 
   /** The last nonce of `account` counting its pending transactions (0 when it never sent one). */
   lastNonce (account: string): number { return intAt(this.#delta, `n/${account}`) }
+
+  /** The state the next block would see if it took every pending transaction: the final state plus the pool. */
+  view (key: string): Json | undefined { return this.#delta.get(key) }
 
   /** The pending transactions in the order they were accepted. */
   pending (): IterableIterator<[string, Transaction]> { return this.#txs.entries() }

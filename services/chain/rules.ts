@@ -7,7 +7,7 @@ import { errors } from '../common/errors.ts'
 import { fromHex } from '../common/hash.ts'
 import { taskProof } from './credits.ts'
 import { signingMessage, txId, voteHash } from './encoding.ts'
-import { epochInfo, epochOf } from './schedule.ts'
+import { beaconWindow, epochInfo, epochOf } from './schedule.ts'
 import type { SignatureSink } from './sink.ts'
 import { intAt, type StateView } from './state.ts'
 import { TX_TYPES, type Anchor, type DataAnchor, type Json, type Transaction } from './types.ts'
@@ -23,8 +23,6 @@ export interface BlockContext {
 const HEX64 = /^[0-9a-f]{64}$/
 const HEX128 = /^[0-9a-f]{128}$/
 const MAX_DEPTH = 8
-/** Uptime beacons count once per node and hour. */
-const HOUR_MS = 3_600_000
 
 /**
  * Checks `tx` against the state and applies it to `view`; returns its id. The signature goes to `sigs`.
@@ -73,9 +71,10 @@ export function applyTx (view: StateView, tx: Transaction, block: BlockContext, 
       if (view.get(`p/${proof.slot}/${tx.from}`) !== undefined) throw new errors.LUCID_ERR_5012(`task proof of ${tx.from} for slot ${proof.slot} already recorded`)
       view.set(`p/${proof.slot}/${tx.from}`, 1)
       if (proof.kind === 'uptime_beacon') {
-        const hour = Math.floor((proof.slot * params.slot_ms) / HOUR_MS)
-        if (view.get(`bh/${tx.from}/${hour}`) !== undefined) throw new errors.LUCID_ERR_5012(`uptime beacon of ${tx.from} for hour ${hour} already recorded`)
-        view.set(`bh/${tx.from}/${hour}`, 1)
+        // One per node and beacon window (1/24 of an epoch: an hour of a daily epoch), the most the uptime counts.
+        const w = beaconWindow(params, proof.slot)
+        if (view.get(`bh/${tx.from}/${w}`) !== undefined) throw new errors.LUCID_ERR_5012(`uptime beacon of ${tx.from} for beacon window ${w} already recorded`)
+        view.set(`bh/${tx.from}/${w}`, 1)
         view.set(`b/${block.epoch}/${tx.from}`, intAt(view, `b/${block.epoch}/${tx.from}`) + 1)
       }
       view.set(`t/${block.epoch}/${tx.from}`, intAt(view, `t/${block.epoch}/${tx.from}`) + proof.credits)

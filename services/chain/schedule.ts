@@ -8,6 +8,7 @@
  *   missing  = max(0, 7 - e)                     days of the window before genesis
  *   credits  = floor(genesis_credits x missing / 7) + sum of t/<d>/<node> for d in [max(0, e-7), e-1]
  *   uptime   = min(10000, floor((genesis_uptime_bp x 24 x missing + 10000 x beacons in the window) / (24 x 7)))
+ * where a node's beacons count at most one per beacon window, 1/24 of an epoch (beaconWindow).
  *   score    = floor(credits x uptime / 10000)
  * Eligible (to lead and to vote): registered before epoch e, uptime >= min_uptime_bp, score > 0.
  */
@@ -50,6 +51,24 @@ export interface SlotSchedule {
 
 const WINDOW_DAYS = 7
 const BP = 10_000
+
+/**
+ * Uptime beacons that count per node and epoch: an epoch is the reference's day, a beacon window its hour.
+ * The window is defined in slots of the epoch, not in wall-clock hours, because the uptime formula divides
+ * by 24 beacons an epoch: with wall-clock hours, any epoch shorter than a day (a devnet with short slots) would
+ * cap the uptime of a validator that never missed a beacon below 1, down to under the 0.2 minimum.
+ */
+export const BEACONS_PER_EPOCH = 24
+
+/** The beacon window of a slot: floor(24 x slot / slots_per_epoch); epoch e holds windows 24e..24e+23. */
+export function beaconWindow (params: ChainParams, slot: number): number {
+  return Math.floor((slot * BEACONS_PER_EPOCH) / params.slots_per_epoch)
+}
+
+/** The first slot of beacon window `w`. */
+export function beaconWindowStart (params: ChainParams, w: number): number {
+  return Math.ceil((w * params.slots_per_epoch) / BEACONS_PER_EPOCH)
+}
 
 /** The epoch of a slot. */
 export function epochOf (params: ChainParams, slot: number): number {
@@ -100,7 +119,7 @@ export function epochInfo (state: StateReader & { readonly memo?: Map<string, un
       credits += intAt(state, `t/${d}/${node}`)
       beacons += intAt(state, `b/${d}/${node}`)
     }
-    const uptime = Math.min(BP, Math.floor(((g?.uptime_bp ?? 0) * 24 * missing + BP * beacons) / (24 * WINDOW_DAYS)))
+    const uptime = Math.min(BP, Math.floor(((g?.uptime_bp ?? 0) * BEACONS_PER_EPOCH * missing + BP * beacons) / (BEACONS_PER_EPOCH * WINDOW_DAYS)))
     const score = Math.floor((credits * uptime) / BP)
     if (uptime >= params.min_uptime_bp && score > 0) ranking.push({ node, score, credits, uptime_bp: uptime })
   }

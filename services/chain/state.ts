@@ -14,7 +14,7 @@
  *   a/<session_id>             height that anchored the session
  *   t/<epoch>/<node>           credits earned in <epoch>
  *   b/<epoch>/<node>           uptime beacons in <epoch>
- *   bh/<node>/<hour>, p/<slot>/<node>, v/<height>/<voter>   seen markers (replay protection)
+ *   bh/<node>/<window>, p/<slot>/<node>, v/<height>/<voter>   seen markers (replay protection; window: beaconWindow)
  *   e/<node>, paid/<node>      credits earned in total, credits paid out
  *   pol/<policy_id>            {owner, rules, height}
  */

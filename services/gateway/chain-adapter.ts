@@ -15,13 +15,16 @@
  *   the node, whose rules check the signature, the nonce and the content. It never signs for a client.
  *   Session anchors are refused there: a session is anchored by finalising it, so that its anchor is the
  *   gateway's signature over the manifest the gateway itself wrote.
+ * - Each validator records its last vote in `DIR/chain/votes/<genesis hash>/<key>.json` (fsync'ed before the
+ *   vote is sent), so a restarted gateway's validators never sign a second block at a height they voted at
+ *   before; per genesis, so that a new chain in the same directory does not inherit another chain's heights.
  * - Devnet validator keys come from a public seed (keySeeds): a devnet for one machine, not a deployment.
  */
 import { join } from 'node:path'
 import { errors } from '../common/errors.ts'
 import type { Database } from '../db/index.ts'
 import {
-  BlockArchive, CHAIN_DIR, TX_TYPES, createDevnet, devnetGenesis, ed25519Signer, epochInfo, epochOf, genesisHash, keySeeds, readArchive,
+  BlockArchive, CHAIN_DIR, TX_TYPES, createDevnet, devnetGenesis, ed25519Signer, epochInfo, epochOf, fileVoteStore, genesisHash, keySeeds, readArchive,
   realScheduler, replayLedgers, slotAt, slotSchedule, txId, type Block, type ChainNode, type ChainParams, type Devnet,
   type FinalBlock, type Genesis, type Json, type Ledger, type Transaction
 } from '../chain/index.ts'
@@ -141,6 +144,7 @@ export class DevnetChainPort implements ChainPort {
       nodes: opts.validators,
       scheduler: realScheduler(),
       seed: DEVNET_SEED,
+      votes: (_i, id, genesis) => fileVoteStore(join(opts.dataDir, CHAIN_DIR, 'votes', genesisHash(genesis), `${id}.json`)),
       ...(opts.params !== undefined ? { params: opts.params } : {}),
       ...(archived !== undefined ? { genesisTime: archived.genesis.genesis_time } : {}),
       ...(ledgers !== undefined ? { ledgers } : {})

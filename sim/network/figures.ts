@@ -3,7 +3,7 @@
  * ledger (the reference chain), the observer's records and the network's counters. Everything but the wall
  * times is a function of the options and the seed.
  */
-import { slotStart, type FinalBlock, type Genesis, type Ledger } from '../../services/chain/index.ts'
+import { slotStart, type FinalBlock, type Genesis, type Ledger, type Transaction } from '../../services/chain/index.ts'
 import type { AdversaryStats } from './byzantine.ts'
 import type { LoadStats } from './load.ts'
 import type { NetworkStats } from './network.ts'
@@ -27,10 +27,13 @@ export interface SimFigures {
   readonly finalityP95S: number
   readonly finalityP99S: number
   readonly finalityMaxS: number
-  /** Transactions final per second of the run. */
+  /** Client transactions final per second of the run (the validators' uptime beacons not counted). */
   readonly txPerS: number
   readonly offeredTxPerS: number
+  /** Client transactions final: all but the validators' uptime beacons, so that it compares with the load. */
   readonly finalTx: number
+  /** The validators' uptime beacons final (one per validator and beacon window when all goes well). */
+  readonly beaconTx: number
   readonly load: LoadStats
   readonly forks: number
   readonly orphans: number
@@ -108,7 +111,8 @@ export function computeFigures (i: FigureInputs): SimFigures {
   const end = g + i.durationMs
   const gaps = [...ts, end].map((t, k) => (t - (k === 0 ? g : ts[k - 1] as number)) / 1000)
   const last = ts[ts.length - 1] ?? g
-  const finalTx = chain.reduce((n, f) => n + f.block.transactions.length, 0)
+  const beaconTx = chain.reduce((n, f) => n + f.block.transactions.filter(isBeacon).length, 0)
+  const finalTx = chain.reduce((n, f) => n + f.block.transactions.length, 0) - beaconTx
 
   const refHeight = chain.length
   const live = i.honest.filter((h) => h.live)
@@ -134,6 +138,7 @@ export function computeFigures (i: FigureInputs): SimFigures {
     txPerS: finalTx / (i.durationMs / 1000),
     offeredTxPerS: i.offeredTxPerS,
     finalTx,
+    beaconTx,
     load: i.load ?? { submitted: 0, refused: 0 },
     forks,
     orphans,
@@ -153,4 +158,9 @@ export function computeFigures (i: FigureInputs): SimFigures {
     events: i.events,
     wallS: i.runWallS
   }
+}
+
+/** A validator's uptime beacon (protocol overhead, not client load). */
+function isBeacon (tx: Transaction): boolean {
+  return tx.type === 'task_proof' && (tx.payload as { kind?: unknown }).kind === 'uptime_beacon'
 }

@@ -21,6 +21,7 @@ export function figureMetrics (f: SimFigures): Record<string, number> {
     tx_per_s: f.txPerS,
     offered_tx_per_s: f.offeredTxPerS,
     final_tx_count: f.finalTx,
+    beacon_tx_count: f.beaconTx,
     forks_count: f.forks,
     orphans_count: f.orphans,
     safety_violations_count: f.safetyViolations.length,

@@ -8,13 +8,14 @@
  *   is a sync. At mid-slot each live honest node compares its final height with the best reachable peer's and,
  *   two or more behind, leaves the live protocol, syncs with the chain's syncLedger (every block validated,
  *   every signature charged), and starts a new ChainNode on the synced ledger.
- * - A crash stops the node's process; its final ledger survives (the archive on disk), everything else (pool,
- *   pending blocks, what it voted for) is lost, as for a real restart.
+ * - A crash stops the node's process; its final ledger (the archive on disk) and its record of its last vote
+ *   (the chain's VoteStore, fsync'ed before every vote by a real node) survive; everything else (pool,
+ *   pending blocks) is lost, as for a real restart.
  */
 import { createRng, type Rng } from '../../services/common/rng.ts'
 import {
-  ChainNode, DEFAULT_PARAMS, Ledger, devnetGenesis, ed25519Signer, ed25519Verifier, epochInfo, keySeeds, syncLedger,
-  type ChainParams, type Genesis, type Signer, type Transport, type Verifier
+  ChainNode, DEFAULT_PARAMS, Ledger, devnetGenesis, ed25519Signer, ed25519Verifier, epochInfo, keySeeds, memoryVoteStore, syncLedger,
+  type ChainParams, type Genesis, type Signer, type Transport, type Verifier, type VoteStore
 } from '../../services/chain/index.ts'
 import { isLucidError } from '../../services/common/errors.ts'
 import { FinalArchive } from './archive.ts'
@@ -62,6 +63,8 @@ export interface SimOptions {
   readonly freshSync?: boolean
   /** Final blocks each node keeps in memory (default 256; older ones are in the run's archive). */
   readonly retainBlocks?: number
+  /** Validators send their uptime beacons (default true; false to measure what the beacons cost). */
+  readonly uptimeBeacons?: boolean
   /** Called every simulated hour with the virtual ms after genesis and the best final height. */
   readonly progress?: (simMs: number, height: number) => void
 }
@@ -85,6 +88,8 @@ interface SimNode {
   readonly verifier: Verifier
   readonly cpu: NodeCpu
   readonly ledger: Ledger
+  /** Its last vote, kept across its restarts as a real node's fsync'ed file is. */
+  readonly votes: VoteStore
   readonly adversary: Adversary | undefined
   node: ChainNode | undefined
   crashed: boolean
@@ -165,7 +170,7 @@ export class Simulation {
       this.network.register(index, signer.publicKey)
       const adversary = index < byzantine ? new Adversary(opts.behaviour ?? 'equivocate', signer, verifier, () => ids, (id) => (rankOf.get(id) ?? Infinity) < byzantine, this.adversaryStats) : undefined
       const ledger = new Ledger(this.genesis, { retainBlocks: opts.retainBlocks ?? 256 })
-      const n: SimNode = { index, signer, verifier, cpu, ledger, adversary, node: undefined, crashed: false, syncing: false }
+      const n: SimNode = { index, signer, verifier, cpu, ledger, votes: memoryVoteStore(), adversary, node: undefined, crashed: false, syncing: false }
       // One listener per ledger (it outlives the node processes that append to it). Adversaries' views do not
       // count: safety and finality are about honest nodes.
       if (adversary === undefined) n.ledger.onFinal((fin) => { this.observer.final(index, fin, cpu.clock.now(), !n.syncing); this.#archive.record(fin) })
@@ -230,6 +235,8 @@ export class Simulation {
       verifier: n.verifier,
       scheduler: n.cpu.scheduler,
       ledger: n.ledger,
+      votes: n.votes,
+      uptimeBeacons: this.#o.uptimeBeacons !== false,
       // Enough to cover a few slots of votes and transactions; the default (200k per node) would hold ~5 GB
       // across a hundred nodes over a day.
       verifiedCache: VERIFIED_CACHE,
