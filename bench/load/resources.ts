@@ -49,7 +49,7 @@ async function procStat (pid: number): Promise<{ cpuS: number, rss: number } | u
   }
 }
 
-/** Samples every second until stopped; `stop()` resolves with every sample taken. */
+/** Samples every second until stopped; `stop()` resolves with every sample taken (once; later calls get the same). */
 export function monitorResources (opts: { pid?: number, metricsUrl?: string }): { stop (): Promise<ResourceSample[]> } {
   const samples: ResourceSample[] = []
   const start = performance.now()
@@ -88,11 +88,12 @@ export function monitorResources (opts: { pid?: number, metricsUrl?: string }): 
   }
   let running = sample()
   const timer = setInterval(() => { running = running.then(sample) }, 1000)
+  // Idempotent: a caller may stop it on success and again in a `finally` for the error path.
+  let stopped: Promise<ResourceSample[]> | undefined
   return {
-    async stop () {
-      clearInterval(timer)
-      await running
-      return samples
+    stop () {
+      stopped ??= (async () => { clearInterval(timer); await running; return samples })()
+      return stopped
     }
   }
 }

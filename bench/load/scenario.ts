@@ -83,6 +83,7 @@ export async function runScenario (opts: ScenarioRunOptions): Promise<ScenarioRu
     }
     return { metrics, conditions, endpoints: r.endpoints, series }
   } finally {
+    // On the error path the monitor is still running; on success this returns the samples already taken.
     await monitor.stop()
     await local?.close()
   }
