@@ -10,7 +10,7 @@
  * outside transactions.
  */
 import { type ClientSession, type Collection, type Document, MongoClient } from 'mongodb'
-import { errors } from '../../common/errors.ts'
+import { errors, isLucidError } from '../../common/errors.ts'
 import type { Backend, BackendStats, EngineInfo, Mutation, TxHandle } from '../backend.ts'
 import { ALL_COLLECTIONS, type CollectionSpec, counterOf } from '../schema.ts'
 import { type IndexQuery, queryFields } from '../query.ts'
@@ -27,6 +27,15 @@ export interface MongoOptions extends ResolveOptions {
   readonly poolSize?: number
   /** Bound on server selection and connecting, ms (default 5000): past it, LUCID_ERR_4005. */
   readonly connectTimeoutMs?: number
+  /**
+   * Bound on waiting for the server's answer on a connection, ms (socketTimeoutMS; default 30000): a
+   * server that stopped answering (a partition, a hung host) makes an operation fail with LUCID_ERR_4005
+   * instead of waiting for ever (the driver's default). The driver retries a read or write once on a
+   * network error (twice when a new connection's handshake timed out), each attempt bounded by this or
+   * connectTimeoutMs, so a failing call ends within a small multiple of them (docs/chaos.md, "MongoDB
+   * outages"). It must exceed the slowest legitimate operation.
+   */
+  readonly operationTimeoutMs?: number
 }
 
 // A compare-and-swap that keeps losing to concurrent writers gives up with LUCID_ERR_4006 after this many tries.
@@ -36,12 +45,16 @@ const CAS_RETRIES = 50
 export async function openMongoBackend (opts: MongoOptions = {}): Promise<Backend> {
   const poolSize = opts.poolSize ?? 100
   if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new errors.LUCID_ERR_4009('poolSize must be a positive integer')
+  const operationTimeout = opts.operationTimeoutMs ?? 30_000
+  if (!Number.isFinite(operationTimeout) || operationTimeout <= 0) throw new errors.LUCID_ERR_4009('operationTimeoutMs must be a positive number of ms')
   const server = await resolveServer(opts)
   const timeout = opts.connectTimeoutMs ?? 5000
   const client = new MongoClient(server.uri, {
     maxPoolSize: poolSize,
     serverSelectionTimeoutMS: timeout,
     connectTimeoutMS: timeout,
+    // The driver's default (0) waits for an answer for ever: a blackholed server would hang every caller.
+    socketTimeoutMS: operationTimeout,
     // An operation waiting for a pooled connection longer than this fails instead of hanging.
     waitQueueTimeoutMS: Math.max(timeout, 10_000)
   })
@@ -105,6 +118,18 @@ function idOf (spec: CollectionSpec, key: readonly Scalar[]): Scalar {
 function strip (raw: Document): Doc {
   const { _id: _ignoredId, _v: _ignoredVersion, ...doc } = raw
   return doc
+}
+
+/**
+ * Keeps the driver from reusing this session's id. A transaction whose end the server never heard of may
+ * still be open there under that id; the driver returns the id to its pool unless a network error marked
+ * it dirty, which it skips when the pool was cleared meanwhile (a timeout during an outage). The next
+ * transaction on the id then failed with a raw server error until the server expired the old one
+ * ("transaction already in progress for this session" on the stand-in, for every later transaction that
+ * drew the id). A new id costs nothing.
+ */
+function forgetServerSession (session: ClientSession): void {
+  try { session.serverSession.isDirty = true } catch { /* an ended session has no id to forget */ }
 }
 
 class MongoBackend implements Backend {
@@ -223,26 +248,47 @@ class MongoBackend implements Backend {
 
   async _transaction<R> (fn: (tx: TxHandle) => Promise<R>): Promise<R> {
     const session = this.#client.startSession()
+    // Set when the session's clean-up was handed to the background (see below): not ended here then.
+    let detached = false
     try {
       session.startTransaction({ readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } })
       let result: R
       try {
         result = await fn(new MongoTx(this, session))
       } catch (err) {
-        await session.abortTransaction().catch(() => {})
-        throw mapMongoError(err, 'transaction')
+        const mapped = mapMongoError(err, 'transaction')
+        if (isLucidError(mapped, 'LUCID_ERR_4005')) {
+          // The server does not answer: the abort would need a connection too, and waiting for it
+          // (up to three connection attempts, connectTimeoutMs each) would triple the time the caller
+          // waits for an error it already has. The abort is still sent, in the background; if it never
+          // arrives, the server expires the transaction (transactionLifetimeLimitSeconds).
+          forgetServerSession(session)
+          detached = true
+          void session.abortTransaction().catch(() => {}).then(async () => { await session.endSession() }).catch(() => {})
+        } else {
+          await session.abortTransaction().catch(() => {})
+        }
+        throw mapped
       }
       // The commit's outcome can be unknown after a network blip; committing again is safe (idempotent).
+      // A server that does not answer at all is not retried here (the driver already retried once): each
+      // attempt would wait out the timeouts again. The caller gets LUCID_ERR_4005 saying the outcome is
+      // unknown: the transaction may have been applied.
       for (let attempt = 0; ; attempt++) {
         try {
           await session.commitTransaction()
           return result
         } catch (err) {
-          if (!hasLabel(err, 'UnknownTransactionCommitResult') || attempt >= 3) throw mapMongoError(err, 'transaction commit')
+          const mapped = mapMongoError(err, 'transaction commit')
+          if (isLucidError(mapped, 'LUCID_ERR_4005')) {
+            forgetServerSession(session)
+            throw new errors.LUCID_ERR_4005(`transaction commit, outcome unknown (it may have been applied): ${(err as Error).message}`, { cause: err })
+          }
+          if (!hasLabel(err, 'UnknownTransactionCommitResult') || attempt >= 3) throw mapped
         }
       }
     } finally {
-      await session.endSession()
+      if (!detached) await session.endSession()
     }
   }
 

@@ -2,7 +2,7 @@
  * Driver and server errors translated to the catalogue, so callers see the same LUCID_ERR_4xxx codes
  * from MongoDB as from LevelDB.
  */
-import { MongoError, MongoServerError } from 'mongodb'
+import { MongoError, MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb'
 import { LucidError, errors } from '../../common/errors.ts'
 
 /** True when the driver labelled the error (TransientTransactionError, UnknownTransactionCommitResult). */
@@ -20,14 +20,19 @@ export function mapMongoError (err: unknown, what: string): unknown {
   if (err instanceof LucidError || !(err instanceof MongoError)) return err
   const name = err.name
   if (err instanceof MongoServerError && err.code === 11000) return new errors.LUCID_ERR_4002(`${what}: ${err.message}`, { cause: err })
-  if ((err instanceof MongoServerError && err.code === 112) || err.hasErrorLabel('TransientTransactionError')) {
-    return new errors.LUCID_ERR_4006(`${what}: ${err.message}`, { cause: err })
-  }
-  if (name === 'MongoTopologyClosedError' || name === 'MongoNotConnectedError' || /client was closed|Topology is closed/i.test(err.message)) {
+  if (name === 'MongoTopologyClosedError' || name === 'MongoNotConnectedError' || name === 'MongoPoolClosedError' || /client was closed|Topology is closed/i.test(err.message)) {
     return new errors.LUCID_ERR_4004(`${what}: the client was closed`, { cause: err })
   }
-  if (name === 'MongoServerSelectionError' || name.startsWith('MongoNetwork') || name === 'MongoWaitQueueTimeoutError') {
+  // Unreachable is decided before the transient label: the driver labels every network error inside a
+  // transaction TransientTransactionError, and as LUCID_ERR_4006 (a conflict) an outage made
+  // Database.transaction run the function again up to 5 times, each waiting out the timeouts once more,
+  // then report a conflict. A server that does not answer is LUCID_ERR_4005, at once.
+  // (instanceof, not the name: MongoPoolClearedError is a network error whose name does not say so.)
+  if (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError || name === 'MongoWaitQueueTimeoutError') {
     return new errors.LUCID_ERR_4005(`${what}: ${err.message}`, { cause: err })
+  }
+  if ((err instanceof MongoServerError && err.code === 112) || err.hasErrorLabel('TransientTransactionError')) {
+    return new errors.LUCID_ERR_4006(`${what}: ${err.message}`, { cause: err })
   }
   return err
 }

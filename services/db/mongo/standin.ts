@@ -10,7 +10,10 @@ import { errors } from '../../common/errors.ts'
 
 /** A running stand-in. */
 export interface Standin {
-  /** The connection string it printed (a single-node replica set, so transactions work). */
+  /**
+   * The connection string it printed (a single-node replica set, so transactions work), with
+   * `serverMonitoringMode=poll` added: see `withPolling`.
+   */
   readonly uri: string
   readonly pid: number
   /** Kills it and waits for it to exit. */
@@ -58,9 +61,23 @@ export async function startStandin (opts: { timeoutMs?: number } = {}): Promise<
     })
     // Keep draining its output so a chatty stand-in never blocks on a full pipe.
     child.stdout.resume()
-    return { uri, pid: child.pid as number, stop }
+    return { uri: withPolling(uri), pid: child.pid as number, stop }
   } catch (err) {
     await stop()
     throw new errors.LUCID_ERR_4008(`the jongodb stand-in did not start: ${(err as Error).message}`, { cause: err })
   }
+}
+
+/**
+ * The stand-in's URI with `serverMonitoringMode=poll` (unless the URI already chooses a mode). The stand-in
+ * breaks the driver's streaming monitor: it answers an awaitable hello without `moreToCome`, the driver
+ * reports "Server ended moreToCome unexpectedly", marks the server unknown and clears its connection pool,
+ * about once a second; every operation then waiting for the next check stalled ~500 ms and pooled
+ * connections were dropped. Polling monitors (the driver's behaviour before streaming) work with it.
+ */
+export function withPolling (uri: string): string {
+  if (/[?&]serverMonitoringMode=/i.test(uri)) return uri
+  if (uri.includes('?')) return `${uri}&serverMonitoringMode=poll`
+  // Options need the slash that ends the host list, even with no database name.
+  return `${uri}${/^mongodb(\+srv)?:\/\/[^/]+$/.test(uri) ? '/' : ''}?serverMonitoringMode=poll`
 }
