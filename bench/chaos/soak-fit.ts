@@ -54,19 +54,23 @@ export interface LeakVerdict {
   readonly reason: string
 }
 
-/** Applies the leak criterion to the samples at or after `warmupMin`. */
-export function judgeLeak (name: string, points: readonly Point[], warmupMin: number, hourlyGrowthLimit = 0.1): LeakVerdict {
+/**
+ * Applies the leak criterion to the samples at or after `warmupMin`. `minHourlyGrowth` is a floor under the
+ * size condition in the metric's own units: for a count of a few (open handles: 8 to 11 as connections come
+ * and go), 10 % of the level is under one handle an hour, which the connection churn alone exceeds.
+ */
+export function judgeLeak (name: string, points: readonly Point[], warmupMin: number, hourlyGrowthLimit = 0.1, minHourlyGrowth = 0): LeakVerdict {
   const kept = points.filter((p) => p.tMin >= warmupMin)
   const fit = fitLine(kept)
   if (fit === undefined) return { fit, hourlyGrowthRatio: 0, leak: false, reason: `${name}: too few samples after warm-up (${kept.length}) to fit` }
   const level = fit.intercept + fit.slope * warmupMin
   const hourlyGrowthRatio = level > 0 ? (fit.slope * 60) / level : (fit.slope > 0 ? Number.POSITIVE_INFINITY : 0)
   const significant = fit.ci95Low > 0
-  const large = hourlyGrowthRatio > hourlyGrowthLimit
+  const large = hourlyGrowthRatio > hourlyGrowthLimit && fit.slope * 60 > minHourlyGrowth
   const leak = significant && large
   const fmt = (x: number): string => Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3)
   const reason = `${name}: slope ${fmt(fit.slope)}/min (95 % CI ${fmt(fit.ci95Low)}..${fmt(fit.ci95High)}, n=${fit.n}), ` +
     `${(hourlyGrowthRatio * 100).toFixed(1)} % per hour of ${fmt(level)}: ` +
-    (leak ? 'LEAK (interval above 0 and growth beyond the limit)' : !significant ? 'flat (interval includes 0 or lies below)' : `flat (growth within ${(hourlyGrowthLimit * 100).toFixed(0)} % per hour)`)
+    (leak ? 'LEAK (interval above 0 and growth beyond the limit)' : !significant ? 'flat (interval includes 0 or lies below)' : `flat (growth within ${(hourlyGrowthLimit * 100).toFixed(0)} % per hour${minHourlyGrowth > 0 ? ` or ${fmt(minHourlyGrowth)} per hour` : ''})`)
   return { fit, hourlyGrowthRatio, leak, reason }
 }

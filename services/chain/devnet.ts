@@ -45,6 +45,14 @@ export interface DevnetOptions {
   readonly votes?: (index: number, id: string, genesis: Genesis) => VoteStore
   /** Which validators send uptime beacons (default all; a test makes one stop). */
   readonly uptimeBeacons?: (index: number) => boolean
+  /**
+   * Final blocks each node keeps in memory (default all). A devnet whose blocks are archived (the
+   * gateway's) keeps a few and reads older ones from the archive; give `ledgers` the same bound
+   * (replayLedgers' `retainBlocks`).
+   */
+  readonly retainBlocks?: number
+  /** Final blocks each node's txStatus indexes (NodeOptions.finalIndexBlocks; default a day). */
+  readonly finalIndexBlocks?: number
 }
 
 /** A running devnet. */
@@ -93,6 +101,8 @@ export function createDevnet (opts: DevnetOptions): Devnet {
     scheduler: opts.scheduler,
     connect: (id, handler) => network.join(id, handler),
     uptimeBeacons: opts.uptimeBeacons?.(i) ?? true,
+    ...(opts.retainBlocks !== undefined ? { retainBlocks: opts.retainBlocks } : {}),
+    ...(opts.finalIndexBlocks !== undefined ? { finalIndexBlocks: opts.finalIndexBlocks } : {}),
     ...(opts.votes !== undefined ? { votes: opts.votes(i, signer.publicKey, genesis) } : {}),
     ...(opts.ledgers?.[i] !== undefined ? { ledger: opts.ledgers[i] } : {})
   }))
@@ -114,12 +124,13 @@ const TRUST_VERIFIED: SignatureSink = { check () {} }
  * each block's own certificate included, so that it keeps the archived certificates (an export after the
  * restart is the export before it); the others replay the blocks it accepted without verifying the same
  * signatures again. Each ledger gets its own copy of the blocks: nodes share no object. Throws the
- * LUCID_ERR_5xxx of the first block that fails.
+ * LUCID_ERR_5xxx of the first block that fails. `opts.retainBlocks` bounds the blocks each ledger keeps in
+ * memory (Ledger), the state being complete either way.
  */
-export function replayLedgers (genesis: Genesis, blocks: readonly FinalBlock[], count: number): Ledger[] {
+export function replayLedgers (genesis: Genesis, blocks: readonly FinalBlock[], count: number, opts: { readonly retainBlocks?: number } = {}): Ledger[] {
   const ledgers: Ledger[] = []
   for (let i = 0; i < count; i++) {
-    const ledger = new Ledger(genesis)
+    const ledger = new Ledger(genesis, opts)
     const sigs = i === 0 ? immediateSink(ed25519Verifier()) : TRUST_VERIFIED
     for (const archived of blocks) {
       const f = JSON.parse(JSON.stringify(archived)) as FinalBlock

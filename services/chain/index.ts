@@ -22,7 +22,7 @@ export { anchorLeaf, blockBytes, blockHash, blockMerkleRoot, dataAnchorLeaf, gen
 /** Signing and verification behind interfaces (the simulator injects its own). */
 export { ed25519Signer, ed25519Verifier, type Signer, type Verifier } from './signer.ts'
 /** Where signature checks go: at once, or collected for worker threads. */
-export { immediateSink, type SignatureSink } from './sink.ts'
+export { VerifiedCache, immediateSink, type SignatureSink } from './sink.ts'
 /** Work credits of task proofs. */
 export { TASK_KINDS, taskProof, type TaskKind, type TaskProof } from './credits.ts'
 /** The state after the final blocks. */

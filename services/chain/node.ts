@@ -28,7 +28,7 @@ import type { BlockContext } from './rules.ts'
 import { attemptOf, attemptOpensAfter, beaconWindow, beaconWindowStart, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart } from './schedule.ts'
 import type { Cancel, Scheduler } from './scheduler.ts'
 import { ed25519Verifier, type Signer, type Verifier } from './signer.ts'
-import { immediateSink, type SignatureSink } from './sink.ts'
+import { VerifiedCache, immediateSink, type SignatureSink } from './sink.ts'
 import type { MessageHandler, Transport } from './transport.ts'
 import { checkedHash, validateBlock, type ValidBlock } from './validate.ts'
 import { memoryVoteStore, type VoteRecord, type VoteStore } from './votes.ts'
@@ -45,14 +45,26 @@ export interface NodeOptions {
   readonly connect: (id: string, handler: MessageHandler) => Transport
   /** Start from this ledger (e.g. one filled by a sync) instead of genesis. */
   readonly ledger?: Ledger
+  /**
+   * Final blocks this node's own ledger keeps in memory when it starts from genesis (default: all; see
+   * Ledger's `retainBlocks`). A node with an archive (the gateway's) keeps only the latest and reads older
+   * blocks from disk, so that its memory does not grow with the chain.
+   */
+  readonly retainBlocks?: number
   /** Most pending transactions (default 100,000). */
   readonly poolLimit?: number
   /**
    * Most verified signatures remembered so that a transaction or vote verified on arrival is not verified
    * again in its block or certificate (default 200,000, a few tens of MB; the simulator's hundred nodes use
-   * a few thousand).
+   * a few thousand). Entries also age out after 8 to 16 final blocks (VerifiedCache).
    */
   readonly verifiedCache?: number
+  /**
+   * Final blocks whose transactions txStatus answers `final` for, newest first (default 8,640, a day of
+   * 10 s slots; at most 1,000,000 transactions either way). Older ones answer `unknown`: a caller with an
+   * archive (the gateway: its database's transactions) looks them up there.
+   */
+  readonly finalIndexBlocks?: number
   /**
    * Where this validator records its last vote before sending it (default: in memory, which a restarted
    * process does not have; give a durable one, e.g. fileVoteStore, to a node that can crash and come back).
@@ -97,6 +109,8 @@ type Message = { t: 'block', block: Block } | { t: 'vote', vote: Vote } | { t: '
 const MAX_ORPHANS = 64
 const MAX_EARLY_VOTE_BLOCKS = 256
 const MAX_FINAL_INDEX = 1_000_000
+/** A day of 10 s slots. */
+const DEFAULT_FINAL_INDEX_BLOCKS = 8640
 
 /** One PoOT node. */
 export class ChainNode {
@@ -110,6 +124,9 @@ export class ChainNode {
   readonly #earlyVotes = new Map<string, Vote[]>()
   readonly #orphans: Block[] = []
   readonly #finalIndex = new Map<string, number>()
+  /** The transaction ids of the blocks in #finalIndex, oldest first, to drop them block by block. */
+  readonly #finalIndexBlocks: Array<{ readonly height: number, readonly ids: readonly string[] }> = []
+  readonly #verified: VerifiedCache
   readonly #timers = new Set<Cancel>()
   readonly #events: NodeEvents[] = []
   readonly #votes: VoteStore
@@ -123,8 +140,9 @@ export class ChainNode {
   constructor (opts: NodeOptions) {
     this.#o = opts
     this.id = opts.signer.publicKey
-    this.ledger = opts.ledger ?? new Ledger(opts.genesis)
-    this.#sigs = immediateSink(opts.verifier ?? ed25519Verifier(), new Set(), opts.verifiedCache)
+    this.ledger = opts.ledger ?? new Ledger(opts.genesis, opts.retainBlocks !== undefined ? { retainBlocks: opts.retainBlocks } : {})
+    this.#verified = new VerifiedCache(opts.verifiedCache)
+    this.#sigs = immediateSink(opts.verifier ?? ed25519Verifier(), this.#verified)
     this.#pool = new TxPool(this.ledger.state, opts.poolLimit)
     this.#votes = opts.votes ?? memoryVoteStore()
     this.#lastVote = this.#votes.last()
@@ -389,14 +407,23 @@ export class ChainNode {
     }
   }
 
+  /** Indexes a final block's transactions for txStatus, dropping the oldest blocks' beyond the bounds. */
+  #indexFinal (ids: readonly string[], height: number): void {
+    for (const id of ids) this.#finalIndex.set(id, height)
+    this.#finalIndexBlocks.push({ height, ids: [...ids] })
+    const maxBlocks = Math.max(1, this.#o.finalIndexBlocks ?? DEFAULT_FINAL_INDEX_BLOCKS)
+    while (this.#finalIndexBlocks.length > 1 && (this.#finalIndexBlocks.length > maxBlocks || this.#finalIndex.size > MAX_FINAL_INDEX)) {
+      const old = this.#finalIndexBlocks.shift() as { height: number, ids: readonly string[] }
+      for (const id of old.ids) if (this.#finalIndex.get(id) === old.height) this.#finalIndex.delete(id)
+    }
+  }
+
   #finalise (c: Candidate, certificate: ReturnType<typeof makeCertificate>): void {
     if (this.#candidates.get(c.valid.hash) !== c) return
     const fin = this.ledger.append(c.valid, certificate)
     this.#candidates.clear()
-    for (const id of c.valid.txIds) {
-      if (this.#finalIndex.size >= MAX_FINAL_INDEX) this.#finalIndex.delete(this.#finalIndex.keys().next().value as string)
-      this.#finalIndex.set(id, fin.block.header.height)
-    }
+    this.#indexFinal(c.valid.txIds, fin.block.header.height)
+    this.#verified.blockFinal()
     const { genesis_time: g, params } = this.#o.genesis
     const slot = slotAt(g, params, this.#now())
     this.#pool.rebase(c.valid.txIds, this.#blockContext(slot), this.#sigs)

@@ -17,19 +17,64 @@ export interface SignatureSink {
 }
 
 /**
- * A sink that verifies at once and throws. `seen` remembers signatures verified before (a transaction
- * checked when it entered the pool is not verified again when its block arrives); bounded by clearing.
+ * Signatures verified recently, so that a transaction or vote verified on arrival is not verified again
+ * when its block or certificate arrives. What it needs to cover is short-lived: a pending transaction is
+ * normally in the next block, a vote in the next block's parent certificate. So entries age out by final
+ * blocks, in two generations: the current one takes new entries, and every `generationBlocks` final blocks
+ * (or once it holds half the limit) it becomes the previous one and the old previous one is dropped. An
+ * entry lives between one and two generations; one that aged out is simply verified again (a cost, never
+ * a change in what is accepted). Bounded this way, the memory follows the traffic of the last minutes
+ * instead of filling to a fixed size over hours, which a soak run would rightly read as growth.
  */
-export function immediateSink (verifier: Verifier, seen?: Set<string>, seenLimit = 200_000): SignatureSink {
+export class VerifiedCache {
+  #current = new Set<string>()
+  #previous = new Set<string>()
+  #blocks = 0
+
+  /**
+   * @param limit most entries held (default 200,000; both generations together)
+   * @param generationBlocks final blocks per generation (default 8: entries live 8 to 16 blocks)
+   */
+  constructor (readonly limit = 200_000, readonly generationBlocks = 8) {
+    if (!(limit >= 2) || !(generationBlocks >= 1)) throw new RangeError('a verified cache needs a limit of at least 2 and generations of at least 1 block')
+  }
+
+  /** Whether `key` was verified recently. */
+  has (key: string): boolean { return this.#current.has(key) || this.#previous.has(key) }
+
+  /** Remembers a verified `key`. */
+  add (key: string): void {
+    if (this.#current.size >= this.limit / 2) this.#rotate()
+    this.#current.add(key)
+  }
+
+  /** A block became final: the clock entries age by. */
+  blockFinal (): void {
+    if (++this.#blocks >= this.generationBlocks) this.#rotate()
+  }
+
+  /** Entries held now. */
+  get size (): number { return this.#current.size + this.#previous.size }
+
+  #rotate (): void {
+    this.#previous = this.#current
+    this.#current = new Set()
+    this.#blocks = 0
+  }
+}
+
+/**
+ * A sink that verifies at once and throws. `cache` remembers signatures verified before (a transaction
+ * checked when it entered the pool is not verified again when its block arrives). The key holds the
+ * public key, the signature and the whole message: a hit must mean this very check passed before.
+ */
+export function immediateSink (verifier: Verifier, cache?: VerifiedCache): SignatureSink {
   return {
     check (publicKey, message, signature, fail) {
-      const key = seen === undefined ? undefined : `${publicKey}${signature}${Buffer.from(message).toString('hex')}`
-      if (key !== undefined && seen?.has(key) === true) return
+      const key = cache === undefined ? undefined : `${publicKey}${signature}${Buffer.from(message).toString('hex')}`
+      if (key !== undefined && cache?.has(key) === true) return
       if (!verifier.verify(publicKey, message, fromHex(signature))) throw fail()
-      if (key !== undefined && seen !== undefined) {
-        if (seen.size >= seenLimit) seen.clear()
-        seen.add(key)
-      }
+      if (key !== undefined) cache?.add(key)
     }
   }
 }

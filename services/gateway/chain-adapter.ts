@@ -26,7 +26,7 @@ import type { Database } from '../db/index.ts'
 import {
   BlockArchive, CHAIN_DIR, TX_TYPES, createDevnet, devnetGenesis, ed25519Signer, epochInfo, epochOf, fileVoteStore, genesisHash, keySeeds, readArchive,
   realScheduler, replayLedgers, slotAt, slotSchedule, txId, type Block, type ChainNode, type ChainParams, type Devnet,
-  type FinalBlock, type Genesis, type Json, type Ledger, type Transaction
+  type Genesis, type Json, type Ledger, type Transaction
 } from '../chain/index.ts'
 import { ChainAccount } from './chain-account.ts'
 import type {
@@ -45,6 +45,11 @@ export interface ChainPortOptions {
   readonly db: Database
   /** Overrides of the chain's default parameters (tests use a short slot); part of genesis. */
   readonly params?: Partial<ChainParams>
+  /**
+   * Final blocks each validator keeps in memory (default 8, at most 16), and recent blocks whose transactions it
+   * indexes; older ones are read from the archive and the database. Tests give 2 so that reads go there.
+   */
+  readonly retainBlocks?: number
 }
 
 /** Starts a chain and adapts it to the port. */
@@ -57,6 +62,17 @@ export const ACCOUNT_KEY_FILE = 'gateway-chain.key'
 const DEVNET_SEED = 1
 /** Final block views kept ready (they never change; the newest are asked for most). */
 const VIEW_CACHE = 64
+/**
+ * Final blocks each validator keeps in memory: enough for the newest, which the routes and the producers
+ * ask for, while older ones are read from the archive. Keeping all of them made the gateway's memory grow
+ * with the chain (four copies, one per in-process validator), which `lucid chaos --suite soak` measured.
+ */
+const RETAIN_BLOCKS = 8
+/**
+ * Final blocks whose transactions a validator's txStatus indexes: those whose database copy may not be
+ * written yet. Older transactions are found in the database (transactionStatus).
+ */
+const FINAL_INDEX_BLOCKS = 8
 /** Gateway-signed ids remembered to tell a dropped transaction from one never seen. */
 const ISSUED_LIMIT = 100_000
 /** A chain whose last final block is older than this many slots is reported unhealthy. */
@@ -138,12 +154,14 @@ export class DevnetChainPort implements ChainPort {
       if (JSON.stringify(want) !== JSON.stringify(archived.genesis)) {
         throw new errors.LUCID_ERR_5001(`${join(opts.dataDir, CHAIN_DIR)} holds a devnet of ${archived.genesis.validators.length} validators with other parameters or keys than --validators ${opts.validators} gives; start with its --validators, or another --data`)
       }
-      ledgers = replayLedgers(archived.genesis, archived.blocks, opts.validators)
+      ledgers = replayLedgers(archived.genesis, archived.blocks, opts.validators, { retainBlocks: opts.retainBlocks ?? RETAIN_BLOCKS })
     }
     const net = createDevnet({
       nodes: opts.validators,
       scheduler: realScheduler(),
       seed: DEVNET_SEED,
+      retainBlocks: opts.retainBlocks ?? RETAIN_BLOCKS,
+      finalIndexBlocks: opts.retainBlocks ?? FINAL_INDEX_BLOCKS,
       votes: (_i, id, genesis) => fileVoteStore(join(opts.dataDir, CHAIN_DIR, 'votes', genesisHash(genesis), `${id}.json`)),
       ...(opts.params !== undefined ? { params: opts.params } : {}),
       ...(archived !== undefined ? { genesisTime: archived.genesis.genesis_time } : {}),
@@ -181,11 +199,11 @@ export class DevnetChainPort implements ChainPort {
     const final = this.#finalHeight()
     // Decided but not yet written: shown, not as final.
     if (this.#ledger.head().height > final) return this.#blockAtUnwritten(this.#ledger.head().height) as BlockView
-    return this.#finalView(final) as BlockView
+    return await this.#finalView(final) as BlockView
   }
 
   async blockAt (height: number): Promise<BlockView | undefined> {
-    if (height <= this.#finalHeight()) return this.#finalView(height)
+    if (height <= this.#finalHeight()) return await this.#finalView(height)
     if (height <= this.#ledger.head().height) return this.#blockAtUnwritten(height)
     const head = this.#node.head()
     const pending = head.final || head.height !== height ? undefined : this.#candidates.get(head.hash)
@@ -222,14 +240,14 @@ export class DevnetChainPort implements ChainPort {
   async transactionStatus (id: string): Promise<TxStatus | undefined> {
     const s = this.#node.txStatus(id)
     if (s.status === 'final') {
-      const hash = this.#ledger.at(s.height)?.hash ?? null
+      const hash = await this.#blockHash(s.height)
       return { tx_id: id, status: s.height <= this.#finalHeight() ? 'final' : 'included', block_height: s.height, block_hash: hash, reason: '' }
     }
     if (s.status === 'included') return { tx_id: id, status: 'included', block_height: s.height, block_hash: s.block_hash, reason: '' }
     if (s.status === 'pending') return { tx_id: id, status: 'pending', block_height: null, block_hash: null, reason: '' }
     // Final long ago or before a restart: the archive's database copy knows its block.
     const rec = /^[0-9a-f]{64}$/.test(id) ? await this.#db.transactions.get(id) : undefined
-    if (rec?.block_height !== undefined) return { tx_id: id, status: 'final', block_height: rec.block_height, block_hash: this.#ledger.at(rec.block_height)?.hash ?? null, reason: '' }
+    if (rec?.block_height !== undefined) return { tx_id: id, status: 'final', block_height: rec.block_height, block_hash: await this.#blockHash(rec.block_height), reason: '' }
     if (this.#issued.has(id)) return { tx_id: id, status: 'rejected', block_height: null, block_hash: null, reason: 'no longer pending and in no block: a block made it invalid before it was included' }
     return undefined
   }
@@ -241,7 +259,8 @@ export class DevnetChainPort implements ChainPort {
     const epoch = epochOf(params, slot)
     const state = this.#ledger.state
     const schedule = slotSchedule(epochInfo(state, epoch), params, slot, state.get('recent') as Array<[number, string]>)
-    const head = this.#ledger.at(this.#finalHeight())?.block.header ?? { height: 0, timestamp: this.#genesis.genesis_time }
+    const final = this.#finalHeight()
+    const head = (this.#ledger.at(final) ?? await this.#archive.read(final))?.block.header ?? { height: 0, timestamp: this.#genesis.genesis_time }
     return {
       algorithm: 'PoOT',
       slot,
@@ -275,14 +294,9 @@ export class DevnetChainPort implements ChainPort {
 
   async exportPage (from: number, limit: number, maxBytes: number): Promise<ExportPage> {
     const finalized = this.#finalHeight()
-    const blocks: FinalBlock[] = []
-    let bytes = 0
-    for (const f of this.#ledger.range(from, Math.min(finalized, from + limit - 1))) {
-      const entry: FinalBlock = { block: f.block, hash: f.hash, certificate: f.certificate }
-      bytes += Buffer.byteLength(JSON.stringify(entry))
-      if (blocks.length > 0 && bytes > maxBytes) break
-      blocks.push(entry)
-    }
+    // From the archive, which holds every block up to `finalized` (the final height clients are told is
+    // the archive's) in the very JSON a page carries: a page is one read, whatever the ledger keeps.
+    const blocks = from > finalized ? [] : await this.#archive.readRange(from, Math.min(finalized, from + limit - 1), maxBytes)
     return { schema: 'lucid-chain-export-page/1', genesis: this.#genesis, genesis_hash: this.#genesisHash, finalized_height: finalized, blocks }
   }
 
@@ -337,7 +351,12 @@ export class DevnetChainPort implements ChainPort {
     return receipt(r)
   }
 
-  #finalView (height: number): BlockView | undefined {
+  /** The hash of a final block: the ledger's newest, else the archive's. */
+  async #blockHash (height: number): Promise<string | null> {
+    return (this.#ledger.at(height) ?? await this.#archive.read(height))?.hash ?? null
+  }
+
+  async #finalView (height: number): Promise<BlockView | undefined> {
     const hit = this.#views.get(height)
     if (hit !== undefined) return hit
     let v: BlockView
@@ -345,7 +364,7 @@ export class DevnetChainPort implements ChainPort {
       const g = this.#genesis
       v = { height: 0, hash: this.#genesisHash, previous_hash: '', timestamp: g.genesis_time, slot: 0, epoch: 0, producer: '', merkle_root: '', transactions: [], anchors: [], final: true }
     } else {
-      const f = this.#ledger.at(height)
+      const f = this.#ledger.at(height) ?? await this.#archive.read(height)
       if (f === undefined) return undefined
       v = this.#view(f.block, f.hash, f.block.transactions.map(txId), true)
     }

@@ -15,6 +15,7 @@ import type { ChallengeStore } from './auth/wallet.ts'
 import type { ChainPort } from './chain-port.ts'
 import type { ConnectionCount } from './connections.ts'
 import { DURATION_BUCKETS_S, type HttpMetrics } from './http-metrics.ts'
+import { heapAfterGc } from './heap-after-gc.ts'
 import type { SessionCounters } from './session-counters.ts'
 import { RECORDING, type SessionService } from './sessions.ts'
 
@@ -51,6 +52,9 @@ function processMetrics (): Registry {
   if (processRegistry === undefined) {
     processRegistry = new Registry()
     collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: 10 })
+    const live = heapAfterGc()
+    gauge(processRegistry, 'lucid_process_heap_after_major_gc_bytes', 'V8 used heap right after the last major (mark-sweep-compact) collection, the live heap (0 before the first)', () => live.lastBytes ?? 0)
+    counter(processRegistry, 'lucid_process_major_gc_total', 'Major (mark-sweep-compact) collections observed', () => live.majorCount)
   }
   return processRegistry
 }

@@ -10,9 +10,9 @@
  * A recording lives in `DATA/sessions/<session_id>/` (fs-store layout); the session pipeline writes its
  * metadata (the `sessions` document, one `chunks` document per acknowledged chunk) into the gateway's
  * database. Creating a session starts its recording (SessionRecorder.start writes recording.json and the
- * session document). Open recorders are kept in a bounded most-recently-used map: the load contract
- * creates many sessions that never upload, and an idle recorder evicted from the map is simply abandoned
- * (nothing is lost: the next upload resumes it, authenticating every stored chunk again).
+ * session document) and closes it again; the first upload opens it (SessionRecorder.resume). Recorders
+ * opened by uploads are kept in a bounded most-recently-used map, and an idle recorder evicted from the map
+ * is simply abandoned (nothing is lost: the next upload resumes it, authenticating every stored chunk again).
  *
  * Playback reads through SessionPlayer, which verifies manifest, Merkle proof, size, SHA-256 and GCM tag
  * of each chunk before any byte leaves; so it needs the manifest, i.e. a finalised session.
@@ -144,12 +144,14 @@ export class SessionService {
     await this.#store.setSession(id, attrs)
     const recorder = SessionRecorder.start({ store: this.#counters.store(new FsChunkStore(this.#dir(id))), db: this.#db, masterKey: this.#masterKey, sessionId: id, userId: owner.sub, codec: this.#codec, clock: this.#clock })
     try {
-      await recorder
+      // Not kept open: many sessions are created and never uploaded to (the load contract's users are), and
+      // an open recorder per created session filled the map to its bound, which the soak measured as
+      // growth. The first upload opens it again (resume: a fresh key, nothing stored to authenticate).
+      await (await recorder).abandon()
     } catch (err) {
       await this.#store.deleteSession(id)
       throw err
     }
-    this.#remember(id, { recorder, inFlight: new Set(), closing: false })
     return view(await this.#db.sessions.require(id), attrs)
   }
 

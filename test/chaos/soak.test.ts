@@ -48,7 +48,12 @@ test('leak verdicts: a real leak, flat noise, a sawtooth, a tiny significant dri
   // Memory going down is no leak.
   assert.equal(judgeLeak('rss', synthetic(120, 10, 100e6, -1e6, 1e6, 6), 1).leak, false)
   // Handles growing by one a minute from 30.
-  assert.equal(judgeLeak('handles', synthetic(120, 10, 30, 1, 0.5, 7).map((p) => ({ tMin: p.tMin, v: Math.round(p.v) })), 1).leak, true)
+  assert.equal(judgeLeak('handles', synthetic(120, 10, 30, 1, 0.5, 7).map((p) => ({ tMin: p.tMin, v: Math.round(p.v) })), 1, 0.1, 10).leak, true)
+  // One handle more over ten minutes on a level of 9 (connection churn): 10 % an hour is under one handle, the
+  // floor of 10 an hour keeps it flat.
+  const churn = synthetic(120, 10, 9, 0.1, 0.2, 7).map((p) => ({ tMin: p.tMin, v: Math.round(p.v) }))
+  assert.equal(judgeLeak('handles', churn, 1).leak, true)
+  assert.equal(judgeLeak('handles', churn, 1, 0.1, 10).leak, false)
   // Warm-up excluded: steep growth in the first minute, flat after.
   const warm = synthetic(120, 10, 100e6, 0, 1e6, 8).map((p) => ({ tMin: p.tMin, v: p.tMin < 2 ? p.v - (2 - p.tMin) * 30e6 : p.v }))
   assert.equal(judgeLeak('rss', warm, 2).leak, false)
@@ -79,6 +84,38 @@ test('analyseSoak: metrics named with units, verdicts per resource', () => {
   assert.equal(analyseSoak(samples, 1, 0.1, false).verdicts.loop_delay, undefined)
 })
 
+test('analyseSoak: with the live heap reported, it is judged (one point per major GC) and the sawtooth of the used heap is not', () => {
+  const rng = createRng(12)
+  // Used heap: a steep sawtooth (garbage between collections); live heap: flat, read at every 15th sample.
+  const samples: SoakSample[] = Array.from({ length: 150 }, (_, i) => ({
+    tMin: i / 10,
+    rss: 200e6 + rng.next() * 1e6,
+    heap: 40e6 + (i % 15) * 2e6,
+    heapLive: 35e6 + (Math.floor(i / 15) % 2) * 2e5,
+    majorGc: Math.floor(i / 15),
+    // V8 growing its committed heap 0.5 MB/min with nothing retained: RSS climbs, what is outside the heap does not.
+    heapTotal: 60e6 + i * 5e4
+  }))
+  for (const s of samples) s.rss = (s.rss as number) + (s.heapTotal as number)
+  const flat = analyseSoak(samples, 2)
+  assert.equal(flat.verdicts.heap, undefined, 'the used heap is not judged when the live heap is there')
+  assert.equal(flat.verdicts.heap_live?.leak, false)
+  assert.equal(flat.metrics.major_gc_count, 10, 'one point per collection, not one per sample')
+  assert.equal(flat.verdicts.heap_live?.fit?.n, 8, 'those after warm-up')
+  assert.equal(typeof flat.metrics.heap_slope_bytes_per_min, 'number', 'the used heap slope is still reported')
+  assert.equal(flat.verdicts.rss, undefined, 'RSS is split into the live heap and what is outside the heap')
+  assert.equal(flat.reported.rss?.leak, true, 'RSS alone would have read the heap sizing as a leak')
+  assert.equal(flat.verdicts.off_heap?.leak, false)
+  assert.ok(Math.abs(flat.metrics.rss_slope_bytes_per_min! - 5e5) < 1e5)
+  // Memory outside the heap growing 1 MB/min (Buffers kept, a native leak) is judged a leak.
+  const native = analyseSoak(samples.map((s, i) => ({ ...s, rss: (s.rss as number) + i * 1e5 })), 2)
+  assert.equal(native.verdicts.off_heap?.leak, true)
+  // The live heap growing 1 MB a collection (~0.67 MB/min on 35 MB) is a leak.
+  const leaking = analyseSoak(samples.map((s) => ({ ...s, heapLive: 35e6 + (s.majorGc ?? 0) * 1e6 })), 2)
+  assert.equal(leaking.verdicts.heap_live?.leak, true)
+  assert.ok(Math.abs(leaking.metrics.heap_live_slope_bytes_per_min! - 1e6 / 1.5) < 1e3)
+})
+
 test('a 20-second soak against the gateway samples it and reports every figure', { timeout: 120_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lucid-soak-'))
   try {
@@ -88,7 +125,8 @@ test('a 20-second soak against the gateway samples it and reports every figure',
     assert.ok(r.metrics.requests_count! > 0)
     for (const m of ['rss_slope_bytes_per_min', 'heap_slope_bytes_per_min', 'handles_slope_per_min', 'loop_delay_p99_ms']) assert.equal(typeof r.metrics[m], 'number', m)
     assert.match(String(r.conditions.leak_criterion), /95 % CI above 0/)
-    assert.match(String(r.conditions.verdict_rss), /^rss: slope/)
+    // RSS is judged as a whole, or (once a major GC gave a live-heap reading) reported beside off_heap.
+    assert.match(String(r.conditions.verdict_rss ?? r.conditions.reported_rss), /^rss: slope/)
     // A 20 s run is far too short to judge a leak honestly; its verdict is not asserted, only its shape.
     assert.equal(typeof r.passed, 'boolean')
   } finally {

@@ -32,7 +32,9 @@ let dir: string
 let g: G
 let alice: string
 
-const chainFactory = (validators = 4) => async (dataDir: string, db: Database) => await openChainPort({ validators, dataDir, db, params: PARAMS })
+// Two blocks kept in memory: block views, transaction status and the export of all but the newest blocks
+// come from the archive and the database, as they do after a long run.
+const chainFactory = (validators = 4) => async (dataDir: string, db: Database) => await openChainPort({ validators, dataDir, db, params: PARAMS, retainBlocks: 2 })
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lucid-chain-e2e-'))

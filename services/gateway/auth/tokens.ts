@@ -56,6 +56,8 @@ export class TokenService {
   readonly #refreshTtlS: number
   /** Refresh ids already exchanged, with their expiry (ms). */
   readonly #usedRefresh = new Map<string, number>()
+  /** Size at which expired ids are next swept out (twice what survived the last sweep, at least 10,000). */
+  #sweepAt = 10_000
 
   constructor (app: FastifyInstance, clock: Clock, accessTtlS: number, refreshTtlS: number) {
     this.#app = app
@@ -94,7 +96,13 @@ export class TokenService {
     if (typeof c.jti !== 'string') throw new errors.LUCID_ERR_1003()
     const now = this.#clock.now()
     if (this.#usedRefresh.has(c.jti)) throw new errors.LUCID_ERR_1003()
-    if (this.#usedRefresh.size >= 10_000) for (const [id, exp] of this.#usedRefresh) if (exp <= now) this.#usedRefresh.delete(id)
+    // A used id must be kept until its token expires, so what is held follows the refreshes of one refresh
+    // lifetime. Swept when the map doubles, not at every call past a fixed size: with more than that many
+    // unexpired ids, every refresh would walk them all.
+    if (this.#usedRefresh.size >= this.#sweepAt) {
+      for (const [id, exp] of this.#usedRefresh) if (exp <= now) this.#usedRefresh.delete(id)
+      this.#sweepAt = Math.max(10_000, 2 * this.#usedRefresh.size)
+    }
     this.#usedRefresh.set(c.jti, (c.exp as number) * 1000)
     return c.sub as string
   }
