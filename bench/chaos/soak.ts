@@ -32,6 +32,8 @@ export interface SoakSample {
   heap?: number
   /** Used heap after the last major collection (lucid_process_heap_after_major_gc_bytes). */
   heapLive?: number
+  /** Of heapLive, compiled code and bytecode with their metadata (lucid_process_heap_code_after_major_gc_bytes). */
+  heapCode?: number
   /** Major collections so far: a new heapLive reading when it changed. */
   majorGc?: number
   /** V8's committed heap and the memory outside it that V8 knows of (Buffers): with RSS, what is native. */
@@ -57,13 +59,22 @@ export function analyseSoak (samples: readonly SoakSample[], warmupMin: number, 
     samples.flatMap((s) => { const v = pick(s); return v === undefined ? [] : [{ tMin: s.tMin, v }] })
   const verdicts: Record<string, LeakVerdict> = {}
   const rss = series((s) => s.rss); const heap = series((s) => s.heap); const handles = series((s) => s.handles); const loop = series((s) => s.loopP99Ms)
-  // One point per major collection: the gauge repeats its last reading until the next one.
+  // One point per major collection: the gauge repeats its last reading until the next one. With the compiled
+  // code reported, the live heap judged is the data (live minus code): V8 compiling and optimising more of the
+  // program as traffic reaches it grows the code for many minutes and then stops, and is no retention. The
+  // code's own slope is reported beside it (code generated per request, by eval or new Function, would show there).
   const live: Point[] = []
+  const code: Point[] = []
   let lastGc: number | undefined
   for (const s of samples) {
-    if (s.heapLive !== undefined && s.heapLive > 0 && s.majorGc !== undefined && s.majorGc !== lastGc) live.push({ tMin: s.tMin, v: s.heapLive })
+    if (s.heapLive !== undefined && s.heapLive > 0 && s.majorGc !== undefined && s.majorGc !== lastGc) {
+      const c = s.heapCode !== undefined && s.heapCode > 0 ? s.heapCode : undefined
+      live.push({ tMin: s.tMin, v: s.heapLive - (c ?? 0) })
+      if (c !== undefined) code.push({ tMin: s.tMin, v: c })
+    }
     if (s.majorGc !== undefined) lastGc = s.majorGc
   }
+  const liveName = code.length === live.length && code.length > 0 ? 'heap data after major GC (live heap minus compiled code)' : 'heap after major GC'
   // Fitted and reported, not judged: what the verdicts above split it into, or what they judge better.
   const reported: Record<string, LeakVerdict> = {}
   // RSS = V8's committed heap + memory outside it. With both parts reported, each is judged on its own: the JS
@@ -79,8 +90,9 @@ export function analyseSoak (samples: readonly SoakSample[], warmupMin: number, 
   if (offHeap.length > 0 && live.length > 0) verdicts.off_heap = judgeLeak('rss outside the V8 heap', offHeap, warmupMin, hourlyGrowthLimit)
   // The live heap (after a full collection) when the server reports it; the used heap, garbage included,
   // climbs in a sawtooth between collections and is judged only when there is nothing better.
-  if (live.length > 0) verdicts.heap_live = judgeLeak('heap after major GC', live, warmupMin, hourlyGrowthLimit)
+  if (live.length > 0) verdicts.heap_live = judgeLeak(liveName, live, warmupMin, hourlyGrowthLimit)
   else if (heap.length > 0) verdicts.heap = judgeLeak('heap', heap, warmupMin, hourlyGrowthLimit)
+  if (code.length > 0) reported.heap_code = judgeLeak('compiled code after major GC', code, warmupMin, hourlyGrowthLimit)
   const heapUsedFit = fitLine(heap.filter((p) => p.tMin >= warmupMin))
   // A handle leak is one per request or session (hundreds an hour); ten an hour is the floor under the size condition.
   if (handles.length > 0) verdicts.handles = judgeLeak('handles', handles, warmupMin, hourlyGrowthLimit, 10)
@@ -96,6 +108,7 @@ export function analyseSoak (samples: readonly SoakSample[], warmupMin: number, 
     metrics.heap_live_slope_ci95_high_bytes_per_min = verdicts.heap_live.fit.ci95High
   }
   metrics.major_gc_count = live.length
+  if (reported.heap_code?.fit !== undefined) metrics.heap_code_slope_bytes_per_min = reported.heap_code.fit.slope
   if (verdicts.handles?.fit !== undefined) metrics.handles_slope_per_min = verdicts.handles.fit.slope
   if (verdicts.loop_delay?.fit !== undefined) metrics.loop_delay_slope_ms_per_min = verdicts.loop_delay.fit.slope
   if (rss.length > 0) metrics.peak_rss_bytes = Math.max(...rss.map((p) => p.v))
@@ -132,6 +145,7 @@ function sampler (url: string, pid: number): { mode: () => string, sample: (tMin
             const heap = m.get('nodejs_heap_size_used_bytes'); if (heap !== undefined) s.heap = heap
             const live = m.get('lucid_process_heap_after_major_gc_bytes'); if (live !== undefined) s.heapLive = live
             const gcs = m.get('lucid_process_major_gc_total'); if (gcs !== undefined) s.majorGc = gcs
+            const code = m.get('lucid_process_heap_code_after_major_gc_bytes'); if (code !== undefined) s.heapCode = code
             const total = m.get('nodejs_heap_size_total_bytes'); if (total !== undefined) s.heapTotal = total
             const ext = m.get('nodejs_external_memory_bytes'); if (ext !== undefined) s.external = ext
             const handles = m.get('nodejs_active_handles_total'); if (handles !== undefined) s.handles = handles
@@ -218,8 +232,8 @@ export async function run (opts: ChaosOptions, more: SoakOptions = {}): Promise<
   const csv = process.env.LUCID_SOAK_SAMPLES
   if (csv !== undefined && csv !== '') {
     const cell = (v: number | undefined): string => v === undefined ? '' : String(v)
-    await writeFile(csv, 't_min,rss_bytes,heap_used_bytes,heap_total_bytes,external_bytes,heap_after_major_gc_bytes,major_gc_count,handles,loop_p99_ms\n' +
-      samples.map((x) => [x.tMin.toFixed(4), cell(x.rss), cell(x.heap), cell(x.heapTotal), cell(x.external), cell(x.heapLive), cell(x.majorGc), cell(x.handles), cell(x.loopP99Ms)].join(',')).join('\n') + '\n')
+    await writeFile(csv, 't_min,rss_bytes,heap_used_bytes,heap_total_bytes,external_bytes,heap_after_major_gc_bytes,heap_code_after_major_gc_bytes,major_gc_count,handles,loop_p99_ms\n' +
+      samples.map((x) => [x.tMin.toFixed(4), cell(x.rss), cell(x.heap), cell(x.heapTotal), cell(x.external), cell(x.heapLive), cell(x.heapCode), cell(x.majorGc), cell(x.handles), cell(x.loopP99Ms)].join(',')).join('\n') + '\n')
   }
   const { metrics, verdicts, reported } = analyseSoak(samples, warmupMin, limit, prom)
   metrics.requests_count = requests
@@ -236,7 +250,7 @@ export async function run (opts: ChaosOptions, more: SoakOptions = {}): Promise<
     samples_from: samp.mode(),
     leak_criterion: `slope's 95 % CI above 0 and extrapolated growth over an hour > ${(limit * 100).toFixed(0)} % of the level after warm-up`,
     ...Object.fromEntries(Object.entries(verdicts).map(([k, v]) => [`verdict_${k}`, v.reason])),
-    ...Object.fromEntries(Object.entries(reported).map(([k, v]) => [`reported_${k}`, `${v.reason.replace(/: (LEAK|flat) \(.*$/, '')}: not judged (the V8 heap is judged by its live size, the rest of RSS as off_heap)`]))
+    ...Object.fromEntries(Object.entries(reported).map(([k, v]) => [`reported_${k}`, `${v.reason.replace(/: (LEAK|flat) \(.*$/, '')}: not judged (${k === 'heap_code' ? 'V8 compiling more of the program; the live data is judged' : 'the V8 heap is judged by its live data, the rest of RSS as off_heap'})`]))
   }
   if (!prom) conditions.loop_delay_fit = 'not fitted: without /metrics the loop delay is a percentile since start, which cannot show a trend'
   const passed = leaks.length === 0 && samples.length >= 3 && metrics.error_ratio <= 0.05

@@ -73,7 +73,10 @@ const RETAIN_BLOCKS = 8
  * written yet. Older transactions are found in the database (transactionStatus).
  */
 const FINAL_INDEX_BLOCKS = 8
-/** Gateway-signed ids remembered to tell a dropped transaction from one never seen. */
+/**
+ * Gateway-signed ids remembered to tell a dropped transaction from one never seen: those pending and those
+ * dropped (an id leaves once its block is written, the database answering for it from then on).
+ */
 const ISSUED_LIMIT = 100_000
 /** A chain whose last final block is older than this many slots is reported unhealthy. */
 const HEALTHY_SLOTS = 3
@@ -126,7 +129,12 @@ export class DevnetChainPort implements ChainPort {
       final: (fin) => {
         // Final for clients once written: a kill between finality and the write would otherwise revert a
         // block (and an anchor) a client was told is final (found by `lucid chaos --suite faults`).
-        void archive.append(fin).then((ok) => { if (ok) this.#durable = Math.max(this.#durable, fin.block.header.height) })
+        void archive.append(fin).then((ok) => {
+          if (!ok) return
+          this.#durable = Math.max(this.#durable, fin.block.header.height)
+          // Written to the database too: transactionStatus finds these there, so the ids need not be kept.
+          if (this.#issued.size > 0) for (const tx of fin.block.transactions) if (tx.from === account.publicKey) this.#issued.delete(txId(tx))
+        })
         this.#countFinal(fin.block.header.slot)
       },
       candidate: (block, hash, txIds) => {

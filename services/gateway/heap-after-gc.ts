@@ -5,24 +5,34 @@
  * what survives, the standard signal of a leak (Go reports its heap this way). `lucid chaos --suite soak`
  * fits it. The GC observer's callback runs just after the collection, so the reading adds only what was
  * allocated in between.
+ *
+ * Part of that heap is compiled code (machine code, bytecode and their metadata: deoptimisation data,
+ * relocation info, source positions), which grows for many minutes while V8 compiles and optimises more of
+ * the program as traffic reaches it, and stops once the program's functions are compiled. It is read beside
+ * the total (v8.getHeapCodeStatistics, about a millisecond, once per major collection) so that the soak can
+ * judge the data a program retains apart from the code V8 generated for it.
  */
 import { PerformanceObserver, constants } from 'node:perf_hooks'
-import { getHeapStatistics } from 'node:v8'
+import { getHeapCodeStatistics, getHeapStatistics } from 'node:v8'
 
 /** What the observer has seen. */
 export interface HeapAfterGc {
   /** Used heap bytes after the last major collection (undefined before the first). */
   readonly lastBytes: number | undefined
+  /** Of lastBytes, compiled code, bytecode and their metadata (undefined before the first). */
+  readonly lastCodeBytes: number | undefined
   /** Major collections observed. */
   readonly majorCount: number
 }
 
-let state: { lastBytes: number | undefined, majorCount: number } | undefined
+interface State { lastBytes: number | undefined, lastCodeBytes: number | undefined, majorCount: number }
+
+let state: State | undefined
 
 /** Starts observing this process's major collections (once per process) and returns the readings. */
 export function heapAfterGc (): HeapAfterGc {
   if (state === undefined) {
-    const s: { lastBytes: number | undefined, majorCount: number } = { lastBytes: undefined, majorCount: 0 }
+    const s: State = { lastBytes: undefined, lastCodeBytes: undefined, majorCount: 0 }
     state = s
     const obs = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
@@ -30,6 +40,8 @@ export function heapAfterGc (): HeapAfterGc {
         if (kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue
         s.majorCount++
         s.lastBytes = getHeapStatistics().used_heap_size
+        const code = getHeapCodeStatistics()
+        s.lastCodeBytes = code.code_and_metadata_size + code.bytecode_and_metadata_size
       }
     })
     obs.observe({ entryTypes: ['gc'] })

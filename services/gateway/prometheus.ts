@@ -54,6 +54,7 @@ function processMetrics (): Registry {
     collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: 10 })
     const live = heapAfterGc()
     gauge(processRegistry, 'lucid_process_heap_after_major_gc_bytes', 'V8 used heap right after the last major (mark-sweep-compact) collection, the live heap (0 before the first)', () => live.lastBytes ?? 0)
+    gauge(processRegistry, 'lucid_process_heap_code_after_major_gc_bytes', 'Of that live heap, compiled code, bytecode and their metadata (0 before the first major collection)', () => live.lastCodeBytes ?? 0)
     counter(processRegistry, 'lucid_process_major_gc_total', 'Major (mark-sweep-compact) collections observed', () => live.majorCount)
   }
   return processRegistry

@@ -114,6 +114,12 @@ test('analyseSoak: with the live heap reported, it is judged (one point per majo
   const leaking = analyseSoak(samples.map((s) => ({ ...s, heapLive: 35e6 + (s.majorGc ?? 0) * 1e6 })), 2)
   assert.equal(leaking.verdicts.heap_live?.leak, true)
   assert.ok(Math.abs(leaking.metrics.heap_live_slope_bytes_per_min! - 1e6 / 1.5) < 1e3)
+  // The same growth made of compiled code (V8 optimising more of the program) is reported, and the data judged flat.
+  const jit = analyseSoak(samples.map((s) => ({ ...s, heapLive: 35e6 + (s.majorGc ?? 0) * 1e6, heapCode: 3e6 + (s.majorGc ?? 0) * 1e6 })), 2)
+  assert.equal(jit.verdicts.heap_live?.leak, false)
+  assert.match(jit.verdicts.heap_live?.reason ?? '', /minus compiled code/)
+  assert.equal(jit.reported.heap_code?.leak, true)
+  assert.ok(Math.abs(jit.metrics.heap_code_slope_bytes_per_min! - 1e6 / 1.5) < 1e3)
 })
 
 test('a 20-second soak against the gateway samples it and reports every figure', { timeout: 120_000 }, async () => {
