@@ -35,6 +35,11 @@ export type OpenOptions =
     readonly poolSize?: number
     /** Bound on connecting, ms (default 5000); past it LUCID_ERR_4005. */
     readonly connectTimeoutMs?: number
+    /**
+     * Bound on waiting for the server's answer, ms (default 30000); past it LUCID_ERR_4005 instead of waiting
+     * for ever on a server that stopped answering (docs/chaos.md, "MongoDB outages").
+     */
+    readonly operationTimeoutMs?: number
     /** Bound on mongodb-memory-server obtaining and starting mongod, ms (default 10000). */
     readonly memoryServerTimeoutMs?: number
   }

@@ -40,7 +40,11 @@ export async function startStandin (opts: { timeoutMs?: number } = {}): Promise<
   const child = spawn(bin, ['--host=127.0.0.1', '--port=0', '--topology-profile=singleNodeReplicaSet', '--replica-set-name=rs0'], {
     stdio: ['ignore', 'pipe', 'pipe']
   })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  // A process that exits without stopping it (a test that failed, Ctrl-C) takes the stand-in with it; only a
+  // kill -9 of this process leaves it running.
+  const onExit = (): void => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') }
+  process.once('exit', onExit)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { process.removeListener('exit', onExit); resolve() }))
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
     await exited
