@@ -6,7 +6,7 @@
 
 /** What the command hands a suite. */
 export interface ChaosOptions {
-  /** The full variant (`--full`); the quick one (the default) must fit in CI. */
+  /** The full variant (`--full`); the quick one (the default) runs in minutes (soak: 20). */
   full: boolean
   /** `--duration D` in seconds, when given: the suite's main phase lasts this long instead of its default. */
   durationS?: number

@@ -39,10 +39,13 @@ Reliability suites against the whole system (docs/chaos.md):
              unauthorised read or write (checked through the API afterwards)
   overload   the stress scenario at 4x the seed's rate, default hashing cost, rate limits on: load is shed
              with 429/503, /health stays fast, memory bounded, recovery measured
-  faults     injected faults (disk, database, chain)          soak   a long run watching for leaks
+  faults     kill -9 of 'lucid serve' mid-write, many cycles: nothing acknowledged lost or torn, no nonce
+             reuse; then MongoDB (MONGODB_URI, else the jongodb stand-in) slowed, blackholed, refused
+  soak       contract traffic for 20 minutes (--full 4 h): live heap, RSS outside the heap, handles and
+             event-loop delay fitted; a leak is a significant slope over 10 % an hour
 Options:
   --duration D   length of the suite's main phase (90s, 5m); default: the quick variant's
-  --full         the full variants (longer, more requests); quick is the default and fits in CI
+  --full         the full variants (longer, more requests); quick is the default
   --target URL   an already running gateway (fuzz and overload only); default: 'lucid serve' started on
                  loopback in a child process with a fresh data directory
   --seed N       seed of the generated input (fuzz), to reproduce a finding
