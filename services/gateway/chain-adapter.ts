@@ -63,16 +63,12 @@ const DEVNET_SEED = 1
 /** Final block views kept ready (they never change; the newest are asked for most). */
 const VIEW_CACHE = 64
 /**
- * Final blocks each validator keeps in memory: enough for the newest, which the routes and the producers
- * ask for, while older ones are read from the archive. Keeping all of them made the gateway's memory grow
- * with the chain (four copies, one per in-process validator), which `lucid chaos --suite soak` measured.
+ * Recent final blocks each validator keeps: their blocks in memory (the newest, which the routes and the
+ * producers ask for; older ones are read from the archive) and their transactions in txStatus's index
+ * (older transactions are found in the database). Keeping every block made the gateway's memory grow with
+ * the chain (four copies, one per in-process validator), which `lucid chaos --suite soak` measured.
  */
-const RETAIN_BLOCKS = 8
-/**
- * Final blocks whose transactions a validator's txStatus indexes: those whose database copy may not be
- * written yet. Older transactions are found in the database (transactionStatus).
- */
-const FINAL_INDEX_BLOCKS = 8
+const RECENT_BLOCKS = 8
 /**
  * Gateway-signed ids remembered to tell a dropped transaction from one never seen: those pending and those
  * dropped (an id leaves once its block is written, the database answering for it from then on).
@@ -162,14 +158,14 @@ export class DevnetChainPort implements ChainPort {
       if (JSON.stringify(want) !== JSON.stringify(archived.genesis)) {
         throw new errors.LUCID_ERR_5001(`${join(opts.dataDir, CHAIN_DIR)} holds a devnet of ${archived.genesis.validators.length} validators with other parameters or keys than --validators ${opts.validators} gives; start with its --validators, or another --data`)
       }
-      ledgers = replayLedgers(archived.genesis, archived.blocks, opts.validators, { retainBlocks: opts.retainBlocks ?? RETAIN_BLOCKS })
+      ledgers = replayLedgers(archived.genesis, archived.blocks, opts.validators, { retainBlocks: opts.retainBlocks ?? RECENT_BLOCKS })
     }
     const net = createDevnet({
       nodes: opts.validators,
       scheduler: realScheduler(),
       seed: DEVNET_SEED,
-      retainBlocks: opts.retainBlocks ?? RETAIN_BLOCKS,
-      finalIndexBlocks: opts.retainBlocks ?? FINAL_INDEX_BLOCKS,
+      retainBlocks: opts.retainBlocks ?? RECENT_BLOCKS,
+      finalIndexBlocks: opts.retainBlocks ?? RECENT_BLOCKS,
       votes: (_i, id, genesis) => fileVoteStore(join(opts.dataDir, CHAIN_DIR, 'votes', genesisHash(genesis), `${id}.json`)),
       ...(opts.params !== undefined ? { params: opts.params } : {}),
       ...(archived !== undefined ? { genesisTime: archived.genesis.genesis_time } : {}),
