@@ -63,6 +63,7 @@ export const errors = {
   LUCID_ERR_1011: define('LUCID_ERR_1011', 'Already exists: %s', 409),
   LUCID_ERR_1012: define('LUCID_ERR_1012', 'Request header fields too large: %s', 431),
   LUCID_ERR_1013: define('LUCID_ERR_1013', 'Request timed out: %s', 408),
+  LUCID_ERR_1014: define('LUCID_ERR_1014', 'Reserved name: %s', 400),
 
   // 2xxx session pipeline
   LUCID_ERR_2001: define('LUCID_ERR_2001', 'Malformed chunk envelope: %s', 400),

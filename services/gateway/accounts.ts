@@ -41,6 +41,22 @@ export interface SeedReport {
 
 const ACTIVE = 'active'
 
+/**
+ * The shape of a TRON address (base58, 'T' and 33 more characters). Wallet accounts take their address as
+ * `user_id`, so a password account may never be named like one: otherwise registering a wallet's address
+ * first would lock that wallet out of login (and once made its first login loop on the duplicate).
+ */
+const TRON_ADDRESS_SHAPE = /^T[1-9A-HJ-NP-Za-km-z]{33}$/
+/** E-mail domains the gateway gives its own accounts (wallet, demo, password without e-mail): never registrable. */
+const RESERVED_EMAIL = /@(?:[^@]*\.)?lucid\.invalid$/i
+
+/** Why a password registration may not use these names, or undefined when it may. */
+export function reservedName (username: string, email?: string): string | undefined {
+  if (TRON_ADDRESS_SHAPE.test(username)) return 'a username shaped like a TRON address belongs to that wallet'
+  if (email !== undefined && RESERVED_EMAIL.test(email)) return 'e-mail addresses under lucid.invalid are the gateway\'s own'
+  return undefined
+}
+
 /** Account operations over the database, the gateway store and the hashing pool. */
 export class AccountService {
   readonly #db: Database
@@ -61,8 +77,13 @@ export class AccountService {
     this.#decoy = { alg: 'scrypt', N: k.N, r: k.r, p: k.p, salt: randomBytes(16).toString('base64'), hash: randomBytes(32).toString('base64') }
   }
 
-  /** Creates a password account with the User role; LUCID_ERR_1011 if the name is taken. */
+  /**
+   * Creates a password account with the User role; LUCID_ERR_1011 if the name is taken, LUCID_ERR_1014 for
+   * a name reserved to wallet or built-in accounts (so the two kinds cannot collide).
+   */
   async register (username: string, password: string, email?: string): Promise<User> {
+    const reserved = reservedName(username, email)
+    if (reserved !== undefined) throw new errors.LUCID_ERR_1014(reserved)
     if (await this.#db.users.get(username) !== undefined) throw new errors.LUCID_ERR_1011(`user ${username}`)
     // Hash before writing anything: a 503 from the pool then leaves no half-made account.
     const h = await this.#pool.hash(password, this.#policy)
@@ -98,21 +119,30 @@ export class AccountService {
     return user
   }
 
-  /** The account of a verified wallet, created (role User) at its first login. */
+  /**
+   * The account of a verified wallet, created (role User) at its first login. One insert attempt and one
+   * re-read, never a loop: a duplicate key is either a concurrent first login of the same wallet (the
+   * re-read finds its account) or an account that holds the wallet's id or e-mail without its address
+   * (written before names were reserved), answered LUCID_ERR_1011.
+   */
   async walletUser (address: string): Promise<User> {
-    const existing = await this.#db.users.byTronAddress(address)
-    if (existing !== undefined) {
-      if (existing.status !== ACTIVE) throw new errors.LUCID_ERR_1005(`account ${existing.user_id} is ${existing.status}`)
-      return existing
-    }
+    const existing = await this.#walletAccount(address)
+    if (existing !== undefined) return existing
     const user: User = { user_id: address, email: `${address}@wallet.lucid.invalid`, tron_address: address, roles: ['User'], status: ACTIVE, created_at: this.#clock.now() }
     try {
       return await this.#db.users.insert(user)
     } catch (err) {
-      // Two first logins of one wallet at once: the other one created it.
-      if (isLucidError(err, 'LUCID_ERR_4002')) return await this.walletUser(address)
-      throw err
+      if (!isLucidError(err, 'LUCID_ERR_4002')) throw err
+      const created = await this.#walletAccount(address)
+      if (created !== undefined) return created
+      throw new errors.LUCID_ERR_1011(`an account other than wallet ${address}'s holds its id or e-mail`, { cause: err })
     }
+  }
+
+  async #walletAccount (address: string): Promise<User | undefined> {
+    const existing = await this.#db.users.byTronAddress(address)
+    if (existing !== undefined && existing.status !== ACTIVE) throw new errors.LUCID_ERR_1005(`account ${existing.user_id} is ${existing.status}`)
+    return existing
   }
 
   /** Replaces an account's roles; LUCID_ERR_1006 for an unknown account. */

@@ -98,3 +98,40 @@ test('malformed addresses and signatures are 400 LUCID_ERR_1001', async () => {
   const s = await call(g.base, 'POST', '/auth/wallet/login', { json: { tron_address: w.address, signature: 'zz'.repeat(65), message } })
   assert.equal(s.status, 400)
 })
+
+// Issue 16, item 1: a password account registered under a wallet's address (or its wallet e-mail) made the
+// wallet's first login retry its insert forever (one core, memory growing until the process died). Wallet
+// and password accounts now cannot collide by construction, and the login path never retries without bound.
+test('a password registration cannot take a wallet address as its username: 400 LUCID_ERR_1014, and the wallet still logs in', { timeout: 20_000 }, async () => {
+  const w = wallet()
+  const reg = await call(g.base, 'POST', '/auth/register', { json: { username: w.address, password: 'a long enough password' } })
+  assert.equal(reg.status, 400)
+  assert.equal(errorCode(reg), 'LUCID_ERR_1014')
+  const message = await challenge(w.address)
+  const r = await call(g.base, 'POST', '/auth/wallet/login', { json: { tron_address: w.address, signature: w.sign(message), message } })
+  assert.equal(r.status, 200)
+  assert.equal(r.json.user_id, w.address)
+})
+
+test('a password registration cannot take a reserved e-mail (the wallet namespace): 400 LUCID_ERR_1014, and the wallet still logs in', { timeout: 20_000 }, async () => {
+  const w = wallet()
+  for (const email of [`${w.address}@wallet.lucid.invalid`, `someone@demo.lucid.invalid`, `x@LUCID.INVALID`]) {
+    const reg = await call(g.base, 'POST', '/auth/register', { json: { username: `u_${w.address.slice(1, 12)}`, password: 'a long enough password', email } })
+    assert.equal(reg.status, 400, email)
+    assert.equal(errorCode(reg), 'LUCID_ERR_1014')
+  }
+  const message = await challenge(w.address)
+  const r = await call(g.base, 'POST', '/auth/wallet/login', { json: { tron_address: w.address, signature: w.sign(message), message } })
+  assert.equal(r.status, 200)
+})
+
+test('an account already holding a wallet\'s id (data written before the reservation) answers the wallet login 409 at once, never a loop', { timeout: 20_000 }, async () => {
+  const w = wallet()
+  await g.ctx.db.users.insert({ user_id: w.address, email: `legacy_${w.address}@example.org`, roles: ['User'], status: 'active', created_at: g.clock.now() })
+  const message = await challenge(w.address)
+  const r = await call(g.base, 'POST', '/auth/wallet/login', { json: { tron_address: w.address, signature: w.sign(message), message } })
+  assert.equal(r.status, 409)
+  assert.equal(errorCode(r), 'LUCID_ERR_1011')
+  // The server is still answering.
+  assert.equal((await call(g.base, 'GET', '/health')).status, 200)
+})
