@@ -1,15 +1,16 @@
 /**
  * `lucid sim chain --nodes N --duration D [--latency L] [--loss P] [--partition SPEC] [--crash SPEC]
- * [--byzantine K] [--behaviour equivocate|invalid] [--tx-rate R] [--seed S] [--json F]`: runs the virtual-time
- * network simulator (sim/network, docs/sim.md) and prints its figures; `--json F` writes them as a
- * `lucid-bench/1` report with one result, `chain.sim`. Exit 1 when the hard safety check failed (two final
- * blocks at one height), 2 for bad usage (LUCID_ERR_9001 / 9003).
+ * [--byzantine K] [--behaviour B] [--tx-rate R] [--seed S] [--json F]`: runs the virtual-time network simulator
+ * (sim/network, docs/sim.md) and prints its figures and verdict; `--json F` writes them as a `lucid-bench/1`
+ * report with one result, `chain.sim`. Exit 1 when the run fails (simVerdict: two final blocks at one height,
+ * no final block, or a stall of more than 10 slots after the fault ends: a stalled chain is never a pass),
+ * 2 for bad usage (LUCID_ERR_9001 / 9003).
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { errors } from '../../services/common/errors.ts'
 import {
-  BEHAVIOURS, describeLatency, figureMetrics, parseCrashes, parseLatency, parseLoss, parsePartitions, parseTime, simulate,
+  BEHAVIOURS, describeLatency, figureMetrics, parseCrashes, parseLatency, parseLoss, parsePartitions, parseTime, simVerdict, simulate,
   type Behaviour, type SimFigures, type SimOptions
 } from '../../sim/network/index.ts'
 import type { Conditions } from '../case.ts'
@@ -29,11 +30,14 @@ const USAGE = `Usage: lucid sim chain --nodes N --duration D [--latency L] [--lo
   --partition SPEC   FROM-TO:NODES|NODES[|...][;...]   e.g. 30m-45m:0-49|50-99 (unnamed nodes: one more group)
   --crash SPEC       FROM-TO:NODES[;...]               e.g. 2h-2h30m:3,17 (stop, then restart and sync)
   --byzantine K      the K highest-ranked nodes are byzantine (default 0)
-  --behaviour B      what they do: equivocate (default; twin blocks, double votes) or invalid (bad signatures)
+  --behaviour B      what they do: equivocate (default; twin proposals, split votes), double (split votes),
+                     silent (withholds votes) or invalid (bad block signatures)
   --tx-rate R        session anchors offered per simulated second (default 0.2)
   --seed S           seeds keys, delays, losses and the load (default 1)
   --json F           write a lucid-bench/1 report
-Exit codes: 0 ran and stayed safe, 1 two final blocks at one height, 2 usage error.`
+Exit codes: 0 ran, stayed safe and kept finalising; 1 two final blocks at one height, no final block, or a
+stall of more than 10 slots after the last partition or crash ended (loss and byzantine nodes last the
+whole run: then any stall of more than 10 slots); 2 usage error.`
 
 /** The simulator's options from the command line. Throws LUCID_ERR_9001 / 9003. */
 export function parseSimArgs (argv: readonly string[]): { opts: SimOptions, json?: string, help: boolean } {
@@ -127,7 +131,8 @@ export function renderFigures (f: SimFigures): string {
     `throughput       ${f3(f.txPerS)} tx/s final of ${f3(f.offeredTxPerS)} offered (${f.load.refused} submissions refused)`,
     `forks            ${f.forks} heights with rival blocks, ${f.orphans} orphaned blocks`,
     `safety           ${safety}`,
-    `liveness         longest stall ${f3(f.longestStallS)} s${f.stalledAtEnd ? '; STALLED at the end (no final block in the last 3 slots)' : ''}; ${(f.convergedRatio * 100).toFixed(1)} % of live honest nodes on the reference chain`,
+    `liveness         longest stall ${f3(f.longestStallS)} s, ${f3(f.stallAfterFaultS)} s after the fault ended (at ${f.faultEndS} s)${f.stalledAtEnd ? '; STALLED at the end (no final block in the last 3 slots)' : ''}; ${(f.convergedRatio * 100).toFixed(1)} % of live honest nodes on the reference chain`,
+    `messages         ${f3(f.messagesPerBlock)} per final block`,
     `catch-up         ${f.syncRounds} sync rounds (${f.syncFailures} failed), rejoin p50 ${f3(f.rejoinP50S)} s, max ${f3(f.rejoinMaxS)} s`,
     f.freshSync === undefined ? 'fresh node       nothing to sync' : `fresh node       syncs ${f.freshSync.blocks} blocks in ${f3(f.freshSync.virtualS)} s simulated (${f.freshSync.signatures} signatures; ${f3(f.freshSync.wallS)} s of wall time here)`,
     `network          ${f.network.sent} messages: ${f.network.lost} lost, ${f.network.cut} cut by partitions, ${f.network.down} to or from a down node`,
@@ -149,7 +154,8 @@ export async function simCommand (argv: string[]): Promise<number> {
   })
   if (tty) process.stderr.write('\n')
   const f = r.figures
-  process.stdout.write(`${renderFigures(f)}\n`)
+  const verdict = simVerdict(f)
+  process.stdout.write(`${renderFigures(f)}\nverdict          ${verdict.pass ? 'PASS' : `FAIL: ${verdict.reasons.join('; ')}`}\n`)
   if (json !== undefined) {
     const id = 'chain.sim'
     const metrics = figureMetrics(f)
@@ -163,5 +169,5 @@ export async function simCommand (argv: string[]): Promise<number> {
     writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`)
     process.stdout.write(`report: ${json}\n`)
   }
-  return f.safetyViolations.length > 0 ? 1 : 0
+  return verdict.pass ? 0 : 1
 }

@@ -5,17 +5,16 @@
  */
 import { errors } from '../common/errors.ts'
 import { createRng } from '../common/rng.ts'
-import { checkCertificate } from './certificate.ts'
+import { checkCertificate, headCommittee } from './certificate.ts'
 import { Ledger, type FinalBlock } from './ledger.ts'
 import { ChainNode } from './node.ts'
 import { DEFAULT_PARAMS } from './params.ts'
-import { epochInfo } from './schedule.ts'
 import type { Scheduler } from './scheduler.ts'
 import { ed25519Signer, ed25519Verifier, type Signer, type Verifier } from './signer.ts'
 import { immediateSink, type SignatureSink } from './sink.ts'
 import { LocalNetwork, type LinkModel } from './transport.ts'
 import { validateBlock } from './validate.ts'
-import type { VoteStore } from './votes.ts'
+import type { ConsensusStore } from './consensus-store.ts'
 import type { ChainParams, Genesis } from './types.ts'
 
 /** Options of createDevnet. */
@@ -38,11 +37,11 @@ export interface DevnetOptions {
   /** One ledger per node to start from (e.g. from replayLedgers after a restart) instead of genesis. */
   readonly ledgers?: readonly Ledger[]
   /**
-   * The vote store of validator `index` (key `id`) on the chain of `genesis`: where it records its last vote
-   * before sending it (default: in memory; the gateway gives each validator a file so that a restarted devnet
-   * never votes twice).
+   * The consensus store of validator `index` (key `id`) on the chain of `genesis`: where it records its votes
+   * and lock before they leave it (default: in memory; the gateway gives each validator a file so that a
+   * restarted devnet never signs two different votes in a round and keeps its locks).
    */
-  readonly votes?: (index: number, id: string, genesis: Genesis) => VoteStore
+  readonly consensus?: (index: number, id: string, genesis: Genesis) => ConsensusStore
   /** Which validators send uptime beacons (default all; a test makes one stop). */
   readonly uptimeBeacons?: (index: number) => boolean
   /**
@@ -103,7 +102,7 @@ export function createDevnet (opts: DevnetOptions): Devnet {
     uptimeBeacons: opts.uptimeBeacons?.(i) ?? true,
     ...(opts.retainBlocks !== undefined ? { retainBlocks: opts.retainBlocks } : {}),
     ...(opts.finalIndexBlocks !== undefined ? { finalIndexBlocks: opts.finalIndexBlocks } : {}),
-    ...(opts.votes !== undefined ? { votes: opts.votes(i, signer.publicKey, genesis) } : {}),
+    ...(opts.consensus !== undefined ? { consensus: opts.consensus(i, signer.publicKey, genesis) } : {}),
     ...(opts.ledgers?.[i] !== undefined ? { ledger: opts.ledgers[i] } : {})
   }))
   return {
@@ -135,7 +134,7 @@ export function replayLedgers (genesis: Genesis, blocks: readonly FinalBlock[], 
     for (const archived of blocks) {
       const f = JSON.parse(JSON.stringify(archived)) as FinalBlock
       const valid = validateBlock(ledger.state, f.block, { sigs })
-      if (i === 0) checkCertificate(f.certificate, f.block.header.height, valid.hash, epochInfo(ledger.state, f.block.header.epoch).committee, sigs)
+      if (i === 0) checkCertificate(f.certificate, f.block.header.height, valid.hash, headCommittee(valid.delta, f.certificate), sigs)
       ledger.append(valid, f.certificate)
     }
     ledgers.push(ledger)

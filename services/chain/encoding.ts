@@ -19,8 +19,13 @@ import type { Anchor, Block, BlockHeader, DataAnchor, Genesis, Transaction, TxBo
 /** Byte length of every signed message. */
 export const SIGNED_MESSAGE_BYTES = 48
 
-/** The domains a signature can belong to. */
-export type SignDomain = 'LUCID-TX-V1' | 'LUCID-BLOCK-V1' | 'LUCID-VOTE-V1'
+/**
+ * The domains a signature can belong to. LUCID-VOTE-V1 is the single-phase vote of the first chain format
+ * (the block hash alone), still read in archived certificates; the voting rounds sign prevotes
+ * (LUCID-PREVOTE-V1) and precommits (LUCID-VOTE-V2, what certificates hold) over roundVoteHash, and a
+ * round's proposal (LUCID-PROPOSE-V1) over proposalHash. Every tag is at most 16 bytes.
+ */
+export type SignDomain = 'LUCID-TX-V1' | 'LUCID-BLOCK-V1' | 'LUCID-VOTE-V1' | 'LUCID-PREVOTE-V1' | 'LUCID-VOTE-V2' | 'LUCID-PROPOSE-V1'
 
 const TX_LEAF_TAG = 0x54
 const ANCHOR_LEAF_TAG = 0x41
@@ -84,9 +89,26 @@ export function blockMerkleRoot (txIds: readonly string[], anchors: readonly Anc
   return toHex(merkleRoot([...txIds.map(txLeaf), ...anchors.map(anchorLeaf), ...dataAnchors.map(dataAnchorLeaf)]))
 }
 
-/** The vote message's hash: a vote signs the block hash (which already commits to the height). */
+/** The hash a first-format (LUCID-VOTE-V1) vote signs: the block hash itself. */
 export function voteHash (blockHashHex: string): Uint8Array {
   return fromHex(blockHashHex)
+}
+
+/**
+ * The hash a round vote (prevote or precommit) signs: SHA-256(u64(height) ‖ u64(round) ‖ block hash). Height
+ * and round are bound into the hashed part so that the signed message stays 48 bytes (the sync workers take
+ * messages as one flat array) while a vote of one round can never count in another.
+ */
+export function roundVoteHash (height: number, round: number, blockHashHex: string): Uint8Array {
+  return sha256(u64be(height), u64be(round), fromHex(blockHashHex))
+}
+
+/**
+ * The hash a round's proposal signs: SHA-256(u64(height) ‖ u64(round) ‖ u64(pol_round + 1) ‖ block hash)
+ * (pol_round -1, a new block, is encoded as 0).
+ */
+export function proposalHash (height: number, round: number, polRound: number, blockHashHex: string): Uint8Array {
+  return sha256(u64be(height), u64be(round), u64be(polRound + 1), fromHex(blockHashHex))
 }
 
 /**

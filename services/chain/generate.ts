@@ -58,7 +58,7 @@ export function generateChain (opts: GenerateOptions): GeneratedChain {
     const epoch = epochOf(params, slot)
     const state = ledger.state
     const info = epochInfo(state, epoch)
-    const schedule = slotSchedule(info, params, slot, state.get('recent') as Array<[number, string]>)
+    const schedule = slotSchedule(info, params, slot, state.get('recent') as Array<[number, string]>, (state.get('head') as unknown as { slot: number }).slot)
     if (schedule === undefined) throw new Error('no eligible validator')
     const leader = byId.get(schedule.leader) as Signer
     const timestamp = slotStart(genesis.genesis_time, params, slot) + 50
@@ -74,8 +74,9 @@ export function generateChain (opts: GenerateOptions): GeneratedChain {
     const parentCertificate = head.height === 0 ? null : (ledger.at(head.height) as FinalBlock).certificate
     const block = buildBlock(state, leader, { height: head.height + 1, slot, epoch, timestamp }, parentCertificate, txs, TRUST_OWN)
     const valid = validateBlock(state, block, { sigs: TRUST_OWN })
-    const votes = [...info.committee.members.keys()].map((m) => signVote(byId.get(m) as Signer, block.header.height, valid.hash))
-    const fin = ledger.append(valid, makeCertificate(block.header.height, valid.hash, votes))
+    // Decided in the round of its own slot, as a block is on a good day.
+    const votes = [...info.committee.members.keys()].map((m) => signVote(byId.get(m) as Signer, 'precommit', block.header.height, slot, valid.hash))
+    const fin = ledger.append(valid, makeCertificate(block.header.height, slot, valid.hash, votes))
     opts.onBlock?.(fin)
   }
   return { genesis, ledger }

@@ -12,13 +12,13 @@
  */
 
 /** Data types as they travel and are exported. */
-export type { Anchor, Block, DataAnchor, BlockHeader, Certificate, ChainParams, Genesis, GenesisValidator, Json, Transaction, TxBody, TxType, Vote, VoteSignature } from './types.ts'
+export type { Anchor, Block, DataAnchor, BlockHeader, Certificate, ChainParams, Genesis, GenesisValidator, Json, Proposal, Transaction, TxBody, TxType, Vote, VoteSignature, VoteType } from './types.ts'
 /** The transaction types. */
 export { TX_TYPES } from './types.ts'
 /** Default parameters and their check. */
 export { DEFAULT_PARAMS, checkParams } from './params.ts'
 /** Hashing and signing messages. */
-export { anchorLeaf, blockBytes, blockHash, blockMerkleRoot, dataAnchorLeaf, genesisHash, signingMessage, txId, txLeaf, type SignDomain } from './encoding.ts'
+export { anchorLeaf, blockBytes, blockHash, blockMerkleRoot, dataAnchorLeaf, genesisHash, proposalHash, roundVoteHash, signingMessage, txId, txLeaf, type SignDomain } from './encoding.ts'
 /** Signing and verification behind interfaces (the simulator injects its own). */
 export { ed25519Signer, ed25519Verifier, type Signer, type Verifier } from './signer.ts'
 /** Where signature checks go: at once, or collected for worker threads. */
@@ -31,8 +31,8 @@ export { ChainState, StateDelta, type Head, type StateBase, type StateReader, ty
 export { BEACONS_PER_EPOCH, attemptOf, attemptOpensAfter, beaconWindow, beaconWindowStart, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart, type Committee, type EpochInfo, type Ranked, type SlotSchedule } from './schedule.ts'
 /** Transaction rules. */
 export { anchorOf, applyTx, blockAnchors, dataAnchorOf, type BlockContext } from './rules.ts'
-/** Votes and certificates. */
-export { checkCertificate, makeCertificate, signVote } from './certificate.ts'
+/** Votes, proposals, proofs of lock and certificates. */
+export { checkCertificate, checkQuorum, headCommittee, makeCertificate, signProposal, signVote, sortVotes, voteMessage } from './certificate.ts'
 /** Block validation. */
 export { validateBlock, type ValidBlock, type ValidateOptions } from './validate.ts'
 /** Building a block. */
@@ -46,9 +46,9 @@ export { ManualScheduler, realScheduler, type Cancel, type Scheduler } from './s
 /** The network between nodes. */
 export { LocalNetwork, type LinkModel, type MessageHandler, type Transport } from './transport.ts'
 /** A node. */
-export { ChainNode, type NodeEvents, type NodeOptions, type Receipt, type TxStatus } from './node.ts'
-/** A validator's durable record of its last vote. */
-export { fileVoteStore, memoryVoteStore, type VoteRecord, type VoteStore } from './votes.ts'
+export { ChainNode, type Message, type NodeEvents, type NodeOptions, type Receipt, type TxStatus } from './node.ts'
+/** A validator's durable record of its consensus steps. */
+export { fileConsensusStore, memoryConsensusStore, type ConsensusRecord, type ConsensusStore, type RoundChoice } from './consensus-store.ts'
 /** Accounts signing transactions. */
 export { Account, signTransaction } from './client.ts'
 /** The in-process devnet. */

@@ -1,38 +1,52 @@
 /**
- * A PoOT node: produces blocks in its slots, validates and votes for the blocks of others, forms
- * certificates from the committee's votes, keeps a pending pool, and answers anchoring clients with
- * receipts (docs/chain.md, "Node"). Time, timers, signing and the network are all injected, so the same
- * node runs on real timers in the devnet and on a virtual clock in the simulator.
+ * A PoOT node: proposes in its slots, prevotes and precommits in voting rounds, forms certificates, keeps a
+ * pending pool, catches up on what it missed, and answers anchoring clients with receipts (docs/chain.md,
+ * "Voting rounds"). Time, timers, signing, the network and the durable consensus record are injected, so the
+ * same node runs on real timers in the devnet and on a virtual clock in the simulator.
  *
- * Finality discipline: a block is only ever built on a final parent and carries the parent's certificate,
- * so the unfinalised part of the chain is at most one height deep; an honest committee member votes for at
- * most one block per height, and remembers that in a durable VoteStore before the vote leaves it, so that a
- * crash and restart cannot make it sign a second block at a height. Two blocks at one height would each need
- * more than 2/3 of the weight, so with less than 1/3 byzantine weight at most one becomes final, and a final
- * block is never reverted.
+ * Consensus, Tendermint-style, where **a round is a slot**: for the open height (the final head + 1), round r
+ * runs during slot r. The slot's leader proposes at the slot start, its fallbacks in their windows if no
+ * proposal came. A committee member prevotes the first valid proposal of the round unless it is locked on
+ * another block (and the proposal carries no proof of lock at or above its lock's round); on more than 2/3
+ * of the weight prevoting one block in its current round it locks on it and precommits it; more than 2/3 of
+ * the weight precommitting one block in one round makes it final. A proposer with a valid block (one it saw
+ * more than 2/3 prevote) proposes it again, with those prevotes as its proof of lock. Safety: two blocks at a
+ * height would each need precommits from more than 2/3 of the weight, and a lock is only released by a proof
+ * of lock from a later round, which honest locked nodes' refusals rule out, so with less than a third of the
+ * weight byzantine no two blocks at one height become final, whatever the network does. Liveness: a round
+ * ends with its slot, whatever happened in it, and once messages flow again a round with an honest proposer
+ * carries the latest valid block (which every honest lock is at or below) to a quorum.
+ *
+ * What keeps it going when messages are lost: votes and proposals are re-sent at the fallback windows of a
+ * round that has not finished, the last precommit again when the next round starts; a node that sees a vote
+ * or certificate for a block it lacks asks the sender for it at once; a node that sees traffic of a later
+ * height asks the sender for the final blocks it lacks, and a node hearing from one behind sends them.
+ *
+ * Crash recovery: every step that matters (own prevote, precommit, proposal, the lock, the valid block with
+ * its proof) goes to the ConsensusStore, and no message depending on it leaves before the store says it is
+ * durable (grouped, asynchronous syncs). A restarted node resumes at its height and round with its lock and
+ * never signs two different votes of one type in one round.
  *
  * Liveness of the schedule: every registered node sends one uptime beacon per beacon window (an hour of a
- * daily epoch), the most the uptime rule counts, so an online validator's uptime stays at 1 once the genesis
- * days have left the 7-epoch window, and a validator that is down stops beaconing and, within days, stops
- * being scheduled.
+ * daily epoch), the most the uptime rule counts.
  */
 import { errors, isLucidError, type LucidError } from '../common/errors.ts'
-import { signTransaction } from './client.ts'
 import { fromHex } from '../common/hash.ts'
-import { checkCertificate, makeCertificate, signVote } from './certificate.ts'
-import { signingMessage } from './encoding.ts'
+import { signTransaction } from './client.ts'
+import { checkCertificate, checkQuorum, headCommittee, makeCertificate, signProposal, signVote, sortVotes, voteMessage } from './certificate.ts'
+import { memoryConsensusStore, type ConsensusRecord, type ConsensusStore, type RoundChoice } from './consensus-store.ts'
+import { proposalHash, signingMessage } from './encoding.ts'
 import { buildBlock } from './produce.ts'
 import { Ledger, type FinalBlock } from './ledger.ts'
 import { TxPool } from './pool.ts'
 import type { BlockContext } from './rules.ts'
-import { attemptOf, attemptOpensAfter, beaconWindow, beaconWindowStart, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart } from './schedule.ts'
+import { attemptOf, attemptOpensAfter, beaconWindow, beaconWindowStart, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart, type Committee } from './schedule.ts'
 import type { Cancel, Scheduler } from './scheduler.ts'
 import { ed25519Verifier, type Signer, type Verifier } from './signer.ts'
 import { VerifiedCache, immediateSink, type SignatureSink } from './sink.ts'
 import type { MessageHandler, Transport } from './transport.ts'
 import { checkedHash, validateBlock, type ValidBlock } from './validate.ts'
-import { memoryVoteStore, type VoteRecord, type VoteStore } from './votes.ts'
-import type { Block, Genesis, Transaction, Vote } from './types.ts'
+import type { Block, Certificate, Genesis, Proposal, Transaction, Vote, VoteSignature, VoteType } from './types.ts'
 
 /** What a node needs. */
 export interface NodeOptions {
@@ -55,21 +69,20 @@ export interface NodeOptions {
   readonly poolLimit?: number
   /**
    * Most verified signatures remembered so that a transaction or vote verified on arrival is not verified
-   * again in its block or certificate (default 200,000, a few tens of MB; the simulator's hundred nodes use
-   * a few thousand). Entries also age out after 8 to 16 final blocks (VerifiedCache).
+   * again in its block or certificate (default 200,000). Entries also age out after 8 to 16 final blocks.
    */
   readonly verifiedCache?: number
   /**
    * Final blocks whose transactions txStatus answers `final` for, newest first (default 8,640, a day of
-   * 10 s slots; at most 1,000,000 transactions either way). Older ones answer `unknown`: a caller with an
-   * archive (the gateway: its database's transactions) looks them up there.
+   * 10 s slots; at most 1,000,000 transactions either way). Older ones answer `unknown`.
    */
   readonly finalIndexBlocks?: number
   /**
-   * Where this validator records its last vote before sending it (default: in memory, which a restarted
-   * process does not have; give a durable one, e.g. fileVoteStore, to a node that can crash and come back).
+   * Where this validator records its consensus steps before the messages that depend on them leave
+   * (default: in memory, which a restarted process does not have; give a durable one, e.g.
+   * fileConsensusStore, to a node that can crash and come back).
    */
-  readonly votes?: VoteStore
+  readonly consensus?: ConsensusStore
   /** Send an uptime beacon every beacon window (default true; false only to test a validator that stops). */
   readonly uptimeBeacons?: boolean
 }
@@ -88,27 +101,66 @@ export type TxStatus =
   | { readonly status: 'final', readonly height: number }
   | { readonly status: 'unknown' }
 
-/** A block seen by this node, not yet final. */
-interface Candidate {
-  readonly valid: ValidBlock
-  readonly votes: Map<string, string>
-  weight: number
-  readonly receivedAt: number
-}
-
 /** Observes a node (benchmarks, the gateway's API). */
 export interface NodeEvents {
-  /** A valid block at the next height arrived (or was produced here); `txIds` in block order. */
+  /** A valid block at the open height arrived (or was produced here); `txIds` in block order. */
   candidate?: (block: Block, hash: string, txIds: readonly string[], atMs: number) => void
   /** A block became final here. */
   final?: (fin: FinalBlock, atMs: number) => void
+  /** The consensus store failed: the node stopped rather than vote unrecorded. */
+  fault?: (err: Error) => void
 }
 
-type Message = { t: 'block', block: Block } | { t: 'vote', vote: Vote } | { t: 'tx', tx: Transaction }
+/** The messages nodes exchange (JSON text on the wire). */
+export type Message =
+  | { t: 'proposal', proposal: Proposal }
+  | { t: 'vote', vote: Vote }
+  | { t: 'commit', certificate: Certificate }
+  | { t: 'tx', tx: Transaction }
+  | { t: 'want_block', height: number, hash: string }
+  | { t: 'block', block: Block }
+  | { t: 'want_final', from: number }
+  | { t: 'final', blocks: Array<{ block: Block, certificate: Certificate }> }
 
-const MAX_ORPHANS = 64
-const MAX_EARLY_VOTE_BLOCKS = 256
+/** One round's votes of one type: the first vote of each voter counts (a second, different one is ignored). */
+interface Tally {
+  readonly byVoter: Map<string, string>
+  readonly byHash: Map<string, Map<string, string>>
+  readonly weight: Map<string, number>
+}
+
+/** Everything about the open height; replaced when it becomes final. */
+interface HeightState {
+  readonly height: number
+  /** The committee that votes on this height (the epoch it opened in). */
+  readonly committee: Committee
+  round: number
+  readonly blocks: Map<string, ValidBlock>
+  /** The first acceptable proposal of each round, with its block's hash. */
+  readonly proposals: Map<number, { readonly p: Proposal, readonly hash: string }>
+  readonly prevotes: Map<number, Tally>
+  readonly precommits: Map<number, Tally>
+  /** Weight of distinct voters seen per round (either type), for moving to a later round. */
+  readonly roundVoters: Map<number, Map<string, number>>
+  prevote: RoundChoice | undefined
+  precommit: RoundChoice | undefined
+  proposed: number
+  locked: RoundChoice | undefined
+  valid: (RoundChoice & { pol: readonly VoteSignature[] }) | undefined
+  /** Certificates heard for blocks not held yet. */
+  readonly pendingCerts: Map<string, Certificate>
+  /** Blocks asked for, and when. */
+  readonly wanted: Map<string, number>
+  readonly receivedAt: Map<string, number>
+}
+
+const MAX_BLOCKS_PER_HEIGHT = 64
+const MAX_FUTURE_MESSAGES = 512
 const MAX_FINAL_INDEX = 1_000_000
+const MAX_FINAL_BATCH = 16
+/** Rounds of votes kept behind the current one (older ones cannot matter but for the valid block, kept apart). */
+const ROUNDS_KEPT = 16
+const WANT_RETRY_MS = 1000
 /** A day of 10 s slots. */
 const DEFAULT_FINAL_INDEX_BLOCKS = 8640
 
@@ -120,22 +172,32 @@ export class ChainNode {
   readonly #transport: Transport
   readonly #sigs: SignatureSink
   readonly #pool: TxPool
-  readonly #candidates = new Map<string, Candidate>()
-  readonly #earlyVotes = new Map<string, Vote[]>()
-  readonly #orphans: Block[] = []
   readonly #finalIndex = new Map<string, number>()
-  /** The transaction ids of the blocks in #finalIndex, oldest first, to drop them block by block. */
   readonly #finalIndexBlocks: Array<{ readonly height: number, readonly ids: readonly string[] }> = []
   readonly #verified: VerifiedCache
   readonly #timers = new Set<Cancel>()
   readonly #events: NodeEvents[] = []
-  readonly #votes: VoteStore
-  /** The last vote this key cast, here or before a restart (from #votes). */
-  #lastVote: VoteRecord | undefined
-  #producedSlot = -1
+  readonly #store: ConsensusStore
+  /** Messages for a later height, replayed when it opens. */
+  #future: Array<{ from: string, msg: Message }> = []
+  #h: HeightState
+  /**
+   * A record read at start for a height above the open one (this node's ledger is behind its last votes): it
+   * casts nothing below that height, and takes the record back when its ledger gets there.
+   */
+  #floor = 0
+  #laterRecord: ConsensusRecord | undefined
+  /** Saves not yet durable; messages wait in #outbox meanwhile. */
+  #unsynced = 0
+  readonly #outbox: Array<() => void> = []
+  #lastWantFinal = -Infinity
+  readonly #lastServed = new Map<string, number>()
   #running = false
+  #faulted = false
   /** Messages refused, by error code (what a misbehaving peer sent). */
   readonly rejected = new Map<string, number>()
+  /** Messages this node sent, by type (what a block costs the network). */
+  readonly sent = new Map<string, number>()
 
   constructor (opts: NodeOptions) {
     this.#o = opts
@@ -144,9 +206,10 @@ export class ChainNode {
     this.#verified = new VerifiedCache(opts.verifiedCache)
     this.#sigs = immediateSink(opts.verifier ?? ed25519Verifier(), this.#verified)
     this.#pool = new TxPool(this.ledger.state, opts.poolLimit)
-    this.#votes = opts.votes ?? memoryVoteStore()
-    this.#lastVote = this.#votes.last()
-    this.#transport = opts.connect(this.id, (from, data) => { this.#onMessage(data) })
+    this.#store = opts.consensus ?? memoryConsensusStore()
+    this.#h = this.#openHeight()
+    this.#recover(this.#store.load())
+    this.#transport = opts.connect(this.id, (from, data) => { this.#onMessage(from, data) })
     this.ledger.onFinal((fin) => {
       const now = this.#now()
       for (const ev of this.#events) ev.final?.(fin, now)
@@ -158,9 +221,13 @@ export class ChainNode {
 
   /** Starts taking part: slot timers from the current slot on. */
   start (): void {
-    if (this.#running) return
+    if (this.#running || this.#faulted) return
     this.#running = true
-    this.#scheduleSlot(slotAt(this.#o.genesis.genesis_time, this.#o.genesis.params, this.#now()))
+    const slot = this.#slotNow()
+    this.#scheduleSlot(slot)
+    // A restarted node may have missed what happened while it was down: ask at once rather than at the next slot.
+    this.#enterRound(slot)
+    this.#resend()
   }
 
   /** Stops timers (messages still arriving are ignored). */
@@ -170,15 +237,22 @@ export class ChainNode {
     this.#timers.clear()
   }
 
-  /** The fork-choice head: the best pending block at the next height, else the last final block. */
+  /** Resolves when every consensus step recorded so far is durable. */
+  async flush (): Promise<void> { await this.#store.flush() }
+
+  /** The best block at the open height (the valid block, else the current round's proposal), else the last final block. */
   head (): { height: number, hash: string, final: boolean } {
-    let best: Candidate | undefined
-    for (const c of this.#candidates.values()) {
-      if (best === undefined || c.weight > best.weight || (c.weight === best.weight && (c.valid.attempt < best.valid.attempt || (c.valid.attempt === best.valid.attempt && c.valid.hash < best.valid.hash)))) best = c
-    }
-    if (best !== undefined) return { height: best.valid.block.header.height, hash: best.valid.hash, final: false }
-    const h = this.ledger.head()
-    return { height: h.height, hash: h.hash, final: true }
+    const h = this.#h
+    const hash = h.valid?.block_hash ?? h.proposals.get(h.round)?.hash
+    if (hash !== undefined) return { height: h.height, hash, final: false }
+    const f = this.ledger.head()
+    return { height: f.height, hash: f.hash, final: true }
+  }
+
+  /** The open height's current round (its slot) and lock, for observers and tests. */
+  consensusState (): { height: number, round: number, locked: RoundChoice | undefined, valid: RoundChoice | undefined } {
+    const h = this.#h
+    return { height: h.height, round: h.round, locked: h.locked, valid: h.valid === undefined ? undefined : { round: h.valid.round, block_hash: h.valid.block_hash } }
   }
 
   /** Pending transactions. */
@@ -196,7 +270,7 @@ export class ChainNode {
    */
   submit (tx: Transaction): Receipt {
     const id = this.#admit(tx)
-    this.#transport.broadcast(JSON.stringify({ t: 'tx', tx } satisfies Message))
+    this.#broadcast({ t: 'tx', tx }, false)
     return { tx_id: id, accepted_at: this.#now() }
   }
 
@@ -204,35 +278,191 @@ export class ChainNode {
   txStatus (id: string): TxStatus {
     const height = this.#finalIndex.get(id)
     if (height !== undefined) return { status: 'final', height }
-    for (const c of this.#candidates.values()) {
-      if (c.valid.txIds.includes(id)) return { status: 'included', height: c.valid.block.header.height, block_hash: c.valid.hash }
+    for (const v of this.#h.blocks.values()) {
+      if (v.txIds.includes(id)) return { status: 'included', height: v.block.header.height, block_hash: v.hash }
     }
     return this.#pool.has(id) ? { status: 'pending' } : { status: 'unknown' }
   }
 
   #now (): number { return this.#o.scheduler.clock.now() }
 
+  #slotNow (): number {
+    const { genesis_time: g, params } = this.#o.genesis
+    return slotAt(g, params, this.#now())
+  }
+
   #timer (at: number, fn: () => void): void {
     const cancel = this.#o.scheduler.at(at, () => { this.#timers.delete(cancel); if (this.#running) fn() })
     this.#timers.add(cancel)
   }
 
-  // One timer per attempt window of every slot; whether this node holds that attempt is decided when the
-  // window opens, from the final chain as it is then.
+  // ---- sending: every consensus message waits until the records it depends on are durable ----
+
+  #count (type: string): void { this.sent.set(type, (this.sent.get(type) ?? 0) + 1) }
+
+  #broadcast (msg: Message, ordered = true): void {
+    const data = JSON.stringify(msg)
+    const send = (): void => { this.#count(msg.t); this.#transport.broadcast(data) }
+    if (ordered && this.#unsynced > 0) this.#outbox.push(send); else send()
+  }
+
+  #sendTo (to: readonly string[], msg: Message): void {
+    if (to.length === 0) return
+    const data = JSON.stringify(msg)
+    const send = (): void => { for (const id of to) { this.#count(msg.t); this.#transport.send(id, data) } }
+    if (this.#unsynced > 0) this.#outbox.push(send); else send()
+  }
+
+  /** Votes go to the committee only: every node hears proposals and certificates, not every vote. */
+  #toCommittee (msg: Message): void {
+    this.#sendTo([...this.#h.committee.members.keys()].filter((m) => m !== this.id), msg)
+  }
+
+  #persist (): void {
+    const h = this.#h
+    // Below a height recorded before a restart this node casts nothing, so it has nothing to record (and must
+    // not overwrite that record).
+    if (h.height < this.#floor) return
+    const blocks: Block[] = []
+    for (const hash of new Set([h.locked?.block_hash, h.valid?.block_hash])) {
+      const b = hash === undefined ? undefined : h.blocks.get(hash)?.block
+      if (b !== undefined) blocks.push(b)
+    }
+    // The parent, final with its certificate: if the archive had not written it when the process died, the
+    // record still brings it back (all validators' ledgers may be behind their records after a crash).
+    const parent = h.height > 1 ? this.ledger.at(h.height - 1) : undefined
+    const record: ConsensusRecord = {
+      height: h.height,
+      ...(h.prevote !== undefined ? { prevote: h.prevote } : {}),
+      ...(h.precommit !== undefined ? { precommit: h.precommit } : {}),
+      ...(h.proposed >= 0 ? { proposed: h.proposed } : {}),
+      ...(h.locked !== undefined ? { locked: h.locked } : {}),
+      ...(h.valid !== undefined ? { valid: h.valid } : {}),
+      blocks,
+      ...(parent !== undefined ? { final: { block: parent.block, certificate: parent.certificate } } : {})
+    }
+    this.#unsynced++
+    this.#store.save(record, (err) => {
+      if (err !== undefined) { this.#fault(err); return }
+      if (--this.#unsynced === 0) for (const send of this.#outbox.splice(0)) send()
+    })
+  }
+
+  /** The store failed: stop rather than vote unrecorded; nothing waiting in the outbox is sent. */
+  #fault (err: Error): void {
+    if (this.#faulted) return
+    this.#faulted = true
+    this.#outbox.length = 0
+    this.stop()
+    for (const ev of this.#events) ev.fault?.(err)
+  }
+
+  // ---- heights and rounds ----
+
+  #openHeight (): HeightState {
+    const head = this.ledger.head()
+    const state = this.ledger.state
+    return {
+      height: head.height + 1,
+      committee: epochInfo(state, epochOf(state.genesis.params, head.slot + 1)).committee,
+      round: head.slot,
+      blocks: new Map(),
+      proposals: new Map(),
+      prevotes: new Map(),
+      precommits: new Map(),
+      roundVoters: new Map(),
+      prevote: undefined,
+      precommit: undefined,
+      proposed: -1,
+      locked: undefined,
+      valid: undefined,
+      pendingCerts: new Map(),
+      wanted: new Map(),
+      receivedAt: new Map()
+    }
+  }
+
+  /**
+   * After a restart: the record's final parent, if the ledger lacks it, is validated with its certificate and
+   * appended; a record of the open height is taken back; one of a later height waits (#floor).
+   */
+  #recover (r: ConsensusRecord | undefined): void {
+    if (r === undefined) return
+    const f = r.final
+    if (r.height === this.#h.height + 1 && f !== undefined && f.block.header.height === this.#h.height) {
+      const valid = validateBlock(this.ledger.state, f.block, { sigs: this.#sigs })
+      checkCertificate(f.certificate, valid.block.header.height, valid.hash, headCommittee(valid.delta, f.certificate), this.#sigs)
+      this.ledger.append(valid, f.certificate)
+      this.#pool.rebase(valid.txIds, this.#blockContext(this.#slotNow()), this.#sigs)
+      this.#h = this.#openHeight()
+    }
+    if (r.height > this.#h.height) { this.#floor = r.height; this.#laterRecord = r; return }
+    this.#restore(r)
+  }
+
+  /** Takes back the record of the open height after a restart (a record of an earlier height is spent). */
+  #restore (r: ConsensusRecord | undefined): void {
+    const h = this.#h
+    if (r === undefined || r.height !== h.height) return
+    h.prevote = r.prevote
+    h.precommit = r.precommit
+    h.proposed = r.proposed ?? -1
+    h.locked = r.locked
+    h.valid = r.valid
+    h.round = Math.max(h.round, r.prevote?.round ?? -1, r.precommit?.round ?? -1, r.proposed ?? -1)
+    for (const b of r.blocks) {
+      try { this.#validBlock(b) } catch (err) { if (!isLucidError(err)) throw err }
+    }
+    // Own votes count again in the tallies (the same signatures: Ed25519 is deterministic).
+    if (h.prevote !== undefined) this.#tally('prevote', h.prevote.round, h.prevote.block_hash, this.id, signVote(this.#o.signer, 'prevote', h.height, h.prevote.round, h.prevote.block_hash).signature)
+    if (h.precommit !== undefined) this.#tally('precommit', h.precommit.round, h.precommit.block_hash, this.id, signVote(this.#o.signer, 'precommit', h.height, h.precommit.round, h.precommit.block_hash).signature)
+    if (h.valid !== undefined) for (const v of h.valid.pol) this.#tally('prevote', h.valid.round, h.valid.block_hash, v.voter, v.signature)
+  }
+
+  // One timer per attempt window of every slot (the round of the open height that slot is); whether this node
+  // holds that attempt is decided when the window opens, from the final chain as it is then.
   #scheduleSlot (slot: number): void {
     const { genesis_time: g, params } = this.#o.genesis
     const start = slotStart(g, params, slot)
-    // The beacon check rides on the slot-start timer (no timer of its own: a hundred nodes' extra timer each
-    // slot cost the simulator more events than the beacons themselves), before producing, so that a leader's
-    // own beacon can go in its block.
     const beacons = this.#o.uptimeBeacons !== false
     for (let a = 0; a <= params.fallback_attempts; a++) {
       this.#timer(start + attemptOpensAfter(params, a), () => {
-        if (a === 0 && beacons) this.#beacon(slot)
-        this.#tryProduce(slot)
+        if (a === 0) {
+          // The beacon rides on the slot-start timer, before proposing, so a leader's own beacon can go in its block.
+          if (beacons) this.#beacon(slot)
+          this.#enterRound(slot)
+        } else {
+          // A round still open at a fallback window: what may have been lost is sent again.
+          if (this.#h.round === slot) this.#resend()
+        }
+        this.#tryPropose(slot)
       })
     }
     this.#timer(start + params.slot_ms, () => { this.#scheduleSlot(slot + 1) })
+  }
+
+  /** Moves the open height to round `r` (never back), re-sending the last precommit when an earlier round ended undecided. */
+  #enterRound (r: number): void {
+    const h = this.#h
+    if (r <= h.round) return
+    const undecided = h.round > this.ledger.head().slot
+    h.round = r
+    for (const k of [...h.prevotes.keys()]) if (k < r - ROUNDS_KEPT) { h.prevotes.delete(k); h.precommits.delete(k); h.roundVoters.delete(k); h.proposals.delete(k) }
+    if (undecided) this.#resend()
+    // A proposal of this round may have arrived while the node was still in an earlier one.
+    const p = h.proposals.get(r)
+    if (p !== undefined) this.#considerPrevote(p.p, p.hash)
+    this.#checkPolka(r)
+  }
+
+  /** Re-sends this node's votes of the current round, its last precommit, and its proposal of the round. */
+  #resend (): void {
+    const h = this.#h
+    const s = this.#o.signer
+    if (h.prevote !== undefined && h.prevote.round === h.round) this.#toCommittee({ t: 'vote', vote: signVote(s, 'prevote', h.height, h.prevote.round, h.prevote.block_hash) })
+    if (h.precommit !== undefined) this.#toCommittee({ t: 'vote', vote: signVote(s, 'precommit', h.height, h.precommit.round, h.precommit.block_hash) })
+    const mine = h.proposals.get(h.round)?.p
+    if (mine !== undefined && mine.proposer === this.id) this.#broadcast({ t: 'proposal', proposal: mine })
   }
 
   #blockContext (slot: number): BlockContext {
@@ -241,18 +471,13 @@ export class ChainNode {
   }
 
   #admit (tx: Transaction): string {
-    const { genesis_time: g, params } = this.#o.genesis
-    return this.#pool.admit(tx, this.#blockContext(slotAt(g, params, this.#now())), this.#sigs)
+    return this.#pool.admit(tx, this.#blockContext(this.#slotNow()), this.#sigs)
   }
 
   /**
    * Sends this node's uptime beacon for the slot's beacon window unless the final chain or the pool already
-   * holds one. One per window is exactly what the uptime rule counts: fewer would understate an online
-   * node's uptime, more would be refused. Each node sends at its own offset into the first half of the
-   * window (from its key), so a hundred nodes' beacons spread over the window instead of all landing in one
-   * block, and the second half is left for retries: a beacon dropped from the pool (an epoch boundary, a
-   * full pool) is sent again at the next slot while the window lasts. The beacon is an ordinary signed
-   * task_proof through submit, so the pool and every block check it with the same rules as any other.
+   * holds one (docs/chain.md, "Uptime beacons"): one per window at a per-node offset into its first half,
+   * retried at later slots of the window while missing.
    */
   #beacon (slot: number): void {
     const params = this.#o.genesis.params
@@ -267,29 +492,50 @@ export class ChainNode {
     try {
       this.submit(tx)
     } catch (err) {
-      // Refused now (e.g. a full pool): the next slot of the window tries again.
       if (!isLucidError(err)) throw err
     }
   }
 
-  #tryProduce (slot: number): void {
+  /** The attempt this node holds in slot `slot` (-1 for none). */
+  #attempt (slot: number): number {
+    const params = this.#o.genesis.params
+    const state = this.ledger.state
+    const schedule = slotSchedule(epochInfo(state, epochOf(params, slot)), params, slot, state.get('recent') as Array<[number, string]>, this.ledger.head().slot)
+    return schedule === undefined ? -1 : attemptOf(schedule, params, this.id)
+  }
+
+  /**
+   * Proposes for round `slot` if this node holds an attempt whose window is open, no proposal of the round
+   * has been seen, and it has not proposed in the round: its valid block again with its proof of lock, or a
+   * new block of this slot.
+   */
+  #tryPropose (slot: number): void {
     const { genesis } = this.#o
     const params = genesis.params
+    const h = this.#h
     const now = this.#now()
     const start = slotStart(genesis.genesis_time, params, slot)
-    if (now >= start + params.slot_ms || this.#producedSlot >= slot) return
-    const head = this.ledger.head()
-    // A pending block waits for its certificate: its voters will not vote for a rival at the same height.
-    if (head.slot >= slot || this.#candidates.size > 0) return
-    const epoch = epochOf(params, slot)
-    const schedule = slotSchedule(epochInfo(this.ledger.state, epoch), params, slot, this.ledger.state.get('recent') as Array<[number, string]>)
-    if (schedule === undefined) return
-    const attempt = attemptOf(schedule, params, this.id)
+    if (h.round !== slot || slot <= this.ledger.head().slot || now >= start + params.slot_ms || h.height < this.#floor) return
+    if (h.proposed >= slot || h.proposals.has(slot)) return
+    const attempt = this.#attempt(slot)
     if (attempt < 0 || now < start + attemptOpensAfter(params, attempt)) return
-    this.#producedSlot = slot
-    const block = this.#build(slot, epoch, Math.max(now, start + attemptOpensAfter(params, attempt)))
-    this.#transport.broadcast(JSON.stringify({ t: 'block', block } satisfies Message))
-    this.#onBlock(block)
+    const valid = h.valid === undefined ? undefined : h.blocks.get(h.valid.block_hash)
+    let block: Block
+    let hash: string
+    if (valid !== undefined && h.valid !== undefined) {
+      block = valid.block
+      hash = valid.hash
+    } else {
+      block = this.#build(slot, epochOf(params, slot), Math.max(now, start + attemptOpensAfter(params, attempt)))
+      hash = this.#validBlock(block).hash
+    }
+    const pol = valid !== undefined && h.valid !== undefined ? h.valid : undefined
+    const proposal = signProposal(this.#o.signer, h.height, slot, block, hash, pol?.round ?? -1, pol?.pol ?? [])
+    h.proposed = slot
+    this.#persist()
+    h.proposals.set(slot, { p: proposal, hash })
+    this.#broadcast({ t: 'proposal', proposal })
+    this.#considerPrevote(proposal, hash)
   }
 
   #build (slot: number, epoch: number, timestamp: number): Block {
@@ -299,7 +545,9 @@ export class ChainNode {
     return buildBlock(this.ledger.state, this.#o.signer, ctx, parentCertificate, [...this.#pool.pending()].map(([, tx]) => tx), this.#sigs)
   }
 
-  #onMessage (data: string): void {
+  // ---- messages ----
+
+  #onMessage (from: string, data: string): void {
     if (!this.#running) return
     let msg: Message
     try {
@@ -308,10 +556,23 @@ export class ChainNode {
       this.#reject('LUCID_ERR_5001')
       return
     }
+    this.#handle(from, msg)
+  }
+
+  #handle (from: string, msg: Message): void {
     try {
-      if (msg.t === 'block') this.#onBlock(msg.block)
-      else if (msg.t === 'vote') this.#onVote(msg.vote)
-      else if (msg.t === 'tx') this.#admit(msg.tx)
+      if (msg === null || typeof msg !== 'object') throw new errors.LUCID_ERR_5001('a message is an object')
+      switch (msg.t) {
+        case 'proposal': this.#onProposal(from, msg.proposal); break
+        case 'vote': this.#onVote(from, msg.vote); break
+        case 'commit': this.#onCommit(from, msg.certificate); break
+        case 'tx': this.#admit(msg.tx); break
+        case 'want_block': this.#onWantBlock(from, msg.height, msg.hash); break
+        case 'block': this.#onBlockData(msg.block); break
+        case 'want_final': this.#serveFinal(from, msg.from); break
+        case 'final': this.#onFinal(msg.blocks); break
+        default: throw new errors.LUCID_ERR_5001('unknown message type')
+      }
     } catch (err) {
       // A peer's invalid message is counted and dropped; a bug in this node is not swallowed.
       if (!isLucidError(err)) throw err
@@ -321,90 +582,263 @@ export class ChainNode {
 
   #reject (code: string): void { this.rejected.set(code, (this.rejected.get(code) ?? 0) + 1) }
 
-  #onBlock (block: Block): void {
-    const state = this.ledger.state
-    const hash = checkedHash(state, block)
-    const head = this.ledger.head()
-    const height = block.header.height
-    if (height <= head.height || this.#candidates.has(hash)) return
-    if (height === head.height + 2) {
-      // The block carries its parent's certificate: if the parent is one of ours, that finalises it.
-      const parent = this.#candidates.get(block.header.previous_hash)
-      if (parent !== undefined && block.parent_certificate !== null) {
-        checkCertificate(block.parent_certificate, parent.valid.block.header.height, parent.valid.hash, epochInfo(state, parent.valid.block.header.epoch).committee, this.#sigs)
-        this.#finalise(parent, block.parent_certificate)
-      }
-    }
-    if (block.header.height !== this.ledger.head().height + 1) {
-      if (this.#orphans.length >= MAX_ORPHANS) this.#orphans.shift()
-      this.#orphans.push(block)
-      return
-    }
-    const valid = validateBlock(this.ledger.state, block, { sigs: this.#sigs, now: this.#now() })
-    const c: Candidate = { valid, votes: new Map(), weight: 0, receivedAt: this.#now() }
-    this.#candidates.set(hash, c)
-    for (const ev of this.#events) ev.candidate?.(block, hash, valid.txIds, c.receivedAt)
-    const committee = epochInfo(this.ledger.state, block.header.epoch).committee
-    if (committee.members.has(this.id) && this.#mayVote(height, hash)) {
-      if (this.#lastVote === undefined || height > this.#lastVote.height) {
-        // Durable before the vote exists outside this function: once a peer may hold it, a restart must
-        // know it. A store that cannot record throws, and the node stops rather than vote unrecorded.
-        const record = { height, block_hash: hash }
-        this.#votes.record(record)
-        this.#lastVote = record
-      }
-      const vote = signVote(this.#o.signer, height, hash)
-      this.#transport.broadcast(JSON.stringify({ t: 'vote', vote } satisfies Message))
-      this.#count(c, vote)
-    }
-    const early = this.#earlyVotes.get(hash)
-    this.#earlyVotes.delete(hash)
-    for (const v of early ?? []) {
-      if (this.#candidates.get(hash) !== c) break
-      try { this.#onVote(v) } catch (err) { if (!isLucidError(err)) throw err; this.#reject(err.code) }
-    }
-  }
-
   /**
-   * Votes only above the last recorded height, or again for the very block recorded there (after a restart
-   * that block may come back; the same signature twice is no second vote, and it can still help finalise it).
+   * A message about another height: an earlier one means the sender is behind (it gets the final blocks it
+   * lacks); a later one means this node is behind (it asks for them, and keeps the message for when that
+   * height opens). Returns true when the message is for the open height.
    */
-  #mayVote (height: number, hash: string): boolean {
-    const last = this.#lastVote
-    return last === undefined || height > last.height || (height === last.height && hash === last.block_hash)
+  #heightCheck (from: string, height: unknown, msg: Message): boolean {
+    if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1) throw new errors.LUCID_ERR_5001('a height is a positive integer')
+    const open = this.#h.height
+    if (height === open) return true
+    if (height < open) { this.#serveFinal(from, height); return false }
+    if (height === open + 1 && msg.t === 'proposal') {
+      // The proposal's block carries the certificate of the open height's block: that may make it final.
+      const cert = msg.proposal?.block?.parent_certificate
+      if (cert !== null && cert !== undefined && typeof cert === 'object') this.#onCommit(from, cert)
+      if (height === this.#h.height) return true
+    }
+    if (height > this.#h.height) {
+      if (this.#future.length >= MAX_FUTURE_MESSAGES) this.#future.shift()
+      this.#future.push({ from, msg })
+      this.#wantFinal(from)
+    }
+    return false
   }
 
-  #onVote (vote: Vote): void {
-    if (vote === null || typeof vote !== 'object' || typeof vote.block_hash !== 'string' || typeof vote.voter !== 'string' || typeof vote.signature !== 'string' || !/^[0-9a-f]{128}$/.test(vote.signature)) {
-      this.#reject('LUCID_ERR_5015')
-      return
-    }
-    if (vote.height <= this.ledger.head().height) return
-    const c = this.#candidates.get(vote.block_hash)
-    if (c === undefined) {
-      // Votes can overtake their block; keep a bounded number of blocks' worth.
-      const list = this.#earlyVotes.get(vote.block_hash) ?? []
-      if (list.length === 0 && this.#earlyVotes.size >= MAX_EARLY_VOTE_BLOCKS) return
-      list.push(vote)
-      this.#earlyVotes.set(vote.block_hash, list)
-      return
-    }
-    this.#count(c, vote)
+  #wantFinal (from: string): void {
+    const now = this.#now()
+    if (now - this.#lastWantFinal < WANT_RETRY_MS) return
+    this.#lastWantFinal = now
+    this.#sendTo([from], { t: 'want_final', from: this.#h.height })
   }
 
-  #count (c: Candidate, vote: Vote): void {
-    if (c.votes.has(vote.voter) || vote.height !== c.valid.block.header.height) return
-    const committee = epochInfo(this.ledger.state, c.valid.block.header.epoch).committee
-    const w = committee.members.get(vote.voter)
-    if (w === undefined) { this.#reject('LUCID_ERR_5015'); return }
-    if (vote.voter !== this.id) {
-      this.#sigs.check(vote.voter, signingMessage('LUCID-VOTE-V1', fromHex(c.valid.hash)), vote.signature, () => new errors.LUCID_ERR_5015(`vote of ${vote.voter} for ${vote.block_hash} has a bad signature`))
+  /** Sends a peer that is behind the final blocks from `height` on (those still in memory), at most once a second per peer. */
+  #serveFinal (to: string, height: unknown): void {
+    if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1) return
+    const now = this.#now()
+    if (now - (this.#lastServed.get(to) ?? -Infinity) < WANT_RETRY_MS) return
+    const blocks = this.ledger.range(height, Math.min(this.ledger.head().height, height + MAX_FINAL_BATCH - 1)).map((f) => ({ block: f.block, certificate: f.certificate }))
+    if (blocks.length === 0) return
+    if (this.#lastServed.size > 1024) this.#lastServed.clear()
+    this.#lastServed.set(to, now)
+    this.#sendTo([to], { t: 'final', blocks })
+  }
+
+  /** Final blocks from a peer: each that continues this node's chain is validated with its certificate and appended. */
+  #onFinal (blocks: unknown): void {
+    if (!Array.isArray(blocks)) throw new errors.LUCID_ERR_5001('final: blocks is an array')
+    for (const f of blocks.slice(0, MAX_FINAL_BATCH) as Array<{ block: Block, certificate: Certificate }>) {
+      if (f === null || typeof f !== 'object' || f.block?.header?.height !== this.#h.height) continue
+      const valid = validateBlock(this.ledger.state, f.block, { sigs: this.#sigs })
+      checkCertificate(f.certificate, valid.block.header.height, valid.hash, headCommittee(valid.delta, f.certificate), this.#sigs)
+      this.#finalise(valid, f.certificate, false)
     }
-    c.votes.set(vote.voter, vote.signature)
-    c.weight += w
-    if (hasQuorum(committee, c.weight)) {
-      this.#finalise(c, makeCertificate(c.valid.block.header.height, c.valid.hash, [...c.votes].map(([voter, signature]) => ({ voter, signature }))))
+  }
+
+  /** Validates a block for the open height once (cached by hash), announcing it as a candidate. */
+  #validBlock (block: Block): ValidBlock {
+    const h = this.#h
+    const hash = checkedHash(this.ledger.state, block)
+    const known = h.blocks.get(hash)
+    if (known !== undefined) return known
+    if (block.header.height !== h.height) throw new errors.LUCID_ERR_5005(`block at height ${block.header.height}, open height ${h.height}`)
+    if (h.blocks.size >= MAX_BLOCKS_PER_HEIGHT) throw new errors.LUCID_ERR_5001(`more than ${MAX_BLOCKS_PER_HEIGHT} blocks at height ${h.height}`)
+    const valid = validateBlock(this.ledger.state, block, { sigs: this.#sigs, now: this.#now() })
+    h.blocks.set(hash, valid)
+    h.wanted.delete(hash)
+    const at = this.#now()
+    h.receivedAt.set(hash, at)
+    for (const ev of this.#events) ev.candidate?.(block, hash, valid.txIds, at)
+    return valid
+  }
+
+  #onProposal (from: string, p: Proposal): void {
+    if (p === null || typeof p !== 'object' || typeof p.block !== 'object' || p.block === null) throw new errors.LUCID_ERR_5001('malformed proposal')
+    if (!this.#heightCheck(from, p.height, { t: 'proposal', proposal: p })) return
+    const h = this.#h
+    const { genesis } = this.#o
+    const params = genesis.params
+    const r = p.round
+    if (!Number.isSafeInteger(r) || !Number.isSafeInteger(p.pol_round) || p.pol_round < -1 || p.pol_round >= r || typeof p.proposer !== 'string' || typeof p.signature !== 'string' || !/^[0-9a-f]{128}$/.test(p.signature) || !Array.isArray(p.pol)) {
+      throw new errors.LUCID_ERR_5001('malformed proposal')
     }
+    // Rounds of this height are the slots after the parent's, up to the next one (clock skew).
+    if (r <= this.ledger.head().slot || r > slotAt(genesis.genesis_time, params, this.#now() + params.max_clock_skew_ms)) throw new errors.LUCID_ERR_5011(`proposal for round ${r} outside this height's rounds`)
+    if (h.proposals.has(r) || r < h.round - ROUNDS_KEPT) {
+      // Known already: but a proposal re-sent by a proposer that missed its own round's votes is answered.
+      return
+    }
+    const attempt = this.#attemptOf(p.proposer, r)
+    if (attempt < 0) throw new errors.LUCID_ERR_5006(`${p.proposer} proposes in round ${r}`)
+    if (this.#now() + params.max_clock_skew_ms < slotStart(genesis.genesis_time, params, r) + attemptOpensAfter(params, attempt)) throw new errors.LUCID_ERR_5007(`attempt ${attempt} of round ${r} before its window`)
+    const valid = this.#validBlock(p.block)
+    if (valid.block.header.slot > r) throw new errors.LUCID_ERR_5011(`block of slot ${valid.block.header.slot} proposed in round ${r}`)
+    this.#sigs.check(p.proposer, signingMessage('LUCID-PROPOSE-V1', proposalHash(h.height, r, p.pol_round, valid.hash)), p.signature, () => new errors.LUCID_ERR_5008(`proposal of round ${r} is not signed by ${p.proposer}`))
+    if (p.pol_round >= 0) {
+      if (p.pol_round < valid.block.header.slot) throw new errors.LUCID_ERR_5011(`proof of lock of round ${p.pol_round} for a block of slot ${valid.block.header.slot}`)
+      checkQuorum(p.pol, voteMessage('prevote', h.height, p.pol_round, valid.hash), h.committee, `the proof of lock of round ${p.pol_round}`, this.#sigs)
+      for (const v of p.pol) this.#tally('prevote', p.pol_round, valid.hash, v.voter, v.signature)
+    }
+    h.proposals.set(r, { p, hash: valid.hash })
+    if (p.pol_round >= 0) this.#checkPolka(p.pol_round)
+    if (r > h.round && r <= this.#slotNow()) this.#enterRound(r)
+    else if (r === h.round) this.#considerPrevote(p, valid.hash)
+  }
+
+  #attemptOf (producer: string, slot: number): number {
+    const params = this.#o.genesis.params
+    const state = this.ledger.state
+    const schedule = slotSchedule(epochInfo(state, epochOf(params, slot)), params, slot, state.get('recent') as Array<[number, string]>, this.ledger.head().slot)
+    return schedule === undefined ? -1 : attemptOf(schedule, params, producer)
+  }
+
+  /** Prevotes the round's proposal if this node may (committee member, not yet prevoted this round, lock rules). */
+  #considerPrevote (p: Proposal, hash: string): void {
+    const h = this.#h
+    if (p.round !== h.round || !h.committee.members.has(this.id) || h.height < this.#floor) return
+    if (h.prevote !== undefined && h.prevote.round >= p.round) return
+    if (!h.blocks.has(hash)) return
+    // Locked on another block: only a proof of lock from the lock's round or later releases it.
+    if (h.locked !== undefined && h.locked.block_hash !== hash && !(p.pol_round >= 0 && p.pol_round >= h.locked.round)) return
+    this.#castVote('prevote', p.round, hash)
+  }
+
+  #castVote (type: VoteType, round: number, hash: string): void {
+    const h = this.#h
+    const vote = signVote(this.#o.signer, type, h.height, round, hash)
+    if (type === 'prevote') h.prevote = { round, block_hash: hash }
+    else { h.precommit = { round, block_hash: hash }; h.locked = { round, block_hash: hash } }
+    // Durable before the vote exists outside this node.
+    this.#persist()
+    this.#toCommittee({ t: 'vote', vote })
+    this.#tally(type, round, hash, this.id, vote.signature)
+    if (type === 'prevote') this.#checkPolka(round)
+    else this.#checkCommit(round, hash)
+  }
+
+  #onVote (from: string, v: Vote): void {
+    if (v === null || typeof v !== 'object' || (v.type !== 'prevote' && v.type !== 'precommit') || typeof v.block_hash !== 'string' || !/^[0-9a-f]{64}$/.test(v.block_hash) ||
+      typeof v.voter !== 'string' || typeof v.signature !== 'string' || !/^[0-9a-f]{128}$/.test(v.signature) || !Number.isSafeInteger(v.round) || v.round < 0) {
+      throw new errors.LUCID_ERR_5015('malformed vote')
+    }
+    if (!this.#heightCheck(from, v.height, { t: 'vote', vote: v })) return
+    const h = this.#h
+    const params = this.#o.genesis.params
+    if (v.round <= this.ledger.head().slot || v.round > slotAt(this.#o.genesis.genesis_time, params, this.#now() + params.max_clock_skew_ms) || v.round < h.round - ROUNDS_KEPT) return
+    if (!h.committee.members.has(v.voter)) throw new errors.LUCID_ERR_5015(`${v.voter} is not on the committee of height ${h.height}`)
+    const tally = (v.type === 'prevote' ? h.prevotes : h.precommits).get(v.round)
+    const seen = tally?.byVoter.get(v.voter)
+    if (seen !== undefined) return
+    if (v.voter !== this.id) this.#sigs.check(v.voter, voteMessage(v.type, h.height, v.round, v.block_hash), v.signature, () => new errors.LUCID_ERR_5015(`${v.type} of ${v.voter} has a bad signature`))
+    this.#tally(v.type, v.round, v.block_hash, v.voter, v.signature)
+    // Votes of more than a third of the weight for a block this node lacks (so an honest node holds it): ask the
+    // voter for it at once. A lone early vote usually only overtook its proposal.
+    if (!h.blocks.has(v.block_hash)) {
+      const t = (v.type === 'prevote' ? h.prevotes : h.precommits).get(v.round)
+      if (3 * (t?.weight.get(v.block_hash) ?? 0) > h.committee.total) this.#want(from, v.block_hash)
+    }
+    // More than a third of the weight in a later round: this node's clock is behind; move there.
+    if (v.round > h.round) {
+      let w = 0
+      for (const x of (h.roundVoters.get(v.round) ?? new Map<string, number>()).values()) w += x
+      if (3 * w > h.committee.total) this.#enterRound(v.round)
+    }
+    if (v.type === 'prevote') this.#checkPolka(v.round)
+    else this.#checkCommit(v.round, v.block_hash)
+  }
+
+  #tally (type: VoteType, round: number, hash: string, voter: string, signature: string): void {
+    const h = this.#h
+    const w = h.committee.members.get(voter)
+    if (w === undefined) return
+    const map = type === 'prevote' ? h.prevotes : h.precommits
+    let t = map.get(round)
+    if (t === undefined) { t = { byVoter: new Map(), byHash: new Map(), weight: new Map() }; map.set(round, t) }
+    if (t.byVoter.has(voter)) return
+    t.byVoter.set(voter, hash)
+    let votes = t.byHash.get(hash)
+    if (votes === undefined) { votes = new Map(); t.byHash.set(hash, votes) }
+    votes.set(voter, signature)
+    t.weight.set(hash, (t.weight.get(hash) ?? 0) + w)
+    let rv = h.roundVoters.get(round)
+    if (rv === undefined) { rv = new Map(); h.roundVoters.set(round, rv) }
+    rv.set(voter, w)
+  }
+
+  #want (from: string, hash: string): void {
+    const h = this.#h
+    const now = this.#now()
+    if (now - (h.wanted.get(hash) ?? -Infinity) < WANT_RETRY_MS || h.wanted.size >= MAX_BLOCKS_PER_HEIGHT) return
+    h.wanted.set(hash, now)
+    this.#sendTo([from], { t: 'want_block', height: h.height, hash })
+  }
+
+  #onWantBlock (from: string, height: unknown, hash: unknown): void {
+    if (typeof height !== 'number' || typeof hash !== 'string') throw new errors.LUCID_ERR_5001('malformed block request')
+    if (height < this.#h.height) { this.#serveFinal(from, height); return }
+    const b = this.#h.blocks.get(hash)
+    if (height === this.#h.height && b !== undefined) this.#sendTo([from], { t: 'block', block: b.block })
+  }
+
+  #onBlockData (block: Block): void {
+    if (block === null || typeof block !== 'object' || block.header?.height !== this.#h.height) return
+    const hash = checkedHash(this.ledger.state, block)
+    // Only a block this node asked for (a vote or certificate named it): anything else could be any producer's.
+    if (!this.#h.wanted.has(hash)) return
+    const valid = this.#validBlock(block)
+    const cert = this.#h.pendingCerts.get(valid.hash)
+    if (cert !== undefined) { this.#onCommit('', cert); return }
+    for (const r of this.#h.prevotes.keys()) this.#checkPolka(r)
+    for (const [r, t] of this.#h.precommits) if (t.byHash.has(valid.hash)) this.#checkCommit(r, valid.hash)
+  }
+
+  /** More than 2/3 prevoted one block in round `r`: it becomes the valid block, and in the current round this node locks and precommits. */
+  #checkPolka (r: number): void {
+    const h = this.#h
+    const t = h.prevotes.get(r)
+    if (t === undefined) return
+    for (const [hash, w] of t.weight) {
+      if (!hasQuorum(h.committee, w) || !h.blocks.has(hash)) continue
+      if (h.valid === undefined || r > h.valid.round) {
+        h.valid = { round: r, block_hash: hash, pol: sortVotes([...(t.byHash.get(hash) ?? new Map<string, string>())].map(([voter, signature]) => ({ voter, signature }))) }
+        this.#persist()
+      }
+      if (r === h.round && h.committee.members.has(this.id) && h.height >= this.#floor && (h.precommit === undefined || h.precommit.round < r)) this.#castVote('precommit', r, hash)
+      return
+    }
+  }
+
+  /** More than 2/3 precommitted `hash` in round `r`: final. */
+  #checkCommit (r: number, hash: string): void {
+    const h = this.#h
+    const t = h.precommits.get(r)
+    const w = t?.weight.get(hash) ?? 0
+    if (t === undefined || !hasQuorum(h.committee, w)) return
+    const valid = h.blocks.get(hash)
+    const votes = [...(t.byHash.get(hash) ?? new Map<string, string>())].map(([voter, signature]) => ({ voter, signature }))
+    const cert = makeCertificate(h.height, r, hash, votes)
+    if (valid === undefined) { h.pendingCerts.set(hash, cert); return }
+    this.#finalise(valid, cert, true)
+  }
+
+  /** A certificate from a peer (a commit message, or a later block's parent certificate). */
+  #onCommit (from: string, cert: Certificate): void {
+    if (cert === null || typeof cert !== 'object') throw new errors.LUCID_ERR_5015('malformed certificate')
+    const h = this.#h
+    if (cert.height !== h.height) {
+      if (typeof cert.height === 'number' && cert.height > h.height && from !== '') this.#wantFinal(from)
+      return
+    }
+    if (typeof cert.block_hash !== 'string') throw new errors.LUCID_ERR_5015('malformed certificate')
+    const valid = h.blocks.get(cert.block_hash)
+    if (valid === undefined) {
+      if (h.pendingCerts.size < MAX_BLOCKS_PER_HEIGHT) h.pendingCerts.set(cert.block_hash, cert)
+      if (from !== '') this.#want(from, cert.block_hash)
+      return
+    }
+    checkCertificate(cert, h.height, valid.hash, h.committee, this.#sigs)
+    this.#finalise(valid, cert, false)
   }
 
   /** Indexes a final block's transactions for txStatus, dropping the oldest blocks' beyond the bounds. */
@@ -418,21 +852,37 @@ export class ChainNode {
     }
   }
 
-  #finalise (c: Candidate, certificate: ReturnType<typeof makeCertificate>): void {
-    if (this.#candidates.get(c.valid.hash) !== c) return
-    const fin = this.ledger.append(c.valid, certificate)
-    this.#candidates.clear()
-    this.#indexFinal(c.valid.txIds, fin.block.header.height)
+  /**
+   * Appends a block that became final, opens the next height, and replays what arrived for it early. A
+   * committee member that formed the certificate itself passes it on to the nodes outside the committee (two
+   * members each, so that one lost message does not leave a node behind).
+   */
+  #finalise (valid: ValidBlock, certificate: Certificate, formedHere: boolean): void {
+    const prev = this.#h
+    if (valid.block.header.height !== prev.height || this.ledger.head().height !== prev.height - 1) return
+    const fin = this.ledger.append(valid, certificate)
+    if (formedHere) this.#spreadCertificate(prev.committee, certificate)
+    this.#indexFinal(valid.txIds, fin.block.header.height)
     this.#verified.blockFinal()
-    const { genesis_time: g, params } = this.#o.genesis
-    const slot = slotAt(g, params, this.#now())
-    this.#pool.rebase(c.valid.txIds, this.#blockContext(slot), this.#sigs)
-    for (const [hash, votes] of this.#earlyVotes) if ((votes[0]?.height ?? 0) <= fin.block.header.height) this.#earlyVotes.delete(hash)
-    // Blocks that arrived ahead of their parent may now connect.
-    const waiting = this.#orphans.splice(0)
-    for (const b of waiting) {
-      try { this.#onBlock(b) } catch (err) { if (!isLucidError(err)) throw err; this.#reject(err.code) }
-    }
-    if (this.#running) this.#tryProduce(slot)
+    const slot = this.#slotNow()
+    this.#pool.rebase(valid.txIds, this.#blockContext(slot), this.#sigs)
+    this.#h = this.#openHeight()
+    if (this.#laterRecord?.height === this.#h.height) { this.#restore(this.#laterRecord); this.#laterRecord = undefined }
+    const future = this.#future
+    this.#future = []
+    for (const { from, msg } of future) this.#handle(from, msg)
+    if (!this.#running) return
+    this.#enterRound(slot)
+    this.#tryPropose(slot)
+  }
+
+  #spreadCertificate (committee: Committee, certificate: Certificate): void {
+    const members = [...committee.members.keys()].sort()
+    const i = members.indexOf(this.id)
+    if (i < 0) return
+    const k = members.length
+    const others = (this.ledger.state.get('nodes') as Array<[string, number]>).map(([n]) => n).filter((n) => !committee.members.has(n))
+    const to = others.filter((_, j) => j % k === i || j % k === (i + 1) % k)
+    this.#sendTo(to, { t: 'commit', certificate })
   }
 }

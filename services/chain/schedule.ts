@@ -143,25 +143,35 @@ function boundaryHash (state: StateReader, epoch: number): string {
 }
 
 /**
- * The schedule of `slot`, given the epoch's info and the producers of recent slots. Undefined when no node
- * is eligible (the chain cannot progress; genesis must name at least one eligible validator).
+ * The schedule of `slot` for the height after a final block of slot `parentSlot`, given the epoch's info and the
+ * producers of recent slots. Undefined when no node is eligible (the chain cannot progress; genesis must name
+ * at least one eligible validator).
  *
- * Cooldown: a node that produced within the last C slots cannot lead, C = min(cooldown_slots, eligible - 1),
- * so that a network smaller than the cooldown still has a leader (it becomes a rotation). Fallbacks are the
- * rest of the slot's ranking, nodes out of cooldown first, so a small network still has fallbacks.
+ * The height's first slot (parentSlot + 1) orders the ranking: nodes out of cooldown first, then the others.
+ * Cooldown: a node that produced within the last C slots before it, C = min(cooldown_slots, eligible - 1), so
+ * that a network smaller than the cooldown still has a leader (it becomes a rotation). Each later slot of the
+ * same height (a later voting round, after one that did not decide) moves one place down that order: the
+ * leader of round k of a height is the k-th node of the order, its fallbacks the ones after it. So a leader
+ * whose round failed (crashed, cut off, equivocating) does not lead the height's next round, and a run of
+ * failed rounds rotates through every eligible node; on a good day (k = 0) it is the slot's own order.
  */
-export function slotSchedule (info: EpochInfo, params: ChainParams, slot: number, recent: ReadonlyArray<readonly [number, string]>): SlotSchedule | undefined {
-  if (info.ranking.length === 0) return undefined
-  const ranked = slotOrder(info, slot)
+export function slotSchedule (info: EpochInfo, params: ChainParams, slot: number, recent: ReadonlyArray<readonly [number, string]>, parentSlot: number): SlotSchedule | undefined {
+  if (info.ranking.length === 0 || slot <= parentSlot) return undefined
+  const base = parentSlot + 1
+  const ranked = slotOrder(info, base)
   const cooldown = Math.min(params.cooldown_slots, ranked.length - 1)
   const cooling = new Set<string>()
-  for (const [s, producer] of recent) if (s < slot && s >= slot - cooldown) cooling.add(producer)
+  for (const [s, producer] of recent) if (s < base && s >= base - cooldown) cooling.add(producer)
   const free = ranked.filter((r) => !cooling.has(r.node))
   const hot = ranked.filter((r) => cooling.has(r.node))
   const order = [...free, ...hot].map((r) => r.node)
-  const [leader, ...rest] = order
+  const n = order.length
+  const k = (slot - base) % n
+  const leader = order[k]
   if (leader === undefined) return undefined
-  return { slot, leader, fallbacks: rest.slice(0, params.fallbacks) }
+  const fallbacks: string[] = []
+  for (let i = 1; i < n && fallbacks.length < params.fallbacks; i++) fallbacks.push(order[(k + i) % n] as string)
+  return { slot, leader, fallbacks }
 }
 
 /** The attempt (0 = leader) `producer` holds in a slot, or -1 when it has none. */

@@ -5,7 +5,8 @@
  * synced node is compared by is one hash over the sorted entries; and the simulator can copy a state cheaply.
  *
  * Keys (all values JSON):
- *   head                       {height, hash, slot, epoch, timestamp} of the last final block (genesis: height 0, slot -1)
+ *   head                       {height, hash, slot, epoch, timestamp, vote_epoch} of the last final block (genesis: height 0, slot -1);
+ *                              vote_epoch is the epoch whose committee voted on it (its height opened in that epoch)
  *   recent                     [[slot, producer], ...] producers of the last `cooldown_slots` slots
  *   nodes                      [[node_id, registered_epoch], ...] sorted by node_id (-1 = genesis)
  *   eb/<epoch>                 hash of the last block before <epoch> (the epoch's seed)
@@ -47,6 +48,12 @@ export interface Head {
   readonly slot: number
   readonly epoch: number
   readonly timestamp: number
+  /**
+   * The epoch whose committee finalises this block with round votes: the epoch of the slot after its
+   * parent's, where its height opened. Fixed per height (not per block), so that every round and every
+   * rival block of a height is voted on by one committee, which the lock rules need.
+   */
+  readonly vote_epoch: number
 }
 
 /** The final state. */
@@ -62,7 +69,7 @@ export class ChainState implements StateBase {
     this.genesis = genesis
     this.genesisHash = genesisHash(genesis)
     // Slot -1: block 1 may take slot 0.
-    const head: Head = { height: 0, hash: this.genesisHash, slot: -1, epoch: 0, timestamp: genesis.genesis_time }
+    const head: Head = { height: 0, hash: this.genesisHash, slot: -1, epoch: 0, timestamp: genesis.genesis_time, vote_epoch: 0 }
     this.#kv.set('head', head as unknown as Json)
     this.#kv.set('recent', [])
     this.#kv.set('nodes', genesis.validators.map((v) => [v.node_id, -1]))

@@ -7,9 +7,8 @@
  */
 import { errors, type LucidError } from '../common/errors.ts'
 import { fromHex } from '../common/hash.ts'
-import { checkCertificate } from './certificate.ts'
+import { checkCertificate, headCommittee } from './certificate.ts'
 import type { FinalBlock, Ledger } from './ledger.ts'
-import { epochInfo } from './schedule.ts'
 import { ed25519Verifier, type Verifier } from './signer.ts'
 import { immediateSink, type SignatureSink } from './sink.ts'
 import { StateDelta } from './state.ts'
@@ -140,7 +139,7 @@ export async function syncLedger (ledger: Ledger, source: SyncSource, opts: Sync
       let certificate: Certificate | null | undefined = got[i + 1]?.block.parent_certificate
       if (certificate === undefined || certificate === null) {
         certificate = f.certificate
-        checkCertificate(certificate, f.block.header.height, valid.hash, epochInfo(delta, f.block.header.epoch).committee, sink)
+        checkCertificate(certificate, f.block.header.height, valid.hash, headCommittee(delta, certificate), sink)
       }
       finals.push({ block: f.block, hash: valid.hash, certificate })
     }

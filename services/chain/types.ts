@@ -82,18 +82,49 @@ export interface VoteSignature {
   readonly signature: string
 }
 
-/** A vote: a committee member's signature over a block hash. */
+/** The two voting steps of a round: a prevote backs a proposal, a precommit commits to a block that a quorum prevoted. */
+export type VoteType = 'prevote' | 'precommit'
+
+/**
+ * A round vote: a committee member's signature over roundVoteHash(height, round, block_hash), under
+ * LUCID-PREVOTE-V1 or LUCID-VOTE-V2 (precommit). There are no nil votes: rounds end with their slot.
+ */
 export interface Vote extends VoteSignature {
+  readonly type: VoteType
   readonly height: number
+  readonly round: number
   readonly block_hash: string
 }
 
-/** Proof that a block is final: votes from more than two thirds of its epoch's committee weight. */
+/**
+ * Proof that a block is final: precommits from more than two thirds of the committee's weight, all of one
+ * round. `round` is absent only in certificates of the first chain format (single-phase LUCID-VOTE-V1 votes
+ * over the block hash), which archives made before the voting rounds still hold and which are still read.
+ */
 export interface Certificate {
   readonly height: number
+  readonly round?: number
   readonly block_hash: string
   /** Sorted by voter, one per voter. */
   readonly votes: readonly VoteSignature[]
+}
+
+/**
+ * A round's proposal: the block the round's proposer (the slot's leader or, in its window, a fallback) puts
+ * to the vote. A new block has `pol_round` -1 and was produced in this very slot; a block carried over from
+ * an earlier round (the proposer's valid block) names the round where more than two thirds prevoted it and
+ * carries those prevotes in `pol`, so that every receiver can check the proof of lock itself.
+ */
+export interface Proposal {
+  readonly height: number
+  readonly round: number
+  readonly pol_round: number
+  readonly block: Block
+  /** Prevotes for the block at `pol_round` (empty when `pol_round` is -1), sorted by voter. */
+  readonly pol: readonly VoteSignature[]
+  readonly proposer: string
+  /** The proposer's signature over proposalHash(height, round, pol_round, block hash), LUCID-PROPOSE-V1. */
+  readonly signature: string
 }
 
 /** A block. Its hash is the hash of its header. */

@@ -6,7 +6,7 @@
  */
 import { errors } from '../common/errors.ts'
 import { fromHex } from '../common/hash.ts'
-import { checkCertificate } from './certificate.ts'
+import { checkCertificate, headCommittee } from './certificate.ts'
 import { blockBytes, blockHash, blockMerkleRoot, signingMessage } from './encoding.ts'
 import { applyTx, blockAnchors, type BlockContext } from './rules.ts'
 import { attemptOf, attemptOpensAfter, epochInfo, epochOf, slotSchedule, slotStart } from './schedule.ts'
@@ -59,7 +59,7 @@ export function validateBlock (state: ChainState | StateDelta, block: Block, opt
   if (h.epoch !== epochOf(params, h.slot)) throw new errors.LUCID_ERR_5001(`epoch ${h.epoch} is not the epoch of slot ${h.slot}`)
 
   const info = epochInfo(state, h.epoch)
-  const schedule = slotSchedule(info, params, h.slot, state.get('recent') as Array<[number, string]>)
+  const schedule = slotSchedule(info, params, h.slot, state.get('recent') as Array<[number, string]>, (state.get('head') as unknown as { slot: number }).slot)
   const attempt = schedule === undefined ? -1 : attemptOf(schedule, params, h.producer)
   if (schedule === undefined || attempt < 0) throw new errors.LUCID_ERR_5006(`${h.producer} in slot ${h.slot} (leader ${schedule?.leader ?? 'none'})`)
 
@@ -76,7 +76,7 @@ export function validateBlock (state: ChainState | StateDelta, block: Block, opt
     if (block.parent_certificate !== null) throw new errors.LUCID_ERR_5015('block 1 carries no parent certificate (genesis is final)')
   } else {
     if (block.parent_certificate === null) throw new errors.LUCID_ERR_5014(`block ${h.height} carries no certificate of its parent`)
-    checkCertificate(block.parent_certificate, head.height, head.hash, epochInfo(state, head.epoch).committee, opts.sigs)
+    checkCertificate(block.parent_certificate, head.height, head.hash, headCommittee(state, block.parent_certificate), opts.sigs)
   }
 
   if (h.tx_count > params.max_block_txs) throw new errors.LUCID_ERR_5010(`${h.tx_count} transactions, at most ${params.max_block_txs}`)
@@ -104,7 +104,8 @@ export function applyBlockMeta (view: StateView, h: BlockHeader, hash: string): 
   view.set(`h/${h.height}`, [hash, h.epoch])
   const recent = (view.get('recent') as Array<[number, string]>).filter(([s]) => s > h.slot - params.cooldown_slots)
   view.set('recent', [...recent, [h.slot, h.producer]])
-  const head: Head = { height: h.height, hash, slot: h.slot, epoch: h.epoch, timestamp: h.timestamp }
+  // The committee that votes on this block is the one of the epoch its height opened in (after the parent's slot).
+  const head: Head = { height: h.height, hash, slot: h.slot, epoch: h.epoch, timestamp: h.timestamp, vote_epoch: epochOf(params, prev.slot + 1) }
   view.set('head', head as unknown as Json)
 }
 

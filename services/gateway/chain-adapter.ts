@@ -24,7 +24,7 @@ import { join } from 'node:path'
 import { errors } from '../common/errors.ts'
 import type { Database } from '../db/index.ts'
 import {
-  BlockArchive, CHAIN_DIR, TX_TYPES, createDevnet, devnetGenesis, ed25519Signer, epochInfo, epochOf, fileVoteStore, genesisHash, keySeeds, readArchive,
+  BlockArchive, CHAIN_DIR, TX_TYPES, createDevnet, devnetGenesis, ed25519Signer, epochInfo, epochOf, fileConsensusStore, genesisHash, keySeeds, readArchive,
   realScheduler, replayLedgers, slotAt, slotSchedule, txId, type Block, type ChainNode, type ChainParams, type Devnet,
   type Genesis, type Json, type Ledger, type Transaction
 } from '../chain/index.ts'
@@ -166,7 +166,8 @@ export class DevnetChainPort implements ChainPort {
       seed: DEVNET_SEED,
       retainBlocks: opts.retainBlocks ?? RECENT_BLOCKS,
       finalIndexBlocks: opts.retainBlocks ?? RECENT_BLOCKS,
-      votes: (_i, id, genesis) => fileVoteStore(join(opts.dataDir, CHAIN_DIR, 'votes', genesisHash(genesis), `${id}.json`)),
+      // Each validator's consensus record (votes, lock, valid block), synced in groups before its messages leave.
+      consensus: (_i, id, genesis) => fileConsensusStore(join(opts.dataDir, CHAIN_DIR, 'consensus', genesisHash(genesis), `${id}.json`)),
       ...(opts.params !== undefined ? { params: opts.params } : {}),
       ...(archived !== undefined ? { genesisTime: archived.genesis.genesis_time } : {}),
       ...(ledgers !== undefined ? { ledgers } : {})
@@ -262,7 +263,9 @@ export class DevnetChainPort implements ChainPort {
     const slot = slotAt(this.#genesis.genesis_time, params, now)
     const epoch = epochOf(params, slot)
     const state = this.#ledger.state
-    const schedule = slotSchedule(epochInfo(state, epoch), params, slot, state.get('recent') as Array<[number, string]>)
+    // The open height's round now: the current slot, or the next one when this slot's block is already final.
+    const round = Math.max(slot, state.head().slot + 1)
+    const schedule = slotSchedule(epochInfo(state, epochOf(params, round)), params, round, state.get('recent') as Array<[number, string]>, state.head().slot)
     const final = this.#finalHeight()
     const head = (this.#ledger.at(final) ?? await this.#archive.read(final))?.block.header ?? { height: 0, timestamp: this.#genesis.genesis_time }
     return {
@@ -333,6 +336,7 @@ export class DevnetChainPort implements ChainPort {
   async close (): Promise<void> {
     this.#closing ??= (async () => {
       this.#net.stop()
+      await Promise.all(this.#net.nodes.map(async (n) => { await n.flush() }))
       await this.#archive.flush()
     })()
     await this.#closing

@@ -43,6 +43,15 @@ export interface SimFigures {
   readonly longestStallS: number
   /** True when the last final block is more than three slots before the end: the chain has stopped. */
   readonly stalledAtEnd: boolean
+  /** When the last partition or crash window ended (0 when there is none: loss and byzantine nodes last the whole run). */
+  readonly faultEndS: number
+  /**
+   * Longest time without a new final block counted from the fault's end (faultEndS), the end of the run
+   * included: how long the chain took to recover, or how long it stalls under a fault that lasts.
+   */
+  readonly stallAfterFaultS: number
+  /** Messages sent per final block (every kind: proposals, votes, certificates, transactions, catch-up). */
+  readonly messagesPerBlock: number
   /** Fraction of live honest nodes whose final chain is the reference's, at most one block behind. */
   readonly convergedRatio: number
   readonly syncRounds: number
@@ -80,6 +89,8 @@ export interface FigureInputs {
   readonly runWallS: number
   readonly events: number
   readonly signatures: number
+  /** When the last partition or crash ends, ms after genesis (0 for none). */
+  readonly faultEndMs: number
 }
 
 /** Nearest-rank percentile of ascending `sorted` (NaN when empty). */
@@ -145,6 +156,9 @@ export function computeFigures (i: FigureInputs): SimFigures {
     safetyViolations: i.observer.violations,
     longestStallS: Math.max(...gaps),
     stalledAtEnd: end - last > 3 * params.slot_ms,
+    faultEndS: i.faultEndMs / 1000,
+    stallAfterFaultS: stallAfter(ts, g + i.faultEndMs, end) / 1000,
+    messagesPerBlock: chain.length === 0 ? NaN : i.network.sent / chain.length,
     convergedRatio: live.length === 0 ? NaN : converged / live.length,
     syncRounds: i.sync.rounds,
     syncFailures: i.sync.failures,
@@ -158,6 +172,34 @@ export function computeFigures (i: FigureInputs): SimFigures {
     events: i.events,
     wallS: i.runWallS
   }
+}
+
+/** Slots of stall after the fault ends beyond which a run fails (the battery's must; its goal is 3). */
+export const MAX_STALL_SLOTS = 10
+
+/** A run's verdict: it fails on any safety violation, on no final block at all, or on a stall of more than MAX_STALL_SLOTS after the fault ends. */
+export function simVerdict (f: SimFigures): { readonly pass: boolean, readonly reasons: readonly string[] } {
+  const reasons: string[] = []
+  if (f.safetyViolations.length > 0) reasons.push(`two final blocks at one height (${f.safetyViolations.length} heights)`)
+  if (f.blocks === 0) reasons.push('no block became final')
+  const slotS = f.slots > 0 ? f.simS / f.slots : Infinity
+  if (f.stallAfterFaultS > MAX_STALL_SLOTS * slotS) reasons.push(`stalled ${f.stallAfterFaultS.toFixed(0)} s (${(f.stallAfterFaultS / slotS).toFixed(1)} slots) after the fault ended at ${f.faultEndS.toFixed(0)} s; at most ${MAX_STALL_SLOTS} slots`)
+  return { pass: reasons.length === 0, reasons }
+}
+
+/**
+ * The longest time without a final block within [from, end]: the gaps between final blocks, clipped to
+ * start at `from` (the last block before it counts from `from`), the end of the run included.
+ */
+function stallAfter (ts: readonly number[], from: number, end: number): number {
+  let prev = from
+  let longest = 0
+  for (const t of ts) {
+    if (t <= from) continue
+    longest = Math.max(longest, t - prev)
+    prev = t
+  }
+  return Math.max(longest, end - prev)
 }
 
 /** A validator's uptime beacon (protocol overhead, not client load). */

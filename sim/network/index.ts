@@ -16,7 +16,7 @@
 /** Running a simulation. */
 export { simulate, Simulation, SIM_GENESIS_TIME, type SimOptions, type SimResult } from './simulate.ts'
 /** What a run measured, and the same as report metrics. */
-export { computeFigures, meanStdev, percentile, type SimFigures } from './figures.ts'
+export { MAX_STALL_SLOTS, computeFigures, meanStdev, percentile, simVerdict, type SimFigures } from './figures.ts'
 export { figureMetrics } from './metrics.ts'
 /** The hard safety check's record. */
 export type { SafetyViolation } from './observer.ts'

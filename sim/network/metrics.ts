@@ -4,6 +4,9 @@
  */
 import type { SimFigures } from './figures.ts'
 
+/** The slot length of a run in seconds (its simulated time over its slots). */
+function slotS (f: SimFigures): number { return f.slots > 0 ? f.simS / f.slots : NaN }
+
 /** Finite metrics of a run; figures that are undefined in it (no rejoin, no sync) are left out. */
 export function figureMetrics (f: SimFigures): Record<string, number> {
   const m: Record<string, number> = {
@@ -27,6 +30,9 @@ export function figureMetrics (f: SimFigures): Record<string, number> {
     safety_violations_count: f.safetyViolations.length,
     longest_stall_s: f.longestStallS,
     stalled_at_end_count: f.stalledAtEnd ? 1 : 0,
+    stall_after_fault_s: f.stallAfterFaultS,
+    stall_slots_after_fault_count: f.stallAfterFaultS / slotS(f),
+    messages_per_block: f.messagesPerBlock,
     converged_ratio: f.convergedRatio,
     sync_rounds_count: f.syncRounds,
     sync_failures_count: f.syncFailures,

@@ -9,13 +9,13 @@
  *   two or more behind, leaves the live protocol, syncs with the chain's syncLedger (every block validated,
  *   every signature charged), and starts a new ChainNode on the synced ledger.
  * - A crash stops the node's process; its final ledger (the archive on disk) and its record of its last vote
- *   (the chain's VoteStore, fsync'ed before every vote by a real node) survive; everything else (pool,
+ *   (the chain's ConsensusStore: its votes, lock and valid block, synced before any vote leaves a real node) survive; everything else (pool,
  *   pending blocks) is lost, as for a real restart.
  */
 import { createRng, type Rng } from '../../services/common/rng.ts'
 import {
-  ChainNode, DEFAULT_PARAMS, Ledger, devnetGenesis, ed25519Signer, ed25519Verifier, epochInfo, keySeeds, memoryVoteStore, syncLedger,
-  type ChainParams, type Genesis, type Signer, type Transport, type Verifier, type VoteStore
+  ChainNode, DEFAULT_PARAMS, Ledger, devnetGenesis, ed25519Signer, ed25519Verifier, epochInfo, keySeeds, memoryConsensusStore, syncLedger,
+  type ChainParams, type Genesis, type Signer, type ConsensusStore, type Transport, type Verifier
 } from '../../services/chain/index.ts'
 import { isLucidError } from '../../services/common/errors.ts'
 import { FinalArchive } from './archive.ts'
@@ -88,8 +88,8 @@ interface SimNode {
   readonly verifier: Verifier
   readonly cpu: NodeCpu
   readonly ledger: Ledger
-  /** Its last vote, kept across its restarts as a real node's fsync'ed file is. */
-  readonly votes: VoteStore
+  /** Its consensus record (votes, lock, valid block), kept across its restarts as a real node's synced file is. */
+  readonly consensus: ConsensusStore
   readonly adversary: Adversary | undefined
   node: ChainNode | undefined
   crashed: boolean
@@ -115,7 +115,7 @@ export class Simulation {
   readonly observer: Observer
   readonly genesis: Genesis
   readonly nodes: readonly SimNode[]
-  readonly adversaryStats: AdversaryStats = { equivocations: 0, invalidBlocks: 0, extraVotes: 0 }
+  readonly adversaryStats: AdversaryStats = { equivocations: 0, invalidBlocks: 0, extraVotes: 0, withheldVotes: 0 }
   readonly #o: SimOptions
   readonly #rng: Rng
   readonly #oracle = new SignatureOracle()
@@ -170,7 +170,7 @@ export class Simulation {
       this.network.register(index, signer.publicKey)
       const adversary = index < byzantine ? new Adversary(opts.behaviour ?? 'equivocate', signer, verifier, () => ids, (id) => (rankOf.get(id) ?? Infinity) < byzantine, this.adversaryStats) : undefined
       const ledger = new Ledger(this.genesis, { retainBlocks: opts.retainBlocks ?? 256 })
-      const n: SimNode = { index, signer, verifier, cpu, ledger, votes: memoryVoteStore(), adversary, node: undefined, crashed: false, syncing: false }
+      const n: SimNode = { index, signer, verifier, cpu, ledger, consensus: memoryConsensusStore(), adversary, node: undefined, crashed: false, syncing: false }
       // One listener per ledger (it outlives the node processes that append to it). Adversaries' views do not
       // count: safety and finality are about honest nodes.
       if (adversary === undefined) n.ledger.onFinal((fin) => { this.observer.final(index, fin, cpu.clock.now(), !n.syncing); this.#archive.record(fin) })
@@ -221,7 +221,8 @@ export class Simulation {
       observer: this.observer, network: this.network.stats, adversary: this.adversaryStats, load: this.#load?.stats,
       offeredTxPerS: this.#load?.ratePerS ?? 0,
       sync: { rounds: this.#sync.rounds, failures: this.#sync.failures, rejoinMs: this.#sync.rejoinMs },
-      fresh, rejected: this.#rejected(), runWallS, events: this.queue.executed, signatures: this.#oracle.issued
+      fresh, rejected: this.#rejected(), runWallS, events: this.queue.executed, signatures: this.#oracle.issued,
+      faultEndMs: Math.min(this.#o.durationMs, Math.max(0, ...(this.#o.partitions ?? []).map((p) => p.toMs), ...(this.#o.crashes ?? []).map((c) => c.toMs)))
     })
     return { figures, genesis: this.genesis, ids: this.nodes.map((n) => n.signer.publicKey), ledgers: this.nodes.map((n) => n.ledger), byzantine: this.nodes.filter((n) => n.adversary !== undefined).map((n) => n.index) }
   }
@@ -235,7 +236,7 @@ export class Simulation {
       verifier: n.verifier,
       scheduler: n.cpu.scheduler,
       ledger: n.ledger,
-      votes: n.votes,
+      consensus: n.consensus,
       uptimeBeacons: this.#o.uptimeBeacons !== false,
       // Enough to cover a few slots of votes and transactions; the default (200k per node) would hold ~5 GB
       // across a hundred nodes over a day.

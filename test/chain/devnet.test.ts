@@ -56,13 +56,13 @@ test('every node computes the same leader schedule, and each block came from its
   sched.runUntil(net.genesis.genesis_time + 12 * SLOT - 1)
   const params = net.genesis.params
   for (let slot = 12; slot < 40; slot++) {
-    const schedules = net.nodes.map((n) => slotSchedule(epochInfo(n.ledger.state, 0), params, slot, n.ledger.state.get('recent') as Array<[number, string]>))
+    const schedules = net.nodes.map((n) => slotSchedule(epochInfo(n.ledger.state, 0), params, slot, n.ledger.state.get('recent') as Array<[number, string]>, n.ledger.state.head().slot))
     for (const s of schedules) assert.deepEqual(s, schedules[0])
   }
   // Replaying the chain: with every node up, every block came from its slot's leader.
   const replay = new Ledger(net.genesis)
   for (const fin of (net.nodes[0] as ChainNode).ledger.range(1, 12)) {
-    const s = slotSchedule(epochInfo(replay.state, 0), params, fin.block.header.slot, replay.state.get('recent') as Array<[number, string]>)
+    const s = slotSchedule(epochInfo(replay.state, 0), params, fin.block.header.slot, replay.state.get('recent') as Array<[number, string]>, replay.state.head().slot)
     assert.equal(fin.block.header.producer, s?.leader)
     replay.append(validateBlock(replay.state, fin.block, { sigs: immediateSink(ed25519Verifier()) }), fin.certificate)
   }
@@ -74,7 +74,7 @@ test('a silent leader is replaced by its first fallback after the leader timeout
   sched.runUntil(net.genesis.genesis_time + 3 * SLOT - 1)
   const node0 = net.nodes[0] as ChainNode
   const params = net.genesis.params
-  const next = slotSchedule(epochInfo(node0.ledger.state, 0), params, 3, node0.ledger.state.get('recent') as Array<[number, string]>)
+  const next = slotSchedule(epochInfo(node0.ledger.state, 0), params, 3, node0.ledger.state.get('recent') as Array<[number, string]>, node0.ledger.state.head().slot)
   assert.ok(next !== undefined)
   net.network.setDown(next.leader, true)
   sched.runUntil(net.genesis.genesis_time + 4 * SLOT - 1)

@@ -64,7 +64,7 @@ test('a bad signature, a wrong leader and a slot of another leader are refused',
   // Signed by another validator but naming the rightful producer: the signature fails.
   rejects({ ...b, signature: resign(b.header, otherValidator) }, 'LUCID_ERR_5008')
   // Produced by a validator with no attempt in this slot.
-  const sched = slotSchedule(epochInfo(base.state, b.header.epoch), chain.genesis.params, b.header.slot, base.state.get('recent') as Array<[number, string]>)
+  const sched = slotSchedule(epochInfo(base.state, b.header.epoch), chain.genesis.params, b.header.slot, base.state.get('recent') as Array<[number, string]>, base.state.head().slot)
   assert.ok(sched !== undefined)
   const attempts = new Set([sched.leader, ...sched.fallbacks.slice(0, chain.genesis.params.fallback_attempts)])
   const outsider = [...signers.values()].find((s) => !attempts.has(s.publicKey)) as Signer
@@ -73,7 +73,7 @@ test('a bad signature, a wrong leader and a slot of another leader are refused',
 
 test('a fallback before its window is refused; the same fallback after it opens is accepted', () => {
   const params = chain.genesis.params
-  const sched = slotSchedule(epochInfo(base.state, b.header.epoch), params, b.header.slot, base.state.get('recent') as Array<[number, string]>)
+  const sched = slotSchedule(epochInfo(base.state, b.header.epoch), params, b.header.slot, base.state.get('recent') as Array<[number, string]>, base.state.head().slot)
   assert.ok(sched !== undefined)
   const fallback = signers.get(sched.fallbacks[0] as string) as Signer
   const start = slotStart(chain.genesis.genesis_time, params, b.header.slot)

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { parseCrashes, parsePartitions, simulate, type SimFigures, type SimOptions, type SimResult } from '../../sim/network/index.ts'
+import { parseCrashes, parsePartitions, simVerdict, simulate, type SimFigures, type SimOptions, type SimResult } from '../../sim/network/index.ts'
 
 const MIN = 60_000
 
@@ -59,21 +59,26 @@ test('a partition that leaves a quorum on one side heals: the cut-off nodes sync
   assert.ok(f.network.cut > 0)
   assert.equal(f.stalledAtEnd, false)
   assert.equal(f.convergedRatio, 1)
-  assert.ok(f.syncRounds >= 9, `the 9 cut-off nodes synced (${f.syncRounds} rounds)`)
+  // The 9 cut-off nodes are back on the chain: by asking peers for the final blocks they missed, or by a sync.
+  const top = Math.max(...r.ledgers.map((l) => l.head().height))
+  for (const i of [11, 12, 13, 14, 15, 20, 21, 22, 23]) assert.ok((r.ledgers[i]?.head().height ?? 0) >= top - 1, `cut-off node ${i} caught up`)
   // The majority side kept finalising while the cut lasted (slots 30..59).
   const during = r.ledgers[0]?.range(1, r.ledgers[0].head().height).filter((fin) => fin.block.header.slot >= 30 && fin.block.header.slot < 60).length ?? 0
   assert.ok(during >= 20, `${during} blocks final during the partition`)
   onePrefix(r)
 })
 
-test('a partition that splits the committee never finalises two blocks at one height, and the stall is reported', async () => {
+test('a partition that splits the committee never finalises two blocks at one height, and the chain goes on after the heal', async () => {
   const r = await simulate({ nodes: 24, durationMs: 15 * MIN, seed: 2, partitions: parsePartitions('5m-8m:0-7,16-19|8-15,20-23', 24) })
-  assert.deepEqual(r.figures.safetyViolations, [])
+  const f = r.figures
+  assert.deepEqual(f.safetyViolations, [])
   onePrefix(r)
-  // Neither side has 11 of the 16 votes, and no vote is ever sent again after the heal: the chain's
-  // documented liveness limit, which the simulator must show rather than hide.
-  assert.equal(r.figures.stalledAtEnd, true)
-  assert.ok(r.figures.longestStallS >= 7 * 60)
+  // Neither side has 11 of the 16 votes while the cut lasts, so nothing is final then; after the heal the
+  // next round decides (before the voting rounds, the split votes stalled the chain for good).
+  assert.ok(f.longestStallS >= 3 * 60, `no block final during the cut (${f.longestStallS} s)`)
+  assert.equal(f.stalledAtEnd, false)
+  assert.ok(f.stallAfterFaultS <= 3 * 10, `finalising again within 3 slots of the heal (${f.stallAfterFaultS} s)`)
+  assert.equal(simVerdict(f).pass, true)
 })
 
 test('crashed nodes restart, sync what they missed and rejoin the one chain', async () => {
@@ -112,7 +117,8 @@ test('invalid blocks are refused with LUCID_ERR_5008 and fallbacks keep the chai
   const f = r.figures
   assert.ok(f.adversary.invalidBlocks > 0)
   assert.ok((f.rejected.LUCID_ERR_5008 ?? 0) > 0)
-  assert.ok(f.fallbacks >= f.adversary.invalidBlocks / 2)
+  // The slot's fallback (or the next round's leader) fills the slot an invalid block left.
+  assert.ok(f.fallbacks >= f.adversary.invalidBlocks / 2, `${f.fallbacks} fallback blocks for ${f.adversary.invalidBlocks} invalid ones`)
   assert.deepEqual(f.safetyViolations, [])
   assert.equal(f.stalledAtEnd, false)
   for (const fin of r.ledgers[5]?.range(1, r.ledgers[5].head().height) ?? []) assert.ok(!r.byzantine.includes(r.ids.indexOf(fin.block.header.producer)))
