@@ -7,12 +7,16 @@
  * - finalise: 0-15 ms after a finalisation left the client (manifest write, status update, anchor);
  * - block:    the instant a client has been told a new block is final (the slot's start is computed from
  *             genesis, /chain/info is polled tightly from just before it, and the kill follows the answer);
- * - startup:  0-2.5 s into the restart itself (replaying the archive, resuming, seeding), then a clean start.
+ * - startup:  0-2.5 s into the restart itself (replaying the archive, resuming, seeding), then a clean start;
+ * - vote:     the instant a validator's consensus record holds a vote above the archived height (between a
+ *             vote record and the archive write, faults-votes.ts);
+ * - prevote:  the instant a record holds a round's prevote and not yet its precommit.
  *
  * After every restart (docs/chaos.md, "faults"): every acknowledged write is present (ledger, faults-ledger.ts),
  * no half-written chunk or batch is visible (playback of finalised sessions, counts, and beneath the API the
  * database against the chunk files, faults-scan.ts), the chain is final at least where it was with the same
- * blocks, and no (key, nonce) pair sealed two envelopes. Recovery time runs from the spawn of the new process
+ * blocks, no (key, nonce) pair sealed two envelopes, and the chain finalises a new block within 60 s of the
+ * restart (a chain killed mid-vote must not stay stalled). Recovery time runs from the spawn of the new process
  * to its first answered request.
  *
  * Then the MongoDB outage check (faults-mongo.ts): the DB layer's mongodb backend through a fault proxy that
@@ -30,10 +34,11 @@ import { NonceRegistry, checkStore } from './faults-scan.ts'
 import { startServe, type ServeChild } from './faults-serve.ts'
 import { startWorkload } from './faults-workload.ts'
 import { type MongoOutageOptions, runMongoOutage } from './faults-mongo.ts'
+import { untilVoteMoment } from './faults-votes.ts'
 import type { ChaosOptions, ChaosResult } from './types.ts'
 
 /** Kinds of kill moment. */
-export const KILL_MOMENTS = ['upload', 'create', 'finalise', 'block', 'startup'] as const
+export const KILL_MOMENTS = ['upload', 'create', 'finalise', 'block', 'startup', 'vote', 'prevote'] as const
 export type KillMoment = typeof KILL_MOMENTS[number]
 
 /** Options beyond ChaosOptions (tests and the CLI's defaults). */
@@ -69,6 +74,11 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
   const recoveries: number[] = []
   const byMoment = new Map<KillMoment, number>()
   let lost = 0; let torn = 0; let checked = 0; let unexpected = 0; let startupFailures = 0
+  /** Kills aimed at a voting moment, and those that landed in its window. */
+  let voteKills = 0; let voteKillsInWindow = 0
+  /** After each restart: seconds until a new block is final, and restarts after which none was within 60 s. */
+  const advances: number[] = []
+  let stalls = 0
   const find = (lines: string[], prefix: string): void => { for (const l of lines) if (findings.length < 50) findings.push(`${prefix}: ${l}`) }
 
   let server: ServeChild | undefined = await startServe({ dataDir, validators })
@@ -94,6 +104,10 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
       opts.progress(`faults: cycle ${cycle}${Number.isFinite(cycles) ? `/${cycles}` : ''} kill during ${moment}; acknowledged ${ledger.acknowledged}, lost ${lost}, torn ${torn}, nonce collisions ${nonces.collisions.length}, reverted blocks ${ledger.revertedCount}`)
 
       const work = startWorkload(srv.url, tokens, ledger, rng)
+      if (moment === 'vote' || moment === 'prevote') {
+        voteKills++
+        if (await untilVoteMoment(dataDir, moment, 30_000)) voteKillsInWindow++
+      }
       await killAt(moment, srv, work, ledger, rng)
       work.stop()
       await work.done
@@ -120,6 +134,8 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
         find([(err as Error).message], `cycle ${cycle} restart failed`)
         break
       }
+      const advanced = await untilChainAdvances(server.url, ADVANCE_BOUND_MS)
+      if (advanced === undefined) { stalls++; find([`no new final block within ${ADVANCE_BOUND_MS / 1000} s of the restart`], `cycle ${cycle} chain stalled`) } else advances.push(advanced / 1000)
     }
     if (server !== undefined) {
       // The last check plays every chunk of every finalised session.
@@ -164,6 +180,11 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
     recovery_p50_s: recS.length > 0 ? median(recS) : 0,
     recovery_max_s: recS.length > 0 ? Math.max(...recS) : 0,
     chain_reverted_count: ledger.revertedCount,
+    chain_stalls_count: stalls,
+    chain_advance_p50_s: advances.length > 0 ? median(advances) : 0,
+    chain_advance_max_s: advances.length > 0 ? Math.max(...advances) : 0,
+    vote_kills_count: voteKills,
+    vote_kills_in_window_count: voteKillsInWindow,
     final_blocks_count: archiveBlocks,
     unexpected_answers_count: unexpected,
     startup_failures_count: startupFailures,
@@ -180,9 +201,24 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
   }
   // The outage check's own verdict: 0 acknowledged writes lost, nothing torn, every outage error typed and
   // within its bound, recovery after each outage, nothing unhandled (faults-mongo.ts).
-  const passed = cycle > 0 && lost === 0 && torn === 0 && nonces.collisions.length === 0 && ledger.revertedCount === 0 && startupFailures === 0 && unexpected === 0 &&
+  const passed = cycle > 0 && lost === 0 && torn === 0 && nonces.collisions.length === 0 && ledger.revertedCount === 0 && startupFailures === 0 && unexpected === 0 && stalls === 0 &&
     mongo.passed
   return { metrics, conditions, passed, findings }
+}
+
+/** How long a restarted chain may take to finalise a new block. */
+const ADVANCE_BOUND_MS = 60_000
+
+/** Ms until /chain/info reports a final height above the one at the first answer, or undefined after `boundMs`. */
+async function untilChainAdvances (base: string, boundMs: number): Promise<number | undefined> {
+  const t0 = performance.now()
+  const first = ((await call(base, 'GET', '/chain/info')).json as { finalized_height: number }).finalized_height
+  while (performance.now() - t0 < boundMs) {
+    await sleep(100)
+    const h = ((await call(base, 'GET', '/chain/info')).json as { finalized_height: number }).finalized_height
+    if (h > first) return performance.now() - t0
+  }
+  return undefined
 }
 
 async function loginAll (base: string): Promise<Map<string, string>> {
@@ -197,7 +233,9 @@ async function loginAll (base: string): Promise<Map<string, string>> {
 
 /** Waits for the chosen moment, then SIGKILLs the server. */
 async function killAt (moment: KillMoment, srv: ServeChild, work: ReturnType<typeof startWorkload>, ledger: Ledger, rng: Rng): Promise<void> {
-  if (moment === 'upload' || moment === 'startup') {
+  if (moment === 'vote' || moment === 'prevote') {
+    // The watch already waited for the moment: kill at once.
+  } else if (moment === 'upload' || moment === 'startup') {
     await sleep(rng.int(300, 3000))
   } else if (moment === 'create' || moment === 'finalise') {
     await sleep(rng.int(200, 1500))

@@ -54,7 +54,8 @@ async function getPage (url: URL): Promise<Page> {
     throw new errors.LUCID_ERR_5004(`${url.href} answered ${res.status}${e !== undefined ? ` ${String(e.code)}: ${String(e.message)}` : ''}`)
   }
   const page = body as Page | undefined
-  if (page?.schema !== 'lucid-chain-export-page/1' || !Array.isArray(page.blocks)) throw new errors.LUCID_ERR_5017(`${url.href} is not a chain export page`)
+  // Version 1 pages (a gateway from before the voting rounds) hold only round-less certificates, which are still read.
+  if ((page?.schema !== 'lucid-chain-export-page/2' && page?.schema !== 'lucid-chain-export-page/1') || !Array.isArray(page.blocks)) throw new errors.LUCID_ERR_5017(`${url.href} is not a chain export page`)
   return page
 }
 

@@ -62,4 +62,4 @@ export { generateChain, type GenerateOptions, type GeneratedChain } from './gene
 /** The block archive (log + database). */
 export { BlockArchive, CHAIN_DIR, readArchive } from './archive.ts'
 /** The export document. */
-export { chainExport, type ChainExport } from './export.ts'
+export { CHAIN_EXPORT_SCHEMA, chainExport, type ChainExport } from './export.ts'

@@ -161,6 +161,7 @@ const MAX_FINAL_BATCH = 16
 /** Rounds of votes kept behind the current one (older ones cannot matter but for the valid block, kept apart). */
 const ROUNDS_KEPT = 16
 const WANT_RETRY_MS = 1000
+const WANT_ATTEMPTS = 8
 /** A day of 10 s slots. */
 const DEFAULT_FINAL_INDEX_BLOCKS = 8640
 
@@ -191,6 +192,8 @@ export class ChainNode {
   #unsynced = 0
   readonly #outbox: Array<() => void> = []
   #lastWantFinal = -Infinity
+  /** When the last height became final here. */
+  #finalAt = -Infinity
   readonly #lastServed = new Map<string, number>()
   #running = false
   #faulted = false
@@ -591,7 +594,7 @@ export class ChainNode {
     if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1) throw new errors.LUCID_ERR_5001('a height is a positive integer')
     const open = this.#h.height
     if (height === open) return true
-    if (height < open) { this.#serveFinal(from, height); return false }
+    if (height < open) { this.#serveLagging(from, height); return false }
     if (height === open + 1 && msg.t === 'proposal') {
       // The proposal's block carries the certificate of the open height's block: that may make it final.
       const cert = msg.proposal?.block?.parent_certificate
@@ -611,6 +614,18 @@ export class ChainNode {
     if (now - this.#lastWantFinal < WANT_RETRY_MS) return
     this.#lastWantFinal = now
     this.#sendTo([from], { t: 'want_final', from: this.#h.height })
+  }
+
+  /**
+   * A message of an earlier height: the sender may be behind. The votes that simply came after the quorum (a
+   * few ms behind it) are no sign of that; a message of the height before the open one is answered only once a
+   * quarter of a slot has passed since that height became final here (a lagging node re-sends its votes at the
+   * round's fallback windows), one of an older height at once.
+   */
+  #serveLagging (from: string, height: number): void {
+    const open = this.#h.height
+    if (height === open - 1 && this.#now() - this.#finalAt < this.#o.genesis.params.slot_ms / 4) return
+    this.#serveFinal(from, height)
   }
 
   /** Sends a peer that is behind the final blocks from `height` on (those still in memory), at most once a second per peer. */
@@ -766,17 +781,38 @@ export class ChainNode {
     rv.set(voter, w)
   }
 
-  #want (from: string, hash: string): void {
+  /**
+   * Asks `from` for a block this node lacks; while it is still missing, asks again every WANT_RETRY_MS, each
+   * time another node known to hold it (a voter for it), at most WANT_ATTEMPTS times: a lost request or answer
+   * must not leave the node waiting for the round's re-sends.
+   */
+  #want (from: string, hash: string, attempt = 0): void {
     const h = this.#h
     const now = this.#now()
-    if (now - (h.wanted.get(hash) ?? -Infinity) < WANT_RETRY_MS || h.wanted.size >= MAX_BLOCKS_PER_HEIGHT) return
+    if (attempt === 0 && (now - (h.wanted.get(hash) ?? -Infinity) < WANT_RETRY_MS || h.wanted.size >= MAX_BLOCKS_PER_HEIGHT)) return
     h.wanted.set(hash, now)
     this.#sendTo([from], { t: 'want_block', height: h.height, hash })
+    if (attempt + 1 >= WANT_ATTEMPTS) return
+    this.#timer(now + WANT_RETRY_MS, () => {
+      if (this.#h !== h || h.blocks.has(hash)) return
+      const holders = this.#holders(hash)
+      this.#want(holders[(attempt + 1) % Math.max(1, holders.length)] ?? from, hash, attempt + 1)
+    })
+  }
+
+  /** Nodes known to hold a block of the open height: its voters (votes and certificates heard), not this node. */
+  #holders (hash: string): string[] {
+    const h = this.#h
+    const out = new Set<string>()
+    for (const tallies of [h.prevotes, h.precommits]) for (const t of tallies.values()) for (const v of t.byHash.get(hash)?.keys() ?? []) out.add(v)
+    for (const v of h.pendingCerts.get(hash)?.votes ?? []) out.add(v.voter)
+    out.delete(this.id)
+    return [...out].sort()
   }
 
   #onWantBlock (from: string, height: unknown, hash: unknown): void {
     if (typeof height !== 'number' || typeof hash !== 'string') throw new errors.LUCID_ERR_5001('malformed block request')
-    if (height < this.#h.height) { this.#serveFinal(from, height); return }
+    if (height < this.#h.height) { this.#serveLagging(from, height); return }
     const b = this.#h.blocks.get(hash)
     if (height === this.#h.height && b !== undefined) this.#sendTo([from], { t: 'block', block: b.block })
   }
@@ -861,6 +897,7 @@ export class ChainNode {
     const prev = this.#h
     if (valid.block.header.height !== prev.height || this.ledger.head().height !== prev.height - 1) return
     const fin = this.ledger.append(valid, certificate)
+    this.#finalAt = this.#now()
     if (formedHere) this.#spreadCertificate(prev.committee, certificate)
     this.#indexFinal(valid.txIds, fin.block.header.height)
     this.#verified.blockFinal()

@@ -15,9 +15,10 @@
  *   the node, whose rules check the signature, the nonce and the content. It never signs for a client.
  *   Session anchors are refused there: a session is anchored by finalising it, so that its anchor is the
  *   gateway's signature over the manifest the gateway itself wrote.
- * - Each validator records its last vote in `DIR/chain/votes/<genesis hash>/<key>.json` (fsync'ed before the
- *   vote is sent), so a restarted gateway's validators never sign a second block at a height they voted at
- *   before; per genesis, so that a new chain in the same directory does not inherit another chain's heights.
+ * - Each validator records its consensus steps (votes, lock, valid block) in
+ *   `DIR/chain/consensus/<genesis hash>/<key>.json`, synced in groups before the messages depending on them
+ *   leave, so a restarted gateway's validators never sign two different votes in a round and keep their locks;
+ *   per genesis, so that a new chain in the same directory does not inherit another chain's heights.
  * - Devnet validator keys come from a public seed (keySeeds): a devnet for one machine, not a deployment.
  */
 import { join } from 'node:path'
@@ -304,7 +305,7 @@ export class DevnetChainPort implements ChainPort {
     // From the archive, which holds every block up to `finalized` (the final height clients are told is
     // the archive's) in the very JSON a page carries: a page is one read, whatever the ledger keeps.
     const blocks = from > finalized ? [] : await this.#archive.readRange(from, Math.min(finalized, from + limit - 1), maxBytes)
-    return { schema: 'lucid-chain-export-page/1', genesis: this.#genesis, genesis_hash: this.#genesisHash, finalized_height: finalized, blocks }
+    return { schema: 'lucid-chain-export-page/2', genesis: this.#genesis, genesis_hash: this.#genesisHash, finalized_height: finalized, blocks }
   }
 
   telemetry (): ChainTelemetry {

@@ -133,7 +133,7 @@ export interface SessionAnchorRequest {
  * objects exactly as `lucid chain export --data DIR` writes them, so that the two exports are identical.
  */
 export interface ExportPage {
-  readonly schema: 'lucid-chain-export-page/1'
+  readonly schema: 'lucid-chain-export-page/2'
   /** The chain's genesis (the services/chain Genesis object). */
   readonly genesis: unknown
   readonly genesis_hash: string

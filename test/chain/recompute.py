@@ -41,8 +41,11 @@ def fail(msg):
 
 def main():
     doc = json.load(open(sys.argv[1], encoding="utf-8"))
-    if doc.get("schema") != "lucid-chain-export/1":
-        fail("unknown schema %r" % doc.get("schema"))
+    # Version 2: certificates carry the round of their precommits; round-less ones (version 1, and blocks
+    # finalised before the voting rounds) are still read.
+    schema = doc.get("schema")
+    if schema not in ("lucid-chain-export/1", "lucid-chain-export/2"):
+        fail("unknown schema %r" % schema)
     genesis_hash = sha(jcs(doc["genesis"])).hex()
     if genesis_hash != doc["genesis_hash"]:
         fail("genesis hash %s != %s" % (genesis_hash, doc["genesis_hash"]))
@@ -80,6 +83,14 @@ def main():
         cert = entry["certificate"]
         if cert["block_hash"] != h or cert["height"] != header["height"]:
             fail("block %d certificate names %s at %d" % (i + 1, cert["block_hash"], cert["height"]))
+        if "round" in cert:
+            # A block is decided in the round of its slot or a later one (a round is a slot).
+            if schema == "lucid-chain-export/1" or not isinstance(cert["round"], int) or cert["round"] < header["slot"]:
+                fail("block %d certificate round %r (slot %d)" % (i + 1, cert["round"], header["slot"]))
+            if set(cert) != {"height", "round", "block_hash", "votes"}:
+                fail("block %d certificate fields %s" % (i + 1, sorted(cert)))
+        elif set(cert) != {"height", "block_hash", "votes"}:
+            fail("block %d certificate fields %s" % (i + 1, sorted(cert)))
         parent_cert = block["parent_certificate"]
         if prev_block is None:
             if parent_cert is not None:

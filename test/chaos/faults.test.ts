@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { run } from '../../bench/chaos/faults.ts'
 import { NonceRegistry, checkStore, parseEnvelopeKeyNonce } from '../../bench/chaos/faults-scan.ts'
 
-test('three kill -9 cycles lose no acknowledged write, tear nothing and reuse no nonce', { timeout: 120_000 }, async () => {
+test('three kill -9 cycles lose no acknowledged write, tear nothing and reuse no nonce', { timeout: 240_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lucid-faults-'))
   try {
     const lines: string[] = []
@@ -44,6 +44,22 @@ test('three kill -9 cycles lose no acknowledged write, tear nothing and reuse no
     const after = await checkStore(data)
     assert.equal(after.torn.length, 1)
     assert.match(after.torn[0]!, /differs from its document/)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test('kills while the validators vote (a vote above the archive, a prevote before its precommit): the restarted chain finalises again, nothing reverted', { timeout: 240_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lucid-faults-votes-'))
+  try {
+    const r = await run({ full: false, progress: () => {}, tmpdir: dir }, { cycles: 2, seed: 11, moments: ['vote', 'prevote'], mongo: false })
+    assert.deepEqual(r.findings, [])
+    assert.equal(r.metrics.vote_kills_count, 2)
+    assert.ok(r.metrics.vote_kills_in_window_count! >= 1, `${r.metrics.vote_kills_in_window_count} of 2 kills landed in their voting window`)
+    assert.equal(r.metrics.chain_stalls_count, 0)
+    assert.equal(r.metrics.chain_reverted_count, 0)
+    assert.ok(r.metrics.chain_advance_max_s! > 0 && r.metrics.chain_advance_max_s! <= 60)
+    assert.equal(r.passed, true)
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

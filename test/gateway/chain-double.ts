@@ -86,7 +86,7 @@ export class ChainDouble implements ChainPort {
    */
   async exportPage (from: number, limit: number): Promise<ExportPage> {
     const blocks = this.blocks.slice(Math.max(1, from), Math.min(this.#finalised, from + limit - 1) + 1)
-    return { schema: 'lucid-chain-export-page/1', genesis: { chain_id: 'double' }, genesis_hash: (this.blocks[0] as BlockView).hash, finalized_height: this.#finalised, blocks }
+    return { schema: 'lucid-chain-export-page/2', genesis: { chain_id: 'double' }, genesis_hash: (this.blocks[0] as BlockView).hash, finalized_height: this.#finalised, blocks }
   }
 
   /** Final blocks beyond genesis count as created; the double never misses a slot nor lags. */

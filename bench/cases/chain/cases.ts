@@ -21,6 +21,9 @@ function stdev (xs: readonly number[]): number {
 }
 
 /** Proposal (block timestamp) to finality at the observer, per final block, in ms. */
+/** Messages the validators sent (every kind) per final block: what a block costs the network. */
+function messagesPerBlock (run: RunResult): number { return run.messagesSent / Math.max(1, run.finals.length) }
+
 function finalityMs (run: RunResult): number[] { return run.finals.map((f) => f.finalAt - f.fin.block.header.timestamp) }
 
 function finalityMetrics (run: RunResult): Metrics {
@@ -46,6 +49,7 @@ export const blockInterval: CaseRun = async (ctx) => {
       blocks_count: run.finals.length,
       missed_slots_count: run.slotsRun - run.finals.length,
       fallback_blocks_count: fallbacks,
+      messages_per_block: messagesPerBlock(run),
       ...finalityMetrics(run)
     },
     conditions: { ...run.conditions, ...slotNote(ctx), load: 'session anchors at 10 tx/s' }
@@ -60,7 +64,7 @@ export const consensus: CaseRun = async (ctx) => {
   for (const ms of finalityMs(run)) recordMs(h, ms)
   return {
     status: 'completed',
-    metrics: { ...finalityMetrics(run), blocks_count: run.finals.length, mean_s: mean(finalityMs(run)) / 1000 },
+    metrics: { ...finalityMetrics(run), blocks_count: run.finals.length, mean_s: mean(finalityMs(run)) / 1000, messages_per_block: messagesPerBlock(run) },
     conditions: { ...run.conditions, ...slotNote(ctx), measures: 'block timestamp (sealed by the producer) to the certificate forming at the observer node, same process clock' },
     histograms: [{ name: 'finality', encoded: encodeHistogram(h) }]
   }
@@ -85,6 +89,7 @@ export const txThroughput: CaseRun = async (ctx) => {
       final_tx_count: finalTx,
       max_block_tx_count: Math.max(0, ...run.finals.map((f) => f.fin.block.transactions.length)),
       rejected_submissions_count: run.rejectedSubmissions,
+      messages_per_block: messagesPerBlock(run),
       validate_tx_per_s: validate.txPerS,
       validate_signatures_per_s: validate.sigPerS
     },

@@ -43,6 +43,8 @@ export interface RunResult {
   readonly slotsRun: number
   readonly genesisTime: number
   readonly nodes: readonly ChainNode[]
+  /** Messages the validators sent, every kind (proposals, votes, certificates, transactions, catch-up). */
+  readonly messagesSent: number
   readonly conditions: Conditions
 }
 
@@ -101,6 +103,7 @@ export async function runDevnet (ctx: CaseContext, opts: RunOptions): Promise<Ru
     slotsRun: Math.floor((endAt - startAt) / opts.slotMs),
     genesisTime: startAt,
     nodes: net.nodes,
+    messagesSent: net.nodes.reduce((n, node) => n + [...node.sent.values()].reduce((a, b) => a + b, 0), 0),
     conditions: {
       network: `${net.nodes.length} nodes in one process, in-process message passing (JSON text, delivered on the next event-loop turn)`,
       timers: 'real', signatures: 'Ed25519 (node:crypto), real',

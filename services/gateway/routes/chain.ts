@@ -190,7 +190,7 @@ export async function chainRoutes (app: FastifyInstance, ctx: GatewayContext): P
       response: responses({
         200: {
           type: 'object',
-          description: 'schema lucid-chain-export-page/1: genesis, genesis_hash, finalized_height, blocks [{block, hash, certificate}] from `from` (fewer than `limit` past 8 MiB)',
+          description: 'schema lucid-chain-export-page/2 (certificates carry their round; round-less ones are of blocks finalised before the voting rounds): genesis, genesis_hash, finalized_height, blocks [{block, hash, certificate}] from `from` (fewer than `limit` past 8 MiB)',
           properties: { schema: STR, genesis: { type: 'object' }, genesis_hash: STR, finalized_height: INT, blocks: { type: 'array', items: { type: 'object' } } }
         }
       })
