@@ -450,7 +450,9 @@ export class ChainNode {
     if (r <= h.round) return
     const undecided = h.round > this.ledger.head().slot
     h.round = r
-    for (const k of [...h.prevotes.keys()]) if (k < r - ROUNDS_KEPT) { h.prevotes.delete(k); h.precommits.delete(k); h.roundVoters.delete(k); h.proposals.delete(k) }
+    // Rounds long past cannot matter any more (the valid block keeps its own proof of lock): a stall of hours
+    // must not grow the height's state.
+    for (const map of [h.prevotes, h.precommits, h.roundVoters, h.proposals]) for (const k of [...map.keys()]) if (k < r - ROUNDS_KEPT) map.delete(k)
     if (undecided) this.#resend()
     // A proposal of this round may have arrived while the node was still in an earlier one.
     const p = h.proposals.get(r)
@@ -658,7 +660,7 @@ export class ChainNode {
     const known = h.blocks.get(hash)
     if (known !== undefined) return known
     if (block.header.height !== h.height) throw new errors.LUCID_ERR_5005(`block at height ${block.header.height}, open height ${h.height}`)
-    if (h.blocks.size >= MAX_BLOCKS_PER_HEIGHT) throw new errors.LUCID_ERR_5001(`more than ${MAX_BLOCKS_PER_HEIGHT} blocks at height ${h.height}`)
+    if (h.blocks.size >= MAX_BLOCKS_PER_HEIGHT) this.#evictBlock()
     const valid = validateBlock(this.ledger.state, block, { sigs: this.#sigs, now: this.#now() })
     h.blocks.set(hash, valid)
     h.wanted.delete(hash)
@@ -666,6 +668,20 @@ export class ChainNode {
     h.receivedAt.set(hash, at)
     for (const ev of this.#events) ev.candidate?.(block, hash, valid.txIds, at)
     return valid
+  }
+
+  /**
+   * Makes room for a block at a height that has seen MAX_BLOCKS_PER_HEIGHT (a long stall proposes a block a
+   * round): drops the oldest one that is neither locked, valid, a current proposal nor named by a certificate.
+   */
+  #evictBlock (): void {
+    const h = this.#h
+    const keep = new Set<string>([h.locked?.block_hash, h.valid?.block_hash, ...[...h.proposals.values()].map((p) => p.hash), ...h.pendingCerts.keys()].filter((x): x is string => x !== undefined))
+    let oldest: string | undefined
+    for (const [hash] of h.blocks) if (!keep.has(hash) && (oldest === undefined || (h.receivedAt.get(hash) ?? 0) < (h.receivedAt.get(oldest) ?? 0))) oldest = hash
+    if (oldest === undefined) throw new errors.LUCID_ERR_5001(`more than ${MAX_BLOCKS_PER_HEIGHT} blocks held at height ${h.height}`)
+    h.blocks.delete(oldest)
+    h.receivedAt.delete(oldest)
   }
 
   #onProposal (from: string, p: Proposal): void {
