@@ -88,7 +88,7 @@ export class RouteTally {
   }
 }
 
-/** µs from 1 upward, 3 significant digits, like the harness's own histograms (bench/stats/histogram.ts). */
+/** µs from 1 upward, 3 significant digits, like the harness's own histograms (harness/stats/histogram.ts). */
 function newTimingHistogram (): Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: true })
 }

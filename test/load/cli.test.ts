@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { validateReport, type Report } from '../../bench/report/schema.ts'
+import { validateReport, type Report } from '../../harness/report/schema.ts'
 import { startRecordingServer } from '../fixtures/recording-server.ts'
 
 const LUCID = fileURLToPath(new URL('../../bin/lucid.js', import.meta.url))
