@@ -22,7 +22,7 @@ export interface ChaosOptions {
 
 /** What a suite returns. */
 export interface ChaosResult {
-  /** Figures, names ending in their unit (interfaces.md section 3): `_count`, `_ms`, `_s`, `_bytes`, ... */
+  /** Figures, names ending in their unit (docs/interfaces.md section 3): `_count`, `_ms`, `_s`, `_bytes`, ... */
   metrics: Record<string, number>
   /** Under which conditions they were measured (server, KDF, rate limits, seed, ...). */
   conditions: Record<string, string | number | boolean>

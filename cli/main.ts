@@ -1,6 +1,6 @@
 /**
  * The `lucid` command: dispatches to a subcommand and turns every error into one line and an exit code
- * (interfaces.md section 1: 2 usage or setup error, 3 a run crashed). No stack traces unless LUCID_DEBUG=1.
+ * (docs/interfaces.md section 1: 2 usage or setup error, 3 a run crashed). No stack traces unless LUCID_DEBUG=1.
  */
 import { LucidError, errors } from '../services/common/errors.ts'
 

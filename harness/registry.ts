@@ -1,5 +1,5 @@
 /**
- * What a registered case is: its id (interfaces.md section 2), the module that runs it and the baselines its
+ * What a registered case is: its id (docs/interfaces.md section 2), the module that runs it and the baselines its
  * figures are divided by. The list itself is cases/index.ts (each component's cases in
  * cases/<component>/index.ts); targets stay in targets.ts.
  */

@@ -1,6 +1,6 @@
 /**
- * The target table: every seed target of interfaces.md section 2, as data, each with the sentence of the
- * seed (../shared/seed, or the original test files summarised in lucid-reference.md section 1) it comes
+ * The target table: every seed target of docs/interfaces.md section 2, as data, each with the sentence of the
+ * seed (quoted in docs/reference.md section 1, with the original test files' numbers) it comes
  * from. Goals beyond the seed live here too, marked `kind: 'goal'`; they never change the exit code.
  * `--targets FILE` overrides or adds entries (see loadTargetsFile in targets-file.ts).
  */

@@ -1,6 +1,6 @@
 /**
  * Judging: targets against measured metrics, cases from their targets, the run from its cases, and the
- * exit code from the run (interfaces.md section 1: 0 met, 1 missed, 3 crashed).
+ * exit code from the run (docs/interfaces.md section 1: 0 met, 1 missed, 3 crashed).
  */
 import type { Metrics, Profile } from './case.ts'
 import type { CaseVerdict, JudgedTarget, Report, ResultEntry } from './report/schema.ts'

@@ -1,6 +1,6 @@
 /**
  * The MongoDB wire-compatible stand-in (jongodb) for tests and CI on machines that cannot obtain a real
- * `mongod` (docs/db.md, machine-facts.md). It exercises the driver code path; it is not MongoDB, is
+ * `mongod` (docs/db.md, docs/machine.md). It exercises the driver code path; it is not MongoDB, is
  * reported as such by buildInfo (engine.standIn), and its figures are never presented as MongoDB's.
  */
 import { spawn } from 'node:child_process'

@@ -1,5 +1,5 @@
 /**
- * The chain component's cases (interfaces.md section 2). Validation and sync verification rates are set
+ * The chain component's cases (docs/interfaces.md section 2). Validation and sync verification rates are set
  * beside baseline.ed25519's raw one-core verification rate of the same run.
  */
 import type { CaseDef } from '../../harness/registry.ts'

@@ -1,6 +1,6 @@
 /**
  * The simulated chain cases (sim/network, docs/sim.md), beside the real-time devnet ones: a hundred nodes
- * running the real chain code on a virtual clock. They report goals only (interfaces.md section 2 has no seed
+ * running the real chain code on a virtual clock. They report goals only (docs/interfaces.md section 2 has no seed
  * target for them): the wall time of a simulated day, finality on a wide-area network, and the hard safety
  * check. Conditions record the network they were simulated under.
  *

@@ -1,5 +1,5 @@
 /**
- * The db.* benchmark cases (interfaces.md section 2) on the original DB test's workload: 1000
+ * The db.* benchmark cases (docs/interfaces.md section 2) on the original DB test's workload: 1000
  * documents, its six queries, a primary-key lookup, a small multi-document transaction, and 100
  * concurrent workers. On LevelDB each case then repeats its operation on 100k documents (and 1M on the
  * full profile), reported as `at_100k_*` / `at_1m_*` metrics for the goals beyond the seed.

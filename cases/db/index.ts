@@ -1,5 +1,5 @@
 /**
- * The db component's cases (interfaces.md section 2). Query latencies are divided by baseline.level's
+ * The db component's cases (docs/interfaces.md section 2). Query latencies are divided by baseline.level's
  * raw 100-key range read, the lookup, transaction and concurrent cases by its raw random get.
  */
 import type { CaseDef } from '../../harness/registry.ts'

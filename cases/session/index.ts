@@ -1,5 +1,5 @@
 /**
- * The session pipeline cases (interfaces.md section 2): chunk latency per size, the 500-chunk session,
+ * The session pipeline cases (docs/interfaces.md section 2): chunk latency per size, the 500-chunk session,
  * concurrent sessions, pako beside zlib. Each chunk case's compress_mb_per_s is divided by baseline.zlib's
  * one-core gzip-6 figure on the same data.
  */

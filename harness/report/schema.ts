@@ -1,5 +1,5 @@
 /**
- * The JSON report, schema `lucid-bench/1` (interfaces.md section 3, documented in docs/report.md), and
+ * The JSON report, schema `lucid-bench/1` (docs/interfaces.md section 3, documented in docs/report.md), and
  * a validator that CI and `lucid compare` use to refuse a malformed one.
  */
 import type { CapacityPoint, Conditions, Metrics, Profile } from '../case.ts'

@@ -1,6 +1,6 @@
 /**
  * The four user kinds of the original locustfile, exactly as the load contract
- * (../shared/notes/lucid-reference.md section 2): their task sequences and repeat counts, credentials,
+ * (docs/reference.md section 2): their task sequences and repeat counts, credentials,
  * payloads, waits, per-user state and what counts as success (200/201, 200 or 204 for deletes, plus the
  * fields the original reads: `token`, `session_id`).
  */

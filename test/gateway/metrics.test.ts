@@ -1,6 +1,6 @@
 /**
  * GET /metrics and GET /debug/timing: the exposition parses strictly as Prometheus text, carries every name
- * of the reference (lucid-reference.md section 7) with the values the traffic of the test implies (route
+ * of the reference (docs/reference.md section 7) with the values the traffic of the test implies (route
  * labels are templates), the chain figures come from a running devnet, and the access rules hold.
  */
 import { test } from 'node:test'

@@ -5,7 +5,7 @@
  * The server runs under clinic in its own process (`lucid serve --seed-demo --load-test` by default, or the
  * raw node:http baseline to compare against); the load comes from this process: the open model at a fixed rate
  * for `health` and `sessions`, or the Locust-style users of a scenario (time-scaled to fit the duration).
- * Clinic is run with NO_INSIGHT=1 and --open=false, as it needs offline (../shared/notes/machine-facts.md).
+ * Clinic is run with NO_INSIGHT=1 and --open=false, as it needs offline (docs/machine.md).
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'

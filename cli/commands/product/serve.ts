@@ -1,5 +1,5 @@
 /**
- * `lucid serve` (interfaces.md section 1): the whole system in one process on embedded defaults.
+ * `lucid serve` (docs/interfaces.md section 1): the whole system in one process on embedded defaults.
  *
  *   lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N]
  *               [--seed-demo] [--load-test] [--log-level LEVEL]

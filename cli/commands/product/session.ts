@@ -1,5 +1,5 @@
 /**
- * `lucid session record` and `lucid session play` (interfaces.md section 1):
+ * `lucid session record` and `lucid session play` (docs/interfaces.md section 1):
  *
  *   lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext]
  *   lucid session play DIR --out FILE
