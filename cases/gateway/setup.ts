@@ -8,6 +8,7 @@ import type { Conditions } from '../../harness/case.ts'
 import { tronAddressFromPublicKey, tronMessageDigest } from '../../services/gateway/index.ts'
 
 /** A JSON call to the gateway; throws on a non-2xx answer (setup must not silently half-work). */
+// biome-ignore lint/suspicious/noExplicitAny: set-up answers are read field by field by the callers, which know each route's shape
 export async function call (url: string, method: 'GET' | 'POST', path: string, body?: unknown, token?: string): Promise<any> {
   const res = await request(`${url}${path}`, {
     method,

@@ -38,7 +38,8 @@ export interface SessionRecord {
 }
 
 /** One HTTP answer. */
-export interface Answer { status: number, json: any, bytes: Buffer } // eslint-disable-line @typescript-eslint/no-explicit-any -- checked field by field
+// biome-ignore lint/suspicious/noExplicitAny: an answer's JSON is checked field by field where it is read
+export interface Answer { status: number, json: any, bytes: Buffer }
 
 /** A request against the server under test; throws on a connection error (the server is gone). */
 export async function call (base: string, method: string, path: string, o: { token?: string, json?: unknown, body?: Buffer } = {}): Promise<Answer> {

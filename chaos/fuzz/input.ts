@@ -218,6 +218,7 @@ export function forgedPrincipals (victim: { sub: string, token: string, refreshT
 export const HOSTILE_IDS: readonly string[] = [
   '..', '../../etc/passwd', '..%2F..%2Fetc%2Fpasswd', '%2e%2e%2f%2e%2e%2f', '....//....//', '..\\..\\windows',
   "' OR '1'='1", '1;DROP TABLE sessions', '{"$ne":null}', '%7B%22%24ne%22%3Anull%7D', '$where', '__proto__', 'constructor',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, sent as the literal text
   'prototype', '${7*7}', '{{7*7}}', '<script>alert(1)</script>', '`id`', '$(id)', '|id', '%00', 'a%00b', '%0d%0aSet-Cookie:x=1',
   '%E2%80%AE', '%FF%FE', '%C0%AF', '%E0%A4%A', '%', '-1', '1e400', '0x10', '9'.repeat(40), 'x'.repeat(65), 'x'.repeat(300),
   'NaN', 'Infinity', 'null', 'undefined', '%20', '.', '~root', '*', '%2A', 'A'.repeat(64)

@@ -121,7 +121,7 @@ export function validateReport (r: unknown): string[] {
     if (e.status !== 'completed' && typeof e.reason !== 'string') out.push(`${w}.reason: missing for status ${String(e.status)}`)
     checkMetrics(e.metrics, `${w}.metrics`, out)
     if (!Array.isArray(e.repeats)) out.push(`${w}.repeats: not an array`)
-    else e.repeats.forEach((m: unknown, j) => checkMetrics(m, `${w}.repeats[${j}]`, out))
+    else e.repeats.forEach((m: unknown, j) => { checkMetrics(m, `${w}.repeats[${j}]`, out) })
     if (!Array.isArray(e.baselines)) out.push(`${w}.baselines: not an array`)
     checkJudged(e.targets, `${w}.targets`, out)
     checkJudged(e.goals, `${w}.goals`, out)

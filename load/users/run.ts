@@ -67,7 +67,8 @@ export async function runUsers (opts: UsersRunOptions): Promise<UsersRunResult> 
     const kinds = assignKinds(run.scenario.users, run.scenario.kinds)
     kinds.forEach((k, i) => {
       const job = jobs[i % w]!
-      ;(job.users ??= []).push({ kind: k.name, startS: spawnAt(i, run.spawnRate) })
+      job.users ??= []
+      job.users.push({ kind: k.name, startS: spawnAt(i, run.spawnRate) })
     })
   }
   for (const j of jobs) j.connections = opts.connections ?? Math.min(256, Math.max(4, j.users?.length ?? 64))

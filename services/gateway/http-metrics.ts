@@ -155,7 +155,7 @@ export class HttpMetrics {
     // A route with one method (all of the gateway's) resolves its tally lazily once, then never looks again.
     let only: RouteTally | undefined
     const hook: ResponseHook = single !== undefined
-      ? (_req, reply, done) => { (only ??= tally(single)).record(reply.statusCode, reply.elapsedTime); done() }
+      ? (_req, reply, done) => { only ??= tally(single); only.record(reply.statusCode, reply.elapsedTime); done() }
       : (req, reply, done) => { tally(req.method).record(reply.statusCode, reply.elapsedTime); done() }
     this.#ours.add(hook)
     const existing = opts.onResponse === undefined ? [] : (Array.isArray(opts.onResponse) ? opts.onResponse : [opts.onResponse])

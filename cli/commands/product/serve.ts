@@ -63,19 +63,24 @@ interface ServeFlags {
   readonly logLevel?: LogLevel
 }
 
+/** node:util's parse of serve's flags (throws on an unknown flag). */
+function parseServeArgv (args: string[]) {
+  return parseArgs({
+    args,
+    options: {
+      port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, db: { type: 'string' },
+      validators: { type: 'string' }, 'seed-demo': { type: 'boolean' }, 'load-test': { type: 'boolean' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' }
+    },
+    allowPositionals: true,
+    strict: true
+  })
+}
+
 /** Parses serve's flags; LUCID_ERR_9001 for unknown flags or stray arguments, 9003 for bad values. */
 export function parseServeFlags (argv: string[]): ServeFlags | 'help' {
-  let parsed
+  let parsed: ReturnType<typeof parseServeArgv>
   try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, db: { type: 'string' },
-        validators: { type: 'string' }, 'seed-demo': { type: 'boolean' }, 'load-test': { type: 'boolean' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' }
-      },
-      allowPositionals: true,
-      strict: true
-    })
+    parsed = parseServeArgv(argv)
   } catch (err) {
     throw new errors.LUCID_ERR_9001(`${(err as Error).message}; ${USAGE}`)
   }

@@ -16,7 +16,7 @@
  * a recording that fails verification prints its LUCID_ERR_2xxx code and the chunk, exit 1.
  */
 import { createWriteStream } from 'node:fs'
-import { access, mkdir, open, rename, rm } from 'node:fs/promises'
+import { access, type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { randomBytes } from 'node:crypto'
@@ -169,7 +169,7 @@ async function play (args: string[], io: SessionIo): Promise<number> {
 async function playFrom (store: FsChunkStore, db: Database, key: Uint8Array, outFile: string, io: SessionIo): Promise<number> {
   const player = await SessionPlayer.open({ store, db, masterKey: key })
   const tmp = join(dirname(outFile), `.${basename(outFile)}.${randomBytes(6).toString('hex')}.tmp`)
-  let fh
+  let fh: FileHandle
   try {
     fh = await open(tmp, 'wx', 0o600)
   } catch (err) {
