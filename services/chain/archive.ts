@@ -163,7 +163,7 @@ export class BlockArchive {
  * by new ones would hide them all).
  */
 async function dropPartialLine (file: string): Promise<void> {
-  let fh
+  let fh: Awaited<ReturnType<typeof openFile>> | undefined
   try {
     fh = await openFile(file, 'r+')
   } catch (err) {

@@ -1,5 +1,5 @@
 /**
- * Work credits of a task proof, by the original's rules (lucid-reference.md section 4). Quantities are
+ * Work credits of a task proof, by the original's rules (docs/reference.md section 4). Quantities are
  * integers on chain (no floats in hashed JSON), so megabytes and gigabytes are given in bytes and the
  * rules are applied with decimal units (1 MB = 10^6 bytes, 1 GB = 10^9 bytes) and integer rounding.
  */

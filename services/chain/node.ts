@@ -31,7 +31,6 @@
  * daily epoch), the most the uptime rule counts.
  */
 import { errors, isLucidError, type LucidError } from '../common/errors.ts'
-import { fromHex } from '../common/hash.ts'
 import { signTransaction } from './client.ts'
 import { checkCertificate, checkQuorum, headCommittee, makeCertificate, signProposal, signVote, sortVotes, voteMessage } from './certificate.ts'
 import { memoryConsensusStore, type ConsensusRecord, type ConsensusStore, type RoundChoice } from './consensus-store.ts'

@@ -197,5 +197,6 @@ function isUint (v: unknown): v is number {
 
 // Printable, no '/', so names cannot forge another state key.
 function validName (s: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point of this test
   return s.length >= 1 && s.length <= 128 && !/[\u0000-\u001f\u007f/]/.test(s)
 }

@@ -88,7 +88,10 @@ class Collector implements SignatureSink {
     this.flush()
     const jobs = this.jobs.splice(0)
     const results = await Promise.all(jobs.map(async (j) => await j.result))
-    results.forEach((bad, i) => { if (bad >= 0) throw (jobs[i]?.checks[bad] as Check).fail() })
+    results.forEach((bad, i) => {
+      const job = jobs[i]
+      if (bad >= 0 && job !== undefined) throw (job.checks[bad] as Check).fail()
+    })
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Hashes, Merkle trees and canonical encoding, as interfaces.md section 5 fixes them. The session pipeline
+ * Hashes, Merkle trees and canonical encoding, as docs/interfaces.md section 5 fixes them. The session pipeline
  * and the chain share this one module so that a manifest root computed by a recorder is the root a block
  * anchors, byte for byte.
  *

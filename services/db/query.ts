@@ -46,7 +46,7 @@ export function queryFields (spec: CollectionSpec, index: string): readonly Inde
 export function validateQuery (spec: CollectionSpec, q: IndexQuery): IndexQuery {
   const fields = queryFields(spec, q.index)
   if (q.eq.length > fields.length) throw new errors.LUCID_ERR_4009(`${spec.name}.${q.index}: too many equality values`)
-  q.eq.forEach((v, i) => validateValue(spec, (fields[i] as IndexField).field, v))
+  q.eq.forEach((v, i) => { validateValue(spec, (fields[i] as IndexField).field, v) })
   if (q.range !== undefined) {
     const f = fields[q.eq.length]
     if (f === undefined) throw new errors.LUCID_ERR_4009(`${spec.name}.${q.index}: no field left for a range`)
@@ -73,6 +73,7 @@ export function compareScalars (a: Scalar, b: Scalar): number {
   return compareUtf8(String(a), String(b))
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range is all of ASCII, control characters included
 const ASCII = /^[\u0000-\u007f]*$/
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The documents of the Lucid collections (lucid-reference.md section 6), as the repositories hand them
+ * The documents of the Lucid collections (docs/reference.md section 6), as the repositories hand them
  * out. Field names follow the original system's MongoDB documents (snake_case) so a dump of either backend
  * reads the same. Times are integer milliseconds since the Unix epoch; heights, slots and epochs are
  * non-negative integers.

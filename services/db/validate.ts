@@ -13,6 +13,7 @@ export type Doc = Record<string, unknown>
 export type Scalar = string | number
 
 // Control characters are the separators of the LevelDB key layout (docs/db.md), so indexable strings exclude them.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: it finds control characters, to refuse them
 const CONTROL = /[\u0000-\u001f]/
 const MAX_KEY_LENGTH = 1024
 

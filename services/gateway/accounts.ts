@@ -11,7 +11,7 @@ import type { Role } from './auth/roles.ts'
 import type { KdfParams } from './config.ts'
 import type { GatewayStore } from './store.ts'
 
-/** One demo account of the load contract (lucid-reference.md section 2). */
+/** One demo account of the load contract (docs/reference.md section 2). */
 export interface DemoAccount {
   readonly username: string
   readonly password: string

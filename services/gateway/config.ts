@@ -23,7 +23,7 @@ export const DEFAULT_KDF: KdfParams = Object.freeze({ N: 2 ** 17, r: 8, p: 1 })
 /** The `--load-test` cost: 8x cheaper (~36 ms per hash, 16 MiB). Never the default; always announced. */
 export const LOAD_TEST_KDF: KdfParams = Object.freeze({ N: 2 ** 14, r: 8, p: 1 })
 
-/** Requests per minute of each rate-limit tier (lucid-reference.md section 3). */
+/** Requests per minute of each rate-limit tier (docs/reference.md section 3). */
 export interface RateLimitTiers {
   /** Unauthenticated requests, keyed on the client address. */
   readonly public: number

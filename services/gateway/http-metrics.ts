@@ -88,7 +88,7 @@ export class RouteTally {
   }
 }
 
-/** µs from 1 upward, 3 significant digits, like the harness's own histograms (bench/stats/histogram.ts). */
+/** µs from 1 upward, 3 significant digits, like the harness's own histograms (harness/stats/histogram.ts). */
 function newTimingHistogram (): Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: true })
 }
@@ -155,7 +155,7 @@ export class HttpMetrics {
     // A route with one method (all of the gateway's) resolves its tally lazily once, then never looks again.
     let only: RouteTally | undefined
     const hook: ResponseHook = single !== undefined
-      ? (_req, reply, done) => { (only ??= tally(single)).record(reply.statusCode, reply.elapsedTime); done() }
+      ? (_req, reply, done) => { only ??= tally(single); only.record(reply.statusCode, reply.elapsedTime); done() }
       : (req, reply, done) => { tally(req.method).record(reply.statusCode, reply.elapsedTime); done() }
     this.#ours.add(hook)
     const existing = opts.onResponse === undefined ? [] : (Array.isArray(opts.onResponse) ? opts.onResponse : [opts.onResponse])

@@ -9,7 +9,7 @@
  * console.log(g.url, g.ctx.conditions.kdf)
  * await g.close()                                   // drains requests in flight, closes the stores
  * ```
- * Benchmarks run it in a child process through `start` (bench/load/server-process.ts).
+ * Benchmarks run it in a child process through `start` (load/server-process.ts).
  */
 
 /** Open a whole gateway (stores, keys, app, listen), and the harness's child-process entry. */

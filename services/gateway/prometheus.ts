@@ -1,5 +1,5 @@
 /**
- * The registry behind GET /metrics: the reference's metric names (lucid-reference.md section 7), pool
+ * The registry behind GET /metrics: the reference's metric names (docs/reference.md section 7), pool
  * depths, and prom-client's default process metrics. docs/observability.md lists every family with its
  * source.
  *

@@ -1,5 +1,5 @@
 /**
- * Rate limits (lucid-reference.md section 3) through @fastify/rate-limit, one-minute windows:
+ * Rate limits (docs/reference.md section 3) through @fastify/rate-limit, one-minute windows:
  *
  * | tier | limit | applies to | keyed on |
  * |---|---|---|---|

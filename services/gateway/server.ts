@@ -137,7 +137,7 @@ export async function openGateway (opts: GatewayOptions = {}): Promise<Gateway> 
 }
 
 /**
- * The benchmark harness's server entry (bench/load/server-process.ts runs it in a child process):
+ * The benchmark harness's server entry (load/server-process.ts runs it in a child process):
  * a gateway on a temporary data directory unless `dataDir` is given. Options: `loadTest` (default true:
  * benchmarks measure the gateway, not scrypt, unless they ask), `seedDemo` (default true), `dataDir`,
  * `validators` (default 4, like `lucid serve`: the chain's devnet runs in the process; 0 runs none, and

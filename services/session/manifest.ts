@@ -4,7 +4,7 @@
  *   { format, session_id, owner_address, started_at, ended_at, key_id, codec, chunk_count, merkle_root,
  *     chunks: [{ index, size, ciphertext_sha256, plaintext_size }], manifest_hash }
  *
- * Per interfaces.md section 5: the Merkle leaf of chunk i is u64(i) ‖ ciphertext_sha256 ‖ u64(size), where
+ * Per docs/interfaces.md section 5: the Merkle leaf of chunk i is u64(i) ‖ ciphertext_sha256 ‖ u64(size), where
  * "ciphertext" is the whole stored envelope (header, ciphertext and tag: a flipped bit anywhere in the stored
  * bytes changes the hash), and manifest_hash = SHA-256 of the RFC 8785 (JCS) encoding of the manifest without
  * its manifest_hash field. Hashes are lower-case hex; times ISO-8601 UTC.

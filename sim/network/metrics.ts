@@ -1,5 +1,5 @@
 /**
- * The figures as report metrics (interfaces.md section 3: names end in their unit, values finite), shared by
+ * The figures as report metrics (docs/interfaces.md section 3: names end in their unit, values finite), shared by
  * `lucid sim chain --json` and the simulated bench cases so both report the same names.
  */
 import type { SimFigures } from './figures.ts'

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { isLucidError } from '../../services/common/errors.ts'
 import { openDatabase } from '../../services/db/index.ts'
 import { Account, BlockArchive, ManualScheduler, createDevnet, ed25519Signer, type ChainExport, type ChainNode } from '../../services/chain/index.ts'
-import { chainCommand } from '../../bench/commands/chain.ts'
+import { chainCommand } from '../../cli/commands/product/chain.ts'
 
 const SCRIPT = fileURLToPath(new URL('./recompute.py', import.meta.url))
 const PY = '/usr/bin/python3'

@@ -9,11 +9,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isLucidError } from '../../services/common/errors.ts'
-import { chaosCommand, chaosEntry, chaosTargets, loadSuite, parseChaosArgs, renderSuite } from '../../bench/commands/chaos.ts'
-import { validateReport, type Report } from '../../bench/report/schema.ts'
-import { addUserOutcomes, Classes } from '../../bench/chaos/overload.ts'
-import { runFuzz } from '../../bench/chaos/fuzz.ts'
-import type { ChaosResult } from '../../bench/chaos/types.ts'
+import { chaosCommand, chaosEntry, chaosTargets, loadSuite, parseChaosArgs, renderSuite } from '../../cli/commands/bench/chaos.ts'
+import { validateReport, type Report } from '../../harness/report/schema.ts'
+import { addUserOutcomes, Classes } from '../../chaos/overload/index.ts'
+import { runFuzz } from '../../chaos/fuzz/index.ts'
+import type { ChaosResult } from '../../chaos/types.ts'
 
 function usageError (fn: () => unknown, code: string, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => isLucidError(err) && err.code === code && err.statusCode === 2 && pattern.test(err.message))
@@ -48,8 +48,8 @@ describe('lucid chaos flags', () => {
 
 describe('suites', () => {
   it('a missing suite module is LUCID_ERR_9009 naming it; present ones export run()', async () => {
-    const missing = new URL('../../bench/chaos/no-such-suite.ts', import.meta.url)
-    await assert.rejects(loadSuite('soak', missing), (err: unknown) => isLucidError(err, 'LUCID_ERR_9009') && /soak suite/.test(err.message) && /no-such-suite\.ts is missing/.test(err.message))
+    const missing = new URL('../../chaos/no-such-suite/index.ts', import.meta.url)
+    await assert.rejects(loadSuite('soak', missing), (err: unknown) => isLucidError(err, 'LUCID_ERR_9009') && /soak suite/.test(err.message) && /no-such-suite\/index\.ts is missing/.test(err.message))
     assert.equal(typeof await loadSuite('fuzz'), 'function')
     assert.equal(typeof await loadSuite('overload'), 'function')
   })

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { run } from '../../bench/chaos/faults.ts'
-import { NonceRegistry, checkStore, parseEnvelopeKeyNonce } from '../../bench/chaos/faults-scan.ts'
+import { run } from '../../chaos/faults/index.ts'
+import { NonceRegistry, checkStore, parseEnvelopeKeyNonce } from '../../chaos/faults/scan.ts'
 
 test('three kill -9 cycles lose no acknowledged write, tear nothing and reuse no nonce', { timeout: 240_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lucid-faults-'))

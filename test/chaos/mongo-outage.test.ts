@@ -2,7 +2,7 @@
  * The MongoDB outage check's parts: the TCP fault proxy against a local echo server (fast, no database),
  * the replica-set address translation, and, when the jongodb stand-in is installed, the DB layer through
  * the proxy: typed errors within a bound, no retried outage, recovery, nothing acknowledged lost. Also the
- * regressions of the DB-layer bugs the check found (services/db/mongo: errors.ts, backend.ts, standin.ts).
+ * regressions of the DB-layer bugs the check found (services/db/mongo: errors.ts, backend.ts; testing/mongo-standin.ts).
  * Timing bounds are generous: these tests run beside others on a loaded machine.
  */
 import { after, before, describe, it } from 'node:test'
@@ -11,13 +11,13 @@ import { type AddressInfo, type Server, type Socket, connect, createServer } fro
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BSON, Long, MongoClient, MongoNetworkError, MongoServerError } from 'mongodb'
-import { type FaultProxy, startFaultProxy } from '../../bench/chaos/fault-proxy.ts'
-import { createAdvertiser } from '../../bench/chaos/mongo-advertise.ts'
-import { errorBoundMs, runMongoOutage } from '../../bench/chaos/faults-mongo.ts'
+import { type FaultProxy, startFaultProxy } from '../../chaos/faults/proxy.ts'
+import { createAdvertiser } from '../../chaos/faults/mongo-advertise.ts'
+import { errorBoundMs, runMongoOutage } from '../../chaos/faults/mongo.ts'
 import { Database } from '../../services/db/index.ts'
 import { openMongoBackend } from '../../services/db/mongo/backend.ts'
 import { mapMongoError } from '../../services/db/mongo/errors.ts'
-import { type Standin, standinBinary, startStandin, withPolling } from '../../services/db/mongo/standin.ts'
+import { type Standin, standinBinary, startStandin, withPolling } from '../../testing/mongo-standin.ts'
 
 const NO_STANDIN = standinBinary() === undefined ? 'the jongodb stand-in (@jongodb/memory-server-bin-linux-x64-gnu) is not installed' : false
 

@@ -8,8 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createRng } from '../../services/common/rng.ts'
-import { fitLine, judgeLeak, type Point } from '../../bench/chaos/soak-fit.ts'
-import { analyseSoak, run, type SoakSample } from '../../bench/chaos/soak.ts'
+import { fitLine, judgeLeak, type Point } from '../../chaos/soak/fit.ts'
+import { analyseSoak, run, type SoakSample } from '../../chaos/soak/index.ts'
 
 /** `n` samples over `minutes`: level + slope·t + uniform noise of ±`noise`, plus a GC-like sawtooth. */
 function synthetic (n: number, minutes: number, level: number, slope: number, noise: number, seed = 1, saw = 0): Point[] {

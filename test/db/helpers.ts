@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MongoClient } from 'mongodb'
-import { type Database, openDatabase, startStandin } from '../../services/db/index.ts'
+import { type Database, openDatabase } from '../../services/db/index.ts'
+import { startStandin } from '../../testing/mongo-standin.ts'
 
 /** An opened test database and how to dispose of everything it used. */
 export interface Fixture {

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url'
 import { Account, ed25519Signer, txId, type ChainExport } from '../../services/chain/index.ts'
 import type { Database } from '../../services/db/index.ts'
 import { ACCOUNT_KEY_FILE, openChainPort } from '../../services/gateway/chain-adapter.ts'
-import { chainCommand } from '../../bench/commands/chain.ts'
+import { chainCommand } from '../../cli/commands/product/chain.ts'
 import { call, errorCode, login, testGateway, type Answer } from './helpers.ts'
 
 const PARAMS = { slot_ms: 2_000, leader_timeout_ms: 1_000 }

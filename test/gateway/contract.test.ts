@@ -1,5 +1,5 @@
 /**
- * The load contract (lucid-reference.md section 2), end to end over real HTTP: each of the four Locust
+ * The load contract (docs/reference.md section 2), end to end over real HTTP: each of the four Locust
  * user kinds runs its task sequence in order with its payloads, reads the fields it reads, and every
  * answer is a success code of the contract. Run at the root paths and again under /api/v1. The chain
  * routes answer through a test double here; chain-e2e.test.ts runs them against the real devnet.

@@ -12,7 +12,8 @@ export interface Answer {
   status: number
   headers: Record<string, string | string[] | undefined>
   text: string
-  json: any // eslint-disable-line @typescript-eslint/no-explicit-any -- answers are checked field by field
+  // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field by the tests
+  json: any
   bytes: Buffer
 }
 

@@ -35,7 +35,8 @@ test('redaction: authorization and cookie headers, passwords and tokens are cens
   log.info({ req: { headers: { authorization: 'Bearer secret-1', cookie: 'sid=secret-2', 'user-agent': 'ua' } }, body: { username: 'u', password: 'secret-3' }, refresh_token: 'secret-4' }, 'x')
   log.info({ headers: { authorization: 'Bearer secret-5' }, password: 'secret-6', token: 'secret-7' }, 'y')
   assert.ok(!/secret-/.test(out.text()), out.text())
-  const [a, b] = out.lines() as [any, any] // eslint-disable-line @typescript-eslint/no-explicit-any -- log lines are checked field by field
+  // biome-ignore lint/suspicious/noExplicitAny: log lines are checked field by field
+  const [a, b] = out.lines() as [any, any]
   assert.deepEqual([a.req.headers.authorization, a.req.headers.cookie, a.req.headers['user-agent'], a.body.password, a.body.username, a.refresh_token], [REDACTED, REDACTED, 'ua', REDACTED, 'u', REDACTED])
   assert.deepEqual([b.headers.authorization, b.password, b.token], [REDACTED, REDACTED, REDACTED])
 })
@@ -60,7 +61,8 @@ async function trafficLog (level: LogLevel): Promise<{ lines: Array<Record<strin
 test('debug: one JSON line per request (method, URL, route template, status, ms, request id); no secret in any line', async () => {
   const { lines, text, secrets } = await trafficLog('debug')
   for (const s of secrets) assert.ok(!text.includes(s), `a secret was logged: ${s.slice(0, 8)}...`)
-  const done = lines.filter((l) => l.msg === 'request completed') as any[] // eslint-disable-line @typescript-eslint/no-explicit-any -- checked field by field
+  // biome-ignore lint/suspicious/noExplicitAny: log lines are checked field by field
+  const done = lines.filter((l) => l.msg === 'request completed') as any[]
   assert.deepEqual(done.map((l) => `${String(l.req.method)} ${String(l.route)} ${String(l.res.statusCode)}`), [
     'POST /auth/login 200', 'GET /sessions 200', 'GET /health 200', 'GET null 404', 'POST /auth/login 401'
   ])

@@ -1,6 +1,6 @@
 /**
  * GET /metrics and GET /debug/timing: the exposition parses strictly as Prometheus text, carries every name
- * of the reference (lucid-reference.md section 7) with the values the traffic of the test implies (route
+ * of the reference (docs/reference.md section 7) with the values the traffic of the test implies (route
  * labels are templates), the chain figures come from a running devnet, and the access rules hold.
  */
 import { test } from 'node:test'
@@ -11,7 +11,7 @@ import { openChainPort } from '../../services/gateway/chain-adapter.ts'
 import { REFERENCE_METRICS } from '../../services/gateway/prometheus.ts'
 import { UNMATCHED_ROUTE } from '../../services/gateway/http-metrics.ts'
 import { call, login, passwordOf, testGateway } from './helpers.ts'
-import { parsePrometheusText, valueOf, type Family } from './prom-text.ts'
+import { parsePrometheusText, sampleValue, type Family } from './prom-text.ts'
 
 /** A devnet with 1 s slots (as chain-e2e.test.ts), so blocks are made within the test. */
 const fastChain = async (dataDir: string, db: Database) => await openChainPort({ validators: 4, dataDir, db, params: { slot_ms: 1_000, leader_timeout_ms: 500 } })
@@ -67,7 +67,7 @@ test('/metrics carries every reference metric with the values the traffic implie
       assert.equal(m.get(name)?.type, type, name)
     }
 
-    const req = (method: string, route: string, status: number): number => valueOf(m, 'http_requests_total', { method, route, status_code: String(status) })
+    const req = (method: string, route: string, status: number): number => sampleValue(m, 'http_requests_total', { method, route, status_code: String(status) })
     assert.equal(req('GET', '/health', 200), 3)
     assert.equal(req('GET', '/api/v1/health', 200), 2)
     assert.equal(req('POST', '/auth/login', 200), 1)
@@ -86,38 +86,38 @@ test('/metrics carries every reference metric with the values the traffic implie
     }
     // The histogram counts the same answers as the counter, series by series.
     for (const s of m.get('http_requests_total')?.samples ?? []) {
-      assert.equal(valueOf(m, 'http_request_duration_seconds_count', s.labels), s.value, JSON.stringify(s.labels))
-      assert.ok(valueOf(m, 'http_request_duration_seconds_sum', s.labels) > 0)
+      assert.equal(sampleValue(m, 'http_request_duration_seconds_count', s.labels), s.value, JSON.stringify(s.labels))
+      assert.ok(sampleValue(m, 'http_request_duration_seconds_sum', s.labels) > 0)
     }
 
-    assert.equal(valueOf(m, 'session_chunks_compressed_total'), 2)
-    assert.equal(valueOf(m, 'session_chunks_encrypted_total'), 2)
-    assert.equal(valueOf(m, 'session_chunks_processed_total'), 2)
-    assert.equal(valueOf(m, 'session_active_sessions_total'), 1, 's2 is recording, s1 is finalised')
-    assert.ok(valueOf(m, 'api_gateway_active_connections') >= 1)
-    assert.ok(valueOf(m, 'blockchain_current_height') >= 1)
-    assert.ok(valueOf(m, 'blockchain_blocks_created_total') >= 1)
-    assert.ok(valueOf(m, 'blockchain_finalized_height') <= valueOf(m, 'blockchain_current_height'))
-    assert.equal(valueOf(m, 'blockchain_sync_lag_blocks') >= 0, true)
-    assert.ok(valueOf(m, 'consensus_failures_total') >= 0)
+    assert.equal(sampleValue(m, 'session_chunks_compressed_total'), 2)
+    assert.equal(sampleValue(m, 'session_chunks_encrypted_total'), 2)
+    assert.equal(sampleValue(m, 'session_chunks_processed_total'), 2)
+    assert.equal(sampleValue(m, 'session_active_sessions_total'), 1, 's2 is recording, s1 is finalised')
+    assert.ok(sampleValue(m, 'api_gateway_active_connections') >= 1)
+    assert.ok(sampleValue(m, 'blockchain_current_height') >= 1)
+    assert.ok(sampleValue(m, 'blockchain_blocks_created_total') >= 1)
+    assert.ok(sampleValue(m, 'blockchain_finalized_height') <= sampleValue(m, 'blockchain_current_height'))
+    assert.equal(sampleValue(m, 'blockchain_sync_lag_blocks') >= 0, true)
+    assert.ok(sampleValue(m, 'consensus_failures_total') >= 0)
     // The finalisation submitted s1's anchor: it waits in the pool or is already in a block.
-    assert.ok(valueOf(m, 'blockchain_anchoring_queue_size') >= 0)
-    assert.equal(valueOf(m, 'lucid_gateway_open_recorders'), 0, 'creating s2 opened no recorder (only an upload does), s1 was closed by its finalisation')
+    assert.ok(sampleValue(m, 'blockchain_anchoring_queue_size') >= 0)
+    assert.equal(sampleValue(m, 'lucid_gateway_open_recorders'), 0, 'creating s2 opened no recorder (only an upload does), s1 was closed by its finalisation')
     assert.ok(m.has('lucid_process_heap_after_major_gc_bytes') && m.has('lucid_process_major_gc_total'), 'the live-heap gauge the soak fits')
-    assert.equal(valueOf(m, 'lucid_gateway_kdf_running'), 0)
-    assert.equal(valueOf(m, 'lucid_gateway_kdf_queued'), 0)
-    assert.equal(valueOf(m, 'lucid_gateway_kdf_concurrency'), g.ctx.pool.concurrency)
+    assert.equal(sampleValue(m, 'lucid_gateway_kdf_running'), 0)
+    assert.equal(sampleValue(m, 'lucid_gateway_kdf_queued'), 0)
+    assert.equal(sampleValue(m, 'lucid_gateway_kdf_concurrency'), g.ctx.pool.concurrency)
     // prom-client's process metrics: event-loop lag percentiles, GC durations, memory, CPU.
-    assert.ok(valueOf(m, 'nodejs_eventloop_lag_p99_seconds') >= 0)
+    assert.ok(sampleValue(m, 'nodejs_eventloop_lag_p99_seconds') >= 0)
     assert.equal(m.get('nodejs_gc_duration_seconds')?.type, 'histogram')
-    assert.ok(valueOf(m, 'process_resident_memory_bytes') > 0)
-    assert.ok(valueOf(m, 'process_cpu_user_seconds_total') > 0)
+    assert.ok(sampleValue(m, 'process_resident_memory_bytes') > 0)
+    assert.ok(sampleValue(m, 'process_cpu_user_seconds_total') > 0)
 
     // A second scrape: counters only grow, and the first scrape is itself counted.
     const again = await scrape(g.base)
-    assert.equal(valueOf(again, 'http_requests_total', { method: 'GET', route: '/metrics', status_code: '200' }), 1)
-    assert.ok(valueOf(again, 'blockchain_blocks_created_total') >= valueOf(m, 'blockchain_blocks_created_total'))
-    assert.equal(valueOf(again, 'http_requests_total', { method: 'GET', route: '/health', status_code: '200' }), 3)
+    assert.equal(sampleValue(again, 'http_requests_total', { method: 'GET', route: '/metrics', status_code: '200' }), 1)
+    assert.ok(sampleValue(again, 'blockchain_blocks_created_total') >= sampleValue(m, 'blockchain_blocks_created_total'))
+    assert.equal(sampleValue(again, 'http_requests_total', { method: 'GET', route: '/health', status_code: '200' }), 3)
   } finally {
     await g.close()
   }
@@ -196,7 +196,7 @@ test('/debug/timing: per route template, HDR in µs holding the answers below 40
     assert.equal(b.reset, false)
     // The Prometheus counters are not reset with the timing.
     const m = await scrape(g.base)
-    assert.equal(valueOf(m, 'http_requests_total', { method: 'GET', route: '/health', status_code: '200' }), 5)
+    assert.equal(sampleValue(m, 'http_requests_total', { method: 'GET', route: '/health', status_code: '200' }), 5)
     assert.equal((await call(g.base, 'GET', '/debug/timing?reset=yes')).status, 400)
   } finally {
     await g.close()

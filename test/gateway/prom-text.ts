@@ -160,7 +160,7 @@ function checkHistogram (f: Family): void {
 }
 
 /** The value of the one sample of `name` whose labels include `labels`; throws unless exactly one matches. */
-export function valueOf (families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number {
+export function sampleValue (families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number {
   const all = [...families.values()].flatMap((f) => f.samples)
   const hits = all.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
   if (hits.length !== 1) throw new Error(`${hits.length} samples of ${name} ${JSON.stringify(labels)}`)

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { validateReport, type Report } from '../../bench/report/schema.ts'
+import { validateReport, type Report } from '../../harness/report/schema.ts'
 import { startRecordingServer } from '../fixtures/recording-server.ts'
 
 const LUCID = fileURLToPath(new URL('../../bin/lucid.js', import.meta.url))
@@ -29,7 +29,11 @@ describe('lucid load', () => {
     try {
       const r = await lucid('load', '--scenario', 'light', '--target', server.url, '--users', '8', '--duration', '60s', '--time-scale', '20', '--workers', '2',
         '--json', join(dir, 'r.json'), '--html', join(dir, 'r.html'), '--csv', join(dir, 'r'))
-      assert.equal(r.code, 0, r.stderr)
+      // Exit 0 or 1: the scenario's latency targets (p95 per endpoint) are judged on this machine as it is, and a
+      // loaded machine may miss them (a speed figure, not a behaviour). What must hold is checked below: the
+      // run completed, every request was answered and counted, and the report is well formed.
+      assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`)
+      if (r.code === 1) assert.doesNotMatch(r.stdout, /error_ratio\s.*FAIL/, 'a miss may only be a latency target')
       assert.match(r.stdout, /Type\s+Name\s+# reqs\s+# fails/)
       assert.match(r.stdout, /Response time percentiles/)
       assert.match(r.stdout, /load\.light\s+error_ratio/)

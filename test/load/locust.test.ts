@@ -5,15 +5,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startServerProcess } from '../../bench/load/server-process.ts'
+import { startServerProcess } from '../../load/server-process.ts'
 
 const LOCUST = '/usr/bin/locust'
-const LOCUSTFILE = fileURLToPath(new URL('../../sim/locust/locustfile.py', import.meta.url))
+const LOCUSTFILE = fileURLToPath(new URL('../../load/locust/locustfile.py', import.meta.url))
 const GATEWAY = new URL('../../services/gateway/index.ts', import.meta.url).href
 // CI installs Debian's python3-locust and sets this, so the interop check can never be skipped there.
 const REQUIRED = process.env.LUCID_REQUIRE_LOCUST === '1'
 
-test('the real Locust runs sim/locust/locustfile.py against lucid serve --seed-demo --load-test with zero failures', {
+test('the real Locust runs load/locust/locustfile.py against lucid serve --seed-demo --load-test with zero failures', {
   skip: !existsSync(LOCUST) && !REQUIRED ? 'Locust not installed (apt-get install python3-locust; CI installs it)' : false
 }, async () => {
   assert.ok(existsSync(LOCUST), 'LUCID_REQUIRE_LOCUST=1 but /usr/bin/locust is missing')

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { assignKinds, customScenario, scaleRun, SCENARIOS, spawnAt } from '../../sim/scenarios/index.ts'
-import { CONTRACT_USERS } from '../../sim/users/contract.ts'
-import { createHistogram, encodeHistogram, recordMs } from '../../bench/stats/histogram.ts'
-import { mergeEndpoints, mergeSecond } from '../../bench/load/users/stats.ts'
+import { assignKinds, customScenario, scaleRun, SCENARIOS, spawnAt } from '../../load/scenarios/index.ts'
+import { CONTRACT_USERS } from '../../load/users/contract.ts'
+import { createHistogram, encodeHistogram, recordMs } from '../../harness/stats/histogram.ts'
+import { mergeEndpoints, mergeSecond } from '../../load/users/stats.ts'
 
 describe('scenarios and their arithmetic', () => {
   it('holds the original scenarios', () => {

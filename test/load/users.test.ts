@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { runEngine } from '../../bench/load/users/engine.ts'
-import { APIUser, AdminUser, BlockchainUser, SessionUser } from '../../sim/users/contract.ts'
-import type { UserKind } from '../../sim/users/types.ts'
+import { runEngine } from '../../load/users/engine.ts'
+import { APIUser, AdminUser, BlockchainUser, SessionUser } from '../../load/users/contract.ts'
+import type { UserKind } from '../../load/users/types.ts'
 import { startRecordingServer, type Recorded } from '../fixtures/recording-server.ts'
 
 const line = (r: Recorded): string => `${r.method} ${r.path.replace(/sess-\d+/, '{id}')}`

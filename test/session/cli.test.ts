@@ -7,7 +7,7 @@ import { promisify } from 'node:util'
 import { PassThrough } from 'node:stream'
 import { isLucidError } from '../../services/common/errors.ts'
 import { METADATA_DIR, SESSION_STATUS } from '../../services/session/index.ts'
-import { sessionCommand, parseSize, type SessionIo } from '../../bench/commands/session.ts'
+import { sessionCommand, parseSize, type SessionIo } from '../../cli/commands/product/session.ts'
 import { cleanup, tempDir, withDb, withTempDir } from './helpers.ts'
 
 const run = promisify(execFile)
@@ -33,7 +33,7 @@ test('record then play in a fresh process round-trips the capture; the key file 
 
     // "After a restart": a separate Node process plays and verifies the recording.
     const out = join(dir, 'played.raw')
-    const script = `import { sessionCommand } from ${JSON.stringify(new URL('../../bench/commands/session.ts', import.meta.url).href)}; process.exitCode = await sessionCommand(['play', ${JSON.stringify(rec)}, '--out', ${JSON.stringify(out)}])`
+    const script = `import { sessionCommand } from ${JSON.stringify(new URL('../../cli/commands/product/session.ts', import.meta.url).href)}; process.exitCode = await sessionCommand(['play', ${JSON.stringify(rec)}, '--out', ${JSON.stringify(out)}])`
     const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, LUCID_MASTER_KEY: '' } })
     assert.match(stdout, /8 chunks verified/)
     assert.deepEqual(await readFile(out), await readFile(join(rec, 'plaintext.raw')))

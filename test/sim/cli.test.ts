@@ -3,8 +3,8 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseSimArgs, simCommand } from '../../bench/commands/sim.ts'
-import { validateReport, type Report } from '../../bench/report/schema.ts'
+import { parseSimArgs, simCommand } from '../../cli/commands/bench/sim.ts'
+import { validateReport, type Report } from '../../harness/report/schema.ts'
 import { isLucidError } from '../../services/common/errors.ts'
 
 /** Runs simCommand with stdout captured. */

@@ -144,7 +144,7 @@ export function scanPlan (spec: CollectionSpec, q: IndexQuery): ScanPlan {
 }
 
 /** The pk tuple at the end of a non-unique index key of `spec`. */
-export function pkOfIndexKey (spec: CollectionSpec, index: IndexSpec, key: string): string {
+export function pkOfIndexKey (_spec: CollectionSpec, index: IndexSpec, key: string): string {
   // Skip 'i', the collection, the index name and the index values: what remains is the pk tuple.
   let at = 0
   for (let n = 3 + index.fields.length; n > 0; n--) at = key.indexOf(SEP, at) + 1

@@ -1,5 +1,5 @@
 /**
- * GET /health: the body of the raw baseline server (bench/cases/baseline/http-server.ts HEALTH_BODY),
+ * GET /health: HEALTH_BODY (../health-body.ts), the body of the raw baseline server (cases/baseline/http-server.ts),
  * byte for byte, sent as a prepared string (no serialisation per request) so the gateway and the raw
  * node:http server are compared on the same answer. Exempt from rate limits.
  *
@@ -7,7 +7,7 @@
  * benchmarks and load runs to report beside their figures.
  */
 import type { FastifyInstance } from 'fastify'
-import { HEALTH_BODY } from '../../../bench/cases/baseline/http-server.ts'
+import { HEALTH_BODY } from '../health-body.ts'
 import type { GatewayContext } from '../context.ts'
 import { responses } from '../schemas.ts'
 

@@ -1,0 +1,511 @@
+/**
+ * The MongoDB outage check of `lucid chaos --suite faults` (docs/chaos.md, "MongoDB outages"): the DB
+ * layer's mongodb backend, opened through a TCP fault proxy (proxy.ts) with short bounds, carries a
+ * steady workload while the proxy passes, slows, blackholes and refuses its traffic:
+ *
+ *   baseline (pass) -> slow (every chunk held `delayMs` each way: operations still succeed, slower)
+ *   -> blackhole (connections kept, nothing forwarded) -> heal (pass)
+ *   -> refuse (connections destroyed, connects refused) -> restored (pass)
+ *
+ * During an outage every operation must fail within a bound with a catalogue error (a stable
+ * LUCID_ERR_* code), nothing may go unhandled, and after each outage the first successful operation
+ * measures recovery. At the end every write that was acknowledged, in any phase, must be there, and no
+ * write may be torn: a write that errored may be absent or wholly present (a request held by the blackhole
+ * can still reach the server after the heal), never in part.
+ *
+ * The server: MONGODB_URI when set (one host:port; the proxy goes in front of it), else the jongodb
+ * stand-in when it is installed (named as such: it is not MongoDB), else the check is skipped and says so.
+ */
+import { createHash } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { isLucidError } from '../../services/common/errors.ts'
+import { createRng, type Rng } from '../../services/common/rng.ts'
+import { Database } from '../../services/db/index.ts'
+import { openMongoBackend } from '../../services/db/mongo/backend.ts'
+import { type Standin, standinBinary, startStandin } from '../../testing/mongo-standin.ts'
+import { createHistogram, recordMs } from '../../harness/stats/histogram.ts'
+import { type FaultProxy, type ProxyMode, startFaultProxy } from './proxy.ts'
+import { type Advertiser, createAdvertiser } from './mongo-advertise.ts'
+
+/** Options of the check (tests shorten the phases). */
+export interface MongoOutageOptions {
+  /** The server; default MONGODB_URI, else the stand-in. */
+  uri?: string
+  /** Use the stand-in even when MONGODB_URI is set (tests). */
+  standin?: boolean
+  /** Length of each phase, ms; the pass phases after an outage last at least until the first success. */
+  phaseMs?: Partial<Record<PhaseName, number>>
+  /** Delay per chunk and direction in the slow phase (default 200 ms). */
+  delayMs?: number
+  /** Bound on server selection and connecting (default 2000 ms): the backend's connectTimeoutMs. */
+  connectTimeoutMs?: number
+  /** Bound on waiting for an answer (default 2000 ms): the backend's operationTimeoutMs (socketTimeoutMS). */
+  operationTimeoutMs?: number
+  /**
+   * The bound every outage error must come within, ms (default errorBoundMs(connectTimeoutMs,
+   * operationTimeoutMs)); tests on a loaded machine pass a more generous one.
+   */
+  boundMs?: number
+  /** Concurrent workers (default 4), each pausing `pauseMs` (default 20) between operations. */
+  workers?: number
+  pauseMs?: number
+  seed?: number
+  progress?: (text: string) => void
+}
+
+/** What the check found; `ran` false means skipped, with the reason in `condition`. */
+export interface MongoOutageResult {
+  ran: boolean
+  /** One line for the suite's conditions: which server, or why it was skipped. */
+  condition: string
+  metrics: Record<string, number>
+  findings: string[]
+  passed: boolean
+}
+
+export type PhaseName = 'baseline' | 'slow' | 'blackhole' | 'heal' | 'refuse' | 'restored'
+const PHASES: ReadonlyArray<{ name: PhaseName, mode: ProxyMode }> = [
+  { name: 'baseline', mode: 'pass' },
+  { name: 'slow', mode: 'slow' },
+  { name: 'blackhole', mode: 'blackhole' },
+  { name: 'heal', mode: 'pass' },
+  { name: 'refuse', mode: 'refuse' },
+  { name: 'restored', mode: 'pass' }
+]
+const OUTAGES: ReadonlySet<PhaseName> = new Set(['blackhole', 'refuse'])
+const DEFAULT_PHASE_MS: Record<PhaseName, number> = { baseline: 3000, slow: 4000, blackhole: 7000, heal: 4000, refuse: 6000, restored: 4000 }
+// A pass phase after an outage waits at most this long for the first success before declaring no recovery.
+const RECOVERY_CAP_MS = 20_000
+
+/**
+ * The bound every operation must fail within during an outage, from the backend's two bounds. One driver
+ * operation makes at most three attempts: one retry of a retryable read or write, or two (the driver's
+ * maxAdaptiveRetries) when a new connection's handshake timed out, which the driver treats as server
+ * overload. Each attempt is bounded by connectTimeoutMs (selection, connecting) or operationTimeoutMs (the
+ * answer), with under a second of back-off between them; the layer adds no attempt of its own for an
+ * unreachable server (LUCID_ERR_4005 is not retried, a transaction's abort runs in the background). So
+ * 3 x max(C, T) + 0.6 s in theory; 2 x (C + T) + 1 s leaves room for operations queueing for one of the
+ * driver's two connection-establishment slots when several fail together.
+ */
+export function errorBoundMs (connectTimeoutMs: number, operationTimeoutMs: number): number {
+  return 2 * (connectTimeoutMs + operationTimeoutMs) + 1000
+}
+
+/** Where the check's server comes from, or why there is none. */
+type Target =
+  | { kind: 'env' | 'uri', uri: string }
+  | { kind: 'standin' }
+  | { kind: 'skip', why: string }
+
+function chooseTarget (opts: MongoOutageOptions): Target {
+  if (opts.uri !== undefined && opts.uri !== '') return { kind: 'uri', uri: opts.uri }
+  const env = process.env.MONGODB_URI
+  if (opts.standin !== true && env !== undefined && env !== '') return { kind: 'env', uri: env }
+  if (standinBinary() !== undefined) return { kind: 'standin' }
+  return { kind: 'skip', why: 'skipped: no MongoDB server (MONGODB_URI unset) and the jongodb stand-in is not installed; the outage checks did not run' }
+}
+
+/** A single-host MongoDB URI cut into parts, or a reason it cannot be proxied. */
+interface UriParts { creds: string, host: string, port: number, path: string, params: URLSearchParams }
+function splitUri (uri: string): UriParts | string {
+  const m = /^mongodb:\/\/(?:([^@/]*)@)?([^/?]+)(\/[^?]*)?(?:\?(.*))?$/.exec(uri)
+  if (m === null) return 'the outage check needs a mongodb:// URI with one host:port to put its proxy in front of (not mongodb+srv://)'
+  const hosts = (m[2] ?? '').split(',')
+  if (hosts.length !== 1) return 'the outage check needs one host:port to put its proxy in front of; MONGODB_URI names several'
+  const hp = /^([^:[\]]+|\[[^\]]+\])(?::(\d+))?$/.exec(hosts[0]!)
+  if (hp === null) return `cannot read the host of MONGODB_URI (${hosts[0] ?? ''})`
+  return { creds: m[1] !== undefined ? `${m[1]}@` : '', host: hp[1]!, port: Number(hp[2] ?? 27017), path: m[3] ?? '/', params: new URLSearchParams(m[4] ?? '') }
+}
+
+/** The URI without credentials, for conditions and findings. */
+function redact (uri: string): string {
+  return uri.replace(/\/\/[^@/]*@/, '//***@')
+}
+
+/** One operation of the workload, as it happened. */
+interface OpRecord {
+  kind: 'create' | 'append' | 'activity' | 'read'
+  phase: PhaseName
+  start: number
+  end: number
+  ok: boolean
+  /** The catalogue code, or `untyped: <name>` for an error outside the catalogue. */
+  code?: string
+  message?: string
+}
+
+/** A write, and whether the database acknowledged it. */
+interface WriteRecord {
+  kind: 'create' | 'append' | 'activity'
+  sid: string
+  /** Chunk indexes it wrote (create: 0 and 1; append: one). */
+  idxs: number[]
+  activityId?: string
+  phase: PhaseName
+  acked: boolean
+}
+
+/** The deterministic content of a chunk document, so that a torn or foreign one is recognised. */
+function chunkDoc (sid: string, idx: number): { session_id: string, idx: number, ciphertext_sha256: string, size_bytes: number, created_at: number } {
+  return { session_id: sid, idx, ciphertext_sha256: createHash('sha256').update(`${sid}/${idx}`).digest('hex'), size_bytes: 1024 + idx, created_at: Date.now() }
+}
+
+/** Runs the check; never throws for an outage (those are its subject), only for its own setup failing. */
+export async function runMongoOutage (opts: MongoOutageOptions = {}): Promise<MongoOutageResult> {
+  const target = chooseTarget(opts)
+  if (target.kind === 'skip') return { ran: false, condition: target.why, metrics: {}, findings: [], passed: true }
+  const progress = opts.progress ?? (() => {})
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 2000
+  const operationTimeoutMs = opts.operationTimeoutMs ?? 2000
+  const bound = opts.boundMs ?? errorBoundMs(connectTimeoutMs, operationTimeoutMs)
+  const phaseMs = { ...DEFAULT_PHASE_MS, ...opts.phaseMs }
+  const started = performance.now()
+
+  let standin: Standin | undefined
+  let proxy: FaultProxy | undefined
+  let db: Database | undefined
+  const findings: string[] = []
+  const find = (s: string): void => { if (findings.length < 50) findings.push(`mongodb: ${s}`) }
+  // A rejection nobody handles (in the driver, the proxy or the backend) is counted, not left to crash
+  // the suite: "no unhandled rejection" is one of the things checked.
+  const unhandled: string[] = []
+  const onUnhandled = (reason: unknown): void => { unhandled.push(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)) }
+  process.on('unhandledRejection', onUnhandled)
+  try {
+    let serverUri: string
+    let serverName: string
+    if (target.kind === 'standin') {
+      try {
+        standin = await startStandin()
+      } catch (err) {
+        return { ran: false, condition: `skipped: the jongodb stand-in is installed but did not start (${(err as Error).message}); the outage checks did not run`, metrics: {}, findings: [], passed: true }
+      }
+      serverUri = standin.uri
+      serverName = 'the jongodb stand-in, not MongoDB'
+    } else {
+      serverUri = target.uri
+      serverName = `${target.kind === 'env' ? 'MONGODB_URI' : 'uri'} ${redact(target.uri)}`
+    }
+    const parts = splitUri(serverUri)
+    if (typeof parts === 'string') return { ran: false, condition: `skipped: ${parts}`, metrics: {}, findings: [], passed: true }
+
+    let advertiser: Advertiser | undefined
+    proxy = await startFaultProxy({
+      targetHost: parts.host.replace(/^\[|\]$/g, ''),
+      targetPort: parts.port,
+      delayMs: opts.delayMs ?? 200,
+      rewriteFromServer: (m) => advertiser?.rewrite(m) ?? m
+    })
+    advertiser = createAdvertiser(`${parts.host}:${parts.port}`, `127.0.0.1:${proxy.port}`)
+    const proxied = (direct: boolean): string => {
+      const params = new URLSearchParams(parts.params)
+      if (direct) { params.delete('replicaSet'); params.set('directConnection', 'true') }
+      const q = params.toString()
+      return `mongodb://${parts.creds}127.0.0.1:${proxy!.port}${parts.path}${q === '' ? '' : `?${q}`}`
+    }
+    const dbName = `lucid_chaos_${Date.now().toString(36)}`
+    const open = async (direct: boolean): Promise<Database> => new Database(await openMongoBackend({
+      uri: proxied(direct), dbName, poolSize: 20, connectTimeoutMs, operationTimeoutMs
+    }))
+    try {
+      db = await open(false)
+    } catch (err) {
+      // The proxy passes: a server that cannot be opened through it is a failure of the check, not a skip.
+      find(`opening ${redact(proxied(false))} through the proxy failed: ${(err as Error).message}`)
+      return { ran: true, condition: `${serverName}, through the fault proxy: could not be opened`, metrics: {}, findings, passed: false }
+    }
+    let route = 'the server\'s advertised address rewritten to the proxy\'s (mongo-advertise.ts)'
+    if (advertiser.foreign.size > 0) {
+      // The set advertises a name the proxy cannot translate: the driver would go around the proxy.
+      await db.close()
+      db = await open(true)
+      route = `directConnection=true (the server advertises itself as ${[...advertiser.foreign].join(', ')})`
+    }
+    const condition = `${serverName} (${db.engine.description}), through the fault proxy: ${route}; ` +
+      `${opts.workers ?? 4} workers${db.engine.standIn ? ', one of them writing sessions and chunks (the stand-in loses concurrent transactional writes)' : ''}; ` +
+      `connectTimeoutMs ${connectTimeoutMs}, operationTimeoutMs ${operationTimeoutMs}, error bound ${bound} ms, slow delay ${opts.delayMs ?? 200} ms each way`
+
+    // The stand-in loses writes when transactions run concurrently: a commit writes back the collections
+    // it touched as of its snapshot, so a concurrent write to another document of those collections can
+    // vanish (measured without proxy or layer: 236 of 240 documents from 4 concurrent writers). That is the
+    // stand-in, not an outage: on it one worker writes sessions and chunks, the others read and write
+    // single documents of another collection. A real MongoDB gets every worker writing.
+    const serialWrites = db.engine.standIn
+    const r = await cycle(db, proxy, { phaseMs, bound, serialWrites, workers: opts.workers ?? 4, pauseMs: opts.pauseMs ?? 20, rng: createRng(opts.seed ?? 12), progress, find })
+    if (target.kind !== 'standin') await cleanUp(db, r.writes)
+    for (const u of unhandled) find(`unhandled rejection: ${u}`)
+    const metrics = { ...r.metrics, mongo_unhandled_rejections_count: unhandled.length, mongo_check_s: (performance.now() - started) / 1000 }
+    const passed = findings.length === 0 && r.passed && unhandled.length === 0
+    return { ran: true, condition, metrics, findings, passed }
+  } finally {
+    // Closing is bounded too: a client stuck on a dead server must not keep the suite (or the stand-in) alive.
+    if (db !== undefined) await Promise.race([db.close().catch(() => {}), sleep(10_000)])
+    await proxy?.close()
+    await standin?.stop()
+    // Rejections during the clean-up are absorbed too (not counted: the figures are out); then the
+    // process's default behaviour returns.
+    process.off('unhandledRejection', onUnhandled)
+  }
+}
+
+interface CycleOptions {
+  phaseMs: Record<PhaseName, number>
+  /** Only worker 0 writes sessions and chunks (the stand-in loses concurrent transactional writes). */
+  serialWrites: boolean
+  bound: number
+  workers: number
+  pauseMs: number
+  rng: Rng
+  progress: (text: string) => void
+  find: (s: string) => void
+}
+
+/** The phases with the workload running, then the verification. */
+async function cycle (db: Database, proxy: FaultProxy, o: CycleOptions): Promise<{ metrics: Record<string, number>, writes: WriteRecord[], passed: boolean }> {
+  const ops: OpRecord[] = []
+  const writes: WriteRecord[] = []
+  const pending = new Set<{ kind: OpRecord['kind'], start: number }>()
+  const ackedSessions: string[] = []
+  const windows: Array<{ name: PhaseName, from: number, to: number }> = []
+  let phase: PhaseName = 'baseline'
+  let stopped = false
+  let seq = 0
+
+  /** Runs one operation, timing it and recording its outcome; never throws. */
+  const timed = async (kind: OpRecord['kind'], fn: () => Promise<void>): Promise<boolean> => {
+    const rec: OpRecord = { kind, phase, start: performance.now(), end: 0, ok: false }
+    const p = { kind, start: rec.start }
+    pending.add(p)
+    try {
+      await fn()
+      rec.ok = true
+    } catch (err) {
+      if (isLucidError(err) && /^LUCID_ERR_\d{4}$/.test(err.code)) rec.code = err.code
+      else rec.code = `untyped: ${err instanceof Error ? err.name : typeof err}`
+      rec.message = err instanceof Error ? err.message.split('\n')[0] : String(err)
+    } finally {
+      rec.end = performance.now()
+      pending.delete(p)
+      ops.push(rec)
+    }
+    return rec.ok
+  }
+
+  const worker = async (w: number): Promise<void> => {
+    const writer = !o.serialWrites || w === 0
+    let sid: string | undefined // the worker's session: created and acknowledged, no errored write on it
+    let nextIdx = 0
+    while (!stopped) {
+      const roll = o.rng.next()
+      if (!writer) {
+        // Readers and single-document writers beside the one transactional writer (stand-in only).
+        const s = ackedSessions.length > 0 && roll < 0.6 ? ackedSessions[o.rng.int(0, ackedSessions.length - 1)]! : undefined
+        if (s === undefined) {
+          const id = `mchaos-a-${w}-${seq++}`
+          const rec: WriteRecord = { kind: 'activity', sid: `mchaos-${w}`, idxs: [], activityId: id, phase, acked: false }
+          writes.push(rec)
+          rec.acked = await timed('activity', async () => {
+            await db.activity.insert({ activity_id: id, user_id: `mchaos-${w}`, session_id: `mchaos-${w}`, status: 'active', timestamp: Date.now() })
+          })
+        } else {
+          await timed('read', async () => {
+            await db.sessions.get(s)
+            await db.chunks.bySession(s, { limit: 1000 })
+          })
+        }
+      } else if (sid === undefined) {
+        const s = `mchaos-${w}-${seq++}`
+        const rec: WriteRecord = { kind: 'create', sid: s, idxs: [0, 1], phase, acked: false }
+        writes.push(rec)
+        rec.acked = await timed('create', async () => {
+          await db.transaction(async (t) => {
+            await t.sessions.insert({ session_id: s, user_id: `mchaos-${w}`, status: 'recording', chunk_count: 2, created_at: Date.now() })
+            await t.chunks.insertMany([chunkDoc(s, 0), chunkDoc(s, 1)])
+          }, { retries: 0 })
+        })
+        if (rec.acked) { sid = s; nextIdx = 2; ackedSessions.push(s) }
+      } else if (roll < 0.45) {
+        const s = sid
+        const idx = nextIdx++
+        const rec: WriteRecord = { kind: 'append', sid: s, idxs: [idx], phase, acked: false }
+        writes.push(rec)
+        rec.acked = await timed('append', async () => {
+          await db.transaction(async (t) => {
+            await t.chunks.insert(chunkDoc(s, idx))
+            await t.sessions.addChunks(s, 1)
+          }, { retries: 0 })
+        })
+        // A session with a write of unknown outcome is written no more: a late commit of that write racing
+        // a new one would test the server's conflict detection (which the stand-in lacks), not the layer.
+        if (!rec.acked) sid = undefined
+      } else if (roll < 0.65) {
+        const id = `mchaos-a-${w}-${seq++}`
+        const rec: WriteRecord = { kind: 'activity', sid: sid, idxs: [], activityId: id, phase, acked: false }
+        writes.push(rec)
+        rec.acked = await timed('activity', async () => {
+          await db.activity.insert({ activity_id: id, user_id: `mchaos-${w}`, session_id: sid!, status: 'active', timestamp: Date.now() })
+        })
+      } else {
+        const s = ackedSessions[o.rng.int(0, ackedSessions.length - 1)]!
+        await timed('read', async () => {
+          await db.sessions.get(s)
+          await db.chunks.bySession(s, { limit: 1000 })
+        })
+      }
+      await sleep(o.pauseMs)
+    }
+  }
+
+  const workers = Array.from({ length: o.workers }, async (_x, w) => await worker(w))
+  const recovery: Partial<Record<PhaseName, number>> = {}
+  for (const p of PHASES) {
+    phase = p.name
+    await proxy.setMode(p.mode)
+    const from = performance.now()
+    o.progress(`faults: mongodb ${p.name} (${p.mode}); ${ops.length} operations, ${ops.filter((x) => !x.ok).length} failed`)
+    const prev = windows.at(-1)
+    if (p.mode === 'pass' && prev !== undefined && OUTAGES.has(prev.name)) {
+      // Recovery: from the restore to the first operation that succeeds after it (in flight or new).
+      const until = from + Math.max(o.phaseMs[p.name], RECOVERY_CAP_MS)
+      while (performance.now() < until && !ops.some((x) => x.ok && x.end >= from)) await sleep(10)
+      const first = ops.filter((x) => x.ok && x.end >= from).map((x) => x.end)
+      if (first.length > 0) recovery[prev.name] = Math.min(...first) - from
+      else o.find(`no operation succeeded within ${RECOVERY_CAP_MS} ms after the ${prev.name} ended`)
+    }
+    await sleep(Math.max(0, from + o.phaseMs[p.name] - performance.now()))
+    windows.push({ name: p.name, from, to: performance.now() })
+  }
+  stopped = true
+  // Every worker finishes its operation in progress; one that outlives the bound is hung.
+  const settled = await Promise.race([Promise.all(workers).then(() => true), sleep(o.bound + 5000).then(() => false)])
+  if (!settled) o.find(`${pending.size} operations still pending ${o.bound + 5000} ms after the workload stopped (hung): ${[...pending].map((p) => p.kind).join(', ')}`)
+
+  // Judging each operation.
+  const outage = windows.filter((w) => OUTAGES.has(w.name))
+  const inOutage = (t: number): boolean => outage.some((w) => t >= w.from && t < w.to)
+  // An outage's effects outlast it by up to the bound: a check the driver started during the outage can
+  // fail after the restore and clear the pool, failing operations that were just handed a connection
+  // (MongoPoolClearedError, as LUCID_ERR_4005). Those count as the outage's failures, and are held to the
+  // same rules; a failure later than that is a failure outside an outage.
+  const overlapsOutage = (x: OpRecord): boolean => outage.some((w) => x.start < w.to + o.bound && x.end > w.from)
+  const failedInOutage = ops.filter((x) => !x.ok && overlapsOutage(x))
+  // Time to error runs from the later of the operation's start and the outage's: an operation that had
+  // been making progress through the slow phase is not charged for it.
+  const timeToError = (x: OpRecord): number => {
+    const w = outage.find((v) => x.start < v.to + o.bound && x.end > v.from)
+    return x.end - Math.max(x.start, w?.from ?? x.start)
+  }
+  const errorLatencies = failedInOutage.map(timeToError)
+  let untyped = 0; let bypass = 0; let slowFailed = 0; let overBound = 0
+  const codes = new Map<string, number>()
+  for (const x of ops) {
+    if (!x.ok) codes.set(x.code ?? '?', (codes.get(x.code ?? '?') ?? 0) + 1)
+    if (!x.ok && x.code?.startsWith('untyped') === true) { untyped++; o.find(`${x.kind} in ${x.phase} failed without a catalogue code: ${x.code}: ${x.message ?? ''}`) }
+    // An operation that both started and ended inside an outage cannot have reached the server: if it
+    // succeeded, traffic went around the proxy and the check proves nothing.
+    if (x.ok && inOutage(x.start) && inOutage(x.end)) { bypass++; o.find(`${x.kind} started and succeeded during ${x.phase}: traffic went around the proxy`) }
+    if (!x.ok && !overlapsOutage(x)) {
+      if (x.phase === 'slow') slowFailed++
+      o.find(`${x.kind} failed outside an outage (started in ${x.phase}): ${x.code ?? ''} ${x.message ?? ''}`)
+    }
+    if (!x.ok && overlapsOutage(x) && timeToError(x) > o.bound) { overBound++; o.find(`${x.kind} started in ${x.phase} took ${Math.round(timeToError(x))} ms to fail (bound ${o.bound} ms): ${x.code ?? ''} ${x.message ?? ''}`) }
+  }
+  if (failedInOutage.length === 0) o.find('no operation failed during the outages: the faults did not reach the driver')
+
+  const latencies = (name: PhaseName): number[] => ops.filter((x) => x.ok && x.phase === name && !overlapsOutage(x)).map((x) => x.end - x.start)
+  const pct = (v: number[], p: number): number => {
+    if (v.length === 0) return 0
+    const h = createHistogram()
+    for (const x of v) recordMs(h, x)
+    return h.getValueAtPercentile(p) / 1000
+  }
+  const slow = latencies('slow')
+  const base = latencies('baseline')
+
+  o.progress(`faults: mongodb verifying ${writes.length} writes`)
+  const v = await verify(db, writes, o.find)
+
+  const recoveries = Object.values(recovery)
+  const recovered = recovery.blackhole !== undefined && recovery.refuse !== undefined
+  const metrics: Record<string, number> = {
+    mongo_ops_count: ops.length,
+    mongo_acked_writes_count: writes.filter((w) => w.acked).length,
+    mongo_errored_writes_count: writes.filter((w) => !w.acked).length,
+    mongo_outage_ops_failed_count: failedInOutage.length,
+    mongo_error_latency_max_ms: errorLatencies.length > 0 ? Math.max(...errorLatencies) : 0,
+    mongo_error_latency_p50_ms: pct(errorLatencies, 50),
+    mongo_errors_over_bound_count: overBound,
+    mongo_untyped_errors_count: untyped,
+    mongo_outage_ops_succeeded_count: bypass,
+    mongo_slow_ops_failed_count: slowFailed,
+    mongo_baseline_p99_ms: pct(base, 99),
+    mongo_slow_p50_ms: pct(slow, 50),
+    mongo_slow_p99_ms: pct(slow, 99),
+    mongo_slow_ops_count: slow.length,
+    // Not recovered: the cap, so that the figure can never look good.
+    mongo_recovery_ms: recovered ? Math.max(...recoveries) : RECOVERY_CAP_MS,
+    mongo_recovery_blackhole_ms: recovery.blackhole ?? RECOVERY_CAP_MS,
+    mongo_recovery_refuse_ms: recovery.refuse ?? RECOVERY_CAP_MS,
+    mongo_acked_lost_count: v.lost,
+    mongo_torn_count: v.torn,
+    mongo_errored_applied_count: v.erroredApplied,
+    mongo_hung_ops_count: settled ? 0 : pending.size
+  }
+  for (const [c, n] of codes) if (c.startsWith('LUCID_ERR_')) metrics[`mongo_errors_${c.slice('LUCID_ERR_'.length)}_count`] = n
+  const passed = settled && recovered && v.lost === 0 && v.torn === 0 && untyped === 0 && bypass === 0 && overBound === 0 && slowFailed === 0 && failedInOutage.length > 0
+  return { metrics, writes, passed }
+}
+
+/**
+ * Every acknowledged write present; no write torn (a session whose chunk count disagrees with its chunks, a
+ * create with only some of its documents, a chunk nobody wrote or with other content); errored writes
+ * found whole are counted (allowed). Reads are retried: the verification itself runs in `pass`.
+ */
+async function verify (db: Database, writes: readonly WriteRecord[], find: (s: string) => void): Promise<{ lost: number, torn: number, erroredApplied: number }> {
+  let lost = 0; let torn = 0; let erroredApplied = 0
+  const retry = async <T>(fn: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try { return await fn() } catch (err) { if (attempt >= 5) throw err; await sleep(500) }
+    }
+  }
+  const bySession = new Map<string, WriteRecord[]>()
+  for (const w of writes) if (w.kind !== 'activity') bySession.set(w.sid, [...(bySession.get(w.sid) ?? []), w])
+  for (const [sid, ws] of bySession) {
+    const s = await retry(async () => await db.sessions.get(sid))
+    const chunks = await retry(async () => await db.chunks.bySession(sid, { limit: 10_000 }))
+    const have = new Map(chunks.map((c) => [c.idx, c]))
+    const written = new Set(ws.flatMap((w) => w.idxs))
+    for (const w of ws) {
+      const present = w.idxs.filter((i) => have.has(i))
+      const whole = present.length === w.idxs.length && (w.kind !== 'create' || s !== undefined)
+      const none = present.length === 0 && (w.kind !== 'create' || s === undefined)
+      if (w.acked && !whole) { lost++; find(`acknowledged ${w.kind} of ${sid} (${w.phase}) lost: session ${s === undefined ? 'absent' : 'present'}, chunks ${present.join(',') || 'none'} of ${w.idxs.join(',')}`) }
+      if (!w.acked && !whole && !none) { torn++; find(`errored ${w.kind} of ${sid} (${w.phase}) partly applied: session ${s === undefined ? 'absent' : 'present'}, chunks ${present.join(',') || 'none'} of ${w.idxs.join(',')}`) }
+      if (!w.acked && whole) erroredApplied++
+    }
+    if (s !== undefined && s.chunk_count !== chunks.length) { torn++; find(`${sid}: chunk_count ${s.chunk_count} but ${chunks.length} chunks`) }
+    if (s === undefined && chunks.length > 0) { torn++; find(`${sid}: ${chunks.length} chunks without their session`) }
+    for (const c of chunks) {
+      const want = chunkDoc(sid, c.idx)
+      if (!written.has(c.idx) || c.ciphertext_sha256 !== want.ciphertext_sha256 || c.size_bytes !== want.size_bytes) { torn++; find(`${sid}: chunk ${c.idx} is not one that was written`) }
+    }
+  }
+  for (const w of writes) {
+    if (w.kind !== 'activity' || w.activityId === undefined) continue
+    const id = w.activityId
+    const a = await retry(async () => await db.activity.get(id))
+    if (w.acked && a === undefined) { lost++; find(`acknowledged activity ${w.activityId} (${w.phase}) lost`) }
+    if (!w.acked && a !== undefined) erroredApplied++
+  }
+  return { lost, torn, erroredApplied }
+}
+
+/** Removes what the check wrote from a server that outlives it (MONGODB_URI); best effort. */
+async function cleanUp (db: Database, writes: readonly WriteRecord[]): Promise<void> {
+  for (const w of writes) {
+    if (w.kind === 'activity') { if (w.activityId !== undefined) await db.activity.delete(w.activityId).catch(() => {}) } else {
+      for (const i of w.idxs) await db.chunks.delete(w.sid, i).catch(() => {})
+      if (w.kind === 'create') await db.sessions.delete(w.sid).catch(() => {})
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The traffic the faults suite kills the server under: one worker per demo user, each with at most one
+ * request in flight per session (so "in flight at the kill" names exactly one write), mixing session
+ * creation, chunk uploads (1-48 KiB, half compressible, sent with their SHA-256 and expected index),
+ * finalisations (which submit the session's chain anchor), public data anchors and anchor look-ups.
+ * Every acknowledgement goes into the ledger as it arrives; a write whose answer never came is in doubt.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Rng } from '../../services/common/rng.ts'
+import { call, sha256, type Ledger, type SessionRecord } from './ledger.ts'
+
+/** Something the orchestrator wants done next, and told when it has been sent. */
+export interface Forced {
+  readonly kind: 'create' | 'finalise'
+  readonly sent: () => void
+}
+
+/** A worker pool running until stopped. */
+export interface Workload {
+  /** Asks a worker to send this write next; `sent` is called as the request leaves. */
+  force (f: Forced): void
+  /** Stops starting requests; resolves when every worker's loop ended (requests in flight fail at the kill). */
+  stop (): void
+  readonly done: Promise<void>
+  /** Answers no kill explains: status codes and error codes, counted. */
+  readonly unexpected: Map<string, number>
+  /** Writes acknowledged during this workload. */
+  acks: number
+}
+
+const OPEN_PER_USER = 2
+
+function chunkBytes (rng: Rng): Buffer {
+  const size = rng.int(1024, 48 * 1024)
+  const b = Buffer.alloc(size)
+  rng.fill(b.subarray(0, size >> 1))
+  // The other half repeats a short pattern: gzip has something to do, as with a real screen.
+  for (let i = size >> 1; i < size; i++) b[i] = (i * 7) & 0x3f
+  return b
+}
+
+/** Starts the workers against `base`. */
+export function startWorkload (base: string, tokens: ReadonlyMap<string, string>, ledger: Ledger, rng: Rng): Workload {
+  let stopped = false
+  const forced: Forced[] = []
+  const unexpected = new Map<string, number>()
+  const w: Workload = {
+    force: (f) => { forced.push(f) },
+    stop: () => { stopped = true },
+    done: Promise.resolve(),
+    unexpected,
+    acks: 0
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: an answer's JSON is checked field by field where it is read
+  const note = (what: string, a: { status: number, json: any }): void => {
+    const key = `${what} ${a.status} ${String(a.json?.error?.code ?? '')}`.trim()
+    unexpected.set(key, (unexpected.get(key) ?? 0) + 1)
+  }
+
+  const open = (user: string): SessionRecord[] => [...ledger.sessions.values()].filter((s) => s.user === user && s.finalised === undefined && !s.lostCounted)
+
+  async function create (user: string, token: string, onSent?: () => void): Promise<void> {
+    const p = call(base, 'POST', '/sessions', { token, json: { session_type: 'rdp', duration_minutes: 30 } })
+    onSent?.()
+    const a = await p
+    if (a.status !== 201) { note('POST /sessions', a); return }
+    ledger.addSession(a.json.session_id as string, user)
+    w.acks++
+  }
+
+  async function upload (s: SessionRecord, token: string): Promise<void> {
+    const data = chunkBytes(rng)
+    const rec = { sha256: sha256(data), size: data.length }
+    const index = s.chunks.length
+    s.inDoubt = rec
+    const a = await call(base, 'POST', `/sessions/${s.id}/chunks?chunk_index=${index}&sha256=${rec.sha256}`, { token, body: data })
+    s.inDoubt = undefined
+    if (a.status !== 201) { note('POST chunks', a); return }
+    if (a.json.chunk_index !== index) { note(`POST chunks index ${String(a.json.chunk_index)} for ${index}`, a); return }
+    s.chunks.push(rec)
+    w.acks++
+  }
+
+  async function finalise (s: SessionRecord, token: string, onSent?: () => void): Promise<void> {
+    s.finaliseInDoubt = true
+    const p = call(base, 'POST', `/sessions/${s.id}/finalize`, { token })
+    onSent?.()
+    const a = await p
+    s.finaliseInDoubt = false
+    if (a.status !== 200) { note('POST finalize', a); return }
+    s.finalised = { merkle_root: a.json.merkle_root as string, chunk_count: a.json.chunk_count as number }
+    w.acks++
+  }
+
+  /** Follows a finalised session's anchor; records its block once final. */
+  async function followAnchor (s: SessionRecord, token: string): Promise<void> {
+    const a = await call(base, 'GET', `/sessions/${s.id}/anchor`, { token })
+    if (a.status !== 200) { if (a.status !== 404) note('GET anchor', a); return }
+    if (a.json.status === 'final' && s.anchor === undefined) { s.anchor = { block_height: a.json.block_height as number, hash: a.json.block_hash as string }; w.acks++ }
+    // Pending transactions do not survive a restart (docs/gateway.md): submit such an anchor again.
+    if (a.json.status === 'rejected') {
+      const r = await call(base, 'POST', '/anchoring/session', { token, json: { session_id: s.id, merkle_root: s.finalised!.merkle_root } })
+      if (r.status !== 202) note('POST /anchoring/session', r)
+    }
+  }
+
+  async function loop (user: string, token: string): Promise<void> {
+    while (!stopped) {
+      // A short pause between requests: writes are in flight at any instant, while the ledger (and the
+      // playback that checks it) stays a size a quick run can verify in seconds.
+      await sleep(rng.int(0, 25))
+      if (stopped) break
+      const f = forced.shift()
+      const mine = open(user)
+      try {
+        if (f?.kind === 'create') { await create(user, token, f.sent); continue }
+        const withChunks = mine.filter((s) => s.chunks.length > 0)
+        if (f?.kind === 'finalise') {
+          if (withChunks.length > 0) { await finalise(withChunks[0]!, token, f.sent); continue }
+          forced.unshift(f) // nothing to finalise yet: upload first, finalise on a later turn
+        }
+        const r = rng.next()
+        if (mine.length < OPEN_PER_USER) await create(user, token)
+        else if (r < 0.1 && withChunks.length > 0) await finalise(withChunks[rng.int(0, withChunks.length - 1)]!, token)
+        else if (r < 0.16) {
+          const a = await call(base, 'POST', '/chain/anchor', { json: { session_id: `chaos-${user}`, data_hash: String(rng.next()) } })
+          if (a.status !== 202) note('POST /chain/anchor', a)
+        } else if (r < 0.24) {
+          const done = [...ledger.sessions.values()].filter((s) => s.user === user && s.finalised !== undefined && s.anchor === undefined)
+          if (done.length > 0) await followAnchor(done[rng.int(0, done.length - 1)]!, token)
+        } else await upload(mine[rng.int(0, mine.length - 1)]!, token)
+      } catch {
+        // A connection error: the server was killed under this request. The write stays in doubt.
+        return
+      }
+    }
+  }
+
+  ;(w as { done: Promise<void> }).done = Promise.all([...tokens].map(async ([user, token]) => { await loop(user, token) })).then(() => undefined)
+  return w
+}

@@ -1,0 +1,127 @@
+/**
+ * `lucid bench`: runs the selected cases against their targets, prints the table, writes the JSON report.
+ */
+import { writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { errors } from '../../../services/common/errors.ts'
+import type { Profile } from '../../../harness/case.ts'
+import { PROFILES } from '../../../harness/profile.ts'
+import type { CaseDef } from '../../../harness/registry.ts'
+import { REGISTRY } from '../../../cases/index.ts'
+import { renderTable } from '../../../harness/report/console.ts'
+import { writeHgrm } from '../../../harness/report/hgrm.ts'
+import { renderHtml } from '../../../harness/report/html.ts'
+import { parseCpuList } from '../../../load/pin.ts'
+import { progressPrinter } from '../../../harness/report/progress.ts'
+import { runBench } from '../../../harness/runner.ts'
+import { selectCases } from '../../../harness/select.ts'
+import { loadTargetsFile, mergeTargets } from '../../../harness/targets-file.ts'
+import { TARGETS } from '../../../harness/targets.ts'
+import { exitCode } from '../../../harness/verdict.ts'
+import { assertWritable, assertWritableDir } from '../../output.ts'
+
+/** Usage of `lucid bench`. */
+export const BENCH_USAGE = `lucid bench [COMPONENT|CASE|CASE-GLOB ...] [options]
+
+Runs every selected benchmark case (default: all) in its own process against its seed target.
+  --profile smoke|quick|full  how long to run: smoke ~10 s per component (CI, judges no speed),
+                              quick (default) <= ~2 min per component, full = the seed's durations
+  --repeat R                  run each case R times; metrics are medians, each repeat is kept
+  --json FILE                 write the JSON report (schema lucid-bench/1, docs/report.md)
+  --targets FILE              override or add targets (docs/report.md, "Your own targets")
+  --target URL                measure an already running server for HTTP cases (loopback by default)
+  --html FILE                 write a self-contained HTML page (latency curves, load over time, targets)
+  --hgrm DIR                  write HdrHistogram percentile-distribution files, one per case and histogram
+  --pin-server CPUS           pin the server process to CPUS (taskset list, e.g. 0)
+  --pin-load CPUS             pin the load generator processes to CPUS (e.g. 1)
+  --find-max --p99 MS         HTTP cases: search the highest open-model rate whose p99 stays under MS
+  --strict                    a skipped case fails the run
+  --seed N                    seed of the cases' random generators (default 42)
+  --list                      list the registered cases and exit
+Exit codes: 0 every target met, 1 a target missed, 2 usage or setup error, 3 a case crashed.`
+
+function positiveInt (v: string | undefined, flag: string, dflt: number): number {
+  if (v === undefined) return dflt
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new errors.LUCID_ERR_9003(`${flag}: '${v}' (a whole number >= 1)`)
+  return Number(v)
+}
+
+function loopbackUrl (v: string): string {
+  let u: URL
+  try { u = new URL(v) } catch { throw new errors.LUCID_ERR_9003(`--target: '${v}' is not a URL`) }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new errors.LUCID_ERR_9003(`--target: '${v}' (http or https only)`)
+  return u.origin
+}
+
+/** Lists the registry, one case a line. */
+function listCases (registry: readonly CaseDef[]): string {
+  return registry.map((c) => `${c.id.padEnd(28)} ${c.description}`).join('\n')
+}
+
+/** Runs `lucid bench`; returns the exit code. */
+export async function benchCommand (argv: string[], registry: readonly CaseDef[] = REGISTRY): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      profile: { type: 'string' },
+      repeat: { type: 'string' },
+      json: { type: 'string' },
+      targets: { type: 'string' },
+      target: { type: 'string' },
+      strict: { type: 'boolean' },
+      html: { type: 'string' },
+      hgrm: { type: 'string' },
+      'pin-server': { type: 'string' },
+      'pin-load': { type: 'string' },
+      'find-max': { type: 'boolean' },
+      p99: { type: 'string' },
+      seed: { type: 'string' },
+      list: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  if (values.help === true) { process.stdout.write(`${BENCH_USAGE}\n`); return 0 }
+  if (values.list === true) { process.stdout.write(`${listCases(registry)}\n`); return 0 }
+  const profile = (values.profile ?? 'quick') as Profile
+  if (!PROFILES.includes(profile)) throw new errors.LUCID_ERR_9003(`--profile: '${values.profile ?? ''}' (smoke, quick or full)`)
+  const repeat = positiveInt(values.repeat, '--repeat', 1)
+  const seed = positiveInt(values.seed, '--seed', 42)
+  const target = values.target !== undefined ? loopbackUrl(values.target) : undefined
+  if (values.json !== undefined) assertWritable(values.json, '--json')
+  if (values.html !== undefined) assertWritable(values.html, '--html')
+  if (values.hgrm !== undefined) assertWritableDir(values.hgrm, '--hgrm')
+  const pin = {
+    ...(values['pin-server'] !== undefined ? { server: parseCpuList(values['pin-server'], '--pin-server') } : {}),
+    ...(values['pin-load'] !== undefined ? { load: parseCpuList(values['pin-load'], '--pin-load') } : {})
+  }
+  if ((values['find-max'] === true) !== (values.p99 !== undefined)) throw new errors.LUCID_ERR_9001('--find-max and --p99 MS go together')
+  let findMax: { p99Ms: number } | undefined
+  if (values.p99 !== undefined) {
+    const p99Ms = Number(values.p99)
+    if (!Number.isFinite(p99Ms) || p99Ms <= 0) throw new errors.LUCID_ERR_9003(`--p99: '${values.p99}' (milliseconds, > 0)`)
+    findMax = { p99Ms }
+  }
+  const targets = values.targets !== undefined ? mergeTargets(TARGETS, loadTargetsFile(values.targets)) : [...TARGETS]
+  const cases = selectCases(positionals, registry)
+
+  const report = await runBench({
+    cases, profile, targets, repeat, seed, strict: values.strict === true, onEvent: progressPrinter(), pin,
+    ...(target !== undefined ? { target } : {}),
+    ...(findMax !== undefined ? { findMax } : {})
+  })
+  process.stdout.write(`\n${renderTable(report)}\n`)
+  if (values.json !== undefined) {
+    writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`)
+    process.stdout.write(`report: ${values.json}\n`)
+  }
+  if (values.html !== undefined) {
+    writeFileSync(values.html, renderHtml(report))
+    process.stdout.write(`html: ${values.html}\n`)
+  }
+  if (values.hgrm !== undefined) {
+    const files = writeHgrm(report, values.hgrm)
+    process.stdout.write(`hgrm: ${files.length} files in ${values.hgrm}\n`)
+  }
+  return exitCode(report.verdict, profile)
+}

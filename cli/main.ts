@@ -1,0 +1,82 @@
+/**
+ * The `lucid` command: dispatches to a subcommand and turns every error into one line and an exit code
+ * (docs/interfaces.md section 1: 2 usage or setup error, 3 a run crashed). No stack traces unless LUCID_DEBUG=1.
+ */
+import { LucidError, errors } from '../services/common/errors.ts'
+
+const USAGE = `lucid: performance reference and benchmarks of the Lucid RDP core
+
+Usage:
+  lucid bench [COMPONENT|CASE-GLOB ...] [--profile smoke|quick|full] [--repeat R] [--json F] [--html F]
+              [--hgrm DIR] [--targets F] [--target URL] [--pin-server CPUS] [--pin-load CPUS]
+              [--find-max --p99 MS] [--strict] [--list]
+  lucid compare OLD.json NEW.json [--min-effect 5%] [--all]
+  lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N]
+              [--seed-demo] [--load-test]
+  lucid load --scenario light|medium|heavy|stress [--target URL] [--users N] [--spawn-rate R]
+             [--duration D] [--time-scale N] [--workers W] [--arrival-rate R] [--json F] [--html F] [--csv PREFIX]
+  lucid profile doctor|flame|bubbleprof|heapprofiler [--scenario NAME] [--duration D] [--server gateway|raw]
+  lucid chaos --suite fuzz|overload|faults|soak|all [--duration D] [--full] [--target URL] [--seed N] [--json F]
+  lucid sim chain --nodes N --duration D [--latency L] [--loss P] [--partition SPEC] [--crash SPEC]
+                  [--byzantine K] [--behaviour equivocate|invalid] [--tx-rate R] [--seed S] [--json F]
+  lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext]
+  lucid session play DIR --out FILE
+  lucid chain export --out FILE (--data DIR | --from URL)
+  lucid db seed --docs N [--data DIR] | lucid db stats [--data DIR]
+  lucid help [COMMAND]
+
+Run 'lucid bench --help' for the benchmark options, 'lucid bench --list' for the cases,
+'lucid compare --help' for comparing two reports.
+Exit codes: 0 success, 1 a target missed (bench), a significant regression (compare) or a recording that
+fails verification (session play), 2 usage or setup error, 3 a benchmark crashed.`
+
+type Command = (argv: string[]) => Promise<number>
+
+/** Lazily loaded subcommands, so `lucid --help` does not load the benchmark machinery. */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  bench: async () => (await import('./commands/bench/bench.ts')).benchCommand,
+  compare: async () => (await import('./commands/bench/compare.ts')).compareCommand,
+  chain: async () => (await import('./commands/product/chain.ts')).chainCommand,
+  chaos: async () => (await import('./commands/bench/chaos.ts')).chaosCommand,
+  sim: async () => (await import('./commands/bench/sim.ts')).simCommand,
+  db: async () => (await import('./commands/product/db.ts')).dbCommand,
+  load: async () => (await import('./commands/bench/load.ts')).loadCommand,
+  profile: async () => (await import('./commands/bench/profile.ts')).profileCommand,
+  serve: async () => (await import('./commands/product/serve.ts')).serveCommand,
+  session: async () => (await import('./commands/product/session.ts')).sessionCommand
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export async function main (argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv
+  try {
+    if (cmd === undefined) { process.stderr.write(`${USAGE}\n`); return 2 }
+    if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      if (rest[0] !== undefined && rest[0] in COMMANDS) return await (await COMMANDS[rest[0]]!())(['--help'])
+      process.stdout.write(`${USAGE}\n`); return 0
+    }
+    const load = COMMANDS[cmd]
+    if (load === undefined) {
+      throw new errors.LUCID_ERR_9001(`unknown command '${cmd}' (try lucid --help)`)
+    }
+    return await (await load())(rest)
+  } catch (err) {
+    return reportError(err)
+  }
+}
+
+/** Prints one line for an error and picks the exit code. */
+function reportError (err: unknown): number {
+  if (process.env.LUCID_DEBUG === '1') console.error(err)
+  if (err instanceof LucidError) {
+    process.stderr.write(`lucid: ${err.message} [${err.code}]\n`)
+    return err.statusCode === 2 ? 2 : 3
+  }
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`lucid: ${(err as Error).message} [LUCID_ERR_9001]\n`)
+    return 2
+  }
+  process.stderr.write(`lucid: ${err instanceof Error ? err.message : String(err)} (set LUCID_DEBUG=1 for the stack)\n`)
+  return 3
+}

@@ -1,0 +1,35 @@
+/**
+ * Output flags checked before any work starts (minutes of benchmarking should not end in an unwritable path):
+ * shared by the commands that write reports (bench, chaos, load, sim).
+ */
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { errors } from '../services/common/errors.ts'
+
+/** Fails early when an output directory cannot be created or written. */
+export function assertWritableDir (path: string, flag: string): void {
+  try {
+    mkdirSync(path, { recursive: true })
+    accessSync(path, constants.W_OK)
+    if (!statSync(path).isDirectory()) throw new Error('not a directory')
+  } catch (err) {
+    throw new errors.LUCID_ERR_9004(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+}
+
+/** Fails early (before minutes of benchmarking) when an output file cannot be written. */
+export function assertWritable (path: string, flag: string): void {
+  const abs = resolve(path)
+  const dir = dirname(abs)
+  try {
+    if (existsSync(abs)) {
+      if (statSync(abs).isDirectory()) throw new Error('is a directory')
+      accessSync(abs, constants.W_OK)
+    } else {
+      if (!existsSync(dir)) throw new Error(`directory ${dir} does not exist`)
+      accessSync(dir, constants.W_OK)
+    }
+  } catch (err) {
+    throw new errors.LUCID_ERR_9004(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+}
