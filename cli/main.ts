@@ -19,6 +19,7 @@ Usage:
   lucid chaos --suite fuzz|overload|faults|soak|all [--duration D] [--full] [--target URL] [--seed N] [--json F]
   lucid sim chain --nodes N --duration D [--latency L] [--loss P] [--partition SPEC] [--crash SPEC]
                   [--byzantine K] [--behaviour equivocate|invalid] [--tx-rate R] [--seed S] [--json F]
+  lucid sim chain --profile quick|full [--seeds N] [--scenario TEXT] [--threads T] [--json F]
   lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext]
   lucid session play DIR --out FILE
   lucid chain export --out FILE (--data DIR | --from URL)

@@ -37,6 +37,7 @@ const CHUNK = `${SEED}"Chunk Processing: <100ms per chunk"`
 const COMPRESS = `${SEED}"Compression Ratio: >70% compression ratio" (gzip level 6)`
 const ENCRYPT = `${SEED}"Encryption Speed: <50ms encryption time" (original test: > 50 MB/s, AES-256-GCM)`
 const STORE = `${SEED}"Storage Performance: <200ms storage time"`
+const BATTERY = 'beyond the seed (issue 18): BFT safety below a third of byzantine weight, under loss, partitions, byzantine members and crashes'
 const QUERY = `${SEED}"Query Latency: <10ms p95 query latency" (original test: p99 < 20 ms)`
 
 const chunkTargets = (id: string): TargetSpec[] => [
@@ -95,6 +96,11 @@ export const TARGETS: readonly TargetSpec[] = [
   t('chain.tx_throughput', 'tx_per_s', '>', 100, `${SEED}"Transaction Processing: >100 transactions/second"`),
   t('chain.anchoring', 'p95_ms', '<', 5000, 'original test: anchoring a session < 5 s'),
   t('chain.sync', 'sync_s', '<', 30, `${SEED}"Network Sync: <30 seconds sync time"`),
+  // The consensus battery (issue 18): the bench case `chain.battery` and each scenario of `lucid sim chain --profile`
+  // (`chain.battery_<scenario>`) alike. Beyond the seed, but musts: a stalled or unsafe chain never passes.
+  t('chain.battery*', 'safety_violations_count', '<=', 0, BATTERY),
+  t('chain.battery*', 'stall_slots_after_fault_count', '<=', 10, `${BATTERY}; liveness: no stall of more than 10 slots after the fault ends`),
+  t('chain.battery*', 'failed_runs_count', '<=', 0, `${BATTERY}; every run passes simVerdict (safe, a final block, no stall over 10 slots)`),
 
   // load scenarios (the original locustfile's scenarios)
   ...['light', 'medium', 'heavy', 'stress'].flatMap((s) => [
@@ -121,6 +127,7 @@ export const TARGETS: readonly TargetSpec[] = [
   g('chain.sim_partition', 'safety_violations_count', '<=', 0, 'beyond the seed: a partition and heal never finalises two blocks at one height'),
   g('chain.sim_partition', 'converged_ratio', '>=', 1, 'beyond the seed: after the heal every live node is back on one chain'),
   g('chain.sim_partition', 'stalled_at_end_count', '<=', 0, 'beyond the seed: the chain is finalising again after the heal'),
+  g('chain.battery*', 'stall_slots_after_fault_count', '<=', 3, 'beyond the seed (issue 18): the chain finalises again within 3 slots of any fault ending'),
   g('load.generator', 'generator_requests_per_s', '>=', 10_000, 'beyond the seed: one generator core sustains >= 10k req/s of contract traffic (Locust ~1.3k here)'),
   { ...g('load.generator', 'memory_per_user_bytes', '<=', 20_000, 'beyond the seed: <= 20 KB per simulated user'), profiles: ['quick', 'full'] as const },
   { ...g('load.generator', 'users_count', '>=', 10_000, 'beyond the seed: 10,000 simulated users on this machine'), profiles: ['quick', 'full'] as const }

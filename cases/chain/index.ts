@@ -41,6 +41,14 @@ export const chainCases: readonly CaseDef[] = [
     timeoutS: { smoke: 60, quick: 300, full: 1200 }
   },
   {
+    id: 'chain.battery',
+    component: 'chain',
+    description: 'the consensus battery (docs/sim.md): loss, healing partitions, f byzantine members (equivocate, silent, double), crashes; every run judged on safety and stalls (smoke: 4 nodes, 20 min, 2 seeds; quick and full: the quick battery, 4 and 20 nodes, 30 min, 20 seeds)',
+    module: mod('./battery.ts'),
+    export: 'run',
+    timeoutS: { smoke: 180, quick: 2400, full: 2400 }
+  },
+  {
     id: 'chain.sim_partition',
     component: 'chain',
     description: `${SIM}; 50 ms, a partition leaving 11 of 16 committee members on one side for a third of the run, then healed`,

@@ -6,17 +6,12 @@ import { join } from 'node:path'
 import { parseSimArgs, simCommand } from '../../cli/commands/bench/sim.ts'
 import { validateReport, type Report } from '../../harness/report/schema.ts'
 import { isLucidError } from '../../services/common/errors.ts'
+import { captureStdout } from '../fixtures/stdout.ts'
 
 /** Runs simCommand with stdout captured. */
 async function run (argv: string[]): Promise<{ code: number, out: string }> {
-  let out = ''
-  const write = process.stdout.write.bind(process.stdout)
-  process.stdout.write = ((chunk: string | Uint8Array) => { out += String(chunk); return true }) as typeof process.stdout.write
-  try {
-    return { code: await simCommand(argv), out }
-  } finally {
-    process.stdout.write = write
-  }
+  const { value, out } = await captureStdout(async () => await simCommand(argv))
+  return { code: value, out }
 }
 
 const usage = (code: string, pattern?: RegExp) => (err: unknown): boolean => {

@@ -5,15 +5,21 @@
  * report with one result, `chain.sim`. Exit 1 when the run fails (simVerdict: two final blocks at one height,
  * no final block, or a stall of more than 10 slots after the fault ends: a stalled chain is never a pass),
  * 2 for bad usage (LUCID_ERR_9001 / 9003).
+ *
+ * `lucid sim chain --profile quick|full [--seeds N] [--scenario TEXT] [--threads T] [--json F]`: the consensus
+ * battery (sim/network/battery.ts): every scenario for every seed on worker threads, a table, and a report
+ * with one result per scenario (`chain.battery_<scenario>`). Exit 1 when any run fails simVerdict.
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { errors } from '../../../services/common/errors.ts'
 import {
-  BEHAVIOURS, figureMetrics, parseCrashes, parseLatency, parseLoss, parsePartitions, parseTime, simVerdict, simulate,
-  type Behaviour, type SimFigures, type SimOptions
+  BATTERY_PLANS, BEHAVIOURS, GOAL_STALL_SLOTS, MAX_STALL_SLOTS, batteryScenarios, batteryVerdict, describeLatency, figureMetrics, parseCrashes, parseLatency,
+  parseLoss, parsePartitions, parseTime, renderBattery, reproduceCommand, runBattery, scenarioConditions, scenarioMetrics, simVerdict, simulate,
+  type BatteryPlan, type BatteryProfile, type BatteryRun, type Behaviour, type ScenarioSummary, type SimFigures, type SimOptions
 } from '../../../sim/network/index.ts'
 import { simConditions } from '../../../sim/conditions.ts'
+import type { Conditions, Metrics } from '../../../harness/case.ts'
 import { captureEnv, finishEnv } from '../../../harness/env.ts'
 import type { Report, ResultEntry } from '../../../harness/report/schema.ts'
 import { TARGETS } from '../../../harness/targets.ts'
@@ -35,30 +41,44 @@ const USAGE = `Usage: lucid sim chain --nodes N --duration D [--latency L] [--lo
   --tx-rate R        session anchors offered per simulated second (default 0.2)
   --seed S           seeds keys, delays, losses and the load (default 1)
   --json F           write a lucid-bench/1 report
+
+       lucid sim chain --profile quick|full [--seeds N] [--scenario TEXT] [--threads T] [--json F]
+
+  --profile P        the consensus battery (docs/sim.md): loss 1/2/5 %, 1- and 10-minute partitions (halves,
+                     minority vs majority) that heal, f byzantine committee members (equivocate, silent,
+                     double), crashes of f members; quick: 4 and 20 nodes, 30 min, 20 seeds; full: 100
+                     nodes, 1 h, 5 seeds. Prints one line per scenario; --json writes one result each
+  --seeds N          seeds 1..N per scenario instead of the profile's
+  --scenario TEXT    only the scenarios whose id contains TEXT (e.g. n20_, loss, partition_10m)
+  --threads T        worker threads (default: one per core)
 Exit codes: 0 ran, stayed safe and kept finalising; 1 two final blocks at one height, no final block, or a
 stall of more than 10 slots after the last partition or crash ended (loss and byzantine nodes last the
-whole run: then any stall of more than 10 slots); 2 usage error.`
+whole run: then any stall of more than 10 slots), in the run or in any run of the battery; 2 usage error.`
 
-/** The simulator's options from the command line. Throws LUCID_ERR_9001 / 9003. */
-export function parseSimArgs (argv: readonly string[]): { opts: SimOptions, json?: string, help: boolean } {
+/** A single run's flags. */
+const RUN_FLAGS = ['nodes', 'duration', 'latency', 'loss', 'partition', 'crash', 'byzantine', 'behaviour', 'tx-rate', 'seed'] as const
+/** The battery's flags (with --profile). */
+const BATTERY_FLAGS = ['profile', 'seeds', 'scenario', 'threads'] as const
+
+type Values = Record<string, string | boolean | undefined>
+
+/** `lucid sim chain`'s flags, parsed strictly, with string and integer readers. Throws LUCID_ERR_9001 / 9003. */
+function parseFlags (argv: readonly string[]): { values: Values, str: (k: string) => string | undefined, int: (k: string, min: number) => number | undefined } {
   const [what, ...rest] = argv
-  if (what === '--help' || what === '-h') return { opts: { nodes: 1, durationMs: 1 }, help: true }
   if (what !== 'chain') throw new errors.LUCID_ERR_9001(`lucid sim chain ... (got '${what ?? ''}'); try lucid sim --help`)
-  let values: Record<string, string | boolean | undefined>
+  let values: Values
   try {
     values = parseArgs({
       args: rest,
       strict: true,
       options: {
-        nodes: { type: 'string' }, duration: { type: 'string' }, latency: { type: 'string' }, loss: { type: 'string' },
-        partition: { type: 'string' }, crash: { type: 'string' }, byzantine: { type: 'string' }, behaviour: { type: 'string' },
-        'tx-rate': { type: 'string' }, seed: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' }
+        ...Object.fromEntries([...RUN_FLAGS, ...BATTERY_FLAGS, 'json'].map((k) => [k, { type: 'string' as const }])),
+        help: { type: 'boolean', short: 'h' }
       }
     }).values
   } catch (err) {
     throw new errors.LUCID_ERR_9001(`${(err as Error).message}; try lucid sim --help`)
   }
-  if (values.help === true) return { opts: { nodes: 1, durationMs: 1 }, help: true }
   const str = (k: string): string | undefined => values[k] as string | undefined
   const int = (k: string, min: number): number | undefined => {
     const v = str(k)
@@ -66,6 +86,16 @@ export function parseSimArgs (argv: readonly string[]): { opts: SimOptions, json
     if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new errors.LUCID_ERR_9003(`--${k}: '${v}' (an integer >= ${min})`)
     return Number(v)
   }
+  return { values, str, int }
+}
+
+/** The simulator's options from the command line. Throws LUCID_ERR_9001 / 9003. */
+export function parseSimArgs (argv: readonly string[]): { opts: SimOptions, json?: string, help: boolean } {
+  if (argv[0] === '--help' || argv[0] === '-h') return { opts: { nodes: 1, durationMs: 1 }, help: true }
+  const { values, str, int } = parseFlags(argv)
+  if (values.help === true) return { opts: { nodes: 1, durationMs: 1 }, help: true }
+  const battery = BATTERY_FLAGS.find((k) => values[k] !== undefined)
+  if (battery !== undefined) throw new errors.LUCID_ERR_9001(`--${battery} belongs to the battery (--profile quick|full); try lucid sim --help`)
   const nodes = int('nodes', 1)
   const duration = str('duration')
   if (nodes === undefined || duration === undefined) throw new errors.LUCID_ERR_9001('lucid sim chain needs --nodes N and --duration D; try lucid sim --help')
@@ -75,8 +105,7 @@ export function parseSimArgs (argv: readonly string[]): { opts: SimOptions, json
   if (byzantine !== undefined && byzantine > nodes) throw new errors.LUCID_ERR_9003(`--byzantine: ${byzantine} (at most --nodes, ${nodes})`)
   const rate = str('tx-rate')
   if (rate !== undefined && !(/^\d+(\.\d+)?$/.test(rate))) throw new errors.LUCID_ERR_9003(`--tx-rate: '${rate}' (transactions per second, >= 0)`)
-  const json = str('json')
-  if (json !== undefined) assertWritable(json, '--json')
+  const json = jsonFlag(str)
   const opt = <T>(k: string, parse: (v: string) => T): T | undefined => { const v = str(k); return v === undefined ? undefined : parse(v) }
   const latency = opt('latency', (v) => parseLatency(v))
   const loss = opt('loss', (v) => parseLoss(v))
@@ -96,6 +125,40 @@ export function parseSimArgs (argv: readonly string[]): { opts: SimOptions, json
     ...(seed !== undefined ? { seed } : {})
   }
   return { opts, ...(json !== undefined ? { json } : {}), help: false }
+}
+
+/** --json's file, checked to be writable. */
+function jsonFlag (str: (k: string) => string | undefined): string | undefined {
+  const json = str('json')
+  if (json !== undefined) assertWritable(json, '--json')
+  return json
+}
+
+/** What `--profile` asks for. */
+export interface BatteryArgs {
+  readonly plan: BatteryPlan
+  readonly scenario?: string
+  readonly threads?: number
+  readonly json?: string
+}
+
+/** The battery's arguments, or undefined when the command line has no --profile (a single run). Throws LUCID_ERR_9001 / 9003. */
+export function parseBatteryArgs (argv: readonly string[]): BatteryArgs | undefined {
+  if (argv[0] !== 'chain' || !argv.some((a) => a === '--profile' || a.startsWith('--profile='))) return undefined
+  const { values, str, int } = parseFlags(argv)
+  const profile = str('profile')
+  if (profile === undefined || values.help === true) return undefined
+  if (profile !== 'quick' && profile !== 'full') throw new errors.LUCID_ERR_9003(`--profile: '${profile}' (quick or full)`)
+  const single = RUN_FLAGS.find((k) => values[k] !== undefined)
+  if (single !== undefined) throw new errors.LUCID_ERR_9001(`--${single} does not apply to --profile ${profile} (the battery runs its own scenarios); try lucid sim --help`)
+  const base = BATTERY_PLANS[profile as BatteryProfile]
+  const seeds = int('seeds', 1)
+  const threads = int('threads', 1)
+  const scenario = str('scenario')
+  const json = jsonFlag(str)
+  const plan = seeds === undefined ? base : { ...base, seeds: Array.from({ length: seeds }, (_, i) => i + 1) }
+  if (scenario !== undefined && !batteryScenarios(plan).some((s) => s.id.includes(scenario))) throw new errors.LUCID_ERR_9003(`--scenario: '${scenario}' names no scenario of --profile ${profile}`)
+  return { plan, ...(scenario !== undefined ? { scenario } : {}), ...(threads !== undefined ? { threads } : {}), ...(json !== undefined ? { json } : {}) }
 }
 
 const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '-')
@@ -123,8 +186,91 @@ export function renderFigures (f: SimFigures): string {
   return lines.join('\n')
 }
 
+/** A judged result entry of a simulation (the targets and goals of `id` from the target table). */
+export function simEntry (id: string, conditions: Conditions, metrics: Metrics, repeats: Metrics[], durationS: number): ResultEntry {
+  const specs = specsFor(id, TARGETS)
+  const targets = specs.targets.map((s) => judge(s, metrics))
+  return {
+    id, component: 'chain', status: 'completed', conditions, metrics, repeats, baselines: [],
+    targets, goals: specs.goals.map((s) => judge(s, metrics)), duration_s: durationS, verdict: caseVerdict('completed', targets)
+  }
+}
+
+/** Writes a `lucid-bench/1` report of `results`; returns its verdict. */
+function writeReport (json: string, env: ReturnType<typeof captureEnv>, profile: Report['profile'], results: ResultEntry[]): Report['verdict'] {
+  const report: Report = { schema: 'lucid-bench/1', verdict: runVerdict(results, false), profile, judged: true, strict: false, env: finishEnv(env), results }
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`)
+  process.stdout.write(`report: ${json}\n`)
+  return report.verdict
+}
+
+/** Lines naming the failing seeds, then those over the goal (5 per scenario at most), each with the command that reproduces it. */
+function investigate (summaries: readonly ScenarioSummary[], runs: readonly BatteryRun[]): string[] {
+  const lines = summaries.flatMap((s) => {
+    const seeds = [...new Set([...s.failures.map((f) => f.seed), ...s.overGoal])].slice(0, 5)
+    return seeds.map((seed) => {
+      const f = runs.find((x) => x.scenario === s.scenario.id && x.seed === seed)?.figures
+      const slots = f === undefined ? 'no figures' : `${(f.stallAfterFaultS / (f.simS / f.slots)).toFixed(1)} slots, ${f.safetyViolations.length} violations`
+      return `  ${s.scenario.id} seed ${seed} (${slots}): ${reproduceCommand(s.scenario, seed)}`
+    })
+  })
+  return lines.length === 0 ? [] : ['to investigate (failing seeds, then seeds over the goal):', ...lines]
+}
+
+/** Runs the battery; returns the exit code. */
+async function batteryCommand (a: BatteryArgs): Promise<number> {
+  const env = captureEnv()
+  const scenarios = batteryScenarios(a.plan).filter((s) => a.scenario === undefined || s.id.includes(a.scenario))
+  const total = scenarios.length * a.plan.seeds.length
+  const tty = process.stderr.isTTY === true
+  const started = performance.now()
+  let lastLine = 0
+  const r = await runBattery(a.plan, {
+    ...(a.threads !== undefined ? { threads: a.threads } : {}),
+    onRun: (run, done) => {
+      const now = performance.now()
+      const line = `${done}/${total} runs, ${((now - started) / 1000).toFixed(0)} s (${run.scenario} seed ${run.seed}${run.figures === undefined ? ': NO FIGURES' : ''})`
+      if (tty) process.stderr.write(`\r${line}\x1b[K`)
+      else if (now - lastLine > 30_000 || done === total) { lastLine = now; process.stderr.write(`${line}\n`) }
+    }
+  }, scenarios)
+  if (tty) process.stderr.write('\n')
+  const verdict = batteryVerdict(r.summaries)
+  const seeds = a.plan.seeds
+  const seedText = `${seeds[0] ?? '-'}-${seeds[seeds.length - 1] ?? '-'}`
+  process.stdout.write([
+    `consensus battery, profile ${a.plan.profile}: ${scenarios.length} scenarios x ${seeds.length} seeds (${seedText}), ${a.plan.durationMs / 60_000} simulated minutes each, ${r.runs.length} runs on ${r.threads} threads in ${r.wallS.toFixed(1)} s of wall time`,
+    'stall: the longest time without a final block after the fault ended (max over seeds; 1 slot = the normal pace) and its seed;',
+    'fin p50: median of the runs\' finality p50; fin p99: max of the runs\' p99; msg/blk: mean over seeds',
+    renderBattery(r.summaries),
+    `must: no safety violation, no stall of more than ${MAX_STALL_SLOTS} slots after the fault ends, in any run; goal: ${GOAL_STALL_SLOTS} slots (${r.summaries.filter((s) => s.goalMet).length} of ${r.summaries.length} scenarios meet it)`,
+    ...investigate(r.summaries, r.runs),
+    `verdict: ${verdict.pass ? 'PASS' : `FAIL\n  ${verdict.reasons.join('\n  ')}`}`,
+    ''
+  ].join('\n'))
+  let reportVerdict: Report['verdict'] = 'pass'
+  if (a.json !== undefined) {
+    const results = r.summaries.map((s) => simEntry(
+      `chain.battery_${s.scenario.id}`,
+      {
+        simulator: 'sim/network: real chain code on a virtual clock, virtual signatures charged in virtual time',
+        ...scenarioConditions(s.scenario), seeds: seedText, seeds_planned: s.seedsPlanned, latency: describeLatency({ kind: 'constant', ms: 50 }), tx_rate_per_s: 0.2,
+        aggregation: 'safety summed; stall max over seeds; finality_p50_s median of the runs\' p50; finality_p99_s max of the runs\' p99; messages_per_block mean',
+        worst_seed: Number.isFinite(s.worstSeed) ? s.worstSeed : 'none', worst_seed_command: Number.isFinite(s.worstSeed) ? reproduceCommand(s.scenario, s.worstSeed) : 'none', failed_seeds: s.failures.map((f) => f.seed).join(',') || 'none', over_goal_seeds: s.overGoal.join(',') || 'none'
+      },
+      scenarioMetrics(s),
+      r.runs.filter((run) => run.scenario === s.scenario.id && run.figures !== undefined).map((run) => figureMetrics(run.figures as SimFigures)),
+      s.wallS
+    ))
+    reportVerdict = writeReport(a.json, env, a.plan.profile, results)
+  }
+  return verdict.pass && reportVerdict === 'pass' ? 0 : 1
+}
+
 /** Runs `lucid sim ...` with the arguments after `sim`; returns the exit code. */
 export async function simCommand (argv: string[]): Promise<number> {
+  const battery = parseBatteryArgs(argv)
+  if (battery !== undefined) return await batteryCommand(battery)
   const { opts, json, help } = parseSimArgs(argv)
   if (help) { process.stdout.write(`${USAGE}\n`); return 0 }
   const env = captureEnv()
@@ -139,17 +285,8 @@ export async function simCommand (argv: string[]): Promise<number> {
   const verdict = simVerdict(f)
   process.stdout.write(`${renderFigures(f)}\nverdict          ${verdict.pass ? 'PASS' : `FAIL: ${verdict.reasons.join('; ')}`}\n`)
   if (json !== undefined) {
-    const id = 'chain.sim'
     const metrics = figureMetrics(f)
-    const specs = specsFor(id, TARGETS)
-    const targets = specs.targets.map((s) => judge(s, metrics))
-    const entry: ResultEntry = {
-      id, component: 'chain', status: 'completed', conditions: simConditions(opts), metrics, repeats: [metrics], baselines: [],
-      targets, goals: specs.goals.map((s) => judge(s, metrics)), duration_s: (performance.now() - started) / 1000, verdict: caseVerdict('completed', targets)
-    }
-    const report: Report = { schema: 'lucid-bench/1', verdict: runVerdict([entry], false), profile: 'full', judged: true, strict: false, env: finishEnv(env), results: [entry] }
-    writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`)
-    process.stdout.write(`report: ${json}\n`)
+    writeReport(json, env, 'full', [simEntry('chain.sim', simConditions(opts), metrics, [metrics], (performance.now() - started) / 1000)])
   }
   return verdict.pass ? 0 : 1
 }
