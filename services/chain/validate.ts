@@ -92,18 +92,41 @@ export function validateBlock (state: ChainState | StateDelta, block: Block, opt
   if (!sameAnchors(anchors, block.anchors)) throw new errors.LUCID_ERR_5009('the anchors are not those of the session_anchor transactions')
   const root = blockMerkleRoot(txIds, anchors, dataAnchors)
   if (root !== h.merkle_root) throw new errors.LUCID_ERR_5009(`computed ${root}, header says ${h.merkle_root}`)
-  applyBlockMeta(delta, h, hash)
+  applyBlockMeta(delta, h, hash, failedLeaders(state, h, schedule.leader, attempt))
   return { block, hash, attempt, delta, txIds }
 }
 
-/** Records a final block's bookkeeping in the state: head, recent producers, height index, epoch seeds. */
-export function applyBlockMeta (view: StateView, h: BlockHeader, hash: string): void {
+/**
+ * The leaders whose rounds of this height ended without their block (docs/chain.md, "Leader schedule"): the
+ * leader of every earlier slot of the height, and of the block's own slot when a fallback produced it, within
+ * the cooldown window. They cool down as producers do, so that a leader that is down, cut off or equivocating
+ * (whose blocks never become final, and which would otherwise never leave the front of the order) does not lead
+ * the next heights too. A pure function of the parent state and the header, like the schedule.
+ */
+function failedLeaders (state: ChainState | StateDelta, h: BlockHeader, leader: string, attempt: number): Array<[number, string]> {
+  const params = state.genesis.params
+  const head = state.get('head') as unknown as Head
+  const recent = state.get('recent') as Array<[number, string]>
+  const out: Array<[number, string]> = []
+  for (let t = Math.max(head.slot + 1, h.slot - params.cooldown_slots + 1); t < h.slot; t++) {
+    const s = slotSchedule(epochInfo(state, epochOf(params, t)), params, t, recent, head.slot)
+    if (s !== undefined) out.push([t, s.leader])
+  }
+  if (attempt > 0) out.push([h.slot, leader])
+  return out
+}
+
+/**
+ * Records a final block's bookkeeping in the state: head, recent producers (and the leaders whose rounds of the
+ * height failed, `failed`), height index, epoch seeds.
+ */
+export function applyBlockMeta (view: StateView, h: BlockHeader, hash: string, failed: ReadonlyArray<readonly [number, string]> = []): void {
   const params = view.genesis.params
   const prev = view.get('head') as unknown as Head
   for (let e = prev.epoch + 1; e <= h.epoch; e++) view.set(`eb/${e}`, prev.hash)
   view.set(`h/${h.height}`, [hash, h.epoch])
   const recent = (view.get('recent') as Array<[number, string]>).filter(([s]) => s > h.slot - params.cooldown_slots)
-  view.set('recent', [...recent, [h.slot, h.producer]])
+  view.set('recent', [...recent, ...failed.map(([s, n]) => [s, n] as [number, string]), [h.slot, h.producer]])
   // The committee that votes on this block is the one of the epoch its height opened in (after the parent's slot).
   const head: Head = { height: h.height, hash, slot: h.slot, epoch: h.epoch, timestamp: h.timestamp, vote_epoch: epochOf(params, prev.slot + 1) }
   view.set('head', head as unknown as Json)
