@@ -72,6 +72,10 @@ export interface AppDeps {
   readonly logger?: Logger
   /** The key derivation behind the hashing pool (default scrypt); tests hold it back to fill the pool. */
   readonly kdfDerive?: Derive
+  /** fsync chunk files before acknowledging (default true; false only for benchmarks of what it costs). */
+  readonly durable?: boolean
+  /** How acknowledged writes are made durable, for GET /config (default: as `durable` says). */
+  readonly durability?: string
 }
 
 /** The built application and its services. */
@@ -114,7 +118,8 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
   })
   await app.register(fastifyJwt, jwtPluginOptions(deps.jwtSecret))
 
-  const tokens = new TokenService(app, config.clock, config.accessTtlS, config.refreshTtlS)
+  const tokens = new TokenService(app, config.clock, config.accessTtlS, config.refreshTtlS, deps.store)
+  await tokens.load()
   const limits = config.rateLimits
   const pool = new KdfPool(config.kdfConcurrency, config.kdfQueueLimit, deps.kdfDerive, limits === false ? undefined : limits.hashesPerAddress)
   const http = new HttpMetrics(() => config.clock.now())
@@ -122,7 +127,7 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
   const connections = new ConnectionCount()
   connections.track(app.server)
   const counters = new SessionCounters()
-  const sessions = new SessionService({ db: deps.db, store: deps.store, root: deps.sessionsRoot, masterKey: deps.masterKey, codec: deps.codec, chain: deps.chain, clock: config.clock, counters })
+  const sessions = new SessionService({ db: deps.db, store: deps.store, root: deps.sessionsRoot, masterKey: deps.masterKey, codec: deps.codec, chain: deps.chain, clock: config.clock, counters, durable: deps.durable ?? true })
   const challenges = new ChallengeStore(config.clock, config.challengeTtlS)
   const ctx: GatewayContext = {
     config,
@@ -153,7 +158,8 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
       chain: deps.chain?.description ?? `none: ${deps.chainAbsentReason ?? 'no chain wired'}`,
       access_token_ttl_s: config.accessTtlS,
       refresh_token_ttl_s: config.refreshTtlS,
-      max_chunk_bytes: config.maxChunkBytes
+      max_chunk_bytes: config.maxChunkBytes,
+      durability: deps.durability ?? (deps.durable === false ? 'off' : 'synced before acknowledging')
     }
   }
 
@@ -167,6 +173,10 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
     sweeper.unref()
   })
   app.addHook('onClose', async () => { clearInterval(sweeper) })
+  // Expired refresh families are forgotten (and revoked ones dropped from memory) every 10 minutes.
+  const familySweep = setInterval(() => { tokens.load().catch((err: unknown) => app.log.warn({ err }, 'sweeping refresh-token families failed')) }, 600_000)
+  familySweep.unref()
+  app.addHook('onClose', async () => { clearInterval(familySweep) })
   app.addHook('onRequest', identify(tokens))
   http.install(app)
   app.addHook('onClose', async () => { stats.close() })

@@ -49,7 +49,7 @@ export async function authRoutes (app: FastifyInstance, ctx: GatewayContext): Pr
     schema: { tags: ['auth'], summary: 'Password login (scrypt); answers token and access_token', body: LOGIN_BODY, response: responses({ 200: TOKENS }) }
   }, async (req, reply) => {
     const u = await ctx.accounts.checkPassword(req.body.username, req.body.password, clientGone(reply), addressKey(req.ip))
-    return ctx.tokens.issue(u.user_id, u.roles)
+    return await ctx.tokens.issue(u.user_id, u.roles)
   })
 
   app.post<{ Body: RefreshBody }>('/auth/refresh', {
@@ -61,9 +61,9 @@ export async function authRoutes (app: FastifyInstance, ctx: GatewayContext): Pr
       response: responses({ 200: TOKENS })
     }
   }, async (req) => {
-    const sub = ctx.tokens.consumeRefresh(req.body.refresh_token)
+    const { sub, ticket } = await ctx.tokens.consumeRefresh(req.body.refresh_token)
     const u = await ctx.accounts.activeUser(sub)
-    return ctx.tokens.issue(u.user_id, u.roles)
+    return await ctx.tokens.issue(u.user_id, u.roles, ticket)
   })
 
   app.post<{ Body: ChallengeBody }>('/auth/wallet/challenge', {
@@ -103,6 +103,6 @@ export async function authRoutes (app: FastifyInstance, ctx: GatewayContext): Pr
   }, async (req) => {
     ctx.challenges.verify(req.body.tron_address, req.body.message, req.body.signature)
     const u = await ctx.accounts.walletUser(req.body.tron_address, addressKey(req.ip))
-    return ctx.tokens.issue(u.user_id, u.roles)
+    return await ctx.tokens.issue(u.user_id, u.roles)
   })
 }

@@ -116,6 +116,9 @@ export async function chainRoutes (app: FastifyInstance, ctx: GatewayContext): P
     // item 6). What is created is the receipt, a resource of its own at its status URL, under the prefix
     // the request came by (root or /api/v1).
     const statusUrl = `${req.routeOptions.url ?? '/chain/anchor'}/${encodeURIComponent(receipt.tx_id)}`
+    // The receipt is kept (synced) before it is answered: the chain's pool is not kept across a restart,
+    // and a resource answered 201 must not vanish with it (its status URL then says `rejected`).
+    await ctx.store.setDataAnchor(receipt.tx_id, { label: b.session_id, digest, accepted_at: receipt.accepted_at })
     return reply.code(201).header('location', statusUrl).send({ ...receipt, status_url: statusUrl })
   })
 
@@ -129,8 +132,13 @@ export async function chainRoutes (app: FastifyInstance, ctx: GatewayContext): P
   }
   const statusOf = async (req: { params: { id: string } }): Promise<unknown> => {
     const s = await chain().transactionStatus(req.params.id)
-    if (s === undefined) throw new errors.LUCID_ERR_5003(`no transaction ${req.params.id}`)
-    return s
+    if (s !== undefined) return s
+    // A data anchor this gateway acknowledged that the chain no longer has: pending at a restart (the
+    // pool is not kept). Its receipt answers, as rejected: the client submits it again.
+    if (await ctx.store.dataAnchor(req.params.id) !== undefined) {
+      return { tx_id: req.params.id, status: 'rejected', block_height: null, block_hash: null, reason: 'pending when the gateway restarted (pending transactions are not kept) and in no block: submit the anchor again' }
+    }
+    throw new errors.LUCID_ERR_5003(`no transaction ${req.params.id}`)
   }
   app.get<{ Params: { id: string } }>('/chain/anchor/:id', txStatus, statusOf)
   app.get<{ Params: { id: string } }>('/transactions/:id', txStatus, statusOf)
