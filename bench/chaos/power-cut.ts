@@ -19,7 +19,8 @@
  * python3-fusepy); `fuseUnavailable()` says what is missing, and callers report the run as skipped.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { access, mkdir, readFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { constants } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -56,6 +57,16 @@ export async function fuseUnavailable (): Promise<string | undefined> {
     const alt = spawnSync(PYTHON, ['-c', 'import fuse'], { encoding: 'utf8' })
     if (alt.status !== 0) return `${PYTHON} cannot import fusepy (Debian: apt-get install python3-fusepy)`
   }
+  // Everything is installed; whether this user, in this container, may mount is only known by trying.
+  const dir = await mkdtemp(join(tmpdir(), 'lucid-fuse-probe-'))
+  try {
+    const m = await mount(join(dir, 'b'), join(dir, 'm'))
+    await m.cut()
+  } catch (err) {
+    return `mounting a FUSE filesystem failed: ${(err as Error).message.slice(0, 300)}`
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => {})
+  }
   return undefined
 }
 
@@ -83,7 +94,10 @@ async function mount (backing: string, point: string): Promise<Mount> {
   for (let i = 0; ; i++) {
     const mounts = await readFile('/proc/self/mounts', 'utf8')
     if (mounts.split('\n').some((l) => l.split(' ')[1] === point)) break
-    if (proc.exitCode !== null || i > 200) throw new Error(`lazyfs did not mount ${point}: ${err}`)
+    if (proc.exitCode !== null || i > 200) {
+      proc.kill('SIGKILL')
+      throw new Error(`lazyfs did not mount ${point}: ${err}`)
+    }
     await sleep(25)
   }
   return {
