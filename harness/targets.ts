@@ -111,6 +111,8 @@ export const TARGETS: readonly TargetSpec[] = [
   // goals beyond the seed
   g('gateway.health', 'requests_per_s_vs_http_x', '>=', 0.85, 'beyond the seed: within 15 % of raw node:http in the same run'),
   g('gateway.health', 'p99_ms', '<=', 5, 'beyond the seed: p99 <= 5 ms at 1000 req/s on the open model, logging, metrics and limits on'),
+  g('gateway.upload', 'durability_cost_throughput_ratio', '<=', 0.25, 'beyond the seed (issue 16): fsync before every acknowledged chunk, group commit, costs at most 25 % of the unsynced throughput'),
+  g('gateway.anchor', 'durability_cost_throughput_ratio', '<=', 0.25, 'beyond the seed (issue 16): a data anchor\'s receipt synced before its 201, group commit, costs at most 25 % of the unsynced throughput'),
   ...['query_by_user', 'query_by_session', 'query_by_status', 'query_time_range', 'query_group_by_status', 'query_complex', 'index_lookup', 'transaction'].flatMap((c) => [
     { ...g(`db.${c}`, 'at_100k_p95_ms', '<=', 2, 'beyond the seed: p95 <= 2 ms on LevelDB at 100k documents, on the way to 1M'), profiles: ['quick', 'full'] as const },
     { ...g(`db.${c}`, 'at_1m_p95_ms', '<=', 2, 'beyond the seed: every query and transaction p95 <= 2 ms on LevelDB at 1M documents'), profiles: ['full'] as const }

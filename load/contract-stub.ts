@@ -39,7 +39,7 @@ export function createContractStub (opts: StubOptions = {}): Server {
         send(200, { token, access_token: token })
       } else if (req.method === 'POST' && path === '/sessions') send(201, { session_id: `sess-${++n}` })
       else if (req.method === 'DELETE') send(204)
-      else if (path === '/chain/anchor') send(202, { receipt: 'r' })
+      else if (path === '/chain/anchor') send(201, { receipt: 'r' })
       else send(200, { ok: true })
     })
   })

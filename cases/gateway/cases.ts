@@ -5,9 +5,10 @@
  * open-model latency at the target's rate. Conditions carry the gateway's own GET /config (hashing cost,
  * rate limits, database, chain).
  */
+import { createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type autocannon from 'autocannon'
-import type { CaseContext, CaseRun } from '../../harness/case.ts'
+import type { CaseContext, CaseResult, CaseRun } from '../../harness/case.ts'
 import { measureHttp, type HttpCaseSpec } from '../../load/http-case.ts'
 import type { RequestSpec } from '../../load/open.ts'
 import { call, createSessions, gatewayConditions, passwordLogin, walletLogins } from './setup.ts'
@@ -99,3 +100,85 @@ export const mixedCase: CaseRun = (ctx) => measureHttp(ctx, { ...server(ctx), co
 
 /** gateway.sustained: the mixed workload for longer, judged on means over one-second windows. */
 export const sustained: CaseRun = (ctx) => measureHttp(ctx, { ...server(ctx), connections: 200, rate: 800, seconds: 30, windowed: true, prepare: withConfig(mixed), conditions: { workload: MIXED.join(', ') } })
+
+/**
+ * A durability case: the same load against three servers started one after the other in this run: one that
+ * fsyncs every acknowledged write with group commit (as `lucid serve` runs), one with one fsync per write
+ * (`each_*`), and one that fsyncs nothing (`nosync_*`). The group-commit figures are the case's own, the
+ * others beside them, and what durability costs: `durability_cost_throughput_ratio` (throughput lost, as a
+ * fraction of the unsynced figure) and `durability_cost_p99_ms` (p99 added); `group_vs_each_requests_per_s_x` says
+ * what group commit saves. Same machine, same minutes, same generator: only the fsyncs differ.
+ */
+async function bySyncMode (ctx: CaseContext, spec: (dataDir: string, sync: 'group' | 'each' | 'off') => HttpCaseSpec): Promise<CaseResult> {
+  if (ctx.target !== undefined) return await measureHttp(ctx, spec(join(ctx.tmpdir, 'gateway'), 'group'))
+  ctx.progress('durable, group commit: fsync before every acknowledgement, shared by concurrent ones')
+  const group = await measureHttp(ctx, spec(join(ctx.tmpdir, 'gateway-group'), 'group'))
+  ctx.progress('durable, one fsync per write')
+  const each = await measureHttp(ctx, spec(join(ctx.tmpdir, 'gateway-each'), 'each'))
+  ctx.progress('not durable: no fsync (survives kill -9, not a power cut)')
+  const off = await measureHttp(ctx, spec(join(ctx.tmpdir, 'gateway-nosync'), 'off'))
+  if (group.status !== 'completed') return group
+  if (each.status !== 'completed') return each
+  if (off.status !== 'completed') return off
+  const m = group.metrics
+  const n = off.metrics
+  const prefixed = (prefix: string, x: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(x).map(([k, v]) => [`${prefix}${k}`, v]))
+  const derived: Record<string, number> = {}
+  if (n.requests_per_s !== undefined && m.requests_per_s !== undefined && n.requests_per_s > 0) derived.durability_cost_throughput_ratio = (n.requests_per_s - m.requests_per_s) / n.requests_per_s
+  if (n.p99_ms !== undefined && m.p99_ms !== undefined) derived.durability_cost_p99_ms = m.p99_ms - n.p99_ms
+  if (each.metrics.requests_per_s !== undefined && m.requests_per_s !== undefined && each.metrics.requests_per_s > 0) derived.group_vs_each_requests_per_s_x = m.requests_per_s / each.metrics.requests_per_s
+  return {
+    ...group,
+    metrics: { ...m, ...prefixed('each_', each.metrics), ...prefixed('nosync_', n), ...derived },
+    conditions: {
+      ...group.conditions,
+      durability: 'requests_per_s, p*_ms: fsync before every acknowledgement, group commit; each_*: one fsync per write; nosync_*: no fsync. Three servers, measured one after the other in this run',
+      each_gateway_durability: String(each.conditions?.gateway_durability ?? 'each'),
+      nosync_gateway_durability: String(off.conditions?.gateway_durability ?? 'off')
+    },
+    histograms: [...(group.histograms ?? []), ...(each.histograms ?? []).map((h) => ({ ...h, name: `each_${h.name}` })), ...(off.histograms ?? []).map((h) => ({ ...h, name: `nosync_${h.name}` }))]
+  }
+}
+
+/** 4 KiB of text that compresses like a screen does, partly: random base64, then a repeated pattern. */
+function chunkBody (i: number): string {
+  return randomBytes(1536).toString('base64') + `frame ${i} `.repeat(205).slice(0, 2048)
+}
+
+/**
+ * gateway.upload: chunk upload (POST /sessions/{id}/chunks, 4 KiB octet-stream: gzip 6, AES-256-GCM, chunk
+ * file fsynced, chunk metadata committed) over 32 sessions of one user, 32 connections closed, 200 req/s
+ * open; with group commit, one fsync per write, and no fsync, in the same run.
+ */
+export const upload: CaseRun = (ctx) => bySyncMode(ctx, (dataDir, sync) => ({
+  serverModule: GATEWAY,
+  serverOptions: { seedDemo: true, loadTest: true, dataDir, sync },
+  serverName: `lucid serve --seed-demo --load-test (child process, LevelDB), sync ${sync}`,
+  connections: 32, rate: 200,
+  prepare: withConfig(async (url) => {
+    const token = await passwordLogin(url, 'session_user_1', 'session_password_123')
+    const ids: string[] = []
+    for (let i = 0; i < 32; i++) ids.push((await call(url, 'POST', '/sessions', { session_type: 'rdp', duration_minutes: 30 }, token) as { session_id: string }).session_id)
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }
+    return {
+      open: ids.map((id, i) => ({ method: 'POST' as const, path: `/sessions/${id}/chunks`, headers, body: chunkBody(i) })),
+      conditions: { workload: 'POST /sessions/{id}/chunks, 4 KiB bodies, 32 sessions of one user, no chunk_index (each appends)' }
+    }
+  })
+}))
+
+/**
+ * gateway.anchor: public data anchors (POST /chain/anchor: a gateway-signed transaction into the devnet's
+ * pool, its receipt kept in the gateway store), 32 connections closed, 200 req/s open; with group commit,
+ * one fsync per write, and no fsync, in the same run.
+ */
+export const anchor: CaseRun = (ctx) => bySyncMode(ctx, (dataDir, sync) => ({
+  serverModule: GATEWAY,
+  serverOptions: { seedDemo: false, loadTest: true, dataDir, sync },
+  serverName: `lucid serve --load-test (child process, LevelDB, 4 validators), sync ${sync}`,
+  connections: 32, rate: 200,
+  prepare: withConfig(async () => ({
+    open: Array.from({ length: 16 }, (_, i) => ({ method: 'POST' as const, path: '/chain/anchor', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session_id: `bench-${i}`, data_hash: createHash('sha256').update(String(i)).digest('hex') }) })),
+    conditions: { workload: 'POST /chain/anchor, 16 labels in turn (each a new transaction with the next nonce)' }
+  }))
+}))

@@ -15,5 +15,7 @@ export const gatewayCases: readonly CaseDef[] = [
   { id: 'gateway.sessions', component: 'gateway', description: 'authenticated GET /sessions: 200 connections, 800 req/s', module: mod, export: 'sessions', baselines: vsHttp },
   { id: 'gateway.concurrency', component: 'gateway', description: 'mixed workload over 500 connections, 800 req/s', module: mod, export: 'concurrency', baselines: vsHttp },
   { id: 'gateway.mixed', component: 'gateway', description: '/health, /sessions, /users, /chain/info: 200 connections, 600 req/s', module: mod, export: 'mixedCase', baselines: vsHttp },
+  { id: 'gateway.upload', component: 'gateway', description: 'chunk upload (4 KiB, 32 sessions): 32 connections, 200 req/s; fsync with group commit, one per write, and none, in one run: what durability costs', module: mod, export: 'upload', baselines: vsHttp },
+  { id: 'gateway.anchor', component: 'gateway', description: 'public data anchor (POST /chain/anchor): 32 connections, 200 req/s; fsync with group commit, one per write, and none, in one run: what durability costs', module: mod, export: 'anchor', baselines: vsHttp },
   { id: 'gateway.sustained', component: 'gateway', description: 'the mixed workload for 30 s (quick), judged on one-second window means', module: mod, export: 'sustained', baselines: vsHttp }
 ]

@@ -22,6 +22,9 @@
  * Then the MongoDB outage check (mongo.ts): the DB layer's mongodb backend through a fault proxy that
  * slows, blackholes and refuses its traffic, against MONGODB_URI, else the jongodb stand-in (named as such:
  * it is not MongoDB); with neither it is reported as skipped in the conditions, never as passed.
+ *
+ * Then power cuts (power-cut.ts): the data directory on a FUSE filesystem that loses every unsynced byte
+ * when the power goes, 30 cuts (100 with --full); skipped, and reported so, where FUSE is unavailable.
  */
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -29,11 +32,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createRng, type Rng } from '../../services/common/rng.ts'
 import { readArchive, replayLedgers } from '../../services/chain/index.ts'
 import { median } from '../../harness/stats/median.ts'
-import { Ledger, call } from './ledger.ts'
+import { Ledger, call, loginAll } from './ledger.ts'
 import { NonceRegistry, checkStore } from './scan.ts'
 import { startServe, type ServeChild } from './serve.ts'
 import { startWorkload } from './workload.ts'
 import { type MongoOutageOptions, runMongoOutage } from './mongo.ts'
+import { type PowerCutOptions, run as runPowerCut } from './power-cut.ts'
 import { untilVoteMoment } from './votes.ts'
 import type { ChaosOptions, ChaosResult } from '../types.ts'
 
@@ -52,6 +56,11 @@ export interface FaultsOptions {
   moments?: readonly KillMoment[]
   /** Options of the MongoDB outage check (tests shorten it), or false to leave it out (then reported skipped). */
   mongo?: MongoOutageOptions | false
+  /**
+   * Options of the power-cut check (power-cut.ts: the data directory on a filesystem that loses unsynced
+   * writes; 30 cuts quick, 100 full), or false to leave it out (then reported skipped).
+   */
+  powerCut?: PowerCutOptions | false
 }
 
 const USERS = ['test_user_1', 'test_user_2', 'test_user_3', 'test_user_4']
@@ -87,7 +96,7 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
   try {
     while (cycle < cycles && performance.now() < deadline) {
       const srv: ServeChild = server!
-      const tokens = await loginAll(srv.url)
+      const tokens = await loginAll(srv.url, USERS, PASSWORD)
       // Checks after the previous kill (on the first cycle: of a fresh server, trivially true).
       const v = await ledger.verifySessions(srv.url, tokens, { playAll: false, sample: 3, rand: () => rng.next() })
       checked += v.checked
@@ -139,7 +148,7 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
     }
     if (server !== undefined) {
       // The last check plays every chunk of every finalised session.
-      const tokens = await loginAll(server.url)
+      const tokens = await loginAll(server.url, USERS, PASSWORD)
       const v = await ledger.verifySessions(server.url, tokens, { playAll: true, sample: 0, rand: () => rng.next() })
       checked += v.checked
       lost += v.lost.length; torn += v.torn.length
@@ -168,6 +177,11 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
     // counts them); the check's ~30 s show as the last cycle's line.
     : await runMongoOutage({ ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...more.mongo })
   for (const f of mongo.findings) if (findings.length < 100) findings.push(f)
+  // Power cuts after the kills: its own data directory, lazyfs underneath (skipped, and said so, without FUSE).
+  const power = more.powerCut === false
+    ? { metrics: {}, conditions: { skipped: 'left out by the caller' }, passed: true, findings: [] }
+    : await runPowerCut({ ...opts, tmpdir: join(opts.tmpdir, 'power-cut') }, { cuts: opts.full ? 100 : 30, ...more.powerCut })
+  for (const f of power.findings) if (findings.length < 100) findings.push(`power cut: ${f}`)
   const recS = recoveries.slice(1).map((ms) => ms / 1000)
   const metrics: Record<string, number> = {
     cycles_count: cycle,
@@ -188,7 +202,8 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
     final_blocks_count: archiveBlocks,
     unexpected_answers_count: unexpected,
     startup_failures_count: startupFailures,
-    ...mongo.metrics
+    ...mongo.metrics,
+    ...Object.fromEntries(Object.entries(power.metrics).map(([k, v]) => [`power_cut_${k}`, v]))
   }
   const conditions: Record<string, string | number | boolean> = {
     server: `lucid serve --load-test --seed-demo --validators ${validators} (child process, kill -9)`,
@@ -197,12 +212,13 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
     moments: [...byMoment].map(([m, n]) => `${m} ${n}`).join(', '),
     recovery: 'spawn of the new process to its first 200 from /health (node and tsx start-up included)',
     // "run against <server> ..." or "skipped: <why>"; a skipped check is never counted as passed, only as skipped.
-    mongodb: mongo.ran ? `run against ${mongo.condition}` : mongo.condition
+    mongodb: mongo.ran ? `run against ${mongo.condition}` : mongo.condition,
+    power_cut: 'skipped' in power.conditions ? `skipped: ${String(power.conditions.skipped)}` : String(power.conditions.server)
   }
   // The outage check's own verdict: 0 acknowledged writes lost, nothing torn, every outage error typed and
   // within its bound, recovery after each outage, nothing unhandled (mongo.ts).
   const passed = cycle > 0 && lost === 0 && torn === 0 && nonces.collisions.length === 0 && ledger.revertedCount === 0 && startupFailures === 0 && unexpected === 0 && stalls === 0 &&
-    mongo.passed
+    mongo.passed && power.passed
   return { metrics, conditions, passed, findings }
 }
 
@@ -219,16 +235,6 @@ async function untilChainAdvances (base: string, boundMs: number): Promise<numbe
     if (h > first) return performance.now() - t0
   }
   return undefined
-}
-
-async function loginAll (base: string): Promise<Map<string, string>> {
-  const tokens = new Map<string, string>()
-  for (const u of USERS) {
-    const a = await call(base, 'POST', '/auth/login', { json: { username: u, password: PASSWORD } })
-    if (a.status !== 200) throw new Error(`login ${u}: ${a.status}`)
-    tokens.set(u, a.json.token as string)
-  }
-  return tokens
 }
 
 /** Waits for the chosen moment, then SIGKILLs the server. */

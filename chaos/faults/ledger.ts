@@ -57,6 +57,17 @@ export async function call (base: string, method: string, path: string, o: { tok
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
+/** Logs `users` in with `password`; their access tokens by name (throws unless every login answers 200). */
+export async function loginAll (base: string, users: readonly string[], password: string): Promise<Map<string, string>> {
+  const tokens = new Map<string, string>()
+  for (const u of users) {
+    const a = await call(base, 'POST', '/auth/login', { json: { username: u, password } })
+    if (a.status !== 200) throw new Error(`login ${u}: ${a.status}`)
+    tokens.set(u, a.json.token as string)
+  }
+  return tokens
+}
+
 /** What one verification pass found. */
 export interface VerifyReport {
   /** Acknowledged writes checked in this pass. */

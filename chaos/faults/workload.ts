@@ -124,7 +124,7 @@ export function startWorkload (base: string, tokens: ReadonlyMap<string, string>
         else if (r < 0.1 && withChunks.length > 0) await finalise(withChunks[rng.int(0, withChunks.length - 1)]!, token)
         else if (r < 0.16) {
           const a = await call(base, 'POST', '/chain/anchor', { json: { session_id: `chaos-${user}`, data_hash: String(rng.next()) } })
-          if (a.status !== 202) note('POST /chain/anchor', a)
+          if (a.status !== 201) note('POST /chain/anchor', a)
         } else if (r < 0.24) {
           const done = [...ledger.sessions.values()].filter((s) => s.user === user && s.finalised !== undefined && s.anchor === undefined)
           if (done.length > 0) await followAnchor(done[rng.int(0, done.length - 1)]!, token)

@@ -26,6 +26,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { signTronMessage, tronAddressFromPublicKey } from '../../services/gateway/auth/wallet.ts'
 import { hasRole } from '../../services/gateway/auth/roles.ts'
 import type { ChaosOptions, ChaosResult } from '../types.ts'
+import { withModelFuzz } from './model.ts'
 import { CLASSES, bare, forgedPrincipals, hostileRequests, roleNeeded, routesOf, type FuzzWorld, type Hostile, type HostileClass, type Principal, type Route } from './input.ts'
 import { Client, SHEDDING_CODES, serverConditions, describeReq, describeRes, errorCodeOf, readJwtKey, remoteGateway, startGateway, type GatewayUnderTest, type Req, type Res } from '../gateway.ts'
 
@@ -221,9 +222,12 @@ class Judge {
   }
 }
 
-/** Runs the fuzz suite: QUICK_REQUESTS (FULL_REQUESTS with --full) generated requests, or for --duration. */
+/**
+ * Runs the fuzz suite: QUICK_REQUESTS (FULL_REQUESTS with --full) generated requests, or for --duration,
+ * then the model-based sequences (fuzz-model.ts: 2,000 quick, 10,000 full).
+ */
 export async function run (opts: ChaosOptions): Promise<ChaosResult> {
-  return await runFuzz(opts, opts.full ? FULL_REQUESTS : QUICK_REQUESTS)
+  return await withModelFuzz(opts, await runFuzz(opts, opts.full ? FULL_REQUESTS : QUICK_REQUESTS))
 }
 
 /** Runs the fuzz suite with `total` generated requests (plus the fixed replays), unless opts.durationS bounds it instead. */

@@ -7,8 +7,8 @@
  * The split is Bitcoin Core's: blocks in flat files, indexes in LevelDB.
  */
 import { createReadStream } from 'node:fs'
-import { appendFile, mkdir, open as openFile, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, open as openFile, readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { createFileAtomic } from '../common/create-file.ts'
 import { errors } from '../common/errors.ts'
@@ -131,7 +131,7 @@ export class BlockArchive {
   async #write (fin: FinalBlock): Promise<void> {
     if (fin.block.header.height !== this.#offsets.length + 1) throw new errors.LUCID_ERR_5005(`block ${fin.block.header.height} appended after height ${this.#offsets.length}`)
     const line = JSON.stringify(fin) + '\n'
-    await appendFile(join(this.dir, 'blocks.jsonl'), line)
+    await appendDurably(join(this.dir, 'blocks.jsonl'), line, this.#end === 0)
     this.#offsets.push(this.#end)
     this.#end += Buffer.byteLength(line)
     await this.#mirror(fin)
@@ -154,6 +154,25 @@ export class BlockArchive {
         await t.workTally.addCredits(h.epoch, tx.from, p.credits)
       }
     })
+  }
+}
+
+/**
+ * Appends `line` and fdatasyncs it before resolving (issue 16, item 3): a block is reported written, and so
+ * final to clients, only once its line survives a power cut, not only a kill. The first append of a new
+ * log also syncs the directory, so the file's name is as durable as its bytes.
+ */
+async function appendDurably (file: string, line: string, first: boolean): Promise<void> {
+  const fh = await openFile(file, 'a')
+  try {
+    await fh.write(line)
+    await fh.datasync()
+  } finally {
+    await fh.close()
+  }
+  if (first) {
+    const d = await openFile(dirname(file), 'r')
+    try { await d.sync() } finally { await d.close() }
   }
 }
 

@@ -7,7 +7,8 @@
  * Keys (all values JSON):
  *   head                       {height, hash, slot, epoch, timestamp, vote_epoch} of the last final block (genesis: height 0, slot -1);
  *                              vote_epoch is the epoch whose committee voted on it (its height opened in that epoch)
- *   recent                     [[slot, producer], ...] producers of the last `cooldown_slots` slots
+ *   recent                     [[slot, node], ...] producers of the last `cooldown_slots` slots, and the leaders whose
+ *                              rounds failed in them (validate.ts, failedLeaders)
  *   nodes                      [[node_id, registered_epoch], ...] sorted by node_id (-1 = genesis)
  *   eb/<epoch>                 hash of the last block before <epoch> (the epoch's seed)
  *   h/<height>                 [hash, epoch] of each final block

@@ -22,8 +22,10 @@ export type OpenOptions =
     readonly backend: 'level'
     /** The data directory (created when missing); one process at a time (LUCID_ERR_4007). */
     readonly path: string
-    /** fsync each commit (survives power loss, not only kill -9); default false. */
+    /** Commits durable (fsync'ed) when they resolve (survive power loss, not only kill -9); default false. */
     readonly sync?: boolean
+    /** With `sync`: concurrent commits share one fsync (default true), or one fsync each (false). */
+    readonly groupCommit?: boolean
   }
   | {
     readonly backend: 'mongodb'

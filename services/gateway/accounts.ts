@@ -9,6 +9,7 @@ import type { Database, User } from '../db/index.ts'
 import { isWeaker, type KdfPool, type PasswordHash } from './auth/passwords.ts'
 import type { Role } from './auth/roles.ts'
 import type { KdfParams } from './config.ts'
+import type { WindowBudget } from './rate-limit.ts'
 import type { GatewayStore } from './store.ts'
 
 /** One demo account of the load contract (docs/reference.md section 2). */
@@ -66,8 +67,12 @@ export class AccountService {
   readonly #clock: Clock
   /** Compared against when the user does not exist, so an unknown name costs the same hash as a known one. */
   readonly #decoy: PasswordHash
+  /** Accounts created per client address (absent when limits are lifted). */
+  readonly #creations: WindowBudget | undefined
 
-  constructor (deps: { db: Database, store: GatewayStore, pool: KdfPool, policy: KdfParams, clock: Clock }) {
+  /** @param deps.creations the per-address budget of account creation (absent: unlimited, --load-test) */
+  constructor (deps: { db: Database, store: GatewayStore, pool: KdfPool, policy: KdfParams, clock: Clock, creations?: WindowBudget }) {
+    this.#creations = deps.creations
     this.#db = deps.db
     this.#store = deps.store
     this.#pool = deps.pool
@@ -78,20 +83,27 @@ export class AccountService {
   }
 
   /**
-   * Creates a password account with the User role; LUCID_ERR_1011 if the name is taken, LUCID_ERR_1014 for
-   * a name reserved to wallet or built-in accounts (so the two kinds cannot collide).
+   * Creates a password account with the User role; LUCID_ERR_1011 if the username or the e-mail is taken
+   * (one message for both: the answer must not tell which account exists), LUCID_ERR_1014 for a name
+   * reserved to wallet or built-in accounts (so the two kinds cannot collide), LUCID_ERR_3001 when `from`
+   * (the client address) has spent its account-creation budget or its share of the hashing queue.
    */
-  async register (username: string, password: string, email?: string): Promise<User> {
+  async register (username: string, password: string, email?: string, from?: string): Promise<User> {
     const reserved = reservedName(username, email)
     if (reserved !== undefined) throw new errors.LUCID_ERR_1014(reserved)
-    if (await this.#db.users.get(username) !== undefined) throw new errors.LUCID_ERR_1011(`user ${username}`)
+    const mail = email ?? `${username}@users.lucid.invalid`
+    // Both names checked before any hashing: a duplicate must not cost (or let anyone make us spend) a hash.
+    const [byId, byMail] = await Promise.all([this.#db.users.get(username), this.#db.users.byEmail(mail)])
+    if (byId !== undefined || byMail !== undefined) throw taken()
+    if (from !== undefined) this.#creations?.take(from, 'new accounts per hour from this address spent')
     // Hash before writing anything: a 503 from the pool then leaves no half-made account.
-    const h = await this.#pool.hash(password, this.#policy)
-    const user: User = { user_id: username, email: email ?? `${username}@users.lucid.invalid`, roles: ['User'], status: ACTIVE, created_at: this.#clock.now() }
+    const h = await this.#pool.hash(password, this.#policy, from !== undefined ? { key: from } : {})
+    const user: User = { user_id: username, email: mail, roles: ['User'], status: ACTIVE, created_at: this.#clock.now() }
     try {
       await this.#db.users.insert(user)
     } catch (err) {
-      if (isLucidError(err, 'LUCID_ERR_4002')) throw new errors.LUCID_ERR_1011(email !== undefined ? `user ${username} or email ${email}` : `user ${username}`)
+      // A concurrent registration took a name between the check and the insert.
+      if (isLucidError(err, 'LUCID_ERR_4002')) throw taken()
       throw err
     }
     await this.#store.setCredential(username, h)
@@ -101,11 +113,12 @@ export class AccountService {
   /**
    * The account if `password` is its password; LUCID_ERR_1004 otherwise (unknown users cost the same
    * hash), LUCID_ERR_1005 for a disabled account, LUCID_ERR_3002 when the hashing queue is full.
-   * `signal` aborts a check still waiting for the hashing pool (its client is gone).
+   * `signal` aborts a check still waiting for the hashing pool (its client is gone). `from` (the client
+   * address) counts the hash against that address's share of the queue (LUCID_ERR_3001 past it).
    */
-  async checkPassword (username: string, password: string, signal?: AbortSignal): Promise<User> {
+  async checkPassword (username: string, password: string, signal?: AbortSignal, from?: string): Promise<User> {
     const [user, h] = await Promise.all([this.#db.users.get(username), this.#store.credential(username)])
-    const ok = await this.#pool.verify(password, h ?? this.#decoy, signal)
+    const ok = await this.#pool.verify(password, h ?? this.#decoy, signal, from)
     if (user === undefined || h === undefined || !ok) throw new errors.LUCID_ERR_1004()
     if (user.status !== ACTIVE) throw new errors.LUCID_ERR_1005(`account ${username} is ${user.status}`)
     if (isWeaker(h, this.#policy)) await this.#upgrade(username, password)
@@ -123,11 +136,13 @@ export class AccountService {
    * The account of a verified wallet, created (role User) at its first login. One insert attempt and one
    * re-read, never a loop: a duplicate key is either a concurrent first login of the same wallet (the
    * re-read finds its account) or an account that holds the wallet's id or e-mail without its address
-   * (written before names were reserved), answered LUCID_ERR_1011.
+   * (written before names were reserved), answered LUCID_ERR_1011. A first login counts against `from`'s
+   * (the client address's) account-creation budget (LUCID_ERR_3001 when spent).
    */
-  async walletUser (address: string): Promise<User> {
+  async walletUser (address: string, from?: string): Promise<User> {
     const existing = await this.#walletAccount(address)
     if (existing !== undefined) return existing
+    if (from !== undefined) this.#creations?.take(from, 'new accounts per hour from this address spent')
     const user: User = { user_id: address, email: `${address}@wallet.lucid.invalid`, tron_address: address, roles: ['User'], status: ACTIVE, created_at: this.#clock.now() }
     try {
       return await this.#db.users.insert(user)
@@ -181,4 +196,9 @@ export class AccountService {
       if (!isLucidError(err, 'LUCID_ERR_3002')) throw err
     }
   }
+}
+
+/** The one answer to a registration whose username or e-mail is taken: it names neither. */
+function taken (): Error {
+  return new errors.LUCID_ERR_1011('an account with this username or e-mail')
 }

@@ -8,7 +8,8 @@
  * 2. OpenAPI (@fastify/swagger collects routes as they are added, so it comes before them);
  * 3. JWT, then the `identify` hook that records the caller (global onRequest: runs before any route hook);
  * 4. the per-route accounting (http-metrics.ts: its onRoute hook must see every route added after it);
- * 5. the rate limiter (its onRequest hook keys on the caller identified in 3);
+ * 5. the rate limiter (its onRequest hook keys on the caller identified in 3), then the not-found handler
+ *    behind it (unmatched routes are limited too);
  * 6. routes, whose `guard` runs in preParsing: after the limiter, before the body is read.
  *
  * Logging: a pino logger given in `deps.logger` (logging.ts), with per-request lines at debug only
@@ -29,10 +30,10 @@ import type { ChainPort } from './chain-port.ts'
 import { describeKdf, describeRateLimits, type GatewayConfig } from './config.ts'
 import { ConnectionCount } from './connections.ts'
 import type { GatewayContext } from './context.ts'
-import { clientError, installErrorHandling, sendError } from './error-handler.ts'
+import { clientError, installErrorHandling, installNotFound, sendError } from './error-handler.ts'
 import { HttpMetrics } from './http-metrics.ts'
 import { createMetricsRegistry } from './prometheus.ts'
-import { ByteBudget, registerRateLimits } from './rate-limit.ts'
+import { ByteBudget, WindowBudget, registerRateLimits } from './rate-limit.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { authRoutes } from './routes/auth.ts'
 import { chainRoutes } from './routes/chain.ts'
@@ -71,6 +72,10 @@ export interface AppDeps {
   readonly logger?: Logger
   /** The key derivation behind the hashing pool (default scrypt); tests hold it back to fill the pool. */
   readonly kdfDerive?: Derive
+  /** fsync chunk files before acknowledging (default true; false only for benchmarks of what it costs). */
+  readonly durable?: boolean
+  /** How acknowledged writes are made durable, for GET /config (default: as `durable` says). */
+  readonly durability?: string
 }
 
 /** The built application and its services. */
@@ -113,20 +118,25 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
   })
   await app.register(fastifyJwt, jwtPluginOptions(deps.jwtSecret))
 
-  const tokens = new TokenService(app, config.clock, config.accessTtlS, config.refreshTtlS)
-  const pool = new KdfPool(config.kdfConcurrency, config.kdfQueueLimit, deps.kdfDerive)
+  const tokens = new TokenService(app, config.clock, config.accessTtlS, config.refreshTtlS, deps.store)
+  await tokens.load()
+  const limits = config.rateLimits
+  const pool = new KdfPool(config.kdfConcurrency, config.kdfQueueLimit, deps.kdfDerive, limits === false ? undefined : limits.hashesPerAddress)
   const http = new HttpMetrics(() => config.clock.now())
   const stats = new GatewayStats(http)
   const connections = new ConnectionCount()
   connections.track(app.server)
   const counters = new SessionCounters()
-  const sessions = new SessionService({ db: deps.db, store: deps.store, root: deps.sessionsRoot, masterKey: deps.masterKey, codec: deps.codec, chain: deps.chain, clock: config.clock, counters })
+  const sessions = new SessionService({ db: deps.db, store: deps.store, root: deps.sessionsRoot, masterKey: deps.masterKey, codec: deps.codec, chain: deps.chain, clock: config.clock, counters, durable: deps.durable ?? true })
   const challenges = new ChallengeStore(config.clock, config.challengeTtlS)
   const ctx: GatewayContext = {
     config,
     db: deps.db,
     store: deps.store,
-    accounts: new AccountService({ db: deps.db, store: deps.store, pool, policy: config.kdf, clock: config.clock }),
+    accounts: new AccountService({
+      db: deps.db, store: deps.store, pool, policy: config.kdf, clock: config.clock,
+      ...(limits === false ? {} : { creations: new WindowBudget(limits.accountsPerAddress, 3600_000, config.clock) })
+    }),
     sessions,
     tokens,
     challenges,
@@ -148,7 +158,8 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
       chain: deps.chain?.description ?? `none: ${deps.chainAbsentReason ?? 'no chain wired'}`,
       access_token_ttl_s: config.accessTtlS,
       refresh_token_ttl_s: config.refreshTtlS,
-      max_chunk_bytes: config.maxChunkBytes
+      max_chunk_bytes: config.maxChunkBytes,
+      durability: deps.durability ?? (deps.durable === false ? 'off' : 'synced before acknowledging')
     }
   }
 
@@ -162,10 +173,14 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
     sweeper.unref()
   })
   app.addHook('onClose', async () => { clearInterval(sweeper) })
+  // Expired refresh families are forgotten (and revoked ones dropped from memory) every 10 minutes.
+  const familySweep = setInterval(() => { tokens.load().catch((err: unknown) => app.log.warn({ err }, 'sweeping refresh-token families failed')) }, 600_000)
+  familySweep.unref()
+  app.addHook('onClose', async () => { clearInterval(familySweep) })
   app.addHook('onRequest', identify(tokens))
   http.install(app)
   app.addHook('onClose', async () => { stats.close() })
-  if (config.rateLimits !== false) await registerRateLimits(app, config.rateLimits)
+  installNotFound(app, config.rateLimits !== false ? await registerRateLimits(app, config.rateLimits) : undefined)
 
   const routes = async (scope: FastifyInstance): Promise<void> => {
     await healthRoutes(scope, ctx)

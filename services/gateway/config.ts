@@ -35,10 +35,31 @@ export interface RateLimitTiers {
   readonly blocks: number
   /** Chunk upload bandwidth per subject, bytes per second. */
   readonly uploadBytesPerS: number
+  /**
+   * Authenticated requests per minute from one client address, all its subjects together: accounts are
+   * cheap to make (a wallet login costs two requests), so a subject budget alone would let one address
+   * multiply its budget by making accounts.
+   */
+  readonly authenticatedPerAddress: number
+  /** Accounts created per hour from one client address (password registrations and wallet first logins). */
+  readonly accountsPerAddress: number
+  /**
+   * Password hashes one client address may have running or waiting at once (of `kdfQueueLimit` waiting
+   * places): one address flooding logins is refused with 429 past its share instead of filling the queue
+   * and turning everyone else's logins into 503s.
+   */
+  readonly hashesPerAddress: number
 }
 
-/** The reference's tiers: 100/min public, 1000/min authenticated, 10000/min admin, 500/min block queries, 10 MB/s upload. */
-export const DEFAULT_TIERS: RateLimitTiers = Object.freeze({ public: 100, authenticated: 1000, admin: 10_000, blocks: 500, uploadBytesPerS: 10_000_000 })
+/**
+ * The reference's tiers (100/min public, 1000/min authenticated, 10000/min admin, 500/min block queries,
+ * 10 MB/s upload) and this gateway's per-address budgets: 5000 authenticated requests a minute, 20 new
+ * accounts an hour, 4 password hashes in flight.
+ */
+export const DEFAULT_TIERS: RateLimitTiers = Object.freeze({
+  public: 100, authenticated: 1000, admin: 10_000, blocks: 500, uploadBytesPerS: 10_000_000,
+  authenticatedPerAddress: 5000, accountsPerAddress: 20, hashesPerAddress: 4
+})
 
 /** Everything the gateway's behaviour depends on. */
 export interface GatewayConfig {
@@ -101,5 +122,5 @@ export function describeKdf (k: KdfParams): string {
 /** `public 100/min, authenticated 1000/min, ...` or `off (--load-test)`. */
 export function describeRateLimits (t: RateLimitTiers | false): string {
   if (t === false) return 'off (--load-test)'
-  return `public ${t.public}/min, authenticated ${t.authenticated}/min, admin ${t.admin}/min, block queries ${t.blocks}/min, upload ${t.uploadBytesPerS / 1e6} MB/s`
+  return `public ${t.public}/min per address, authenticated ${t.authenticated}/min per subject and ${t.authenticatedPerAddress}/min per address, admin ${t.admin}/min, block queries ${t.blocks}/min, upload ${t.uploadBytesPerS / 1e6} MB/s, ${t.accountsPerAddress} new accounts/h and ${t.hashesPerAddress} password hashes in flight per address`
 }

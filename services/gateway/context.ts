@@ -32,6 +32,8 @@ export interface GatewayConditions {
   access_token_ttl_s: number
   refresh_token_ttl_s: number
   max_chunk_bytes: number
+  /** How acknowledged writes are made durable (group commit, one fsync each, or off in a benchmark). */
+  durability: string
 }
 
 /** The running gateway's services. */

@@ -57,10 +57,19 @@ export function sendError (reply: FastifyReply, err: unknown, req?: FastifyReque
   return reply.code(e.statusCode).type('application/json; charset=utf-8').send(errorBody(e))
 }
 
-/** Installs the error and not-found handlers. */
+/** Installs the error handler. */
 export function installErrorHandling (app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => sendError(reply, err, req))
-  app.setNotFoundHandler((req, reply) => sendError(reply, new errors.LUCID_ERR_1006(`${req.method} ${req.url.split('?')[0] ?? ''}`), req))
+}
+
+/**
+ * Installs the not-found handler, behind `limit` (the rate limiter's preHandler) when limits are on:
+ * unmatched routes cost a lookup like any other request, so they count against the public tier.
+ */
+export function installNotFound (app: FastifyInstance, limit?: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
+  const handler = (req: FastifyRequest, reply: FastifyReply): FastifyReply => sendError(reply, new errors.LUCID_ERR_1006(`${req.method} ${req.url.split('?')[0] ?? ''}`), req)
+  if (limit === undefined) app.setNotFoundHandler(handler)
+  else app.setNotFoundHandler({ preHandler: limit }, handler)
 }
 
 /**

@@ -59,7 +59,16 @@ export interface GatewayOptions {
   readonly env?: NodeJS.ProcessEnv
   /** The hashing pool's key derivation (default scrypt; tests only). */
   readonly kdfDerive?: Derive
+  /**
+   * How acknowledged writes are made durable (docs/gateway.md, "Durability"): 'group' (default) fsyncs
+   * before every acknowledgement, concurrent ones sharing one fsync; 'each' one fsync per write; 'off'
+   * none (survives kill -9, not a power cut): only for benchmarks measuring what durability costs.
+   */
+  readonly sync?: GatewaySync
 }
+
+/** How the gateway makes acknowledged writes durable. */
+export type GatewaySync = 'group' | 'each' | 'off'
 
 /** A listening gateway. */
 export interface Gateway extends GatewayApp {
@@ -91,9 +100,13 @@ export async function openGateway (opts: GatewayOptions = {}): Promise<Gateway> 
   try {
     await mkdir(join(dataDir, 'sessions'), { recursive: true })
     const backend = opts.db ?? 'level'
-    const db: Database = backend === 'level' ? await openDatabase({ backend, path: join(dataDir, 'db') }) : await openDatabase({ backend })
+    const sync = opts.sync ?? 'group'
+    // Synced: the database's commits acknowledge uploads, sessions, accounts and the block mirror.
+    const db: Database = backend === 'level'
+      ? await openDatabase({ backend, path: join(dataDir, 'db'), sync: sync !== 'off', groupCommit: sync === 'group' })
+      : await openDatabase({ backend })
     cleanups.push(async () => { await db.close() })
-    const store = await GatewayStore.open(join(dataDir, 'gateway'))
+    const store = await GatewayStore.open(join(dataDir, 'gateway'), { sync })
     cleanups.push(async () => { await store.close() })
     const { key: masterKey, source: masterKeySource } = await loadMasterKey(join(dataDir, 'master.key'), true, opts.env ?? process.env)
     const { key: jwtSecret } = await loadOrCreateKey(join(dataDir, 'jwt.key'), 32)
@@ -107,7 +120,9 @@ export async function openGateway (opts: GatewayOptions = {}): Promise<Gateway> 
       sessionsRoot: join(dataDir, 'sessions'),
       ...(opts.chainAbsentReason !== undefined ? { chainAbsentReason: opts.chainAbsentReason } : {}),
       ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
-      ...(opts.kdfDerive !== undefined ? { kdfDerive: opts.kdfDerive } : {})
+      ...(opts.kdfDerive !== undefined ? { kdfDerive: opts.kdfDerive } : {}),
+      durable: sync !== 'off',
+      durability: describeSync(sync, backend)
     })
     // Closed first: stop taking requests and drain them, then the recordings, then the stores.
     cleanups.push(async () => { await built.ctx.sessions.close() })
@@ -136,12 +151,20 @@ export async function openGateway (opts: GatewayOptions = {}): Promise<Gateway> 
   }
 }
 
+/** What GET /config and the banner say about durability. */
+export function describeSync (sync: GatewaySync, backend: 'level' | 'mongodb'): string {
+  const db = backend === 'level' ? 'database' : 'database (MongoDB: as its write concern; not synced by the gateway)'
+  if (sync === 'off') return `off: nothing fsynced before acknowledging (survives kill -9, not a power cut; benchmarks only)`
+  return `${sync === 'group' ? 'group commit (concurrent acknowledgements share one fsync)' : 'one fsync per write'}: ${db}, gateway store, chunk files and block log synced before acknowledging`
+}
+
 /**
  * The benchmark harness's server entry (load/server-process.ts runs it in a child process):
  * a gateway on a temporary data directory unless `dataDir` is given. Options: `loadTest` (default true:
  * benchmarks measure the gateway, not scrypt, unless they ask), `seedDemo` (default true), `dataDir`,
  * `validators` (default 4, like `lucid serve`: the chain's devnet runs in the process; 0 runs none, and
- * the chain routes answer 503), `logLevel` (default LUCID_LOG_LEVEL, else warn).
+ * the chain routes answer 503), `logLevel` (default LUCID_LOG_LEVEL, else warn), `sync` ('group', 'each',
+ * 'off': how acknowledged writes are made durable, default 'group').
  *
  * Logging is on, as in `lucid serve`, but to stderr and at warn unless asked: the harness shares its
  * terminal with the server, and info adds only the start-up and shutdown lines (per-request lines are
@@ -158,6 +181,8 @@ export async function start (opts: { host: string, port: number } & Record<strin
     // (the password-login benchmark measures the real cost, not the lowered one).
     config: { loadTest: opts.loadTest !== false, ...(opts.kdf === 'default' ? { kdf: DEFAULT_KDF } : {}) },
     seedDemo: opts.seedDemo !== false,
+    // `sync: 'off' | 'each'` lets a benchmark measure what durability costs (default group commit).
+    ...(opts.sync === 'off' || opts.sync === 'each' || opts.sync === 'group' ? { sync: opts.sync } : {}),
     ...(typeof opts.dataDir === 'string' ? { dataDir: opts.dataDir } : {}),
     ...(validators > 0 ? { chain: async (dataDir: string, db: Database) => await openChainPort({ validators, dataDir, db }) } : { chainAbsentReason: 'started with validators: 0' })
   })

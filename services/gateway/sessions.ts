@@ -113,16 +113,20 @@ export class SessionService {
   readonly #chain: ChainPort | undefined
   readonly #clock: Clock
   readonly #counters: SessionCounters
+  /** fsync chunk files and recording files (false only in a benchmark of what it costs). */
+  readonly #durable: boolean
   readonly #live = new Map<string, Live>()
   /** Verified players of finalised sessions, most recently used last. */
   readonly #players = new Map<string, Promise<SessionPlayer>>()
 
   /**
    * @param deps.root directory holding one recording directory per session
+   * @param deps.durable fsync recording files before acknowledging (default true)
    * @param deps.counters the pipeline's stage counts (GET /metrics): the codec and the recorders' stores are
    *   wrapped to count, and every acknowledged chunk is counted here
    */
-  constructor (deps: { db: Database, store: GatewayStore, root: string, masterKey: Uint8Array, codec: Codec, chain: ChainPort | undefined, clock: Clock, counters: SessionCounters }) {
+  constructor (deps: { db: Database, store: GatewayStore, root: string, masterKey: Uint8Array, codec: Codec, chain: ChainPort | undefined, clock: Clock, counters: SessionCounters, durable?: boolean }) {
+    this.#durable = deps.durable ?? true
     this.#db = deps.db
     this.#store = deps.store
     this.#root = deps.root
@@ -142,7 +146,7 @@ export class SessionService {
     const attrs: SessionAttributes = { label: s.label, session_type: s.session_type, duration_minutes: s.duration_minutes, quality: s.quality }
     // Attributes first: a session document is never visible without them.
     await this.#store.setSession(id, attrs)
-    const recorder = SessionRecorder.start({ store: this.#counters.store(new FsChunkStore(this.#dir(id))), db: this.#db, masterKey: this.#masterKey, sessionId: id, userId: owner.sub, codec: this.#codec, clock: this.#clock })
+    const recorder = SessionRecorder.start({ store: this.#counters.store(new FsChunkStore(this.#dir(id), { durable: this.#durable })), db: this.#db, masterKey: this.#masterKey, sessionId: id, userId: owner.sub, codec: this.#codec, clock: this.#clock })
     try {
       // Not kept open: many sessions are created and never uploaded to (the load contract's users are), and
       // an open recorder per created session filled the map to its bound, which the soak measured as
@@ -353,7 +357,7 @@ export class SessionService {
       this.#live.set(id, live)
       return live
     }
-    const l: Live = { recorder: SessionRecorder.resume({ store: this.#counters.store(new FsChunkStore(this.#dir(id))), db: this.#db, masterKey: this.#masterKey, codec: this.#codec, clock: this.#clock }), inFlight: new Set(), closing: false }
+    const l: Live = { recorder: SessionRecorder.resume({ store: this.#counters.store(new FsChunkStore(this.#dir(id), { durable: this.#durable })), db: this.#db, masterKey: this.#masterKey, codec: this.#codec, clock: this.#clock }), inFlight: new Set(), closing: false }
     this.#remember(id, l)
     return l
   }
@@ -376,7 +380,7 @@ export class SessionService {
   async #player (id: string): Promise<SessionPlayer> {
     let p = this.#players.get(id)
     if (p === undefined) {
-      p = SessionPlayer.open({ store: new FsChunkStore(this.#dir(id)), db: this.#db, masterKey: this.#masterKey, codec: this.#codec })
+      p = SessionPlayer.open({ store: new FsChunkStore(this.#dir(id), { durable: this.#durable }), db: this.#db, masterKey: this.#masterKey, codec: this.#codec })
       p.catch(() => this.#players.delete(id))
       if (this.#players.size >= PLAYER_CACHE) this.#players.delete(this.#players.keys().next().value as string)
     } else {
@@ -387,7 +391,7 @@ export class SessionService {
   }
 
   async #readManifest (id: string): Promise<Manifest> {
-    const raw = await new FsChunkStore(this.#dir(id)).getFile('manifest.json')
+    const raw = await new FsChunkStore(this.#dir(id), { durable: this.#durable }).getFile('manifest.json')
     if (raw === undefined) throw new errors.LUCID_ERR_2007(`the manifest of session ${id}`)
     return parseManifest(new TextDecoder().decode(raw))
   }

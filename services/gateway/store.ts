@@ -1,6 +1,7 @@
 /**
- * What the gateway keeps beside the shared database: password hashes and the client-side attributes of a
- * session (its `user_id` label, type, planned duration, quality, and the receipt of its chain anchor).
+ * What the gateway keeps beside the shared database: password hashes, the client-side attributes of a
+ * session (its `user_id` label, type, planned duration, quality, and the receipt of its chain anchor), the
+ * receipts of public data anchors, and refresh-token families.
  *
  * Why a store of its own: the DB layer's `users` and `sessions` documents (services/db/schema.ts) have no
  * field for a password hash or for these attributes, and the DB layer refuses unknown fields. Rather than
@@ -8,9 +9,15 @@
  * (`DATA/gateway`), keyed by the same ids. The account and session documents stay in the shared database,
  * the source of truth for existence and ownership: a credential without a user, or attributes without a
  * session, are ignored.
+ *
+ * Durability: opened with `sync` 'group' or 'each' (what `lucid serve` does), every write resolves only once
+ * it is on stable storage, so an answer that acknowledges it (a registration, a session, an anchor receipt,
+ * a token pair) survives a power cut. 'group' writes each unsynced, then waits for a sync shared with the
+ * writes made meanwhile (services/common/group-sync.ts).
  */
 import { mkdir } from 'node:fs/promises'
 import { ClassicLevel } from 'classic-level'
+import { GroupSync } from '../common/group-sync.ts'
 import type { PasswordHash } from './auth/passwords.ts'
 
 /** The anchor a session's owner submitted when finalising it. */
@@ -32,21 +39,73 @@ export interface SessionAttributes {
   readonly anchor?: SessionAnchorRecord
 }
 
+/** The state of one refresh-token family (the tokens descending from one login). */
+export interface RefreshFamily {
+  /** The account the family belongs to. */
+  readonly sub: string
+  /** The id (jti) of the one refresh token of the family that may still be exchanged. */
+  readonly current: string
+  /** When the current token expires, ms since the epoch (then the record is swept). */
+  readonly exp: number
+  /** True once a spent token of the family was presented again: every token of the family is refused. */
+  readonly revoked: boolean
+}
+
+/** A public data anchor's receipt, as answered with 201 (POST /chain/anchor). */
+export interface DataAnchorReceipt {
+  readonly label: string
+  /** SHA-256 of the request's data_hash, hex: what the transaction anchors. */
+  readonly digest: string
+  /** ms since the epoch */
+  readonly accepted_at: number
+}
+
+/** How the store makes writes durable: group commit (default), one sync per write, or none (benchmarks only). */
+export type StoreSync = 'group' | 'each' | 'off'
+
+type Op = { type: 'put', key: string, value: unknown } | { type: 'del', key: string }
+
 const CRED = 'cred\u0000'
 const SESS = 'sess\u0000'
+const FAMILY = 'rfam\u0000'
+const DATA_ANCHOR = 'danc\u0000'
+/** Families by expiry: `rexp\0<exp as 13 digits>\0<family>`, so the expired ones are one range. */
+const FAMILY_EXP = 'rexp\u0000'
+/** Revoked families: `rrev\0<family>` -> exp, so a start reads the revoked ones without scanning every login's. */
+const REVOKED = 'rrev\u0000'
+const SYNC_KEY = '\u0000sync'
+const expKey = (exp: number, fam: string): string => `${FAMILY_EXP}${String(Math.max(0, Math.floor(exp))).padStart(13, '0')}\u0000${fam}`
 
 /** The gateway's own records, in a LevelDB directory. */
 export class GatewayStore {
   readonly #db: ClassicLevel<string, unknown>
+  readonly #mode: StoreSync
+  readonly #group: GroupSync
 
-  private constructor (db: ClassicLevel<string, unknown>) { this.#db = db }
+  private constructor (db: ClassicLevel<string, unknown>, mode: StoreSync) {
+    this.#db = db
+    this.#mode = mode
+    // A deletion of a key that never exists, synced: LevelDB fsyncs its log, covering every earlier write.
+    this.#group = new GroupSync(async () => { await db.del(SYNC_KEY, { sync: true }) })
+  }
 
-  /** Opens (creating) the store in `dir`. */
-  static async open (dir: string): Promise<GatewayStore> {
+  /**
+   * Opens (creating) the store in `dir`. `sync`: 'group' (default) or 'each' make every write durable
+   * before it resolves; 'off' leaves writes to the operating system (survives kill -9, not a power cut).
+   */
+  static async open (dir: string, opts: { sync?: StoreSync } = {}): Promise<GatewayStore> {
     await mkdir(dir, { recursive: true })
     const db = new ClassicLevel<string, unknown>(dir, { valueEncoding: 'json' })
     await db.open()
-    return new GatewayStore(db)
+    return new GatewayStore(db, opts.sync ?? 'group')
+  }
+
+  /** How writes are made durable. */
+  get syncMode (): StoreSync { return this.#mode }
+
+  async #batch (ops: Op[]): Promise<void> {
+    await this.#db.batch(ops, { sync: this.#mode === 'each' })
+    if (this.#mode === 'group') await this.#group.sync()
   }
 
   /** The password hash of `userId`, if any. */
@@ -56,7 +115,7 @@ export class GatewayStore {
 
   /** Sets the password hash of `userId`. */
   async setCredential (userId: string, h: PasswordHash): Promise<void> {
-    await this.#db.put(CRED + userId, h)
+    await this.#batch([{ type: 'put', key: CRED + userId, value: h }])
   }
 
   /** Password hashes of several users at once (undefined where absent). */
@@ -66,7 +125,7 @@ export class GatewayStore {
 
   /** Sets many password hashes in one batch. */
   async setCredentials (entries: ReadonlyArray<readonly [string, PasswordHash]>): Promise<void> {
-    await this.#db.batch(entries.map(([u, h]) => ({ type: 'put' as const, key: CRED + u, value: h })))
+    await this.#batch(entries.map(([u, h]) => ({ type: 'put' as const, key: CRED + u, value: h })))
   }
 
   /** A session's attributes, if recorded. */
@@ -76,12 +135,57 @@ export class GatewayStore {
 
   /** Records a session's attributes. */
   async setSession (sessionId: string, a: SessionAttributes): Promise<void> {
-    await this.#db.put(SESS + sessionId, a)
+    await this.#batch([{ type: 'put', key: SESS + sessionId, value: a }])
   }
 
   /** Forgets a session's attributes. */
   async deleteSession (sessionId: string): Promise<void> {
-    await this.#db.del(SESS + sessionId)
+    await this.#batch([{ type: 'del', key: SESS + sessionId }])
+  }
+
+  /** Records a data anchor's receipt (durably: the 201 that creates it is answered after). */
+  async setDataAnchor (txId: string, r: DataAnchorReceipt): Promise<void> {
+    await this.#batch([{ type: 'put', key: DATA_ANCHOR + txId, value: r }])
+  }
+
+  /** A data anchor's receipt, if this gateway issued it. */
+  async dataAnchor (txId: string): Promise<DataAnchorReceipt | undefined> {
+    return await this.#db.get(DATA_ANCHOR + txId) as DataAnchorReceipt | undefined
+  }
+
+  /** A refresh-token family's state, if recorded (and not yet swept). */
+  async family (id: string): Promise<RefreshFamily | undefined> {
+    return await this.#db.get(FAMILY + id) as RefreshFamily | undefined
+  }
+
+  /** Records a family's state (durably, like every write); `previous` is the state it replaces, if any. */
+  async setFamily (id: string, f: RefreshFamily, previous?: RefreshFamily): Promise<void> {
+    const ops: Op[] = []
+    if (previous !== undefined && previous.exp !== f.exp) ops.push({ type: 'del', key: expKey(previous.exp, id) })
+    ops.push({ type: 'put', key: FAMILY + id, value: f }, { type: 'put', key: expKey(f.exp, id), value: '' })
+    if (f.revoked) ops.push({ type: 'put', key: REVOKED + id, value: f.exp })
+    await this.#batch(ops)
+  }
+
+  /** Revoked families whose tokens have not all expired yet (loaded at start: their access tokens are refused). */
+  async revokedFamilies (now: number): Promise<Array<[string, number]>> {
+    const out: Array<[string, number]> = []
+    for await (const [k, v] of this.#db.iterator({ gt: REVOKED, lt: REVOKED + '\uffff' })) {
+      if ((v as number) > now) out.push([k.slice(REVOKED.length), v as number])
+    }
+    return out
+  }
+
+  /** Forgets families whose tokens have all expired (at most `max` per call); returns how many. */
+  async sweepFamilies (now: number, max = 10_000): Promise<number> {
+    const ops: Op[] = []
+    for await (const k of this.#db.keys({ gt: FAMILY_EXP, lt: expKey(now, ''), limit: max })) {
+      const fam = k.slice(FAMILY_EXP.length + 14)
+      ops.push({ type: 'del', key: k }, { type: 'del', key: FAMILY + fam }, { type: 'del', key: REVOKED + fam })
+    }
+    // Not synced: forgetting expired state early or late changes no answer (an expired token is refused anyway).
+    if (ops.length > 0) await this.#db.batch(ops)
+    return ops.length / 3
   }
 
   /** Closes the store. */

@@ -57,7 +57,7 @@ describe('suites', () => {
 
 describe('report entries', () => {
   const result = (over: Partial<ChaosResult> = {}): ChaosResult => ({
-    metrics: { requests_count: 12_000, server_errors_count: 0, crashes_count: 0, unauthorised_successes_count: 0, responses_without_code_count: 0, integrity_violations_count: 0, duration_s: 80 },
+    metrics: { requests_count: 12_000, server_errors_count: 0, crashes_count: 0, unauthorised_successes_count: 0, responses_without_code_count: 0, integrity_violations_count: 0, model_sequences_count: 2000, model_violations_count: 0, duration_s: 80 },
     conditions: { server: 'test', seed: 1 },
     passed: true,
     findings: [],
@@ -77,7 +77,8 @@ describe('report entries', () => {
     assert.deepEqual(e.targets.map((t) => [t.metric, t.op, t.value, t.verdict]), [
       ['requests_count', '>=', 10_000, 'pass'], ['server_errors_count', '<=', 0, 'pass'], ['crashes_count', '<=', 0, 'pass'],
       ['unauthorised_successes_count', '<=', 0, 'pass'], ['responses_without_code_count', '<=', 0, 'pass'],
-      ['integrity_violations_count', '<=', 0, 'pass'], ['findings_count', '<=', 0, 'pass']
+      ['integrity_violations_count', '<=', 0, 'pass'], ['model_sequences_count', '>=', 2000, 'pass'], ['model_violations_count', '<=', 0, 'pass'],
+      ['findings_count', '<=', 0, 'pass']
     ])
     assert.deepEqual(validateReport(JSON.parse(JSON.stringify(report([e])))), [])
     assert.match(renderSuite(e), /requests_count\s+12,000/)

@@ -76,7 +76,7 @@ test('finalising a session anchors its manifest, signed by the gateway, in a FIN
   sessionId = created.json.session_id as string
   // Before the session is even finalised, someone timestamps data under its id: a data anchor.
   const pub = await call(g.base, 'POST', '/chain/anchor', { json: { session_id: sessionId, data_hash: 'not the manifest', timestamp: new Date().toISOString() } })
-  assert.equal(pub.status, 202, pub.text)
+  assert.equal(pub.status, 201, pub.text)
   assert.equal(pub.json.status, 'pending')
   publicTx = pub.json.tx_id as string
 
@@ -228,7 +228,7 @@ test('a restart on the data directory resumes the chain from its archive; anothe
   assert.deepEqual([anchor.json.status, anchor.json.tx_id], ['final', anchorTx], 'found again through the archive')
   // The chain goes on from where it stopped, and the gateway account's nonce with it.
   const pub = await call(g.base, 'POST', '/chain/anchor', { json: { session_id: 'after-restart', data_hash: 'x' } })
-  assert.equal(pub.status, 202, pub.text)
+  assert.equal(pub.status, 201, pub.text)
   const fin = await final(pub.json.tx_id as string)
   assert.ok(fin.json.block_height > height)
 })

@@ -68,5 +68,5 @@ test('a data anchor whose label or data_hash holds a lone surrogate is 400 LUCID
   }
   // A surrogate pair (an emoji) is well-formed and still anchors.
   const ok = await call(g.base, 'POST', '/chain/anchor', { json: { session_id: 'label \u{1F600}', data_hash: 'abc' } })
-  assert.equal(ok.status, 202, ok.text)
+  assert.equal(ok.status, 201, ok.text)
 })

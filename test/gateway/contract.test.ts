@@ -61,9 +61,16 @@ for (const prefix of ['', '/api/v1']) {
         assert.equal(typeof b.json.height, 'number')
       }
       const a = await call(g.base, 'POST', `${prefix}/chain/anchor`, { json: { session_id: 'session_7', data_hash: 'ab'.repeat(32), timestamp: Date.now() / 1000 } })
-      ok(a.status, [202], 'POST /chain/anchor')
+      // Issue 16, item 6: the original client counts 200/201 only; 201 Created with the receipt, its status
+      // URL in the body and in Location.
+      ok(a.status, [201], 'POST /chain/anchor')
       assert.equal(a.json.status, 'pending')
       assert.equal(typeof a.json.tx_id, 'string')
+      assert.equal(a.json.status_url, `${prefix}/chain/anchor/${String(a.json.tx_id)}`)
+      assert.equal(a.headers.location, a.json.status_url)
+      const st = await call(g.base, 'GET', a.json.status_url as string)
+      ok(st.status, [200], 'GET the receipt\'s status URL')
+      assert.equal(st.json.tx_id, a.json.tx_id)
       const c = await call(g.base, 'GET', `${prefix}/chain/consensus/status`)
       ok(c.status, [200], 'GET /chain/consensus/status')
       assert.equal(c.json.algorithm, 'PoOT')

@@ -3,7 +3,7 @@
  * undici, and the load contract's demo accounts seeded at the load-test KDF cost (only those a test
  * needs, so seeding takes a fraction of a second).
  */
-import { request } from 'undici'
+import { request, type Dispatcher } from 'undici'
 import { ManualClock } from '../../services/common/clock.ts'
 import { LOAD_TEST_KDF, demoAccounts, openGateway, type Gateway, type GatewayConfig, type GatewayOptions } from '../../services/gateway/index.ts'
 
@@ -23,6 +23,8 @@ export interface CallOptions {
   json?: unknown
   body?: string | Buffer
   headers?: Record<string, string>
+  /** The undici dispatcher (e.g. an Agent bound to another local address); default the global one. */
+  dispatcher?: Dispatcher
 }
 
 /** Sends one request to the gateway. */
@@ -31,7 +33,7 @@ export async function call (base: string, method: string, path: string, o: CallO
   if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`
   let body: string | Buffer | undefined = o.body
   if (o.json !== undefined) { body = JSON.stringify(o.json); headers['content-type'] ??= 'application/json' }
-  const r = await request(base + path, { method: method as 'GET', headers, body })
+  const r = await request(base + path, { method: method as 'GET', headers, body, ...(o.dispatcher !== undefined ? { dispatcher: o.dispatcher } : {}) })
   const bytes = Buffer.from(await r.body.arrayBuffer())
   const text = bytes.toString('utf8')
   let json: unknown

@@ -9,6 +9,7 @@ import * as hdr from 'hdr-histogram-js'
 import type { Database } from '../../services/db/index.ts'
 import { openChainPort } from '../../services/gateway/chain-adapter.ts'
 import { REFERENCE_METRICS } from '../../services/gateway/prometheus.ts'
+import { DEFAULT_TIERS } from '../../services/gateway/config.ts'
 import { UNMATCHED_ROUTE } from '../../services/gateway/http-metrics.ts'
 import { call, login, passwordOf, testGateway } from './helpers.ts'
 import { parsePrometheusText, sampleValue, type Family } from './prom-text.ts'
@@ -32,7 +33,7 @@ async function until (what: string, check: () => Promise<boolean>, timeoutMs = 1
 }
 
 test('/metrics carries every reference metric with the values the traffic implies; route labels are templates', async () => {
-  const tiers = { public: 6, authenticated: 1000, admin: 10_000, blocks: 500, uploadBytesPerS: 1e9 }
+  const tiers = { ...DEFAULT_TIERS, public: 6, uploadBytesPerS: 1e9 }
   const g = await testGateway({ config: { rateLimits: tiers }, chain: fastChain, accounts: ['session_user_1'] })
   try {
     for (let i = 0; i < 3; i++) assert.equal((await call(g.base, 'GET', '/health')).status, 200)

@@ -28,7 +28,7 @@ test('public tier: 100 requests a minute per address, then 429 LUCID_ERR_3001 wi
 })
 
 test('tiers: authenticated callers are keyed on their subject with their own budget; admins get the admin tier; block queries have their own bucket', async () => {
-  const tiers = { public: 3, authenticated: 5, admin: 12, blocks: 2, uploadBytesPerS: 1e9 }
+  const tiers = { ...DEFAULT_TIERS, public: 3, authenticated: 5, admin: 12, blocks: 2, uploadBytesPerS: 1e9 }
   const g = await testGateway({ config: { rateLimits: tiers }, chain: new ChainDouble() })
   try {
     // Logins are public requests: 3 of them spend the address's public budget.

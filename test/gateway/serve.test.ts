@@ -80,7 +80,7 @@ test('serve --seed-demo --load-test: the banner says what changed; the contract 
     assert.match(again.out(), /--seed-demo: 0 accounts created, 151 already present .* 0 passwords hashed/)
     assert.match(again.out(), /chain +PoOT devnet: 4 validators .* \(resumed from its archive at final height \d+\)/, 'the chain is the same one')
     assert.match(again.out(), /passwords +scrypt N=2\^17 r=8 p=1 \(OWASP\)/)
-    assert.match(again.out(), /rate limits public 100\/min, authenticated 1000\/min, admin 10000\/min, block queries 500\/min/)
+    assert.match(again.out(), /rate limits public 100\/min per address, authenticated 1000\/min per subject and 5000\/min per address, admin 10000\/min, block queries 500\/min/)
     const s2 = await call(again.g.url, 'GET', `/sessions/${id}`, { token })
     assert.equal(s2.json.chunk_count, 1, 'the drained upload was kept, and tokens survive a restart')
     assert.equal(await again.stop(), 0)

@@ -36,11 +36,13 @@ export const CHAOS_USAGE = `lucid chaos --suite fuzz|overload|faults|soak|all [o
 
 Reliability suites against the whole system (docs/chaos.md):
   fuzz       generated hostile requests on every route of the OpenAPI document: never a 5xx, a crash or an
-             unauthorised read or write (checked through the API afterwards)
+             unauthorised read or write (checked through the API afterwards); then 2,000 model-based
+             sequences (register, logins, wallet, refresh, sessions, chunks, anchors), invariants after each step
   overload   the stress scenario at 4x the seed's rate, default hashing cost, rate limits on: load is shed
              with 429/503, /health stays fast, memory bounded, recovery measured
   faults     kill -9 of 'lucid serve' mid-write, many cycles: nothing acknowledged lost or torn, no nonce
-             reuse; then MongoDB (MONGODB_URI, else the jongodb stand-in) slowed, blackholed, refused
+             reuse; then MongoDB (MONGODB_URI, else the jongodb stand-in) slowed, blackholed, refused;
+             then power cuts (data directory on a FUSE filesystem that drops unsynced writes)
   soak       contract traffic for 20 minutes (--full 4 h): live heap, RSS outside the heap, handles and
              event-loop delay fitted; a leak is a significant slope over 10 % an hour
 Options:
@@ -72,6 +74,8 @@ export function chaosTargets (suite: SuiteName, opts: { full: boolean, durationG
       t(suite, 'unauthorised_successes_count', '<=', 0, 'issue 11: "0 unauthorised successes"'),
       t(suite, 'responses_without_code_count', '<=', 0, FUZZ),
       t(suite, 'integrity_violations_count', '<=', 0, `${FUZZ} (checked through the API after the run)`),
+      t(suite, 'model_sequences_count', '>=', opts.full ? 10_000 : 2000, 'issue 16: "at least 2,000 sequences" of model-based commands (chaos/fuzz/model.ts)'),
+      t(suite, 'model_violations_count', '<=', 0, 'issue 16: invariants checked after every step: answered in time, no 5xx, no access across users, memory bounded'),
       ...all
     ]
     case 'overload': return [

@@ -111,6 +111,7 @@ export function banner (g: Gateway, f: ServeFlags): string {
     `  master key  ${g.masterKeySource.kind === 'env' ? 'from LUCID_MASTER_KEY' : `${g.masterKeySource.path}${g.masterKeySource.created ? ' (created)' : ''}`}`,
     `  passwords   ${c.kdf}${f.loadTest ? '' : ' (OWASP)'}, ${c.kdf_concurrency} hashed at once, ${c.kdf_queue_limit} may wait, then 503 LUCID_ERR_3002`,
     `  rate limits ${c.rate_limits}`,
+    `  durability  ${c.durability}`,
     `  chain       ${c.chain}`,
     `  metrics     ${g.url}/metrics (Prometheus; open to local callers${f.loadTest ? ' and, under --load-test, to all' : ', an Admin token from elsewhere'})`
   ]

@@ -44,11 +44,21 @@ export function principalOf (req: FastifyRequest): Principal {
   return p
 }
 
+/** The hooks guard() made: the rate limiter tells guarded routes by them (they alone count as authenticated). */
+const guards = new WeakSet<object>()
+
+/** True when `hook` is a guard made by guard(). */
+export function isGuard (hook: unknown): boolean {
+  return typeof hook === 'function' && guards.has(hook)
+}
+
 /** A preParsing hook admitting callers that hold `role` (or a higher one). */
 export function guard (role: Role): (req: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown> {
-  return async (req, _reply, payload) => {
+  const hook = async (req: FastifyRequest, _reply: FastifyReply, payload: unknown): Promise<unknown> => {
     if (req.authError !== undefined) throw req.authError
     assertRole(principalOf(req), role)
     return payload
   }
+  guards.add(hook)
+  return hook
 }

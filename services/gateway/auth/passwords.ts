@@ -52,18 +52,27 @@ export function isWeaker (h: PasswordHash, policy: KdfParams): boolean {
   return h.N < policy.N || h.r < policy.r || h.p < policy.p
 }
 
-/** Bounded scrypt: at most `concurrency` hashes at once, at most `queueLimit` waiting. */
+/**
+ * Bounded scrypt: at most `concurrency` hashes at once, at most `queueLimit` waiting, and, with
+ * `perKeyLimit`, at most that many running or waiting for one key (a client address): past it 429
+ * LUCID_ERR_3001, so one address cannot take the whole queue and turn everyone else's logins into 503s.
+ */
 export class KdfPool {
   readonly concurrency: number
   readonly queueLimit: number
+  readonly perKeyLimit: number | undefined
   #running = 0
+  /** Hashes running or waiting per key (only keys with some). */
+  readonly #perKey = new Map<string, number>()
   readonly #waiting: Array<{ go: () => void, drop: (err: Error) => void, signal?: AbortSignal }> = []
   /** Exponentially weighted mean hash time, ms, for Retry-After. */
   #meanMs = 0
   readonly #derive: Derive
 
-  constructor (concurrency: number, queueLimit: number, derive: Derive = scryptDerive) {
+  constructor (concurrency: number, queueLimit: number, derive: Derive = scryptDerive, perKeyLimit?: number) {
     this.#derive = derive
+    if (perKeyLimit !== undefined && !(Number.isInteger(perKeyLimit) && perKeyLimit >= 1)) throw new RangeError('KdfPool perKeyLimit must be a positive integer')
+    this.perKeyLimit = perKeyLimit
     if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new RangeError('KdfPool concurrency must be a positive integer')
     if (!(Number.isInteger(queueLimit) && queueLimit >= 0)) throw new RangeError('KdfPool queueLimit must be a non-negative integer')
     this.concurrency = concurrency
@@ -76,9 +85,9 @@ export class KdfPool {
   get queued (): number { return this.#waiting.length }
 
   /** A new salted hash of `password` at cost `k`. */
-  async hash (password: string, k: KdfParams, opts: { bypassQueueLimit?: boolean } = {}): Promise<PasswordHash> {
+  async hash (password: string, k: KdfParams, opts: { bypassQueueLimit?: boolean, key?: string } = {}): Promise<PasswordHash> {
     const salt = randomBytes(SALT_BYTES)
-    const key = await this.#run(() => this.#derive(password, salt, k), opts.bypassQueueLimit ?? false)
+    const key = await this.#admit(opts.key, async () => await this.#run(() => this.#derive(password, salt, k), opts.bypassQueueLimit ?? false))
     return { alg: 'scrypt', N: k.N, r: k.r, p: k.p, salt: salt.toString('base64'), hash: key.toString('base64') }
   }
 
@@ -87,10 +96,28 @@ export class KdfPool {
    * a verification still waiting for a slot when the signal aborts (the client hung up) leaves the queue
    * without hashing: a login storm whose clients time out must not keep the pool busy for nobody.
    */
-  async verify (password: string, stored: PasswordHash, signal?: AbortSignal): Promise<boolean> {
+  async verify (password: string, stored: PasswordHash, signal?: AbortSignal, admissionKey?: string): Promise<boolean> {
     const expected = Buffer.from(stored.hash, 'base64')
-    const key = await this.#run(() => this.#derive(password, Buffer.from(stored.salt, 'base64'), stored), false, signal)
+    const key = await this.#admit(admissionKey, async () => await this.#run(() => this.#derive(password, Buffer.from(stored.salt, 'base64'), stored), false, signal))
     return key.length === expected.length && timingSafeEqual(key, expected)
+  }
+
+  /** Runs `fn` counted against `key`'s share (when there is a per-key limit and a key). */
+  async #admit<T> (key: string | undefined, fn: () => Promise<T>): Promise<T> {
+    if (key === undefined || this.perKeyLimit === undefined) return await fn()
+    const held = this.#perKey.get(key) ?? 0
+    if (held >= this.perKeyLimit) {
+      const retryS = Math.max(1, Math.ceil((held * (this.#meanMs || 500)) / this.concurrency / 1000))
+      throw Object.assign(new errors.LUCID_ERR_3001(`${retryS} s (${held} password hashes of this address running or waiting, at most ${this.perKeyLimit})`), { retryAfterS: retryS })
+    }
+    this.#perKey.set(key, held + 1)
+    try {
+      return await fn()
+    } finally {
+      const n = (this.#perKey.get(key) ?? 1) - 1
+      if (n <= 0) this.#perKey.delete(key)
+      else this.#perKey.set(key, n)
+    }
   }
 
   async #run<T> (fn: () => Promise<T>, bypass: boolean, signal?: AbortSignal): Promise<T> {

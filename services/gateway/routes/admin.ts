@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify'
 import { errors } from '../../common/errors.ts'
 import type { GroupCounts } from '../../db/index.ts'
 import { guard } from '../auth/guard.ts'
+import { addressKey } from '../rate-limit.ts'
 import { ROLES, hasRole, type Role } from '../auth/roles.ts'
 import type { GatewayContext } from '../context.ts'
 import { LOGIN_BODY, TOKENS, USER, parseLimit, responses } from '../schemas.ts'
@@ -30,11 +31,13 @@ export async function adminRoutes (app: FastifyInstance, ctx: GatewayContext): P
   const security = [{ bearer: [] }]
 
   app.post<{ Body: { username: string, password: string } }>('/admin/auth/login', {
+    // Counted per client address whatever token it carries, like every login (rate-limit.ts).
+    config: { tier: 'auth' },
     schema: { tags: ['admin'], summary: 'Password login of an Admin', body: LOGIN_BODY, response: responses({ 200: TOKENS }) }
   }, async (req, reply) => {
-    const u = await ctx.accounts.checkPassword(req.body.username, req.body.password, clientGone(reply))
+    const u = await ctx.accounts.checkPassword(req.body.username, req.body.password, clientGone(reply), addressKey(req.ip))
     if (!hasRole(u.roles, 'Admin')) throw new errors.LUCID_ERR_1005('this account is not an Admin')
-    return ctx.tokens.issue(u.user_id, u.roles)
+    return await ctx.tokens.issue(u.user_id, u.roles)
   })
 
   app.get('/admin/dashboard/overview', {

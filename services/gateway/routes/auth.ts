@@ -10,6 +10,7 @@
 import { clientGone } from '../client-gone.ts'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayContext } from '../context.ts'
+import { addressKey } from '../rate-limit.ts'
 import { LOGIN_BODY, TOKENS, responses } from '../schemas.ts'
 
 const USERNAME = { type: 'string', pattern: '^[A-Za-z0-9_.@-]{1,64}$' } as const
@@ -23,7 +24,10 @@ interface WalletLoginBody { tron_address: string, signature: string, message: st
 
 /** Registers the /auth routes. */
 export async function authRoutes (app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+  // Every /auth route counts per client address whatever token it carries (rate-limit.ts).
+  const config = { tier: 'auth' as const }
   app.post<{ Body: RegisterBody }>('/auth/register', {
+    config,
     schema: {
       tags: ['auth'],
       summary: 'Create a password account (role User)',
@@ -36,18 +40,20 @@ export async function authRoutes (app: FastifyInstance, ctx: GatewayContext): Pr
       response: responses({ 201: { type: 'object', properties: { user_id: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } }, required: ['user_id', 'roles'] } })
     }
   }, async (req, reply) => {
-    const u = await ctx.accounts.register(req.body.username, req.body.password, req.body.email)
+    const u = await ctx.accounts.register(req.body.username, req.body.password, req.body.email, addressKey(req.ip))
     return reply.code(201).send({ user_id: u.user_id, roles: u.roles })
   })
 
   app.post<{ Body: LoginBody }>('/auth/login', {
+    config,
     schema: { tags: ['auth'], summary: 'Password login (scrypt); answers token and access_token', body: LOGIN_BODY, response: responses({ 200: TOKENS }) }
   }, async (req, reply) => {
-    const u = await ctx.accounts.checkPassword(req.body.username, req.body.password, clientGone(reply))
-    return ctx.tokens.issue(u.user_id, u.roles)
+    const u = await ctx.accounts.checkPassword(req.body.username, req.body.password, clientGone(reply), addressKey(req.ip))
+    return await ctx.tokens.issue(u.user_id, u.roles)
   })
 
   app.post<{ Body: RefreshBody }>('/auth/refresh', {
+    config,
     schema: {
       tags: ['auth'],
       summary: 'Exchange a refresh token (single use) for a new pair',
@@ -55,12 +61,13 @@ export async function authRoutes (app: FastifyInstance, ctx: GatewayContext): Pr
       response: responses({ 200: TOKENS })
     }
   }, async (req) => {
-    const sub = ctx.tokens.consumeRefresh(req.body.refresh_token)
+    const { sub, ticket } = await ctx.tokens.consumeRefresh(req.body.refresh_token)
     const u = await ctx.accounts.activeUser(sub)
-    return ctx.tokens.issue(u.user_id, u.roles)
+    return await ctx.tokens.issue(u.user_id, u.roles, ticket)
   })
 
   app.post<{ Body: ChallengeBody }>('/auth/wallet/challenge', {
+    config,
     schema: {
       tags: ['auth'],
       summary: 'A single-use message for a TRON wallet to sign',
@@ -76,6 +83,7 @@ export async function authRoutes (app: FastifyInstance, ctx: GatewayContext): Pr
   }, async (req) => ctx.challenges.issue(req.body.tron_address))
 
   app.post<{ Body: WalletLoginBody }>('/auth/wallet/login', {
+    config,
     schema: {
       tags: ['auth'],
       summary: 'Wallet login: the challenge message signed TRON-style (signMessageV2)',
@@ -94,7 +102,7 @@ export async function authRoutes (app: FastifyInstance, ctx: GatewayContext): Pr
     }
   }, async (req) => {
     ctx.challenges.verify(req.body.tron_address, req.body.message, req.body.signature)
-    const u = await ctx.accounts.walletUser(req.body.tron_address)
-    return ctx.tokens.issue(u.user_id, u.roles)
+    const u = await ctx.accounts.walletUser(req.body.tron_address, addressKey(req.ip))
+    return await ctx.tokens.issue(u.user_id, u.roles)
   })
 }

@@ -5,7 +5,7 @@
  *   GET  /chain/info                                               -> 200
  *   GET  /chain/blocks/latest, /blocks/latest        (blocks tier) -> 200 block
  *   GET  /chain/blocks/{height}, /blocks/{height}    (blocks tier) -> 200 block, 404 LUCID_ERR_5003
- *   POST /chain/anchor   {session_id, data_hash, timestamp?}  public -> 202 receipt
+ *   POST /chain/anchor   {session_id, data_hash, timestamp?}  public -> 201 receipt with status_url, Location
  *   GET  /chain/anchor/{tx_id}, /transactions/{tx_id}              -> 200 status, 404 LUCID_ERR_5003
  *   GET  /chain/consensus/status                                   -> 200
  *   POST /transactions   {transaction_id?, type, data, timestamp} NodeOperator -> 202 receipt
@@ -105,14 +105,21 @@ export async function chainRoutes (app: FastifyInstance, ctx: GatewayContext): P
         required: ['session_id', 'data_hash'],
         additionalProperties: false
       },
-      response: responses({ 202: RECEIPT })
+      response: responses({ 201: { ...RECEIPT, properties: { ...RECEIPT.properties, status_url: { type: 'string', description: 'where the receipt stands (GET); also the Location header' } }, required: [...RECEIPT.required, 'status_url'] } })
     }
   }, async (req, reply) => {
     const b = req.body
     if (!isWellFormed(b.session_id) || !isWellFormed(b.data_hash)) throw new errors.LUCID_ERR_1001('session_id and data_hash must be well-formed Unicode (a lone surrogate is not)')
     const digest = createHash('sha256').update(b.data_hash, 'utf8').digest('hex')
     const receipt = await chain().anchorData({ label: b.session_id, digest, timestamp: timestampMs(b.timestamp, ctx.config.clock.now()) })
-    return reply.code(202).send(receipt)
+    // 201, not 202: the reference system's own client counts only 200 and 201 as success here (issue 16,
+    // item 6). What is created is the receipt, a resource of its own at its status URL, under the prefix
+    // the request came by (root or /api/v1).
+    const statusUrl = `${req.routeOptions.url ?? '/chain/anchor'}/${encodeURIComponent(receipt.tx_id)}`
+    // The receipt is kept (synced) before it is answered: the chain's pool is not kept across a restart,
+    // and a resource answered 201 must not vanish with it (its status URL then says `rejected`).
+    await ctx.store.setDataAnchor(receipt.tx_id, { label: b.session_id, digest, accepted_at: receipt.accepted_at })
+    return reply.code(201).header('location', statusUrl).send({ ...receipt, status_url: statusUrl })
   })
 
   const txStatus = {
@@ -125,8 +132,13 @@ export async function chainRoutes (app: FastifyInstance, ctx: GatewayContext): P
   }
   const statusOf = async (req: { params: { id: string } }): Promise<unknown> => {
     const s = await chain().transactionStatus(req.params.id)
-    if (s === undefined) throw new errors.LUCID_ERR_5003(`no transaction ${req.params.id}`)
-    return s
+    if (s !== undefined) return s
+    // A data anchor this gateway acknowledged that the chain no longer has: pending at a restart (the
+    // pool is not kept). Its receipt answers, as rejected: the client submits it again.
+    if (await ctx.store.dataAnchor(req.params.id) !== undefined) {
+      return { tx_id: req.params.id, status: 'rejected', block_height: null, block_hash: null, reason: 'pending when the gateway restarted (pending transactions are not kept) and in no block: submit the anchor again' }
+    }
+    throw new errors.LUCID_ERR_5003(`no transaction ${req.params.id}`)
   }
   app.get<{ Params: { id: string } }>('/chain/anchor/:id', txStatus, statusOf)
   app.get<{ Params: { id: string } }>('/transactions/:id', txStatus, statusOf)

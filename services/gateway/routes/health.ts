@@ -30,9 +30,10 @@ const CONFIG = {
     chain: { type: 'string' },
     access_token_ttl_s: { type: 'integer' },
     refresh_token_ttl_s: { type: 'integer' },
-    max_chunk_bytes: { type: 'integer' }
+    max_chunk_bytes: { type: 'integer' },
+    durability: { type: 'string' }
   },
-  required: ['kdf', 'kdf_params', 'kdf_concurrency', 'kdf_queue_limit', 'rate_limits', 'load_test', 'db', 'chain', 'access_token_ttl_s', 'refresh_token_ttl_s', 'max_chunk_bytes']
+  required: ['kdf', 'kdf_params', 'kdf_concurrency', 'kdf_queue_limit', 'rate_limits', 'load_test', 'db', 'chain', 'access_token_ttl_s', 'refresh_token_ttl_s', 'max_chunk_bytes', 'durability']
 } as const
 
 /** Registers /health and /config. */
