@@ -52,7 +52,7 @@ test('three kill -9 cycles lose no acknowledged write, tear nothing and reuse no
 test('kills while the validators vote (a vote above the archive, a prevote before its precommit): the restarted chain finalises again, nothing reverted', { timeout: 240_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lucid-faults-votes-'))
   try {
-    const r = await run({ full: false, progress: () => {}, tmpdir: dir }, { cycles: 2, seed: 11, moments: ['vote', 'prevote'], mongo: false })
+    const r = await run({ full: false, progress: () => {}, tmpdir: dir }, { cycles: 2, seed: 11, moments: ['vote', 'prevote'], mongo: false, powerCut: false })
     assert.deepEqual(r.findings, [])
     assert.equal(r.metrics.vote_kills_count, 2)
     assert.ok(r.metrics.vote_kills_in_window_count! >= 1, `${r.metrics.vote_kills_in_window_count} of 2 kills landed in their voting window`)
