@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 
-function find (dir) {
+function find(dir) {
   const out = []
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name)

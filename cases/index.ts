@@ -12,11 +12,4 @@ import { loadCases } from './load/index.ts'
 import { sessionCases } from './session/index.ts'
 
 /** Every registered case, baselines first (they run before the cases that divide by them). */
-export const REGISTRY: readonly CaseDef[] = [
-  ...baselineCases,
-  ...dbCases,
-  ...sessionCases,
-  ...chainCases,
-  ...gatewayCases,
-  ...loadCases
-]
+export const REGISTRY: readonly CaseDef[] = [...baselineCases, ...dbCases, ...sessionCases, ...chainCases, ...gatewayCases, ...loadCases]

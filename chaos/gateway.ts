@@ -20,8 +20,8 @@ export interface GatewayUnderTest {
   /** What it is, for the report's conditions. */
   readonly description: string
   /** False once the local process has exited (a crash, unless we closed it). Always true for a --target. */
-  alive (): boolean
-  close (): Promise<void>
+  alive(): boolean
+  close(): Promise<void>
 }
 
 /** Options of a local gateway (services/gateway `start`). */
@@ -33,7 +33,7 @@ export interface LocalGatewayOptions {
 }
 
 /** Starts `lucid serve` (the gateway's `start`) in a child process on loopback. */
-export async function startGateway (o: LocalGatewayOptions): Promise<GatewayUnderTest> {
+export async function startGateway(o: LocalGatewayOptions): Promise<GatewayUnderTest> {
   const server = await startServerProcess(GATEWAY, { options: { ...o }, timeoutMs: 180_000 })
   return {
     url: server.url,
@@ -41,12 +41,14 @@ export async function startGateway (o: LocalGatewayOptions): Promise<GatewayUnde
     dataDir: o.dataDir,
     description: `lucid serve in a child process (${o.loadTest ? '--load-test' : 'default KDF cost, rate limits on'}${o.seedDemo ? ', --seed-demo' : ''}, ${o.validators} validators, fresh data directory)`,
     alive: () => processAlive(server.pid),
-    close: async () => { await server.close() }
+    close: async () => {
+      await server.close()
+    }
   }
 }
 
 /** What the gateway is and the settings it reports at GET /config (`cfg`), for a suite's conditions. */
-export function serverConditions (gw: GatewayUnderTest, cfg: Record<string, unknown>): Record<string, string> {
+export function serverConditions(gw: GatewayUnderTest, cfg: Record<string, unknown>): Record<string, string> {
   return {
     server: gw.description,
     kdf: typeof cfg.kdf === 'string' ? cfg.kdf : 'unknown',
@@ -55,17 +57,22 @@ export function serverConditions (gw: GatewayUnderTest, cfg: Record<string, unkn
 }
 
 /** A gateway someone else runs. */
-export function remoteGateway (url: string): GatewayUnderTest {
+export function remoteGateway(url: string): GatewayUnderTest {
   return { url, description: `--target ${url}`, alive: () => true, close: async () => {} }
 }
 
 /** True while process `pid` exists (signal 0 checks without signalling). */
-export function processAlive (pid: number): boolean {
-  try { process.kill(pid, 0); return true } catch { return false }
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Resident set size of a local process, bytes, from /proc (undefined when it cannot be read). */
-export async function rssBytes (pid: number): Promise<number | undefined> {
+export async function rssBytes(pid: number): Promise<number | undefined> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8')
     const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)
@@ -76,8 +83,12 @@ export async function rssBytes (pid: number): Promise<number | undefined> {
 }
 
 /** The token key of a local gateway's data directory (services/gateway/server.ts keeps it in DIR/jwt.key). */
-export async function readJwtKey (dataDir: string): Promise<Buffer | undefined> {
-  try { return await readFile(join(dataDir, 'jwt.key')) } catch { return undefined }
+export async function readJwtKey(dataDir: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(join(dataDir, 'jwt.key'))
+  } catch {
+    return undefined
+  }
 }
 
 /** One request as a suite describes it (and as a finding reproduces it). */
@@ -90,15 +101,15 @@ export interface Req {
 
 /** What came back: an answer, or the transport error instead of one. */
 export type Res =
-  | { kind: 'answer', status: number, text: string, json: unknown, ms: number, headers: Record<string, string | string[] | undefined> }
-  | { kind: 'transport', error: string, ms: number }
+  | { kind: 'answer'; status: number; text: string; json: unknown; ms: number; headers: Record<string, string | string[] | undefined> }
+  | { kind: 'transport'; error: string; ms: number }
 
 /** A keep-alive connection pool to one origin that turns every outcome into a Res. */
 export class Client {
   readonly #pool: Pool
   readonly #timeoutMs: number
 
-  constructor (origin: string, opts: { connections?: number, timeoutMs?: number, localAddress?: string } = {}) {
+  constructor(origin: string, opts: { connections?: number; timeoutMs?: number; localAddress?: string } = {}) {
     this.#pool = new Pool(origin, {
       connections: opts.connections ?? 16,
       pipelining: 1,
@@ -109,7 +120,7 @@ export class Client {
     this.#timeoutMs = opts.timeoutMs ?? 30_000
   }
 
-  async send (r: Req): Promise<Res> {
+  async send(r: Req): Promise<Res> {
     const t0 = performance.now()
     try {
       const res = await this.#pool.request({
@@ -122,7 +133,11 @@ export class Client {
       })
       const text = await res.body.text()
       let json: unknown
-      try { json = JSON.parse(text) } catch { json = undefined }
+      try {
+        json = JSON.parse(text)
+      } catch {
+        json = undefined
+      }
       return { kind: 'answer', status: res.statusCode, text, json, ms: performance.now() - t0, headers: res.headers }
     } catch (err) {
       const e = err as Error & { code?: string }
@@ -130,12 +145,14 @@ export class Client {
     }
   }
 
-  async close (): Promise<void> { await this.#pool.destroy() }
+  async close(): Promise<void> {
+    await this.#pool.destroy()
+  }
 }
 
 /** The catalogue code of an error answer, or undefined when the body is not `{"error": {"code", "message"}}`. */
-export function errorCodeOf (json: unknown): string | undefined {
-  const e = (json as { error?: { code?: unknown, message?: unknown } } | undefined)?.error
+export function errorCodeOf(json: unknown): string | undefined {
+  const e = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error
   return typeof e?.code === 'string' && /^LUCID_ERR_[0-9]{4}$/.test(e.code) && typeof e.message === 'string' ? e.code : undefined
 }
 
@@ -143,17 +160,19 @@ export function errorCodeOf (json: unknown): string | undefined {
 export const SHEDDING_CODES: ReadonlySet<string> = new Set(['LUCID_ERR_3002', 'LUCID_ERR_5016'])
 
 /** A one-line reproduction of a request: method, path, headers and (the start of) the body, JSON-escaped and capped. */
-export function describeReq (r: Req, bodyChars = 300): string {
+export function describeReq(r: Req, bodyChars = 300): string {
   const cap = (v: string, n: number): string => (v.length > n ? `${v.slice(0, n)}...(${v.length} chars)` : v)
-  const body = r.body === undefined ? '' : ` body(${r.body.length} bytes)=${JSON.stringify(cap((Buffer.isBuffer(r.body) ? r.body.toString('latin1') : r.body), bodyChars))}`
+  const body =
+    r.body === undefined ? '' : ` body(${r.body.length} bytes)=${JSON.stringify(cap(Buffer.isBuffer(r.body) ? r.body.toString('latin1') : r.body, bodyChars))}`
   const h = Object.entries(r.headers ?? {})
   // Many generated headers say what they are by their count and size; the rest are shown.
-  const shown = h.length > 6 ? [...h.slice(0, 3), [`(${h.length - 3} more headers`, `${h.slice(3).reduce((a, [k, v]) => a + k.length + v.length, 0)} bytes)`]] : h
+  const shown =
+    h.length > 6 ? [...h.slice(0, 3), [`(${h.length - 3} more headers`, `${h.slice(3).reduce((a, [k, v]) => a + k.length + v.length, 0)} bytes)`]] : h
   const headers = shown.length > 0 ? ` headers=${JSON.stringify(Object.fromEntries(shown.map(([k, v]) => [k, cap(v ?? '', 80)])))}` : ''
   return `${r.method} ${cap(r.path, 300)}${headers}${body}`
 }
 
 /** A one-line summary of an outcome. */
-export function describeRes (r: Res): string {
+export function describeRes(r: Res): string {
   return r.kind === 'transport' ? `transport error ${r.error}` : `${r.status} ${r.text.slice(0, 200)}`
 }

@@ -48,13 +48,17 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
-export async function main (argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
   try {
-    if (cmd === undefined) { process.stderr.write(`${USAGE}\n`); return 2 }
+    if (cmd === undefined) {
+      process.stderr.write(`${USAGE}\n`)
+      return 2
+    }
     if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
       if (rest[0] !== undefined && rest[0] in COMMANDS) return await (await COMMANDS[rest[0]]!())(['--help'])
-      process.stdout.write(`${USAGE}\n`); return 0
+      process.stdout.write(`${USAGE}\n`)
+      return 0
     }
     const load = COMMANDS[cmd]
     if (load === undefined) {
@@ -67,7 +71,7 @@ export async function main (argv: string[]): Promise<number> {
 }
 
 /** Prints one line for an error and picks the exit code. */
-function reportError (err: unknown): number {
+function reportError(err: unknown): number {
   if (process.env.LUCID_DEBUG === '1') console.error(err)
   if (err instanceof LucidError) {
     process.stderr.write(`lucid: ${err.message} [${err.code}]\n`)

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path'
 import { errors } from '../services/common/errors.ts'
 
 /** Fails early when an output directory cannot be created or written. */
-export function assertWritableDir (path: string, flag: string): void {
+export function assertWritableDir(path: string, flag: string): void {
   try {
     mkdirSync(path, { recursive: true })
     accessSync(path, constants.W_OK)
@@ -18,7 +18,7 @@ export function assertWritableDir (path: string, flag: string): void {
 }
 
 /** Fails early (before minutes of benchmarking) when an output file cannot be written. */
-export function assertWritable (path: string, flag: string): void {
+export function assertWritable(path: string, flag: string): void {
   const abs = resolve(path)
   const dir = dirname(abs)
   try {

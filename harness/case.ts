@@ -20,9 +20,9 @@ export interface CaseContext {
   readonly id: string
   readonly profile: Profile
   /** Scale a duration in seconds to the profile: smoke ~1/10 of quick, full = the seed's. */
-  seconds (quick: number, opts?: { smoke?: number, full?: number }): number
+  seconds(quick: number, opts?: { smoke?: number; full?: number }): number
   /** Report progress (shown as a live line on a TTY, a line every few seconds otherwise). */
-  progress (text: string): void
+  progress(text: string): void
   /** A seeded RNG for this case (the seed is recorded in the report). */
   readonly rng: Rng
   /** `--target URL` when the user points a case at an already running server. */
@@ -36,7 +36,7 @@ export interface CaseContext {
    */
   readonly sharedDir: string
   /** `--pin-server` / `--pin-load`: taskset CPU lists for the server and the load generator processes. */
-  readonly pin: { readonly server?: string, readonly load?: string }
+  readonly pin: { readonly server?: string; readonly load?: string }
   /** `--find-max --p99 MS`: HTTP cases search the highest open-model rate whose p99 stays under the bound. */
   readonly findMax?: { readonly p99Ms: number }
 }
@@ -60,18 +60,18 @@ export interface EncodedHistogram {
 /** What a case's `run` returns: a discriminated union on `status`. */
 export type CaseResult =
   | {
-    status: 'completed'
-    metrics: Metrics
-    conditions?: Conditions
-    histograms?: EncodedHistogram[]
-    /** Per-endpoint statistics, for load runs. */
-    endpoints?: unknown[]
-    /** Per-second points, for load runs. */
-    series?: unknown[]
-    /** The capacity search's curve, with `--find-max`. */
-    capacity?: CapacityPoint[]
-  }
-  | { status: 'skipped', reason: string, conditions?: Conditions }
+      status: 'completed'
+      metrics: Metrics
+      conditions?: Conditions
+      histograms?: EncodedHistogram[]
+      /** Per-endpoint statistics, for load runs. */
+      endpoints?: unknown[]
+      /** Per-second points, for load runs. */
+      series?: unknown[]
+      /** The capacity search's curve, with `--find-max`. */
+      capacity?: CapacityPoint[]
+    }
+  | { status: 'skipped'; reason: string; conditions?: Conditions }
 
 /** The function a case module exports for each case id. */
 export type CaseRun = (ctx: CaseContext) => Promise<CaseResult>

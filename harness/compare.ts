@@ -13,7 +13,7 @@ import { welch } from './stats/spread.ts'
 export type Better = 'lower' | 'higher' | undefined
 
 /** The better direction of a metric: from the case's target when it has one, else from its unit. */
-export function betterOf (caseId: string, metric: string): Better {
+export function betterOf(caseId: string, metric: string): Better {
   const spec = [...specsFor(caseId, TARGETS).targets, ...specsFor(caseId, TARGETS).goals].find((t) => t.metric === metric)
   if (spec !== undefined) return spec.op.startsWith('<') ? 'lower' : 'higher'
   if (/_per_s$/.test(metric) || /^(success|sent_on_time)_ratio$/.test(metric)) return 'higher'
@@ -41,7 +41,7 @@ export interface MetricChange {
 const valuesOf = (e: ResultEntry, metric: string): number[] => e.repeats.map((r) => r[metric]).filter((v): v is number => v !== undefined && Number.isFinite(v))
 
 /** Compares every metric two reports share, case by case. */
-export function compareReports (oldR: Report, newR: Report, minEffect = 0.05): MetricChange[] {
+export function compareReports(oldR: Report, newR: Report, minEffect = 0.05): MetricChange[] {
   const out: MetricChange[] = []
   const olds = new Map(oldR.results.map((r) => [r.id, r]))
   for (const n of newR.results) {
@@ -56,7 +56,7 @@ export function compareReports (oldR: Report, newR: Report, minEffect = 0.05): M
       const { p } = welch(valuesOf(o, metric), valuesOf(n, metric))
       const significant = Number.isFinite(p) && p < 0.05 && Math.abs(ratio - 1) >= minEffect
       let change: MetricChange['change'] = Number.isNaN(p) ? 'untested' : 'same'
-      if (significant && better !== undefined) change = (better === 'lower') === (nv > ov) ? 'regression' : 'improvement'
+      if (significant && better !== undefined) change = (better === 'lower') === nv > ov ? 'regression' : 'improvement'
       out.push({ case: n.id, metric, old: ov, new: nv, ratio, p, better, significant, change, targeted: targeted.has(metric) })
     }
   }

@@ -6,16 +6,22 @@ import { availableParallelism, cpus, loadavg, platform, release, totalmem } from
 import { fileURLToPath } from 'node:url'
 import type { ReportEnv } from './report/schema.ts'
 
-function gitCommit (): string {
+function gitCommit(): string {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
+    return execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      timeout: 2000,
+      stdio: ['ignore', 'pipe', 'ignore']
+    })
+      .toString()
+      .trim()
   } catch {
     return '' // not a git checkout (an npm tarball): the commit is unknown, not invented
   }
 }
 
 /** Captures the environment at the start of a run. */
-export function captureEnv (): ReportEnv {
+export function captureEnv(): ReportEnv {
   return {
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -30,6 +36,6 @@ export function captureEnv (): ReportEnv {
 }
 
 /** Completes the environment at the end of a run. */
-export function finishEnv (env: ReportEnv): ReportEnv {
+export function finishEnv(env: ReportEnv): ReportEnv {
   return { ...env, loadavg_after: loadavg() }
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path'
  * Returns the path of fixture `name` in `sharedDir`, building it with `build(dir)` first if no case of this
  * run has yet. `name` should carry a version of what the builder makes.
  */
-export async function sharedFixture (sharedDir: string, name: string, build: (dir: string) => Promise<void>): Promise<string> {
+export async function sharedFixture(sharedDir: string, name: string, build: (dir: string) => Promise<void>): Promise<string> {
   const final = join(sharedDir, name)
   if (await exists(final)) return final
   const partial = join(sharedDir, `${name}.partial-${process.pid}`)
@@ -22,11 +22,16 @@ export async function sharedFixture (sharedDir: string, name: string, build: (di
 }
 
 /** Copies a fixture directory to `dest` (a case that writes must not change the shared copy). */
-export async function copyFixture (src: string, dest: string): Promise<string> {
+export async function copyFixture(src: string, dest: string): Promise<string> {
   await cp(src, dest, { recursive: true })
   return dest
 }
 
-async function exists (p: string): Promise<boolean> {
-  try { await stat(p); return true } catch { return false }
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p)
+    return true
+  } catch {
+    return false
+  }
 }

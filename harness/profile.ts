@@ -8,11 +8,14 @@ import type { Profile } from './case.ts'
 export const PROFILES: readonly Profile[] = ['smoke', 'quick', 'full']
 
 /** Seconds to run for: `quick` as given, smoke a tenth of it (at least 0.5 s), full three times it, unless overridden. */
-export function profileSeconds (profile: Profile, quick: number, opts: { smoke?: number, full?: number } = {}): number {
+export function profileSeconds(profile: Profile, quick: number, opts: { smoke?: number; full?: number } = {}): number {
   switch (profile) {
-    case 'smoke': return opts.smoke ?? Math.max(0.5, quick / 10)
-    case 'quick': return quick
-    case 'full': return opts.full ?? quick * 3
+    case 'smoke':
+      return opts.smoke ?? Math.max(0.5, quick / 10)
+    case 'quick':
+      return quick
+    case 'full':
+      return opts.full ?? quick * 3
   }
 }
 

@@ -14,12 +14,12 @@ export interface RunMessage {
   readonly target?: string
   readonly tmpdir: string
   readonly sharedDir: string
-  readonly pin: { readonly server?: string, readonly load?: string }
+  readonly pin: { readonly server?: string; readonly load?: string }
   readonly findMax?: { readonly p99Ms: number }
 }
 
 /** Worker -> runner. */
 export type WorkerMessage =
-  | { readonly type: 'progress', readonly text: string }
-  | { readonly type: 'result', readonly result: CaseResult }
-  | { readonly type: 'error', readonly message: string, readonly code?: string, readonly stack?: string }
+  | { readonly type: 'progress'; readonly text: string }
+  | { readonly type: 'result'; readonly result: CaseResult }
+  | { readonly type: 'error'; readonly message: string; readonly code?: string; readonly stack?: string }

@@ -27,6 +27,6 @@ export interface CaseDef {
 }
 
 /** The component of a case id (`gateway.health` -> `gateway`). */
-export function componentOf (id: string): string {
+export function componentOf(id: string): string {
   return id.slice(0, id.indexOf('.'))
 }

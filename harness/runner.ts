@@ -26,7 +26,7 @@ export interface CaseOptions {
   /** The run's shared fixture directory (runBench makes one when not given). */
   sharedDir?: string
   target?: string
-  pin?: { server?: string, load?: string }
+  pin?: { server?: string; load?: string }
   findMax?: { p99Ms: number }
 }
 
@@ -47,26 +47,27 @@ export interface RunOptions extends CaseOptions {
 
 /** What the runner tells its caller while running. */
 export type RunEvent =
-  | { type: 'case-start', id: string, index: number, total: number, repeat: number, repeats: number }
-  | { type: 'progress', id: string, text: string }
-  | { type: 'case-end', entry: ResultEntry }
+  | { type: 'case-start'; id: string; index: number; total: number; repeat: number; repeats: number }
+  | { type: 'progress'; id: string; text: string }
+  | { type: 'case-end'; entry: ResultEntry }
 
 /** One child-process run of a case: its result or why it has none. */
-export type Attempt =
-  | { ok: true, result: CaseResult }
-  | { ok: false, reason: string, code: string }
+export type Attempt = { ok: true; result: CaseResult } | { ok: false; reason: string; code: string }
 
 const WORKER = new URL('./worker.ts', import.meta.url).href
 
 /** Runs one case once in a fresh child process. */
-export async function runOnce (def: CaseDef, opts: CaseOptions & { profile: Profile, seed: number, onProgress?: (t: string) => void }): Promise<Attempt> {
+export async function runOnce(def: CaseDef, opts: CaseOptions & { profile: Profile; seed: number; onProgress?: (t: string) => void }): Promise<Attempt> {
   const dir = await mkdtemp(join(tmpdir(), `lucid-${def.id}-`))
   const timeoutS = def.timeoutS?.[opts.profile] ?? DEFAULT_TIMEOUT_S[opts.profile]
   try {
     return await new Promise<Attempt>((resolve) => {
       const child = forkTs(WORKER, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] })
       let stderrTail = ''
-      child.stderr?.on('data', (d: Buffer) => { stderrTail = (stderrTail + d.toString()).slice(-2000); process.stderr.write(d) })
+      child.stderr?.on('data', (d: Buffer) => {
+        stderrTail = (stderrTail + d.toString()).slice(-2000)
+        process.stderr.write(d)
+      })
       let settled: Attempt | undefined
       const timer = setTimeout(() => {
         settled = { ok: false, code: 'LUCID_ERR_9007', reason: new errors.LUCID_ERR_9007(`${def.id} exceeded ${timeoutS} s`).message }
@@ -77,7 +78,9 @@ export async function runOnce (def: CaseDef, opts: CaseOptions & { profile: Prof
         else if (m.type === 'result') settled ??= { ok: true, result: m.result }
         else settled ??= { ok: false, code: m.code ?? 'LUCID_ERR_9006', reason: m.message }
       })
-      child.on('error', (err) => { settled ??= { ok: false, code: 'LUCID_ERR_9006', reason: err.message } })
+      child.on('error', (err) => {
+        settled ??= { ok: false, code: 'LUCID_ERR_9006', reason: err.message }
+      })
       child.on('exit', (code, signal) => {
         clearTimeout(timer)
         if (settled === undefined) {
@@ -88,7 +91,13 @@ export async function runOnce (def: CaseDef, opts: CaseOptions & { profile: Prof
         resolve(settled)
       })
       const msg: RunMessage = {
-        type: 'run', id: def.id, module: def.module, export: def.export, profile: opts.profile, seed: opts.seed, tmpdir: dir,
+        type: 'run',
+        id: def.id,
+        module: def.module,
+        export: def.export,
+        profile: opts.profile,
+        seed: opts.seed,
+        tmpdir: dir,
         pin: opts.pin ?? {},
         sharedDir: opts.sharedDir ?? dir,
         ...(opts.target !== undefined ? { target: opts.target } : {}),
@@ -102,7 +111,7 @@ export async function runOnce (def: CaseDef, opts: CaseOptions & { profile: Prof
 }
 
 /** Ratio metrics to same-run baselines: `<metric>_vs_<baseline>_x` = case metric / baseline metric. */
-function baselineRatios (def: CaseDef, metrics: Metrics, done: ReadonlyMap<string, ResultEntry>): { baselines: ResultEntry['baselines'], ratios: Metrics } {
+function baselineRatios(def: CaseDef, metrics: Metrics, done: ReadonlyMap<string, ResultEntry>): { baselines: ResultEntry['baselines']; ratios: Metrics } {
   const baselines: ResultEntry['baselines'] = []
   const ratios: Metrics = {}
   for (const link of def.baselines ?? []) {
@@ -110,7 +119,8 @@ function baselineRatios (def: CaseDef, metrics: Metrics, done: ReadonlyMap<strin
     if (b === undefined || b.status !== 'completed') continue
     baselines.push({ id: link.id, metrics: b.metrics })
     for (const [mine, theirs] of Object.entries(link.metrics)) {
-      const a = metrics[mine]; const z = b.metrics[theirs]
+      const a = metrics[mine]
+      const z = b.metrics[theirs]
       if (a !== undefined && z !== undefined && z !== 0) ratios[`${mine}_vs_${link.id.slice(link.id.indexOf('.') + 1)}_x`] = a / z
     }
   }
@@ -122,11 +132,11 @@ interface Gathered {
   runs: Metrics[]
   last?: Extract<CaseResult, { status: 'completed' }>
   conditions: ResultEntry['conditions']
-  failure?: { status: 'errored' | 'skipped', reason: string, code?: string }
+  failure?: { status: 'errored' | 'skipped'; reason: string; code?: string }
   seconds: number
 }
 
-function entryOf (def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEntry>, targetSpecs: readonly TargetSpec[], profile: Profile): ResultEntry {
+function entryOf(def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEntry>, targetSpecs: readonly TargetSpec[], profile: Profile): ResultEntry {
   const status = g.failure?.status ?? 'completed'
   let metrics: Metrics = g.runs.length > 0 ? medianMetrics(g.runs) : {}
   const { baselines, ratios } = baselineRatios(def, metrics, done)
@@ -161,7 +171,7 @@ function entryOf (def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEnt
 }
 
 /** Runs every case (each `repeat` times, round-robin) and returns the judged report. */
-export async function runBench (opts: RunOptions): Promise<Report> {
+export async function runBench(opts: RunOptions): Promise<Report> {
   const env = captureEnv()
   const repeats = Math.max(1, opts.repeat ?? 1)
   const seed = opts.seed ?? 42
@@ -181,13 +191,21 @@ export async function runBench (opts: RunOptions): Promise<Report> {
         if (g.failure !== undefined) continue
         opts.onEvent?.({ type: 'case-start', id: def.id, index, total: opts.cases.length, repeat: r + 1, repeats })
         const started = performance.now()
-        const a = await runOnce(def, { ...caseOpts, profile: opts.profile, seed: seed + r, onProgress: (text) => opts.onEvent?.({ type: 'progress', id: def.id, text }) })
+        const a = await runOnce(def, {
+          ...caseOpts,
+          profile: opts.profile,
+          seed: seed + r,
+          onProgress: (text) => opts.onEvent?.({ type: 'progress', id: def.id, text })
+        })
         g.seconds += (performance.now() - started) / 1000
         if (!a.ok) g.failure = { status: 'errored', reason: a.reason, code: a.code }
         else {
           g.conditions = { ...g.conditions, ...a.result.conditions }
           if (a.result.status === 'skipped') g.failure = { status: 'skipped', reason: a.result.reason }
-          else { g.runs.push(a.result.metrics); g.last = a.result }
+          else {
+            g.runs.push(a.result.metrics)
+            g.last = a.result
+          }
         }
         if (r === repeats - 1 || g.failure !== undefined) {
           const entry = entryOf(def, g, done, opts.targets, opts.profile)
@@ -201,5 +219,13 @@ export async function runBench (opts: RunOptions): Promise<Report> {
   }
   const results = opts.cases.map((c) => done.get(c.id)!)
   const strict = opts.strict ?? false
-  return { schema: 'lucid-bench/1', verdict: runVerdict(results, strict), profile: opts.profile, judged: opts.profile !== 'smoke', strict, env: finishEnv(env), results }
+  return {
+    schema: 'lucid-bench/1',
+    verdict: runVerdict(results, strict),
+    profile: opts.profile,
+    judged: opts.profile !== 'smoke',
+    strict,
+    env: finishEnv(env),
+    results
+  }
 }

@@ -7,7 +7,7 @@ import type { CaseDef } from './registry.ts'
 import { idMatches } from './verdict.ts'
 
 /** Resolves the patterns against the registry; throws LUCID_ERR_9002 for a pattern that matches nothing. */
-export function selectCases (patterns: readonly string[], registry: readonly CaseDef[]): CaseDef[] {
+export function selectCases(patterns: readonly string[], registry: readonly CaseDef[]): CaseDef[] {
   const chosen = new Set<string>()
   if (patterns.length === 0) for (const c of registry) chosen.add(c.id)
   for (const p of patterns) {

@@ -6,12 +6,12 @@ import { fork, type ChildProcess, type ForkOptions } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 /** execArgv that lets a child process import .ts files. */
-export function tsxExecArgv (): string[] {
+export function tsxExecArgv(): string[] {
   return ['--import', import.meta.resolve('tsx')]
 }
 
 /** Forks `moduleUrl` (a .ts file URL) with an IPC channel and the tsx loader. */
-export function forkTs (moduleUrl: string, args: string[] = [], opts: ForkOptions = {}): ChildProcess {
+export function forkTs(moduleUrl: string, args: string[] = [], opts: ForkOptions = {}): ChildProcess {
   return fork(fileURLToPath(moduleUrl), args, {
     ...opts,
     execArgv: [...tsxExecArgv(), ...(opts.execArgv ?? [])],

@@ -11,7 +11,7 @@ import type { Op, TargetSpec } from './targets.ts'
 const OPS: readonly Op[] = ['<', '<=', '>', '>=']
 
 /** Parses and validates a targets file; throws LUCID_ERR_9005 naming the first problem. */
-export function loadTargetsFile (path: string): TargetSpec[] {
+export function loadTargetsFile(path: string): TargetSpec[] {
   let raw: unknown
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'))
@@ -22,10 +22,13 @@ export function loadTargetsFile (path: string): TargetSpec[] {
   const list = Array.isArray(raw) ? raw : (raw as { targets?: unknown } | null)?.targets
   if (!Array.isArray(list)) throw new errors.LUCID_ERR_9005(`${path}: expected an array of targets or {"targets": [...]}`)
   return list.map((e: unknown, i): TargetSpec => {
-    const bad = (what: string): never => { throw new errors.LUCID_ERR_9005(`${path}: entry ${i}: ${what}`) }
+    const bad = (what: string): never => {
+      throw new errors.LUCID_ERR_9005(`${path}: entry ${i}: ${what}`)
+    }
     if (typeof e !== 'object' || e === null) return bad('not an object')
     const o = e as Record<string, unknown>
-    if (typeof o.case !== 'string' || !/^[a-z0-9_*]+\.[a-z0-9_*]+$|^[a-z0-9_]+\.\*$/.test(o.case)) bad('"case" must be a case id or glob like "session.chunk_*"')
+    if (typeof o.case !== 'string' || !/^[a-z0-9_*]+\.[a-z0-9_*]+$|^[a-z0-9_]+\.\*$/.test(o.case))
+      bad('"case" must be a case id or glob like "session.chunk_*"')
     if (typeof o.metric !== 'string' || o.metric === '') bad('"metric" must be a metric name')
     if (!OPS.includes(o.op as Op)) bad('"op" must be one of < <= > >=')
     if (typeof o.value !== 'number' || !Number.isFinite(o.value)) bad('"value" must be a finite number')
@@ -43,7 +46,7 @@ export function loadTargetsFile (path: string): TargetSpec[] {
 }
 
 /** The built-in table with the user's entries applied. */
-export function mergeTargets (builtIn: readonly TargetSpec[], user: readonly TargetSpec[]): TargetSpec[] {
+export function mergeTargets(builtIn: readonly TargetSpec[], user: readonly TargetSpec[]): TargetSpec[] {
   const keyOf = (t: TargetSpec): string => `${t.case}\u0000${t.metric}\u0000${t.op}\u0000${t.kind}`
   const out = new Map(builtIn.map((t) => [keyOf(t), t]))
   for (const t of user) out.set(keyOf(t), t)

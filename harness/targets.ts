@@ -25,10 +25,15 @@ export interface TargetSpec {
 }
 
 const SEED = 'seed: '
-const t = (caseId: string, metric: string, op: Op, value: number, source: string): TargetSpec =>
-  ({ case: caseId, metric, op, value, source, kind: 'target' })
-const g = (caseId: string, metric: string, op: Op, value: number, source = 'beyond the seed'): TargetSpec =>
-  ({ case: caseId, metric, op, value, source, kind: 'goal' })
+const t = (caseId: string, metric: string, op: Op, value: number, source: string): TargetSpec => ({ case: caseId, metric, op, value, source, kind: 'target' })
+const g = (caseId: string, metric: string, op: Op, value: number, source = 'beyond the seed'): TargetSpec => ({
+  case: caseId,
+  metric,
+  op,
+  value,
+  source,
+  kind: 'goal'
+})
 
 const HEALTH = `${SEED}"Health Endpoint: >1000 req/s, p95 < 50ms, p99 < 100ms"`
 const AUTH = `${SEED}"Auth Endpoint: >500 req/s, p95 < 100ms"`
@@ -49,10 +54,7 @@ const chunkTargets = (id: string): TargetSpec[] => [
   t(id, 'encrypt_mb_per_s', '>', 50, ENCRYPT)
 ]
 
-const dbQuery = (id: string): TargetSpec[] => [
-  t(id, 'p95_ms', '<', 10, QUERY),
-  t(id, 'p99_ms', '<', 20, QUERY)
-]
+const dbQuery = (id: string): TargetSpec[] => [t(id, 'p95_ms', '<', 10, QUERY), t(id, 'p99_ms', '<', 20, QUERY)]
 
 /** The seed targets and the goals beyond them, in case-id order. */
 export const TARGETS: readonly TargetSpec[] = [
@@ -71,7 +73,13 @@ export const TARGETS: readonly TargetSpec[] = [
   t('gateway.concurrency', 'error_ratio', '<', 0.05, `${SEED}"Concurrent Users: >500 supported", "Error Rate: <5% error rate"`),
   t('gateway.mixed', 'requests_per_s', '>', 600, `${SEED}"Mixed Workload: >600 req/s across multiple endpoints"`),
   t('gateway.mixed', 'p95_ms', '<', 100, 'original test: mixed workload p95 < 100 ms'),
-  t('gateway.sustained', 'requests_per_s', '>', 800, `${SEED}"Sustained Load Testing: Extended period performance validation" (original test: mean > 800 req/s)`),
+  t(
+    'gateway.sustained',
+    'requests_per_s',
+    '>',
+    800,
+    `${SEED}"Sustained Load Testing: Extended period performance validation" (original test: mean > 800 req/s)`
+  ),
   t('gateway.sustained', 'p95_ms', '<', 75, 'original test: sustained load mean p95 < 75 ms'),
 
   // session pipeline
@@ -111,26 +119,77 @@ export const TARGETS: readonly TargetSpec[] = [
   // goals beyond the seed
   g('gateway.health', 'requests_per_s_vs_http_x', '>=', 0.85, 'beyond the seed: within 15 % of raw node:http in the same run'),
   g('gateway.health', 'p99_ms', '<=', 5, 'beyond the seed: p99 <= 5 ms at 1000 req/s on the open model, logging, metrics and limits on'),
-  g('gateway.upload', 'durability_cost_throughput_ratio', '<=', 0.25, 'beyond the seed (issue 16): fsync before every acknowledged chunk, group commit, costs at most 25 % of the unsynced throughput'),
-  g('gateway.anchor', 'durability_cost_throughput_ratio', '<=', 0.25, 'beyond the seed (issue 16): a data anchor\'s receipt synced before its 201, group commit, costs at most 25 % of the unsynced throughput'),
-  ...['query_by_user', 'query_by_session', 'query_by_status', 'query_time_range', 'query_group_by_status', 'query_complex', 'index_lookup', 'transaction'].flatMap((c) => [
-    { ...g(`db.${c}`, 'at_100k_p95_ms', '<=', 2, 'beyond the seed: p95 <= 2 ms on LevelDB at 100k documents, on the way to 1M'), profiles: ['quick', 'full'] as const },
-    { ...g(`db.${c}`, 'at_1m_p95_ms', '<=', 2, 'beyond the seed: every query and transaction p95 <= 2 ms on LevelDB at 1M documents'), profiles: ['full'] as const }
+  g(
+    'gateway.upload',
+    'durability_cost_throughput_ratio',
+    '<=',
+    0.25,
+    'beyond the seed (issue 16): fsync before every acknowledged chunk, group commit, costs at most 25 % of the unsynced throughput'
+  ),
+  g(
+    'gateway.anchor',
+    'durability_cost_throughput_ratio',
+    '<=',
+    0.25,
+    "beyond the seed (issue 16): a data anchor's receipt synced before its 201, group commit, costs at most 25 % of the unsynced throughput"
+  ),
+  ...[
+    'query_by_user',
+    'query_by_session',
+    'query_by_status',
+    'query_time_range',
+    'query_group_by_status',
+    'query_complex',
+    'index_lookup',
+    'transaction'
+  ].flatMap((c) => [
+    {
+      ...g(`db.${c}`, 'at_100k_p95_ms', '<=', 2, 'beyond the seed: p95 <= 2 ms on LevelDB at 100k documents, on the way to 1M'),
+      profiles: ['quick', 'full'] as const
+    },
+    {
+      ...g(`db.${c}`, 'at_1m_p95_ms', '<=', 2, 'beyond the seed: every query and transaction p95 <= 2 ms on LevelDB at 1M documents'),
+      profiles: ['full'] as const
+    }
   ]),
   g('db.transaction', 'p95_ms', '<=', 2, 'beyond the seed: transactions p95 <= 2 ms'),
   g('session.chunk_10m', 'p99_vs_raw_x', '<=', 1.2, 'beyond the seed: 10 MiB chunk p99 within 1.2x of raw parallel gzip of the same chunk'),
   g('session.chunk_10m', 'throughput_vs_raw_x', '>=', 0.85, 'beyond the seed: pipeline throughput >= 0.85x raw parallel gzip'),
-  g('chain.tx_throughput', 'validate_tx_per_s_vs_ed25519_x', '>=', 0.8, 'beyond the seed: block validation >= 0.8x raw Ed25519 verification, same core, same run'),
-  g('chain.sync', 'sync_verify_per_core_per_s_vs_ed25519_x', '>=', 0.8, 'beyond the seed: sync verification per core >= 0.8x raw Ed25519 verification, same run'),
+  g(
+    'chain.tx_throughput',
+    'validate_tx_per_s_vs_ed25519_x',
+    '>=',
+    0.8,
+    'beyond the seed: block validation >= 0.8x raw Ed25519 verification, same core, same run'
+  ),
+  g(
+    'chain.sync',
+    'sync_verify_per_core_per_s_vs_ed25519_x',
+    '>=',
+    0.8,
+    'beyond the seed: sync verification per core >= 0.8x raw Ed25519 verification, same run'
+  ),
   g('chain.consensus', 'p99_s', '<=', 1, 'beyond the seed: finality within 1 s of the block proposal on the devnet'),
-  g('chain.sim_wan', 'day_wall_s', '<=', 30, 'beyond the seed: 100 nodes x 24 simulated hours in under 30 s of wall time (shorter profiles scale their run to a day)'),
+  g(
+    'chain.sim_wan',
+    'day_wall_s',
+    '<=',
+    30,
+    'beyond the seed: 100 nodes x 24 simulated hours in under 30 s of wall time (shorter profiles scale their run to a day)'
+  ),
   g('chain.sim_wan', 'finality_p99_s', '<=', 1, 'beyond the seed: finality p99 <= 1 s at 50 ms one-way latency (simulated: 100 nodes, 1 % loss)'),
   g('chain.sim_wan', 'safety_violations_count', '<=', 0, 'beyond the seed: never two final blocks at one height'),
   g('chain.sim_partition', 'safety_violations_count', '<=', 0, 'beyond the seed: a partition and heal never finalises two blocks at one height'),
   g('chain.sim_partition', 'converged_ratio', '>=', 1, 'beyond the seed: after the heal every live node is back on one chain'),
   g('chain.sim_partition', 'stalled_at_end_count', '<=', 0, 'beyond the seed: the chain is finalising again after the heal'),
   g('chain.battery*', 'stall_slots_after_fault_count', '<=', 3, 'beyond the seed (issue 18): the chain finalises again within 3 slots of any fault ending'),
-  g('load.generator', 'generator_requests_per_s', '>=', 10_000, 'beyond the seed: one generator core sustains >= 10k req/s of contract traffic (Locust ~1.3k here)'),
+  g(
+    'load.generator',
+    'generator_requests_per_s',
+    '>=',
+    10_000,
+    'beyond the seed: one generator core sustains >= 10k req/s of contract traffic (Locust ~1.3k here)'
+  ),
   { ...g('load.generator', 'memory_per_user_bytes', '<=', 20_000, 'beyond the seed: <= 20 KB per simulated user'), profiles: ['quick', 'full'] as const },
   { ...g('load.generator', 'users_count', '>=', 10_000, 'beyond the seed: 10,000 simulated users on this machine'), profiles: ['quick', 'full'] as const }
 ]

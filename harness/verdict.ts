@@ -7,24 +7,35 @@ import type { CaseVerdict, JudgedTarget, Report, ResultEntry } from './report/sc
 import type { Op, TargetSpec } from './targets.ts'
 
 /** True when `id` matches `pattern`, an exact id or a glob where `*` matches any run of characters. */
-export function idMatches (pattern: string, id: string): boolean {
+export function idMatches(pattern: string, id: string): boolean {
   if (!pattern.includes('*')) return pattern === id
-  const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$')
+  const re = new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$'
+  )
   return re.test(id)
 }
 
 /** Compares with the target's operator. */
-export function compare (measured: number, op: Op, value: number): boolean {
+export function compare(measured: number, op: Op, value: number): boolean {
   switch (op) {
-    case '<': return measured < value
-    case '<=': return measured <= value
-    case '>': return measured > value
-    case '>=': return measured >= value
+    case '<':
+      return measured < value
+    case '<=':
+      return measured <= value
+    case '>':
+      return measured > value
+    case '>=':
+      return measured >= value
   }
 }
 
 /** Judges one target. A metric the case did not produce (or that is not finite) fails closed: verdict `error`. */
-export function judge (spec: TargetSpec, metrics: Metrics): JudgedTarget {
+export function judge(spec: TargetSpec, metrics: Metrics): JudgedTarget {
   const m = metrics[spec.metric]
   const base = { metric: spec.metric, op: spec.op, value: spec.value, source: spec.source }
   if (m === undefined || !Number.isFinite(m)) return { ...base, measured: null, verdict: 'error' }
@@ -32,13 +43,13 @@ export function judge (spec: TargetSpec, metrics: Metrics): JudgedTarget {
 }
 
 /** The targets and goals that apply to a case id (on a profile, when given). */
-export function specsFor (id: string, specs: readonly TargetSpec[], profile?: Profile): { targets: TargetSpec[], goals: TargetSpec[] } {
+export function specsFor(id: string, specs: readonly TargetSpec[], profile?: Profile): { targets: TargetSpec[]; goals: TargetSpec[] } {
   const mine = specs.filter((s) => idMatches(s.case, id) && (profile === undefined || s.profiles === undefined || s.profiles.includes(profile)))
   return { targets: mine.filter((s) => s.kind === 'target'), goals: mine.filter((s) => s.kind === 'goal') }
 }
 
 /** A case's verdict: errored -> error, skipped -> skipped, else from its targets (goals never count). */
-export function caseVerdict (status: ResultEntry['status'], targets: readonly JudgedTarget[]): CaseVerdict {
+export function caseVerdict(status: ResultEntry['status'], targets: readonly JudgedTarget[]): CaseVerdict {
   if (status === 'errored') return 'error'
   if (status === 'skipped') return 'skipped'
   if (targets.some((t) => t.verdict === 'error')) return 'error'
@@ -47,7 +58,7 @@ export function caseVerdict (status: ResultEntry['status'], targets: readonly Ju
 }
 
 /** The run's verdict: any error -> error; any fail (or, with strict, any skip) -> fail; else pass. */
-export function runVerdict (results: readonly ResultEntry[], strict: boolean): Report['verdict'] {
+export function runVerdict(results: readonly ResultEntry[], strict: boolean): Report['verdict'] {
   if (results.some((r) => r.verdict === 'error')) return 'error'
   if (results.some((r) => r.verdict === 'fail' || (strict && r.verdict === 'skipped'))) return 'fail'
   return 'pass'
@@ -57,7 +68,7 @@ export function runVerdict (results: readonly ResultEntry[], strict: boolean): R
  * Exit code of `lucid bench`: 3 when a case crashed or could not be judged, 1 when a target was missed,
  * else 0. The smoke profile proves every case runs and judges no speed, so only errors fail it.
  */
-export function exitCode (verdict: Report['verdict'], profile: Profile): number {
+export function exitCode(verdict: Report['verdict'], profile: Profile): number {
   if (verdict === 'error') return 3
   if (verdict === 'fail' && profile !== 'smoke') return 1
   return 0

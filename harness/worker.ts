@@ -8,22 +8,27 @@ import type { CaseContext, CaseRun } from './case.ts'
 import type { RunMessage, WorkerMessage } from './protocol.ts'
 import { profileSeconds } from './profile.ts'
 
-function send (msg: WorkerMessage): Promise<void> {
+function send(msg: WorkerMessage): Promise<void> {
   return new Promise((resolve) => {
-    if (process.send === undefined) { resolve(); return }
+    if (process.send === undefined) {
+      resolve()
+      return
+    }
     process.send(msg, undefined, {}, () => resolve())
   })
 }
 
-async function runCase (msg: RunMessage): Promise<void> {
-  const mod = await import(msg.module) as Record<string, unknown>
+async function runCase(msg: RunMessage): Promise<void> {
+  const mod = (await import(msg.module)) as Record<string, unknown>
   const fn = mod[msg.export]
   if (typeof fn !== 'function') throw new Error(`${msg.module} does not export a function '${msg.export}'`)
   const ctx: CaseContext = {
     id: msg.id,
     profile: msg.profile,
     seconds: (quick, opts) => profileSeconds(msg.profile, quick, opts),
-    progress: (text) => { void send({ type: 'progress', text }) },
+    progress: (text) => {
+      void send({ type: 'progress', text })
+    },
     rng: createRng(msg.seed),
     tmpdir: msg.tmpdir,
     sharedDir: msg.sharedDir,

@@ -16,12 +16,12 @@ export interface CapacityOptions {
 }
 
 /** True when a step met the bound honestly. */
-export function good (p: CapacityPoint, boundMs: number): boolean {
+export function good(p: CapacityPoint, boundMs: number): boolean {
   return p.held && p.p99_ms <= boundMs && p.error_ratio < 0.01
 }
 
 /** Runs the search; `maxRate` is 0 when even the start rate failed (then the search walks down). */
-export async function findMaxRate (opts: CapacityOptions): Promise<{ maxRate: number, curve: CapacityPoint[] }> {
+export async function findMaxRate(opts: CapacityOptions): Promise<{ maxRate: number; curve: CapacityPoint[] }> {
   const curve: CapacityPoint[] = []
   const maxSteps = opts.maxSteps ?? 14
   let lo = 0

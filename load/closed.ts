@@ -49,9 +49,12 @@ export interface ClosedLoadResult {
   series: ClosedSecond[]
 }
 
-function once (opts: ClosedLoadOptions, durationS: number, record: boolean): Promise<ClosedLoadResult> {
+function once(opts: ClosedLoadOptions, durationS: number, record: boolean): Promise<ClosedLoadResult> {
   const histogram = createHistogram()
-  let requests = 0; let non2xx = 0; let errors = 0; let timeouts = 0
+  let requests = 0
+  let non2xx = 0
+  let errors = 0
+  let timeouts = 0
   const started = performance.now()
   const series: ClosedSecond[] = []
   const second = (): ClosedSecond => {
@@ -60,29 +63,52 @@ function once (opts: ClosedLoadOptions, durationS: number, record: boolean): Pro
     return series[t]!
   }
   return new Promise((resolve, reject) => {
-    const inst = autocannon({
-      url: opts.url,
-      connections: opts.connections,
-      duration: durationS,
-      timeout: opts.timeoutS ?? 10,
-      ...(opts.requests !== undefined ? { requests: opts.requests } : { requests: [{ method: 'GET', path: '/health' }] }),
-      ...(opts.headers !== undefined ? { headers: opts.headers } : {})
-    }, (err) => {
-      if (err !== null && err !== undefined) { reject(err); return }
-      const elapsedS = (performance.now() - started) / 1000
-      const failed = errors + non2xx
-      resolve({ histogram, requests, errors: failed, non2xx, timeouts, elapsedS, requestsPerS: (requests - failed) / elapsedS, attemptedPerS: requests / elapsedS, series: series.filter((p) => p.t < durationS) })
-    })
+    const inst = autocannon(
+      {
+        url: opts.url,
+        connections: opts.connections,
+        duration: durationS,
+        timeout: opts.timeoutS ?? 10,
+        ...(opts.requests !== undefined ? { requests: opts.requests } : { requests: [{ method: 'GET', path: '/health' }] }),
+        ...(opts.headers !== undefined ? { headers: opts.headers } : {})
+      },
+      (err) => {
+        if (err !== null && err !== undefined) {
+          reject(err)
+          return
+        }
+        const elapsedS = (performance.now() - started) / 1000
+        const failed = errors + non2xx
+        resolve({
+          histogram,
+          requests,
+          errors: failed,
+          non2xx,
+          timeouts,
+          elapsedS,
+          requestsPerS: (requests - failed) / elapsedS,
+          attemptedPerS: requests / elapsedS,
+          series: series.filter((p) => p.t < durationS)
+        })
+      }
+    )
     inst.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
       if (!record) return
       requests++
       const s = second()
       // As in the open model, latency is that of successful responses; refusals count as errors.
-      if (statusCode < 200 || statusCode > 299) { non2xx++; s.errors++ } else { s.ok++; recordMs(histogram, responseTime) }
+      if (statusCode < 200 || statusCode > 299) {
+        non2xx++
+        s.errors++
+      } else {
+        s.ok++
+        recordMs(histogram, responseTime)
+      }
     })
     inst.on('reqError', (err: Error) => {
       if (!record) return
-      requests++; errors++
+      requests++
+      errors++
       second().errors++
       if (err.message.includes('timed out')) timeouts++
     })
@@ -95,7 +121,7 @@ function once (opts: ClosedLoadOptions, durationS: number, record: boolean): Pro
 }
 
 /** Warms up, then measures for `durationS` seconds. */
-export async function runClosedLoad (opts: ClosedLoadOptions): Promise<ClosedLoadResult> {
+export async function runClosedLoad(opts: ClosedLoadOptions): Promise<ClosedLoadResult> {
   if ((opts.warmupS ?? 0) > 0) await once(opts, opts.warmupS ?? 0, false)
   return await once(opts, opts.durationS, true)
 }

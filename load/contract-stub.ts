@@ -8,7 +8,12 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 /** One recorded request. */
-export interface Recorded { method: string, path: string, body: unknown, token?: string }
+export interface Recorded {
+  method: string
+  path: string
+  body: unknown
+  token?: string
+}
 
 /** Options of the stub. */
 export interface StubOptions {
@@ -19,13 +24,15 @@ export interface StubOptions {
 }
 
 /** Creates the stub server (not listening). */
-export function createContractStub (opts: StubOptions = {}): Server {
+export function createContractStub(opts: StubOptions = {}): Server {
   let n = 0
   return createServer((req, res) => {
     let raw = ''
-    req.on('data', (d: Buffer) => { raw += d.toString() })
+    req.on('data', (d: Buffer) => {
+      raw += d.toString()
+    })
     req.on('end', () => {
-      const body = raw === '' ? undefined : JSON.parse(raw) as Record<string, unknown>
+      const body = raw === '' ? undefined : (JSON.parse(raw) as Record<string, unknown>)
       const auth = req.headers.authorization
       const path = req.url ?? '/'
       opts.record?.push({ method: req.method ?? '', path, body, ...(auth !== undefined ? { token: auth.replace(/^Bearer /, '') } : {}) })
@@ -34,7 +41,10 @@ export function createContractStub (opts: StubOptions = {}): Server {
         res.end(json === undefined ? undefined : JSON.stringify(json))
       }
       if (path.endsWith('/login')) {
-        if (opts.failLogin === true) { send(401, { error: { code: 'LUCID_ERR_1004', message: 'Invalid credentials' } }); return }
+        if (opts.failLogin === true) {
+          send(401, { error: { code: 'LUCID_ERR_1004', message: 'Invalid credentials' } })
+          return
+        }
         const token = `tok-${String(body?.username)}-${++n}`
         send(200, { token, access_token: token })
       } else if (req.method === 'POST' && path === '/sessions') send(201, { session_id: `sess-${++n}` })
@@ -46,12 +56,16 @@ export function createContractStub (opts: StubOptions = {}): Server {
 }
 
 /** The harness's child-process entry (load/server-process.ts). */
-export async function start (opts: { host: string, port: number, failLogin?: boolean }): Promise<{ port: number, close (): Promise<void> }> {
+export async function start(opts: { host: string; port: number; failLogin?: boolean }): Promise<{ port: number; close(): Promise<void> }> {
   const server = createContractStub({ ...(opts.failLogin === true ? { failLogin: true } : {}) })
   server.keepAliveTimeout = 72_000
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve))
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()) })
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
   }
 }

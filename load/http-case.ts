@@ -40,7 +40,10 @@ export interface HttpCaseSpec {
    * What it returns replaces `requests` for either model (closed-model requests may mutate themselves per
    * send through autocannon's `setupRequest`) and adds conditions.
    */
-  prepare?: (url: string, phase: { closedS: number, openS: number }) => Promise<{ closed?: autocannon.Request[], open?: RequestSpec[], conditions?: Conditions }>
+  prepare?: (
+    url: string,
+    phase: { closedS: number; openS: number }
+  ) => Promise<{ closed?: autocannon.Request[]; open?: RequestSpec[]; conditions?: Conditions }>
   /**
    * Sustained-load figures: `requests_per_s` and `p95_ms` become means over the run's one-second windows
    * (closed-model successes per second, open-model p95 per second), as the original sustained test judged.
@@ -49,9 +52,12 @@ export interface HttpCaseSpec {
 }
 
 /** Runs the closed and open phases (and the capacity search when asked) and returns the case result. */
-export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promise<CaseResult> {
+export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise<CaseResult> {
   // A whole system (seeding accounts, starting validators) may take a while on a busy machine: bounded, generously.
-  const server = ctx.target === undefined ? await startServerProcess(spec.serverModule, { timeoutMs: 120_000, ...(spec.serverOptions !== undefined ? { options: spec.serverOptions } : {}) }) : undefined
+  const server =
+    ctx.target === undefined
+      ? await startServerProcess(spec.serverModule, { timeoutMs: 120_000, ...(spec.serverOptions !== undefined ? { options: spec.serverOptions } : {}) })
+      : undefined
   try {
     if (server !== undefined && ctx.pin.server !== undefined) pinProcess(server.pid, ctx.pin.server)
     // The closed model runs in this process: pin it to the load CPUs too.
@@ -62,11 +68,21 @@ export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promis
     const warmupS = ctx.profile === 'smoke' ? 1 : 2
     const prepared = spec.prepare !== undefined ? await spec.prepare(url, { closedS: durationS + warmupS, openS: durationS + warmupS }) : {}
     const requests = prepared.open ?? spec.requests ?? [{ method: 'GET', path: '/health' }]
-    const closedRequests = prepared.closed ?? requests.map((r) => ({ method: r.method ?? 'GET', path: r.path, ...(r.headers !== undefined ? { headers: r.headers } : {}), ...(r.body !== undefined ? { body: r.body } : {}) }))
+    const closedRequests =
+      prepared.closed ??
+      requests.map((r) => ({
+        method: r.method ?? 'GET',
+        path: r.path,
+        ...(r.headers !== undefined ? { headers: r.headers } : {}),
+        ...(r.body !== undefined ? { body: r.body } : {})
+      }))
 
     ctx.progress(`closed model, ${spec.connections} connections`)
     const closed = await runClosedLoad({
-      url, connections: spec.connections, durationS, warmupS,
+      url,
+      connections: spec.connections,
+      durationS,
+      warmupS,
       requests: closedRequests,
       onProgress: (t) => ctx.progress(`closed model: ${t}`)
     })
@@ -89,7 +105,14 @@ export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promis
           ctx.progress(`capacity search: ${Math.round(rate)} req/s`)
           const r = await runOpenLoad({ url, rate, durationS: stepS, warmupS: 1, requests, maxConnections: spec.maxConnections ?? 256, ...pinLoad })
           const m = openMetrics(r, rate, stepS)
-          return { rate_per_s: rate, p99_ms: m.p99_ms ?? Number.POSITIVE_INFINITY, uncorrected_p99_ms: m.uncorrected_p99_ms ?? 0, achieved_rate_per_s: m.achieved_rate_per_s ?? 0, held: r.rateHeld, error_ratio: m.error_ratio ?? 1 }
+          return {
+            rate_per_s: rate,
+            p99_ms: m.p99_ms ?? Number.POSITIVE_INFINITY,
+            uncorrected_p99_ms: m.uncorrected_p99_ms ?? 0,
+            achieved_rate_per_s: m.achieved_rate_per_s ?? 0,
+            held: r.rateHeld,
+            error_ratio: m.error_ratio ?? 1
+          }
         }
       })
       capacity = found.curve
@@ -99,7 +122,7 @@ export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promis
     const totalRequests = closed.requests + open.intended
     const windows: Metrics = {}
     if (spec.windowed === true) {
-      const mean = (v: number[]): number => v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : 0
+      const mean = (v: number[]): number => (v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : 0)
       windows.requests_per_s = mean(closed.series.map((p) => p.ok))
       windows.p95_ms = mean(open.series.map((p) => p.p95_ms))
       windows.min_window_requests_per_s = Math.min(...closed.series.map((p) => p.ok))
@@ -124,11 +147,15 @@ export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promis
         closed_model: `autocannon, ${spec.connections} connections, ${durationS} s after ${warmupS} s warm-up`,
         open_model: `${spec.rate} req/s from ${open.generators} generator process(es), up to ${spec.maxConnections ?? 256} connections, ${durationS} s after ${warmupS} s warm-up`,
         rate_held: open.rateHeld,
-        latency: 'p*_ms are open-model latencies from the intended send time (coordinated omission corrected); uncorrected_* from the actual send; closed_* from the closed model',
+        latency:
+          'p*_ms are open-model latencies from the intended send time (coordinated omission corrected); uncorrected_* from the actual send; closed_* from the closed model',
         ...(ctx.pin.server !== undefined ? { pin_server: ctx.pin.server } : {}),
         ...(ctx.pin.load !== undefined ? { pin_load: ctx.pin.load } : {}),
         ...(ctx.findMax !== undefined ? { find_max_p99_ms: ctx.findMax.p99Ms } : {}),
-        server_timing: serverSide !== undefined ? 'server_p*_ms: handler durations recorded inside the server (GET /debug/timing, open phase incl. warm-up, successful answers); wire_and_queue_p*_ms: client uncorrected minus server, per percentile' : 'not available (the server has no /debug/timing)',
+        server_timing:
+          serverSide !== undefined
+            ? 'server_p*_ms: handler durations recorded inside the server (GET /debug/timing, open phase incl. warm-up, successful answers); wire_and_queue_p*_ms: client uncorrected minus server, per percentile'
+            : 'not available (the server has no /debug/timing)',
         ...(spec.windowed === true ? { windows: 'requests_per_s and p95_ms are means over one-second windows (closed-model successes, open-model p95)' } : {}),
         ...spec.conditions,
         ...prepared.conditions
@@ -147,12 +174,12 @@ export async function measureHttp (ctx: CaseContext, spec: HttpCaseSpec): Promis
 }
 
 /** The per-route server-side timing of a gateway (GET /debug/timing), merged; undefined when not served. */
-async function serverTiming (url: string): Promise<Histogram | undefined> {
+async function serverTiming(url: string): Promise<Histogram | undefined> {
   try {
     const res = await request(`${url}/debug/timing?reset=1`, { headersTimeout: 10_000, bodyTimeout: 10_000 })
     const text = await res.body.text()
     if (res.statusCode !== 200) return undefined
-    const view = JSON.parse(text) as { unit?: string, routes?: Record<string, { histogram: string }> }
+    const view = JSON.parse(text) as { unit?: string; routes?: Record<string, { histogram: string }> }
     if (view.unit !== 'us' || view.routes === undefined) return undefined
     return mergeHistograms(Object.values(view.routes).map((r) => r.histogram))
   } catch {
@@ -164,7 +191,7 @@ async function serverTiming (url: string): Promise<Histogram | undefined> {
  * Server-side percentiles beside the client's: the difference (client uncorrected minus server, percentile by
  * percentile) is time spent outside the handler: kernel queues, the event loop's backlog, the generator.
  */
-function serverMetrics (server: Histogram, clientUncorrected: Histogram): Metrics {
+function serverMetrics(server: Histogram, clientUncorrected: Histogram): Metrics {
   if (server.totalCount === 0) return {}
   const m: Metrics = { ...latencyMetrics(server, 'server_') }
   for (const p of [50, 99] as const) {

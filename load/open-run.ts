@@ -46,16 +46,16 @@ export interface OpenLoadResult {
 
 const MAIN = new URL('./open-main.ts', import.meta.url).href
 
-function runGenerator (opts: OpenGenOptions, pinCpus?: string): Promise<OpenGenResult> {
+function runGenerator(opts: OpenGenOptions, pinCpus?: string): Promise<OpenGenResult> {
   return new Promise((resolve, reject) => {
     const child = forkTs(MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     if (pinCpus !== undefined && child.pid !== undefined) pinProcess(child.pid, pinCpus)
     let got: OpenGenResult | undefined
-    child.on('message', (m: { type: string, result?: OpenGenResult, message?: string }) => {
+    child.on('message', (m: { type: string; result?: OpenGenResult; message?: string }) => {
       if (m.type === 'result') got = m.result
       else reject(new Error(`load generator failed: ${m.message ?? ''}`))
     })
-    child.on('exit', (code) => got !== undefined ? resolve(got) : reject(new Error(`load generator exited with code ${String(code)}`)))
+    child.on('exit', (code) => (got !== undefined ? resolve(got) : reject(new Error(`load generator exited with code ${String(code)}`))))
     child.send(opts)
   })
 }
@@ -64,10 +64,17 @@ function runGenerator (opts: OpenGenOptions, pinCpus?: string): Promise<OpenGenR
 export const HELD_RATIO = 0.99
 
 /** Runs the load and merges the generators' results. */
-export async function runOpenLoad (opts: OpenLoadOptions): Promise<OpenLoadResult> {
+export async function runOpenLoad(opts: OpenLoadOptions): Promise<OpenLoadResult> {
   const k = Math.max(1, opts.generators ?? 1)
   const { generators: _g, pinCpus, ...gen } = opts
-  const parts = await Promise.all(Array.from({ length: k }, () => runGenerator({ ...gen, rate: opts.rate / k, ...(opts.maxConnections !== undefined ? { maxConnections: Math.ceil(opts.maxConnections / k) } : {}) }, pinCpus)))
+  const parts = await Promise.all(
+    Array.from({ length: k }, () =>
+      runGenerator(
+        { ...gen, rate: opts.rate / k, ...(opts.maxConnections !== undefined ? { maxConnections: Math.ceil(opts.maxConnections / k) } : {}) },
+        pinCpus
+      )
+    )
+  )
   const sum = (f: (p: OpenGenResult) => number): number => parts.reduce((a, p) => a + f(p), 0)
   const seconds = Math.max(...parts.map((p) => p.series.length))
   const series: OpenSeriesPoint[] = []
@@ -75,7 +82,14 @@ export async function runOpenLoad (opts: OpenLoadOptions): Promise<OpenLoadResul
     const pts = parts.map((p) => p.series[t]).filter((s) => s !== undefined)
     const h = mergeHistograms(pts.map((s) => s.histogram))
     const m = latencyMetrics(h)
-    series.push({ t, requests_per_s: pts.reduce((a, s) => a + s.completed, 0), p50_ms: m.p50_ms ?? 0, p95_ms: m.p95_ms ?? 0, p99_ms: m.p99_ms ?? 0, errors: pts.reduce((a, s) => a + s.errors, 0) })
+    series.push({
+      t,
+      requests_per_s: pts.reduce((a, s) => a + s.completed, 0),
+      p50_ms: m.p50_ms ?? 0,
+      p95_ms: m.p95_ms ?? 0,
+      p99_ms: m.p99_ms ?? 0,
+      errors: pts.reduce((a, s) => a + s.errors, 0)
+    })
   }
   const intended = sum((p) => p.intended)
   const sentOnTime = sum((p) => p.sentOnTime)
@@ -100,7 +114,7 @@ export async function runOpenLoad (opts: OpenLoadOptions): Promise<OpenLoadResul
  * The metrics of an open-model run: corrected latency as `p50_ms ...` (the honest figure targets are judged
  * on), uncorrected as `uncorrected_p50_ms ...`, plus the rate asked, achieved and whether it was held.
  */
-export function openMetrics (r: OpenLoadResult, rate: number, durationS: number): Metrics {
+export function openMetrics(r: OpenLoadResult, rate: number, durationS: number): Metrics {
   return {
     ...latencyMetrics(r.corrected),
     ...latencyMetrics(r.uncorrected, 'uncorrected_'),

@@ -66,7 +66,7 @@ export interface OpenGenResult {
 }
 
 /** Runs one generator to completion. */
-export async function generateOpenLoad (opts: OpenGenOptions): Promise<OpenGenResult> {
+export async function generateOpenLoad(opts: OpenGenOptions): Promise<OpenGenResult> {
   const requests = opts.requests ?? [{ method: 'GET', path: '/health' }]
   const interval = 1000 / opts.rate
   const warmupMs = (opts.warmupS ?? 0) * 1000
@@ -76,9 +76,15 @@ export async function generateOpenLoad (opts: OpenGenOptions): Promise<OpenGenRe
   const maxConnections = opts.maxConnections ?? 512
   const origin = new URL(opts.url).origin
 
-  const corrected = createHistogram(); const uncorrected = createHistogram(); const sendLag = createHistogram()
-  const perSecond: Array<{ completed: number, errors: number, h: Histogram }> = []
-  let sentOnTime = 0; let completed = 0; let errors = 0; let non2xx = 0; let timeouts = 0
+  const corrected = createHistogram()
+  const uncorrected = createHistogram()
+  const sendLag = createHistogram()
+  const perSecond: Array<{ completed: number; errors: number; h: Histogram }> = []
+  let sentOnTime = 0
+  let completed = 0
+  let errors = 0
+  let non2xx = 0
+  let timeouts = 0
   const idle: Client[] = []
   const all: Client[] = []
   // Due times of requests not yet sent (a FIFO: an array with a moving head, no O(n) shifts).
@@ -90,7 +96,9 @@ export async function generateOpenLoad (opts: OpenGenOptions): Promise<OpenGenRe
   const loop = monitorEventLoopDelay({ resolution: 5 })
   let start = 0
   let finish: () => void = () => {}
-  const finished = new Promise<void>((resolve) => { finish = resolve })
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve
+  })
   // A request due in the window counts as on time when sent before the window's end plus this grace.
   const graceMs = Math.max(1000, 10 * interval)
 
@@ -99,9 +107,11 @@ export async function generateOpenLoad (opts: OpenGenOptions): Promise<OpenGenRe
   // the client timeout, the longest a client waits. So a server that sheds everything cannot look fast (a
   // quick 503 is not a quick answer), and a run where nothing succeeds still has a latency: the timeout.
   const recordFailure = (s: { h: Histogram }): void => {
-    recordMs(corrected, timeoutMs); recordMs(uncorrected, timeoutMs); recordMs(s.h, timeoutMs)
+    recordMs(corrected, timeoutMs)
+    recordMs(uncorrected, timeoutMs)
+    recordMs(s.h, timeoutMs)
   }
-  const secondOf = (t: number): { completed: number, errors: number, h: Histogram } => {
+  const secondOf = (t: number): { completed: number; errors: number; h: Histogram } => {
     const i = Math.max(0, Math.floor((t - start - warmupMs) / 1000))
     while (perSecond.length <= i) perSecond.push({ completed: 0, errors: 0, h: createHistogram() })
     return perSecond[i]!
@@ -116,37 +126,51 @@ export async function generateOpenLoad (opts: OpenGenOptions): Promise<OpenGenRe
       if (sentAt - start <= totalMs + graceMs) sentOnTime++
     }
     inFlight++
-    client.request({
-      method: spec.method ?? 'GET',
-      path: spec.path,
-      ...(spec.headers !== undefined ? { headers: spec.headers } : {}),
-      ...(spec.body !== undefined ? { body: spec.body } : {}),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs
-    }).then(async (res) => {
-      await res.body.dump()
-      const end = performance.now()
-      if (measured) {
-        completed++
-        // Bucketed by due time: every second of the series was offered the same number of requests.
-        const s = secondOf(due); s.completed++
-        if (res.statusCode < 200 || res.statusCode > 299) { non2xx++; errors++; s.errors++; recordFailure(s); return }
-        recordMs(corrected, end - due)
-        recordMs(uncorrected, end - sentAt)
-        recordMs(s.h, end - due)
-      }
-    }, (err: Error & { code?: string }) => {
-      if (measured) {
-        errors++
-        const s = secondOf(due); s.errors++
-        recordFailure(s)
-        if (err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT') timeouts++
-      }
-    }).finally(() => {
-      inFlight--
-      idle.push(client)
-      dispatch()
-    })
+    client
+      .request({
+        method: spec.method ?? 'GET',
+        path: spec.path,
+        ...(spec.headers !== undefined ? { headers: spec.headers } : {}),
+        ...(spec.body !== undefined ? { body: spec.body } : {}),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs
+      })
+      .then(
+        async (res) => {
+          await res.body.dump()
+          const end = performance.now()
+          if (measured) {
+            completed++
+            // Bucketed by due time: every second of the series was offered the same number of requests.
+            const s = secondOf(due)
+            s.completed++
+            if (res.statusCode < 200 || res.statusCode > 299) {
+              non2xx++
+              errors++
+              s.errors++
+              recordFailure(s)
+              return
+            }
+            recordMs(corrected, end - due)
+            recordMs(uncorrected, end - sentAt)
+            recordMs(s.h, end - due)
+          }
+        },
+        (err: Error & { code?: string }) => {
+          if (measured) {
+            errors++
+            const s = secondOf(due)
+            s.errors++
+            recordFailure(s)
+            if (err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT') timeouts++
+          }
+        }
+      )
+      .finally(() => {
+        inFlight--
+        idle.push(client)
+        dispatch()
+      })
   }
 
   let seq = 0
@@ -160,13 +184,19 @@ export async function generateOpenLoad (opts: OpenGenOptions): Promise<OpenGenRe
       }
       send(client, queue[head++]!, seq++)
     }
-    if (head > 4096 && head * 2 > queue.length) { queue.splice(0, head); head = 0 }
+    if (head > 4096 && head * 2 > queue.length) {
+      queue.splice(0, head)
+      head = 0
+    }
     if (next >= total && head >= queue.length && inFlight === 0) finish()
   }
 
   const tick = (): void => {
     const now = performance.now()
-    while (next < total && start + next * interval <= now) { queue.push(start + next * interval); next++ }
+    while (next < total && start + next * interval <= now) {
+      queue.push(start + next * interval)
+      next++
+    }
     dispatch()
     if (next < total) setTimeout(tick, Math.max(0, Math.min(1, start + next * interval - performance.now())))
   }
@@ -184,7 +214,10 @@ export async function generateOpenLoad (opts: OpenGenOptions): Promise<OpenGenRe
   // Requests of the window never answered (abandoned at the hard stop) count as failures too. Answered =
   // every response (2xx or not) plus every connection error (errors less the non-2xx responses).
   const unanswered = Math.max(0, intended - (completed + errors - non2xx))
-  for (let n = unanswered; n > 0; n--) { recordMs(corrected, timeoutMs); recordMs(uncorrected, timeoutMs) }
+  for (let n = unanswered; n > 0; n--) {
+    recordMs(corrected, timeoutMs)
+    recordMs(uncorrected, timeoutMs)
+  }
   return {
     corrected: encodeHistogram(corrected),
     uncorrected: encodeHistogram(uncorrected),

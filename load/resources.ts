@@ -18,7 +18,7 @@ export interface ResourceSample {
 }
 
 /** Parses Prometheus text format into `name{labels}` -> value (comments and malformed lines skipped). */
-export function parsePrometheus (text: string): Map<string, number> {
+export function parsePrometheus(text: string): Map<string, number> {
   const out = new Map<string, number>()
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue
@@ -36,7 +36,7 @@ const sumOf = (m: Map<string, number>, name: string): number | undefined => {
   return total
 }
 
-async function procStat (pid: number): Promise<{ cpuS: number, rss: number } | undefined> {
+async function procStat(pid: number): Promise<{ cpuS: number; rss: number } | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
     // Fields after the command name (which may contain spaces), 1-based from field 3.
@@ -50,18 +50,22 @@ async function procStat (pid: number): Promise<{ cpuS: number, rss: number } | u
 }
 
 /** Samples every second until stopped; `stop()` resolves with every sample taken (once; later calls get the same). */
-export function monitorResources (opts: { pid?: number, metricsUrl?: string }): { stop (): Promise<ResourceSample[]> } {
+export function monitorResources(opts: { pid?: number; metricsUrl?: string }): { stop(): Promise<ResourceSample[]> } {
   const samples: ResourceSample[] = []
   const start = performance.now()
-  let last: { at: number, cpuS?: number, gcS?: number } | undefined
+  let last: { at: number; cpuS?: number; gcS?: number } | undefined
   let metricsOk = opts.metricsUrl !== undefined
   const sample = async (): Promise<void> => {
     const at = performance.now()
     const s: ResourceSample = { t: Math.round((at - start) / 1000) }
-    let cpuS: number | undefined; let gcS: number | undefined
+    let cpuS: number | undefined
+    let gcS: number | undefined
     if (opts.pid !== undefined) {
       const p = await procStat(opts.pid)
-      if (p !== undefined) { cpuS = p.cpuS; s.server_rss_bytes = p.rss }
+      if (p !== undefined) {
+        cpuS = p.cpuS
+        s.server_rss_bytes = p.rss
+      }
     }
     if (metricsOk) {
       try {
@@ -76,7 +80,9 @@ export function monitorResources (opts: { pid?: number, metricsUrl?: string }): 
           if (lag !== undefined) s.server_loop_delay_p99_ms = lag * 1000
           gcS = sumOf(m, 'nodejs_gc_duration_seconds_sum')
         }
-      } catch { /* a slow /metrics under load is skipped, not fatal */ }
+      } catch {
+        /* a slow /metrics under load is skipped, not fatal */
+      }
     }
     if (last !== undefined) {
       const dt = (at - last.at) / 1000
@@ -87,12 +93,18 @@ export function monitorResources (opts: { pid?: number, metricsUrl?: string }): 
     samples.push(s)
   }
   let running = sample()
-  const timer = setInterval(() => { running = running.then(sample) }, 1000)
+  const timer = setInterval(() => {
+    running = running.then(sample)
+  }, 1000)
   // Idempotent: a caller may stop it on success and again in a `finally` for the error path.
   let stopped: Promise<ResourceSample[]> | undefined
   return {
-    stop () {
-      stopped ??= (async () => { clearInterval(timer); await running; return samples })()
+    stop() {
+      stopped ??= (async () => {
+        clearInterval(timer)
+        await running
+        return samples
+      })()
       return stopped
     }
   }

@@ -33,15 +33,16 @@ export interface ScenarioRunResult {
 }
 
 /** Runs the scenario. */
-export async function runScenario (opts: ScenarioRunOptions): Promise<ScenarioRunResult> {
+export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRunResult> {
   const run = scaleRun(opts.scenario, opts.timeScale)
   const local = opts.target === undefined ? await startLocalGateway() : undefined
   const url = opts.target ?? local!.url
-  const serverConditions = await local?.describe() ?? {}
+  const serverConditions = (await local?.describe()) ?? {}
   const monitor = monitorResources({ metricsUrl: `${url}/metrics`, ...(local !== undefined ? { pid: local.pid } : {}) })
   try {
     const r = await runUsers({
-      url, run,
+      url,
+      run,
       ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       ...(opts.arrivalRate !== undefined ? { arrivalRate: opts.arrivalRate } : {}),
@@ -74,11 +75,21 @@ export async function runScenario (opts: ScenarioRunOptions): Promise<ScenarioRu
       spawn_rate_per_s: opts.scenario.spawnRate,
       duration_s: opts.scenario.durationS,
       time_scale: opts.timeScale,
-      time_scale_note: opts.timeScale === 1 ? 'real time' : `waits and durations divided by ${opts.timeScale}, spawn rate multiplied: ${opts.timeScale}x the original request rate over ${run.durationS.toFixed(0)} s`,
-      model: opts.arrivalRate !== undefined ? `open: ${opts.arrivalRate} users/s arriving, each running its sequence once` : 'closed: Locust-style users looping over their task sequences',
+      time_scale_note:
+        opts.timeScale === 1
+          ? 'real time'
+          : `waits and durations divided by ${opts.timeScale}, spawn rate multiplied: ${opts.timeScale}x the original request rate over ${run.durationS.toFixed(0)} s`,
+      model:
+        opts.arrivalRate !== undefined
+          ? `open: ${opts.arrivalRate} users/s arriving, each running its sequence once`
+          : 'closed: Locust-style users looping over their task sequences',
       workers: r.workers,
       server: opts.target ?? 'lucid serve --seed-demo --load-test (child process)',
-      resources: !samples.some((x) => Object.keys(x).length > 1) ? 'not sampled (no local process and no Prometheus /metrics)' : local !== undefined ? '/proc of the server process, and its /metrics' : 'the target\'s /metrics',
+      resources: !samples.some((x) => Object.keys(x).length > 1)
+        ? 'not sampled (no local process and no Prometheus /metrics)'
+        : local !== undefined
+          ? '/proc of the server process, and its /metrics'
+          : "the target's /metrics",
       ...serverConditions
     }
     return { metrics, conditions, endpoints: r.endpoints, series }

@@ -8,7 +8,7 @@ import { describeLatency, type SimOptions } from './network/index.ts'
 export type SimConditions = Record<string, string | number | boolean>
 
 /** The conditions a run was simulated under, as a report records them. */
-export function simConditions (o: SimOptions, spec: { partition?: string, crash?: string } = {}): SimConditions {
+export function simConditions(o: SimOptions, spec: { partition?: string; crash?: string } = {}): SimConditions {
   return {
     simulator: 'sim/network: real chain code on a virtual clock, virtual signatures charged in virtual time',
     nodes: o.nodes,

@@ -30,7 +30,7 @@ export const LAYOUT: Readonly<Record<string, readonly string[]>> = {
 }
 
 /** Finer rules inside services/: the common core imports no other service, and only the gateway is the top. */
-const SERVICE_RULES: ReadonlyArray<{ from: RegExp, to: RegExp, rule: string }> = [
+const SERVICE_RULES: ReadonlyArray<{ from: RegExp; to: RegExp; rule: string }> = [
   { from: /^services\/common\//, to: /^services\/(?!common\/)/, rule: 'services/common imports no other service' },
   { from: /^services\/(?!gateway\/)/, to: /^services\/gateway\//, rule: 'no service imports services/gateway (the top of the services)' }
 ]
@@ -59,7 +59,7 @@ const REGEX_BEFORE = new Set(['', '(', ',', '=', ':', '[', '!', '&', '|', '?', '
  * (so an import written inside one is not taken for a real one). Every character keeps its offset, so a
  * string found in the result is read back from the source at the same place.
  */
-export function codeOnly (src: string): string {
+export function codeOnly(src: string): string {
   const out: string[] = []
   let i = 0
   let last = '' // the last significant code character, to tell a regex from a division
@@ -73,24 +73,46 @@ export function codeOnly (src: string): string {
     if (c === '/' && n === '/') {
       const end = src.indexOf('\n', i)
       const j = end === -1 ? src.length : end
-      out.push(blank(src.slice(i, j))); i = j; continue
+      out.push(blank(src.slice(i, j)))
+      i = j
+      continue
     }
     if (c === '/' && n === '*') {
       const end = src.indexOf('*/', i + 2)
       const j = end === -1 ? src.length : end + 2
-      out.push(blank(src.slice(i, j))); i = j; continue
+      out.push(blank(src.slice(i, j)))
+      i = j
+      continue
     }
-    if (c === '\'' || c === '"') {
+    if (c === "'" || c === '"') {
       let j = i + 1
       while (j < src.length && src[j] !== c && src[j] !== '\n') j += src[j] === '\\' ? 2 : 1
-      out.push(`${c}${blank(src.slice(i + 1, j))}${src[j] === c ? c : ''}`); i = j + 1; last = c; lastWord = ''; continue
+      out.push(`${c}${blank(src.slice(i + 1, j))}${src[j] === c ? c : ''}`)
+      i = j + 1
+      last = c
+      lastWord = ''
+      continue
     }
     if (c === '`' || (c === '}' && templates.length > 0 && templates[templates.length - 1] === depth)) {
-      if (c === '}') { templates.pop(); depth-- }
+      if (c === '}') {
+        templates.pop()
+        depth--
+      }
       let j = i + 1
       while (j < src.length && src[j] !== '`' && !(src[j] === '$' && src[j + 1] === '{')) j += src[j] === '\\' ? 2 : 1
-      if (src[j] === '$') { depth++; templates.push(depth); out.push(`${c}${blank(src.slice(i + 1, j))}\${`); i = j + 2; last = '{'; continue }
-      out.push(`${c}${blank(src.slice(i + 1, j))}\``); i = j + 1; last = '`'; lastWord = ''; continue
+      if (src[j] === '$') {
+        depth++
+        templates.push(depth)
+        out.push(`${c}${blank(src.slice(i + 1, j))}\${`)
+        i = j + 2
+        last = '{'
+        continue
+      }
+      out.push(`${c}${blank(src.slice(i + 1, j))}\``)
+      i = j + 1
+      last = '`'
+      lastWord = ''
+      continue
     }
     if (c === '/' && (REGEX_BEFORE.has(last) || /^(return|typeof|case|in|of|void|yield|await)$/.test(lastWord))) {
       let j = i + 1
@@ -101,7 +123,11 @@ export function codeOnly (src: string): string {
         else if (src[j] === ']') inClass = false
         j++
       }
-      out.push(`/${blank(src.slice(i + 1, j))}/`); i = j + 1; last = '/'; lastWord = ''; continue
+      out.push(`/${blank(src.slice(i + 1, j))}/`)
+      i = j + 1
+      last = '/'
+      lastWord = ''
+      continue
     }
     if (c === '{') depth++
     if (c === '}') depth--
@@ -110,13 +136,14 @@ export function codeOnly (src: string): string {
       else lastWord = ''
       last = c
     }
-    out.push(c); i++
+    out.push(c)
+    i++
   }
   return out.join('')
 }
 
 /** Every import of a source file: static, side-effect, re-export and dynamic with a literal. */
-export function importsOf (src: string): ImportRef[] {
+export function importsOf(src: string): ImportRef[] {
   const code = codeOnly(src)
   const refs: ImportRef[] = []
   const lineAt = (index: number): number => code.slice(0, index).split('\n').length
@@ -135,7 +162,7 @@ export function importsOf (src: string): ImportRef[] {
 }
 
 /** The violations of LAYOUT in a set of files (path relative to the root, posix separators -> source). */
-export function checkLayout (files: ReadonlyMap<string, string>, layout: Readonly<Record<string, readonly string[]>> = LAYOUT): Violation[] {
+export function checkLayout(files: ReadonlyMap<string, string>, layout: Readonly<Record<string, readonly string[]>> = LAYOUT): Violation[] {
   const violations: Violation[] = []
   for (const [file, src] of files) {
     const area = file.split('/')[0] as string
@@ -160,7 +187,7 @@ export function checkLayout (files: ReadonlyMap<string, string>, layout: Readonl
 const SKIP = new Set(['node_modules', 'dist', 'reports', 'tmp'])
 
 /** Every .ts/.js file of the tree, relative to the root, without node_modules, dot-folders and run outputs. */
-export function treeFiles (root: string, dir = ''): Map<string, string> {
+export function treeFiles(root: string, dir = ''): Map<string, string> {
   const files = new Map<string, string>()
   for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
     const rel = dir === '' ? e.name : `${dir}/${e.name}`
@@ -174,7 +201,7 @@ export function treeFiles (root: string, dir = ''): Map<string, string> {
 }
 
 /** The README's layout table: folder -> the folders its "may import" column names. */
-function readmeLayout (): Map<string, string[]> {
+function readmeLayout(): Map<string, string[]> {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
   const section = readme.slice(readme.indexOf('\n## Layout'), readme.indexOf('\n## ', readme.indexOf('\n## Layout') + 1))
   const rows = new Map<string, string[]>()
@@ -182,7 +209,10 @@ function readmeLayout (): Map<string, string[]> {
     const cells = line.split('|').map((c) => c.trim())
     const folder = /^`([a-z]+)\/`$/.exec(cells[1] ?? '')?.[1]
     if (folder === undefined) continue
-    rows.set(folder, [...(cells[3] ?? '').matchAll(/`([a-z]+)\/`/g)].map((m) => m[1] as string))
+    rows.set(
+      folder,
+      [...(cells[3] ?? '').matchAll(/`([a-z]+)\/`/g)].map((m) => m[1] as string)
+    )
   }
   return rows
 }
@@ -192,7 +222,10 @@ describe('architecture', () => {
     const files = treeFiles(ROOT)
     assert.ok(files.size > 300, `found only ${files.size} files`)
     const violations = checkLayout(files)
-    assert.deepEqual(violations.map((v) => `${v.file}:${v.line} imports ${v.specifier}: ${v.rule}`), [])
+    assert.deepEqual(
+      violations.map((v) => `${v.file}:${v.line} imports ${v.specifier}: ${v.rule}`),
+      []
+    )
   })
 
   it('the README layout table names every folder and the same edges', () => {
@@ -245,7 +278,7 @@ describe('architecture', () => {
       "/* export * from '../cli/main.ts' */",
       "const t = `\nimport { b } from '../cli/main.ts'\n`",
       "const r = /import\\('x'\\)/",
-      "const s = 'import(\"../cli/main.ts\")'",
+      'const s = \'import("../cli/main.ts")\'',
       "import { real } from './real.ts'",
       "const d = await import('./dyn.ts')",
       'const q = a / b / c',

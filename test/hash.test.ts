@@ -2,8 +2,18 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import {
-  canonicalJson, fromHex, hashCanonical, merkleLeafHash, merkleNodeHash, merkleProof, merkleRoot, merkleRootOfHashes,
-  sha256, toHex, u64be, verifyMerkleProof
+  canonicalJson,
+  fromHex,
+  hashCanonical,
+  merkleLeafHash,
+  merkleNodeHash,
+  merkleProof,
+  merkleRoot,
+  merkleRootOfHashes,
+  sha256,
+  toHex,
+  u64be,
+  verifyMerkleProof
 } from '../services/common/hash.ts'
 
 const leaf = (i: number): Uint8Array => new TextEncoder().encode(`leaf-${i}`)
@@ -32,7 +42,9 @@ test('hex round-trips and rejects non-hex', () => {
 
 test('Merkle roots follow RFC 6962 prefixes with the odd node promoted', () => {
   const [a, b, c] = [leaf(0), leaf(1), leaf(2)]
-  const la = H(Uint8Array.of(0), a); const lb = H(Uint8Array.of(0), b); const lc = H(Uint8Array.of(0), c)
+  const la = H(Uint8Array.of(0), a)
+  const lb = H(Uint8Array.of(0), b)
+  const lc = H(Uint8Array.of(0), c)
   assert.deepEqual(merkleRoot([]), H())
   assert.deepEqual(merkleRoot([a]), la)
   assert.deepEqual(merkleRoot([a, b]), H(Uint8Array.of(1), la, lb))
@@ -61,7 +73,8 @@ test('every inclusion proof verifies for trees of 1..33 leaves, and fails on any
         ;(bent[0] as Uint8Array)[0] = ((bent[0] as Uint8Array)[0] as number) ^ 1
         assert.ok(!verifyMerkleProof(h, i, n, bent, root), 'sibling changed')
       }
-      const badRoot = root.slice(); badRoot[31] = (badRoot[31] as number) ^ 0x80
+      const badRoot = root.slice()
+      badRoot[31] = (badRoot[31] as number) ^ 0x80
       assert.ok(!verifyMerkleProof(h, i, n, proof, badRoot), 'root changed')
     }
   }

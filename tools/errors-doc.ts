@@ -6,8 +6,12 @@ import { writeFileSync } from 'node:fs'
 import { errors } from '../services/common/errors.ts'
 
 const RANGES: Array<[string, string]> = [
-  ['1', 'Gateway input and auth'], ['2', 'Session pipeline'], ['3', 'Rate limiting and load shedding'],
-  ['4', 'Database'], ['5', 'Chain'], ['9', 'CLI and benchmark harness (the "status" is the exit code)']
+  ['1', 'Gateway input and auth'],
+  ['2', 'Session pipeline'],
+  ['3', 'Rate limiting and load shedding'],
+  ['4', 'Database'],
+  ['5', 'Chain'],
+  ['9', 'CLI and benchmark harness (the "status" is the exit code)']
 ]
 
 const lines = [

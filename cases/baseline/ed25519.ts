@@ -13,7 +13,9 @@ export const run: CaseRun = async (ctx) => {
   const durationS = ctx.seconds(3, { smoke: 0.5, full: 10 })
   for (let i = 0; i < 500; i++) verify(null, msgs[i % 64]!, publicKey, sigs[i % 64]!) // warm-up
 
-  let t0 = performance.now(); let n = 0; let bad = 0
+  let t0 = performance.now()
+  let n = 0
+  let bad = 0
   while (performance.now() - t0 < durationS * 1000) {
     for (let i = 0; i < 64; i++) if (!verify(null, msgs[i]!, publicKey, sigs[i]!)) bad++
     n += 64
@@ -21,8 +23,12 @@ export const run: CaseRun = async (ctx) => {
   const verifyPerS = n / ((performance.now() - t0) / 1000)
   if (bad > 0) throw new Error(`${bad} valid signatures failed to verify`)
 
-  t0 = performance.now(); n = 0
-  while (performance.now() - t0 < (durationS * 1000) / 2) { sign(null, msgs[n % 64]!, privateKey); n++ }
+  t0 = performance.now()
+  n = 0
+  while (performance.now() - t0 < (durationS * 1000) / 2) {
+    sign(null, msgs[n % 64]!, privateKey)
+    n++
+  }
   const signPerS = n / ((performance.now() - t0) / 1000)
   return {
     status: 'completed',

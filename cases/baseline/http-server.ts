@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { HEALTH_BODY } from '../../services/gateway/health-body.ts'
 
 /** Starts the raw server on loopback. */
-export async function start (opts: { host: string, port: number }): Promise<{ port: number, close (): Promise<void> }> {
+export async function start(opts: { host: string; port: number }): Promise<{ port: number; close(): Promise<void> }> {
   const body = Buffer.from(HEALTH_BODY)
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/health') {
@@ -22,6 +22,10 @@ export async function start (opts: { host: string, port: number }): Promise<{ po
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve))
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()) })
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
   }
 }

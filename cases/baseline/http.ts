@@ -7,9 +7,10 @@ import type { CaseRun } from '../../harness/case.ts'
 import { measureHttp } from '../../load/http-case.ts'
 
 /** Runs the case. */
-export const run: CaseRun = (ctx) => measureHttp(ctx, {
-  serverModule: new URL('./http-server.ts', import.meta.url).href,
-  serverName: 'node:http (child process)',
-  connections: 100,
-  rate: 1000
-})
+export const run: CaseRun = (ctx) =>
+  measureHttp(ctx, {
+    serverModule: new URL('./http-server.ts', import.meta.url).href,
+    serverName: 'node:http (child process)',
+    connections: 100,
+    rate: 1000
+  })

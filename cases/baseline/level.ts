@@ -28,11 +28,13 @@ export const run: CaseRun = async (ctx) => {
     const durationS = ctx.seconds(4, { smoke: 0.8, full: 12 })
     for (let i = 0; i < 2000; i++) await db.get(key(ctx.rng.int(0, KEYS - 1))) // warm-up
     const gets = createHistogram()
-    let t0 = performance.now(); let n = 0
+    let t0 = performance.now()
+    let n = 0
     while (performance.now() - t0 < durationS * 1000) {
       const s = performance.now()
       await db.get(key(ctx.rng.int(0, KEYS - 1)))
-      recordMs(gets, performance.now() - s); n++
+      recordMs(gets, performance.now() - s)
+      n++
     }
     const getsPerS = n / ((performance.now() - t0) / 1000)
 
@@ -47,7 +49,10 @@ export const run: CaseRun = async (ctx) => {
       status: 'completed',
       metrics: { gets_per_s: getsPerS, batched_puts_per_s: putsPerS, ...latencyMetrics(gets, 'get_'), ...latencyMetrics(ranges, 'range_') },
       conditions: { engine: 'classic-level (LevelDB)', keys: KEYS, value_bytes: value.length, range: 100 },
-      histograms: [{ name: 'get', encoded: encodeHistogram(gets) }, { name: 'range_100', encoded: encodeHistogram(ranges) }]
+      histograms: [
+        { name: 'get', encoded: encodeHistogram(gets) },
+        { name: 'range_100', encoded: encodeHistogram(ranges) }
+      ]
     }
   } finally {
     await db.close()

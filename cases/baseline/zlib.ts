@@ -21,14 +21,16 @@ export const run: CaseRun = async (ctx) => {
   for (const c of chunks) gzipSync(c, { level: 6 })
 
   const h = createHistogram()
-  let bytesIn = 0; let bytesOut = 0
+  let bytesIn = 0
+  let bytesOut = 0
   let t0 = performance.now()
   for (let i = 0; performance.now() - t0 < durationS * 1000; i++) {
     const c = chunks[i % chunks.length]!
     const s = performance.now()
     const z = gzipSync(c, { level: 6 })
     recordMs(h, performance.now() - s)
-    bytesIn += c.length; bytesOut += z.length
+    bytesIn += c.length
+    bytesOut += z.length
   }
   const oneCore = bytesIn / 1e6 / ((performance.now() - t0) / 1000)
   ctx.progress(`one core: ${oneCore.toFixed(0)} MB/s`)
@@ -38,13 +40,15 @@ export const run: CaseRun = async (ctx) => {
   let allIn = 0
   t0 = performance.now()
   const deadline = t0 + durationS * 1000
-  await Promise.all(Array.from({ length: inFlight }, async (_, w) => {
-    for (let i = w; performance.now() < deadline; i += inFlight) {
-      const c = chunks[i % chunks.length]!
-      await gzipAsync(c, { level: 6 })
-      allIn += c.length
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: inFlight }, async (_, w) => {
+      for (let i = w; performance.now() < deadline; i += inFlight) {
+        const c = chunks[i % chunks.length]!
+        await gzipAsync(c, { level: 6 })
+        allIn += c.length
+      }
+    })
+  )
   const allCores = allIn / 1e6 / ((performance.now() - t0) / 1000)
   return {
     status: 'completed',

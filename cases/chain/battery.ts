@@ -12,7 +12,15 @@ import type { CaseRun } from '../../harness/case.ts'
 export const run: CaseRun = async (ctx) => {
   const plan = BATTERY_PLANS[ctx.profile === 'smoke' ? 'smoke' : 'quick']
   const scenarios = batteryScenarios(plan)
-  const r = await runBattery(plan, { onRun: (run, done, total) => { ctx.progress(`${done}/${total} runs (${run.scenario} seed ${run.seed})`) } }, scenarios)
+  const r = await runBattery(
+    plan,
+    {
+      onRun: (run, done, total) => {
+        ctx.progress(`${done}/${total} runs (${run.scenario} seed ${run.seed})`)
+      }
+    },
+    scenarios
+  )
   const verdict = batteryVerdict(r.summaries)
   return {
     status: 'completed',

@@ -10,23 +10,29 @@ import { runDevnet, type RunResult } from './devnet-run.ts'
 
 const slotMs = (ctx: CaseContext): number => (ctx.profile === 'smoke' ? 2_000 : 10_000)
 
-function slotNote (ctx: CaseContext): Record<string, string> {
-  return ctx.profile === 'smoke' ? { slot_note: 'smoke uses 2 s slots to see several blocks quickly; quick and full use the seed\'s 10 s' } : {}
+function slotNote(ctx: CaseContext): Record<string, string> {
+  return ctx.profile === 'smoke' ? { slot_note: "smoke uses 2 s slots to see several blocks quickly; quick and full use the seed's 10 s" } : {}
 }
 
-function mean (xs: readonly number[]): number { return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length) }
-function stdev (xs: readonly number[]): number {
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)
+}
+function stdev(xs: readonly number[]): number {
   const m = mean(xs)
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1))
 }
 
 /** Proposal (block timestamp) to finality at the observer, per final block, in ms. */
 /** Messages the validators sent (every kind) per final block: what a block costs the network. */
-function messagesPerBlock (run: RunResult): number { return run.messagesSent / Math.max(1, run.finals.length) }
+function messagesPerBlock(run: RunResult): number {
+  return run.messagesSent / Math.max(1, run.finals.length)
+}
 
-function finalityMs (run: RunResult): number[] { return run.finals.map((f) => f.finalAt - f.fin.block.header.timestamp) }
+function finalityMs(run: RunResult): number[] {
+  return run.finals.map((f) => f.finalAt - f.fin.block.header.timestamp)
+}
 
-function finalityMetrics (run: RunResult): Metrics {
+function finalityMetrics(run: RunResult): Metrics {
   const h = createHistogram()
   for (const ms of finalityMs(run)) recordMs(h, ms)
   const m = latencyMetrics(h, 'finality_')
@@ -65,7 +71,11 @@ export const consensus: CaseRun = async (ctx) => {
   return {
     status: 'completed',
     metrics: { ...finalityMetrics(run), blocks_count: run.finals.length, mean_s: mean(finalityMs(run)) / 1000, messages_per_block: messagesPerBlock(run) },
-    conditions: { ...run.conditions, ...slotNote(ctx), measures: 'block timestamp (sealed by the producer) to the certificate forming at the observer node, same process clock' },
+    conditions: {
+      ...run.conditions,
+      ...slotNote(ctx),
+      measures: 'block timestamp (sealed by the producer) to the certificate forming at the observer node, same process clock'
+    },
     histograms: [{ name: 'finality', encoded: encodeHistogram(h) }]
   }
 }
@@ -80,7 +90,9 @@ export const txThroughput: CaseRun = async (ctx) => {
   const run = await runDevnet(ctx, { seconds: ctx.seconds(50, { smoke: 10, full: 300 }), slotMs: slotMs(ctx), txPerS: offered })
   // Slot 0 is sealed at genesis, when the load has only just started: the measure is slots 1 .. end.
   const slots = run.slotsRun - 1
-  const finalTx = run.finals.filter((f) => f.fin.block.header.slot >= 1 && f.fin.block.header.slot <= slots).reduce((n, f) => n + f.fin.block.transactions.length, 0)
+  const finalTx = run.finals
+    .filter((f) => f.fin.block.header.slot >= 1 && f.fin.block.header.slot <= slots)
+    .reduce((n, f) => n + f.fin.block.transactions.length, 0)
   const validate = measureValidation(run)
   return {
     status: 'completed',
@@ -93,16 +105,26 @@ export const txThroughput: CaseRun = async (ctx) => {
       validate_tx_per_s: validate.txPerS,
       validate_signatures_per_s: validate.sigPerS
     },
-    conditions: { ...run.conditions, ...slotNote(ctx), measured_over_slots: `1..${slots}`, validation: 'one core, fresh verifier (no signature cache), every block of the run re-validated in order' }
+    conditions: {
+      ...run.conditions,
+      ...slotNote(ctx),
+      measured_over_slots: `1..${slots}`,
+      validation: 'one core, fresh verifier (no signature cache), every block of the run re-validated in order'
+    }
   }
 }
 
-function measureValidation (run: RunResult): { txPerS: number, sigPerS: number } {
+function measureValidation(run: RunResult): { txPerS: number; sigPerS: number } {
   const genesis = (run.nodes[0] as { ledger: Ledger }).ledger.genesis
   const ledger = new Ledger(genesis)
   const verifier = ed25519Verifier()
   let sigs = 0
-  const sink = immediateSink({ verify: (k, m, s) => { sigs++; return verifier.verify(k, m, s) } })
+  const sink = immediateSink({
+    verify: (k, m, s) => {
+      sigs++
+      return verifier.verify(k, m, s)
+    }
+  })
   let txs = 0
   let ms = 0
   for (const f of run.finals) {
@@ -118,19 +140,38 @@ function measureValidation (run: RunResult): { txPerS: number, sigPerS: number }
 /** chain.anchoring: acknowledgement (the receipt), inclusion in a block, and finality of session anchors. */
 export const anchoring: CaseRun = async (ctx): Promise<CaseResult> => {
   const run = await runDevnet(ctx, { seconds: ctx.seconds(30, { smoke: 10, full: 300 }), slotMs: slotMs(ctx), txPerS: 20 })
-  const ack = createHistogram(); const inc = createHistogram(); const fin = createHistogram()
+  const ack = createHistogram()
+  const inc = createHistogram()
+  const fin = createHistogram()
   let unfinished = 0
   for (const t of run.txs.values()) {
     recordMs(ack, t.ackMs)
     if (t.includedAt !== undefined) recordMs(inc, t.includedAt - t.submittedAt)
-    if (t.finalAt !== undefined) recordMs(fin, t.finalAt - t.submittedAt); else unfinished++
+    if (t.finalAt !== undefined) recordMs(fin, t.finalAt - t.submittedAt)
+    else unfinished++
   }
   if (run.txs.size === 0) throw new Error('no anchor was accepted')
   const a = latencyMetrics(ack)
   return {
     status: 'completed',
-    metrics: { ...a, ...latencyMetrics(inc, 'inclusion_'), ...latencyMetrics(fin, 'finality_'), anchors_count: run.txs.size, unfinished_at_end_count: unfinished, rejected_submissions_count: run.rejectedSubmissions },
-    conditions: { ...run.conditions, ...slotNote(ctx), acknowledgement: 'submit() returning a receipt: validated (signature, nonce, replay) into the pending pool', note: 'anchors submitted in the last slot of the run may not be final when it ends (unfinished_at_end_count)' },
-    histograms: [{ name: 'ack', encoded: encodeHistogram(ack) }, { name: 'inclusion', encoded: encodeHistogram(inc) }, { name: 'finality', encoded: encodeHistogram(fin) }]
+    metrics: {
+      ...a,
+      ...latencyMetrics(inc, 'inclusion_'),
+      ...latencyMetrics(fin, 'finality_'),
+      anchors_count: run.txs.size,
+      unfinished_at_end_count: unfinished,
+      rejected_submissions_count: run.rejectedSubmissions
+    },
+    conditions: {
+      ...run.conditions,
+      ...slotNote(ctx),
+      acknowledgement: 'submit() returning a receipt: validated (signature, nonce, replay) into the pending pool',
+      note: 'anchors submitted in the last slot of the run may not be final when it ends (unfinished_at_end_count)'
+    },
+    histograms: [
+      { name: 'ack', encoded: encodeHistogram(ack) },
+      { name: 'inclusion', encoded: encodeHistogram(inc) },
+      { name: 'finality', encoded: encodeHistogram(fin) }
+    ]
   }
 }

@@ -49,8 +49,13 @@ export interface RunResult {
 }
 
 /** Runs a devnet for `seconds` under load and collects what the observer saw. */
-export async function runDevnet (ctx: CaseContext, opts: RunOptions): Promise<RunResult> {
-  const net = createDevnet({ nodes: opts.nodes ?? 4, scheduler: realScheduler(), seed: 1, params: { slot_ms: opts.slotMs, leader_timeout_ms: opts.slotMs / 2 } })
+export async function runDevnet(ctx: CaseContext, opts: RunOptions): Promise<RunResult> {
+  const net = createDevnet({
+    nodes: opts.nodes ?? 4,
+    scheduler: realScheduler(),
+    seed: 1,
+    params: { slot_ms: opts.slotMs, leader_timeout_ms: opts.slotMs / 2 }
+  })
   const observer = net.nodes[0] as ChainNode
   const finals: FinalSample[] = []
   const txs = new Map<string, TxSample>()
@@ -58,11 +63,17 @@ export async function runDevnet (ctx: CaseContext, opts: RunOptions): Promise<Ru
   observer.on({
     candidate: (_block, hash, ids, at) => {
       idsOf.set(hash, ids)
-      for (const id of ids) { const t = txs.get(id); if (t !== undefined && t.includedAt === undefined) t.includedAt = at }
+      for (const id of ids) {
+        const t = txs.get(id)
+        if (t !== undefined && t.includedAt === undefined) t.includedAt = at
+      }
     },
     final: (fin, at) => {
       finals.push({ fin, finalAt: at })
-      for (const id of idsOf.get(fin.hash) ?? []) { const t = txs.get(id); if (t !== undefined) t.finalAt = at }
+      for (const id of idsOf.get(fin.hash) ?? []) {
+        const t = txs.get(id)
+        if (t !== undefined) t.finalAt = at
+      }
       idsOf.clear()
     }
   })
@@ -91,7 +102,9 @@ export async function runDevnet (ctx: CaseContext, opts: RunOptions): Promise<Ru
       }
     }
   }, 10)
-  const progress = setInterval(() => { ctx.progress(`height ${observer.ledger.head().height}, ${sent} anchors sent, ${observer.poolSize} pending`) }, 2000)
+  const progress = setInterval(() => {
+    ctx.progress(`height ${observer.ledger.head().height}, ${sent} anchors sent, ${observer.poolSize} pending`)
+  }, 2000)
   await sleepUntil(endAt)
   clearInterval(timer)
   clearInterval(progress)
@@ -106,23 +119,29 @@ export async function runDevnet (ctx: CaseContext, opts: RunOptions): Promise<Ru
     messagesSent: net.nodes.reduce((n, node) => n + [...node.sent.values()].reduce((a, b) => a + b, 0), 0),
     conditions: {
       network: `${net.nodes.length} nodes in one process, in-process message passing (JSON text, delivered on the next event-loop turn)`,
-      timers: 'real', signatures: 'Ed25519 (node:crypto), real',
-      slot_ms: opts.slotMs, committee_size: Math.min(net.genesis.params.committee_size, net.nodes.length),
-      max_block_txs: net.genesis.params.max_block_txs, offered_tx_per_s: opts.txPerS, duration_s: opts.seconds
+      timers: 'real',
+      signatures: 'Ed25519 (node:crypto), real',
+      slot_ms: opts.slotMs,
+      committee_size: Math.min(net.genesis.params.committee_size, net.nodes.length),
+      max_block_txs: net.genesis.params.max_block_txs,
+      offered_tx_per_s: opts.txPerS,
+      duration_s: opts.seconds
     }
   }
 }
 
-function seedBytes (i: number): Uint8Array {
+function seedBytes(i: number): Uint8Array {
   const b = new Uint8Array(32)
   new DataView(b.buffer).setUint32(0, i + 1)
   b[31] = 0xbe
   return b
 }
 
-function hex64 (n: number): string { return n.toString(16).padStart(64, '0') }
+function hex64(n: number): string {
+  return n.toString(16).padStart(64, '0')
+}
 
-async function sleepUntil (t: number): Promise<void> {
+async function sleepUntil(t: number): Promise<void> {
   const ms = t - systemClock.now()
   if (ms > 0) await new Promise((r) => setTimeout(r, ms))
 }

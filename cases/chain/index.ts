@@ -11,8 +11,22 @@ const DEVNET = 'real-time devnet: 4 nodes in one process, real timers and Ed2551
 
 /** The chain cases. */
 export const chainCases: readonly CaseDef[] = [
-  { id: 'chain.block_interval', component: 'chain', description: `${DEVNET}; intervals between consecutive final blocks at 10 anchors/s`, module: CASES, export: 'blockInterval', timeoutS: { smoke: 60, quick: 240 } },
-  { id: 'chain.consensus', component: 'chain', description: `${DEVNET}; block proposal to finality certificate at 50 anchors/s`, module: CASES, export: 'consensus', timeoutS: { smoke: 60, quick: 180 } },
+  {
+    id: 'chain.block_interval',
+    component: 'chain',
+    description: `${DEVNET}; intervals between consecutive final blocks at 10 anchors/s`,
+    module: CASES,
+    export: 'blockInterval',
+    timeoutS: { smoke: 60, quick: 240 }
+  },
+  {
+    id: 'chain.consensus',
+    component: 'chain',
+    description: `${DEVNET}; block proposal to finality certificate at 50 anchors/s`,
+    module: CASES,
+    export: 'consensus',
+    timeoutS: { smoke: 60, quick: 180 }
+  },
   {
     id: 'chain.tx_throughput',
     component: 'chain',
@@ -22,7 +36,14 @@ export const chainCases: readonly CaseDef[] = [
     timeoutS: { smoke: 60, quick: 180 },
     baselines: [{ id: 'baseline.ed25519', metrics: { validate_signatures_per_s: 'verify_per_s', validate_tx_per_s: 'verify_per_s' } }]
   },
-  { id: 'chain.anchoring', component: 'chain', description: `${DEVNET}; session anchors at 20/s: receipt, inclusion and finality latencies`, module: CASES, export: 'anchoring', timeoutS: { smoke: 60, quick: 180 } },
+  {
+    id: 'chain.anchoring',
+    component: 'chain',
+    description: `${DEVNET}; session anchors at 20/s: receipt, inclusion and finality latencies`,
+    module: CASES,
+    export: 'anchoring',
+    timeoutS: { smoke: 60, quick: 180 }
+  },
   {
     id: 'chain.sync',
     component: 'chain',
@@ -43,7 +64,8 @@ export const chainCases: readonly CaseDef[] = [
   {
     id: 'chain.battery',
     component: 'chain',
-    description: 'the consensus battery (docs/sim.md): loss, healing partitions, f byzantine members (equivocate, silent, double), crashes; every run judged on safety and stalls (smoke: 4 nodes, 20 min, 2 seeds; quick and full: the quick battery, 4 and 20 nodes, 30 min, 20 seeds)',
+    description:
+      'the consensus battery (docs/sim.md): loss, healing partitions, f byzantine members (equivocate, silent, double), crashes; every run judged on safety and stalls (smoke: 4 nodes, 20 min, 2 seeds; quick and full: the quick battery, 4 and 20 nodes, 30 min, 20 seeds)',
     module: mod('./battery.ts'),
     export: 'run',
     timeoutS: { smoke: 180, quick: 2400, full: 2400 }

@@ -25,7 +25,15 @@ export const run: CaseRun = async (ctx) => {
   const dir = await sharedFixture(ctx.sharedDir, `chain-day-v1-${slots}`, async (out) => {
     ctx.progress(`generating ${slots} blocks with real signatures`)
     const lines: string[] = []
-    const g = generateChain({ slots, validators: VALIDATORS, txPerS: TX_PER_S, onBlock: (fin) => { lines.push(JSON.stringify(fin)); if (lines.length % 500 === 0) ctx.progress(`generated ${lines.length} of ${slots} blocks`) } })
+    const g = generateChain({
+      slots,
+      validators: VALIDATORS,
+      txPerS: TX_PER_S,
+      onBlock: (fin) => {
+        lines.push(JSON.stringify(fin))
+        if (lines.length % 500 === 0) ctx.progress(`generated ${lines.length} of ${slots} blocks`)
+      }
+    })
     await writeFile(join(out, 'genesis.json'), JSON.stringify(g.genesis))
     await writeFile(join(out, 'blocks.jsonl'), lines.join('\n') + '\n')
   })
@@ -41,7 +49,12 @@ export const run: CaseRun = async (ctx) => {
   const ledger = new Ledger(genesis)
   try {
     const t0 = performance.now()
-    const r = await syncLedger(ledger, source, { pool, progress: (h, target) => { if (h % 1024 < 256) ctx.progress(`synced ${h} of ${target}`) } })
+    const r = await syncLedger(ledger, source, {
+      pool,
+      progress: (h, target) => {
+        if (h % 1024 < 256) ctx.progress(`synced ${h} of ${target}`)
+      }
+    })
     const s = (performance.now() - t0) / 1000
     if (ledger.head().height !== lines.length) throw new Error(`synced to ${ledger.head().height}, peer has ${lines.length}`)
     return {
@@ -58,7 +71,8 @@ export const run: CaseRun = async (ctx) => {
       conditions: {
         chain: ctx.profile === 'smoke' ? 'one hour (360 blocks)' : 'one day (8640 blocks of 10 s)',
         load: `${TX_PER_S} session anchor per second from 1000 accounts`,
-        validators: VALIDATORS, committee_size: genesis.params.committee_size,
+        validators: VALIDATORS,
+        committee_size: genesis.params.committee_size,
         verification: `every block, transaction signature and certificate; Ed25519 on ${cores} worker threads, structure on the main thread`,
         cores
       }

@@ -23,7 +23,7 @@ const CONCURRENCY = 100
 type Op = (db: Database, rng: Rng, docs: number) => Promise<number>
 
 /** Scale steps of the profile: none on smoke (seconds matter), 100k on quick, 100k and 1M on full. */
-function scaleSteps (ctx: CaseContext): Array<{ docs: number, label: string }> {
+function scaleSteps(ctx: CaseContext): Array<{ docs: number; label: string }> {
   if (ctx.profile === 'smoke') return []
   const steps = [{ docs: 100_000, label: '100k' }]
   if (ctx.profile === 'full') steps.push({ docs: 1_000_000, label: '1m' })
@@ -31,7 +31,7 @@ function scaleSteps (ctx: CaseContext): Array<{ docs: number, label: string }> {
 }
 
 /** Runs `op` back to back at 1000 documents, then at each scale step on LevelDB. */
-async function serialCase (ctx: CaseContext, op: Op, scaleOp: Op = op): Promise<CaseResult> {
+async function serialCase(ctx: CaseContext, op: Op, scaleOp: Op = op): Promise<CaseResult> {
   const opened = await openBenchDb(join(ctx.tmpdir, 'db-1k'))
   if ('skipped' in opened) return { status: 'skipped', reason: `no MongoDB: ${opened.skipped}` }
   const metrics: Metrics = {}
@@ -43,7 +43,11 @@ async function serialCase (ctx: CaseContext, op: Op, scaleOp: Op = op): Promise<
     ctx.progress('seeding 1000 documents')
     await seed(db, ctx.rng, 0, BASE_DOCS)
     ctx.progress('measuring at 1000 documents')
-    const { h, rows } = await measureSerial(async () => await op(db, ctx.rng, BASE_DOCS), ctx.seconds(4, { smoke: 1, full: 30 }), ctx.seconds(0.5, { smoke: 0.2, full: 3 }))
+    const { h, rows } = await measureSerial(
+      async () => await op(db, ctx.rng, BASE_DOCS),
+      ctx.seconds(4, { smoke: 1, full: 30 }),
+      ctx.seconds(0.5, { smoke: 0.2, full: 3 })
+    )
     // rows_count: mean rows per call, so a reader can tell cost growth from result growth.
     Object.assign(metrics, latencyMetrics(h), { rows_count: rows })
     histograms.push({ name: 'latency', encoded: encodeHistogram(h) })
@@ -58,7 +62,9 @@ async function serialCase (ctx: CaseContext, op: Op, scaleOp: Op = op): Promise<
       const building = await openBenchDb(into)
       if ('skipped' in building) throw new Error(building.skipped)
       try {
-        await seed(building.db, createRng(step.docs), 0, step.docs, (done) => { if (done % 50_000 === 0) ctx.progress(`seeding ${step.label}: ${done} documents`) })
+        await seed(building.db, createRng(step.docs), 0, step.docs, (done) => {
+          if (done % 50_000 === 0) ctx.progress(`seeding ${step.label}: ${done} documents`)
+        })
       } finally {
         await building.dispose()
       }
@@ -70,7 +76,13 @@ async function serialCase (ctx: CaseContext, op: Op, scaleOp: Op = op): Promise<
       const { db } = scaled
       ctx.progress(`measuring at ${step.label} documents`)
       const { h, rows } = await measureSerial(async () => await scaleOp(db, ctx.rng, step.docs), ctx.seconds(2, { full: 10 }), ctx.seconds(0.5, { full: 2 }))
-      Object.assign(metrics, pick(latencyMetrics(h, `at_${step.label}_`), ['p50', 'p95', 'p99', 'max'].map((p) => `at_${step.label}_${p}_ms`)))
+      Object.assign(
+        metrics,
+        pick(
+          latencyMetrics(h, `at_${step.label}_`),
+          ['p50', 'p95', 'p99', 'max'].map((p) => `at_${step.label}_${p}_ms`)
+        )
+      )
       metrics[`at_${step.label}_rows_count`] = rows
       histograms.push({ name: `latency_at_${step.label}`, encoded: encodeHistogram(h) })
     } finally {
@@ -78,18 +90,21 @@ async function serialCase (ctx: CaseContext, op: Op, scaleOp: Op = op): Promise<
       await rm(dir, { recursive: true, force: true })
     }
   }
-  conditions.scale = scaleSteps(ctx).map((s) => s.label).join(',') || 'none (smoke)'
+  conditions.scale =
+    scaleSteps(ctx)
+      .map((s) => s.label)
+      .join(',') || 'none (smoke)'
   return { status: 'completed', metrics, conditions, histograms }
 }
 
-function pick (m: Metrics, names: readonly string[]): Metrics {
+function pick(m: Metrics, names: readonly string[]): Metrics {
   const out: Metrics = {}
   for (const n of names) if (m[n] !== undefined) out[n] = m[n] as number
   return out
 }
 
 /** What reports must say about the engine (a stand-in is named as one). */
-function engineConditions (db: Database): Conditions {
+function engineConditions(db: Database): Conditions {
   return {
     engine: db.engine.description,
     backend: db.engine.backend,
@@ -100,7 +115,10 @@ function engineConditions (db: Database): Conditions {
 
 const Q1K = queries(BASE_DOCS)
 const QSCALE = queries(SCALE_CAP)
-const queryCase = (name: string): CaseRun => async (ctx) => await serialCase(ctx, Q1K[name] as Query, QSCALE[name] as Query)
+const queryCase =
+  (name: string): CaseRun =>
+  async (ctx) =>
+    await serialCase(ctx, Q1K[name] as Query, QSCALE[name] as Query)
 
 /** db.query_by_user: `find({user_id})`. */
 export const queryByUser: CaseRun = queryCase('by_user')
@@ -116,9 +134,10 @@ export const queryGroupByStatus: CaseRun = queryCase('group_by_status')
 export const queryComplex: CaseRun = queryCase('complex')
 
 /** db.index_lookup: a document by primary key. */
-export const indexLookup: CaseRun = async (ctx) => await serialCase(ctx, async (db, rng, docs) => {
-  return (await db.activity.get(`doc_${rng.int(0, docs - 1)}`)) === undefined ? 0 : 1
-})
+export const indexLookup: CaseRun = async (ctx) =>
+  await serialCase(ctx, async (db, rng, docs) => {
+    return (await db.activity.get(`doc_${rng.int(0, docs - 1)}`)) === undefined ? 0 : 1
+  })
 
 /**
  * db.transaction: one multi-document transaction of three writes and a read: a new activity record, a
@@ -129,7 +148,13 @@ export const transaction: CaseRun = async (ctx) => {
   return await serialCase(ctx, async (db, rng, docs) => {
     const id = `tx_${process.pid}_${n++}`
     await db.transaction(async (t) => {
-      await t.activity.insert({ activity_id: id, user_id: `user_${rng.int(0, 99)}`, session_id: `session_${rng.int(0, 49)}`, status: 'pending', timestamp: T0 + n })
+      await t.activity.insert({
+        activity_id: id,
+        user_id: `user_${rng.int(0, 99)}`,
+        session_id: `session_${rng.int(0, 49)}`,
+        status: 'pending',
+        timestamp: T0 + n
+      })
       await t.activity.update(`doc_${rng.int(0, docs - 1)}`, { status: 'active' })
       await t.workTally.addCredits(0, `user_${rng.int(0, 99)}`, 1)
     })
@@ -149,9 +174,14 @@ export const concurrent: CaseRun = async (ctx) => {
     await seed(db, ctx.rng, 0, BASE_DOCS)
     const ops = Object.values(Q1K)
     ctx.progress(`measuring ${CONCURRENCY} concurrent workers`)
-    const { h, maxInFlight } = await measureConcurrent(async () => {
-      await (ops[ctx.rng.int(0, ops.length - 1)] as Query)(db, ctx.rng, BASE_DOCS)
-    }, CONCURRENCY, ctx.seconds(5, { smoke: 1, full: 30 }), ctx.seconds(0.5, { smoke: 0.2, full: 3 }))
+    const { h, maxInFlight } = await measureConcurrent(
+      async () => {
+        await (ops[ctx.rng.int(0, ops.length - 1)] as Query)(db, ctx.rng, BASE_DOCS)
+      },
+      CONCURRENCY,
+      ctx.seconds(5, { smoke: 1, full: 30 }),
+      ctx.seconds(0.5, { smoke: 0.2, full: 3 })
+    )
     return {
       status: 'completed',
       metrics: { ...latencyMetrics(h), concurrent_ops_count: maxInFlight, ops_per_s: h.totalCount / ctx.seconds(5, { smoke: 1, full: 30 }) },

@@ -8,14 +8,14 @@ import { type Histogram, createHistogram, recordMs } from '../../harness/stats/h
  * Runs `op` for `warmupS` unrecorded, then `seconds` recorded, one at a time (closed model, 1 worker).
  * `op` resolves to the number of rows it returned; `rows` is their mean over the recorded calls.
  */
-export async function measureSerial (op: () => Promise<number>, seconds: number, warmupS: number): Promise<{ h: Histogram, rows: number }> {
+export async function measureSerial(op: () => Promise<number>, seconds: number, warmupS: number): Promise<{ h: Histogram; rows: number }> {
   await runFor(op, warmupS, undefined)
   const h = createHistogram()
   const rows = await runFor(op, seconds, h)
   return { h, rows: h.totalCount === 0 ? 0 : rows / h.totalCount }
 }
 
-async function runFor (op: () => Promise<number>, seconds: number, h: Histogram | undefined): Promise<number> {
+async function runFor(op: () => Promise<number>, seconds: number, h: Histogram | undefined): Promise<number> {
   const end = performance.now() + seconds * 1000
   let rows = 0
   // At least a few samples even on a tiny duration, so every figure has something behind it.
@@ -31,25 +31,32 @@ async function runFor (op: () => Promise<number>, seconds: number, h: Histogram 
  * Runs `op` from `workers` concurrent loops for `seconds` (after a warm-up of `warmupS`); returns the
  * histogram of every operation and the largest number of operations seen in flight at once.
  */
-export async function measureConcurrent (op: () => Promise<unknown>, workers: number, seconds: number, warmupS: number): Promise<{ h: Histogram, maxInFlight: number }> {
+export async function measureConcurrent(
+  op: () => Promise<unknown>,
+  workers: number,
+  seconds: number,
+  warmupS: number
+): Promise<{ h: Histogram; maxInFlight: number }> {
   const h = createHistogram()
   let inFlight = 0
   let maxInFlight = 0
   const start = performance.now()
   const warmEnd = start + warmupS * 1000
   const end = warmEnd + seconds * 1000
-  await Promise.all(Array.from({ length: workers }, async () => {
-    while (performance.now() < end) {
-      const t = performance.now()
-      inFlight++
-      if (inFlight > maxInFlight) maxInFlight = inFlight
-      try {
-        await op()
-      } finally {
-        inFlight--
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now()
+        inFlight++
+        if (inFlight > maxInFlight) maxInFlight = inFlight
+        try {
+          await op()
+        } finally {
+          inFlight--
+        }
+        if (t >= warmEnd) recordMs(h, performance.now() - t)
       }
-      if (t >= warmEnd) recordMs(h, performance.now() - t)
-    }
-  }))
+    })
+  )
   return { h, maxInFlight }
 }

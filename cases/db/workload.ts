@@ -15,7 +15,7 @@ export const T0 = Date.UTC(2026, 0, 1)
 const MINUTE = 60_000
 
 /** Document number `i` of the workload. */
-export function activityDoc (i: number, rng: Rng): Activity {
+export function activityDoc(i: number, rng: Rng): Activity {
   return {
     activity_id: `doc_${i}`,
     user_id: `user_${i % 100}`,
@@ -27,7 +27,7 @@ export function activityDoc (i: number, rng: Rng): Activity {
 }
 
 /** Inserts documents [from, to) in atomic batches of 1000, reporting progress. */
-export async function seed (db: Database, rng: Rng, from: number, to: number, progress?: (done: number) => void): Promise<void> {
+export async function seed(db: Database, rng: Rng, from: number, to: number, progress?: (done: number) => void): Promise<void> {
   const BATCH = 1000
   for (let i = from; i < to; i += BATCH) {
     const docs: Activity[] = []
@@ -47,7 +47,7 @@ const randomUser = (rng: Rng): string => `user_${rng.int(0, 99)}`
  * every match as the original did (10, 20 and ~333 rows); past that they return the first `cap` rows
  * (an unbounded "by status" at 1M documents would return a third of the collection).
  */
-export function queries (cap: number): Record<string, Query> {
+export function queries(cap: number): Record<string, Query> {
   return {
     by_user: async (db, rng) => (await db.activity.byUser(randomUser(rng), { limit: cap })).length,
     by_session: async (db, rng) => (await db.activity.bySession(`session_${rng.int(0, 49)}`, { limit: cap })).length,
@@ -68,7 +68,7 @@ export function queries (cap: number): Record<string, Query> {
 /** The database a case measures, and how to dispose of it. */
 export interface BenchDb {
   readonly db: Database
-  dispose (): Promise<void>
+  dispose(): Promise<void>
 }
 
 /**
@@ -76,18 +76,34 @@ export interface BenchDb {
  * mongodb-memory-server; undefined when neither is there, so the case can report itself skipped), or
  * `jongodb` (the wire-compatible stand-in: exercises the driver path; its figures are not MongoDB's).
  */
-export async function openBenchDb (dir: string): Promise<BenchDb | { skipped: string }> {
+export async function openBenchDb(dir: string): Promise<BenchDb | { skipped: string }> {
   const which = process.env.LUCID_BENCH_DB ?? 'level'
   if (which === 'level') {
     const db = await openDatabase({ backend: 'level', path: dir })
-    return { db, dispose: async () => { await db.close() } }
+    return {
+      db,
+      dispose: async () => {
+        await db.close()
+      }
+    }
   }
   if (which !== 'mongodb' && which !== 'jongodb') throw new errors.LUCID_ERR_9003(`LUCID_BENCH_DB=${which} (level, mongodb or jongodb)`)
   let standin: Standin | undefined
   try {
     if (which === 'jongodb') standin = await startStandin()
-    const db = await openDatabase({ backend: 'mongodb', poolSize: 100, dbName: `lucid_bench_${process.pid}`, ...(standin !== undefined ? { uri: standin.uri } : {}) })
-    return { db, dispose: async () => { await db.close(); await standin?.stop() } }
+    const db = await openDatabase({
+      backend: 'mongodb',
+      poolSize: 100,
+      dbName: `lucid_bench_${process.pid}`,
+      ...(standin !== undefined ? { uri: standin.uri } : {})
+    })
+    return {
+      db,
+      dispose: async () => {
+        await db.close()
+        await standin?.stop()
+      }
+    }
   } catch (err) {
     await standin?.stop()
     if (isLucidError(err, 'LUCID_ERR_4008') || isLucidError(err, 'LUCID_ERR_4005')) return { skipped: err.message }

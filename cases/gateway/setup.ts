@@ -9,12 +9,13 @@ import { tronAddressFromPublicKey, tronMessageDigest } from '../../services/gate
 
 /** A JSON call to the gateway; throws on a non-2xx answer (setup must not silently half-work). */
 // biome-ignore lint/suspicious/noExplicitAny: set-up answers are read field by field by the callers, which know each route's shape
-export async function call (url: string, method: 'GET' | 'POST', path: string, body?: unknown, token?: string): Promise<any> {
+export async function call(url: string, method: 'GET' | 'POST', path: string, body?: unknown, token?: string): Promise<any> {
   const res = await request(`${url}${path}`, {
     method,
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    headersTimeout: 60_000, bodyTimeout: 60_000
+    headersTimeout: 60_000,
+    bodyTimeout: 60_000
   })
   const text = await res.body.text()
   if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`setup: ${method} ${path} answered ${res.statusCode}: ${text.slice(0, 200)}`)
@@ -22,26 +23,31 @@ export async function call (url: string, method: 'GET' | 'POST', path: string, b
 }
 
 /** The gateway's own account of its configuration (GET /config), as case conditions. */
-export async function gatewayConditions (url: string): Promise<Conditions> {
-  const c = await call(url, 'GET', '/config') as Record<string, unknown>
+export async function gatewayConditions(url: string): Promise<Conditions> {
+  const c = (await call(url, 'GET', '/config')) as Record<string, unknown>
   const out: Conditions = {}
   for (const [k, v] of Object.entries(c)) out[`gateway_${k}`] = typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean)
   return out
 }
 
 /** Logs in with a password; returns the access token. */
-export async function passwordLogin (url: string, username: string, password: string): Promise<string> {
-  const r = await call(url, 'POST', '/auth/login', { username, password }) as { token: string }
+export async function passwordLogin(url: string, username: string, password: string): Promise<string> {
+  const r = (await call(url, 'POST', '/auth/login', { username, password })) as { token: string }
   return r.token
 }
 
 /** Runs `fn` over `items` with at most `width` in flight. */
-async function pooled<T, R> (items: readonly T[], width: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+async function pooled<T, R>(items: readonly T[], width: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length)
   let next = 0
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) { const i = next++; out[i] = await fn(items[i]!) }
-  }))
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++
+        out[i] = await fn(items[i]!)
+      }
+    })
+  )
   return out
 }
 
@@ -50,22 +56,30 @@ async function pooled<T, R> (items: readonly T[], width: number, fn: (t: T) => P
  * (secp256k1 over keccak-256 of the prefixed message, v = 27 + recovery) by one of 16 wallets. Challenges are
  * single use, so every body may be sent once.
  */
-export async function walletLogins (url: string, n: number): Promise<string[]> {
+export async function walletLogins(url: string, n: number): Promise<string[]> {
   const wallets = Array.from({ length: 16 }, () => {
     const { secretKey, publicKey } = secp256k1.keygen()
     return { secretKey, address: tronAddressFromPublicKey(publicKey) }
   })
-  return await pooled(Array.from({ length: n }, (_, i) => wallets[i % wallets.length]!), 64, async (w) => {
-    const c = await call(url, 'POST', '/auth/wallet/challenge', { tron_address: w.address }) as { message: string }
-    const rec = secp256k1.sign(tronMessageDigest(c.message), w.secretKey, { prehash: false, format: 'recovered' })
-    const signature = Buffer.concat([rec.subarray(1), Buffer.of(27 + (rec[0] as number))]).toString('hex')
-    return JSON.stringify({ tron_address: w.address, signature, message: c.message, hardware_wallet: false })
-  })
+  return await pooled(
+    Array.from({ length: n }, (_, i) => wallets[i % wallets.length]!),
+    64,
+    async (w) => {
+      const c = (await call(url, 'POST', '/auth/wallet/challenge', { tron_address: w.address })) as { message: string }
+      const rec = secp256k1.sign(tronMessageDigest(c.message), w.secretKey, { prehash: false, format: 'recovered' })
+      const signature = Buffer.concat([rec.subarray(1), Buffer.of(27 + (rec[0] as number))]).toString('hex')
+      return JSON.stringify({ tron_address: w.address, signature, message: c.message, hardware_wallet: false })
+    }
+  )
 }
 
 /** Creates `k` sessions for the token's user (so listing them does real work). */
-export async function createSessions (url: string, token: string, k: number): Promise<void> {
-  await pooled(Array.from({ length: k }, (_, i) => i), 4, async (i) => {
-    await call(url, 'POST', '/sessions', { user_id: 'bench', session_type: 'rdp', duration_minutes: 30 + i }, token)
-  })
+export async function createSessions(url: string, token: string, k: number): Promise<void> {
+  await pooled(
+    Array.from({ length: k }, (_, i) => i),
+    4,
+    async (i) => {
+      await call(url, 'POST', '/sessions', { user_id: 'bench', session_type: 'rdp', duration_minutes: 30 + i }, token)
+    }
+  )
 }

@@ -15,13 +15,23 @@ export const generator: CaseRun = async (ctx) => {
     // Throughput: 200 users, waits divided by 1000 (1-30 ms), one worker process: the generator's core is the limit.
     const tputS = Math.max(2, Math.round(ctx.seconds(10, { smoke: 3, full: 30 })))
     ctx.progress(`throughput: 200 users, waits /1000, ${tputS} s`)
-    const fast = await runUsers({ url: stub.url, run: scaleRun(customScenario(SCENARIOS.stress, { users: 200, durationS: tputS * 1000 }), 1000), workers: 1, seed: ctx.rng.int(1, 1e6) })
+    const fast = await runUsers({
+      url: stub.url,
+      run: scaleRun(customScenario(SCENARIOS.stress, { users: 200, durationS: tputS * 1000 }), 1000),
+      workers: 1,
+      seed: ctx.rng.int(1, 1e6)
+    })
     const agg = fast.endpoints.find((e) => e.name === 'Aggregated')!
     // Memory: many users with real waits, spawned fast, one worker process.
     const users = ctx.profile === 'smoke' ? 2000 : 10_000
     const memS = Math.max(4, Math.round(ctx.seconds(15, { smoke: 5, full: 30 })))
     ctx.progress(`memory: ${users} users, real waits, ${memS} s`)
-    const many = await runUsers({ url: stub.url, run: scaleRun(customScenario(SCENARIOS.stress, { users, spawnRate: users / 2, durationS: memS }), 1), workers: 1, seed: ctx.rng.int(1, 1e6) })
+    const many = await runUsers({
+      url: stub.url,
+      run: scaleRun(customScenario(SCENARIOS.stress, { users, spawnRate: users / 2, durationS: memS }), 1),
+      workers: 1,
+      seed: ctx.rng.int(1, 1e6)
+    })
     const manyAgg = many.endpoints.find((e) => e.name === 'Aggregated')!
     return {
       status: 'completed',

@@ -18,7 +18,7 @@ const KiB = 1024
 const MiB = 1024 * KiB
 
 /** Runs the chunk case for `size`-byte chunks with the named codec. */
-async function chunkCase (ctx: CaseContext, size: number, codecName: CodecName): Promise<CaseResult> {
+async function chunkCase(ctx: CaseContext, size: number, codecName: CodecName): Promise<CaseResult> {
   const large = size >= DEFAULT_MEMBER_SIZE
   ctx.progress(`generating ${large ? 'distinct' : ''} desktop capture`)
   const pool = capturePool(size, large ? (ctx.profile === 'smoke' ? 2 : 4) : 64)
@@ -27,7 +27,9 @@ async function chunkCase (ctx: CaseContext, size: number, codecName: CodecName):
   try {
     return await withScratchDatabase(ctx, async (db) => {
       const { recorder, store } = await scratchRecorder(ctx, 'recording', codec, db)
-      await runFor(ctx.seconds(1, { smoke: 0.3, full: 3 }), 3, async () => { await appendBounded(recorder, store, pickChunk(ctx, pool, size)) })
+      await runFor(ctx.seconds(1, { smoke: 0.3, full: 3 }), 3, async () => {
+        await appendBounded(recorder, store, pickChunk(ctx, pool, size))
+      })
 
       const stats = new ChunkStats()
       const rawHist = createHistogram()
@@ -41,27 +43,36 @@ async function chunkCase (ctx: CaseContext, size: number, codecName: CodecName):
           const t = performance.now()
           await raw.compress(chunk)
           const ms = performance.now() - t
-          recordMs(rawHist, ms); rawMs += ms; rawBytes += chunk.length
+          recordMs(rawHist, ms)
+          rawMs += ms
+          rawBytes += chunk.length
         }
-        if (performance.now() - last > 1000) { last = performance.now(); ctx.progress(`${stats.count} chunks, p95 ${(stats.total.getValueAtPercentile(95) / 1000).toFixed(1)} ms`) }
-    })
-    await recorder.abandon()
+        if (performance.now() - last > 1000) {
+          last = performance.now()
+          ctx.progress(`${stats.count} chunks, p95 ${(stats.total.getValueAtPercentile(95) / 1000).toFixed(1)} ms`)
+        }
+      })
+      await recorder.abandon()
 
-    const metrics = stats.metrics()
-    const histograms = stats.histograms()
-    if (large) {
-      Object.assign(metrics, latencyMetrics(rawHist, 'raw_gzip_'))
-      metrics.raw_gzip_mb_per_s = rawBytes / 1e6 / (rawMs / 1000)
-      metrics.p99_vs_raw_x = (metrics.p99_ms ?? 0) / (metrics.raw_gzip_p99_ms ?? 1)
-      metrics.throughput_vs_raw_x = (metrics.pipeline_mb_per_s ?? 0) / (metrics.raw_gzip_mb_per_s ?? 1)
-      histograms.push({ name: 'raw_gzip_ms', encoded: encodeHistogram(rawHist) })
-    }
-    return {
-      status: 'completed',
-      metrics,
-      histograms,
-      conditions: { ...baseConditions(codec, size, db), model: 'closed loop, one chunk in flight, after warm-up', raw_reference: large ? 'node:zlib async gzip-6, same members, same chunk, interleaved' : 'none (chunk below one gzip member)' }
-    }
+      const metrics = stats.metrics()
+      const histograms = stats.histograms()
+      if (large) {
+        Object.assign(metrics, latencyMetrics(rawHist, 'raw_gzip_'))
+        metrics.raw_gzip_mb_per_s = rawBytes / 1e6 / (rawMs / 1000)
+        metrics.p99_vs_raw_x = (metrics.p99_ms ?? 0) / (metrics.raw_gzip_p99_ms ?? 1)
+        metrics.throughput_vs_raw_x = (metrics.pipeline_mb_per_s ?? 0) / (metrics.raw_gzip_mb_per_s ?? 1)
+        histograms.push({ name: 'raw_gzip_ms', encoded: encodeHistogram(rawHist) })
+      }
+      return {
+        status: 'completed',
+        metrics,
+        histograms,
+        conditions: {
+          ...baseConditions(codec, size, db),
+          model: 'closed loop, one chunk in flight, after warm-up',
+          raw_reference: large ? 'node:zlib async gzip-6, same members, same chunk, interleaved' : 'none (chunk below one gzip member)'
+        }
+      }
     })
   } finally {
     await codec.close()
@@ -69,7 +80,10 @@ async function chunkCase (ctx: CaseContext, size: number, codecName: CodecName):
   }
 }
 
-const sized = (size: number, codec: CodecName = 'zlib'): CaseRun => async (ctx) => await chunkCase(ctx, size, codec)
+const sized =
+  (size: number, codec: CodecName = 'zlib'): CaseRun =>
+  async (ctx) =>
+    await chunkCase(ctx, size, codec)
 
 /** session.chunk_1k */
 export const chunk1k = sized(1 * KiB)

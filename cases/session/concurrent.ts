@@ -25,16 +25,18 @@ export const run: CaseRun = async (ctx) => {
       const seconds = ctx.seconds(10, { smoke: 2, full: 60 })
       const t0 = performance.now()
       const end = t0 + seconds * 1000
-      await Promise.all(sessions.map(async ({ recorder, store }) => {
-        while (performance.now() < end) {
-          try {
-            stats.add(await appendBounded(recorder, store, pickChunk(ctx, pool, REAL_CHUNK)))
-          } catch (err) {
-            failed++
-            firstError ||= (err as Error).message
+      await Promise.all(
+        sessions.map(async ({ recorder, store }) => {
+          while (performance.now() < end) {
+            try {
+              stats.add(await appendBounded(recorder, store, pickChunk(ctx, pool, REAL_CHUNK)))
+            } catch (err) {
+              failed++
+              firstError ||= (err as Error).message
+            }
           }
-        }
-      }))
+        })
+      )
       const wall = (performance.now() - t0) / 1000
       await Promise.all(sessions.map(async (s) => await s.recorder.abandon()))
       const ok = stats.count
@@ -42,7 +44,12 @@ export const run: CaseRun = async (ctx) => {
         status: 'completed',
         metrics: { ...stats.metrics(), chunks_per_s: ok / wall, success_ratio: ok + failed > 0 ? ok / (ok + failed) : 0, failed_count: failed },
         histograms: stats.histograms(),
-        conditions: { ...baseConditions(codec, REAL_CHUNK, db), model: `${SESSIONS} sessions, each a closed loop of one chunk in flight, one metadata database`, sessions: SESSIONS, ...(firstError ? { first_error: firstError } : {}) }
+        conditions: {
+          ...baseConditions(codec, REAL_CHUNK, db),
+          model: `${SESSIONS} sessions, each a closed loop of one chunk in flight, one metadata database`,
+          sessions: SESSIONS,
+          ...(firstError ? { first_error: firstError } : {})
+        }
       }
     })
   } finally {

@@ -14,7 +14,13 @@ const STAGES = ['compress', 'encrypt', 'hash', 'store', 'meta'] as const
 /** Accumulates chunk receipts. */
 export class ChunkStats {
   readonly total: Histogram = createHistogram()
-  readonly #stage: Record<(typeof STAGES)[number], Histogram> = { compress: createHistogram(), encrypt: createHistogram(), hash: createHistogram(), store: createHistogram(), meta: createHistogram() }
+  readonly #stage: Record<(typeof STAGES)[number], Histogram> = {
+    compress: createHistogram(),
+    encrypt: createHistogram(),
+    hash: createHistogram(),
+    store: createHistogram(),
+    meta: createHistogram()
+  }
   #plain = 0
   #compressed = 0
   #stored = 0
@@ -24,7 +30,7 @@ export class ChunkStats {
   #totalMs = 0
 
   /** Adds one appended chunk. */
-  add (r: ChunkReceipt): void {
+  add(r: ChunkReceipt): void {
     recordMs(this.total, r.total_ms)
     recordMs(this.#stage.compress, r.compress_ms)
     recordMs(this.#stage.encrypt, r.encrypt_ms)
@@ -41,10 +47,14 @@ export class ChunkStats {
   }
 
   /** Chunks added. */
-  get count (): number { return this.total.totalCount }
+  get count(): number {
+    return this.total.totalCount
+  }
 
   /** Plaintext bytes added. */
-  get plainBytes (): number { return this.#plain }
+  get plainBytes(): number {
+    return this.#plain
+  }
 
   /**
    * Latency percentiles of the whole pipeline (p95_ms ...) and of each stage (encrypt_p95_ms ...);
@@ -52,10 +62,10 @@ export class ChunkStats {
    * compress_mb_per_s over plaintext bytes, encrypt_mb_per_s over the bytes encrypted (the gzip stream),
    * hash_mb_per_s over the envelope bytes, pipeline_mb_per_s over plaintext bytes and summed chunk latency.
    */
-  metrics (): Metrics {
+  metrics(): Metrics {
     const m: Metrics = { ...latencyMetrics(this.total) }
     for (const s of STAGES) Object.assign(m, latencyMetrics(this.#stage[s], `${s}_`))
-    const mbps = (bytes: number, ms: number): number => ms > 0 ? bytes / 1e6 / (ms / 1000) : 0
+    const mbps = (bytes: number, ms: number): number => (ms > 0 ? bytes / 1e6 / (ms / 1000) : 0)
     m.compression_ratio = this.#plain > 0 ? this.#compressed / this.#plain : 0
     m.stored_ratio = this.#plain > 0 ? this.#stored / this.#plain : 0
     m.compress_mb_per_s = mbps(this.#plain, this.#compressMs)
@@ -67,7 +77,7 @@ export class ChunkStats {
   }
 
   /** The histograms, encoded for the report (total_ms and one per stage). */
-  histograms (prefix = ''): EncodedHistogram[] {
+  histograms(prefix = ''): EncodedHistogram[] {
     return [
       { name: `${prefix}total_ms`, encoded: encodeHistogram(this.total) },
       ...STAGES.map((s) => ({ name: `${prefix}${s}_ms`, encoded: encodeHistogram(this.#stage[s]) }))

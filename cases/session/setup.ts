@@ -23,23 +23,23 @@ const KEEP_CHUNKS = 8
  * A pool of desktop capture to cut chunks from: enough for `distinct` different chunks of `chunkSize` (at
  * least 8 MiB, so small chunks are drawn from all over several frames rather than one flat corner).
  */
-export function capturePool (chunkSize: number, distinct: number): Uint8Array {
+export function capturePool(chunkSize: number, distinct: number): Uint8Array {
   return desktopBytes(Math.max(8 * 1024 * 1024, chunkSize * distinct), { seed: 42 })
 }
 
 /** A pool of distinct 10 MiB chunks (2 in smoke, 4 otherwise), announced as progress since it takes a moment. */
-export function realChunkPool (ctx: CaseContext): Uint8Array {
+export function realChunkPool(ctx: CaseContext): Uint8Array {
   ctx.progress('generating desktop capture')
   return capturePool(REAL_CHUNK, distinctRealChunks(ctx))
 }
 
 /** How many distinct 10 MiB chunks realChunkPool holds. */
-export function distinctRealChunks (ctx: CaseContext): number {
+export function distinctRealChunks(ctx: CaseContext): number {
   return ctx.profile === 'smoke' ? 2 : 4
 }
 
 /** A chunk of `size` bytes at a random 64-byte-aligned offset of `pool`. */
-export function pickChunk (ctx: CaseContext, pool: Uint8Array, size: number): Uint8Array {
+export function pickChunk(ctx: CaseContext, pool: Uint8Array, size: number): Uint8Array {
   const slots = Math.floor((pool.length - size) / 64)
   const off = slots > 0 ? ctx.rng.int(0, slots) * 64 : 0
   return pool.subarray(off, off + size)
@@ -49,7 +49,7 @@ export function pickChunk (ctx: CaseContext, pool: Uint8Array, size: number): Ui
  * Runs `fn` with the case's metadata database, closed afterwards: one LevelDB with fsync'ed commits in the
  * case's tmpdir, shared by every recording of the case as a service shares its database between sessions.
  */
-export async function withScratchDatabase<T> (ctx: CaseContext, fn: (db: Database) => Promise<T>): Promise<T> {
+export async function withScratchDatabase<T>(ctx: CaseContext, fn: (db: Database) => Promise<T>): Promise<T> {
   const db = await openRecordingDatabase(ctx.tmpdir)
   try {
     return await fn(db)
@@ -59,21 +59,21 @@ export async function withScratchDatabase<T> (ctx: CaseContext, fn: (db: Databas
 }
 
 /** A recorder into a fresh directory under the case's tmpdir, with a random master key and metadata in `db`. */
-export async function scratchRecorder (ctx: CaseContext, name: string, codec: Codec, db: Database): Promise<{ recorder: SessionRecorder, store: FsChunkStore }> {
+export async function scratchRecorder(ctx: CaseContext, name: string, codec: Codec, db: Database): Promise<{ recorder: SessionRecorder; store: FsChunkStore }> {
   const store = new FsChunkStore(join(ctx.tmpdir, name))
   const recorder = await SessionRecorder.start({ store, db, masterKey: new Uint8Array(randomBytes(32)), codec, userId: 'bench', sessionId: `bench-${name}` })
   return { recorder, store }
 }
 
 /** Appends a chunk and deletes the chunk KEEP_CHUNKS before it (after the timing: not part of any figure). */
-export async function appendBounded (recorder: SessionRecorder, store: FsChunkStore, chunk: Uint8Array): Promise<ChunkReceipt> {
+export async function appendBounded(recorder: SessionRecorder, store: FsChunkStore, chunk: Uint8Array): Promise<ChunkReceipt> {
   const r = await recorder.append(chunk)
   if (r.index >= KEEP_CHUNKS) await store.deleteChunk(r.index - KEEP_CHUNKS)
   return r
 }
 
 /** The conditions every session case reports. */
-export function baseConditions (codec: Codec, chunkSize: number, db: Database): Conditions {
+export function baseConditions(codec: Codec, chunkSize: number, db: Database): Conditions {
   return {
     data: DESKTOP_DATA,
     codec: `${codec.name} gzip level 6`,
@@ -81,14 +81,15 @@ export function baseConditions (codec: Codec, chunkSize: number, db: Database): 
     gzip_members: Math.max(1, Math.ceil(chunkSize / DEFAULT_MEMBER_SIZE)),
     member_bytes: DEFAULT_MEMBER_SIZE,
     encryption: 'AES-256-GCM (WebCrypto), HKDF-SHA256 key per recording segment',
-    storage: 'chunk bytes: file in the case tmpdir (temp file, fsync, rename, directory fsync); then metadata: one LevelDB transaction (chunk document + session chunk_count, one atomic batch, fsync\'ed commit); store_ms covers both, up to the acknowledgement',
+    storage:
+      "chunk bytes: file in the case tmpdir (temp file, fsync, rename, directory fsync); then metadata: one LevelDB transaction (chunk document + session chunk_count, one atomic batch, fsync'ed commit); store_ms covers both, up to the acknowledgement",
     metadata_engine: db.engine.description,
     cores: availableParallelism()
   }
 }
 
 /** Runs `step` until `seconds` have passed (and at least `minIterations` times). */
-export async function runFor (seconds: number, minIterations: number, step: (i: number) => Promise<void>): Promise<number> {
+export async function runFor(seconds: number, minIterations: number, step: (i: number) => Promise<void>): Promise<number> {
   const end = performance.now() + seconds * 1000
   let i = 0
   while (i < minIterations || performance.now() < end) await step(i++)

@@ -34,7 +34,11 @@ export const run: CaseRun = async (ctx) => {
         status: 'completed',
         metrics: { ...stats.metrics(), chunks_per_s: stats.count / (wall / 1000), finish_ms: finishMs, manifest_chunks_count: manifest.chunk_count },
         histograms: stats.histograms(),
-        conditions: { ...baseConditions(codec, REAL_CHUNK, db), model: `one session, chunks back to back, up to ${SESSION_REAL_CHUNKS} (time-capped outside full)`, distinct_chunks: distinctRealChunks(ctx) }
+        conditions: {
+          ...baseConditions(codec, REAL_CHUNK, db),
+          model: `one session, chunks back to back, up to ${SESSION_REAL_CHUNKS} (time-capped outside full)`,
+          distinct_chunks: distinctRealChunks(ctx)
+        }
       }
     })
   } finally {

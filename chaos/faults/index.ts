@@ -43,7 +43,7 @@ import type { ChaosOptions, ChaosResult } from '../types.ts'
 
 /** Kinds of kill moment. */
 export const KILL_MOMENTS = ['upload', 'create', 'finalise', 'block', 'startup', 'vote', 'prevote'] as const
-export type KillMoment = typeof KILL_MOMENTS[number]
+export type KillMoment = (typeof KILL_MOMENTS)[number]
 
 /** Options beyond ChaosOptions (tests and the CLI's defaults). */
 export interface FaultsOptions {
@@ -67,7 +67,7 @@ const USERS = ['test_user_1', 'test_user_2', 'test_user_3', 'test_user_4']
 const PASSWORD = 'test_password_123'
 
 /** Runs the suite. */
-export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promise<ChaosResult> {
+export async function run(opts: ChaosOptions, more: FaultsOptions = {}): Promise<ChaosResult> {
   const seed = more.seed ?? 20_240_612
   const rng = createRng(seed)
   const validators = more.validators ?? 4
@@ -82,13 +82,20 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
   const findings: string[] = []
   const recoveries: number[] = []
   const byMoment = new Map<KillMoment, number>()
-  let lost = 0; let torn = 0; let checked = 0; let unexpected = 0; let startupFailures = 0
+  let lost = 0
+  let torn = 0
+  let checked = 0
+  let unexpected = 0
+  let startupFailures = 0
   /** Kills aimed at a voting moment, and those that landed in its window. */
-  let voteKills = 0; let voteKillsInWindow = 0
+  let voteKills = 0
+  let voteKillsInWindow = 0
   /** After each restart: seconds until a new block is final, and restarts after which none was within 60 s. */
   const advances: number[] = []
   let stalls = 0
-  const find = (lines: string[], prefix: string): void => { for (const l of lines) if (findings.length < 50) findings.push(`${prefix}: ${l}`) }
+  const find = (lines: string[], prefix: string): void => {
+    for (const l of lines) if (findings.length < 50) findings.push(`${prefix}: ${l}`)
+  }
 
   let server: ServeChild | undefined = await startServe({ dataDir, validators })
   recoveries.push(server.recoveryMs)
@@ -100,8 +107,10 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
       // Checks after the previous kill (on the first cycle: of a fresh server, trivially true).
       const v = await ledger.verifySessions(srv.url, tokens, { playAll: false, sample: 3, rand: () => rng.next() })
       checked += v.checked
-      lost += v.lost.length; torn += v.torn.length
-      find(v.lost, `cycle ${cycle} lost`); find(v.torn, `cycle ${cycle} torn`)
+      lost += v.lost.length
+      torn += v.torn.length
+      find(v.lost, `cycle ${cycle} lost`)
+      find(v.torn, `cycle ${cycle} torn`)
       const c = await ledger.verifyChain(srv.url)
       checked += c.checked
       find(c.reverted, `cycle ${cycle} chain`)
@@ -110,7 +119,9 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
       const moment = moments[rng.int(0, moments.length - 1)]!
       byMoment.set(moment, (byMoment.get(moment) ?? 0) + 1)
       cycle++
-      opts.progress(`faults: cycle ${cycle}${Number.isFinite(cycles) ? `/${cycles}` : ''} kill during ${moment}; acknowledged ${ledger.acknowledged}, lost ${lost}, torn ${torn}, nonce collisions ${nonces.collisions.length}, reverted blocks ${ledger.revertedCount}`)
+      opts.progress(
+        `faults: cycle ${cycle}${Number.isFinite(cycles) ? `/${cycles}` : ''} kill during ${moment}; acknowledged ${ledger.acknowledged}, lost ${lost}, torn ${torn}, nonce collisions ${nonces.collisions.length}, reverted blocks ${ledger.revertedCount}`
+      )
 
       const work = startWorkload(srv.url, tokens, ledger, rng)
       if (moment === 'vote' || moment === 'prevote') {
@@ -120,7 +131,10 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
       await killAt(moment, srv, work, ledger, rng)
       work.stop()
       await work.done
-      for (const [k, n] of work.unexpected) { unexpected += n; if (findings.length < 50) findings.push(`cycle ${cycle}: unexpected answer ${k} (x${n})`) }
+      for (const [k, n] of work.unexpected) {
+        unexpected += n
+        if (findings.length < 50) findings.push(`cycle ${cycle}: unexpected answer ${k} (x${n})`)
+      }
 
       // Beneath the API, while nothing runs: envelopes' nonces and the database against the files.
       const collisions = await nonces.scan(join(dataDir, 'sessions'))
@@ -133,7 +147,10 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
       if (moment === 'startup' || rng.next() < 0.1) {
         // Killed again while it recovers; then the start that counts.
         const r = await killDuringStartup(dataDir, validators, rng)
-        if (r !== undefined) { startupFailures++; find([r], `cycle ${cycle} startup`) }
+        if (r !== undefined) {
+          startupFailures++
+          find([r], `cycle ${cycle} startup`)
+        }
       }
       try {
         server = await startServe({ dataDir, validators })
@@ -144,15 +161,20 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
         break
       }
       const advanced = await untilChainAdvances(server.url, ADVANCE_BOUND_MS)
-      if (advanced === undefined) { stalls++; find([`no new final block within ${ADVANCE_BOUND_MS / 1000} s of the restart`], `cycle ${cycle} chain stalled`) } else advances.push(advanced / 1000)
+      if (advanced === undefined) {
+        stalls++
+        find([`no new final block within ${ADVANCE_BOUND_MS / 1000} s of the restart`], `cycle ${cycle} chain stalled`)
+      } else advances.push(advanced / 1000)
     }
     if (server !== undefined) {
       // The last check plays every chunk of every finalised session.
       const tokens = await loginAll(server.url, USERS, PASSWORD)
       const v = await ledger.verifySessions(server.url, tokens, { playAll: true, sample: 0, rand: () => rng.next() })
       checked += v.checked
-      lost += v.lost.length; torn += v.torn.length
-      find(v.lost, 'final lost'); find(v.torn, 'final torn')
+      lost += v.lost.length
+      torn += v.torn.length
+      find(v.lost, 'final lost')
+      find(v.torn, 'final torn')
       const c = await ledger.verifyChain(server.url)
       checked += c.checked
       find(c.reverted, 'final chain')
@@ -171,16 +193,18 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
     startupFailures++
   }
 
-  const mongo = more.mongo === false
-    ? { ran: false, condition: 'skipped: left out by the caller', metrics: {}, findings: [], passed: true }
-    // No progress lines from it: the suite's progress is one line per kill cycle (test/chaos/faults.test.ts
-    // counts them); the check's ~30 s show as the last cycle's line.
-    : await runMongoOutage({ ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...more.mongo })
+  const mongo =
+    more.mongo === false
+      ? { ran: false, condition: 'skipped: left out by the caller', metrics: {}, findings: [], passed: true }
+      : // No progress lines from it: the suite's progress is one line per kill cycle (test/chaos/faults.test.ts
+        // counts them); the check's ~30 s show as the last cycle's line.
+        await runMongoOutage({ ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...more.mongo })
   for (const f of mongo.findings) if (findings.length < 100) findings.push(f)
   // Power cuts after the kills: its own data directory, lazyfs underneath (skipped, and said so, without FUSE).
-  const power = more.powerCut === false
-    ? { metrics: {}, conditions: { skipped: 'left out by the caller' }, passed: true, findings: [] }
-    : await runPowerCut({ ...opts, tmpdir: join(opts.tmpdir, 'power-cut') }, { cuts: opts.full ? 100 : 30, ...more.powerCut })
+  const power =
+    more.powerCut === false
+      ? { metrics: {}, conditions: { skipped: 'left out by the caller' }, passed: true, findings: [] }
+      : await runPowerCut({ ...opts, tmpdir: join(opts.tmpdir, 'power-cut') }, { cuts: opts.full ? 100 : 30, ...more.powerCut })
   for (const f of power.findings) if (findings.length < 100) findings.push(`power cut: ${f}`)
   const recS = recoveries.slice(1).map((ms) => ms / 1000)
   const metrics: Record<string, number> = {
@@ -217,8 +241,17 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
   }
   // The outage check's own verdict: 0 acknowledged writes lost, nothing torn, every outage error typed and
   // within its bound, recovery after each outage, nothing unhandled (mongo.ts).
-  const passed = cycle > 0 && lost === 0 && torn === 0 && nonces.collisions.length === 0 && ledger.revertedCount === 0 && startupFailures === 0 && unexpected === 0 && stalls === 0 &&
-    mongo.passed && power.passed
+  const passed =
+    cycle > 0 &&
+    lost === 0 &&
+    torn === 0 &&
+    nonces.collisions.length === 0 &&
+    ledger.revertedCount === 0 &&
+    startupFailures === 0 &&
+    unexpected === 0 &&
+    stalls === 0 &&
+    mongo.passed &&
+    power.passed
   return { metrics, conditions, passed, findings }
 }
 
@@ -226,7 +259,7 @@ export async function run (opts: ChaosOptions, more: FaultsOptions = {}): Promis
 const ADVANCE_BOUND_MS = 60_000
 
 /** Ms until /chain/info reports a final height above the one at the first answer, or undefined after `boundMs`. */
-async function untilChainAdvances (base: string, boundMs: number): Promise<number | undefined> {
+async function untilChainAdvances(base: string, boundMs: number): Promise<number | undefined> {
   const t0 = performance.now()
   const first = ((await call(base, 'GET', '/chain/info')).json as { finalized_height: number }).finalized_height
   while (performance.now() - t0 < boundMs) {
@@ -238,14 +271,16 @@ async function untilChainAdvances (base: string, boundMs: number): Promise<numbe
 }
 
 /** Waits for the chosen moment, then SIGKILLs the server. */
-async function killAt (moment: KillMoment, srv: ServeChild, work: ReturnType<typeof startWorkload>, ledger: Ledger, rng: Rng): Promise<void> {
+async function killAt(moment: KillMoment, srv: ServeChild, work: ReturnType<typeof startWorkload>, ledger: Ledger, rng: Rng): Promise<void> {
   if (moment === 'vote' || moment === 'prevote') {
     // The watch already waited for the moment: kill at once.
   } else if (moment === 'upload' || moment === 'startup') {
     await sleep(rng.int(300, 3000))
   } else if (moment === 'create' || moment === 'finalise') {
     await sleep(rng.int(200, 1500))
-    await new Promise<void>((resolve) => { work.force({ kind: moment, sent: resolve }) })
+    await new Promise<void>((resolve) => {
+      work.force({ kind: moment, sent: resolve })
+    })
     await sleep(rng.int(0, moment === 'create' ? 10 : 15))
   } else {
     await untilNewFinalBlock(srv.url, ledger)
@@ -259,15 +294,15 @@ async function killAt (moment: KillMoment, srv: ServeChild, work: ReturnType<typ
  * moment a client has just been told the block is final. Gives up after three slots (the block is then
  * simply killed mid-slot).
  */
-async function untilNewFinalBlock (base: string, ledger: Ledger): Promise<void> {
-  const info = (await call(base, 'GET', '/chain/info')).json as { finalized_height: number, slot_ms: number }
+async function untilNewFinalBlock(base: string, ledger: Ledger): Promise<void> {
+  const info = (await call(base, 'GET', '/chain/info')).json as { finalized_height: number; slot_ms: number }
   const genesis = (await call(base, 'GET', '/chain/blocks/0')).json as { timestamp: number }
   const now = Date.now()
   const nextSlot = genesis.timestamp + Math.ceil((now - genesis.timestamp + 1) / info.slot_ms) * info.slot_ms
   await sleep(Math.max(0, nextSlot - now - 30))
   const giveUp = Date.now() + 3 * info.slot_ms
   while (Date.now() < giveUp) {
-    const i = (await call(base, 'GET', '/chain/info')).json as { finalized_height: number, height: number, latest_hash: string }
+    const i = (await call(base, 'GET', '/chain/info')).json as { finalized_height: number; height: number; latest_hash: string }
     if (i.finalized_height > info.finalized_height) {
       // Kill on this very answer (no further request): the narrowest window between "final" told to a
       // client and the block's archive write. The hash is known when the final block is also the head.
@@ -280,9 +315,18 @@ async function untilNewFinalBlock (base: string, ledger: Ledger): Promise<void> 
 }
 
 /** Starts the server and kills it 0-2.5 s later, during its recovery; returns a problem if it exited by itself. */
-async function killDuringStartup (dataDir: string, validators: number, rng: Rng): Promise<string | undefined> {
+async function killDuringStartup(dataDir: string, validators: number, rng: Rng): Promise<string | undefined> {
   let child: import('node:child_process').ChildProcess | undefined
-  const started = startServe({ dataDir, validators, onSpawn: (c) => { child = c } }).then((s) => s, (err: unknown) => err as Error)
+  const started = startServe({
+    dataDir,
+    validators,
+    onSpawn: (c) => {
+      child = c
+    }
+  }).then(
+    (s) => s,
+    (err: unknown) => err as Error
+  )
   await sleep(rng.int(0, 2500))
   const exitedEarly = child !== undefined && child.exitCode !== null
   child?.kill('SIGKILL')

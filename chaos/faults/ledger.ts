@@ -26,11 +26,11 @@ export interface SessionRecord {
   /** Sent as chunk `chunks.length`, never answered. */
   inDoubt: ChunkRecord | undefined
   /** The acknowledged finalisation. */
-  finalised: { merkle_root: string, chunk_count: number } | undefined
+  finalised: { merkle_root: string; chunk_count: number } | undefined
   /** A finalisation sent and never answered. */
   finaliseInDoubt: boolean
   /** The anchor's block once the server reported it final. */
-  anchor: { block_height: number, hash: string } | undefined
+  anchor: { block_height: number; hash: string } | undefined
   /** Chunks already verified by playback (a finalised session is immutable). */
   played: number
   /** Lost writes already counted, so that one loss is counted once. */
@@ -38,27 +38,38 @@ export interface SessionRecord {
 }
 
 /** One HTTP answer. */
-// biome-ignore lint/suspicious/noExplicitAny: an answer's JSON is checked field by field where it is read
-export interface Answer { status: number, json: any, bytes: Buffer }
+export interface Answer {
+  status: number
+  // biome-ignore lint/suspicious/noExplicitAny: an answer's JSON is checked field by field where it is read
+  json: any
+  bytes: Buffer
+}
 
 /** A request against the server under test; throws on a connection error (the server is gone). */
-export async function call (base: string, method: string, path: string, o: { token?: string, json?: unknown, body?: Buffer } = {}): Promise<Answer> {
+export async function call(base: string, method: string, path: string, o: { token?: string; json?: unknown; body?: Buffer } = {}): Promise<Answer> {
   const headers: Record<string, string> = {}
   if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`
   let body: string | Buffer | undefined = o.body
-  if (o.json !== undefined) { body = JSON.stringify(o.json); headers['content-type'] = 'application/json' }
+  if (o.json !== undefined) {
+    body = JSON.stringify(o.json)
+    headers['content-type'] = 'application/json'
+  }
   if (o.body !== undefined) headers['content-type'] = 'application/octet-stream'
   const r = await request(base + path, { method: method as 'GET', headers, body, headersTimeout: 30_000, bodyTimeout: 30_000 })
   const bytes = Buffer.from(await r.body.arrayBuffer())
   let json: unknown
-  try { json = JSON.parse(bytes.toString('utf8')) } catch { json = undefined }
+  try {
+    json = JSON.parse(bytes.toString('utf8'))
+  } catch {
+    json = undefined
+  }
   return { status: r.statusCode, json, bytes }
 }
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
 /** Logs `users` in with `password`; their access tokens by name (throws unless every login answers 200). */
-export async function loginAll (base: string, users: readonly string[], password: string): Promise<Map<string, string>> {
+export async function loginAll(base: string, users: readonly string[], password: string): Promise<Map<string, string>> {
   const tokens = new Map<string, string>()
   for (const u of users) {
     const a = await call(base, 'POST', '/auth/login', { json: { username: u, password } })
@@ -89,14 +100,24 @@ export class Ledger {
   finalHeightSeen = 0
 
   /** Acknowledged writes so far: sessions, chunks, finalisations, final anchors and final blocks. */
-  get acknowledged (): number {
+  get acknowledged(): number {
     let n = this.finalBlocks.size
     for (const s of this.sessions.values()) n += 1 + s.chunks.length + (s.finalised !== undefined ? 1 : 0) + (s.anchor !== undefined ? 1 : 0)
     return n
   }
 
-  addSession (id: string, user: string): SessionRecord {
-    const s: SessionRecord = { id, user, chunks: [], inDoubt: undefined, finalised: undefined, finaliseInDoubt: false, anchor: undefined, played: 0, lostCounted: false }
+  addSession(id: string, user: string): SessionRecord {
+    const s: SessionRecord = {
+      id,
+      user,
+      chunks: [],
+      inDoubt: undefined,
+      finalised: undefined,
+      finaliseInDoubt: false,
+      anchor: undefined,
+      played: 0,
+      lostCounted: false
+    }
     this.sessions.set(id, s)
     return s
   }
@@ -107,7 +128,11 @@ export class Ledger {
    * plaintext's SHA-256 compared with the ledger's (`playAll`: every chunk of every session, otherwise the
    * chunks not yet verified plus those of `sample` random older sessions, so a long run stays linear).
    */
-  async verifySessions (base: string, tokens: ReadonlyMap<string, string>, opts: { playAll: boolean, sample: number, rand: () => number }): Promise<VerifyReport> {
+  async verifySessions(
+    base: string,
+    tokens: ReadonlyMap<string, string>,
+    opts: { playAll: boolean; sample: number; rand: () => number }
+  ): Promise<VerifyReport> {
     const rep: VerifyReport = { checked: 0, lost: [], torn: [] }
     const lose = (s: SessionRecord, why: string): void => {
       if (s.lostCounted) return
@@ -121,19 +146,24 @@ export class Ledger {
       const token = tokens.get(s.user)!
       const st = await call(base, 'GET', `/sessions/${s.id}/status`, { token })
       rep.checked++
-      if (st.status !== 200) { lose(s, `GET status answered ${st.status} for an acknowledged session`); continue }
+      if (st.status !== 200) {
+        lose(s, `GET status answered ${st.status} for an acknowledged session`)
+        continue
+      }
       const count = st.json.chunk_count as number
       const status = st.json.status as string
       // Chunks: the acknowledged prefix must be there; one more only if that one was in flight.
       rep.checked += s.chunks.length
       if (count < s.chunks.length) lose(s, `${s.chunks.length} chunks acknowledged, ${count} present`)
       else if (count === s.chunks.length + 1 && s.inDoubt !== undefined) s.chunks.push(s.inDoubt)
-      else if (count > s.chunks.length) rep.torn.push(`session ${s.id}: ${count} chunks present, ${s.chunks.length} acknowledged and ${s.inDoubt === undefined ? 'none' : 'one'} in flight`)
+      else if (count > s.chunks.length)
+        rep.torn.push(`session ${s.id}: ${count} chunks present, ${s.chunks.length} acknowledged and ${s.inDoubt === undefined ? 'none' : 'one'} in flight`)
       s.inDoubt = undefined
       if (s.finalised !== undefined) {
         rep.checked++
         if (status !== 'finalised') lose(s, `finalisation acknowledged, status ${status}`)
-        else if (st.json.merkle_root !== s.finalised.merkle_root) rep.torn.push(`session ${s.id}: merkle_root ${String(st.json.merkle_root)} after restart, ${s.finalised.merkle_root} acknowledged`)
+        else if (st.json.merkle_root !== s.finalised.merkle_root)
+          rep.torn.push(`session ${s.id}: merkle_root ${String(st.json.merkle_root)} after restart, ${s.finalised.merkle_root} acknowledged`)
       } else if (status === 'finalised') {
         if (!s.finaliseInDoubt) rep.torn.push(`session ${s.id}: finalised without a finalisation sent`)
         // The finalisation in flight happened: the session is immutable from here on, keep it as such.
@@ -145,14 +175,18 @@ export class Ledger {
       }
       if (s.anchor !== undefined) {
         rep.checked++
-        const a = st.json.blockchain_anchor as { block_height: number, hash: string } | null
-        if (a === null || a.block_height !== s.anchor.block_height || a.hash !== s.anchor.hash) lose(s, `final anchor at ${s.anchor.block_height} ${s.anchor.hash.slice(0, 12)} reported, now ${JSON.stringify(a)}`)
+        const a = st.json.blockchain_anchor as { block_height: number; hash: string } | null
+        if (a === null || a.block_height !== s.anchor.block_height || a.hash !== s.anchor.hash)
+          lose(s, `final anchor at ${s.anchor.block_height} ${s.anchor.hash.slice(0, 12)} reported, now ${JSON.stringify(a)}`)
       }
       if (s.finalised === undefined || status !== 'finalised') continue
       const from = opts.playAll || resample.has(s) ? 0 : s.played
       for (let i = from; i < s.chunks.length; i++) {
         const p = await call(base, 'GET', `/sessions/${s.id}/chunks/${i}`, { token })
-        if (p.status !== 200) { rep.torn.push(`session ${s.id}: chunk ${i} does not play (${p.status} ${String(p.json?.error?.code)})`); continue }
+        if (p.status !== 200) {
+          rep.torn.push(`session ${s.id}: chunk ${i} does not play (${p.status} ${String(p.json?.error?.code)})`)
+          continue
+        }
         if (sha256(p.bytes) !== s.chunks[i]!.sha256) rep.torn.push(`session ${s.id}: chunk ${i} plays other bytes than were acknowledged`)
       }
       s.played = Math.max(s.played, s.chunks.length)
@@ -166,17 +200,21 @@ export class Ledger {
    * The chain's state is a function of its final blocks (replayed from the archive), so equal block hashes
    * mean equal state.
    */
-  async verifyChain (base: string): Promise<{ checked: number, reverted: string[], finalizedHeight: number }> {
+  async verifyChain(base: string): Promise<{ checked: number; reverted: string[]; finalizedHeight: number }> {
     const info = await call(base, 'GET', '/chain/info')
     const finalized = info.json.finalized_height as number
     const reverted: string[] = []
     let checked = 1
-    if (finalized < this.finalHeightSeen) reverted.push(`final height ${this.finalHeightSeen} was reported before the kill; the restarted chain is final only up to ${finalized}`)
+    if (finalized < this.finalHeightSeen)
+      reverted.push(`final height ${this.finalHeightSeen} was reported before the kill; the restarted chain is final only up to ${finalized}`)
     this.finalHeightSeen = finalized
     for (const [h, hash] of [...this.finalBlocks].sort((a, b) => a[0] - b[0])) {
       checked++
       // A block above the final height is counted once, by the final height check above.
-      if (h > finalized) { if (reverted.length === 0) reverted.push(`final block ${h} (${hash.slice(0, 12)}) was reported before the kill; the restarted chain is final only up to ${finalized}`) } else {
+      if (h > finalized) {
+        if (reverted.length === 0)
+          reverted.push(`final block ${h} (${hash.slice(0, 12)}) was reported before the kill; the restarted chain is final only up to ${finalized}`)
+      } else {
         const b = await call(base, 'GET', `/chain/blocks/${h}`)
         if (b.status === 200 && b.json.hash === hash) continue
         reverted.push(`final block ${h} was ${hash.slice(0, 12)}, after the restart ${String(b.json?.hash).slice(0, 12)}`)
@@ -189,7 +227,7 @@ export class Ledger {
   }
 
   /** Records the final blocks the server reports up to its final height (new heights only). */
-  async recordFinalBlocks (base: string, upTo?: number): Promise<number> {
+  async recordFinalBlocks(base: string, upTo?: number): Promise<number> {
     const top = upTo ?? ((await call(base, 'GET', '/chain/info')).json.finalized_height as number)
     this.finalHeightSeen = Math.max(this.finalHeightSeen, top)
     let from = 1

@@ -26,7 +26,7 @@ const HELLO_MARKERS = [Buffer.from('isWritablePrimary'), Buffer.from('ismaster')
 /** A rewriter for `startFaultProxy({ rewriteFromServer })`, with what it saw. */
 export interface Advertiser {
   /** Rewrites one wire message from the server (unchanged when it is not a hello reply naming `from`). */
-  rewrite (message: Buffer): Buffer
+  rewrite(message: Buffer): Buffer
   /** Hello replies rewritten so far. */
   readonly rewritten: number
   /** Addresses the server advertised as itself (`me`) other than `from`: the proxy cannot translate them. */
@@ -38,7 +38,7 @@ export interface Advertiser {
  * (the proxy's) in hello replies: OP_MSG, and the legacy OP_REPLY of a first handshake. Compressed
  * messages and anything it cannot parse pass unchanged.
  */
-export function createAdvertiser (from: string, to: string): Advertiser {
+export function createAdvertiser(from: string, to: string): Advertiser {
   let rewritten = 0
   const foreign = new Set<string>()
   const swap = (doc: Record<string, unknown>): boolean => {
@@ -50,7 +50,7 @@ export function createAdvertiser (from: string, to: string): Advertiser {
         doc[f] = to
         changed = true
       } else if (Array.isArray(v) && v.includes(from)) {
-        doc[f] = v.map((x) => x === from ? to : x)
+        doc[f] = v.map((x) => (x === from ? to : x))
         changed = true
       }
     }
@@ -75,10 +75,13 @@ export function createAdvertiser (from: string, to: string): Advertiser {
       if (opCode === OP_REPLY) {
         const parts: Uint8Array[] = [message.subarray(16, 36)]
         let changed = false
-        for (let at = 36; at < message.length;) {
+        for (let at = 36; at < message.length; ) {
           const size = message.readInt32LE(at)
           const doc = BSON.deserialize(message.subarray(at, at + size), EXACT) as Record<string, unknown>
-          if (swap(doc)) { changed = true; parts.push(BSON.serialize(doc)) } else parts.push(message.subarray(at, at + size))
+          if (swap(doc)) {
+            changed = true
+            parts.push(BSON.serialize(doc))
+          } else parts.push(message.subarray(at, at + size))
           at += size
         }
         return changed ? frame(message, Buffer.concat(parts)) : message
@@ -88,17 +91,23 @@ export function createAdvertiser (from: string, to: string): Advertiser {
     }
     return message
   }
-  return { rewrite, get rewritten () { return rewritten }, foreign }
+  return {
+    rewrite,
+    get rewritten() {
+      return rewritten
+    },
+    foreign
+  }
 }
 
 /** The message's header (request and response ids, opcode) with a new length, then the new body. */
-function frame (original: Buffer, body: Buffer): Buffer {
+function frame(original: Buffer, body: Buffer): Buffer {
   const header = Buffer.from(original.subarray(0, 16))
   header.writeInt32LE(16 + body.length, 0)
   return Buffer.concat([header, body])
 }
 
-function u32 (n: number): Buffer {
+function u32(n: number): Buffer {
   const b = Buffer.alloc(4)
   b.writeUInt32LE(n >>> 0, 0)
   return b

@@ -64,7 +64,7 @@ export interface MongoOutageResult {
 }
 
 export type PhaseName = 'baseline' | 'slow' | 'blackhole' | 'heal' | 'refuse' | 'restored'
-const PHASES: ReadonlyArray<{ name: PhaseName, mode: ProxyMode }> = [
+const PHASES: ReadonlyArray<{ name: PhaseName; mode: ProxyMode }> = [
   { name: 'baseline', mode: 'pass' },
   { name: 'slow', mode: 'slow' },
   { name: 'blackhole', mode: 'blackhole' },
@@ -87,17 +87,14 @@ const RECOVERY_CAP_MS = 20_000
  * 3 x max(C, T) + 0.6 s in theory; 2 x (C + T) + 1 s leaves room for operations queueing for one of the
  * driver's two connection-establishment slots when several fail together.
  */
-export function errorBoundMs (connectTimeoutMs: number, operationTimeoutMs: number): number {
+export function errorBoundMs(connectTimeoutMs: number, operationTimeoutMs: number): number {
   return 2 * (connectTimeoutMs + operationTimeoutMs) + 1000
 }
 
 /** Where the check's server comes from, or why there is none. */
-type Target =
-  | { kind: 'env' | 'uri', uri: string }
-  | { kind: 'standin' }
-  | { kind: 'skip', why: string }
+type Target = { kind: 'env' | 'uri'; uri: string } | { kind: 'standin' } | { kind: 'skip'; why: string }
 
-function chooseTarget (opts: MongoOutageOptions): Target {
+function chooseTarget(opts: MongoOutageOptions): Target {
   if (opts.uri !== undefined && opts.uri !== '') return { kind: 'uri', uri: opts.uri }
   const env = process.env.MONGODB_URI
   if (opts.standin !== true && env !== undefined && env !== '') return { kind: 'env', uri: env }
@@ -106,8 +103,14 @@ function chooseTarget (opts: MongoOutageOptions): Target {
 }
 
 /** A single-host MongoDB URI cut into parts, or a reason it cannot be proxied. */
-interface UriParts { creds: string, host: string, port: number, path: string, params: URLSearchParams }
-function splitUri (uri: string): UriParts | string {
+interface UriParts {
+  creds: string
+  host: string
+  port: number
+  path: string
+  params: URLSearchParams
+}
+function splitUri(uri: string): UriParts | string {
   const m = /^mongodb:\/\/(?:([^@/]*)@)?([^/?]+)(\/[^?]*)?(?:\?(.*))?$/.exec(uri)
   if (m === null) return 'the outage check needs a mongodb:// URI with one host:port to put its proxy in front of (not mongodb+srv://)'
   const hosts = (m[2] ?? '').split(',')
@@ -118,7 +121,7 @@ function splitUri (uri: string): UriParts | string {
 }
 
 /** The URI without credentials, for conditions and findings. */
-function redact (uri: string): string {
+function redact(uri: string): string {
   return uri.replace(/\/\/[^@/]*@/, '//***@')
 }
 
@@ -146,12 +149,12 @@ interface WriteRecord {
 }
 
 /** The deterministic content of a chunk document, so that a torn or foreign one is recognised. */
-function chunkDoc (sid: string, idx: number): { session_id: string, idx: number, ciphertext_sha256: string, size_bytes: number, created_at: number } {
+function chunkDoc(sid: string, idx: number): { session_id: string; idx: number; ciphertext_sha256: string; size_bytes: number; created_at: number } {
   return { session_id: sid, idx, ciphertext_sha256: createHash('sha256').update(`${sid}/${idx}`).digest('hex'), size_bytes: 1024 + idx, created_at: Date.now() }
 }
 
 /** Runs the check; never throws for an outage (those are its subject), only for its own setup failing. */
-export async function runMongoOutage (opts: MongoOutageOptions = {}): Promise<MongoOutageResult> {
+export async function runMongoOutage(opts: MongoOutageOptions = {}): Promise<MongoOutageResult> {
   const target = chooseTarget(opts)
   if (target.kind === 'skip') return { ran: false, condition: target.why, metrics: {}, findings: [], passed: true }
   const progress = opts.progress ?? (() => {})
@@ -165,11 +168,15 @@ export async function runMongoOutage (opts: MongoOutageOptions = {}): Promise<Mo
   let proxy: FaultProxy | undefined
   let db: Database | undefined
   const findings: string[] = []
-  const find = (s: string): void => { if (findings.length < 50) findings.push(`mongodb: ${s}`) }
+  const find = (s: string): void => {
+    if (findings.length < 50) findings.push(`mongodb: ${s}`)
+  }
   // A rejection nobody handles (in the driver, the proxy or the backend) is counted, not left to crash
   // the suite: "no unhandled rejection" is one of the things checked.
   const unhandled: string[] = []
-  const onUnhandled = (reason: unknown): void => { unhandled.push(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)) }
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason))
+  }
   process.on('unhandledRejection', onUnhandled)
   try {
     let serverUri: string
@@ -178,7 +185,13 @@ export async function runMongoOutage (opts: MongoOutageOptions = {}): Promise<Mo
       try {
         standin = await startStandin()
       } catch (err) {
-        return { ran: false, condition: `skipped: the jongodb stand-in is installed but did not start (${(err as Error).message}); the outage checks did not run`, metrics: {}, findings: [], passed: true }
+        return {
+          ran: false,
+          condition: `skipped: the jongodb stand-in is installed but did not start (${(err as Error).message}); the outage checks did not run`,
+          metrics: {},
+          findings: [],
+          passed: true
+        }
       }
       serverUri = standin.uri
       serverName = 'the jongodb stand-in, not MongoDB'
@@ -199,14 +212,24 @@ export async function runMongoOutage (opts: MongoOutageOptions = {}): Promise<Mo
     advertiser = createAdvertiser(`${parts.host}:${parts.port}`, `127.0.0.1:${proxy.port}`)
     const proxied = (direct: boolean): string => {
       const params = new URLSearchParams(parts.params)
-      if (direct) { params.delete('replicaSet'); params.set('directConnection', 'true') }
+      if (direct) {
+        params.delete('replicaSet')
+        params.set('directConnection', 'true')
+      }
       const q = params.toString()
       return `mongodb://${parts.creds}127.0.0.1:${proxy!.port}${parts.path}${q === '' ? '' : `?${q}`}`
     }
     const dbName = `lucid_chaos_${Date.now().toString(36)}`
-    const open = async (direct: boolean): Promise<Database> => new Database(await openMongoBackend({
-      uri: proxied(direct), dbName, poolSize: 20, connectTimeoutMs, operationTimeoutMs
-    }))
+    const open = async (direct: boolean): Promise<Database> =>
+      new Database(
+        await openMongoBackend({
+          uri: proxied(direct),
+          dbName,
+          poolSize: 20,
+          connectTimeoutMs,
+          operationTimeoutMs
+        })
+      )
     try {
       db = await open(false)
     } catch (err) {
@@ -214,14 +237,15 @@ export async function runMongoOutage (opts: MongoOutageOptions = {}): Promise<Mo
       find(`opening ${redact(proxied(false))} through the proxy failed: ${(err as Error).message}`)
       return { ran: true, condition: `${serverName}, through the fault proxy: could not be opened`, metrics: {}, findings, passed: false }
     }
-    let route = 'the server\'s advertised address rewritten to the proxy\'s (mongo-advertise.ts)'
+    let route = "the server's advertised address rewritten to the proxy's (mongo-advertise.ts)"
     if (advertiser.foreign.size > 0) {
       // The set advertises a name the proxy cannot translate: the driver would go around the proxy.
       await db.close()
       db = await open(true)
       route = `directConnection=true (the server advertises itself as ${[...advertiser.foreign].join(', ')})`
     }
-    const condition = `${serverName} (${db.engine.description}), through the fault proxy: ${route}; ` +
+    const condition =
+      `${serverName} (${db.engine.description}), through the fault proxy: ${route}; ` +
       `${opts.workers ?? 4} workers${db.engine.standIn ? ', one of them writing sessions and chunks (the stand-in loses concurrent transactional writes)' : ''}; ` +
       `connectTimeoutMs ${connectTimeoutMs}, operationTimeoutMs ${operationTimeoutMs}, error bound ${bound} ms, slow delay ${opts.delayMs ?? 200} ms each way`
 
@@ -231,7 +255,16 @@ export async function runMongoOutage (opts: MongoOutageOptions = {}): Promise<Mo
     // stand-in, not an outage: on it one worker writes sessions and chunks, the others read and write
     // single documents of another collection. A real MongoDB gets every worker writing.
     const serialWrites = db.engine.standIn
-    const r = await cycle(db, proxy, { phaseMs, bound, serialWrites, workers: opts.workers ?? 4, pauseMs: opts.pauseMs ?? 20, rng: createRng(opts.seed ?? 12), progress, find })
+    const r = await cycle(db, proxy, {
+      phaseMs,
+      bound,
+      serialWrites,
+      workers: opts.workers ?? 4,
+      pauseMs: opts.pauseMs ?? 20,
+      rng: createRng(opts.seed ?? 12),
+      progress,
+      find
+    })
     if (target.kind !== 'standin') await cleanUp(db, r.writes)
     for (const u of unhandled) find(`unhandled rejection: ${u}`)
     const metrics = { ...r.metrics, mongo_unhandled_rejections_count: unhandled.length, mongo_check_s: (performance.now() - started) / 1000 }
@@ -261,12 +294,12 @@ interface CycleOptions {
 }
 
 /** The phases with the workload running, then the verification. */
-async function cycle (db: Database, proxy: FaultProxy, o: CycleOptions): Promise<{ metrics: Record<string, number>, writes: WriteRecord[], passed: boolean }> {
+async function cycle(db: Database, proxy: FaultProxy, o: CycleOptions): Promise<{ metrics: Record<string, number>; writes: WriteRecord[]; passed: boolean }> {
   const ops: OpRecord[] = []
   const writes: WriteRecord[] = []
-  const pending = new Set<{ kind: OpRecord['kind'], start: number }>()
+  const pending = new Set<{ kind: OpRecord['kind']; start: number }>()
   const ackedSessions: string[] = []
-  const windows: Array<{ name: PhaseName, from: number, to: number }> = []
+  const windows: Array<{ name: PhaseName; from: number; to: number }> = []
   let phase: PhaseName = 'baseline'
   let stopped = false
   let seq = 0
@@ -318,22 +351,32 @@ async function cycle (db: Database, proxy: FaultProxy, o: CycleOptions): Promise
         const rec: WriteRecord = { kind: 'create', sid: s, idxs: [0, 1], phase, acked: false }
         writes.push(rec)
         rec.acked = await timed('create', async () => {
-          await db.transaction(async (t) => {
-            await t.sessions.insert({ session_id: s, user_id: `mchaos-${w}`, status: 'recording', chunk_count: 2, created_at: Date.now() })
-            await t.chunks.insertMany([chunkDoc(s, 0), chunkDoc(s, 1)])
-          }, { retries: 0 })
+          await db.transaction(
+            async (t) => {
+              await t.sessions.insert({ session_id: s, user_id: `mchaos-${w}`, status: 'recording', chunk_count: 2, created_at: Date.now() })
+              await t.chunks.insertMany([chunkDoc(s, 0), chunkDoc(s, 1)])
+            },
+            { retries: 0 }
+          )
         })
-        if (rec.acked) { sid = s; nextIdx = 2; ackedSessions.push(s) }
+        if (rec.acked) {
+          sid = s
+          nextIdx = 2
+          ackedSessions.push(s)
+        }
       } else if (roll < 0.45) {
         const s = sid
         const idx = nextIdx++
         const rec: WriteRecord = { kind: 'append', sid: s, idxs: [idx], phase, acked: false }
         writes.push(rec)
         rec.acked = await timed('append', async () => {
-          await db.transaction(async (t) => {
-            await t.chunks.insert(chunkDoc(s, idx))
-            await t.sessions.addChunks(s, 1)
-          }, { retries: 0 })
+          await db.transaction(
+            async (t) => {
+              await t.chunks.insert(chunkDoc(s, idx))
+              await t.sessions.addChunks(s, 1)
+            },
+            { retries: 0 }
+          )
         })
         // A session with a write of unknown outcome is written no more: a late commit of that write racing
         // a new one would test the server's conflict detection (which the stand-in lacks), not the layer.
@@ -378,7 +421,8 @@ async function cycle (db: Database, proxy: FaultProxy, o: CycleOptions): Promise
   stopped = true
   // Every worker finishes its operation in progress; one that outlives the bound is hung.
   const settled = await Promise.race([Promise.all(workers).then(() => true), sleep(o.bound + 5000).then(() => false)])
-  if (!settled) o.find(`${pending.size} operations still pending ${o.bound + 5000} ms after the workload stopped (hung): ${[...pending].map((p) => p.kind).join(', ')}`)
+  if (!settled)
+    o.find(`${pending.size} operations still pending ${o.bound + 5000} ms after the workload stopped (hung): ${[...pending].map((p) => p.kind).join(', ')}`)
 
   // Judging each operation.
   const outage = windows.filter((w) => OUTAGES.has(w.name))
@@ -396,19 +440,31 @@ async function cycle (db: Database, proxy: FaultProxy, o: CycleOptions): Promise
     return x.end - Math.max(x.start, w?.from ?? x.start)
   }
   const errorLatencies = failedInOutage.map(timeToError)
-  let untyped = 0; let bypass = 0; let slowFailed = 0; let overBound = 0
+  let untyped = 0
+  let bypass = 0
+  let slowFailed = 0
+  let overBound = 0
   const codes = new Map<string, number>()
   for (const x of ops) {
     if (!x.ok) codes.set(x.code ?? '?', (codes.get(x.code ?? '?') ?? 0) + 1)
-    if (!x.ok && x.code?.startsWith('untyped') === true) { untyped++; o.find(`${x.kind} in ${x.phase} failed without a catalogue code: ${x.code}: ${x.message ?? ''}`) }
+    if (!x.ok && x.code?.startsWith('untyped') === true) {
+      untyped++
+      o.find(`${x.kind} in ${x.phase} failed without a catalogue code: ${x.code}: ${x.message ?? ''}`)
+    }
     // An operation that both started and ended inside an outage cannot have reached the server: if it
     // succeeded, traffic went around the proxy and the check proves nothing.
-    if (x.ok && inOutage(x.start) && inOutage(x.end)) { bypass++; o.find(`${x.kind} started and succeeded during ${x.phase}: traffic went around the proxy`) }
+    if (x.ok && inOutage(x.start) && inOutage(x.end)) {
+      bypass++
+      o.find(`${x.kind} started and succeeded during ${x.phase}: traffic went around the proxy`)
+    }
     if (!x.ok && !overlapsOutage(x)) {
       if (x.phase === 'slow') slowFailed++
       o.find(`${x.kind} failed outside an outage (started in ${x.phase}): ${x.code ?? ''} ${x.message ?? ''}`)
     }
-    if (!x.ok && overlapsOutage(x) && timeToError(x) > o.bound) { overBound++; o.find(`${x.kind} started in ${x.phase} took ${Math.round(timeToError(x))} ms to fail (bound ${o.bound} ms): ${x.code ?? ''} ${x.message ?? ''}`) }
+    if (!x.ok && overlapsOutage(x) && timeToError(x) > o.bound) {
+      overBound++
+      o.find(`${x.kind} started in ${x.phase} took ${Math.round(timeToError(x))} ms to fail (bound ${o.bound} ms): ${x.code ?? ''} ${x.message ?? ''}`)
+    }
   }
   if (failedInOutage.length === 0) o.find('no operation failed during the outages: the faults did not reach the driver')
 
@@ -452,7 +508,8 @@ async function cycle (db: Database, proxy: FaultProxy, o: CycleOptions): Promise
     mongo_hung_ops_count: settled ? 0 : pending.size
   }
   for (const [c, n] of codes) if (c.startsWith('LUCID_ERR_')) metrics[`mongo_errors_${c.slice('LUCID_ERR_'.length)}_count`] = n
-  const passed = settled && recovered && v.lost === 0 && v.torn === 0 && untyped === 0 && bypass === 0 && overBound === 0 && slowFailed === 0 && failedInOutage.length > 0
+  const passed =
+    settled && recovered && v.lost === 0 && v.torn === 0 && untyped === 0 && bypass === 0 && overBound === 0 && slowFailed === 0 && failedInOutage.length > 0
   return { metrics, writes, passed }
 }
 
@@ -461,11 +518,22 @@ async function cycle (db: Database, proxy: FaultProxy, o: CycleOptions): Promise
  * create with only some of its documents, a chunk nobody wrote or with other content); errored writes
  * found whole are counted (allowed). Reads are retried: the verification itself runs in `pass`.
  */
-async function verify (db: Database, writes: readonly WriteRecord[], find: (s: string) => void): Promise<{ lost: number, torn: number, erroredApplied: number }> {
-  let lost = 0; let torn = 0; let erroredApplied = 0
+async function verify(
+  db: Database,
+  writes: readonly WriteRecord[],
+  find: (s: string) => void
+): Promise<{ lost: number; torn: number; erroredApplied: number }> {
+  let lost = 0
+  let torn = 0
+  let erroredApplied = 0
   const retry = async <T>(fn: () => Promise<T>): Promise<T> => {
     for (let attempt = 0; ; attempt++) {
-      try { return await fn() } catch (err) { if (attempt >= 5) throw err; await sleep(500) }
+      try {
+        return await fn()
+      } catch (err) {
+        if (attempt >= 5) throw err
+        await sleep(500)
+      }
     }
   }
   const bySession = new Map<string, WriteRecord[]>()
@@ -479,31 +547,55 @@ async function verify (db: Database, writes: readonly WriteRecord[], find: (s: s
       const present = w.idxs.filter((i) => have.has(i))
       const whole = present.length === w.idxs.length && (w.kind !== 'create' || s !== undefined)
       const none = present.length === 0 && (w.kind !== 'create' || s === undefined)
-      if (w.acked && !whole) { lost++; find(`acknowledged ${w.kind} of ${sid} (${w.phase}) lost: session ${s === undefined ? 'absent' : 'present'}, chunks ${present.join(',') || 'none'} of ${w.idxs.join(',')}`) }
-      if (!w.acked && !whole && !none) { torn++; find(`errored ${w.kind} of ${sid} (${w.phase}) partly applied: session ${s === undefined ? 'absent' : 'present'}, chunks ${present.join(',') || 'none'} of ${w.idxs.join(',')}`) }
+      if (w.acked && !whole) {
+        lost++
+        find(
+          `acknowledged ${w.kind} of ${sid} (${w.phase}) lost: session ${s === undefined ? 'absent' : 'present'}, chunks ${present.join(',') || 'none'} of ${w.idxs.join(',')}`
+        )
+      }
+      if (!w.acked && !whole && !none) {
+        torn++
+        find(
+          `errored ${w.kind} of ${sid} (${w.phase}) partly applied: session ${s === undefined ? 'absent' : 'present'}, chunks ${present.join(',') || 'none'} of ${w.idxs.join(',')}`
+        )
+      }
       if (!w.acked && whole) erroredApplied++
     }
-    if (s !== undefined && s.chunk_count !== chunks.length) { torn++; find(`${sid}: chunk_count ${s.chunk_count} but ${chunks.length} chunks`) }
-    if (s === undefined && chunks.length > 0) { torn++; find(`${sid}: ${chunks.length} chunks without their session`) }
+    if (s !== undefined && s.chunk_count !== chunks.length) {
+      torn++
+      find(`${sid}: chunk_count ${s.chunk_count} but ${chunks.length} chunks`)
+    }
+    if (s === undefined && chunks.length > 0) {
+      torn++
+      find(`${sid}: ${chunks.length} chunks without their session`)
+    }
     for (const c of chunks) {
       const want = chunkDoc(sid, c.idx)
-      if (!written.has(c.idx) || c.ciphertext_sha256 !== want.ciphertext_sha256 || c.size_bytes !== want.size_bytes) { torn++; find(`${sid}: chunk ${c.idx} is not one that was written`) }
+      if (!written.has(c.idx) || c.ciphertext_sha256 !== want.ciphertext_sha256 || c.size_bytes !== want.size_bytes) {
+        torn++
+        find(`${sid}: chunk ${c.idx} is not one that was written`)
+      }
     }
   }
   for (const w of writes) {
     if (w.kind !== 'activity' || w.activityId === undefined) continue
     const id = w.activityId
     const a = await retry(async () => await db.activity.get(id))
-    if (w.acked && a === undefined) { lost++; find(`acknowledged activity ${w.activityId} (${w.phase}) lost`) }
+    if (w.acked && a === undefined) {
+      lost++
+      find(`acknowledged activity ${w.activityId} (${w.phase}) lost`)
+    }
     if (!w.acked && a !== undefined) erroredApplied++
   }
   return { lost, torn, erroredApplied }
 }
 
 /** Removes what the check wrote from a server that outlives it (MONGODB_URI); best effort. */
-async function cleanUp (db: Database, writes: readonly WriteRecord[]): Promise<void> {
+async function cleanUp(db: Database, writes: readonly WriteRecord[]): Promise<void> {
   for (const w of writes) {
-    if (w.kind === 'activity') { if (w.activityId !== undefined) await db.activity.delete(w.activityId).catch(() => {}) } else {
+    if (w.kind === 'activity') {
+      if (w.activityId !== undefined) await db.activity.delete(w.activityId).catch(() => {})
+    } else {
       for (const i of w.idxs) await db.chunks.delete(w.sid, i).catch(() => {})
       if (w.kind === 'create') await db.sessions.delete(w.sid).catch(() => {})
     }

@@ -49,8 +49,12 @@ export interface PowerCutOptions {
 }
 
 /** Why a power-cut run cannot happen here, or undefined when it can. */
-export async function fuseUnavailable (): Promise<string | undefined> {
-  try { await access('/dev/fuse', constants.R_OK | constants.W_OK) } catch { return '/dev/fuse is missing or not accessible' }
+export async function fuseUnavailable(): Promise<string | undefined> {
+  try {
+    await access('/dev/fuse', constants.R_OK | constants.W_OK)
+  } catch {
+    return '/dev/fuse is missing or not accessible'
+  }
   if (fusermount() === undefined) return 'no fusermount (Debian: apt-get install fuse3)'
   const py = spawnSync(PYTHON, ['-c', 'import fusepy'], { encoding: 'utf8' })
   if (py.status !== 0) {
@@ -70,7 +74,7 @@ export async function fuseUnavailable (): Promise<string | undefined> {
   return undefined
 }
 
-function fusermount (): string | undefined {
+function fusermount(): string | undefined {
   for (const b of ['fusermount3', 'fusermount']) if (spawnSync('sh', ['-c', `command -v ${b}`]).status === 0) return b
   return undefined
 }
@@ -80,15 +84,17 @@ interface Mount {
   readonly proc: ChildProcess
   readonly point: string
   /** The power cut: the filesystem process is killed (its unsynced pages die with it), then unmounted. */
-  cut (): Promise<void>
+  cut(): Promise<void>
 }
 
-async function mount (backing: string, point: string): Promise<Mount> {
+async function mount(backing: string, point: string): Promise<Mount> {
   await mkdir(backing, { recursive: true })
   await mkdir(point, { recursive: true })
   const proc = spawn(PYTHON, [LAZYFS, backing, point], { stdio: ['ignore', 'ignore', 'pipe'] })
   let err = ''
-  proc.stderr!.setEncoding('utf8').on('data', (s: string) => { if (err.length < 4000) err += s })
+  proc.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    if (err.length < 4000) err += s
+  })
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
   // Mounted when the kernel lists it.
   for (let i = 0; ; i++) {
@@ -103,7 +109,7 @@ async function mount (backing: string, point: string): Promise<Mount> {
   return {
     proc,
     point,
-    async cut () {
+    async cut() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL')
       await exited
       unmount(point)
@@ -111,7 +117,7 @@ async function mount (backing: string, point: string): Promise<Mount> {
   }
 }
 
-function unmount (point: string): void {
+function unmount(point: string): void {
   const bin = fusermount()
   if (bin !== undefined) spawnSync(bin, ['-u', '-z', point], { stdio: 'ignore' })
 }
@@ -125,7 +131,7 @@ interface AccountRecord {
 }
 
 /** Runs the power-cut cycles. */
-export async function run (opts: ChaosOptions, more: PowerCutOptions = {}): Promise<ChaosResult> {
+export async function run(opts: ChaosOptions, more: PowerCutOptions = {}): Promise<ChaosResult> {
   const why = await fuseUnavailable()
   if (why !== undefined) return { metrics: { cuts_count: 0 }, conditions: { skipped: why }, passed: true, findings: [] }
   const seed = more.seed ?? opts.seed ?? 20_261_203
@@ -143,8 +149,17 @@ export async function run (opts: ChaosOptions, more: PowerCutOptions = {}): Prom
   const dataAnchors: string[] = []
   let anchorsChecked = 0
   const findings: string[] = []
-  const find = (lines: string[], prefix: string): void => { for (const l of lines) if (findings.length < 50) findings.push(`${prefix}: ${l}`) }
-  let lost = 0; let torn = 0; let checked = 0; let unexpected = 0; let accountAcks = 0; let startupFailures = 0; let cycle = 0; let accountsChecked = 0
+  const find = (lines: string[], prefix: string): void => {
+    for (const l of lines) if (findings.length < 50) findings.push(`${prefix}: ${l}`)
+  }
+  let lost = 0
+  let torn = 0
+  let checked = 0
+  let unexpected = 0
+  let accountAcks = 0
+  let startupFailures = 0
+  let cycle = 0
+  let accountsChecked = 0
   let fs: Mount | undefined
   let server: ServeChild | undefined
   try {
@@ -175,12 +190,18 @@ export async function run (opts: ChaosOptions, more: PowerCutOptions = {}): Prom
       lost += d.lost.length
       find(d.lost, `cut ${cycle} data anchors`)
       checked += v.checked + c.checked + a.checked
-      lost += v.lost.length + a.lost.length; torn += v.torn.length
-      find(v.lost, `cut ${cycle} lost`); find(v.torn, `cut ${cycle} torn`); find(c.reverted, `cut ${cycle} chain`); find(a.lost, `cut ${cycle} accounts`)
+      lost += v.lost.length + a.lost.length
+      torn += v.torn.length
+      find(v.lost, `cut ${cycle} lost`)
+      find(v.torn, `cut ${cycle} torn`)
+      find(c.reverted, `cut ${cycle} chain`)
+      find(a.lost, `cut ${cycle} accounts`)
       await ledger.recordFinalBlocks(server.url, c.finalizedHeight)
       if (cycle === cuts) break
       cycle++
-      opts.progress(`power-cut: cut ${cycle}/${cuts}; acknowledged ${ledger.acknowledged + accountAcks}, lost ${lost}, torn ${torn}, reverted blocks ${ledger.revertedCount}`)
+      opts.progress(
+        `power-cut: cut ${cycle}/${cuts}; acknowledged ${ledger.acknowledged + accountAcks}, lost ${lost}, torn ${torn}, reverted blocks ${ledger.revertedCount}`
+      )
 
       const work = startWorkload(server.url, tokens, ledger, rng)
       const acct = accountWorker(server.url, accounts, dataAnchors, rng)
@@ -188,7 +209,9 @@ export async function run (opts: ChaosOptions, more: PowerCutOptions = {}): Prom
       if (moment < 0.2) {
         // Right after a creation or finalisation left the client: the narrowest windows of the workload.
         await sleep(rng.int(200, 1000))
-        await new Promise<void>((resolve) => { work.force({ kind: moment < 0.1 ? 'create' : 'finalise', sent: resolve }) })
+        await new Promise<void>((resolve) => {
+          work.force({ kind: moment < 0.1 ? 'create' : 'finalise', sent: resolve })
+        })
         await sleep(rng.int(0, 10))
       } else {
         await sleep(rng.int(300, maxTrafficMs))
@@ -201,7 +224,10 @@ export async function run (opts: ChaosOptions, more: PowerCutOptions = {}): Prom
       acct.stop()
       await work.done
       accountAcks += await acct.done
-      for (const [k, n] of work.unexpected) { unexpected += n; if (findings.length < 50) findings.push(`cut ${cycle}: unexpected answer ${k} (x${n})`) }
+      for (const [k, n] of work.unexpected) {
+        unexpected += n
+        if (findings.length < 50) findings.push(`cut ${cycle}: unexpected answer ${k} (x${n})`)
+      }
     }
   } finally {
     await server?.kill()
@@ -232,7 +258,7 @@ export async function run (opts: ChaosOptions, more: PowerCutOptions = {}): Prom
  * Account changes until stopped: registrations, and for a registered account a login and a refresh whose
  * spent token is recorded once the exchange was answered. Resolves with the writes acknowledged.
  */
-function accountWorker (base: string, accounts: AccountRecord[], anchors: string[], rng: Rng): { stop: () => void, done: Promise<number> } {
+function accountWorker(base: string, accounts: AccountRecord[], anchors: string[], rng: Rng): { stop: () => void; done: Promise<number> } {
   let stopped = false
   const done = (async () => {
     let acks = 0
@@ -242,17 +268,26 @@ function accountWorker (base: string, accounts: AccountRecord[], anchors: string
         if (rng.next() < 0.25) {
           // A public data anchor: its receipt (201) must answer at its status URL after the cut.
           const r = await call(base, 'POST', '/chain/anchor', { json: { session_id: 'power-cut', data_hash: String(rng.next()) } })
-          if (r.status === 201) { anchors.push(r.json.tx_id as string); acks++ }
+          if (r.status === 201) {
+            anchors.push(r.json.tx_id as string)
+            acks++
+          }
         } else if (accounts.length === 0 || rng.next() < 0.6) {
           const a: AccountRecord = { username: `pc_${rng.int(0, 2 ** 30).toString(36)}_${accounts.length}`, password: `pw-${rng.int(0, 2 ** 30)}`, spent: [] }
           const r = await call(base, 'POST', '/auth/register', { json: { username: a.username, password: a.password } })
-          if (r.status === 201) { accounts.push(a); acks++ }
+          if (r.status === 201) {
+            accounts.push(a)
+            acks++
+          }
         } else {
           const a = accounts[rng.int(0, accounts.length - 1)]!
           const l = await call(base, 'POST', '/auth/login', { json: { username: a.username, password: a.password } })
           if (l.status !== 200) continue
           const r = await call(base, 'POST', '/auth/refresh', { json: { refresh_token: l.json.refresh_token } })
-          if (r.status === 200) { a.spent.push(l.json.refresh_token as string); acks++ }
+          if (r.status === 200) {
+            a.spent.push(l.json.refresh_token as string)
+            acks++
+          }
         }
       } catch {
         return acks // the cut
@@ -260,11 +295,16 @@ function accountWorker (base: string, accounts: AccountRecord[], anchors: string
     }
     return acks
   })()
-  return { stop: () => { stopped = true }, done }
+  return {
+    stop: () => {
+      stopped = true
+    },
+    done
+  }
 }
 
 /** Every acknowledged data anchor's receipt still answers at its status URL (pending, final, or rejected). */
-async function verifyReceipts (base: string, ids: readonly string[]): Promise<{ checked: number, lost: string[] }> {
+async function verifyReceipts(base: string, ids: readonly string[]): Promise<{ checked: number; lost: string[] }> {
   const lost: string[] = []
   for (const id of ids) {
     const r = await call(base, 'GET', `/chain/anchor/${id}`)
@@ -277,7 +317,13 @@ async function verifyReceipts (base: string, ids: readonly string[]): Promise<{ 
  * Accounts acknowledged since the last check, and `sample` older ones, log in; none of their spent refresh
  * tokens is accepted again. (Every account every time would cost a password hash each, growing per cut.)
  */
-async function verifyAccounts (base: string, accounts: readonly AccountRecord[], from: number, sample: number, rng: Rng): Promise<{ checked: number, lost: string[] }> {
+async function verifyAccounts(
+  base: string,
+  accounts: readonly AccountRecord[],
+  from: number,
+  sample: number,
+  rng: Rng
+): Promise<{ checked: number; lost: string[] }> {
   const lost: string[] = []
   let checked = 0
   const picked = new Set(accounts.slice(from))

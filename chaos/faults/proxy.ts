@@ -54,9 +54,9 @@ export interface FaultProxy {
    * Switches the behaviour; resolves once the proxy acts on it (for `refuse`: sockets destroyed and the
    * listener closed; back from `refuse`: listening again). `delayMs` changes the slow delay.
    */
-  setMode (mode: ProxyMode, opts?: { delayMs?: number }): Promise<void>
+  setMode(mode: ProxyMode, opts?: { delayMs?: number }): Promise<void>
   /** Destroys every connection and stops listening. */
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 // Bytes held for one direction before the source is paused (blackhole or slow backlog): bounds memory.
@@ -64,7 +64,7 @@ const HIGH_WATER = 4 * 1024 * 1024
 
 /** One direction of a connection: a FIFO of chunks, each with the time it may leave. */
 class Lane {
-  readonly #queue: Array<{ at: number, data: Buffer | null }> = []
+  readonly #queue: Array<{ at: number; data: Buffer | null }> = []
   #bytes = 0
   #timer: NodeJS.Timeout | undefined
   #paused = false
@@ -75,17 +75,29 @@ class Lane {
    * @param from the socket read @param to the socket written @param proxy the owner, for the mode
    * @param rewrite when given, the bytes are cut into length-prefixed messages and each is rewritten
    */
-  constructor (readonly from: Socket, readonly to: Socket, readonly proxy: { mode: ProxyMode, delayMs: number },
-    readonly rewrite?: (message: Buffer) => Buffer) {}
+  constructor(
+    readonly from: Socket,
+    readonly to: Socket,
+    readonly proxy: { mode: ProxyMode; delayMs: number },
+    readonly rewrite?: (message: Buffer) => Buffer
+  ) {}
 
   /** Takes bytes from the source (null: it ended), whole messages at a time when rewriting. */
-  push (data: Buffer | null): void {
-    if (this.rewrite === undefined || this.#unframed || data === null) { this.#enqueue(data); return }
+  push(data: Buffer | null): void {
+    if (this.rewrite === undefined || this.#unframed || data === null) {
+      this.#enqueue(data)
+      return
+    }
     let buf = this.#partial.length > 0 ? Buffer.concat([this.#partial, data]) : data
     while (buf.length >= 4) {
       const len = buf.readInt32LE(0)
       // Not a length this protocol can have: stop framing and pass everything as it comes from now on.
-      if (len < 16) { this.#unframed = true; this.#enqueue(buf); buf = Buffer.alloc(0); break }
+      if (len < 16) {
+        this.#unframed = true
+        this.#enqueue(buf)
+        buf = Buffer.alloc(0)
+        break
+      }
       if (buf.length < len) break
       this.#enqueue(this.rewrite(buf.subarray(0, len)))
       buf = buf.subarray(len)
@@ -94,16 +106,19 @@ class Lane {
   }
 
   /** Queues a chunk (null = the source ended) behind what is already queued: order is never changed. */
-  #enqueue (data: Buffer | null): void {
+  #enqueue(data: Buffer | null): void {
     const delay = this.proxy.mode === 'slow' ? this.proxy.delayMs : 0
     this.#queue.push({ at: performance.now() + delay, data })
     if (data !== null) this.#bytes += data.length
-    if (this.#bytes > HIGH_WATER && !this.#paused) { this.#paused = true; this.from.pause() }
+    if (this.#bytes > HIGH_WATER && !this.#paused) {
+      this.#paused = true
+      this.from.pause()
+    }
     this.pump()
   }
 
   /** Forwards what is due, in order; in blackhole nothing is due until the mode changes. */
-  pump (): void {
+  pump(): void {
     clearTimeout(this.#timer)
     this.#timer = undefined
     if (this.proxy.mode === 'blackhole' || this.proxy.mode === 'refuse') return
@@ -120,14 +135,19 @@ class Lane {
       if (head.data === null) this.to.end()
       else this.to.write(head.data)
     }
-    if (this.#paused && this.#bytes <= HIGH_WATER / 2) { this.#paused = false; this.from.resume() }
+    if (this.#paused && this.#bytes <= HIGH_WATER / 2) {
+      this.#paused = false
+      this.from.resume()
+    }
   }
 
   /** Chunks (and end markers) not yet forwarded. */
-  get pending (): number { return this.#queue.length }
+  get pending(): number {
+    return this.#queue.length
+  }
 
   /** Drops everything queued (the connection is being destroyed). */
-  clear (): void {
+  clear(): void {
     clearTimeout(this.#timer)
     this.#timer = undefined
     this.#queue.length = 0
@@ -137,14 +157,14 @@ class Lane {
 }
 
 /** Starts a proxy listening on 127.0.0.1 and forwarding to the target. */
-export async function startFaultProxy (opts: FaultProxyOptions): Promise<FaultProxy> {
+export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
   const state = { mode: 'pass' as ProxyMode, delayMs: opts.delayMs ?? 200 }
-  const pairs = new Set<{ client: Socket, server: Socket, lanes: Lane[] }>()
+  const pairs = new Set<{ client: Socket; server: Socket; lanes: Lane[] }>()
   let accepted = 0
   let listener: Server | undefined
   let port = opts.listenPort ?? 0
 
-  const destroyPair = (p: { client: Socket, server: Socket, lanes: Lane[] }): void => {
+  const destroyPair = (p: { client: Socket; server: Socket; lanes: Lane[] }): void => {
     if (!pairs.delete(p)) return
     for (const l of p.lanes) l.clear()
     p.client.destroy()
@@ -153,7 +173,10 @@ export async function startFaultProxy (opts: FaultProxyOptions): Promise<FaultPr
 
   const onConnection = (client: Socket): void => {
     accepted++
-    if (state.mode === 'refuse') { client.destroy(); return }
+    if (state.mode === 'refuse') {
+      client.destroy()
+      return
+    }
     client.setNoDelay(true)
     const server = connect({ host: opts.targetHost ?? '127.0.0.1', port: opts.targetPort })
     server.setNoDelay(true)
@@ -173,15 +196,22 @@ export async function startFaultProxy (opts: FaultProxyOptions): Promise<FaultPr
     server.on('error', () => destroyPair(pair))
     // A side that closed with bytes still queued from it (held by a blackhole or a slow delay) keeps the
     // pair until they are delivered: its lane ends the other side after them, whose close ends the pair.
-    client.on('close', () => { if (up.pending === 0 || server.destroyed) destroyPair(pair) })
-    server.on('close', () => { if (down.pending === 0 || client.destroyed) destroyPair(pair) })
+    client.on('close', () => {
+      if (up.pending === 0 || server.destroyed) destroyPair(pair)
+    })
+    server.on('close', () => {
+      if (down.pending === 0 || client.destroyed) destroyPair(pair)
+    })
   }
 
   const listen = async (): Promise<void> => {
     const srv = createServer(onConnection)
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject)
-      srv.listen(port, '127.0.0.1', () => { srv.off('error', reject); resolve() })
+      srv.listen(port, '127.0.0.1', () => {
+        srv.off('error', reject)
+        resolve()
+      })
     })
     // Listener errors after start (none expected) must not crash the process running the chaos suite.
     srv.on('error', () => {})
@@ -198,11 +228,19 @@ export async function startFaultProxy (opts: FaultProxyOptions): Promise<FaultPr
   await listen()
 
   return {
-    get port () { return port },
-    get mode () { return state.mode },
-    get connections () { return pairs.size },
-    get accepted () { return accepted },
-    async setMode (mode, o = {}) {
+    get port() {
+      return port
+    },
+    get mode() {
+      return state.mode
+    },
+    get connections() {
+      return pairs.size
+    },
+    get accepted() {
+      return accepted
+    },
+    async setMode(mode, o = {}) {
       if (o.delayMs !== undefined) state.delayMs = o.delayMs
       const was = state.mode
       state.mode = mode
@@ -215,7 +253,10 @@ export async function startFaultProxy (opts: FaultProxyOptions): Promise<FaultPr
         // The port was free for a moment; another process taking it is possible but unlikely on
         // loopback within seconds. Retry briefly rather than fail on a transient EADDRINUSE.
         for (let attempt = 0; ; attempt++) {
-          try { await listen(); break } catch (err) {
+          try {
+            await listen()
+            break
+          } catch (err) {
             if (attempt >= 20) throw err
             await new Promise((resolve) => setTimeout(resolve, 50))
           }
@@ -224,7 +265,7 @@ export async function startFaultProxy (opts: FaultProxyOptions): Promise<FaultPr
       // Leaving blackhole (or changing the delay): forward what is due now.
       for (const p of pairs) for (const l of p.lanes) l.pump()
     },
-    async close () {
+    async close() {
       state.mode = 'refuse'
       unlisten()
       for (const p of [...pairs]) destroyPair(p)

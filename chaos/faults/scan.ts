@@ -31,7 +31,7 @@ export class NonceRegistry {
   readonly collisions: string[] = []
 
   /** Scans every chunk file under `sessionsRoot`; returns the new collisions. */
-  async scan (sessionsRoot: string): Promise<string[]> {
+  async scan(sessionsRoot: string): Promise<string[]> {
     const found: string[] = []
     for (const sid of await listDir(sessionsRoot)) {
       const dir = join(sessionsRoot, sid, 'chunks')
@@ -41,12 +41,16 @@ export class NonceRegistry {
         if (bytes === undefined) continue
         this.scanned++
         const e = parseEnvelopeKeyNonce(bytes)
-        if (e === undefined) { found.push(`malformed envelope ${sid}/chunks/${name}`); continue }
+        if (e === undefined) {
+          found.push(`malformed envelope ${sid}/chunks/${name}`)
+          continue
+        }
         const pair = `${e.sessionId}:${e.salt}:${e.nonce}`
         const digest = createHash('sha256').update(bytes).digest('hex')
         const before = this.#seen.get(pair)
         if (before === undefined) this.#seen.set(pair, digest)
-        else if (before !== digest) found.push(`nonce ${e.nonce} reused under key (session ${e.sessionId}, salt ${e.salt.slice(0, 16)}…) by ${sid}/chunks/${name}`)
+        else if (before !== digest)
+          found.push(`nonce ${e.nonce} reused under key (session ${e.sessionId}, salt ${e.salt.slice(0, 16)}…) by ${sid}/chunks/${name}`)
       }
     }
     this.collisions.push(...found)
@@ -54,11 +58,13 @@ export class NonceRegistry {
   }
 
   /** Distinct (key, nonce) pairs seen. */
-  get pairs (): number { return this.#seen.size }
+  get pairs(): number {
+    return this.#seen.size
+  }
 }
 
 /** The key-naming fields of an envelope, or undefined when it is not one. */
-export function parseEnvelopeKeyNonce (b: Uint8Array): { sessionId: string, salt: string, nonce: string } | undefined {
+export function parseEnvelopeKeyNonce(b: Uint8Array): { sessionId: string; salt: string; nonce: string } | undefined {
   if (b.length < HEADER_FIXED + 16 || Buffer.from(b.subarray(0, 4)).toString('latin1') !== MAGIC) return undefined
   const len = (b[SID_LEN]! << 8) | b[SID_LEN + 1]!
   if (len < 1 || b.length < HEADER_FIXED + len + 16) return undefined
@@ -82,7 +88,7 @@ export interface StoreCheck {
 }
 
 /** Checks the database at `dataDir/db` against the recordings in `dataDir/sessions` (server stopped). */
-export async function checkStore (dataDir: string): Promise<StoreCheck> {
+export async function checkStore(dataDir: string): Promise<StoreCheck> {
   const out: StoreCheck = { sessions: 0, chunkDocuments: 0, torn: [], strayTemps: 0, orphanChunks: 0 }
   const db = await openDatabase({ backend: 'level', path: join(dataDir, 'db') })
   try {
@@ -100,22 +106,34 @@ export async function checkStore (dataDir: string): Promise<StoreCheck> {
       out.chunkDocuments += docs.length
       if (docs.length !== s.chunk_count) out.torn.push(`session ${s.session_id}: chunk_count ${s.chunk_count}, chunk documents ${docs.length}`)
       const files = new Set((await listDir(join(dir, 'chunks'))).filter((n) => n.endsWith('.lsc')))
-      out.strayTemps += (await listDir(join(dir, 'chunks'))).filter((n) => n.endsWith('.tmp')).length + (await listDir(dir)).filter((n) => n.endsWith('.tmp')).length
-      docs.forEach((d, i) => { if (d.idx !== i) out.torn.push(`session ${s.session_id}: chunk document ${i} has idx ${d.idx}`) })
+      out.strayTemps +=
+        (await listDir(join(dir, 'chunks'))).filter((n) => n.endsWith('.tmp')).length + (await listDir(dir)).filter((n) => n.endsWith('.tmp')).length
+      docs.forEach((d, i) => {
+        if (d.idx !== i) out.torn.push(`session ${s.session_id}: chunk document ${i} has idx ${d.idx}`)
+      })
       for (const d of docs) {
         const name = `${String(d.idx).padStart(12, '0')}.lsc`
         files.delete(name)
         const bytes = await readFile(join(dir, 'chunks', name)).catch(() => undefined)
-        if (bytes === undefined) { out.torn.push(`session ${s.session_id}: chunk ${d.idx} has a document but no file`); continue }
+        if (bytes === undefined) {
+          out.torn.push(`session ${s.session_id}: chunk ${d.idx} has a document but no file`)
+          continue
+        }
         const sha = createHash('sha256').update(bytes).digest('hex')
-        if (bytes.length !== d.size_bytes || sha !== d.ciphertext_sha256) out.torn.push(`session ${s.session_id}: chunk ${d.idx} file differs from its document (${bytes.length} B ${sha.slice(0, 12)} vs ${d.size_bytes} B ${d.ciphertext_sha256.slice(0, 12)})`)
+        if (bytes.length !== d.size_bytes || sha !== d.ciphertext_sha256)
+          out.torn.push(
+            `session ${s.session_id}: chunk ${d.idx} file differs from its document (${bytes.length} B ${sha.slice(0, 12)} vs ${d.size_bytes} B ${d.ciphertext_sha256.slice(0, 12)})`
+          )
       }
       out.orphanChunks += files.size
       if (s.status === 'finalised') {
         const raw = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => undefined)
-        const m = raw === undefined ? undefined : JSON.parse(raw) as { merkle_root?: string, chunk_count?: number }
+        const m = raw === undefined ? undefined : (JSON.parse(raw) as { merkle_root?: string; chunk_count?: number })
         if (m === undefined) out.torn.push(`session ${s.session_id}: finalised without manifest.json`)
-        else if (m.merkle_root !== s.merkle_root || m.chunk_count !== s.chunk_count) out.torn.push(`session ${s.session_id}: manifest (${m.chunk_count} chunks, root ${String(m.merkle_root).slice(0, 12)}) differs from its document (${s.chunk_count}, ${String(s.merkle_root).slice(0, 12)})`)
+        else if (m.merkle_root !== s.merkle_root || m.chunk_count !== s.chunk_count)
+          out.torn.push(
+            `session ${s.session_id}: manifest (${m.chunk_count} chunks, root ${String(m.merkle_root).slice(0, 12)}) differs from its document (${s.chunk_count}, ${String(s.merkle_root).slice(0, 12)})`
+          )
       }
     }
   } finally {
@@ -124,7 +142,7 @@ export async function checkStore (dataDir: string): Promise<StoreCheck> {
   return out
 }
 
-async function listDir (dir: string): Promise<string[]> {
+async function listDir(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).sort()
   } catch (err) {

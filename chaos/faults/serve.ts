@@ -16,9 +16,9 @@ export interface ServeChild {
   /** ms from spawning the process to the first 200 from GET /health. */
   readonly recoveryMs: number
   /** Everything the process printed (banner, errors), for findings. */
-  output (): string
+  output(): string
   /** SIGKILL, resolving once the process is gone. */
-  kill (): Promise<void>
+  kill(): Promise<void>
   /** Resolves when the process exits by itself (it should not). */
   readonly exited: Promise<number | null>
 }
@@ -34,7 +34,7 @@ export interface ServeStartOptions {
 }
 
 /** Spawns `lucid serve --port 0 --data DIR --load-test --seed-demo` and waits until it answers /health. */
-export async function startServe (o: ServeStartOptions): Promise<ServeChild> {
+export async function startServe(o: ServeStartOptions): Promise<ServeChild> {
   const t0 = performance.now()
   const args = [LUCID, 'serve', '--port', '0', '--data', o.dataDir, '--validators', String(o.validators), '--load-test', '--seed-demo']
   // LUCID_MASTER_KEY would take the key from the environment and hide a master.key file problem.
@@ -43,8 +43,12 @@ export async function startServe (o: ServeStartOptions): Promise<ServeChild> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
   o.onSpawn?.(child)
   let out = ''
-  child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s })
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { out += s })
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    out += s
+  })
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    out += s
+  })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const kill = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
@@ -56,10 +60,17 @@ export async function startServe (o: ServeStartOptions): Promise<ServeChild> {
       const timer = setTimeout(() => reject(new Error(`lucid serve did not listen within ${timeoutMs} ms: ${out.slice(-500)}`)), timeoutMs)
       const onData = (): void => {
         const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(out)
-        if (m?.[1] !== undefined) { clearTimeout(timer); child.stdout.off('data', onData); resolve(m[1]) }
+        if (m?.[1] !== undefined) {
+          clearTimeout(timer)
+          child.stdout.off('data', onData)
+          resolve(m[1])
+        }
       }
       child.stdout.on('data', onData)
-      void exited.then((code) => { clearTimeout(timer); reject(new Error(`lucid serve exited (code ${String(code)}) before listening: ${out.slice(-800)}`)) })
+      void exited.then((code) => {
+        clearTimeout(timer)
+        reject(new Error(`lucid serve exited (code ${String(code)}) before listening: ${out.slice(-800)}`))
+      })
     })
     // The banner is printed after listen(); the first answered request is what a client sees as "back".
     for (;;) {
@@ -67,7 +78,9 @@ export async function startServe (o: ServeStartOptions): Promise<ServeChild> {
         const r = await request(`${url}/health`, { headersTimeout: 2000, bodyTimeout: 2000 })
         await r.body.dump()
         if (r.statusCode === 200) break
-      } catch { /* not answering yet */ }
+      } catch {
+        /* not answering yet */
+      }
       if (performance.now() - t0 > timeoutMs) throw new Error(`lucid serve at ${url} did not answer /health within ${timeoutMs} ms`)
       await new Promise((resolve) => setTimeout(resolve, 20))
     }

@@ -18,16 +18,26 @@ import { join } from 'node:path'
 /** The voting moments. */
 export type VoteMoment = 'vote' | 'prevote'
 
-interface Record { height?: number, prevote?: { round: number }, precommit?: { round: number } }
+interface Record {
+  height?: number
+  prevote?: { round: number }
+  precommit?: { round: number }
+}
 
 /** Counts the lines of the archive incrementally (it only grows while the server runs). */
 class ArchiveHeight {
   #offset = 0
   #lines = 0
-  constructor (readonly file: string) {}
-  async read (): Promise<number> {
-    const size = await stat(this.file).then((s) => s.size, () => 0)
-    if (size < this.#offset) { this.#offset = 0; this.#lines = 0 }
+  constructor(readonly file: string) {}
+  async read(): Promise<number> {
+    const size = await stat(this.file).then(
+      (s) => s.size,
+      () => 0
+    )
+    if (size < this.#offset) {
+      this.#offset = 0
+      this.#lines = 0
+    }
     if (size === this.#offset) return this.#lines
     const fh = await open(this.file, 'r')
     try {
@@ -43,14 +53,14 @@ class ArchiveHeight {
 }
 
 /** True when a record is in the window of `moment`, given the archived height. */
-export function inWindow (moment: VoteMoment, r: Record, archived: number): boolean {
+export function inWindow(moment: VoteMoment, r: Record, archived: number): boolean {
   if (typeof r.height !== 'number') return false
   if (moment === 'vote') return r.height > archived + 1 || (r.height === archived + 1 && (r.prevote !== undefined || r.precommit !== undefined))
   return r.prevote !== undefined && (r.precommit === undefined || r.precommit.round < r.prevote.round)
 }
 
 /** Resolves true at the first moment a record is in the window of `moment`, false after `giveUpMs`. */
-export async function untilVoteMoment (dataDir: string, moment: VoteMoment, giveUpMs: number): Promise<boolean> {
+export async function untilVoteMoment(dataDir: string, moment: VoteMoment, giveUpMs: number): Promise<boolean> {
   const chain = join(dataDir, 'chain')
   const archive = new ArchiveHeight(join(chain, 'blocks.jsonl'))
   const giveUp = Date.now() + giveUpMs
@@ -58,12 +68,21 @@ export async function untilVoteMoment (dataDir: string, moment: VoteMoment, give
   while (Date.now() < giveUp) {
     if (files.length === 0) {
       const dirs = await readdir(join(chain, 'consensus')).catch(() => [] as string[])
-      for (const d of dirs) files.push(...(await readdir(join(chain, 'consensus', d)).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).map((f) => join(chain, 'consensus', d, f)))
+      for (const d of dirs)
+        files.push(
+          ...(await readdir(join(chain, 'consensus', d)).catch(() => [] as string[]))
+            .filter((f) => f.endsWith('.json'))
+            .map((f) => join(chain, 'consensus', d, f))
+        )
     }
     const archived = await archive.read()
     for (const f of files) {
       let r: Record
-      try { r = JSON.parse(await readFile(f, 'utf8')) as Record } catch { continue }
+      try {
+        r = JSON.parse(await readFile(f, 'utf8')) as Record
+      } catch {
+        continue
+      }
       if (inWindow(moment, r, archived)) return true
     }
     await new Promise((resolve) => setImmediate(resolve))

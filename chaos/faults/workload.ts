@@ -18,9 +18,9 @@ export interface Forced {
 /** A worker pool running until stopped. */
 export interface Workload {
   /** Asks a worker to send this write next; `sent` is called as the request leaves. */
-  force (f: Forced): void
+  force(f: Forced): void
   /** Stops starting requests; resolves when every worker's loop ended (requests in flight fail at the kill). */
-  stop (): void
+  stop(): void
   readonly done: Promise<void>
   /** Answers no kill explains: status codes and error codes, counted. */
   readonly unexpected: Map<string, number>
@@ -30,7 +30,7 @@ export interface Workload {
 
 const OPEN_PER_USER = 2
 
-function chunkBytes (rng: Rng): Buffer {
+function chunkBytes(rng: Rng): Buffer {
   const size = rng.int(1024, 48 * 1024)
   const b = Buffer.alloc(size)
   rng.fill(b.subarray(0, size >> 1))
@@ -40,63 +40,85 @@ function chunkBytes (rng: Rng): Buffer {
 }
 
 /** Starts the workers against `base`. */
-export function startWorkload (base: string, tokens: ReadonlyMap<string, string>, ledger: Ledger, rng: Rng): Workload {
+export function startWorkload(base: string, tokens: ReadonlyMap<string, string>, ledger: Ledger, rng: Rng): Workload {
   let stopped = false
   const forced: Forced[] = []
   const unexpected = new Map<string, number>()
   const w: Workload = {
-    force: (f) => { forced.push(f) },
-    stop: () => { stopped = true },
+    force: (f) => {
+      forced.push(f)
+    },
+    stop: () => {
+      stopped = true
+    },
     done: Promise.resolve(),
     unexpected,
     acks: 0
   }
   // biome-ignore lint/suspicious/noExplicitAny: an answer's JSON is checked field by field where it is read
-  const note = (what: string, a: { status: number, json: any }): void => {
+  const note = (what: string, a: { status: number; json: any }): void => {
     const key = `${what} ${a.status} ${String(a.json?.error?.code ?? '')}`.trim()
     unexpected.set(key, (unexpected.get(key) ?? 0) + 1)
   }
 
   const open = (user: string): SessionRecord[] => [...ledger.sessions.values()].filter((s) => s.user === user && s.finalised === undefined && !s.lostCounted)
 
-  async function create (user: string, token: string, onSent?: () => void): Promise<void> {
+  async function create(user: string, token: string, onSent?: () => void): Promise<void> {
     const p = call(base, 'POST', '/sessions', { token, json: { session_type: 'rdp', duration_minutes: 30 } })
     onSent?.()
     const a = await p
-    if (a.status !== 201) { note('POST /sessions', a); return }
+    if (a.status !== 201) {
+      note('POST /sessions', a)
+      return
+    }
     ledger.addSession(a.json.session_id as string, user)
     w.acks++
   }
 
-  async function upload (s: SessionRecord, token: string): Promise<void> {
+  async function upload(s: SessionRecord, token: string): Promise<void> {
     const data = chunkBytes(rng)
     const rec = { sha256: sha256(data), size: data.length }
     const index = s.chunks.length
     s.inDoubt = rec
     const a = await call(base, 'POST', `/sessions/${s.id}/chunks?chunk_index=${index}&sha256=${rec.sha256}`, { token, body: data })
     s.inDoubt = undefined
-    if (a.status !== 201) { note('POST chunks', a); return }
-    if (a.json.chunk_index !== index) { note(`POST chunks index ${String(a.json.chunk_index)} for ${index}`, a); return }
+    if (a.status !== 201) {
+      note('POST chunks', a)
+      return
+    }
+    if (a.json.chunk_index !== index) {
+      note(`POST chunks index ${String(a.json.chunk_index)} for ${index}`, a)
+      return
+    }
     s.chunks.push(rec)
     w.acks++
   }
 
-  async function finalise (s: SessionRecord, token: string, onSent?: () => void): Promise<void> {
+  async function finalise(s: SessionRecord, token: string, onSent?: () => void): Promise<void> {
     s.finaliseInDoubt = true
     const p = call(base, 'POST', `/sessions/${s.id}/finalize`, { token })
     onSent?.()
     const a = await p
     s.finaliseInDoubt = false
-    if (a.status !== 200) { note('POST finalize', a); return }
+    if (a.status !== 200) {
+      note('POST finalize', a)
+      return
+    }
     s.finalised = { merkle_root: a.json.merkle_root as string, chunk_count: a.json.chunk_count as number }
     w.acks++
   }
 
   /** Follows a finalised session's anchor; records its block once final. */
-  async function followAnchor (s: SessionRecord, token: string): Promise<void> {
+  async function followAnchor(s: SessionRecord, token: string): Promise<void> {
     const a = await call(base, 'GET', `/sessions/${s.id}/anchor`, { token })
-    if (a.status !== 200) { if (a.status !== 404) note('GET anchor', a); return }
-    if (a.json.status === 'final' && s.anchor === undefined) { s.anchor = { block_height: a.json.block_height as number, hash: a.json.block_hash as string }; w.acks++ }
+    if (a.status !== 200) {
+      if (a.status !== 404) note('GET anchor', a)
+      return
+    }
+    if (a.json.status === 'final' && s.anchor === undefined) {
+      s.anchor = { block_height: a.json.block_height as number, hash: a.json.block_hash as string }
+      w.acks++
+    }
     // Pending transactions do not survive a restart (docs/gateway.md): submit such an anchor again.
     if (a.json.status === 'rejected') {
       const r = await call(base, 'POST', '/anchoring/session', { token, json: { session_id: s.id, merkle_root: s.finalised!.merkle_root } })
@@ -104,7 +126,7 @@ export function startWorkload (base: string, tokens: ReadonlyMap<string, string>
     }
   }
 
-  async function loop (user: string, token: string): Promise<void> {
+  async function loop(user: string, token: string): Promise<void> {
     while (!stopped) {
       // A short pause between requests: writes are in flight at any instant, while the ledger (and the
       // playback that checks it) stays a size a quick run can verify in seconds.
@@ -113,10 +135,16 @@ export function startWorkload (base: string, tokens: ReadonlyMap<string, string>
       const f = forced.shift()
       const mine = open(user)
       try {
-        if (f?.kind === 'create') { await create(user, token, f.sent); continue }
+        if (f?.kind === 'create') {
+          await create(user, token, f.sent)
+          continue
+        }
         const withChunks = mine.filter((s) => s.chunks.length > 0)
         if (f?.kind === 'finalise') {
-          if (withChunks.length > 0) { await finalise(withChunks[0]!, token, f.sent); continue }
+          if (withChunks.length > 0) {
+            await finalise(withChunks[0]!, token, f.sent)
+            continue
+          }
           forced.unshift(f) // nothing to finalise yet: upload first, finalise on a later turn
         }
         const r = rng.next()
@@ -136,6 +164,10 @@ export function startWorkload (base: string, tokens: ReadonlyMap<string, string>
     }
   }
 
-  ;(w as { done: Promise<void> }).done = Promise.all([...tokens].map(async ([user, token]) => { await loop(user, token) })).then(() => undefined)
+  ;(w as { done: Promise<void> }).done = Promise.all(
+    [...tokens].map(async ([user, token]) => {
+      await loop(user, token)
+    })
+  ).then(() => undefined)
   return w
 }

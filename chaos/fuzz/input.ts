@@ -41,15 +41,21 @@ export interface Route {
 }
 
 interface OpenApiDoc {
-  paths: Record<string, Record<string, {
-    parameters?: Array<{ in: string, name: string, schema?: Schema }>
-    requestBody?: { content?: Record<string, { schema?: Schema }> }
-    security?: unknown[]
-  }>>
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: Array<{ in: string; name: string; schema?: Schema }>
+        requestBody?: { content?: Record<string, { schema?: Schema }> }
+        security?: unknown[]
+      }
+    >
+  >
 }
 
 /** The routes of an OpenAPI document (every method of every path, /api/v1 copies included). */
-export function routesOf (doc: unknown): Route[] {
+export function routesOf(doc: unknown): Route[] {
   const d = doc as OpenApiDoc
   const out: Route[] = []
   for (const [path, ops] of Object.entries(d.paths ?? {})) {
@@ -78,7 +84,7 @@ export const bare = (path: string): string => path.replace(/^\/api\/v1(?=\/)/, '
  * The role a route needs beyond "a valid token". The document states only that a token is needed, so the
  * ladder is written here from docs/gateway.md's routes table; the fuzzer checks each against its answers.
  */
-export function roleNeeded (r: Pick<Route, 'method' | 'path'>): 'User' | 'NodeOperator' | 'Admin' | 'SuperAdmin' | undefined {
+export function roleNeeded(r: Pick<Route, 'method' | 'path'>): 'User' | 'NodeOperator' | 'Admin' | 'SuperAdmin' | undefined {
   const p = bare(r.path)
   if (r.method === 'PUT' && p === '/admin/users/{id}/roles') return 'SuperAdmin'
   if (p.startsWith('/admin/') && p !== '/admin/auth/login') return 'Admin'
@@ -90,7 +96,7 @@ export function roleNeeded (r: Pick<Route, 'method' | 'path'>): 'User' | 'NodeOp
 // Skeletons: values that satisfy a schema
 
 /** An arbitrary of values valid for `s` (strings from their pattern, numbers within bounds, required fields). */
-export function validOf (s: Schema, name = ''): fc.Arbitrary<unknown> {
+export function validOf(s: Schema, name = ''): fc.Arbitrary<unknown> {
   if (s.enum !== undefined && s.enum.length > 0) return fc.constantFrom(...s.enum)
   if (s.anyOf !== undefined && s.anyOf.length > 0) return validOf(s.anyOf[0]!, name)
   const type = Array.isArray(s.type) ? s.type.find((x) => x !== 'null') : s.type
@@ -99,27 +105,44 @@ export function validOf (s: Schema, name = ''): fc.Arbitrary<unknown> {
       const props = s.properties ?? {}
       const required = new Set(s.required ?? [])
       // A transaction's `data` is free-form in the schema; give it the shape the chain expects.
-      if (Object.keys(props).length === 0 && name === 'data') return fc.record({ from: fc.stringMatching(/^[0-9a-f]{64}$/), nonce: fc.nat(1000), payload: fc.record({ label: fc.string({ maxLength: 16 }) }), signature: fc.stringMatching(/^[0-9a-f]{128}$/) })
+      if (Object.keys(props).length === 0 && name === 'data')
+        return fc.record({
+          from: fc.stringMatching(/^[0-9a-f]{64}$/),
+          nonce: fc.nat(1000),
+          payload: fc.record({ label: fc.string({ maxLength: 16 }) }),
+          signature: fc.stringMatching(/^[0-9a-f]{128}$/)
+        })
       const entries = Object.entries(props)
-      return fc.record(Object.fromEntries(entries.map(([k, v]) => [k, validOf(v, k)])), { requiredKeys: entries.map(([k]) => k).filter((k) => required.has(k)) })
+      return fc.record(Object.fromEntries(entries.map(([k, v]) => [k, validOf(v, k)])), {
+        requiredKeys: entries.map(([k]) => k).filter((k) => required.has(k))
+      })
     }
-    case 'array': return fc.array(validOf(s.items ?? {}, name), { minLength: s.minItems ?? 0, maxLength: Math.max(s.minItems ?? 0, 3) })
-    case 'integer': return fc.integer({ min: s.minimum ?? 0, max: Math.min(s.maximum ?? 1_000_000, 1_000_000_000) })
-    case 'number': return fc.double({ min: s.minimum ?? 0, max: Math.min(s.maximum ?? 1e12, 1e12), noNaN: true, noDefaultInfinity: true })
-    case 'boolean': return fc.boolean()
+    case 'array':
+      return fc.array(validOf(s.items ?? {}, name), { minLength: s.minItems ?? 0, maxLength: Math.max(s.minItems ?? 0, 3) })
+    case 'integer':
+      return fc.integer({ min: s.minimum ?? 0, max: Math.min(s.maximum ?? 1_000_000, 1_000_000_000) })
+    case 'number':
+      return fc.double({ min: s.minimum ?? 0, max: Math.min(s.maximum ?? 1e12, 1e12), noNaN: true, noDefaultInfinity: true })
+    case 'boolean':
+      return fc.boolean()
     case 'string': {
       if (s.pattern !== undefined) {
-        try { return fc.stringMatching(new RegExp(s.pattern)).filter((x) => x.length >= (s.minLength ?? 0) && x.length <= (s.maxLength ?? Infinity)) } catch { /* a pattern JS cannot compile: fall through */ }
+        try {
+          return fc.stringMatching(new RegExp(s.pattern)).filter((x) => x.length >= (s.minLength ?? 0) && x.length <= (s.maxLength ?? Infinity))
+        } catch {
+          /* a pattern JS cannot compile: fall through */
+        }
       }
       if (name === 'tron_address') return fc.constant('TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7')
       return fc.string({ minLength: Math.max(1, s.minLength ?? 1), maxLength: Math.min(s.maxLength ?? 32, 32) })
     }
-    default: return fc.constant(null)
+    default:
+      return fc.constant(null)
   }
 }
 
 /** The JSON types a schema admits (anyOf unioned), for picking a wrong one. */
-function typesOf (s: Schema): Set<string> {
+function typesOf(s: Schema): Set<string> {
   if (s.anyOf !== undefined) return new Set(s.anyOf.flatMap((x) => [...typesOf(x)]))
   const t = s.type === undefined ? ['any'] : Array.isArray(s.type) ? s.type : [s.type]
   const out = new Set(t)
@@ -128,7 +151,7 @@ function typesOf (s: Schema): Set<string> {
 }
 
 /** A value of a JSON type `s` does not admit (undefined when it admits any). */
-function wrongTypeOf (s: Schema): fc.Arbitrary<unknown> | undefined {
+function wrongTypeOf(s: Schema): fc.Arbitrary<unknown> | undefined {
   const ok = typesOf(s)
   if (ok.has('any')) return undefined
   const candidates: Array<[string, fc.Arbitrary<unknown>]> = [
@@ -150,7 +173,12 @@ function wrongTypeOf (s: Schema): fc.Arbitrary<unknown> | undefined {
 const b64u = (v: string | Buffer): string => Buffer.from(v).toString('base64url')
 
 /** A JWT signed with HMAC-`alg` and `key` (or unsigned for alg none), claims as given. */
-export function signJwt (claims: Record<string, unknown>, key: Buffer | undefined, alg: 'HS256' | 'HS384' | 'HS512' | 'none' = 'HS256', headerExtra: Record<string, unknown> = {}): string {
+export function signJwt(
+  claims: Record<string, unknown>,
+  key: Buffer | undefined,
+  alg: 'HS256' | 'HS384' | 'HS512' | 'none' = 'HS256',
+  headerExtra: Record<string, unknown> = {}
+): string {
   const head = `${b64u(JSON.stringify({ alg, typ: 'JWT', ...headerExtra }))}.${b64u(JSON.stringify(claims))}`
   if (alg === 'none' || key === undefined) return `${head}.`
   const hash = alg === 'HS256' ? 'sha256' : alg === 'HS384' ? 'sha384' : 'sha512'
@@ -177,19 +205,21 @@ export interface Principal {
  * would show as an unauthorised success on the victim's resources. `key` is the gateway's real token key
  * when the suite runs it (expired and wrong-algorithm tokens then carry a genuine signature).
  */
-export function forgedPrincipals (victim: { sub: string, token: string, refreshToken: string }, other: { token: string }, key: Buffer | undefined): Principal[] {
+export function forgedPrincipals(victim: { sub: string; token: string; refreshToken: string }, other: { token: string }, key: Buffer | undefined): Principal[] {
   const now = Math.floor(Date.now() / 1000)
   const claims = { sub: victim.sub, roles: ['User', 'NodeOperator', 'Admin', 'SuperAdmin'], typ: 'access', iat: now, exp: now + 900 }
   const [h, p, s] = other.token.split('.') as [string, string, string]
-  const tamperedPayload = b64u(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as object, sub: victim.sub, roles: claims.roles }))
+  const tamperedPayload = b64u(
+    JSON.stringify({ ...(JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as object), sub: victim.sub, roles: claims.roles })
+  )
   const bearer = (t: string): string => `Bearer ${t}`
   const list: Array<[string, string]> = [
     ['alg none', bearer(signJwt(claims, undefined, 'none'))],
     ['alg None, signature kept', bearer(`${signJwt(claims, undefined, 'none').slice(0, -1)}.${s}`)],
     ['HS256 with a wrong key', bearer(signJwt(claims, Buffer.alloc(32, 7)))],
     ['HS256 with an empty key', bearer(signJwt(claims, Buffer.alloc(0)))],
-    ['another user\'s token with the victim as subject (signature kept)', bearer(`${h}.${tamperedPayload}.${s}`)],
-    ['the victim\'s refresh token as an access token', bearer(victim.refreshToken)],
+    ["another user's token with the victim as subject (signature kept)", bearer(`${h}.${tamperedPayload}.${s}`)],
+    ["the victim's refresh token as an access token", bearer(victim.refreshToken)],
     ['truncated signature', bearer(victim.token.slice(0, -3))],
     ['four segments', bearer(`${victim.token}.${s}`)],
     ['kid header pointing at /dev/null', bearer(signJwt(claims, Buffer.alloc(0), 'HS256', { kid: '../../../../dev/null' }))],
@@ -216,37 +246,110 @@ export function forgedPrincipals (victim: { sub: string, token: string, refreshT
 
 /** Ids that try to escape their field: traversal, injection, encodings, overlong. */
 export const HOSTILE_IDS: readonly string[] = [
-  '..', '../../etc/passwd', '..%2F..%2Fetc%2Fpasswd', '%2e%2e%2f%2e%2e%2f', '....//....//', '..\\..\\windows',
-  "' OR '1'='1", '1;DROP TABLE sessions', '{"$ne":null}', '%7B%22%24ne%22%3Anull%7D', '$where', '__proto__', 'constructor',
+  '..',
+  '../../etc/passwd',
+  '..%2F..%2Fetc%2Fpasswd',
+  '%2e%2e%2f%2e%2e%2f',
+  '....//....//',
+  '..\\..\\windows',
+  "' OR '1'='1",
+  '1;DROP TABLE sessions',
+  '{"$ne":null}',
+  '%7B%22%24ne%22%3Anull%7D',
+  '$where',
+  '__proto__',
+  'constructor',
+  'prototype',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, sent as the literal text
-  'prototype', '${7*7}', '{{7*7}}', '<script>alert(1)</script>', '`id`', '$(id)', '|id', '%00', 'a%00b', '%0d%0aSet-Cookie:x=1',
-  '%E2%80%AE', '%FF%FE', '%C0%AF', '%E0%A4%A', '%', '-1', '1e400', '0x10', '9'.repeat(40), 'x'.repeat(65), 'x'.repeat(300),
-  'NaN', 'Infinity', 'null', 'undefined', '%20', '.', '~root', '*', '%2A', 'A'.repeat(64)
+  '${7*7}',
+  '{{7*7}}',
+  '<script>alert(1)</script>',
+  '`id`',
+  '$(id)',
+  '|id',
+  '%00',
+  'a%00b',
+  '%0d%0aSet-Cookie:x=1',
+  '%E2%80%AE',
+  '%FF%FE',
+  '%C0%AF',
+  '%E0%A4%A',
+  '%',
+  '-1',
+  '1e400',
+  '0x10',
+  '9'.repeat(40),
+  'x'.repeat(65),
+  'x'.repeat(300),
+  'NaN',
+  'Infinity',
+  'null',
+  'undefined',
+  '%20',
+  '.',
+  '~root',
+  '*',
+  '%2A',
+  'A'.repeat(64)
 ]
 
 /** encodeURIComponent, except that a lone surrogate (which it refuses) becomes the bytes of its UTF-8-like encoding. */
-const encode = (s: string): string => s.replace(/[\s\S]/gu, (c) => {
-  try { return encodeURIComponent(c) } catch { return '%ED%A0%80' }
-})
+const encode = (s: string): string =>
+  s.replace(/[\s\S]/gu, (c) => {
+    try {
+      return encodeURIComponent(c)
+    } catch {
+      return '%ED%A0%80'
+    }
+  })
 
 /** Percent-encodes what a URL cannot carry raw, leaving `%` sequences already there as they are. */
 const urlSafe = (s: string): string => s.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@%/]/gu, (c) => encode(c))
 
 /** JSON texts that are not JSON. */
-const malformedJson = (valid: string): fc.Arbitrary<string> => fc.oneof(
-  fc.nat({ max: Math.max(0, valid.length - 1) }).map((n) => valid.slice(0, n)),
-  fc.constantFrom('{', '}', '{"a":', '{"a":1,}', "{'a':1}", '{a:1}', '[1,2', 'NaN', '{"a":NaN}', '{"a":Infinity}', '{"a":01}', '{"a":"\\x41"}', '{"a":"\\u12"}', '{"a":1}{"b":2}', '\u00ef\u00bb\u00bf{}', ' ', '{"a":1}\u0000', '/* c */{}', '{"__proto__":'),
-  fc.string({ unit: 'binary', maxLength: 64 }).map((s) => `{${s}`)
-)
+const malformedJson = (valid: string): fc.Arbitrary<string> =>
+  fc.oneof(
+    fc.nat({ max: Math.max(0, valid.length - 1) }).map((n) => valid.slice(0, n)),
+    fc.constantFrom(
+      '{',
+      '}',
+      '{"a":',
+      '{"a":1,}',
+      "{'a':1}",
+      '{a:1}',
+      '[1,2',
+      'NaN',
+      '{"a":NaN}',
+      '{"a":Infinity}',
+      '{"a":01}',
+      '{"a":"\\x41"}',
+      '{"a":"\\u12"}',
+      '{"a":1}{"b":2}',
+      '\u00ef\u00bb\u00bf{}',
+      ' ',
+      '{"a":1}\u0000',
+      '/* c */{}',
+      '{"__proto__":'
+    ),
+    fc.string({ unit: 'binary', maxLength: 64 }).map((s) => `{${s}`)
+  )
 
 /** Invalid UTF-8 and NUL bytes placed inside an otherwise valid JSON text. */
 const badBytes: fc.Arbitrary<Buffer> = fc.constantFrom(
-  Buffer.from([0xff, 0xfe]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80]),
-  Buffer.from([0x80]), Buffer.from([0xe2, 0x82]), Buffer.from([0x00]), Buffer.from('\\u0000', 'latin1'), Buffer.from('\\ud800', 'latin1'), Buffer.from('\\udfff\\ud800', 'latin1')
+  Buffer.from([0xff, 0xfe]),
+  Buffer.from([0xc0, 0xaf]),
+  Buffer.from([0xed, 0xa0, 0x80]),
+  Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80]),
+  Buffer.from([0x80]),
+  Buffer.from([0xe2, 0x82]),
+  Buffer.from([0x00]),
+  Buffer.from('\\u0000', 'latin1'),
+  Buffer.from('\\ud800', 'latin1'),
+  Buffer.from('\\udfff\\ud800', 'latin1')
 )
 
 /** A deep nesting of arrays or objects, `depth` levels, under the route's first field. */
-function deep (depth: number, objects: boolean, field: string | undefined): string {
+function deep(depth: number, objects: boolean, field: string | undefined): string {
   const inner = objects ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`
   return field === undefined ? inner : `{${JSON.stringify(field)}:${inner}}`
 }
@@ -256,10 +359,24 @@ function deep (depth: number, objects: boolean, field: string | undefined): stri
 
 /** The classes of hostile input, named as their `<class>_count` metrics. */
 export const CLASSES = [
-  'malformed_json', 'wrong_types', 'bad_fields', 'huge_body', 'deep_nesting', 'huge_headers', 'wrong_content_type',
-  'hostile_ids', 'hostile_query', 'bad_utf8', 'bad_tokens', 'cross_user', 'cross_role', 'wallet_replay', 'chunk_upload', 'odd_methods'
+  'malformed_json',
+  'wrong_types',
+  'bad_fields',
+  'huge_body',
+  'deep_nesting',
+  'huge_headers',
+  'wrong_content_type',
+  'hostile_ids',
+  'hostile_query',
+  'bad_utf8',
+  'bad_tokens',
+  'cross_user',
+  'cross_role',
+  'wallet_replay',
+  'chunk_upload',
+  'odd_methods'
 ] as const
-export type HostileClass = typeof CLASSES[number]
+export type HostileClass = (typeof CLASSES)[number]
 
 /** A generated request and what its answer may be. */
 export interface Hostile {
@@ -287,7 +404,7 @@ export interface FuzzWorld {
   /** Invalid credentials claiming the victim's identity. */
   forged: Principal[]
   /** The victim's resource ids by kind. */
-  victim: { sub: string, sessions: string[], finalisedSessions: string[] }
+  victim: { sub: string; sessions: string[]; finalisedSessions: string[] }
   /** A session the fuzzer owns and may upload junk into. */
   fuzzerSession: string
   /** Largest chunk and JSON body the gateway accepts (from GET /config, else its defaults). */
@@ -301,15 +418,16 @@ const withPrincipal = (p: Principal, headers: Record<string, string> = {}): Reco
   p.authorization === undefined ? headers : { ...headers, authorization: p.authorization }
 
 /** The path of `route` with its parameters filled: the given values, else valid ones drawn from their schemas. */
-function pathArb (route: Route, fixed: Record<string, string> = {}): fc.Arbitrary<string> {
+function pathArb(route: Route, fixed: Record<string, string> = {}): fc.Arbitrary<string> {
   const names = Object.keys(route.pathParams)
   if (names.length === 0) return fc.constant(route.path)
-  return fc.tuple(...names.map((n) => fixed[n] !== undefined ? fc.constant(fixed[n]) : validOf(route.pathParams[n]!).map(String)))
+  return fc
+    .tuple(...names.map((n) => (fixed[n] !== undefined ? fc.constant(fixed[n]) : validOf(route.pathParams[n]!).map(String))))
     .map((vals) => names.reduce((p, n, i) => p.replace(`{${n}}`, encodeURIComponent(vals[i]!)), route.path))
 }
 
 /** Builds the generator of hostile requests for a world. */
-export function hostileRequests (w: FuzzWorld): fc.Arbitrary<Hostile> {
+export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
   const bodyRoutes = w.routes.filter((r) => r.body !== undefined)
   const idRoutes = w.routes.filter((r) => Object.keys(r.pathParams).length > 0)
   const queryRoutes = w.routes.filter((r) => Object.keys(r.query).length > 0 || r.method === 'GET')
@@ -317,24 +435,65 @@ export function hostileRequests (w: FuzzWorld): fc.Arbitrary<Hostile> {
   const roleRoutes = w.routes.filter((r) => roleNeeded(r) !== undefined)
   const chunkRoutes = w.routes.filter((r) => r.method === 'POST' && bare(r.path) === '/sessions/{id}/chunks')
   const principals = [w.fuzzer, ...(w.admin !== undefined ? [w.admin] : [])]
-  const anyPrincipal = fc.constantFrom<Principal>(w.fuzzer, w.fuzzer, w.other, ...(w.admin !== undefined ? [w.admin] : []), ...w.forged, { name: 'none', kind: 'none' })
+  const anyPrincipal = fc.constantFrom<Principal>(w.fuzzer, w.fuzzer, w.other, ...(w.admin !== undefined ? [w.admin] : []), ...w.forged, {
+    name: 'none',
+    kind: 'none'
+  })
   const own = fc.constantFrom(...principals)
   const json = (p: Principal): Record<string, string> => withPrincipal(p, { 'content-type': 'application/json' })
-  const skeleton = (r: Route): fc.Arbitrary<Record<string, unknown>> => validOf(r.body ?? { type: 'object' }).map((v) => (typeof v === 'object' && v !== null ? v as Record<string, unknown> : {}))
+  const skeleton = (r: Route): fc.Arbitrary<Record<string, unknown>> =>
+    validOf(r.body ?? { type: 'object' }).map((v) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {}))
   // Body routes get the fuzzer's own session in their path, so the request reaches the handler.
   const bodyPath = (r: Route): fc.Arbitrary<string> => pathArb(r, { id: w.fuzzerSession })
 
-  const malformed = fc.constantFrom(...bodyRoutes).chain((r) => fc.tuple(fc.constant(r), bodyPath(r), skeleton(r), own)).chain(([r, path, sk, p]) =>
-    malformedJson(JSON.stringify(sk)).map((body): Hostile => ({ cls: 'malformed_json', route: r, principal: p, mustReject: true, req: { method: r.method, path, headers: json(p), body } })))
+  const malformed = fc
+    .constantFrom(...bodyRoutes)
+    .chain((r) => fc.tuple(fc.constant(r), bodyPath(r), skeleton(r), own))
+    .chain(([r, path, sk, p]) =>
+      malformedJson(JSON.stringify(sk)).map(
+        (body): Hostile => ({ cls: 'malformed_json', route: r, principal: p, mustReject: true, req: { method: r.method, path, headers: json(p), body } })
+      )
+    )
 
   const typedRoutes = bodyRoutes.filter((r) => Object.values(r.body?.properties ?? {}).some((s) => wrongTypeOf(s) !== undefined))
-  const wrongTypes = fc.constantFrom(...typedRoutes).chain((r) => {
-    const fields = Object.entries(r.body!.properties!).filter(([, s]) => wrongTypeOf(s) !== undefined)
-    return fc.tuple(fc.constant(r), bodyPath(r), skeleton(r), own, fc.constantFrom(...fields).chain(([k, s]) => fc.tuple(fc.constant(k), wrongTypeOf(s)!)))
-  }).map(([r, path, sk, p, [k, v]]): Hostile => ({ cls: 'wrong_types', route: r, principal: p, mustReject: true, req: { method: r.method, path, headers: json(p), body: JSON.stringify({ ...sk, [k]: v }) } }))
+  const wrongTypes = fc
+    .constantFrom(...typedRoutes)
+    .chain((r) => {
+      const fields = Object.entries(r.body!.properties!).filter(([, s]) => wrongTypeOf(s) !== undefined)
+      return fc.tuple(
+        fc.constant(r),
+        bodyPath(r),
+        skeleton(r),
+        own,
+        fc.constantFrom(...fields).chain(([k, s]) => fc.tuple(fc.constant(k), wrongTypeOf(s)!))
+      )
+    })
+    .map(
+      ([r, path, sk, p, [k, v]]): Hostile => ({
+        cls: 'wrong_types',
+        route: r,
+        principal: p,
+        mustReject: true,
+        req: { method: r.method, path, headers: json(p), body: JSON.stringify({ ...sk, [k]: v }) }
+      })
+    )
 
-  const badFields = fc.constantFrom(...bodyRoutes).chain((r) => fc.tuple(fc.constant(r), bodyPath(r), skeleton(r), own,
-    fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', '$where', '$ne', 'zzz', 'roles', 'owner', 'user_id_'), fc.string({ minLength: 1, maxLength: 12 })), fc.jsonValue({ maxDepth: 2 }), fc.boolean()))
+  const badFields = fc
+    .constantFrom(...bodyRoutes)
+    .chain((r) =>
+      fc.tuple(
+        fc.constant(r),
+        bodyPath(r),
+        skeleton(r),
+        own,
+        fc.oneof(
+          fc.constantFrom('__proto__', 'constructor', 'prototype', '$where', '$ne', 'zzz', 'roles', 'owner', 'user_id_'),
+          fc.string({ minLength: 1, maxLength: 12 })
+        ),
+        fc.jsonValue({ maxDepth: 2 }),
+        fc.boolean()
+      )
+    )
     .map(([r, path, sk, p, key, value, drop]): Hostile => {
       const req = r.body?.required ?? []
       const known = Object.keys(r.body?.properties ?? {})
@@ -346,54 +505,168 @@ export function hostileRequests (w: FuzzWorld): fc.Arbitrary<Hostile> {
       }
       const unknown = known.includes(key) ? `${key}_x` : key
       const text = JSON.stringify(sk)
-      const body = text === '{}' ? `{${JSON.stringify(unknown)}:${JSON.stringify(value) ?? 'null'}}` : `{${JSON.stringify(unknown)}:${JSON.stringify(value) ?? 'null'},${text.slice(1)}`
+      const body =
+        text === '{}'
+          ? `{${JSON.stringify(unknown)}:${JSON.stringify(value) ?? 'null'}}`
+          : `{${JSON.stringify(unknown)}:${JSON.stringify(value) ?? 'null'},${text.slice(1)}`
       return { cls: 'bad_fields', route: r, principal: p, mustReject: true, req: { method: r.method, path, headers: json(p), body } }
     })
 
-  const huge = fc.constantFrom(...bodyRoutes).chain((r) => fc.tuple(fc.constant(r), bodyPath(r), own, fc.nat(64 * 1024), fc.nat(w.hugeEvery - 1), fc.constantFrom('string', 'array', 'keys')))
+  const huge = fc
+    .constantFrom(...bodyRoutes)
+    .chain((r) => fc.tuple(fc.constant(r), bodyPath(r), own, fc.nat(64 * 1024), fc.nat(w.hugeEvery - 1), fc.constantFrom('string', 'array', 'keys')))
     .map(([r, path, p, extra, roll, shape]): Hostile => {
       // Most are just past the field limits (cheap); one in `hugeEvery` is past the body limit (a megabyte).
       const size = roll === 0 ? w.jsonBodyLimit + 1 + extra : 4096 + extra
       const first = Object.keys(r.body?.properties ?? {})[0] ?? 'x'
-      const body = shape === 'string' ? `{${JSON.stringify(first)}:"${'A'.repeat(size)}"}`
-        : shape === 'array' ? `{${JSON.stringify(first)}:[${'1,'.repeat(size / 2)}1]}`
-          : `{${Array.from({ length: Math.ceil(size / 12) }, (_, i) => `"k${i}":1`).join(',')}}`
+      const body =
+        shape === 'string'
+          ? `{${JSON.stringify(first)}:"${'A'.repeat(size)}"}`
+          : shape === 'array'
+            ? `{${JSON.stringify(first)}:[${'1,'.repeat(size / 2)}1]}`
+            : `{${Array.from({ length: Math.ceil(size / 12) }, (_, i) => `"k${i}":1`).join(',')}}`
       return { cls: 'huge_body', route: r, principal: p, mustReject: true, req: { method: r.method, path, headers: json(p), body } }
     })
 
-  const deepNest = fc.constantFrom(...bodyRoutes).chain((r) => fc.tuple(fc.constant(r), bodyPath(r), own, fc.integer({ min: 100, max: Math.floor(w.jsonBodyLimit / 6) }), fc.boolean()))
+  const deepNest = fc
+    .constantFrom(...bodyRoutes)
+    .chain((r) => fc.tuple(fc.constant(r), bodyPath(r), own, fc.integer({ min: 100, max: Math.floor(w.jsonBodyLimit / 6) }), fc.boolean()))
     .map(([r, path, p, depth, objects]): Hostile => {
       const field = Object.keys(r.body?.properties ?? {})[0]
-      return { cls: 'deep_nesting', route: r, principal: p, mustReject: true, req: { method: r.method, path, headers: json(p), body: deep(depth, objects, field) } }
+      return {
+        cls: 'deep_nesting',
+        route: r,
+        principal: p,
+        mustReject: true,
+        req: { method: r.method, path, headers: json(p), body: deep(depth, objects, field) }
+      }
     })
 
-  const hugeHeaders = fc.tuple(fc.constantFrom(...w.routes), own, fc.oneof(fc.integer({ min: 1000, max: 15_000 }), fc.integer({ min: 16_000, max: 60_000 })), fc.integer({ min: 1, max: 200 }), fc.boolean())
-    .chain(([r, p, size, count, many]) => pathArb(r, { id: w.fuzzerSession }).map((path): Hostile => {
-      const headers = withPrincipal(p)
-      if (many) for (let i = 0; i < count; i++) headers[`x-fuzz-${i}`] = 'v'.repeat(Math.floor(size / count))
-      else headers['x-fuzz'] = 'v'.repeat(size)
-      return { cls: 'huge_headers', route: r, principal: p, mustReject: false, req: { method: r.method, path, headers } }
-    }))
+  const hugeHeaders = fc
+    .tuple(
+      fc.constantFrom(...w.routes),
+      own,
+      fc.oneof(fc.integer({ min: 1000, max: 15_000 }), fc.integer({ min: 16_000, max: 60_000 })),
+      fc.integer({ min: 1, max: 200 }),
+      fc.boolean()
+    )
+    .chain(([r, p, size, count, many]) =>
+      pathArb(r, { id: w.fuzzerSession }).map((path): Hostile => {
+        const headers = withPrincipal(p)
+        if (many) for (let i = 0; i < count; i++) headers[`x-fuzz-${i}`] = 'v'.repeat(Math.floor(size / count))
+        else headers['x-fuzz'] = 'v'.repeat(size)
+        return { cls: 'huge_headers', route: r, principal: p, mustReject: false, req: { method: r.method, path, headers } }
+      })
+    )
 
-  const wrongType = fc.constantFrom(...bodyRoutes.filter((r) => r.consumes.length === 0)).chain((r) => fc.tuple(fc.constant(r), bodyPath(r), skeleton(r), own,
-    fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'application/octet-stream', 'multipart/form-data; boundary=x', 'application/jsonx', 'image/png', 'application/json\u00ff', 'x'.repeat(2000), '*/*')))
-    .map(([r, path, sk, p, type]): Hostile => ({ cls: 'wrong_content_type', route: r, principal: p, mustReject: true, req: { method: r.method, path, headers: withPrincipal(p, { 'content-type': type }), body: JSON.stringify(sk) } }))
+  const wrongType = fc
+    .constantFrom(...bodyRoutes.filter((r) => r.consumes.length === 0))
+    .chain((r) =>
+      fc.tuple(
+        fc.constant(r),
+        bodyPath(r),
+        skeleton(r),
+        own,
+        fc.constantFrom(
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/xml',
+          'application/octet-stream',
+          'multipart/form-data; boundary=x',
+          'application/jsonx',
+          'image/png',
+          'application/json\u00ff',
+          'x'.repeat(2000),
+          '*/*'
+        )
+      )
+    )
+    .map(
+      ([r, path, sk, p, type]): Hostile => ({
+        cls: 'wrong_content_type',
+        route: r,
+        principal: p,
+        mustReject: true,
+        req: { method: r.method, path, headers: withPrincipal(p, { 'content-type': type }), body: JSON.stringify(sk) }
+      })
+    )
 
-  const hostileIds = fc.constantFrom(...idRoutes).chain((r) => fc.tuple(fc.constant(r), anyPrincipal, fc.oneof(fc.constantFrom(...HOSTILE_IDS), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 80 }).map(encode), fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).map(urlSafe)), skeleton(r)))
+  const hostileIds = fc
+    .constantFrom(...idRoutes)
+    .chain((r) =>
+      fc.tuple(
+        fc.constant(r),
+        anyPrincipal,
+        fc.oneof(
+          fc.constantFrom(...HOSTILE_IDS),
+          fc.string({ unit: 'grapheme', minLength: 1, maxLength: 80 }).map(encode),
+          fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).map(urlSafe)
+        ),
+        skeleton(r)
+      )
+    )
     .map(([r, p, id, sk]): Hostile => {
       const path = Object.keys(r.pathParams).reduce((acc, n) => acc.replace(`{${n}}`, id), r.path)
       // An all-digit id may be a real block height or chunk index: only a 4xx is then not required.
-      return { cls: 'hostile_ids', route: r, principal: p, mustReject: !/^[0-9]{1,15}$/.test(id), req: { method: r.method, path, headers: r.body !== undefined ? json(p) : withPrincipal(p), ...(r.body !== undefined ? { body: JSON.stringify(sk) } : {}) } }
+      return {
+        cls: 'hostile_ids',
+        route: r,
+        principal: p,
+        mustReject: !/^[0-9]{1,15}$/.test(id),
+        req: {
+          method: r.method,
+          path,
+          headers: r.body !== undefined ? json(p) : withPrincipal(p),
+          ...(r.body !== undefined ? { body: JSON.stringify(sk) } : {})
+        }
+      }
     })
 
-  const hostileQuery = fc.constantFrom(...queryRoutes).chain((r) => fc.tuple(fc.constant(r), pathArb(r, { id: w.fuzzerSession }), own,
-    fc.oneof(
-      fc.constantFrom('limit=abc', 'limit=-1', 'limit=99999', 'limit=1&limit=2', 'limit[]=1', 'limit[$gt]=0', '__proto__[x]=1', 'constructor[prototype][x]=1', 'limit=%00', 'limit=%FF', 'status=..%2F..', 'from=1e400', 'limit=' + '9'.repeat(500), '&&&', '=', 'a=' + 'b'.repeat(8000)),
-      fc.array(fc.tuple(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 })), { minLength: 1, maxLength: 6 }).map((kv) => kv.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'))
-    )))
-    .map(([r, path, p, q]): Hostile => ({ cls: 'hostile_query', route: r, principal: p, mustReject: false, req: { method: r.method, path: `${path}?${q}`, headers: withPrincipal(p) } }))
+  const hostileQuery = fc
+    .constantFrom(...queryRoutes)
+    .chain((r) =>
+      fc.tuple(
+        fc.constant(r),
+        pathArb(r, { id: w.fuzzerSession }),
+        own,
+        fc.oneof(
+          fc.constantFrom(
+            'limit=abc',
+            'limit=-1',
+            'limit=99999',
+            'limit=1&limit=2',
+            'limit[]=1',
+            'limit[$gt]=0',
+            '__proto__[x]=1',
+            'constructor[prototype][x]=1',
+            'limit=%00',
+            'limit=%FF',
+            'status=..%2F..',
+            'from=1e400',
+            'limit=' + '9'.repeat(500),
+            '&&&',
+            '=',
+            'a=' + 'b'.repeat(8000)
+          ),
+          fc
+            .array(fc.tuple(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 })), { minLength: 1, maxLength: 6 })
+            .map((kv) => kv.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'))
+        )
+      )
+    )
+    .map(
+      ([r, path, p, q]): Hostile => ({
+        cls: 'hostile_query',
+        route: r,
+        principal: p,
+        mustReject: false,
+        req: { method: r.method, path: `${path}?${q}`, headers: withPrincipal(p) }
+      })
+    )
 
-  const badUtf8 = fc.constantFrom(...bodyRoutes).chain((r) => fc.tuple(fc.constant(r), bodyPath(r), skeleton(r), own, badBytes))
+  const badUtf8 = fc
+    .constantFrom(...bodyRoutes)
+    .chain((r) => fc.tuple(fc.constant(r), bodyPath(r), skeleton(r), own, badBytes))
     .map(([r, path, sk, p, bytes]): Hostile => {
       const text = JSON.stringify(Object.keys(sk).length > 0 ? sk : { x: 'y' })
       // Inside the first string value: after the first `":"` of the text.
@@ -407,60 +680,202 @@ export function hostileRequests (w: FuzzWorld): fc.Arbitrary<Hostile> {
   // body and the victim's ids, so only the authentication stands between the request and a 2xx.
   const securedRoutes = w.routes.filter((r) => r.secured)
   const victimIds = w.victim.sessions.length > 0 ? w.victim.sessions : ['none']
-  const badTokens = fc.constantFrom(...securedRoutes).chain((r) => fc.tuple(fc.constant(r), fc.constantFrom(...w.forged, { name: 'none', kind: 'none' } as Principal), fc.constantFrom(...victimIds), skeleton(r), fc.nat(3)))
-    .chain(([r, p, id, sk, idx]) => pathArb(r, { id, index: String(idx) }).map((path): Hostile => ({
-      cls: 'bad_tokens', route: r, principal: p, mustReject: true, ...(r.path.includes('{id}') && bare(r.path).startsWith('/sessions/') ? { victimResource: id } : {}),
-      req: { method: r.method, path, headers: r.body !== undefined ? json(p) : withPrincipal(p), ...(r.body !== undefined ? { body: JSON.stringify(sk) } : {}) }
-    })))
+  const badTokens = fc
+    .constantFrom(...securedRoutes)
+    .chain((r) =>
+      fc.tuple(fc.constant(r), fc.constantFrom(...w.forged, { name: 'none', kind: 'none' } as Principal), fc.constantFrom(...victimIds), skeleton(r), fc.nat(3))
+    )
+    .chain(([r, p, id, sk, idx]) =>
+      pathArb(r, { id, index: String(idx) }).map(
+        (path): Hostile => ({
+          cls: 'bad_tokens',
+          route: r,
+          principal: p,
+          mustReject: true,
+          ...(r.path.includes('{id}') && bare(r.path).startsWith('/sessions/') ? { victimResource: id } : {}),
+          req: {
+            method: r.method,
+            path,
+            headers: r.body !== undefined ? json(p) : withPrincipal(p),
+            ...(r.body !== undefined ? { body: JSON.stringify(sk) } : {})
+          }
+        })
+      )
+    )
 
   // Another user's (and, for writes, an admin's) valid token on the victim's sessions.
-  const crossUser = sessionRoutes.length === 0 ? undefined : fc.constantFrom(...sessionRoutes).chain((r) => fc.tuple(fc.constant(r), fc.constantFrom(w.other, w.fuzzer, ...(w.admin !== undefined && r.method !== 'GET' ? [w.admin] : [])), fc.constantFrom(...victimIds), fc.nat(3)))
-    .chain(([r, p, id, idx]) => pathArb(r, { id, index: String(idx) }).map((path): Hostile => ({
-      cls: 'cross_user', route: r, principal: p, mustReject: true, victimResource: id,
-      req: r.consumes.includes('application/octet-stream')
-        ? { method: r.method, path, headers: withPrincipal(p, { 'content-type': 'application/octet-stream' }), body: Buffer.from('swapped in from another session') }
-        : { method: r.method, path, headers: withPrincipal(p) }
-    })))
+  const crossUser =
+    sessionRoutes.length === 0
+      ? undefined
+      : fc
+          .constantFrom(...sessionRoutes)
+          .chain((r) =>
+            fc.tuple(
+              fc.constant(r),
+              fc.constantFrom(w.other, w.fuzzer, ...(w.admin !== undefined && r.method !== 'GET' ? [w.admin] : [])),
+              fc.constantFrom(...victimIds),
+              fc.nat(3)
+            )
+          )
+          .chain(([r, p, id, idx]) =>
+            pathArb(r, { id, index: String(idx) }).map(
+              (path): Hostile => ({
+                cls: 'cross_user',
+                route: r,
+                principal: p,
+                mustReject: true,
+                victimResource: id,
+                req: r.consumes.includes('application/octet-stream')
+                  ? {
+                      method: r.method,
+                      path,
+                      headers: withPrincipal(p, { 'content-type': 'application/octet-stream' }),
+                      body: Buffer.from('swapped in from another session')
+                    }
+                  : { method: r.method, path, headers: withPrincipal(p) }
+              })
+            )
+          )
 
   // A plain user's valid token on routes that need a higher role; for role changes, onto itself.
-  const crossRole = roleRoutes.length === 0 ? undefined : fc.constantFrom(...roleRoutes).chain((r) => fc.tuple(fc.constant(r), fc.constantFrom(w.fuzzer, w.other), skeleton(r)))
-    .chain(([r, p, sk]) => pathArb(r, { id: p.sub ?? 'x' }).map((path): Hostile => {
-      const body = bare(r.path) === '/admin/users/{id}/roles' ? JSON.stringify({ roles: ['User', 'Admin', 'SuperAdmin'] }) : r.body !== undefined ? JSON.stringify(sk) : undefined
-      return { cls: 'cross_role', route: r, principal: p, mustReject: true, req: { method: r.method, path, headers: body !== undefined ? json(p) : withPrincipal(p), ...(body !== undefined ? { body } : {}) } }
-    }))
+  const crossRole =
+    roleRoutes.length === 0
+      ? undefined
+      : fc
+          .constantFrom(...roleRoutes)
+          .chain((r) => fc.tuple(fc.constant(r), fc.constantFrom(w.fuzzer, w.other), skeleton(r)))
+          .chain(([r, p, sk]) =>
+            pathArb(r, { id: p.sub ?? 'x' }).map((path): Hostile => {
+              const body =
+                bare(r.path) === '/admin/users/{id}/roles'
+                  ? JSON.stringify({ roles: ['User', 'Admin', 'SuperAdmin'] })
+                  : r.body !== undefined
+                    ? JSON.stringify(sk)
+                    : undefined
+              return {
+                cls: 'cross_role',
+                route: r,
+                principal: p,
+                mustReject: true,
+                req: { method: r.method, path, headers: body !== undefined ? json(p) : withPrincipal(p), ...(body !== undefined ? { body } : {}) }
+              }
+            })
+          )
 
-  const chunk = chunkRoutes.length === 0 ? undefined : fc.tuple(fc.constantFrom(...chunkRoutes), own, fc.nat(w.hugeEvery * 4 - 1), fc.constantFrom(
-    'sha mismatch', 'index ahead', 'index huge', 'empty', 'multipart no file', 'multipart two files', 'multipart bad boundary', 'multipart truncated',
-    'multipart bad metadata', 'multipart wrong field', 'multipart metadata index negative', 'octet query junk', 'oversize'
-  ), fc.uint8Array({ minLength: 1, maxLength: 256 }))
-    .map(([r, p, roll, kind, bytes]): Hostile => {
-      const path = r.path.replace('{id}', w.fuzzerSession)
-      const data = Buffer.from(bytes)
-      const octet = (q: string, body: Buffer): Req => ({ method: 'POST', path: `${path}${q}`, headers: withPrincipal(p, { 'content-type': 'application/octet-stream' }), body })
-      const part = (name: string, value: string | Buffer, file = false): Buffer => Buffer.concat([Buffer.from(`--B\r\ncontent-disposition: form-data; name="${name}"${file ? '; filename="c.bin"\r\ncontent-type: application/octet-stream' : ''}\r\n\r\n`), Buffer.from(value), Buffer.from('\r\n')])
-      const multi = (parts: Buffer[], end = '--B--\r\n'): Req => ({ method: 'POST', path, headers: withPrincipal(p, { 'content-type': 'multipart/form-data; boundary=B' }), body: Buffer.concat([...parts, Buffer.from(end)]) })
-      let req: Req
-      switch (roll === 0 ? 'oversize' : kind) {
-        case 'sha mismatch': req = octet(`?sha256=${'ab'.repeat(32)}`, data); break
-        case 'index ahead': req = octet('?chunk_index=1000000', data); break
-        case 'index huge': req = octet(`?chunk_index=${'9'.repeat(15)}`, data); break
-        case 'empty': req = octet('', Buffer.alloc(0)); break
-        case 'multipart no file': req = multi([part('metadata', '{"chunk_index":0}')]); break
-        case 'multipart two files': req = multi([part('chunk_data', data, true), part('chunk_data', data, true)]); break
-        case 'multipart bad boundary': req = { ...multi([part('chunk_data', data, true)]), headers: withPrincipal(p, { 'content-type': 'multipart/form-data; boundary=' }) }; break
-        case 'multipart truncated': req = multi([part('chunk_data', data, true).subarray(0, 40)], ''); break
-        case 'multipart bad metadata': req = multi([part('metadata', '{"chunk_index":'), part('chunk_data', data, true)]); break
-        case 'multipart wrong field': req = multi([part('evil', 'x'), part('chunk_data', data, true)]); break
-        case 'multipart metadata index negative': req = multi([part('metadata', '{"chunk_index":-1,"sha256":"zz"}'), part('chunk_data', data, true)]); break
-        case 'octet query junk': req = octet('?chunk_index=1&chunk_index=2', data); break
-        default: req = octet('', Buffer.alloc(w.maxChunkBytes + 1, 1))
-      }
-      return { cls: 'chunk_upload', route: r, principal: p, mustReject: true, req }
-    })
+  const chunk =
+    chunkRoutes.length === 0
+      ? undefined
+      : fc
+          .tuple(
+            fc.constantFrom(...chunkRoutes),
+            own,
+            fc.nat(w.hugeEvery * 4 - 1),
+            fc.constantFrom(
+              'sha mismatch',
+              'index ahead',
+              'index huge',
+              'empty',
+              'multipart no file',
+              'multipart two files',
+              'multipart bad boundary',
+              'multipart truncated',
+              'multipart bad metadata',
+              'multipart wrong field',
+              'multipart metadata index negative',
+              'octet query junk',
+              'oversize'
+            ),
+            fc.uint8Array({ minLength: 1, maxLength: 256 })
+          )
+          .map(([r, p, roll, kind, bytes]): Hostile => {
+            const path = r.path.replace('{id}', w.fuzzerSession)
+            const data = Buffer.from(bytes)
+            const octet = (q: string, body: Buffer): Req => ({
+              method: 'POST',
+              path: `${path}${q}`,
+              headers: withPrincipal(p, { 'content-type': 'application/octet-stream' }),
+              body
+            })
+            const part = (name: string, value: string | Buffer, file = false): Buffer =>
+              Buffer.concat([
+                Buffer.from(
+                  `--B\r\ncontent-disposition: form-data; name="${name}"${file ? '; filename="c.bin"\r\ncontent-type: application/octet-stream' : ''}\r\n\r\n`
+                ),
+                Buffer.from(value),
+                Buffer.from('\r\n')
+              ])
+            const multi = (parts: Buffer[], end = '--B--\r\n'): Req => ({
+              method: 'POST',
+              path,
+              headers: withPrincipal(p, { 'content-type': 'multipart/form-data; boundary=B' }),
+              body: Buffer.concat([...parts, Buffer.from(end)])
+            })
+            let req: Req
+            switch (roll === 0 ? 'oversize' : kind) {
+              case 'sha mismatch':
+                req = octet(`?sha256=${'ab'.repeat(32)}`, data)
+                break
+              case 'index ahead':
+                req = octet('?chunk_index=1000000', data)
+                break
+              case 'index huge':
+                req = octet(`?chunk_index=${'9'.repeat(15)}`, data)
+                break
+              case 'empty':
+                req = octet('', Buffer.alloc(0))
+                break
+              case 'multipart no file':
+                req = multi([part('metadata', '{"chunk_index":0}')])
+                break
+              case 'multipart two files':
+                req = multi([part('chunk_data', data, true), part('chunk_data', data, true)])
+                break
+              case 'multipart bad boundary':
+                req = { ...multi([part('chunk_data', data, true)]), headers: withPrincipal(p, { 'content-type': 'multipart/form-data; boundary=' }) }
+                break
+              case 'multipart truncated':
+                req = multi([part('chunk_data', data, true).subarray(0, 40)], '')
+                break
+              case 'multipart bad metadata':
+                req = multi([part('metadata', '{"chunk_index":'), part('chunk_data', data, true)])
+                break
+              case 'multipart wrong field':
+                req = multi([part('evil', 'x'), part('chunk_data', data, true)])
+                break
+              case 'multipart metadata index negative':
+                req = multi([part('metadata', '{"chunk_index":-1,"sha256":"zz"}'), part('chunk_data', data, true)])
+                break
+              case 'octet query junk':
+                req = octet('?chunk_index=1&chunk_index=2', data)
+                break
+              default:
+                req = octet('', Buffer.alloc(w.maxChunkBytes + 1, 1))
+            }
+            return { cls: 'chunk_upload', route: r, principal: p, mustReject: true, req }
+          })
 
-  const oddMethods = fc.tuple(fc.constantFrom(...w.routes), own, fc.constantFrom('PATCH', 'OPTIONS', 'TRACE', 'PROPFIND', 'LOCK', 'SEARCH', 'PURGE', 'M-SEARCH'))
-    .chain(([r, p, m]) => pathArb(r, { id: w.fuzzerSession }).map((path): Hostile => ({ cls: 'odd_methods', route: r, principal: p, mustReject: true, req: { method: m, path, headers: withPrincipal(p) } })))
+  const oddMethods = fc
+    .tuple(fc.constantFrom(...w.routes), own, fc.constantFrom('PATCH', 'OPTIONS', 'TRACE', 'PROPFIND', 'LOCK', 'SEARCH', 'PURGE', 'M-SEARCH'))
+    .chain(([r, p, m]) =>
+      pathArb(r, { id: w.fuzzerSession }).map(
+        (path): Hostile => ({ cls: 'odd_methods', route: r, principal: p, mustReject: true, req: { method: m, path, headers: withPrincipal(p) } })
+      )
+    )
 
-  const arbs: Array<fc.Arbitrary<Hostile>> = [malformed, wrongTypes, badFields, huge, deepNest, hugeHeaders, wrongType, hostileIds, hostileQuery, badUtf8, badTokens, ...[crossUser, crossRole, chunk].filter((a): a is fc.Arbitrary<Hostile> => a !== undefined), oddMethods]
+  const arbs: Array<fc.Arbitrary<Hostile>> = [
+    malformed,
+    wrongTypes,
+    badFields,
+    huge,
+    deepNest,
+    hugeHeaders,
+    wrongType,
+    hostileIds,
+    hostileQuery,
+    badUtf8,
+    badTokens,
+    ...[crossUser, crossRole, chunk].filter((a): a is fc.Arbitrary<Hostile> => a !== undefined),
+    oddMethods
+  ]
   return fc.oneof(...arbs)
 }

@@ -25,7 +25,19 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { signTronMessage, tronAddressFromPublicKey } from '../../services/gateway/auth/wallet.ts'
-import { Client, SHEDDING_CODES, describeReq, describeRes, errorCodeOf, remoteGateway, rssBytes, startGateway, type GatewayUnderTest, type Req, type Res } from '../gateway.ts'
+import {
+  Client,
+  SHEDDING_CODES,
+  describeReq,
+  describeRes,
+  errorCodeOf,
+  remoteGateway,
+  rssBytes,
+  startGateway,
+  type GatewayUnderTest,
+  type Req,
+  type Res
+} from '../gateway.ts'
 import type { ChaosOptions, ChaosResult } from '../types.ts'
 
 /** Sequences of the quick (`npm test`) and full (`lucid chaos --suite fuzz`) runs. */
@@ -71,9 +83,26 @@ export interface ModelFuzzReport {
 /** A broken invariant; ends the sequence (and the run). */
 class Violation extends Error {}
 
-interface Wallet { address: string, secretKey: Uint8Array, lastLogin?: { message: string, signature: string } }
-interface Token { sub: string, access: string, refresh: string, fam: number, spent: boolean }
-interface SessionRec { id: string, owner: string, chunks: number, finalised: boolean, deleted: boolean, merkleRoot?: string }
+interface Wallet {
+  address: string
+  secretKey: Uint8Array
+  lastLogin?: { message: string; signature: string }
+}
+interface Token {
+  sub: string
+  access: string
+  refresh: string
+  fam: number
+  spent: boolean
+}
+interface SessionRec {
+  id: string
+  owner: string
+  chunks: number
+  finalised: boolean
+  deleted: boolean
+  merkleRoot?: string
+}
 
 /** What the gateway should hold for this sequence's names. */
 interface Model {
@@ -103,25 +132,43 @@ interface Real {
 const WALLETS = 2
 const NAMES = 3
 
-function newModel (): Model {
+function newModel(): Model {
   const wallets: Wallet[] = []
   for (let i = 0; i < WALLETS; i++) {
     const { secretKey, publicKey } = secp256k1.keygen()
     wallets.push({ address: tronAddressFromPublicKey(publicKey), secretKey })
   }
-  return { prefix: `m${randomBytes(5).toString('hex')}`, wallets, names: new Map(), emails: new Set(), walletAccounts: new Set(), blocked: new Set(), tokens: [], revoked: [], sessions: [] }
+  return {
+    prefix: `m${randomBytes(5).toString('hex')}`,
+    wallets,
+    names: new Map(),
+    emails: new Set(),
+    walletAccounts: new Set(),
+    blocked: new Set(),
+    tokens: [],
+    revoked: [],
+    sessions: []
+  }
 }
 
 /** A rate-limited step (a --target with limits on): nothing happened on the server, the step is skipped. */
 class Skip extends Error {}
 
-const json = (method: string, path: string, body: unknown, token?: string): Req =>
-  ({ method, path, headers: { 'content-type': 'application/json', ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })
-const authed = (method: string, path: string, token: string, extra: Partial<Req> = {}): Req =>
-  ({ method, path, ...extra, headers: { authorization: `Bearer ${token}`, ...extra.headers } })
+const json = (method: string, path: string, body: unknown, token?: string): Req => ({
+  method,
+  path,
+  headers: { 'content-type': 'application/json', ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) },
+  body: JSON.stringify(body)
+})
+const authed = (method: string, path: string, token: string, extra: Partial<Req> = {}): Req => ({
+  method,
+  path,
+  ...extra,
+  headers: { authorization: `Bearer ${token}`, ...extra.headers }
+})
 
 /** Sends one request and checks the invariants every answer must meet. */
-async function send (real: Real, req: Req): Promise<Res & { kind: 'answer' }> {
+async function send(real: Real, req: Req): Promise<Res & { kind: 'answer' }> {
   real.requests++
   const r = await real.c.send(req)
   const what = `${describeReq(req, 120)} -> ${describeRes(r)}`
@@ -129,17 +176,20 @@ async function send (real: Real, req: Req): Promise<Res & { kind: 'answer' }> {
   const code = errorCodeOf(r.json)
   if (r.status >= 500 && !(r.status === 503 && code !== undefined && SHEDDING_CODES.has(code))) throw new Violation(`server error: ${what}`)
   if (r.status >= 400 && code === undefined) throw new Violation(`an error answer without its code: ${what}`)
-  if (r.status === 429) { real.rateLimited++; throw new Skip() }
+  if (r.status === 429) {
+    real.rateLimited++
+    throw new Skip()
+  }
   if (r.status === 503) throw new Skip()
   return r
 }
 
-function expect (r: Res & { kind: 'answer' }, ok: readonly number[], what: string, req: Req): void {
+function expect(r: Res & { kind: 'answer' }, ok: readonly number[], what: string, req: Req): void {
   if (!ok.includes(r.status)) throw new Violation(`${what}: expected ${ok.join(' or ')}, got ${describeRes(r)} for ${describeReq(req, 120)}`)
 }
 
 /** A 2xx where the model says the caller does not own the session: access across users. */
-function acrossUsers (r: Res & { kind: 'answer' }, s: SessionRec, t: Token, req: Req): void {
+function acrossUsers(r: Res & { kind: 'answer' }, s: SessionRec, t: Token, req: Req): void {
   if (r.status < 300) throw new Violation(`access across users: ${t.sub} reached ${s.owner}'s session ${s.id}: ${describeReq(req, 120)} -> ${describeRes(r)}`)
   if (r.status !== 404) throw new Violation(`another user's session must answer 404 like a missing one: ${describeReq(req, 120)} -> ${describeRes(r)}`)
 }
@@ -148,25 +198,43 @@ type Cmd = fc.AsyncCommand<Model, Real>
 
 /** Base of the commands: counts them and turns a Skip into nothing. */
 abstract class Step implements Cmd {
-  abstract check (m: Readonly<Model>): boolean
-  abstract exec (m: Model, r: Real): Promise<void>
-  abstract toString (): string
-  async run (m: Model, r: Real): Promise<void> {
+  abstract check(m: Readonly<Model>): boolean
+  abstract exec(m: Model, r: Real): Promise<void>
+  abstract toString(): string
+  async run(m: Model, r: Real): Promise<void> {
     r.commands++
-    try { await this.exec(m, r) } catch (err) { if (!(err instanceof Skip)) throw err }
+    try {
+      await this.exec(m, r)
+    } catch (err) {
+      if (!(err instanceof Skip)) throw err
+    }
   }
 }
 
-const usable = (m: Readonly<Model>, slot: number): Token | undefined => m.tokens.length === 0 ? undefined : m.tokens[slot % m.tokens.length]
+const usable = (m: Readonly<Model>, slot: number): Token | undefined => (m.tokens.length === 0 ? undefined : m.tokens[slot % m.tokens.length])
 const liveAccess = (m: Readonly<Model>, t: Token): boolean => !m.revoked[t.fam]
 
 class Register extends Step {
-  constructor (readonly nameSlot: number, readonly emailSlot: number | undefined) { super() }
-  check (): boolean { return true }
-  name (m: Readonly<Model>): string { return this.nameSlot < NAMES ? `${m.prefix}_u${this.nameSlot}` : m.wallets[this.nameSlot - NAMES]!.address }
-  async exec (m: Model, r: Real): Promise<void> {
+  constructor(
+    readonly nameSlot: number,
+    readonly emailSlot: number | undefined
+  ) {
+    super()
+  }
+  check(): boolean {
+    return true
+  }
+  name(m: Readonly<Model>): string {
+    return this.nameSlot < NAMES ? `${m.prefix}_u${this.nameSlot}` : m.wallets[this.nameSlot - NAMES]!.address
+  }
+  async exec(m: Model, r: Real): Promise<void> {
     const username = this.name(m)
-    const email = this.emailSlot === undefined ? undefined : this.emailSlot === 2 && this.nameSlot >= NAMES ? `${username}@wallet.lucid.invalid` : `${m.prefix}_e${this.emailSlot}@example.org`
+    const email =
+      this.emailSlot === undefined
+        ? undefined
+        : this.emailSlot === 2 && this.nameSlot >= NAMES
+          ? `${username}@wallet.lucid.invalid`
+          : `${m.prefix}_e${this.emailSlot}@example.org`
     const password = `pw-${m.prefix}-${this.nameSlot}`
     const req = json('POST', '/auth/register', { username, password, ...(email !== undefined ? { email } : {}) })
     const a = await send(r, req)
@@ -174,20 +242,30 @@ class Register extends Step {
     // A name shaped like a wallet's address, or a lucid.invalid e-mail, is reserved (400 LUCID_ERR_1014)
     // where the gateway reserves them; the model does not insist on the policy, only on its consequences.
     const reserved = this.nameSlot >= NAMES || email?.endsWith('.lucid.invalid') === true
-    expect(a, reserved ? (taken ? [409, 400] : [201, 400]) : (taken ? [409] : [201]), 'registration', req)
-    if (a.status === 409 && errorCodeOf(a.json) !== 'LUCID_ERR_1011') throw new Violation(`a duplicate registration must be 409 LUCID_ERR_1011: ${describeRes(a)}`)
+    expect(a, reserved ? (taken ? [409, 400] : [201, 400]) : taken ? [409] : [201], 'registration', req)
+    if (a.status === 409 && errorCodeOf(a.json) !== 'LUCID_ERR_1011')
+      throw new Violation(`a duplicate registration must be 409 LUCID_ERR_1011: ${describeRes(a)}`)
     if (a.status !== 201) return
     m.names.set(username, password)
     m.emails.add(email ?? `${username}@users.lucid.invalid`)
     if (this.nameSlot >= NAMES) m.blocked.add(username)
   }
-  toString (): string { return `Register(${this.nameSlot < NAMES ? `name ${this.nameSlot}` : `wallet ${this.nameSlot - NAMES}'s address`}${this.emailSlot !== undefined ? `, email ${this.emailSlot}` : ''})` }
+  toString(): string {
+    return `Register(${this.nameSlot < NAMES ? `name ${this.nameSlot}` : `wallet ${this.nameSlot - NAMES}'s address`}${this.emailSlot !== undefined ? `, email ${this.emailSlot}` : ''})`
+  }
 }
 
 class PasswordLogin extends Step {
-  constructor (readonly nameSlot: number, readonly right: boolean) { super() }
-  check (): boolean { return true }
-  async exec (m: Model, r: Real): Promise<void> {
+  constructor(
+    readonly nameSlot: number,
+    readonly right: boolean
+  ) {
+    super()
+  }
+  check(): boolean {
+    return true
+  }
+  async exec(m: Model, r: Real): Promise<void> {
     const username = this.nameSlot < NAMES ? `${m.prefix}_u${this.nameSlot}` : m.wallets[this.nameSlot - NAMES]!.address
     const known = m.names.get(username)
     const req = json('POST', '/auth/login', { username, password: this.right && known !== undefined ? known : 'not-the-password' })
@@ -195,21 +273,33 @@ class PasswordLogin extends Step {
     expect(a, known !== undefined && this.right ? [200] : [401], 'password login', req)
     if (a.status === 200) addToken(m, a, username)
   }
-  toString (): string { return `PasswordLogin(${this.nameSlot < NAMES ? `name ${this.nameSlot}` : `wallet ${this.nameSlot - NAMES}'s address`}, ${this.right ? 'right' : 'wrong'} password)` }
+  toString(): string {
+    return `PasswordLogin(${this.nameSlot < NAMES ? `name ${this.nameSlot}` : `wallet ${this.nameSlot - NAMES}'s address`}, ${this.right ? 'right' : 'wrong'} password)`
+  }
 }
 
-function addToken (m: Model, a: Res & { kind: 'answer' }, sub: string, fam?: number): void {
-  const j = a.json as { access_token: string, refresh_token: string, user_id: string }
+function addToken(m: Model, a: Res & { kind: 'answer' }, sub: string, fam?: number): void {
+  const j = a.json as { access_token: string; refresh_token: string; user_id: string }
   if (j.user_id !== sub) throw new Violation(`tokens for ${j.user_id} answered to a login of ${sub}`)
   let f = fam
-  if (f === undefined) { f = m.revoked.length; m.revoked.push(false) }
+  if (f === undefined) {
+    f = m.revoked.length
+    m.revoked.push(false)
+  }
   m.tokens.push({ sub, access: j.access_token, refresh: j.refresh_token, fam: f, spent: false })
 }
 
 class WalletLogin extends Step {
-  constructor (readonly slot: number, readonly tamper: boolean) { super() }
-  check (): boolean { return true }
-  async exec (m: Model, r: Real): Promise<void> {
+  constructor(
+    readonly slot: number,
+    readonly tamper: boolean
+  ) {
+    super()
+  }
+  check(): boolean {
+    return true
+  }
+  async exec(m: Model, r: Real): Promise<void> {
     const w = m.wallets[this.slot]!
     const creq = json('POST', '/auth/wallet/challenge', { tron_address: w.address })
     const c = await send(r, creq)
@@ -219,34 +309,53 @@ class WalletLogin extends Step {
     const signature = signTronMessage(signed, w.secretKey)
     const req = json('POST', '/auth/wallet/login', { tron_address: w.address, signature, message })
     const a = await send(r, req)
-    if (this.tamper) { expect(a, [401], 'a wallet login with a signature over another message', req); return }
+    if (this.tamper) {
+      expect(a, [401], 'a wallet login with a signature over another message', req)
+      return
+    }
     // 200, or 409 where a password account holds the wallet's id: never a hang, a 5xx, or another account.
     expect(a, m.blocked.has(w.address) ? [200, 409] : [200], 'wallet login', req)
     w.lastLogin = { message, signature }
-    if (a.status === 200) { m.walletAccounts.add(w.address); m.emails.add(`${w.address}@wallet.lucid.invalid`); addToken(m, a, w.address) }
+    if (a.status === 200) {
+      m.walletAccounts.add(w.address)
+      m.emails.add(`${w.address}@wallet.lucid.invalid`)
+      addToken(m, a, w.address)
+    }
   }
-  toString (): string { return `WalletLogin(wallet ${this.slot}${this.tamper ? ', signature over another message' : ''})` }
+  toString(): string {
+    return `WalletLogin(wallet ${this.slot}${this.tamper ? ', signature over another message' : ''})`
+  }
 }
 
 class WalletReplay extends Step {
-  constructor (readonly slot: number) { super() }
-  check (m: Readonly<Model>): boolean { return m.wallets[this.slot]!.lastLogin !== undefined }
-  async exec (m: Model, r: Real): Promise<void> {
+  constructor(readonly slot: number) {
+    super()
+  }
+  check(m: Readonly<Model>): boolean {
+    return m.wallets[this.slot]!.lastLogin !== undefined
+  }
+  async exec(m: Model, r: Real): Promise<void> {
     const w = m.wallets[this.slot]!
     const req = json('POST', '/auth/wallet/login', { tron_address: w.address, ...w.lastLogin! })
     expect(await send(r, req), [401], 'a replayed wallet challenge', req)
   }
-  toString (): string { return `WalletReplay(wallet ${this.slot})` }
+  toString(): string {
+    return `WalletReplay(wallet ${this.slot})`
+  }
 }
 
 /** A command by one of the sequence's tokens (picked by slot, modulo how many there are). */
 abstract class ByToken extends Step {
-  constructor (readonly slot: number) { super() }
-  check (m: Readonly<Model>): boolean { return m.tokens.length > 0 }
+  constructor(readonly slot: number) {
+    super()
+  }
+  check(m: Readonly<Model>): boolean {
+    return m.tokens.length > 0
+  }
 }
 
 class Refresh extends ByToken {
-  async exec (m: Model, r: Real): Promise<void> {
+  async exec(m: Model, r: Real): Promise<void> {
     const t = usable(m, this.slot)!
     const req = json('POST', '/auth/refresh', { refresh_token: t.refresh })
     const a = await send(r, req)
@@ -254,104 +363,152 @@ class Refresh extends ByToken {
     expect(a, valid ? [200] : [401], t.spent ? 'a spent refresh token' : 'refresh', req)
     // A spent token presented again revokes its family (issue 16, item 4).
     if (t.spent) m.revoked[t.fam] = true
-    if (a.status === 200) { t.spent = true; addToken(m, a, t.sub, t.fam) }
+    if (a.status === 200) {
+      t.spent = true
+      addToken(m, a, t.sub, t.fam)
+    }
   }
-  toString (): string { return `Refresh(token ${this.slot})` }
+  toString(): string {
+    return `Refresh(token ${this.slot})`
+  }
 }
 
 class Me extends ByToken {
-  async exec (m: Model, r: Real): Promise<void> {
+  async exec(m: Model, r: Real): Promise<void> {
     const t = usable(m, this.slot)!
     const req = authed('GET', '/users/me', t.access)
     const a = await send(r, req)
     expect(a, liveAccess(m, t) ? [200] : [401], 'GET /users/me', req)
-    if (a.status === 200 && (a.json as { user_id: string }).user_id !== t.sub) throw new Violation(`access across users: ${t.sub}'s token answered as ${(a.json as { user_id: string }).user_id}`)
+    if (a.status === 200 && (a.json as { user_id: string }).user_id !== t.sub)
+      throw new Violation(`access across users: ${t.sub}'s token answered as ${(a.json as { user_id: string }).user_id}`)
     const lreq = authed('GET', '/sessions?limit=1000', t.access)
     const l = await send(r, lreq)
     if (l.status !== 200) return
     const mine = new Set(m.sessions.filter((s) => s.owner === t.sub).map((s) => s.id))
-    for (const s of (l.json as { sessions: Array<{ session_id: string, owner: string }> }).sessions) {
+    for (const s of (l.json as { sessions: Array<{ session_id: string; owner: string }> }).sessions) {
       if (s.owner !== t.sub) throw new Violation(`access across users: ${t.sub}'s list shows ${s.owner}'s session ${s.session_id}`)
       const rec = m.sessions.find((x) => x.id === s.session_id)
       if (rec !== undefined && !mine.has(s.session_id)) throw new Violation(`access across users: ${t.sub}'s list shows ${rec.owner}'s session ${s.session_id}`)
     }
   }
-  toString (): string { return `Me(token ${this.slot})` }
+  toString(): string {
+    return `Me(token ${this.slot})`
+  }
 }
 
 class CreateSession extends ByToken {
-  override check (m: Readonly<Model>): boolean { return super.check(m) && m.sessions.length < 8 }
-  async exec (m: Model, r: Real): Promise<void> {
+  override check(m: Readonly<Model>): boolean {
+    return super.check(m) && m.sessions.length < 8
+  }
+  async exec(m: Model, r: Real): Promise<void> {
     const t = usable(m, this.slot)!
     const req = json('POST', '/sessions', { session_type: 'rdp', duration_minutes: 5 }, t.access)
     const a = await send(r, req)
     expect(a, liveAccess(m, t) ? [201] : [401], 'POST /sessions', req)
     if (a.status === 201) m.sessions.push({ id: (a.json as { session_id: string }).session_id, owner: t.sub, chunks: 0, finalised: false, deleted: false })
   }
-  toString (): string { return `CreateSession(token ${this.slot})` }
+  toString(): string {
+    return `CreateSession(token ${this.slot})`
+  }
 }
 
 /** A command on one of the model's sessions by one of its tokens: owner, another user, or revoked. */
 abstract class OnSession extends Step {
-  constructor (readonly slot: number, readonly sessionSlot: number) { super() }
-  check (m: Readonly<Model>): boolean { return m.tokens.length > 0 && m.sessions.length > 0 }
+  constructor(
+    readonly slot: number,
+    readonly sessionSlot: number
+  ) {
+    super()
+  }
+  check(m: Readonly<Model>): boolean {
+    return m.tokens.length > 0 && m.sessions.length > 0
+  }
   /** The command's request on session `s` with token `t`. */
-  abstract request (s: SessionRec, t: Token): Req
+  abstract request(s: SessionRec, t: Token): Req
 
   /**
    * Sends the request; judges the answer to a revoked family's token (401) and to anyone but the owner of
    * a live session (404, never a 2xx); returns the owner's answer for the command to judge.
    */
-  async attempt (m: Model, r: Real): Promise<{ a: Res & { kind: 'answer' }, s: SessionRec, req: Req } | undefined> {
+  async attempt(m: Model, r: Real): Promise<{ a: Res & { kind: 'answer' }; s: SessionRec; req: Req } | undefined> {
     const t = usable(m, this.slot)!
     const s = m.sessions[this.sessionSlot % m.sessions.length]!
     const req = this.request(s, t)
     const a = await send(r, req)
-    if (!liveAccess(m, t)) { expect(a, [401], 'a revoked family\'s token', req); return undefined }
-    if (s.owner !== t.sub) { acrossUsers(a, s, t, req); return undefined }
-    if (s.deleted) { expect(a, [404], 'a deleted session', req); return undefined }
+    if (!liveAccess(m, t)) {
+      expect(a, [401], "a revoked family's token", req)
+      return undefined
+    }
+    if (s.owner !== t.sub) {
+      acrossUsers(a, s, t, req)
+      return undefined
+    }
+    if (s.deleted) {
+      expect(a, [404], 'a deleted session', req)
+      return undefined
+    }
     return { a, s, req }
   }
 }
 
 class Upload extends OnSession {
-  constructor (slot: number, sessionSlot: number, readonly size: number, readonly withIndex: boolean) { super(slot, sessionSlot) }
-  request (s: SessionRec, t: Token): Req {
-    return authed('POST', `/sessions/${s.id}/chunks${this.withIndex ? `?chunk_index=${s.chunks}` : ''}`, t.access, { headers: { 'content-type': 'application/octet-stream' }, body: randomBytes(this.size) })
+  constructor(
+    slot: number,
+    sessionSlot: number,
+    readonly size: number,
+    readonly withIndex: boolean
+  ) {
+    super(slot, sessionSlot)
+  }
+  request(s: SessionRec, t: Token): Req {
+    return authed('POST', `/sessions/${s.id}/chunks${this.withIndex ? `?chunk_index=${s.chunks}` : ''}`, t.access, {
+      headers: { 'content-type': 'application/octet-stream' },
+      body: randomBytes(this.size)
+    })
   }
 
-  async exec (m: Model, r: Real): Promise<void> {
+  async exec(m: Model, r: Real): Promise<void> {
     const x = await this.attempt(m, r)
     if (x === undefined) return
     const { a, s, req } = x
     expect(a, s.finalised ? [409] : [201], 'chunk upload', req)
     if (a.status !== 201) return
-    const j = a.json as { chunk_index: number, chunk_count: number }
-    if (j.chunk_index !== s.chunks || j.chunk_count !== s.chunks + 1) throw new Violation(`chunk ${s.chunks} of ${s.id} acknowledged as index ${j.chunk_index}, count ${j.chunk_count}`)
+    const j = a.json as { chunk_index: number; chunk_count: number }
+    if (j.chunk_index !== s.chunks || j.chunk_count !== s.chunks + 1)
+      throw new Violation(`chunk ${s.chunks} of ${s.id} acknowledged as index ${j.chunk_index}, count ${j.chunk_count}`)
     s.chunks++
   }
-  toString (): string { return `Upload(token ${this.slot}, session ${this.sessionSlot}, ${this.size} bytes${this.withIndex ? ', with its index' : ''})` }
+  toString(): string {
+    return `Upload(token ${this.slot}, session ${this.sessionSlot}, ${this.size} bytes${this.withIndex ? ', with its index' : ''})`
+  }
 }
 
 class GetSession extends OnSession {
-  request (s: SessionRec, t: Token): Req { return authed('GET', `/sessions/${s.id}/status`, t.access) }
+  request(s: SessionRec, t: Token): Req {
+    return authed('GET', `/sessions/${s.id}/status`, t.access)
+  }
 
-  async exec (m: Model, r: Real): Promise<void> {
+  async exec(m: Model, r: Real): Promise<void> {
     const x = await this.attempt(m, r)
     if (x === undefined) return
     const { a, s, req } = x
     expect(a, [200], 'GET status', req)
-    const j = a.json as { chunk_count: number, status: string }
+    const j = a.json as { chunk_count: number; status: string }
     if (j.chunk_count !== s.chunks) throw new Violation(`session ${s.id} holds ${j.chunk_count} chunks, ${s.chunks} were acknowledged`)
-    if ((j.status === 'finalised') !== s.finalised) throw new Violation(`session ${s.id} is ${j.status}, the model says ${s.finalised ? 'finalised' : 'recording'}`)
+    if ((j.status === 'finalised') !== s.finalised)
+      throw new Violation(`session ${s.id} is ${j.status}, the model says ${s.finalised ? 'finalised' : 'recording'}`)
   }
-  toString (): string { return `GetSession(token ${this.slot}, session ${this.sessionSlot})` }
+  toString(): string {
+    return `GetSession(token ${this.slot}, session ${this.sessionSlot})`
+  }
 }
 
 class Finalize extends OnSession {
-  request (s: SessionRec, t: Token): Req { return authed('POST', `/sessions/${s.id}/finalize`, t.access) }
+  request(s: SessionRec, t: Token): Req {
+    return authed('POST', `/sessions/${s.id}/finalize`, t.access)
+  }
 
-  async exec (m: Model, r: Real): Promise<void> {
+  async exec(m: Model, r: Real): Promise<void> {
     const x = await this.attempt(m, r)
     if (x === undefined) return
     const { a, s, req } = x
@@ -359,51 +516,72 @@ class Finalize extends OnSession {
     if (a.status === 200) {
       s.finalised = true
       s.merkleRoot = (a.json as { merkle_root: string }).merkle_root
-      if ((a.json as { chunk_count: number }).chunk_count !== s.chunks) throw new Violation(`finalised ${s.id} with ${(a.json as { chunk_count: number }).chunk_count} chunks, ${s.chunks} acknowledged`)
+      if ((a.json as { chunk_count: number }).chunk_count !== s.chunks)
+        throw new Violation(`finalised ${s.id} with ${(a.json as { chunk_count: number }).chunk_count} chunks, ${s.chunks} acknowledged`)
     }
   }
-  toString (): string { return `Finalize(token ${this.slot}, session ${this.sessionSlot})` }
+  toString(): string {
+    return `Finalize(token ${this.slot}, session ${this.sessionSlot})`
+  }
 }
 
 class AnchorSession extends OnSession {
-  request (s: SessionRec, t: Token): Req { return json('POST', '/anchoring/session', { session_id: s.id, merkle_root: s.merkleRoot ?? 'ab'.repeat(32) }, t.access) }
+  request(s: SessionRec, t: Token): Req {
+    return json('POST', '/anchoring/session', { session_id: s.id, merkle_root: s.merkleRoot ?? 'ab'.repeat(32) }, t.access)
+  }
 
-  async exec (m: Model, r: Real): Promise<void> {
+  async exec(m: Model, r: Real): Promise<void> {
     const x = await this.attempt(m, r)
     if (x !== undefined) expect(x.a, x.s.finalised ? [202] : [409], 'POST /anchoring/session', x.req)
   }
-  toString (): string { return `AnchorSession(token ${this.slot}, session ${this.sessionSlot})` }
+  toString(): string {
+    return `AnchorSession(token ${this.slot}, session ${this.sessionSlot})`
+  }
 }
 
 class DeleteSession extends OnSession {
-  request (s: SessionRec, t: Token): Req { return authed('DELETE', `/sessions/${s.id}`, t.access) }
+  request(s: SessionRec, t: Token): Req {
+    return authed('DELETE', `/sessions/${s.id}`, t.access)
+  }
 
-  async exec (m: Model, r: Real): Promise<void> {
+  async exec(m: Model, r: Real): Promise<void> {
     const x = await this.attempt(m, r)
     if (x === undefined) return
     expect(x.a, [204], 'DELETE /sessions/{id}', x.req)
     x.s.deleted = true
   }
-  toString (): string { return `DeleteSession(token ${this.slot}, session ${this.sessionSlot})` }
+  toString(): string {
+    return `DeleteSession(token ${this.slot}, session ${this.sessionSlot})`
+  }
 }
 
 class DataAnchor extends Step {
-  constructor (readonly label: number) { super() }
-  check (): boolean { return true }
-  async exec (m: Model, r: Real): Promise<void> {
-    const req = json('POST', '/chain/anchor', { session_id: m.sessions[this.label % Math.max(1, m.sessions.length)]?.id ?? `${m.prefix}-label`, data_hash: randomBytes(8).toString('hex') })
+  constructor(readonly label: number) {
+    super()
+  }
+  check(): boolean {
+    return true
+  }
+  async exec(m: Model, r: Real): Promise<void> {
+    const req = json('POST', '/chain/anchor', {
+      session_id: m.sessions[this.label % Math.max(1, m.sessions.length)]?.id ?? `${m.prefix}-label`,
+      data_hash: randomBytes(8).toString('hex')
+    })
     const a = await send(r, req)
     expect(a, [201], 'POST /chain/anchor', req)
     const url = (a.json as { status_url?: unknown }).status_url
-    if (typeof url !== 'string' || a.headers.location !== url) throw new Violation(`POST /chain/anchor: status_url ${String(url)}, Location ${String(a.headers.location)}`)
+    if (typeof url !== 'string' || a.headers.location !== url)
+      throw new Violation(`POST /chain/anchor: status_url ${String(url)}, Location ${String(a.headers.location)}`)
     const sreq: Req = { method: 'GET', path: url }
-    expect(await send(r, sreq), [200], 'the receipt\'s status URL', sreq)
+    expect(await send(r, sreq), [200], "the receipt's status URL", sreq)
   }
-  toString (): string { return `DataAnchor(label ${this.label})` }
+  toString(): string {
+    return `DataAnchor(label ${this.label})`
+  }
 }
 
 /** The generators of every command. */
-function commandArbitraries (): Array<fc.Arbitrary<Cmd>> {
+function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
   const tok = fc.nat(15)
   const ses = fc.nat(15)
   return [
@@ -427,8 +605,8 @@ function commandArbitraries (): Array<fc.Arbitrary<Cmd>> {
 }
 
 /** Runs model-based sequences until `sequences` ran or one broke an invariant. */
-export async function runModelFuzz (o: ModelFuzzOptions): Promise<ModelFuzzReport> {
-  const seed = o.seed ?? (Date.now() % 2 ** 31)
+export async function runModelFuzz(o: ModelFuzzOptions): Promise<ModelFuzzReport> {
+  const seed = o.seed ?? Date.now() % 2 ** 31
   const t0 = performance.now()
   const gw = o.target === undefined ? await startGateway({ dataDir: o.dataDir, loadTest: true, seedDemo: false, validators: 4 }) : remoteGateway(o.target)
   const real: Real = { c: new Client(gw.url, { connections: 2, timeoutMs: o.timeoutMs ?? 15_000 }), gw, requests: 0, commands: 0, rateLimited: 0 }
@@ -443,11 +621,12 @@ export async function runModelFuzz (o: ModelFuzzOptions): Promise<ModelFuzzRepor
       await fc.asyncModelRun(() => ({ model: newModel(), real }), cmds)
       if (!gw.alive()) throw new Violation('the gateway process exited')
       if (gw.pid !== undefined) {
-        const rss = await rssBytes(gw.pid) ?? 0
+        const rss = (await rssBytes(gw.pid)) ?? 0
         peak = Math.max(peak, rss)
         // The size after warm-up (caches, JIT, the chain's first blocks) is the baseline growth is judged from.
         if (ran === Math.min(20, o.sequences)) baseline = rss
-        if (baseline !== undefined && rss > baseline + rssGrowth) throw new Violation(`memory: RSS ${Math.round(rss / 2 ** 20)} MiB, ${Math.round((rss - baseline) / 2 ** 20)} MiB above its size after warm-up`)
+        if (baseline !== undefined && rss > baseline + rssGrowth)
+          throw new Violation(`memory: RSS ${Math.round(rss / 2 ** 20)} MiB, ${Math.round((rss - baseline) / 2 ** 20)} MiB above its size after warm-up`)
       }
       if (ran % 25 === 0) o.progress?.(`model fuzz: ${ran}/${o.sequences} sequences, ${real.commands} commands, ${real.requests} requests, 0 violations`)
     })
@@ -480,7 +659,7 @@ export async function runModelFuzz (o: ModelFuzzOptions): Promise<ModelFuzzRepor
  * The fuzz suite's hook: the model-based sequences after the hostile requests, their figures added to the
  * suite's (prefixed `model_`), a violation added to its findings.
  */
-export async function withModelFuzz (opts: ChaosOptions, r: ChaosResult): Promise<ChaosResult> {
+export async function withModelFuzz(opts: ChaosOptions, r: ChaosResult): Promise<ChaosResult> {
   const rep = await runModelFuzz({
     sequences: opts.full ? MODEL_FULL_SEQUENCES : MODEL_QUICK_SEQUENCES,
     dataDir: join(opts.tmpdir, 'model-data'),
@@ -499,7 +678,11 @@ export async function withModelFuzz (opts: ChaosOptions, r: ChaosResult): Promis
       model_peak_rss_bytes: rep.peakRssBytes,
       model_duration_s: rep.durationS
     },
-    conditions: { ...r.conditions, model_seed: rep.seed, model: 'fast-check fc.commands over register, logins, wallet, refresh, sessions, chunks, anchors (chaos/fuzz/model.ts)' },
+    conditions: {
+      ...r.conditions,
+      model_seed: rep.seed,
+      model: 'fast-check fc.commands over register, logins, wallet, refresh, sessions, chunks, anchors (chaos/fuzz/model.ts)'
+    },
     passed: r.passed && rep.violations === 0,
     findings: [...r.findings, ...(rep.finding !== undefined ? [`model-based: ${rep.finding}`] : [])]
   }

@@ -23,7 +23,18 @@ import { runUsers } from '../../load/users/run.ts'
 import { forkTs } from '../../harness/spawn.ts'
 import { createHistogram, recordMs } from '../../harness/stats/histogram.ts'
 import type { ChaosOptions, ChaosResult } from '../types.ts'
-import { Client, SHEDDING_CODES, serverConditions, describeRes, errorCodeOf, remoteGateway, startGateway, type GatewayUnderTest, type Req, type Res } from '../gateway.ts'
+import {
+  Client,
+  SHEDDING_CODES,
+  serverConditions,
+  describeRes,
+  errorCodeOf,
+  remoteGateway,
+  startGateway,
+  type GatewayUnderTest,
+  type Req,
+  type Res
+} from '../gateway.ts'
 import type { ProbeSample } from './prober-main.ts'
 
 /** The rate multiple over the seed's stress scenario (the issue asks for 3-5x). */
@@ -41,23 +52,44 @@ const PROBER = new URL('./prober-main.ts', import.meta.url)
 
 /** Tallies of answers by class. */
 export class Classes {
-  ok = 0; limited = 0; shed = 0; other4xx = 0; serverErrors = 0; transport = 0; withoutCode = 0
+  ok = 0
+  limited = 0
+  shed = 0
+  other4xx = 0
+  serverErrors = 0
+  transport = 0
+  withoutCode = 0
   readonly examples: string[] = []
 
   /** Counts one outcome: an HTTP status with the body's error code (undefined when there is none), or a transport error. */
-  add (status: number | 'transport', code: string | undefined, example: () => string): void {
-    if (status === 'transport') { this.transport++; return }
-    if (status < 400) { this.ok++; return }
-    if (code === undefined) { this.withoutCode++; this.#example(`without code: ${example()}`) }
+  add(status: number | 'transport', code: string | undefined, example: () => string): void {
+    if (status === 'transport') {
+      this.transport++
+      return
+    }
+    if (status < 400) {
+      this.ok++
+      return
+    }
+    if (code === undefined) {
+      this.withoutCode++
+      this.#example(`without code: ${example()}`)
+    }
     if (status === 429) this.limited++
     else if (status === 503 && code !== undefined && SHEDDING_CODES.has(code)) this.shed++
-    else if (status >= 500) { this.serverErrors++; this.#example(`server error: ${example()}`) }
-    else this.other4xx++
+    else if (status >= 500) {
+      this.serverErrors++
+      this.#example(`server error: ${example()}`)
+    } else this.other4xx++
   }
 
-  get total (): number { return this.ok + this.limited + this.shed + this.other4xx + this.serverErrors + this.transport }
+  get total(): number {
+    return this.ok + this.limited + this.shed + this.other4xx + this.serverErrors + this.transport
+  }
 
-  #example (s: string): void { if (this.examples.length < 10) this.examples.push(s) }
+  #example(s: string): void {
+    if (this.examples.length < 10) this.examples.push(s)
+  }
 }
 
 /**
@@ -65,7 +97,7 @@ export class Classes {
  * transport error's code) to `c`; the successes are their requests minus their failures (every success
  * status of the contract is a 2xx).
  */
-export function addUserOutcomes (c: Classes, requests: number, failures: number, reasons: Record<string, number>): void {
+export function addUserOutcomes(c: Classes, requests: number, failures: number, reasons: Record<string, number>): void {
   c.ok += requests - failures
   for (const [reason, n] of Object.entries(reasons)) {
     const m = /HTTP (\d{3})(?: (LUCID_ERR_\d{4}))?/.exec(reason)
@@ -79,7 +111,7 @@ export function addUserOutcomes (c: Classes, requests: number, failures: number,
 }
 
 /** p-th percentile (0..100) of latencies in ms, through an HDR histogram (as every other figure here). */
-export function percentileMs (values: readonly number[], p: number): number {
+export function percentileMs(values: readonly number[], p: number): number {
   if (values.length === 0) return 0
   const h = createHistogram()
   for (const v of values) recordMs(h, v)
@@ -87,30 +119,39 @@ export function percentileMs (values: readonly number[], p: number): number {
 }
 
 /** Starts the prober process; `stop()` resolves with its samples. */
-function startProber (url: string): { stop (): Promise<ProbeSample[]> } {
+function startProber(url: string): { stop(): Promise<ProbeSample[]> } {
   const child = forkTs(PROBER.href, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const done = new Promise<ProbeSample[]>((resolve, reject) => {
-    child.on('message', (m: { type: string, samples?: ProbeSample[], message?: string }) => {
+    child.on('message', (m: { type: string; samples?: ProbeSample[]; message?: string }) => {
       if (m.type === 'samples' && m.samples !== undefined) resolve(m.samples)
       else reject(new Error(`the /health prober failed: ${m.message ?? ''}`))
     })
     child.once('exit', (code) => reject(new Error(`the /health prober exited with code ${String(code)}`)))
   })
   child.send({ url, intervalMs: PROBE_INTERVAL_MS })
-  return { stop: async () => { child.send({ type: 'stop' }); return await done } }
+  return {
+    stop: async () => {
+      child.send({ type: 'stop' })
+      return await done
+    }
+  }
 }
 
 /** True when the target is this machine's loopback, where the flood can spread over source addresses. */
-function isLoopback (url: string): boolean {
+function isLoopback(url: string): boolean {
   const h = new URL(url).hostname
   return h === '127.0.0.1' || h === 'localhost'
 }
 
 /** One normal request mix (what a user does): log in, look at itself and its sessions, create and delete one, read the chain. */
-async function normalMix (c: Client, account: { username: string, password: string }): Promise<{ ok: boolean, ms: number, detail: string }> {
+async function normalMix(c: Client, account: { username: string; password: string }): Promise<{ ok: boolean; ms: number; detail: string }> {
   const t0 = performance.now()
-  const json = (method: string, path: string, body: unknown, token?: string): Req =>
-    ({ method, path, headers: { 'content-type': 'application/json', ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })
+  const json = (method: string, path: string, body: unknown, token?: string): Req => ({
+    method,
+    path,
+    headers: { 'content-type': 'application/json', ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body)
+  })
   const steps: Array<[string, Res]> = []
   const login = await c.send(json('POST', '/auth/login', account))
   steps.push(['login', login])
@@ -130,7 +171,7 @@ async function normalMix (c: Client, account: { username: string, password: stri
 }
 
 /** The local gateway at production settings, its demo accounts created first at the load-test cost (see below). */
-async function productionGateway (dataDir: string, progress: (s: string) => void): Promise<GatewayUnderTest> {
+async function productionGateway(dataDir: string, progress: (s: string) => void): Promise<GatewayUnderTest> {
   // Seeding 151 accounts at the default cost takes 25-50 s of two cores. They are created at the load-test
   // cost by a first start on the same data directory instead; the production start then skips them, and
   // each account's first login re-hashes it at the default cost (services/gateway/accounts.ts upgrades
@@ -143,7 +184,7 @@ async function productionGateway (dataDir: string, progress: (s: string) => void
 }
 
 /** Runs the overload suite. */
-export async function run (opts: ChaosOptions): Promise<ChaosResult> {
+export async function run(opts: ChaosOptions): Promise<ChaosResult> {
   const started = performance.now()
   const burstS = opts.durationS ?? (opts.full ? FULL_BURST_S : QUICK_BURST_S)
   const gw = opts.target === undefined ? await productionGateway(join(opts.tmpdir, 'data'), opts.progress) : remoteGateway(opts.target)
@@ -155,9 +196,14 @@ export async function run (opts: ChaosOptions): Promise<ChaosResult> {
   let crashes = 0
   try {
     const configRes = await main.send({ method: 'GET', path: '/config' })
-    const cfg = configRes.kind === 'answer' ? configRes.json as Record<string, unknown> : {}
+    const cfg = configRes.kind === 'answer' ? (configRes.json as Record<string, unknown>) : {}
     const probeUser = { username: `chaos_probe_${randomBytes(4).toString('hex')}`, password: randomBytes(12).toString('base64url') }
-    const reg = await mixClient.send({ method: 'POST', path: '/auth/register', headers: { 'content-type': 'application/json' }, body: JSON.stringify(probeUser) })
+    const reg = await mixClient.send({
+      method: 'POST',
+      path: '/auth/register',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(probeUser)
+    })
     if (reg.kind !== 'answer' || reg.status !== 201) throw new Error(`overload setup: registering the probe user failed: ${describeRes(reg)}`)
 
     // -- baseline
@@ -178,23 +224,37 @@ export async function run (opts: ChaosOptions): Promise<ChaosResult> {
     const flood = new Classes()
     let floodOn = true
     const floodLoops = Array.from({ length: FLOOD_CLIENTS }, async (_, i) => {
-      const c = new Client(gw.url, { connections: 1, timeoutMs: 30_000, ...(spread ? { localAddress: `127.0.${10 + Math.floor(i / 250)}.${(i % 250) + 2}` } : {}) })
+      const c = new Client(gw.url, {
+        connections: 1,
+        timeoutMs: 30_000,
+        ...(spread ? { localAddress: `127.0.${10 + Math.floor(i / 250)}.${(i % 250) + 2}` } : {})
+      })
       try {
         for (let n = 0; floodOn; n++) {
           const user = `test_user_${((i * 7 + n) % 100) + 1}`
           const body = { username: user, password: 'test_password_123' }
           const r = await c.send({ method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-          flood.add(r.kind === 'answer' ? r.status : 'transport', r.kind === 'answer' ? errorCodeOf(r.json) : undefined, () => `POST /auth/login ${JSON.stringify(body)} -> ${describeRes(r)}`)
+          flood.add(
+            r.kind === 'answer' ? r.status : 'transport',
+            r.kind === 'answer' ? errorCodeOf(r.json) : undefined,
+            () => `POST /auth/login ${JSON.stringify(body)} -> ${describeRes(r)}`
+          )
           // A flood ignores Retry-After (that is what makes it a flood); a short pause only keeps a loop
           // from spinning on instant refusals.
           if (r.kind !== 'answer' || r.status >= 400) await new Promise((resolve) => setTimeout(resolve, 20))
         }
-      } finally { await c.close() }
+      } finally {
+        await c.close()
+      }
     })
     const users = await runUsers({
       url: gw.url,
       run: scaleRun(scenario, TIME_SCALE),
-      onSecond: (p) => { opts.progress(`burst ${p.t + 1}/${burstS} s: ${p.users} users, ${p.requests_per_s} req/s, ${p.errors} not 2xx; flood ${flood.total} logins (${flood.shed} shed)`) }
+      onSecond: (p) => {
+        opts.progress(
+          `burst ${p.t + 1}/${burstS} s: ${p.users} users, ${p.requests_per_s} req/s, ${p.errors} not 2xx; flood ${flood.total} logins (${flood.shed} shed)`
+        )
+      }
     })
     floodOn = false
     await Promise.all(floodLoops)
@@ -217,7 +277,10 @@ export async function run (opts: ChaosOptions): Promise<ChaosResult> {
     }
     while (Date.now() < recoveryDeadline) {
       opts.progress(`recovery: ${((Date.now() - burstEnd) / 1000).toFixed(0)} s after the burst`)
-      if (gw.pid !== undefined && !gw.alive()) { crashes++; break }
+      if (gw.pid !== undefined && !gw.alive()) {
+        crashes++
+        break
+      }
       const lat = await healthNow()
       const mix = await normalMix(mixClient, probeUser)
       lastMix = mix.ok ? `${mix.ms.toFixed(0)} ms` : mix.detail
@@ -231,7 +294,10 @@ export async function run (opts: ChaosOptions): Promise<ChaosResult> {
     const samples = await prober.stop()
     const rss = (await monitor.stop()).map((s) => s.server_rss_bytes).filter((v): v is number => v !== undefined)
     if (gw.pid !== undefined && !gw.alive() && crashes === 0) crashes++
-    if (crashes > 0) findings.push(`crash: the gateway process exited during the overload run (burst ${burstS} s at ${TIME_SCALE}x the stress scenario plus a ${FLOOD_CLIENTS}-client login flood)`)
+    if (crashes > 0)
+      findings.push(
+        `crash: the gateway process exited during the overload run (burst ${burstS} s at ${TIME_SCALE}x the stress scenario plus a ${FLOOD_CLIENTS}-client login flood)`
+      )
 
     const before = samples.filter((s) => s.at < burstStart)
     const during = samples.filter((s) => s.at >= burstStart && s.at <= burstEnd)
@@ -246,12 +312,18 @@ export async function run (opts: ChaosOptions): Promise<ChaosResult> {
     if (agg !== undefined) addUserOutcomes(users_, agg.requests, agg.failures, agg.failure_reasons)
     const all = new Classes()
     for (const c of [users_, flood]) {
-      all.ok += c.ok; all.limited += c.limited; all.shed += c.shed; all.other4xx += c.other4xx
-      all.serverErrors += c.serverErrors; all.transport += c.transport; all.withoutCode += c.withoutCode
+      all.ok += c.ok
+      all.limited += c.limited
+      all.shed += c.shed
+      all.other4xx += c.other4xx
+      all.serverErrors += c.serverErrors
+      all.transport += c.transport
+      all.withoutCode += c.withoutCode
       all.examples.push(...c.examples)
     }
     findings.push(...all.examples.slice(0, 10))
-    if (all.shed + all.limited === 0) findings.push('no load was shed (no 429 and no 503 with a shedding code): the burst did not overload the gateway, or it does not shed')
+    if (all.shed + all.limited === 0)
+      findings.push('no load was shed (no 429 and no 503 with a shedding code): the burst did not overload the gateway, or it does not shed')
 
     const finite = duringMs.filter(Number.isFinite)
     const metrics: Record<string, number> = {
@@ -274,7 +346,10 @@ export async function run (opts: ChaosOptions): Promise<ChaosResult> {
       health_p50_ms: percentileMs(finite, 50),
       health_max_ms: finite.length > 0 ? Math.max(...finite) : 0,
       health_probes_count: during.length,
-      baseline_health_p99_ms: percentileMs(before.map((s) => s.ms), 99),
+      baseline_health_p99_ms: percentileMs(
+        before.map((s) => s.ms),
+        99
+      ),
       baseline_mix_ms: baseMixMs,
       recovery_s: recoveryS ?? RECOVERY_WINDOW_S * 2,
       crashes_count: crashes,
@@ -291,9 +366,10 @@ export async function run (opts: ChaosOptions): Promise<ChaosResult> {
         scenario: `stress (${SCENARIOS.stress.users} users, spawn ${SCENARIOS.stress.spawnRate}/s) at time scale ${TIME_SCALE}: ${TIME_SCALE}x the seed's request rate`,
         login_flood: `${FLOOD_CLIENTS} clients in a closed loop of password logins${spread ? ', each from its own loopback address' : ' (one address: --target is not loopback)'}`,
         health_prober: `a separate process, GET /health every ${PROBE_INTERVAL_MS} ms, latency from the due time`,
-        recovered_when: '10 sequential /health p99 <= 100 ms and a normal mix (login, /users/me, create, list, delete, /chain/info) all 2xx within max(2x, +500 ms) of its baseline',
+        recovered_when:
+          '10 sequential /health p99 <= 100 ms and a normal mix (login, /users/me, create, list, delete, /chain/info) all 2xx within max(2x, +500 ms) of its baseline',
         server_errors: '5xx other than 503 with LUCID_ERR_3002 (hashing queue full) or LUCID_ERR_5016 (chain pool full)',
-        rss_source: gw.pid !== undefined ? '/proc of the server process, every second' : 'the target\'s /metrics (if it serves them)',
+        rss_source: gw.pid !== undefined ? '/proc of the server process, every second' : "the target's /metrics (if it serves them)",
         recovered: recoveryS !== undefined
       },
       passed: findings.length === 0,

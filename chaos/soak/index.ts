@@ -54,11 +54,22 @@ export interface SoakOptions {
 }
 
 /** The figures and verdicts of a set of samples: the whole analysis, separate from the run. */
-export function analyseSoak (samples: readonly SoakSample[], warmupMin: number, hourlyGrowthLimit = 0.1, fitLoopDelay = true): { metrics: Record<string, number>, verdicts: Record<string, LeakVerdict>, reported: Record<string, LeakVerdict> } {
+export function analyseSoak(
+  samples: readonly SoakSample[],
+  warmupMin: number,
+  hourlyGrowthLimit = 0.1,
+  fitLoopDelay = true
+): { metrics: Record<string, number>; verdicts: Record<string, LeakVerdict>; reported: Record<string, LeakVerdict> } {
   const series = (pick: (s: SoakSample) => number | undefined): Point[] =>
-    samples.flatMap((s) => { const v = pick(s); return v === undefined ? [] : [{ tMin: s.tMin, v }] })
+    samples.flatMap((s) => {
+      const v = pick(s)
+      return v === undefined ? [] : [{ tMin: s.tMin, v }]
+    })
   const verdicts: Record<string, LeakVerdict> = {}
-  const rss = series((s) => s.rss); const heap = series((s) => s.heap); const handles = series((s) => s.handles); const loop = series((s) => s.loopP99Ms)
+  const rss = series((s) => s.rss)
+  const heap = series((s) => s.heap)
+  const handles = series((s) => s.handles)
+  const loop = series((s) => s.loopP99Ms)
   // One point per major collection: the gauge repeats its last reading until the next one. With the compiled
   // code reported, the live heap judged is the data (live minus code): V8 compiling and optimising more of the
   // program as traffic reaches it grows the code for many minutes and then stops, and is no retention. The
@@ -113,27 +124,37 @@ export function analyseSoak (samples: readonly SoakSample[], warmupMin: number, 
   if (verdicts.loop_delay?.fit !== undefined) metrics.loop_delay_slope_ms_per_min = verdicts.loop_delay.fit.slope
   if (rss.length > 0) metrics.peak_rss_bytes = Math.max(...rss.map((p) => p.v))
   const loopAfter = after(loop)
-  if (loopAfter.length > 0) { metrics.loop_delay_p99_ms = median(loopAfter); metrics.loop_delay_p99_max_ms = Math.max(...loopAfter) }
+  if (loopAfter.length > 0) {
+    metrics.loop_delay_p99_ms = median(loopAfter)
+    metrics.loop_delay_p99_max_ms = Math.max(...loopAfter)
+  }
   return { metrics, verdicts, reported }
 }
 
-async function get (url: string, token?: string): Promise<{ status: number, text: string }> {
+async function get(url: string, token?: string): Promise<{ status: number; text: string }> {
   const r = await request(url, { headersTimeout: 5000, bodyTimeout: 5000, ...(token !== undefined ? { headers: { authorization: `Bearer ${token}` } } : {}) })
   return { status: r.statusCode, text: await r.body.text() }
 }
 
 /** Reads one sample: /metrics when served, else /proc and the admin dashboard. */
-function sampler (url: string, pid: number): { mode: () => string, sample: (tMin: number) => Promise<SoakSample> } {
+function sampler(url: string, pid: number): { mode: () => string; sample: (tMin: number) => Promise<SoakSample> } {
   let prom: boolean | undefined
   let adminToken: string | undefined
   const adminLogin = async (): Promise<void> => {
-    const r = await request(`${url}/admin/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin_password_123' }) })
-    const body = await r.body.json() as { token?: string }
+    const r = await request(`${url}/admin/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'admin_password_123' })
+    })
+    const body = (await r.body.json()) as { token?: string }
     adminToken = body.token
   }
   return {
-    mode: () => prom === true ? 'GET /metrics (prom-client default metrics)' : '/proc/PID (RSS, open file descriptors as handles) and GET /admin/dashboard/metrics (heap, loop delay since start)',
-    async sample (tMin) {
+    mode: () =>
+      prom === true
+        ? 'GET /metrics (prom-client default metrics)'
+        : '/proc/PID (RSS, open file descriptors as handles) and GET /admin/dashboard/metrics (heap, loop delay since start)',
+    async sample(tMin) {
       const s: SoakSample = { tMin }
       if (prom !== false) {
         try {
@@ -142,34 +163,51 @@ function sampler (url: string, pid: number): { mode: () => string, sample: (tMin
           if (m?.has('process_resident_memory_bytes') === true) {
             prom = true
             s.rss = m.get('process_resident_memory_bytes')
-            const heap = m.get('nodejs_heap_size_used_bytes'); if (heap !== undefined) s.heap = heap
-            const live = m.get('lucid_process_heap_after_major_gc_bytes'); if (live !== undefined) s.heapLive = live
-            const gcs = m.get('lucid_process_major_gc_total'); if (gcs !== undefined) s.majorGc = gcs
-            const code = m.get('lucid_process_heap_code_after_major_gc_bytes'); if (code !== undefined) s.heapCode = code
-            const total = m.get('nodejs_heap_size_total_bytes'); if (total !== undefined) s.heapTotal = total
-            const ext = m.get('nodejs_external_memory_bytes'); if (ext !== undefined) s.external = ext
-            const handles = m.get('nodejs_active_handles_total'); if (handles !== undefined) s.handles = handles
-            const lag = m.get('nodejs_eventloop_lag_p99_seconds'); if (lag !== undefined) s.loopP99Ms = lag * 1000
+            const heap = m.get('nodejs_heap_size_used_bytes')
+            if (heap !== undefined) s.heap = heap
+            const live = m.get('lucid_process_heap_after_major_gc_bytes')
+            if (live !== undefined) s.heapLive = live
+            const gcs = m.get('lucid_process_major_gc_total')
+            if (gcs !== undefined) s.majorGc = gcs
+            const code = m.get('lucid_process_heap_code_after_major_gc_bytes')
+            if (code !== undefined) s.heapCode = code
+            const total = m.get('nodejs_heap_size_total_bytes')
+            if (total !== undefined) s.heapTotal = total
+            const ext = m.get('nodejs_external_memory_bytes')
+            if (ext !== undefined) s.external = ext
+            const handles = m.get('nodejs_active_handles_total')
+            if (handles !== undefined) s.handles = handles
+            const lag = m.get('nodejs_eventloop_lag_p99_seconds')
+            if (lag !== undefined) s.loopP99Ms = lag * 1000
             return s
           }
           prom ??= false
-        } catch { /* a slow answer under load: this sample falls back */ }
+        } catch {
+          /* a slow answer under load: this sample falls back */
+        }
       }
       try {
         const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
         s.rss = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[21]) * 4096
         s.handles = (await readdir(`/proc/${pid}/fd`)).length
-      } catch { /* the process is gone: the run will report it */ }
+      } catch {
+        /* the process is gone: the run will report it */
+      }
       try {
         if (adminToken === undefined) await adminLogin()
         let r = await get(`${url}/admin/dashboard/metrics`, adminToken)
-        if (r.status === 401) { await adminLogin(); r = await get(`${url}/admin/dashboard/metrics`, adminToken) }
+        if (r.status === 401) {
+          await adminLogin()
+          r = await get(`${url}/admin/dashboard/metrics`, adminToken)
+        }
         if (r.status === 200) {
-          const d = JSON.parse(r.text) as { process: { heap_used_bytes: number }, event_loop: { p99_ms: number } }
+          const d = JSON.parse(r.text) as { process: { heap_used_bytes: number }; event_loop: { p99_ms: number } }
           s.heap = d.process.heap_used_bytes
           s.loopP99Ms = d.event_loop.p99_ms
         }
-      } catch { /* skipped sample field */ }
+      } catch {
+        /* skipped sample field */
+      }
       return s
     }
   }
@@ -190,21 +228,22 @@ const QUICK_S = 1200
  * signature generations: under 3 minutes). Four minutes of a quick run, up to 40 % of a short one, and
  * 4 minutes plus 5 % of a long one.
  */
-export function warmupSeconds (durationS: number): number {
+export function warmupSeconds(durationS: number): number {
   return Math.min(durationS * 0.4, 240 + durationS / 20)
 }
 
 /** Runs the suite. */
-export async function run (opts: ChaosOptions, more: SoakOptions = {}): Promise<ChaosResult> {
+export async function run(opts: ChaosOptions, more: SoakOptions = {}): Promise<ChaosResult> {
   const durationS = opts.durationS ?? (opts.full ? 4 * 3600 : QUICK_S)
   const everyS = more.sampleEveryS ?? Math.min(30, Math.max(2, durationS / 600))
   const timeScale = more.timeScale ?? 5
   const limit = more.hourlyGrowthLimit ?? 0.1
   const warmupMin = warmupSeconds(durationS) / 60
   const findings: string[] = []
-  const server = opts.target === undefined
-    ? await startServerProcess(GATEWAY, { options: { seedDemo: true, loadTest: true, dataDir: join(opts.tmpdir, 'soak-data') }, timeoutMs: 180_000 })
-    : undefined
+  const server =
+    opts.target === undefined
+      ? await startServerProcess(GATEWAY, { options: { seedDemo: true, loadTest: true, dataDir: join(opts.tmpdir, 'soak-data') }, timeoutMs: 180_000 })
+      : undefined
   const url = opts.target ?? server!.url
   const samp = sampler(url, server?.pid ?? -1)
   const samples: SoakSample[] = []
@@ -217,13 +256,17 @@ export async function run (opts: ChaosOptions, more: SoakOptions = {}): Promise<
       samples.push(await samp.sample((performance.now() - t0) / 60_000))
     }
   })()
-  let requests = 0; let failures = 0
+  let requests = 0
+  let failures = 0
   try {
     const scenario = customScenario(SCENARIOS.light, { durationS: durationS * timeScale })
     const r = await runUsers({
       url,
       run: scaleRun(scenario, timeScale),
-      onSecond: (p) => { if (Math.round(p.t) % 10 === 0) opts.progress(`soak: ${Math.round(p.t)}/${durationS} s, ${samples.length} samples, rss ${((samples.at(-1)?.rss ?? 0) / 2 ** 20).toFixed(0)} MiB`) }
+      onSecond: (p) => {
+        if (Math.round(p.t) % 10 === 0)
+          opts.progress(`soak: ${Math.round(p.t)}/${durationS} s, ${samples.length} samples, rss ${((samples.at(-1)?.rss ?? 0) / 2 ** 20).toFixed(0)} MiB`)
+      }
     })
     const agg = r.endpoints.find((e) => e.name === 'Aggregated')
     requests = agg?.requests ?? 0
@@ -237,9 +280,28 @@ export async function run (opts: ChaosOptions, more: SoakOptions = {}): Promise<
   // LUCID_SOAK_SAMPLES=FILE keeps the raw series (CSV) for a closer look (docs/chaos.md).
   const csv = process.env.LUCID_SOAK_SAMPLES
   if (csv !== undefined && csv !== '') {
-    const cell = (v: number | undefined): string => v === undefined ? '' : String(v)
-    await writeFile(csv, 't_min,rss_bytes,heap_used_bytes,heap_total_bytes,external_bytes,heap_after_major_gc_bytes,heap_code_after_major_gc_bytes,major_gc_count,handles,loop_p99_ms\n' +
-      samples.map((x) => [x.tMin.toFixed(4), cell(x.rss), cell(x.heap), cell(x.heapTotal), cell(x.external), cell(x.heapLive), cell(x.heapCode), cell(x.majorGc), cell(x.handles), cell(x.loopP99Ms)].join(',')).join('\n') + '\n')
+    const cell = (v: number | undefined): string => (v === undefined ? '' : String(v))
+    await writeFile(
+      csv,
+      't_min,rss_bytes,heap_used_bytes,heap_total_bytes,external_bytes,heap_after_major_gc_bytes,heap_code_after_major_gc_bytes,major_gc_count,handles,loop_p99_ms\n' +
+        samples
+          .map((x) =>
+            [
+              x.tMin.toFixed(4),
+              cell(x.rss),
+              cell(x.heap),
+              cell(x.heapTotal),
+              cell(x.external),
+              cell(x.heapLive),
+              cell(x.heapCode),
+              cell(x.majorGc),
+              cell(x.handles),
+              cell(x.loopP99Ms)
+            ].join(',')
+          )
+          .join('\n') +
+        '\n'
+    )
   }
   const { metrics, verdicts, reported } = analyseSoak(samples, warmupMin, limit, prom)
   metrics.requests_count = requests
@@ -256,7 +318,12 @@ export async function run (opts: ChaosOptions, more: SoakOptions = {}): Promise<
     samples_from: samp.mode(),
     leak_criterion: `slope's 95 % CI above 0 and extrapolated growth over an hour > ${(limit * 100).toFixed(0)} % of the level after warm-up`,
     ...Object.fromEntries(Object.entries(verdicts).map(([k, v]) => [`verdict_${k}`, v.reason])),
-    ...Object.fromEntries(Object.entries(reported).map(([k, v]) => [`reported_${k}`, `${v.reason.replace(/: (LEAK|flat) \(.*$/, '')}: not judged (${k === 'heap_code' ? 'V8 compiling more of the program; the live data is judged' : 'the V8 heap is judged by its live data, the rest of RSS as off_heap'})`]))
+    ...Object.fromEntries(
+      Object.entries(reported).map(([k, v]) => [
+        `reported_${k}`,
+        `${v.reason.replace(/: (LEAK|flat) \(.*$/, '')}: not judged (${k === 'heap_code' ? 'V8 compiling more of the program; the live data is judged' : 'the V8 heap is judged by its live data, the rest of RSS as off_heap'})`
+      ])
+    )
   }
   if (!prom) conditions.loop_delay_fit = 'not fitted: without /metrics the loop delay is a percentile since start, which cannot show a trend'
   const passed = leaks.length === 0 && samples.length >= 3 && metrics.error_ratio <= 0.05

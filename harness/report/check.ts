@@ -6,9 +6,17 @@ import { readFileSync } from 'node:fs'
 import { validateReport, type Report } from './schema.ts'
 
 const [file, flag] = process.argv.slice(2)
-if (file === undefined) { process.stderr.write('usage: check.ts REPORT.json [--no-errors]\n'); process.exit(2) }
+if (file === undefined) {
+  process.stderr.write('usage: check.ts REPORT.json [--no-errors]\n')
+  process.exit(2)
+}
 let report: unknown
-try { report = JSON.parse(readFileSync(file, 'utf8')) } catch (err) { process.stderr.write(`${file}: ${(err as Error).message}\n`); process.exit(1) }
+try {
+  report = JSON.parse(readFileSync(file, 'utf8'))
+} catch (err) {
+  process.stderr.write(`${file}: ${(err as Error).message}\n`)
+  process.exit(1)
+}
 const problems = validateReport(report)
 if (problems.length > 0) {
   process.stderr.write(`${file}: malformed report:\n${problems.map((p) => `  ${p}`).join('\n')}\n`)

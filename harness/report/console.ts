@@ -5,7 +5,7 @@
 import type { JudgedTarget, Report, ResultEntry } from './schema.ts'
 
 /** Formats a number for humans: 3 significant digits, no exponent for usual magnitudes. */
-export function fmt (v: number | null | undefined): string {
+export function fmt(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '-'
   const a = Math.abs(v)
   if (a >= 1000) return Math.round(v).toLocaleString('en-US')
@@ -17,11 +17,20 @@ export function fmt (v: number | null | undefined): string {
 }
 
 /** Metrics shown for a case that has no targets (a baseline): its headline figures. */
-const HEADLINE = /^(requests_per_s|p50_ms|p99_ms|error_ratio|one_core_mb_per_s|all_cores_mb_per_s|compression_ratio|get_p50_ms|get_p99_ms|gets_per_s|range_p99_ms|verify_per_s|sign_per_s)$/
+const HEADLINE =
+  /^(requests_per_s|p50_ms|p99_ms|error_ratio|one_core_mb_per_s|all_cores_mb_per_s|compression_ratio|get_p50_ms|get_p99_ms|gets_per_s|range_p99_ms|verify_per_s|sign_per_s)$/
 
-interface Row { case: string, metric: string, target: string, measured: string, baseline: string, ratio: string, verdict: string }
+interface Row {
+  case: string
+  metric: string
+  target: string
+  measured: string
+  baseline: string
+  ratio: string
+  verdict: string
+}
 
-function baselineFor (e: ResultEntry, metric: string): { value?: number, ratio?: number } {
+function baselineFor(e: ResultEntry, metric: string): { value?: number; ratio?: number } {
   const ratioKey = Object.keys(e.metrics).find((k) => k.startsWith(`${metric}_vs_`) && k.endsWith('_x'))
   if (ratioKey === undefined) return {}
   const ratio = e.metrics[ratioKey]
@@ -29,26 +38,43 @@ function baselineFor (e: ResultEntry, metric: string): { value?: number, ratio?:
   return { ...(ratio !== undefined ? { ratio } : {}), ...(ratio !== undefined && mine !== undefined && ratio !== 0 ? { value: mine / ratio } : {}) }
 }
 
-function rowsOf (e: ResultEntry): Row[] {
-  if (e.status !== 'completed') return [{ case: e.id, metric: '-', target: '-', measured: '-', baseline: '-', ratio: '-', verdict: `${e.status.toUpperCase()}: ${e.reason ?? ''}` }]
+function rowsOf(e: ResultEntry): Row[] {
+  if (e.status !== 'completed')
+    return [{ case: e.id, metric: '-', target: '-', measured: '-', baseline: '-', ratio: '-', verdict: `${e.status.toUpperCase()}: ${e.reason ?? ''}` }]
   const judged = (t: JudgedTarget, goal: boolean): Row => {
     const b = baselineFor(e, t.metric)
-    return { case: e.id, metric: t.metric, target: `${goal ? 'goal ' : ''}${t.op} ${fmt(t.value)}`, measured: fmt(t.measured), baseline: fmt(b.value), ratio: b.ratio !== undefined ? `${fmt(b.ratio)}x` : '-', verdict: goal ? `(${t.verdict})` : t.verdict.toUpperCase() }
+    return {
+      case: e.id,
+      metric: t.metric,
+      target: `${goal ? 'goal ' : ''}${t.op} ${fmt(t.value)}`,
+      measured: fmt(t.measured),
+      baseline: fmt(b.value),
+      ratio: b.ratio !== undefined ? `${fmt(b.ratio)}x` : '-',
+      verdict: goal ? `(${t.verdict})` : t.verdict.toUpperCase()
+    }
   }
   const rows = [...e.targets.map((t) => judged(t, false)), ...e.goals.map((t) => judged(t, true))]
   if (rows.length === 0) {
-    for (const [k, v] of Object.entries(e.metrics)) if (HEADLINE.test(k)) rows.push({ case: e.id, metric: k, target: '-', measured: fmt(v), baseline: '-', ratio: '-', verdict: 'info' })
+    for (const [k, v] of Object.entries(e.metrics))
+      if (HEADLINE.test(k)) rows.push({ case: e.id, metric: k, target: '-', measured: fmt(v), baseline: '-', ratio: '-', verdict: 'info' })
   }
   return rows
 }
 
 /** Renders the table and a one-line summary. */
-export function renderTable (report: Report): string {
+export function renderTable(report: Report): string {
   const head: Row = { case: 'case', metric: 'metric', target: 'target', measured: 'measured', baseline: 'baseline', ratio: 'ratio', verdict: 'verdict' }
   const rows = report.results.flatMap(rowsOf)
   const cols = Object.keys(head) as Array<keyof Row>
-  const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...rows].map((r) => (c === 'verdict' ? 0 : r[c].length)), c.length)])) as Record<keyof Row, number>
-  const line = (r: Row): string => cols.map((c) => (c === 'measured' || c === 'baseline' || c === 'ratio' ? r[c].padStart(width[c]) : r[c].padEnd(width[c]))).join('  ').trimEnd()
+  const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...rows].map((r) => (c === 'verdict' ? 0 : r[c].length)), c.length)])) as Record<
+    keyof Row,
+    number
+  >
+  const line = (r: Row): string =>
+    cols
+      .map((c) => (c === 'measured' || c === 'baseline' || c === 'ratio' ? r[c].padStart(width[c]) : r[c].padEnd(width[c])))
+      .join('  ')
+      .trimEnd()
   const out = [line(head), cols.map((c) => '-'.repeat(c === 'verdict' ? 7 : width[c])).join('  ')]
   let last = ''
   for (const r of rows) {
@@ -57,6 +83,8 @@ export function renderTable (report: Report): string {
   }
   const count = (v: string): number => report.results.filter((r) => r.verdict === v).length
   out.push('')
-  out.push(`verdict: ${report.verdict.toUpperCase()}  (${count('pass')} passed, ${count('fail')} failed, ${count('error')} errored, ${count('skipped')} skipped; profile ${report.profile}${report.judged ? '' : ': smoke judges no speed, only that every case runs'})`)
+  out.push(
+    `verdict: ${report.verdict.toUpperCase()}  (${count('pass')} passed, ${count('fail')} failed, ${count('error')} errored, ${count('skipped')} skipped; profile ${report.profile}${report.judged ? '' : ': smoke judges no speed, only that every case runs'})`
+  )
   return out.join('\n')
 }

@@ -8,7 +8,7 @@ import { decodeHistogram } from '../stats/histogram.ts'
 import type { Report } from './schema.ts'
 
 /** Writes the files; returns their paths. */
-export function writeHgrm (report: Report, dir: string): string[] {
+export function writeHgrm(report: Report, dir: string): string[] {
   const out: string[] = []
   for (const r of report.results) {
     for (const [name, encoded] of Object.entries(r.histograms ?? {})) {

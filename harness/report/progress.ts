@@ -4,14 +4,20 @@
 import type { RunEvent } from '../runner.ts'
 
 /** Returns an event handler that prints progress to `stream`. */
-export function progressPrinter (stream: NodeJS.WriteStream = process.stderr, everyMs = 5000): (e: RunEvent) => void {
+export function progressPrinter(stream: NodeJS.WriteStream = process.stderr, everyMs = 5000): (e: RunEvent) => void {
   const tty = stream.isTTY === true
   let lastPrint = 0
   let current = ''
   const write = (text: string, force = false): void => {
-    if (tty) { stream.write(`\r\x1b[K${text.slice(0, (stream.columns ?? 100) - 1)}`); return }
+    if (tty) {
+      stream.write(`\r\x1b[K${text.slice(0, (stream.columns ?? 100) - 1)}`)
+      return
+    }
     const now = Date.now()
-    if (force || now - lastPrint >= everyMs) { stream.write(`${text}\n`); lastPrint = now }
+    if (force || now - lastPrint >= everyMs) {
+      stream.write(`${text}\n`)
+      lastPrint = now
+    }
   }
   return (e) => {
     switch (e.type) {

@@ -36,7 +36,7 @@ export interface ResultEntry {
   repeats: Metrics[]
   /** Per metric, min, max and a 95 % confidence interval of the mean over the repeats (when more than one). */
   spread?: Record<string, Spread>
-  baselines: Array<{ id: string, metrics: Metrics }>
+  baselines: Array<{ id: string; metrics: Metrics }>
   targets: JudgedTarget[]
   goals: JudgedTarget[]
   /** HdrHistogram compressed base64 per named latency distribution (µs). */
@@ -77,16 +77,25 @@ export interface Report {
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-function checkMetrics (m: unknown, where: string, out: string[]): void {
-  if (!isObj(m)) { out.push(`${where}: not an object`); return }
+function checkMetrics(m: unknown, where: string, out: string[]): void {
+  if (!isObj(m)) {
+    out.push(`${where}: not an object`)
+    return
+  }
   for (const [k, v] of Object.entries(m)) if (!isNum(v)) out.push(`${where}.${k}: not a finite number`)
 }
 
-function checkJudged (list: unknown, where: string, out: string[]): void {
-  if (!Array.isArray(list)) { out.push(`${where}: not an array`); return }
+function checkJudged(list: unknown, where: string, out: string[]): void {
+  if (!Array.isArray(list)) {
+    out.push(`${where}: not an array`)
+    return
+  }
   list.forEach((t: unknown, i) => {
     const w = `${where}[${i}]`
-    if (!isObj(t)) { out.push(`${w}: not an object`); return }
+    if (!isObj(t)) {
+      out.push(`${w}: not an object`)
+      return
+    }
     if (typeof t.metric !== 'string') out.push(`${w}.metric: not a string`)
     if (!['<', '<=', '>', '>='].includes(t.op as string)) out.push(`${w}.op: not one of < <= > >=`)
     if (!isNum(t.value)) out.push(`${w}.value: not a number`)
@@ -97,7 +106,7 @@ function checkJudged (list: unknown, where: string, out: string[]): void {
 }
 
 /** Lists what is wrong with a parsed report (empty when it is well formed). */
-export function validateReport (r: unknown): string[] {
+export function validateReport(r: unknown): string[] {
   const out: string[] = []
   if (!isObj(r)) return ['report: not a JSON object']
   if (r.schema !== 'lucid-bench/1') out.push('schema: not "lucid-bench/1"')
@@ -109,11 +118,17 @@ export function validateReport (r: unknown): string[] {
     if (!isNum(r.env.cores)) out.push('env.cores: not a number')
     for (const k of ['loadavg_before', 'loadavg_after']) if (!Array.isArray(r.env[k])) out.push(`env.${k}: not an array`)
   }
-  if (!Array.isArray(r.results)) { out.push('results: not an array'); return out }
+  if (!Array.isArray(r.results)) {
+    out.push('results: not an array')
+    return out
+  }
   const seen = new Set<string>()
   r.results.forEach((e: unknown, i) => {
     const w = `results[${i}]`
-    if (!isObj(e)) { out.push(`${w}: not an object`); return }
+    if (!isObj(e)) {
+      out.push(`${w}: not an object`)
+      return
+    }
     if (typeof e.id !== 'string' || !/^[a-z0-9_]+\.[a-z0-9_]+$/.test(e.id)) out.push(`${w}.id: not a component.case id`)
     else if (seen.has(e.id)) out.push(`${w}.id: ${e.id} appears twice`)
     else seen.add(e.id)
@@ -121,7 +136,10 @@ export function validateReport (r: unknown): string[] {
     if (e.status !== 'completed' && typeof e.reason !== 'string') out.push(`${w}.reason: missing for status ${String(e.status)}`)
     checkMetrics(e.metrics, `${w}.metrics`, out)
     if (!Array.isArray(e.repeats)) out.push(`${w}.repeats: not an array`)
-    else e.repeats.forEach((m: unknown, j) => { checkMetrics(m, `${w}.repeats[${j}]`, out) })
+    else
+      e.repeats.forEach((m: unknown, j) => {
+        checkMetrics(m, `${w}.repeats[${j}]`, out)
+      })
     if (!Array.isArray(e.baselines)) out.push(`${w}.baselines: not an array`)
     checkJudged(e.targets, `${w}.targets`, out)
     checkJudged(e.goals, `${w}.goals`, out)

@@ -4,7 +4,7 @@
 import type { Metrics } from '../case.ts'
 
 /** Median of a non-empty list (mean of the two middle values for even lengths). */
-export function median (values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError('median of nothing')
   const s = [...values].sort((a, b) => a - b)
   const mid = s.length >> 1
@@ -12,7 +12,7 @@ export function median (values: readonly number[]): number {
 }
 
 /** Per metric, the median over the repeats that have it. */
-export function medianMetrics (repeats: readonly Metrics[]): Metrics {
+export function medianMetrics(repeats: readonly Metrics[]): Metrics {
   const names = new Set(repeats.flatMap((r) => Object.keys(r)))
   const out: Metrics = {}
   for (const n of names) {

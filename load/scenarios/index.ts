@@ -25,7 +25,7 @@ export const SCENARIOS: Readonly<Record<'light' | 'medium' | 'heavy' | 'stress',
 }
 
 /** A scenario with some of its numbers replaced (`--users`, `--spawn-rate`, `--duration`). */
-export function customScenario (base: Scenario, over: { users?: number, spawnRate?: number, durationS?: number }): Scenario {
+export function customScenario(base: Scenario, over: { users?: number; spawnRate?: number; durationS?: number }): Scenario {
   const changed = over.users !== undefined || over.spawnRate !== undefined || over.durationS !== undefined
   return { ...base, ...over, name: changed ? `${base.name} (custom)` : base.name }
 }
@@ -43,13 +43,13 @@ export interface ScaledRun {
 }
 
 /** Applies `--time-scale`: waits and the duration divided by N, the spawn rate multiplied by N. */
-export function scaleRun (scenario: Scenario, timeScale = 1): ScaledRun {
+export function scaleRun(scenario: Scenario, timeScale = 1): ScaledRun {
   if (!(timeScale >= 1)) throw new RangeError('time scale must be >= 1')
   return { scenario, timeScale, durationS: scenario.durationS / timeScale, spawnRate: scenario.spawnRate * timeScale, waitDivisor: timeScale }
 }
 
 /** Wall-clock second at which user `i` (0-based) starts: users arrive evenly at the spawn rate. */
-export function spawnAt (i: number, spawnRate: number): number {
+export function spawnAt(i: number, spawnRate: number): number {
   return i / spawnRate
 }
 
@@ -57,7 +57,7 @@ export function spawnAt (i: number, spawnRate: number): number {
  * Which kind each of `users` users is, by weight, the way Locust distributes them: the largest-remainder
  * split of the count, then interleaved so that any prefix (the users spawned so far) is mixed too.
  */
-export function assignKinds (users: number, kinds: readonly UserKind[]): UserKind[] {
+export function assignKinds(users: number, kinds: readonly UserKind[]): UserKind[] {
   const total = kinds.reduce((a, k) => a + k.weight, 0)
   const exact = kinds.map((k) => (users * k.weight) / total)
   const counts = exact.map(Math.floor)
@@ -67,11 +67,15 @@ export function assignKinds (users: number, kinds: readonly UserKind[]): UserKin
   const out: UserKind[] = []
   const taken = kinds.map(() => 0)
   for (let n = 0; n < users; n++) {
-    let best = -1; let bestLag = -Infinity
+    let best = -1
+    let bestLag = -Infinity
     kinds.forEach((_, i) => {
       if (taken[i]! >= counts[i]!) return
       const lag = ((n + 1) * counts[i]!) / users - taken[i]!
-      if (lag > bestLag) { bestLag = lag; best = i }
+      if (lag > bestLag) {
+        bestLag = lag
+        best = i
+      }
     })
     out.push(kinds[best]!)
     taken[best]!++

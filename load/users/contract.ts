@@ -11,39 +11,61 @@ import type { Task, TaskContext, UserKind } from './types.ts'
 const OK = [200, 201] as const
 const OK_DELETE = [200, 204] as const
 
-const field = (name: string) => (json: unknown): string | undefined =>
-  typeof json === 'object' && json !== null && typeof (json as Record<string, unknown>)[name] === 'string' ? undefined : `response without "${name}"`
+const field =
+  (name: string) =>
+  (json: unknown): string | undefined =>
+    typeof json === 'object' && json !== null && typeof (json as Record<string, unknown>)[name] === 'string' ? undefined : `response without "${name}"`
 
 const task = (name: string, repeat: number, run: (ctx: TaskContext) => Promise<void>): Task => ({ name, repeat, run })
 
-const get = (path: string, name = `GET ${path}`, auth = false): Task => task(name, 1, async ({ http, state }) => {
-  await http.request({ name, method: 'GET', path, ok: OK, ...(auth && state.token !== undefined ? { token: state.token } : {}) })
-})
+const get = (path: string, name = `GET ${path}`, auth = false): Task =>
+  task(name, 1, async ({ http, state }) => {
+    await http.request({ name, method: 'GET', path, ok: OK, ...(auth && state.token !== undefined ? { token: state.token } : {}) })
+  })
 
 const times = (t: Task, n: number): Task => ({ ...t, repeat: n })
 
 /** Logs in with the user's credentials and keeps the token (the original reads `token`). */
-const login = (path: string, password: string, name = `POST ${path}`): Task => task(name, 1, async ({ http, state }) => {
-  const r = await http.request({ name, method: 'POST', path, body: { username: state.username, password }, ok: OK, check: field('token') })
-  const token = (r?.json as { token?: unknown } | undefined)?.token
-  if (typeof token === 'string') state.token = token
-})
+const login = (path: string, password: string, name = `POST ${path}`): Task =>
+  task(name, 1, async ({ http, state }) => {
+    const r = await http.request({ name, method: 'POST', path, body: { username: state.username, password }, ok: OK, check: field('token') })
+    const token = (r?.json as { token?: unknown } | undefined)?.token
+    if (typeof token === 'string') state.token = token
+  })
 
 const deleteSession = task('DELETE /sessions/[id]', 1, async ({ http, state }) => {
   if (state.sessionId === undefined) return // nothing created yet: the original skips the delete too
-  await http.request({ name: 'DELETE /sessions/[id]', method: 'DELETE', path: `/sessions/${encodeURIComponent(state.sessionId)}`, ok: OK_DELETE, ...(state.token !== undefined ? { token: state.token } : {}) })
+  await http.request({
+    name: 'DELETE /sessions/[id]',
+    method: 'DELETE',
+    path: `/sessions/${encodeURIComponent(state.sessionId)}`,
+    ok: OK_DELETE,
+    ...(state.token !== undefined ? { token: state.token } : {})
+  })
   delete state.sessionId
 })
 
-const createSession = (withQuality: boolean): Task => task('POST /sessions', 1, async ({ http, rng, state }) => {
-  const body: Record<string, unknown> = { user_id: state.username, session_type: 'rdp', duration_minutes: rng.int(30, 180) }
-  if (withQuality) body.quality = (['low', 'medium', 'high'] as const)[rng.int(0, 2)]
-  const r = await http.request({ name: 'POST /sessions', method: 'POST', path: '/sessions', body, ok: OK, check: field('session_id'), ...(state.token !== undefined ? { token: state.token } : {}) })
-  const id = (r?.json as { session_id?: unknown } | undefined)?.session_id
-  if (typeof id === 'string') state.sessionId = id
-})
+const createSession = (withQuality: boolean): Task =>
+  task('POST /sessions', 1, async ({ http, rng, state }) => {
+    const body: Record<string, unknown> = { user_id: state.username, session_type: 'rdp', duration_minutes: rng.int(30, 180) }
+    if (withQuality) body.quality = (['low', 'medium', 'high'] as const)[rng.int(0, 2)]
+    const r = await http.request({
+      name: 'POST /sessions',
+      method: 'POST',
+      path: '/sessions',
+      body,
+      ok: OK,
+      check: field('session_id'),
+      ...(state.token !== undefined ? { token: state.token } : {})
+    })
+    const id = (r?.json as { session_id?: unknown } | undefined)?.session_id
+    if (typeof id === 'string') state.sessionId = id
+  })
 
-const randomHex = (rng: Rng): string => createHash('sha256').update(rng.fill(new Uint8Array(32))).digest('hex')
+const randomHex = (rng: Rng): string =>
+  createHash('sha256')
+    .update(rng.fill(new Uint8Array(32)))
+    .digest('hex')
 
 /** APIUser, wait 1-3 s. */
 export const APIUser: UserKind = {
@@ -73,7 +95,9 @@ export const BlockchainUser: UserKind = {
     times(get('/chain/blocks/latest'), 2),
     task('POST /chain/anchor', 1, async ({ http, rng }) => {
       await http.request({
-        name: 'POST /chain/anchor', method: 'POST', path: '/chain/anchor',
+        name: 'POST /chain/anchor',
+        method: 'POST',
+        path: '/chain/anchor',
         body: { session_id: `session_${rng.int(1, 1_000_000)}`, data_hash: randomHex(rng), timestamp: new Date().toISOString() },
         // The gateway answers 201 Created with the receipt (its status URL in Location), as the original
         // client expects: it counts 200 and 201 only.
@@ -93,10 +117,19 @@ export const SessionUser: UserKind = {
   tasks: [
     times(login('/auth/login', 'session_password_123'), 2),
     times(createSession(true), 3),
-    times(task('GET /sessions/[id]', 1, async ({ http, state }) => {
-      if (state.sessionId === undefined) return
-      await http.request({ name: 'GET /sessions/[id]', method: 'GET', path: `/sessions/${encodeURIComponent(state.sessionId)}`, ok: OK, ...(state.token !== undefined ? { token: state.token } : {}) })
-    }), 4),
+    times(
+      task('GET /sessions/[id]', 1, async ({ http, state }) => {
+        if (state.sessionId === undefined) return
+        await http.request({
+          name: 'GET /sessions/[id]',
+          method: 'GET',
+          path: `/sessions/${encodeURIComponent(state.sessionId)}`,
+          ok: OK,
+          ...(state.token !== undefined ? { token: state.token } : {})
+        })
+      }),
+      4
+    ),
     deleteSession
   ]
 }

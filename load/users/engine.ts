@@ -19,9 +19,9 @@ import { StatsCollector, type SecondWire } from './stats.ts'
 export interface EngineOptions {
   url: string
   /** Closed model: the users of this process, with the wall-clock second each starts at. */
-  users?: Array<{ kind: UserKind, startS: number }>
+  users?: Array<{ kind: UserKind; startS: number }>
   /** Open model: users arriving at `rate` per second, kinds cycling through `kinds`. */
-  arrival?: { rate: number, kinds: UserKind[] }
+  arrival?: { rate: number; kinds: UserKind[] }
   durationS: number
   /** Every wait is divided by this (the time scale). */
   waitDivisor: number
@@ -44,7 +44,7 @@ export interface EngineResult {
 }
 
 /** Runs the users; resolves when the run and its ramp-down are over. */
-export async function runEngine (opts: EngineOptions): Promise<EngineResult> {
+export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
   const origin = new URL(opts.url).origin
   const pool = new Pool(origin, { connections: opts.connections ?? 256, pipelining: 1, keepAliveTimeout: 30_000 })
   const timeoutMs = opts.timeoutMs ?? 30_000
@@ -58,7 +58,7 @@ export async function runEngine (opts: EngineOptions): Promise<EngineResult> {
   const inFlight = new Set<Promise<unknown>>()
 
   const http: SimHttp = {
-    async request (req) {
+    async request(req) {
       const t0 = performance.now()
       const p = (async (): Promise<SimResponse | undefined> => {
         try {
@@ -76,7 +76,11 @@ export async function runEngine (opts: EngineOptions): Promise<EngineResult> {
           const text = await res.body.text()
           let json: unknown
           if (String(res.headers['content-type'] ?? '').includes('json') && text !== '') {
-            try { json = JSON.parse(text) } catch { json = undefined }
+            try {
+              json = JSON.parse(text)
+            } catch {
+              json = undefined
+            }
           }
           let failure: string | undefined
           if (!req.ok.includes(res.statusCode)) failure = `HTTP ${res.statusCode}${errorCode(json)}`
@@ -90,7 +94,11 @@ export async function runEngine (opts: EngineOptions): Promise<EngineResult> {
         }
       })()
       inFlight.add(p)
-      try { return await p } finally { inFlight.delete(p) }
+      try {
+        return await p
+      } finally {
+        inFlight.delete(p)
+      }
     }
   }
 
@@ -100,7 +108,8 @@ export async function runEngine (opts: EngineOptions): Promise<EngineResult> {
   }
 
   const runUser = async (kind: UserKind, rng: Rng, once: boolean): Promise<void> => {
-    active++; started++
+    active++
+    started++
     const state: UserState = kind.init(rng)
     try {
       do {
@@ -125,29 +134,47 @@ export async function runEngine (opts: EngineOptions): Promise<EngineResult> {
   const closed = opts.users ?? []
   // Spawning: each user is scheduled at its start second.
   closed.forEach((u, i) => {
-    users.push((async () => {
-      try { await sleep(u.startS * 1000, undefined, { signal: stop.signal }) } catch { return }
-      // A second after the last user starts, every user holds its state (token, session id): measure then.
-      if (i === closed.length - 1) setTimeout(() => { memoryPerUserBytes = Math.max(0, heapNow() - heapBefore) / Math.max(1, active) }, 1000).unref()
-      await runUser(u.kind, createRng(opts.seed * 100_003 + i), false)
-    })())
+    users.push(
+      (async () => {
+        try {
+          await sleep(u.startS * 1000, undefined, { signal: stop.signal })
+        } catch {
+          return
+        }
+        // A second after the last user starts, every user holds its state (token, session id): measure then.
+        if (i === closed.length - 1)
+          setTimeout(() => {
+            memoryPerUserBytes = Math.max(0, heapNow() - heapBefore) / Math.max(1, active)
+          }, 1000).unref()
+        await runUser(u.kind, createRng(opts.seed * 100_003 + i), false)
+      })()
+    )
   })
   if (opts.arrival !== undefined) {
     const { rate, kinds } = opts.arrival
-    users.push((async () => {
-      for (let i = 0; !stop.signal.aborted; i++) {
-        const due = start + (i * 1000) / rate
-        const delay = due - performance.now()
-        if (delay > 0) {
-          try { await sleep(delay, undefined, { signal: stop.signal }) } catch { return }
+    users.push(
+      (async () => {
+        for (let i = 0; !stop.signal.aborted; i++) {
+          const due = start + (i * 1000) / rate
+          const delay = due - performance.now()
+          if (delay > 0) {
+            try {
+              await sleep(delay, undefined, { signal: stop.signal })
+            } catch {
+              return
+            }
+          }
+          users.push(runUser(kinds[i % kinds.length]!, createRng(opts.seed * 100_003 + i), true))
         }
-        users.push(runUser(kinds[i % kinds.length]!, createRng(opts.seed * 100_003 + i), true))
-      }
-    })())
+      })()
+    )
   }
 
   let t = 0
-  const ticker = setInterval(() => { opts.onSecond?.(stats.second(t, active)); t++ }, 1000)
+  const ticker = setInterval(() => {
+    opts.onSecond?.(stats.second(t, active))
+    t++
+  }, 1000)
   await sleep(opts.durationS * 1000)
   stop.abort()
   clearInterval(ticker)
@@ -161,12 +188,12 @@ export async function runEngine (opts: EngineOptions): Promise<EngineResult> {
   return { stats, ...(memoryPerUserBytes !== undefined ? { memoryPerUserBytes } : {}), usersStarted: started, elapsedS: (performance.now() - start) / 1000 }
 }
 
-function errorCode (json: unknown): string {
+function errorCode(json: unknown): string {
   const code = (json as { error?: { code?: unknown } } | undefined)?.error?.code
   return typeof code === 'string' ? ` ${code}` : ''
 }
 
-function heapNow (): number {
-  (globalThis as { gc?: () => void }).gc?.()
+function heapNow(): number {
+  ;(globalThis as { gc?: () => void }).gc?.()
   return process.memoryUsage().heapUsed
 }

@@ -12,8 +12,8 @@ import { mergeEndpoints, mergeSecond, type EndpointStats, type EndpointWire, typ
 /** What the parent sends a worker. */
 export interface WorkerJob {
   url: string
-  users?: Array<{ kind: string, startS: number }>
-  arrival?: { rate: number, kinds: string[] }
+  users?: Array<{ kind: string; startS: number }>
+  arrival?: { rate: number; kinds: string[] }
   durationS: number
   waitDivisor: number
   seed: number
@@ -22,9 +22,9 @@ export interface WorkerJob {
 
 /** What a worker sends back. */
 export type WorkerReport =
-  | { type: 'second', second: SecondWire }
-  | { type: 'done', endpoints: EndpointWire[], usersStarted: number, elapsedS: number, memoryPerUserBytes?: number }
-  | { type: 'error', message: string }
+  | { type: 'second'; second: SecondWire }
+  | { type: 'done'; endpoints: EndpointWire[]; usersStarted: number; elapsedS: number; memoryPerUserBytes?: number }
+  | { type: 'error'; message: string }
 
 /** Options of a run. */
 export interface UsersRunOptions {
@@ -55,11 +55,17 @@ export interface UsersRunResult {
 const MAIN = new URL('./worker-main.ts', import.meta.url).href
 
 /** Runs the scenario to its end and merges what every worker measured. */
-export async function runUsers (opts: UsersRunOptions): Promise<UsersRunResult> {
+export async function runUsers(opts: UsersRunOptions): Promise<UsersRunResult> {
   const { run } = opts
   const w = Math.max(1, opts.workers ?? Math.max(1, availableParallelism() - 1))
   const seed = opts.seed ?? 42
-  const jobs: WorkerJob[] = Array.from({ length: w }, (_, i) => ({ url: opts.url, durationS: run.durationS, waitDivisor: run.waitDivisor, seed: seed * 31 + i, connections: 1 }))
+  const jobs: WorkerJob[] = Array.from({ length: w }, (_, i) => ({
+    url: opts.url,
+    durationS: run.durationS,
+    waitDivisor: run.waitDivisor,
+    seed: seed * 31 + i,
+    connections: 1
+  }))
   if (opts.arrivalRate !== undefined) {
     const kinds = assignKinds(run.scenario.kinds.length * 4, run.scenario.kinds).map((k) => k.name)
     for (const j of jobs) j.arrival = { rate: (opts.arrivalRate * run.timeScale) / w, kinds }
@@ -84,27 +90,35 @@ export async function runUsers (opts: UsersRunOptions): Promise<UsersRunResult> 
       opts.onSecond?.(p)
     }
   }
-  const done = await Promise.all(jobs.map((job) => new Promise<Extract<WorkerReport, { type: 'done' }>>((resolve, reject) => {
-    const child = forkTs(MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc'] })
-    let result: Extract<WorkerReport, { type: 'done' }> | undefined
-    child.on('message', (m: WorkerReport) => {
-      if (m.type === 'second') {
-        const list = perSecond.get(m.second.t) ?? []
-        list.push(m.second)
-        perSecond.set(m.second.t, list)
-        // A second is complete once every worker has reported it.
-        if (list.length === w) flush(m.second.t)
-      } else if (m.type === 'done') result = m
-      else reject(new Error(`load worker failed: ${m.message}`))
-    })
-    child.on('exit', (code) => (result !== undefined ? resolve(result) : reject(new Error(`load worker exited with code ${String(code)}`))))
-    child.send(job)
-  })))
+  const done = await Promise.all(
+    jobs.map(
+      (job) =>
+        new Promise<Extract<WorkerReport, { type: 'done' }>>((resolve, reject) => {
+          const child = forkTs(MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc'] })
+          let result: Extract<WorkerReport, { type: 'done' }> | undefined
+          child.on('message', (m: WorkerReport) => {
+            if (m.type === 'second') {
+              const list = perSecond.get(m.second.t) ?? []
+              list.push(m.second)
+              perSecond.set(m.second.t, list)
+              // A second is complete once every worker has reported it.
+              if (list.length === w) flush(m.second.t)
+            } else if (m.type === 'done') result = m
+            else reject(new Error(`load worker failed: ${m.message}`))
+          })
+          child.on('exit', (code) => (result !== undefined ? resolve(result) : reject(new Error(`load worker exited with code ${String(code)}`))))
+          child.send(job)
+        })
+    )
+  )
   flush(Number.POSITIVE_INFINITY)
   const mem = done.map((d) => d.memoryPerUserBytes).filter((v): v is number => v !== undefined)
   const durationS = run.durationS
   return {
-    endpoints: mergeEndpoints(done.map((d) => d.endpoints), durationS),
+    endpoints: mergeEndpoints(
+      done.map((d) => d.endpoints),
+      durationS
+    ),
     series: series.filter((p) => p.t < Math.ceil(durationS)),
     usersStarted: done.reduce((a, d) => a + d.usersStarted, 0),
     workers: w,

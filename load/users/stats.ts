@@ -45,12 +45,17 @@ export class StatsCollector {
   readonly #start: number
 
   /** @param start the run's start, performance.now() milliseconds */
-  constructor (start: number) { this.#start = start }
+  constructor(start: number) {
+    this.#start = start
+  }
 
   /** Records one request that completed at `at` (performance.now()). */
-  record (name: string, ms: number, failure: string | undefined, at = performance.now()): void {
+  record(name: string, ms: number, failure: string | undefined, at = performance.now()): void {
     let e = this.endpoints.get(name)
-    if (e === undefined) { e = { requests: 0, failures: 0, h: createHistogram(), reasons: new Map() }; this.endpoints.set(name, e) }
+    if (e === undefined) {
+      e = { requests: 0, failures: 0, h: createHistogram(), reasons: new Map() }
+      this.endpoints.set(name, e)
+    }
     e.requests++
     recordMs(e.h, ms)
     const t = Math.max(0, Math.floor((at - this.#start) / 1000))
@@ -59,20 +64,27 @@ export class StatsCollector {
     s.requests++
     recordMs(s.h, ms)
     if (failure !== undefined) {
-      e.failures++; s.failures++
+      e.failures++
+      s.failures++
       e.reasons.set(failure, (e.reasons.get(failure) ?? 0) + 1)
     }
   }
 
   /** Second `t` for shipping (the users count is the caller's). */
-  second (t: number, users: number): SecondWire {
+  second(t: number, users: number): SecondWire {
     const s = this.seconds[t]
     return { t, users, requests: s?.requests ?? 0, failures: s?.failures ?? 0, histogram: encodeHistogram(s?.h ?? createHistogram()) }
   }
 
   /** Every endpoint for shipping. */
-  endpointsWire (): EndpointWire[] {
-    return [...this.endpoints].map(([name, e]) => ({ name, requests: e.requests, failures: e.failures, histogram: encodeHistogram(e.h), reasons: [...e.reasons] }))
+  endpointsWire(): EndpointWire[] {
+    return [...this.endpoints].map(([name, e]) => ({
+      name,
+      requests: e.requests,
+      failures: e.failures,
+      histogram: encodeHistogram(e.h),
+      reasons: [...e.reasons]
+    }))
   }
 }
 
@@ -99,13 +111,17 @@ export interface EndpointStats {
 const pkey = (p: number): string => `p${String(p).replace('.', '_')}_ms`
 
 /** Merges endpoint statistics from every process and computes the figures, plus the Aggregated row. */
-export function mergeEndpoints (parts: readonly EndpointWire[][], durationS: number): EndpointStats[] {
-  const merged = new Map<string, { requests: number, failures: number, h: Histogram, reasons: Map<string, number> }>()
+export function mergeEndpoints(parts: readonly EndpointWire[][], durationS: number): EndpointStats[] {
+  const merged = new Map<string, { requests: number; failures: number; h: Histogram; reasons: Map<string, number> }>()
   for (const part of parts) {
     for (const e of part) {
       let m = merged.get(e.name)
-      if (m === undefined) { m = { requests: 0, failures: 0, h: createHistogram(), reasons: new Map() }; merged.set(e.name, m) }
-      m.requests += e.requests; m.failures += e.failures
+      if (m === undefined) {
+        m = { requests: 0, failures: 0, h: createHistogram(), reasons: new Map() }
+        merged.set(e.name, m)
+      }
+      m.requests += e.requests
+      m.failures += e.failures
       m.h.add(decodeHistogram(e.histogram))
       for (const [r, n] of e.reasons) m.reasons.set(r, (m.reasons.get(r) ?? 0) + n)
     }
@@ -128,7 +144,9 @@ export function mergeEndpoints (parts: readonly EndpointWire[][], durationS: num
   for (const [name, m] of [...merged].sort((a, b) => a[0].localeCompare(b[0]))) {
     const sp = name.indexOf(' ')
     rows.push(row(name.slice(0, sp), name.slice(sp + 1), m))
-    all.requests += m.requests; all.failures += m.failures; all.h.add(m.h)
+    all.requests += m.requests
+    all.failures += m.failures
+    all.h.add(m.h)
     for (const [r, n] of m.reasons) all.reasons.set(`${name}: ${r}`, (all.reasons.get(`${name}: ${r}`) ?? 0) + n)
   }
   rows.push(row('', 'Aggregated', all))
@@ -148,7 +166,7 @@ export interface LoadSeriesPoint {
 }
 
 /** Merges the seconds the processes reported for one `t`. */
-export function mergeSecond (t: number, parts: readonly SecondWire[]): LoadSeriesPoint {
+export function mergeSecond(t: number, parts: readonly SecondWire[]): LoadSeriesPoint {
   const h = createHistogram()
   for (const p of parts) h.add(decodeHistogram(p.histogram))
   const q = (p: number): number => (h.totalCount > 0 ? h.getValueAtPercentile(p) / 1000 : 0)

@@ -22,7 +22,7 @@ export interface SimResponse {
 
 /** The HTTP side of a user: one request, recorded under `name`, judged successful when its status is in `ok`. */
 export interface SimHttp {
-  request (req: {
+  request(req: {
     name: string
     method: 'GET' | 'POST' | 'PUT' | 'DELETE'
     path: string
@@ -52,7 +52,7 @@ export interface TaskContext {
 export interface Task {
   readonly name: string
   readonly repeat: number
-  run (ctx: TaskContext): Promise<void>
+  run(ctx: TaskContext): Promise<void>
 }
 
 /** A kind of user. */
@@ -63,6 +63,6 @@ export interface UserKind {
   /** Wait between task executions, seconds, uniform in [min, max] (Locust's `between(min, max)`). */
   readonly wait: readonly [number, number]
   /** Initial state, drawn when the user starts (which account it uses). */
-  init (rng: Rng): UserState
+  init(rng: Rng): UserState
   readonly tasks: readonly Task[]
 }

@@ -14,7 +14,10 @@ const kind = (name: string): UserKind => {
   return k
 }
 
-const send = (m: WorkerReport): Promise<void> => new Promise((resolve) => { process.send?.(m, undefined, {}, () => resolve()) })
+const send = (m: WorkerReport): Promise<void> =>
+  new Promise((resolve) => {
+    process.send?.(m, undefined, {}, () => resolve())
+  })
 
 process.once('message', (job: WorkerJob) => {
   runEngine({
@@ -25,12 +28,23 @@ process.once('message', (job: WorkerJob) => {
     connections: job.connections,
     ...(job.users !== undefined ? { users: job.users.map((u) => ({ kind: kind(u.kind), startS: u.startS })) } : {}),
     ...(job.arrival !== undefined ? { arrival: { rate: job.arrival.rate, kinds: job.arrival.kinds.map(kind) } } : {}),
-    onSecond: (second) => { void send({ type: 'second', second }) }
-  }).then(async (r) => {
-    await send({ type: 'done', endpoints: r.stats.endpointsWire(), usersStarted: r.usersStarted, elapsedS: r.elapsedS, ...(r.memoryPerUserBytes !== undefined ? { memoryPerUserBytes: r.memoryPerUserBytes } : {}) })
-    process.exit(0)
-  }, async (err: unknown) => {
-    await send({ type: 'error', message: err instanceof Error ? err.message : String(err) })
-    process.exit(1)
-  })
+    onSecond: (second) => {
+      void send({ type: 'second', second })
+    }
+  }).then(
+    async (r) => {
+      await send({
+        type: 'done',
+        endpoints: r.stats.endpointsWire(),
+        usersStarted: r.usersStarted,
+        elapsedS: r.elapsedS,
+        ...(r.memoryPerUserBytes !== undefined ? { memoryPerUserBytes: r.memoryPerUserBytes } : {})
+      })
+      process.exit(0)
+    },
+    async (err: unknown) => {
+      await send({ type: 'error', message: err instanceof Error ? err.message : String(err) })
+      process.exit(1)
+    }
+  )
 })

@@ -34,13 +34,18 @@ export class BlockArchive {
   /** Bytes in the log (the end of its last whole line). */
   #end: number
 
-  private constructor (readonly dir: string, readonly db: Database | undefined, offsets: number[], end: number) {
+  private constructor(
+    readonly dir: string,
+    readonly db: Database | undefined,
+    offsets: number[],
+    end: number
+  ) {
     this.#offsets = offsets
     this.#end = end
   }
 
   /** Opens (creating) the archive in `dataDir`, writing `genesis.json` when new. */
-  static async open (dataDir: string, genesis: Genesis, db?: Database): Promise<BlockArchive> {
+  static async open(dataDir: string, genesis: Genesis, db?: Database): Promise<BlockArchive> {
     const dir = join(dataDir, CHAIN_DIR)
     await mkdir(dir, { recursive: true })
     const file = join(dir, 'genesis.json')
@@ -58,10 +63,12 @@ export class BlockArchive {
   }
 
   /** Height of the last block written to the log. */
-  get height (): number { return this.#offsets.length }
+  get height(): number {
+    return this.#offsets.length
+  }
 
   /** The written block at `height`, or undefined (not written, or not a block height). */
-  async read (height: number): Promise<FinalBlock | undefined> {
+  async read(height: number): Promise<FinalBlock | undefined> {
     return (await this.readRange(height, height, Infinity))[0]
   }
 
@@ -69,7 +76,7 @@ export class BlockArchive {
    * Written blocks `from..to` inclusive (clipped to the log), in one read: at least one block, then as many
    * as fit in `maxBytes` of log lines (a line being the block's JSON and a newline).
    */
-  async readRange (from: number, to: number, maxBytes: number): Promise<FinalBlock[]> {
+  async readRange(from: number, to: number, maxBytes: number): Promise<FinalBlock[]> {
     const first = Math.max(1, Math.floor(from))
     const last = Math.min(this.#offsets.length, Math.floor(to))
     if (!Number.isSafeInteger(first) || last < first) return []
@@ -86,9 +93,13 @@ export class BlockArchive {
     } finally {
       await fh.close()
     }
-    const blocks = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as FinalBlock)
+    const blocks = text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as FinalBlock)
     blocks.forEach((b, i) => {
-      if (b.block?.header?.height !== first + i) throw new errors.LUCID_ERR_5004(`${join(this.dir, 'blocks.jsonl')} holds height ${String(b.block?.header?.height)} where ${first + i} belongs`)
+      if (b.block?.header?.height !== first + i)
+        throw new errors.LUCID_ERR_5004(`${join(this.dir, 'blocks.jsonl')} holds height ${String(b.block?.header?.height)} where ${first + i} belongs`)
     })
     return blocks
   }
@@ -99,19 +110,24 @@ export class BlockArchive {
    * what a caller may tell clients is final is what has resolved true, since a kill before the write
    * loses the block with the process (docs/chain.md, "Persistence and export").
    */
-  append (fin: FinalBlock): Promise<boolean> {
-    const written = this.#queue.then(async () => {
-      // After a failed write, later blocks are not appended: a gap in the log would hide them all at replay.
-      if (this.#failed !== undefined) return false
-      await this.#write(fin)
-      return true
-    }).catch((err: unknown) => { this.#failed ??= err; return false })
+  append(fin: FinalBlock): Promise<boolean> {
+    const written = this.#queue
+      .then(async () => {
+        // After a failed write, later blocks are not appended: a gap in the log would hide them all at replay.
+        if (this.#failed !== undefined) return false
+        await this.#write(fin)
+        return true
+      })
+      .catch((err: unknown) => {
+        this.#failed ??= err
+        return false
+      })
     this.#queue = written.then(() => undefined)
     return written
   }
 
   /** Waits for queued writes; throws the first write error. */
-  async flush (): Promise<void> {
+  async flush(): Promise<void> {
     await this.#queue
     if (this.#failed !== undefined) throw this.#failed
   }
@@ -120,7 +136,7 @@ export class BlockArchive {
    * Mirrors into the database the logged blocks it lacks: those above its latest block (a crash between
    * the log append and the database write leaves the database one block behind the log).
    */
-  async reconcile (logged: readonly FinalBlock[]): Promise<number> {
+  async reconcile(logged: readonly FinalBlock[]): Promise<number> {
     if (this.db === undefined) return 0
     const have = (await this.db.blocks.latest())?.height ?? 0
     const missing = logged.filter((f) => f.block.header.height > have)
@@ -128,8 +144,9 @@ export class BlockArchive {
     return missing.length
   }
 
-  async #write (fin: FinalBlock): Promise<void> {
-    if (fin.block.header.height !== this.#offsets.length + 1) throw new errors.LUCID_ERR_5005(`block ${fin.block.header.height} appended after height ${this.#offsets.length}`)
+  async #write(fin: FinalBlock): Promise<void> {
+    if (fin.block.header.height !== this.#offsets.length + 1)
+      throw new errors.LUCID_ERR_5005(`block ${fin.block.header.height} appended after height ${this.#offsets.length}`)
     const line = JSON.stringify(fin) + '\n'
     await appendDurably(join(this.dir, 'blocks.jsonl'), line, this.#end === 0)
     this.#offsets.push(this.#end)
@@ -137,16 +154,31 @@ export class BlockArchive {
     await this.#mirror(fin)
   }
 
-  async #mirror (fin: FinalBlock): Promise<void> {
+  async #mirror(fin: FinalBlock): Promise<void> {
     const db = this.db
     if (db === undefined) return
     const h = fin.block.header
     const ids = fin.block.transactions.map(txId)
     await db.transaction(async (t) => {
-      await t.blocks.insert({ height: h.height, hash: fin.hash, previous_hash: h.previous_hash, transactions: ids, merkle_root: h.merkle_root, producer: h.producer, timestamp: h.timestamp })
-      await t.transactions.insertMany(fin.block.transactions.map((tx, i) => ({
-        tx_id: ids[i] as string, tx_type: tx.type, payload: { from: tx.from, nonce: tx.nonce, payload: tx.payload }, signature: tx.signature, timestamp: tx.timestamp, block_height: h.height
-      })))
+      await t.blocks.insert({
+        height: h.height,
+        hash: fin.hash,
+        previous_hash: h.previous_hash,
+        transactions: ids,
+        merkle_root: h.merkle_root,
+        producer: h.producer,
+        timestamp: h.timestamp
+      })
+      await t.transactions.insertMany(
+        fin.block.transactions.map((tx, i) => ({
+          tx_id: ids[i] as string,
+          tx_type: tx.type,
+          payload: { from: tx.from, nonce: tx.nonce, payload: tx.payload },
+          signature: tx.signature,
+          timestamp: tx.timestamp,
+          block_height: h.height
+        }))
+      )
       for (const tx of fin.block.transactions) {
         if (tx.type !== 'task_proof') continue
         const p = taskProof(tx.payload)
@@ -162,7 +194,7 @@ export class BlockArchive {
  * final to clients, only once its line survives a power cut, not only a kill. The first append of a new
  * log also syncs the directory, so the file's name is as durable as its bytes.
  */
-async function appendDurably (file: string, line: string, first: boolean): Promise<void> {
+async function appendDurably(file: string, line: string, first: boolean): Promise<void> {
   const fh = await openFile(file, 'a')
   try {
     await fh.write(line)
@@ -172,7 +204,11 @@ async function appendDurably (file: string, line: string, first: boolean): Promi
   }
   if (first) {
     const d = await openFile(dirname(file), 'r')
-    try { await d.sync() } finally { await d.close() }
+    try {
+      await d.sync()
+    } finally {
+      await d.close()
+    }
   }
 }
 
@@ -181,7 +217,7 @@ async function appendDurably (file: string, line: string, first: boolean): Promi
  * a line of its own (readArchive stops at the first line that does not parse: an unfinished line followed
  * by new ones would hide them all).
  */
-async function dropPartialLine (file: string): Promise<void> {
+async function dropPartialLine(file: string): Promise<void> {
   let fh: Awaited<ReturnType<typeof openFile>> | undefined
   try {
     fh = await openFile(file, 'r+')
@@ -193,7 +229,7 @@ async function dropPartialLine (file: string): Promise<void> {
     const size = (await fh.stat()).size
     const buf = Buffer.alloc(64 * 1024)
     // Backwards from the end, a window at a time, to the last newline.
-    for (let end = size; end > 0;) {
+    for (let end = size; end > 0; ) {
       const start = Math.max(0, end - buf.length)
       const { bytesRead } = await fh.read(buf, 0, end - start, start)
       const nl = buf.subarray(0, bytesRead).lastIndexOf(0x0a)
@@ -210,7 +246,7 @@ async function dropPartialLine (file: string): Promise<void> {
 }
 
 /** The start of every non-empty line of `file` and its length (a missing file is empty). */
-async function lineOffsets (file: string): Promise<{ offsets: number[], end: number }> {
+async function lineOffsets(file: string): Promise<{ offsets: number[]; end: number }> {
   const offsets: number[] = []
   let pos = 0
   let lineStart = 0
@@ -230,7 +266,7 @@ async function lineOffsets (file: string): Promise<{ offsets: number[], end: num
 }
 
 /** Reads an archive: its genesis and its final blocks in order. */
-export async function readArchive (dataDir: string): Promise<{ genesis: Genesis, blocks: FinalBlock[] }> {
+export async function readArchive(dataDir: string): Promise<{ genesis: Genesis; blocks: FinalBlock[] }> {
   const dir = join(dataDir, CHAIN_DIR)
   let genesis: Genesis
   try {
@@ -244,7 +280,11 @@ export async function readArchive (dataDir: string): Promise<{ genesis: Genesis,
     for await (const line of lines) {
       if (line === '') continue
       // A line cut short by a crash mid-append is the only one that may fail to parse: stop there.
-      try { blocks.push(JSON.parse(line) as FinalBlock) } catch { break }
+      try {
+        blocks.push(JSON.parse(line) as FinalBlock)
+      } catch {
+        break
+      }
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err

@@ -24,35 +24,43 @@ const HEX64 = /^[0-9a-f]{64}$/
 const HEX128 = /^[0-9a-f]{128}$/
 
 /** The signing domain of a vote type. */
-export function voteDomain (type: VoteType): SignDomain {
+export function voteDomain(type: VoteType): SignDomain {
   return type === 'prevote' ? 'LUCID-PREVOTE-V1' : 'LUCID-VOTE-V2'
 }
 
 /** The 48-byte message a vote of `type` for (`height`, `round`, `hash`) signs. */
-export function voteMessage (type: VoteType, height: number, round: number, hash: string): Uint8Array {
+export function voteMessage(type: VoteType, height: number, round: number, hash: string): Uint8Array {
   return signingMessage(voteDomain(type), roundVoteHash(height, round, hash))
 }
 
 /** `signer`'s vote of `type` for the block `hash` at `height` in `round`. */
-export function signVote (signer: Signer, type: VoteType, height: number, round: number, hash: string): Vote {
+export function signVote(signer: Signer, type: VoteType, height: number, round: number, hash: string): Vote {
   return { type, height, round, block_hash: hash, voter: signer.publicKey, signature: toHex(signer.sign(voteMessage(type, height, round, hash))) }
 }
 
 /** `signer`'s proposal of `block` for (`height`, `round`), with its proof of lock (`polRound` -1 and no votes for a new block). */
-export function signProposal (signer: Signer, height: number, round: number, block: Block, hash: string, polRound: number, pol: readonly VoteSignature[]): Proposal {
+export function signProposal(
+  signer: Signer,
+  height: number,
+  round: number,
+  block: Block,
+  hash: string,
+  polRound: number,
+  pol: readonly VoteSignature[]
+): Proposal {
   const signature = toHex(signer.sign(signingMessage('LUCID-PROPOSE-V1', proposalHash(height, round, polRound, hash))))
   return { height, round, pol_round: polRound, block, pol: sortVotes(pol), proposer: signer.publicKey, signature }
 }
 
 /** Votes deduplicated by voter and sorted by voter. */
-export function sortVotes (votes: Iterable<VoteSignature>): VoteSignature[] {
+export function sortVotes(votes: Iterable<VoteSignature>): VoteSignature[] {
   const byVoter = new Map<string, VoteSignature>()
   for (const v of votes) byVoter.set(v.voter, { voter: v.voter, signature: v.signature })
   return [...byVoter.values()].sort((a, b) => (a.voter < b.voter ? -1 : a.voter > b.voter ? 1 : 0))
 }
 
 /** A certificate from the precommits of one round (deduplicated by voter, sorted by voter). */
-export function makeCertificate (height: number, round: number, hash: string, votes: Iterable<VoteSignature>): Certificate {
+export function makeCertificate(height: number, round: number, hash: string, votes: Iterable<VoteSignature>): Certificate {
   return { height, round, block_hash: hash, votes: sortVotes(votes) }
 }
 
@@ -60,7 +68,7 @@ export function makeCertificate (height: number, round: number, hash: string, vo
  * The committee that signs (or signed) the certificate of the head block of `state`: for a round certificate
  * the committee of the epoch its height opened in, for a first-format one the committee of the block's epoch.
  */
-export function headCommittee (state: StateBase, cert: Certificate): Committee {
+export function headCommittee(state: StateBase, cert: Certificate): Committee {
   const head = state.get('head') as unknown as Head
   return epochInfo(state, cert.round === undefined ? head.epoch : head.vote_epoch).committee
 }
@@ -69,12 +77,20 @@ export function headCommittee (state: StateBase, cert: Certificate): Committee {
  * Checks that `votes` are well formed, sorted, distinct committee members with more than 2/3 of the weight,
  * each a valid signature of `message` (LUCID_ERR_5015 for a bad vote, LUCID_ERR_5014 short of quorum).
  */
-export function checkQuorum (votes: readonly VoteSignature[], message: Uint8Array, committee: Committee, what: string, sigs: SignatureSink): void {
+export function checkQuorum(votes: readonly VoteSignature[], message: Uint8Array, committee: Committee, what: string, sigs: SignatureSink): void {
   if (!Array.isArray(votes)) throw new errors.LUCID_ERR_5015(`malformed votes in ${what}`)
   let weight = 0
   let prev = ''
   for (const v of votes) {
-    if (v === null || typeof v !== 'object' || Object.keys(v).length !== 2 || typeof v.voter !== 'string' || !HEX64.test(v.voter) || typeof v.signature !== 'string' || !HEX128.test(v.signature)) {
+    if (
+      v === null ||
+      typeof v !== 'object' ||
+      Object.keys(v).length !== 2 ||
+      typeof v.voter !== 'string' ||
+      !HEX64.test(v.voter) ||
+      typeof v.signature !== 'string' ||
+      !HEX128.test(v.signature)
+    ) {
       throw new errors.LUCID_ERR_5015(`malformed vote in ${what}`)
     }
     if (v.voter <= prev) throw new errors.LUCID_ERR_5015(`votes in ${what} must be sorted by voter, one each`)
@@ -93,12 +109,14 @@ export function checkQuorum (votes: readonly VoteSignature[], message: Uint8Arra
  * signature valid (LUCID_ERR_5015, through `sigs`). A round certificate holds precommits (LUCID-VOTE-V2) of its
  * round; a first-format one (no round) LUCID-VOTE-V1 votes over the block hash.
  */
-export function checkCertificate (cert: Certificate, height: number, hash: string, committee: Committee, sigs: SignatureSink): void {
+export function checkCertificate(cert: Certificate, height: number, hash: string, committee: Committee, sigs: SignatureSink): void {
   if (cert === null || typeof cert !== 'object' || !Array.isArray(cert.votes)) throw new errors.LUCID_ERR_5015('malformed certificate')
   const keys = Object.keys(cert).length
   const v2 = cert.round !== undefined
-  if (keys !== (v2 ? 4 : 3) || (v2 && (typeof cert.round !== 'number' || !Number.isSafeInteger(cert.round) || cert.round < 0))) throw new errors.LUCID_ERR_5015('malformed certificate')
-  if (cert.height !== height || cert.block_hash !== hash) throw new errors.LUCID_ERR_5015(`certificate is for ${String(cert.block_hash)} at ${String(cert.height)}, not ${hash} at ${height}`)
+  if (keys !== (v2 ? 4 : 3) || (v2 && (typeof cert.round !== 'number' || !Number.isSafeInteger(cert.round) || cert.round < 0)))
+    throw new errors.LUCID_ERR_5015('malformed certificate')
+  if (cert.height !== height || cert.block_hash !== hash)
+    throw new errors.LUCID_ERR_5015(`certificate is for ${String(cert.block_hash)} at ${String(cert.height)}, not ${hash} at ${height}`)
   const message = v2 ? voteMessage('precommit', height, cert.round as number, hash) : signingMessage('LUCID-VOTE-V1', voteHash(hash))
   checkQuorum(cert.votes, message, committee, `the certificate of height ${height}`, sigs)
 }

@@ -39,28 +39,31 @@ export interface ConsensusRecord {
   /** The locked and valid blocks themselves (at most two). */
   readonly blocks: readonly Block[]
   /** The final block below `height` with its certificate, so that a ledger whose archive lagged can get back to `height`. */
-  readonly final?: { readonly block: Block, readonly certificate: Certificate }
+  readonly final?: { readonly block: Block; readonly certificate: Certificate }
 }
 
 /** Where a validator keeps its consensus record. */
 export interface ConsensusStore {
   /** The record read back at start, undefined for a validator that never voted. */
-  load (): ConsensusRecord | undefined
+  load(): ConsensusRecord | undefined
   /**
    * Makes `record` the durable record; `done` runs (once) when it, or a later record, is durable, or with the
    * error that stopped it. A node sends nothing that depends on a record before its `done`.
    */
-  save (record: ConsensusRecord, done: (err?: Error) => void): void
+  save(record: ConsensusRecord, done: (err?: Error) => void): void
   /** Resolves when every record saved so far is durable. */
-  flush (): Promise<void>
+  flush(): Promise<void>
 }
 
 /** A store in memory, durable at once: it survives a node process when the object does (the simulator's restarts, tests). */
-export function memoryConsensusStore (initial?: ConsensusRecord): ConsensusStore {
+export function memoryConsensusStore(initial?: ConsensusRecord): ConsensusStore {
   let last = initial
   return {
     load: () => last,
-    save (record, done) { last = record; done() },
+    save(record, done) {
+      last = record
+      done()
+    },
     flush: async () => {}
   }
 }
@@ -74,11 +77,11 @@ export function memoryConsensusStore (initial?: ConsensusRecord): ConsensusStore
  * Opening reads the record back; a file that exists but does not hold a record is refused (LUCID_ERR_5001)
  * rather than read as "never voted", which is the one reading that could cause a double vote.
  */
-export function fileConsensusStore (path: string): ConsensusStore {
+export function fileConsensusStore(path: string): ConsensusStore {
   const dir = dirname(path)
   mkdirSync(dir, { recursive: true })
   let last = readRecord(path)
-  let pending: { record: ConsensusRecord, done: Array<(err?: Error) => void> } | undefined
+  let pending: { record: ConsensusRecord; done: Array<(err?: Error) => void> } | undefined
   let writing: Promise<void> | undefined
   let failed: Error | undefined
 
@@ -94,7 +97,11 @@ export function fileConsensusStore (path: string): ConsensusStore {
     await rename(tmp, path)
     // The rename itself is durable only once the directory is.
     const d = await open(dir, 'r')
-    try { await d.sync() } finally { await d.close() }
+    try {
+      await d.sync()
+    } finally {
+      await d.close()
+    }
   }
 
   const drain = async (): Promise<void> => {
@@ -115,17 +122,22 @@ export function fileConsensusStore (path: string): ConsensusStore {
 
   return {
     load: () => last,
-    save (record, done) {
+    save(record, done) {
       last = record
       if (pending === undefined) pending = { record, done: [done] }
-      else { pending.record = record; pending.done.push(done) }
+      else {
+        pending.record = record
+        pending.done.push(done)
+      }
       writing ??= drain()
     },
-    flush: async () => { while (writing !== undefined) await writing }
+    flush: async () => {
+      while (writing !== undefined) await writing
+    }
   }
 }
 
-function readRecord (path: string): ConsensusRecord | undefined {
+function readRecord(path: string): ConsensusRecord | undefined {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
@@ -134,17 +146,41 @@ function readRecord (path: string): ConsensusRecord | undefined {
     throw err
   }
   let v: unknown
-  try { v = JSON.parse(text) } catch { v = undefined }
+  try {
+    v = JSON.parse(text)
+  } catch {
+    v = undefined
+  }
   const r = v as Partial<ConsensusRecord> | undefined
-  if (r === undefined || r === null || typeof r !== 'object' || !Number.isSafeInteger(r.height) || (r.height as number) < 1 || !Array.isArray(r.blocks) ||
-    !choiceOk(r.prevote) || !choiceOk(r.precommit) || !choiceOk(r.locked) || !choiceOk(r.valid) || (r.proposed !== undefined && !Number.isSafeInteger(r.proposed))) {
-    throw new errors.LUCID_ERR_5001(`${path} does not hold a consensus record; a validator that cannot tell how it last voted must not vote (move the file away only if this key never voted on this chain)`)
+  if (
+    r === undefined ||
+    r === null ||
+    typeof r !== 'object' ||
+    !Number.isSafeInteger(r.height) ||
+    (r.height as number) < 1 ||
+    !Array.isArray(r.blocks) ||
+    !choiceOk(r.prevote) ||
+    !choiceOk(r.precommit) ||
+    !choiceOk(r.locked) ||
+    !choiceOk(r.valid) ||
+    (r.proposed !== undefined && !Number.isSafeInteger(r.proposed))
+  ) {
+    throw new errors.LUCID_ERR_5001(
+      `${path} does not hold a consensus record; a validator that cannot tell how it last voted must not vote (move the file away only if this key never voted on this chain)`
+    )
   }
   return r as ConsensusRecord
 }
 
-function choiceOk (c: unknown): boolean {
+function choiceOk(c: unknown): boolean {
   if (c === undefined) return true
   const x = c as Partial<RoundChoice>
-  return x !== null && typeof x === 'object' && Number.isSafeInteger(x.round) && (x.round as number) >= 0 && typeof x.block_hash === 'string' && /^[0-9a-f]{64}$/.test(x.block_hash)
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    Number.isSafeInteger(x.round) &&
+    (x.round as number) >= 0 &&
+    typeof x.block_hash === 'string' &&
+    /^[0-9a-f]{64}$/.test(x.block_hash)
+  )
 }

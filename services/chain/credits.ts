@@ -10,7 +10,7 @@ import type { Json } from './types.ts'
 export const TASK_KINDS = ['relay_bandwidth', 'storage_availability', 'validation_signature', 'uptime_beacon'] as const
 
 /** One of TASK_KINDS. */
-export type TaskKind = typeof TASK_KINDS[number]
+export type TaskKind = (typeof TASK_KINDS)[number]
 
 /** A task proof's payload, checked. */
 export interface TaskProof {
@@ -28,7 +28,7 @@ export interface TaskProof {
  * - uptime_beacon `{}`: 1 (at most one per node and beacon window, 1/24 of an epoch: see rules.ts)
  * Throws LUCID_ERR_5002 for anything else.
  */
-export function taskProof (payload: Json): TaskProof {
+export function taskProof(payload: Json): TaskProof {
   const p = asObject(payload)
   const kind = p.kind
   const slot = uint(p.slot, 'slot')
@@ -39,12 +39,14 @@ export function taskProof (payload: Json): TaskProof {
   switch (kind) {
     case 'relay_bandwidth': {
       fields(['sessions', 'bytes'])
-      const sessions = uint(p.sessions, 'sessions'); const bytes = uint(p.bytes, 'bytes')
+      const sessions = uint(p.sessions, 'sessions')
+      const bytes = uint(p.bytes, 'bytes')
       return { kind, slot, credits: Math.max(sessions, Math.ceil(bytes / 5_000_000)) }
     }
     case 'storage_availability': {
       fields(['bytes', 'chunks'])
-      const bytes = uint(p.bytes, 'bytes'); const chunks = uint(p.chunks, 'chunks')
+      const bytes = uint(p.bytes, 'bytes')
+      const chunks = uint(p.chunks, 'chunks')
       return { kind, slot, credits: Math.floor((bytes * 10) / 1e9) + 2 * chunks }
     }
     case 'validation_signature': {
@@ -59,13 +61,14 @@ export function taskProof (payload: Json): TaskProof {
   }
 }
 
-function asObject (v: Json): { [k: string]: Json } {
+function asObject(v: Json): { [k: string]: Json } {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new errors.LUCID_ERR_5002('payload must be an object')
   return v
 }
 
 // Bounded well below 2^53 / 10 so the credit arithmetic above stays exact.
-function uint (v: Json | undefined, name: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > 1e14) throw new errors.LUCID_ERR_5002(`task_proof: ${name} must be an integer in 0..1e14`)
+function uint(v: Json | undefined, name: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > 1e14)
+    throw new errors.LUCID_ERR_5002(`task_proof: ${name} must be an integer in 0..1e14`)
   return v
 }

@@ -59,21 +59,21 @@ export interface Devnet {
   readonly genesis: Genesis
   readonly nodes: readonly ChainNode[]
   readonly network: LocalNetwork
-  start (): void
-  stop (): void
+  start(): void
+  stop(): void
 }
 
 /**
  * Deterministic 32-byte key seeds: `count` of them from `seed`. From the seeded (non-cryptographic) RNG, so
  * that devnets and fixtures are reproducible: these keys are public knowledge, never for a real deployment.
  */
-export function keySeeds (seed: number, count: number): Uint8Array[] {
+export function keySeeds(seed: number, count: number): Uint8Array[] {
   const rng = createRng(seed)
   return Array.from({ length: count }, () => rng.fill(new Uint8Array(32)))
 }
 
 /** A genesis for `validators`, each with equal bootstrap credits and full uptime. */
-export function devnetGenesis (validators: readonly Signer[], genesisTime: number, params: Partial<ChainParams> = {}, chainId = 'lucid-devnet'): Genesis {
+export function devnetGenesis(validators: readonly Signer[], genesisTime: number, params: Partial<ChainParams> = {}, chainId = 'lucid-devnet'): Genesis {
   return {
     chain_id: chainId,
     genesis_time: genesisTime,
@@ -83,7 +83,7 @@ export function devnetGenesis (validators: readonly Signer[], genesisTime: numbe
 }
 
 /** Builds a devnet (not started). */
-export function createDevnet (opts: DevnetOptions): Devnet {
+export function createDevnet(opts: DevnetOptions): Devnet {
   const n = opts.nodes ?? 4
   const makeSigner = opts.signer ?? ed25519Signer
   const signers = keySeeds(opts.seed ?? 1, n).map(makeSigner)
@@ -93,29 +93,35 @@ export function createDevnet (opts: DevnetOptions): Devnet {
   if (opts.ledgers !== undefined && (opts.ledgers.length !== n || opts.ledgers.some((l) => JSON.stringify(l.genesis) !== JSON.stringify(genesis)))) {
     throw new errors.LUCID_ERR_5001(`the ${opts.ledgers.length} ledgers given are not ${n} ledgers of this devnet's genesis`)
   }
-  const nodes = signers.map((signer, i) => new ChainNode({
-    genesis,
-    signer,
-    verifier: opts.verifier?.() ?? ed25519Verifier(),
-    scheduler: opts.scheduler,
-    connect: (id, handler) => network.join(id, handler),
-    uptimeBeacons: opts.uptimeBeacons?.(i) ?? true,
-    ...(opts.retainBlocks !== undefined ? { retainBlocks: opts.retainBlocks } : {}),
-    ...(opts.finalIndexBlocks !== undefined ? { finalIndexBlocks: opts.finalIndexBlocks } : {}),
-    ...(opts.consensus !== undefined ? { consensus: opts.consensus(i, signer.publicKey, genesis) } : {}),
-    ...(opts.ledgers?.[i] !== undefined ? { ledger: opts.ledgers[i] } : {})
-  }))
+  const nodes = signers.map(
+    (signer, i) =>
+      new ChainNode({
+        genesis,
+        signer,
+        verifier: opts.verifier?.() ?? ed25519Verifier(),
+        scheduler: opts.scheduler,
+        connect: (id, handler) => network.join(id, handler),
+        uptimeBeacons: opts.uptimeBeacons?.(i) ?? true,
+        ...(opts.retainBlocks !== undefined ? { retainBlocks: opts.retainBlocks } : {}),
+        ...(opts.finalIndexBlocks !== undefined ? { finalIndexBlocks: opts.finalIndexBlocks } : {}),
+        ...(opts.consensus !== undefined ? { consensus: opts.consensus(i, signer.publicKey, genesis) } : {}),
+        ...(opts.ledgers?.[i] !== undefined ? { ledger: opts.ledgers[i] } : {})
+      })
+  )
   return {
     genesis,
     nodes,
     network,
-    start: () => { for (const node of nodes) node.start() },
-    stop: () => { for (const node of nodes) node.stop() }
+    start: () => {
+      for (const node of nodes) node.start()
+    },
+    stop: () => {
+      for (const node of nodes) node.stop()
+    }
   }
 }
 
-
-const TRUST_VERIFIED: SignatureSink = { check () {} }
+const TRUST_VERIFIED: SignatureSink = { check() {} }
 
 /**
  * Rebuilds `count` ledgers from archived final blocks (readArchive), e.g. when `lucid serve` restarts on its
@@ -126,7 +132,7 @@ const TRUST_VERIFIED: SignatureSink = { check () {} }
  * LUCID_ERR_5xxx of the first block that fails. `opts.retainBlocks` bounds the blocks each ledger keeps in
  * memory (Ledger), the state being complete either way.
  */
-export function replayLedgers (genesis: Genesis, blocks: readonly FinalBlock[], count: number, opts: { readonly retainBlocks?: number } = {}): Ledger[] {
+export function replayLedgers(genesis: Genesis, blocks: readonly FinalBlock[], count: number, opts: { readonly retainBlocks?: number } = {}): Ledger[] {
   const ledgers: Ledger[] = []
   for (let i = 0; i < count; i++) {
     const ledger = new Ledger(genesis, opts)

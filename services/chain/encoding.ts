@@ -32,7 +32,7 @@ const ANCHOR_LEAF_TAG = 0x41
 const DATA_ANCHOR_LEAF_TAG = 0x44
 
 /** The 48-byte message signed for `hash` in `domain`. */
-export function signingMessage (domain: SignDomain, hash: Uint8Array): Uint8Array {
+export function signingMessage(domain: SignDomain, hash: Uint8Array): Uint8Array {
   if (hash.length !== 32) throw new RangeError('a signed hash is 32 bytes')
   const m = new Uint8Array(SIGNED_MESSAGE_BYTES)
   for (let i = 0; i < domain.length; i++) m[i] = domain.charCodeAt(i)
@@ -41,27 +41,27 @@ export function signingMessage (domain: SignDomain, hash: Uint8Array): Uint8Arra
 }
 
 /** The body of a transaction: all its fields but the signature. */
-export function txBody (tx: Transaction): TxBody {
+export function txBody(tx: Transaction): TxBody {
   return { type: tx.type, from: tx.from, nonce: tx.nonce, timestamp: tx.timestamp, payload: tx.payload }
 }
 
 /** A transaction's id (hex). */
-export function txId (tx: TxBody): string {
+export function txId(tx: TxBody): string {
   return toHex(hashCanonical(txBody(tx as Transaction)))
 }
 
 /** A block's hash (hex): the hash of its header. */
-export function blockHash (header: BlockHeader): string {
+export function blockHash(header: BlockHeader): string {
   return toHex(hashCanonical(header))
 }
 
 /** The genesis hash (hex), which block 1 names as its previous hash. */
-export function genesisHash (genesis: Genesis): string {
+export function genesisHash(genesis: Genesis): string {
   return toHex(hashCanonical(genesis))
 }
 
 /** The Merkle leaf bytes of a transaction, given its id. */
-export function txLeaf (id: string): Uint8Array {
+export function txLeaf(id: string): Uint8Array {
   const leaf = new Uint8Array(33)
   leaf[0] = TX_LEAF_TAG
   leaf.set(fromHex(id), 1)
@@ -69,7 +69,7 @@ export function txLeaf (id: string): Uint8Array {
 }
 
 /** The Merkle leaf bytes of a session anchor. */
-export function anchorLeaf (anchor: Anchor): Uint8Array {
+export function anchorLeaf(anchor: Anchor): Uint8Array {
   const leaf = new Uint8Array(33)
   leaf[0] = ANCHOR_LEAF_TAG
   leaf.set(hashCanonical({ session_id: anchor.session_id, manifest_hash: anchor.manifest_hash, merkle_root: anchor.merkle_root }), 1)
@@ -77,7 +77,7 @@ export function anchorLeaf (anchor: Anchor): Uint8Array {
 }
 
 /** The Merkle leaf bytes of a data anchor (tag 'D', never equal to a session anchor's leaf). */
-export function dataAnchorLeaf (d: DataAnchor): Uint8Array {
+export function dataAnchorLeaf(d: DataAnchor): Uint8Array {
   const leaf = new Uint8Array(33)
   leaf[0] = DATA_ANCHOR_LEAF_TAG
   leaf.set(hashCanonical({ label: d.label, data_hash_sha256: d.data_hash_sha256, submitted_at: d.submitted_at }), 1)
@@ -85,12 +85,12 @@ export function dataAnchorLeaf (d: DataAnchor): Uint8Array {
 }
 
 /** The Merkle root (hex) a block header must carry, from the transaction ids, the session anchors and the data anchors. */
-export function blockMerkleRoot (txIds: readonly string[], anchors: readonly Anchor[], dataAnchors: readonly DataAnchor[]): string {
+export function blockMerkleRoot(txIds: readonly string[], anchors: readonly Anchor[], dataAnchors: readonly DataAnchor[]): string {
   return toHex(merkleRoot([...txIds.map(txLeaf), ...anchors.map(anchorLeaf), ...dataAnchors.map(dataAnchorLeaf)]))
 }
 
 /** The hash a first-format (LUCID-VOTE-V1) vote signs: the block hash itself. */
-export function voteHash (blockHashHex: string): Uint8Array {
+export function voteHash(blockHashHex: string): Uint8Array {
   return fromHex(blockHashHex)
 }
 
@@ -99,7 +99,7 @@ export function voteHash (blockHashHex: string): Uint8Array {
  * and round are bound into the hashed part so that the signed message stays 48 bytes (the sync workers take
  * messages as one flat array) while a vote of one round can never count in another.
  */
-export function roundVoteHash (height: number, round: number, blockHashHex: string): Uint8Array {
+export function roundVoteHash(height: number, round: number, blockHashHex: string): Uint8Array {
   return sha256(u64be(height), u64be(round), fromHex(blockHashHex))
 }
 
@@ -107,7 +107,7 @@ export function roundVoteHash (height: number, round: number, blockHashHex: stri
  * The hash a round's proposal signs: SHA-256(u64(height) ‖ u64(round) ‖ u64(pol_round + 1) ‖ block hash)
  * (pol_round -1, a new block, is encoded as 0).
  */
-export function proposalHash (height: number, round: number, polRound: number, blockHashHex: string): Uint8Array {
+export function proposalHash(height: number, round: number, polRound: number, blockHashHex: string): Uint8Array {
   return sha256(u64be(height), u64be(round), u64be(polRound + 1), fromHex(blockHashHex))
 }
 
@@ -116,11 +116,11 @@ export function proposalHash (height: number, round: number, polRound: number, b
  * objects (integers only, strings serialised as ECMAScript's JSON.stringify does, which JCS adopts) the JCS
  * encoding differs from JSON.stringify only in key order, never in length, so the cheaper one is measured.
  */
-export function blockBytes (block: Block): number {
+export function blockBytes(block: Block): number {
   return Buffer.byteLength(JSON.stringify(block))
 }
 
 /** The tie-break key of a candidate in a slot: SHA-256(u64(slot) ‖ epoch seed ‖ node id), hex. */
-export function tieBreakKey (slot: number, seed: string, nodeId: string): string {
+export function tieBreakKey(slot: number, seed: string, nodeId: string): string {
   return toHex(sha256(u64be(slot), fromHex(seed), fromHex(nodeId)))
 }

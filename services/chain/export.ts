@@ -23,6 +23,11 @@ export interface ChainExport {
 }
 
 /** The export document of a chain. */
-export function chainExport (genesis: Genesis, blocks: readonly FinalBlock[]): ChainExport {
-  return { schema: CHAIN_EXPORT_SCHEMA, genesis, genesis_hash: genesisHash(genesis), blocks: blocks.map((f) => ({ block: f.block, hash: f.hash, certificate: f.certificate })) }
+export function chainExport(genesis: Genesis, blocks: readonly FinalBlock[]): ChainExport {
+  return {
+    schema: CHAIN_EXPORT_SCHEMA,
+    genesis,
+    genesis_hash: genesisHash(genesis),
+    blocks: blocks.map((f) => ({ block: f.block, hash: f.hash, certificate: f.certificate }))
+  }
 }

@@ -40,10 +40,10 @@ export interface GeneratedChain {
   readonly ledger: Ledger
 }
 
-const TRUST_OWN: SignatureSink = { check () {} }
+const TRUST_OWN: SignatureSink = { check() {} }
 
 /** Generates `slots` blocks with their certificates. */
-export function generateChain (opts: GenerateOptions): GeneratedChain {
+export function generateChain(opts: GenerateOptions): GeneratedChain {
   const seeds = keySeeds(opts.seed ?? 1, (opts.validators ?? 20) + (opts.clients ?? 1000))
   const validators = seeds.slice(0, opts.validators ?? 20).map(ed25519Signer)
   const byId = new Map(validators.map((v) => [v.publicKey, v]))
@@ -68,7 +68,14 @@ export function generateChain (opts: GenerateOptions): GeneratedChain {
       const nonce = (nonces.get(client) ?? 0) + 1
       nonces.set(client, nonce)
       const hex = session.toString(16).padStart(64, '0')
-      txs.push(signTransaction(client, { type: 'session_anchor', nonce, timestamp: timestamp - 1000, payload: { session_id: `session-${session}`, manifest_hash: hex, merkle_root: hex } }))
+      txs.push(
+        signTransaction(client, {
+          type: 'session_anchor',
+          nonce,
+          timestamp: timestamp - 1000,
+          payload: { session_id: `session-${session}`, manifest_hash: hex, merkle_root: hex }
+        })
+      )
     }
     const head = ledger.head()
     const parentCertificate = head.height === 0 ? null : (ledger.at(head.height) as FinalBlock).certificate

@@ -12,13 +12,43 @@
  */
 
 /** Data types as they travel and are exported. */
-export type { Anchor, Block, DataAnchor, BlockHeader, Certificate, ChainParams, Genesis, GenesisValidator, Json, Proposal, Transaction, TxBody, TxType, Vote, VoteSignature, VoteType } from './types.ts'
+export type {
+  Anchor,
+  Block,
+  DataAnchor,
+  BlockHeader,
+  Certificate,
+  ChainParams,
+  Genesis,
+  GenesisValidator,
+  Json,
+  Proposal,
+  Transaction,
+  TxBody,
+  TxType,
+  Vote,
+  VoteSignature,
+  VoteType
+} from './types.ts'
 /** The transaction types. */
 export { TX_TYPES } from './types.ts'
 /** Default parameters and their check. */
 export { DEFAULT_PARAMS, checkParams } from './params.ts'
 /** Hashing and signing messages. */
-export { anchorLeaf, blockBytes, blockHash, blockMerkleRoot, dataAnchorLeaf, genesisHash, proposalHash, roundVoteHash, signingMessage, txId, txLeaf, type SignDomain } from './encoding.ts'
+export {
+  anchorLeaf,
+  blockBytes,
+  blockHash,
+  blockMerkleRoot,
+  dataAnchorLeaf,
+  genesisHash,
+  proposalHash,
+  roundVoteHash,
+  signingMessage,
+  txId,
+  txLeaf,
+  type SignDomain
+} from './encoding.ts'
 /** Signing and verification behind interfaces (the simulator injects its own). */
 export { ed25519Signer, ed25519Verifier, type Signer, type Verifier } from './signer.ts'
 /** Where signature checks go: at once, or collected for worker threads. */
@@ -28,7 +58,23 @@ export { TASK_KINDS, taskProof, type TaskKind, type TaskProof } from './credits.
 /** The state after the final blocks. */
 export { ChainState, StateDelta, type Head, type StateBase, type StateReader, type StateView } from './state.ts'
 /** Live scores, the leader schedule, the committee. */
-export { BEACONS_PER_EPOCH, attemptOf, attemptOpensAfter, beaconWindow, beaconWindowStart, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart, type Committee, type EpochInfo, type Ranked, type SlotSchedule } from './schedule.ts'
+export {
+  BEACONS_PER_EPOCH,
+  attemptOf,
+  attemptOpensAfter,
+  beaconWindow,
+  beaconWindowStart,
+  epochInfo,
+  epochOf,
+  hasQuorum,
+  slotAt,
+  slotSchedule,
+  slotStart,
+  type Committee,
+  type EpochInfo,
+  type Ranked,
+  type SlotSchedule
+} from './schedule.ts'
 /** Transaction rules. */
 export { anchorOf, applyTx, blockAnchors, dataAnchorOf, type BlockContext } from './rules.ts'
 /** Votes, proposals, proofs of lock and certificates. */

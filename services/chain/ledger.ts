@@ -34,7 +34,10 @@ export class Ledger {
    *   most twice): the simulator's hundred nodes cannot each hold a day of blocks, and have an archive. The
    *   state is complete either way; `at` and `range` answer only for the blocks kept. Default: all.
    */
-  constructor (readonly genesis: Genesis, opts: { readonly retainBlocks?: number } = {}) {
+  constructor(
+    readonly genesis: Genesis,
+    opts: { readonly retainBlocks?: number } = {}
+  ) {
     if (genesis.validators.length === 0) throw new errors.LUCID_ERR_5001('genesis names no validator')
     checkParams(genesis.params)
     this.state = new ChainState(genesis)
@@ -42,27 +45,36 @@ export class Ledger {
   }
 
   /** The last final block (height 0 = genesis). */
-  head (): Head { return this.state.head() }
+  head(): Head {
+    return this.state.head()
+  }
 
   /** The final block at `height` (1-based), or undefined (beyond the head, or dropped with `retainBlocks`). */
-  at (height: number): FinalBlock | undefined { return height > this.#dropped ? this.#blocks[height - 1 - this.#dropped] : undefined }
+  at(height: number): FinalBlock | undefined {
+    return height > this.#dropped ? this.#blocks[height - 1 - this.#dropped] : undefined
+  }
 
   /** Final blocks `from..to` inclusive, clipped to the chain (and to the blocks kept). */
-  range (from: number, to: number): FinalBlock[] { return this.#blocks.slice(Math.max(0, from - 1 - this.#dropped), Math.max(0, to - this.#dropped)) }
+  range(from: number, to: number): FinalBlock[] {
+    return this.#blocks.slice(Math.max(0, from - 1 - this.#dropped), Math.max(0, to - this.#dropped))
+  }
 
   /** Calls `fn` for every block that becomes final from now on. */
-  onFinal (fn: FinalListener): void { this.#listeners.push(fn) }
+  onFinal(fn: FinalListener): void {
+    this.#listeners.push(fn)
+  }
 
   /**
    * Appends a validated block with its certificate (which the caller has checked). The block must have been
    * validated against the current head: its delta is relative to this state.
    */
-  append (valid: ValidBlock, certificate: Certificate): FinalBlock {
+  append(valid: ValidBlock, certificate: Certificate): FinalBlock {
     const head = this.head()
     if (valid.block.header.height !== head.height + 1 || valid.block.header.previous_hash !== head.hash || valid.delta.base !== this.state) {
       throw new errors.LUCID_ERR_5005(`block ${valid.hash} was validated against another head`)
     }
-    if (certificate.block_hash !== valid.hash || certificate.height !== valid.block.header.height) throw new errors.LUCID_ERR_5015('certificate of another block')
+    if (certificate.block_hash !== valid.hash || certificate.height !== valid.block.header.height)
+      throw new errors.LUCID_ERR_5015('certificate of another block')
     this.state.commit(valid.delta)
     const fin: FinalBlock = { block: valid.block, hash: valid.hash, certificate }
     this.#push(fin)
@@ -73,16 +85,17 @@ export class Ledger {
    * Appends a run of blocks validated one after another into `delta` (sync), whose signatures and
    * certificates the caller has verified. `delta` must rest on this state.
    */
-  appendVerified (blocks: readonly FinalBlock[], delta: StateDelta): void {
+  appendVerified(blocks: readonly FinalBlock[], delta: StateDelta): void {
     const first = blocks[0]
     if (first === undefined) return
     const head = this.head()
-    if (first.block.header.previous_hash !== head.hash || delta.root !== this.state) throw new errors.LUCID_ERR_5005('a synced batch must continue the final head')
+    if (first.block.header.previous_hash !== head.hash || delta.root !== this.state)
+      throw new errors.LUCID_ERR_5005('a synced batch must continue the final head')
     this.state.commit(delta)
     for (const fin of blocks) this.#push(fin)
   }
 
-  #push (fin: FinalBlock): void {
+  #push(fin: FinalBlock): void {
     this.#blocks.push(fin)
     // Dropped in bulk (amortised O(1) per block) once twice the retained number is held.
     if (this.#blocks.length >= 2 * this.#retain) {

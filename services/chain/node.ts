@@ -39,7 +39,19 @@ import { buildBlock } from './produce.ts'
 import { Ledger, type FinalBlock } from './ledger.ts'
 import { TxPool } from './pool.ts'
 import type { BlockContext } from './rules.ts'
-import { attemptOf, attemptOpensAfter, beaconWindow, beaconWindowStart, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart, type Committee } from './schedule.ts'
+import {
+  attemptOf,
+  attemptOpensAfter,
+  beaconWindow,
+  beaconWindowStart,
+  epochInfo,
+  epochOf,
+  hasQuorum,
+  slotAt,
+  slotSchedule,
+  slotStart,
+  type Committee
+} from './schedule.ts'
 import type { Cancel, Scheduler } from './scheduler.ts'
 import { ed25519Verifier, type Signer, type Verifier } from './signer.ts'
 import { VerifiedCache, immediateSink, type SignatureSink } from './sink.ts'
@@ -96,8 +108,8 @@ export interface Receipt {
 /** Where a transaction is. */
 export type TxStatus =
   | { readonly status: 'pending' }
-  | { readonly status: 'included', readonly height: number, readonly block_hash: string }
-  | { readonly status: 'final', readonly height: number }
+  | { readonly status: 'included'; readonly height: number; readonly block_hash: string }
+  | { readonly status: 'final'; readonly height: number }
   | { readonly status: 'unknown' }
 
 /** Observes a node (benchmarks, the gateway's API). */
@@ -112,14 +124,14 @@ export interface NodeEvents {
 
 /** The messages nodes exchange (JSON text on the wire). */
 export type Message =
-  | { t: 'proposal', proposal: Proposal }
-  | { t: 'vote', vote: Vote }
-  | { t: 'commit', certificate: Certificate }
-  | { t: 'tx', tx: Transaction }
-  | { t: 'want_block', height: number, hash: string }
-  | { t: 'block', block: Block }
-  | { t: 'want_final', from: number }
-  | { t: 'final', blocks: Array<{ block: Block, certificate: Certificate }> }
+  | { t: 'proposal'; proposal: Proposal }
+  | { t: 'vote'; vote: Vote }
+  | { t: 'commit'; certificate: Certificate }
+  | { t: 'tx'; tx: Transaction }
+  | { t: 'want_block'; height: number; hash: string }
+  | { t: 'block'; block: Block }
+  | { t: 'want_final'; from: number }
+  | { t: 'final'; blocks: Array<{ block: Block; certificate: Certificate }> }
 
 /** One round's votes of one type: the first vote of each voter counts (a second, different one is ignored). */
 interface Tally {
@@ -136,7 +148,7 @@ interface HeightState {
   round: number
   readonly blocks: Map<string, ValidBlock>
   /** The first acceptable proposal of each round, with its block's hash. */
-  readonly proposals: Map<number, { readonly p: Proposal, readonly hash: string }>
+  readonly proposals: Map<number, { readonly p: Proposal; readonly hash: string }>
   readonly prevotes: Map<number, Tally>
   readonly precommits: Map<number, Tally>
   /** Weight of distinct voters seen per round (either type), for moving to a later round. */
@@ -173,13 +185,13 @@ export class ChainNode {
   readonly #sigs: SignatureSink
   readonly #pool: TxPool
   readonly #finalIndex = new Map<string, number>()
-  readonly #finalIndexBlocks: Array<{ readonly height: number, readonly ids: readonly string[] }> = []
+  readonly #finalIndexBlocks: Array<{ readonly height: number; readonly ids: readonly string[] }> = []
   readonly #verified: VerifiedCache
   readonly #timers = new Set<Cancel>()
   readonly #events: NodeEvents[] = []
   readonly #store: ConsensusStore
   /** Messages for a later height, replayed when it opens. */
-  #future: Array<{ from: string, msg: Message }> = []
+  #future: Array<{ from: string; msg: Message }> = []
   #h: HeightState
   /**
    * A record read at start for a height above the open one (this node's ledger is behind its last votes): it
@@ -201,7 +213,7 @@ export class ChainNode {
   /** Messages this node sent, by type (what a block costs the network). */
   readonly sent = new Map<string, number>()
 
-  constructor (opts: NodeOptions) {
+  constructor(opts: NodeOptions) {
     this.#o = opts
     this.id = opts.signer.publicKey
     this.ledger = opts.ledger ?? new Ledger(opts.genesis, opts.retainBlocks !== undefined ? { retainBlocks: opts.retainBlocks } : {})
@@ -211,7 +223,9 @@ export class ChainNode {
     this.#store = opts.consensus ?? memoryConsensusStore()
     this.#h = this.#openHeight()
     this.#recover(this.#store.load())
-    this.#transport = opts.connect(this.id, (from, data) => { this.#onMessage(from, data) })
+    this.#transport = opts.connect(this.id, (from, data) => {
+      this.#onMessage(from, data)
+    })
     this.ledger.onFinal((fin) => {
       const now = this.#now()
       for (const ev of this.#events) ev.final?.(fin, now)
@@ -219,10 +233,12 @@ export class ChainNode {
   }
 
   /** Subscribes to this node's events. */
-  on (events: NodeEvents): void { this.#events.push(events) }
+  on(events: NodeEvents): void {
+    this.#events.push(events)
+  }
 
   /** Starts taking part: slot timers from the current slot on. */
-  start (): void {
+  start(): void {
     if (this.#running || this.#faulted) return
     this.#running = true
     const slot = this.#slotNow()
@@ -233,17 +249,19 @@ export class ChainNode {
   }
 
   /** Stops timers (messages still arriving are ignored). */
-  stop (): void {
+  stop(): void {
     this.#running = false
     for (const c of this.#timers) c()
     this.#timers.clear()
   }
 
   /** Resolves when every consensus step recorded so far is durable. */
-  async flush (): Promise<void> { await this.#store.flush() }
+  async flush(): Promise<void> {
+    await this.#store.flush()
+  }
 
   /** The best block at the open height (the valid block, else the current round's proposal), else the last final block. */
-  head (): { height: number, hash: string, final: boolean } {
+  head(): { height: number; hash: string; final: boolean } {
     const h = this.#h
     const hash = h.valid?.block_hash ?? h.proposals.get(h.round)?.hash
     if (hash !== undefined) return { height: h.height, hash, final: false }
@@ -252,32 +270,41 @@ export class ChainNode {
   }
 
   /** The open height's current round (its slot) and lock, for observers and tests. */
-  consensusState (): { height: number, round: number, locked: RoundChoice | undefined, valid: RoundChoice | undefined } {
+  consensusState(): { height: number; round: number; locked: RoundChoice | undefined; valid: RoundChoice | undefined } {
     const h = this.#h
-    return { height: h.height, round: h.round, locked: h.locked, valid: h.valid === undefined ? undefined : { round: h.valid.round, block_hash: h.valid.block_hash } }
+    return {
+      height: h.height,
+      round: h.round,
+      locked: h.locked,
+      valid: h.valid === undefined ? undefined : { round: h.valid.round, block_hash: h.valid.block_hash }
+    }
   }
 
   /** Pending transactions. */
-  get poolSize (): number { return this.#pool.size }
+  get poolSize(): number {
+    return this.#pool.size
+  }
 
   /**
    * The last nonce `account` used, counting its transactions pending here: the next one it sends must carry
    * this plus one. What a client re-reads when a submission was refused for its nonce.
    */
-  lastNonce (account: string): number { return this.#pool.lastNonce(account) }
+  lastNonce(account: string): number {
+    return this.#pool.lastNonce(account)
+  }
 
   /**
    * Accepts a transaction into the pending pool (validated as if in the next block, signature included) and
    * gossips it; returns at once with a receipt. Throws the LUCID_ERR_5xxx rule it breaks.
    */
-  submit (tx: Transaction): Receipt {
+  submit(tx: Transaction): Receipt {
     const id = this.#admit(tx)
     this.#broadcast({ t: 'tx', tx }, false)
     return { tx_id: id, accepted_at: this.#now() }
   }
 
   /** Where a transaction is: pending, in a block awaiting finality, final, or unknown here. */
-  txStatus (id: string): TxStatus {
+  txStatus(id: string): TxStatus {
     const height = this.#finalIndex.get(id)
     if (height !== undefined) return { status: 'final', height }
     for (const v of this.#h.blocks.values()) {
@@ -286,41 +313,61 @@ export class ChainNode {
     return this.#pool.has(id) ? { status: 'pending' } : { status: 'unknown' }
   }
 
-  #now (): number { return this.#o.scheduler.clock.now() }
+  #now(): number {
+    return this.#o.scheduler.clock.now()
+  }
 
-  #slotNow (): number {
+  #slotNow(): number {
     const { genesis_time: g, params } = this.#o.genesis
     return slotAt(g, params, this.#now())
   }
 
-  #timer (at: number, fn: () => void): void {
-    const cancel = this.#o.scheduler.at(at, () => { this.#timers.delete(cancel); if (this.#running) fn() })
+  #timer(at: number, fn: () => void): void {
+    const cancel = this.#o.scheduler.at(at, () => {
+      this.#timers.delete(cancel)
+      if (this.#running) fn()
+    })
     this.#timers.add(cancel)
   }
 
   // ---- sending: every consensus message waits until the records it depends on are durable ----
 
-  #count (type: string): void { this.sent.set(type, (this.sent.get(type) ?? 0) + 1) }
-
-  #broadcast (msg: Message, ordered = true): void {
-    const data = JSON.stringify(msg)
-    const send = (): void => { this.#count(msg.t); this.#transport.broadcast(data) }
-    if (ordered && this.#unsynced > 0) this.#outbox.push(send); else send()
+  #count(type: string): void {
+    this.sent.set(type, (this.sent.get(type) ?? 0) + 1)
   }
 
-  #sendTo (to: readonly string[], msg: Message): void {
+  #broadcast(msg: Message, ordered = true): void {
+    const data = JSON.stringify(msg)
+    const send = (): void => {
+      this.#count(msg.t)
+      this.#transport.broadcast(data)
+    }
+    if (ordered && this.#unsynced > 0) this.#outbox.push(send)
+    else send()
+  }
+
+  #sendTo(to: readonly string[], msg: Message): void {
     if (to.length === 0) return
     const data = JSON.stringify(msg)
-    const send = (): void => { for (const id of to) { this.#count(msg.t); this.#transport.send(id, data) } }
-    if (this.#unsynced > 0) this.#outbox.push(send); else send()
+    const send = (): void => {
+      for (const id of to) {
+        this.#count(msg.t)
+        this.#transport.send(id, data)
+      }
+    }
+    if (this.#unsynced > 0) this.#outbox.push(send)
+    else send()
   }
 
   /** Votes go to the committee only: every node hears proposals and certificates, not every vote. */
-  #toCommittee (msg: Message): void {
-    this.#sendTo([...this.#h.committee.members.keys()].filter((m) => m !== this.id), msg)
+  #toCommittee(msg: Message): void {
+    this.#sendTo(
+      [...this.#h.committee.members.keys()].filter((m) => m !== this.id),
+      msg
+    )
   }
 
-  #persist (): void {
+  #persist(): void {
     const h = this.#h
     // Below a height recorded before a restart this node casts nothing, so it has nothing to record (and must
     // not overwrite that record).
@@ -345,13 +392,16 @@ export class ChainNode {
     }
     this.#unsynced++
     this.#store.save(record, (err) => {
-      if (err !== undefined) { this.#fault(err); return }
+      if (err !== undefined) {
+        this.#fault(err)
+        return
+      }
       if (--this.#unsynced === 0) for (const send of this.#outbox.splice(0)) send()
     })
   }
 
   /** The store failed: stop rather than vote unrecorded; nothing waiting in the outbox is sent. */
-  #fault (err: Error): void {
+  #fault(err: Error): void {
     if (this.#faulted) return
     this.#faulted = true
     this.#outbox.length = 0
@@ -361,7 +411,7 @@ export class ChainNode {
 
   // ---- heights and rounds ----
 
-  #openHeight (): HeightState {
+  #openHeight(): HeightState {
     const head = this.ledger.head()
     const state = this.ledger.state
     return {
@@ -388,7 +438,7 @@ export class ChainNode {
    * After a restart: the record's final parent, if the ledger lacks it, is validated with its certificate and
    * appended; a record of the open height is taken back; one of a later height waits (#floor).
    */
-  #recover (r: ConsensusRecord | undefined): void {
+  #recover(r: ConsensusRecord | undefined): void {
     if (r === undefined) return
     const f = r.final
     if (r.height === this.#h.height + 1 && f !== undefined && f.block.header.height === this.#h.height) {
@@ -398,12 +448,16 @@ export class ChainNode {
       this.#pool.rebase(valid.txIds, this.#blockContext(this.#slotNow()), this.#sigs)
       this.#h = this.#openHeight()
     }
-    if (r.height > this.#h.height) { this.#floor = r.height; this.#laterRecord = r; return }
+    if (r.height > this.#h.height) {
+      this.#floor = r.height
+      this.#laterRecord = r
+      return
+    }
     this.#restore(r)
   }
 
   /** Takes back the record of the open height after a restart (a record of an earlier height is spent). */
-  #restore (r: ConsensusRecord | undefined): void {
+  #restore(r: ConsensusRecord | undefined): void {
     const h = this.#h
     if (r === undefined || r.height !== h.height) return
     h.prevote = r.prevote
@@ -413,17 +467,35 @@ export class ChainNode {
     h.valid = r.valid
     h.round = Math.max(h.round, r.prevote?.round ?? -1, r.precommit?.round ?? -1, r.proposed ?? -1)
     for (const b of r.blocks) {
-      try { this.#validBlock(b) } catch (err) { if (!isLucidError(err)) throw err }
+      try {
+        this.#validBlock(b)
+      } catch (err) {
+        if (!isLucidError(err)) throw err
+      }
     }
     // Own votes count again in the tallies (the same signatures: Ed25519 is deterministic).
-    if (h.prevote !== undefined) this.#tally('prevote', h.prevote.round, h.prevote.block_hash, this.id, signVote(this.#o.signer, 'prevote', h.height, h.prevote.round, h.prevote.block_hash).signature)
-    if (h.precommit !== undefined) this.#tally('precommit', h.precommit.round, h.precommit.block_hash, this.id, signVote(this.#o.signer, 'precommit', h.height, h.precommit.round, h.precommit.block_hash).signature)
+    if (h.prevote !== undefined)
+      this.#tally(
+        'prevote',
+        h.prevote.round,
+        h.prevote.block_hash,
+        this.id,
+        signVote(this.#o.signer, 'prevote', h.height, h.prevote.round, h.prevote.block_hash).signature
+      )
+    if (h.precommit !== undefined)
+      this.#tally(
+        'precommit',
+        h.precommit.round,
+        h.precommit.block_hash,
+        this.id,
+        signVote(this.#o.signer, 'precommit', h.height, h.precommit.round, h.precommit.block_hash).signature
+      )
     if (h.valid !== undefined) for (const v of h.valid.pol) this.#tally('prevote', h.valid.round, h.valid.block_hash, v.voter, v.signature)
   }
 
   // One timer per attempt window of every slot (the round of the open height that slot is); whether this node
   // holds that attempt is decided when the window opens, from the final chain as it is then.
-  #scheduleSlot (slot: number): void {
+  #scheduleSlot(slot: number): void {
     const { genesis_time: g, params } = this.#o.genesis
     const start = slotStart(g, params, slot)
     const beacons = this.#o.uptimeBeacons !== false
@@ -440,11 +512,13 @@ export class ChainNode {
         this.#tryPropose(slot)
       })
     }
-    this.#timer(start + params.slot_ms, () => { this.#scheduleSlot(slot + 1) })
+    this.#timer(start + params.slot_ms, () => {
+      this.#scheduleSlot(slot + 1)
+    })
   }
 
   /** Moves the open height to round `r` (never back), re-sending the last precommit when an earlier round ended undecided. */
-  #enterRound (r: number): void {
+  #enterRound(r: number): void {
     const h = this.#h
     if (r <= h.round) return
     const undecided = h.round > this.ledger.head().slot
@@ -460,21 +534,22 @@ export class ChainNode {
   }
 
   /** Re-sends this node's votes of the current round, its last precommit, and its proposal of the round. */
-  #resend (): void {
+  #resend(): void {
     const h = this.#h
     const s = this.#o.signer
-    if (h.prevote !== undefined && h.prevote.round === h.round) this.#toCommittee({ t: 'vote', vote: signVote(s, 'prevote', h.height, h.prevote.round, h.prevote.block_hash) })
+    if (h.prevote !== undefined && h.prevote.round === h.round)
+      this.#toCommittee({ t: 'vote', vote: signVote(s, 'prevote', h.height, h.prevote.round, h.prevote.block_hash) })
     if (h.precommit !== undefined) this.#toCommittee({ t: 'vote', vote: signVote(s, 'precommit', h.height, h.precommit.round, h.precommit.block_hash) })
     const mine = h.proposals.get(h.round)?.p
     if (mine !== undefined && mine.proposer === this.id) this.#broadcast({ t: 'proposal', proposal: mine })
   }
 
-  #blockContext (slot: number): BlockContext {
+  #blockContext(slot: number): BlockContext {
     const head = this.ledger.head()
     return { height: head.height + 1, slot, epoch: epochOf(this.#o.genesis.params, slot), timestamp: this.#now() }
   }
 
-  #admit (tx: Transaction): string {
+  #admit(tx: Transaction): string {
     return this.#pool.admit(tx, this.#blockContext(this.#slotNow()), this.#sigs)
   }
 
@@ -483,7 +558,7 @@ export class ChainNode {
    * holds one (docs/chain.md, "Uptime beacons"): one per window at a per-node offset into its first half,
    * retried at later slots of the window while missing.
    */
-  #beacon (slot: number): void {
+  #beacon(slot: number): void {
     const params = this.#o.genesis.params
     const w = beaconWindow(params, slot)
     const first = beaconWindowStart(params, w)
@@ -492,7 +567,12 @@ export class ChainNode {
     if (this.#pool.view(`bh/${this.id}/${w}`) !== undefined) return
     // Only registered nodes earn credits; another key's beacon would only be refused.
     if (!(this.#pool.view('nodes') as Array<[string, number]>).some(([n]) => n === this.id)) return
-    const tx = signTransaction(this.#o.signer, { type: 'task_proof', nonce: this.#pool.lastNonce(this.id) + 1, timestamp: this.#now(), payload: { kind: 'uptime_beacon', slot } })
+    const tx = signTransaction(this.#o.signer, {
+      type: 'task_proof',
+      nonce: this.#pool.lastNonce(this.id) + 1,
+      timestamp: this.#now(),
+      payload: { kind: 'uptime_beacon', slot }
+    })
     try {
       this.submit(tx)
     } catch (err) {
@@ -501,10 +581,16 @@ export class ChainNode {
   }
 
   /** The attempt this node holds in slot `slot` (-1 for none). */
-  #attempt (slot: number): number {
+  #attempt(slot: number): number {
     const params = this.#o.genesis.params
     const state = this.ledger.state
-    const schedule = slotSchedule(epochInfo(state, epochOf(params, slot)), params, slot, state.get('recent') as Array<[number, string]>, this.ledger.head().slot)
+    const schedule = slotSchedule(
+      epochInfo(state, epochOf(params, slot)),
+      params,
+      slot,
+      state.get('recent') as Array<[number, string]>,
+      this.ledger.head().slot
+    )
     return schedule === undefined ? -1 : attemptOf(schedule, params, this.id)
   }
 
@@ -513,7 +599,7 @@ export class ChainNode {
    * has been seen, and it has not proposed in the round: its valid block again with its proof of lock, or a
    * new block of this slot.
    */
-  #tryPropose (slot: number): void {
+  #tryPropose(slot: number): void {
     const { genesis } = this.#o
     const params = genesis.params
     const h = this.#h
@@ -542,16 +628,23 @@ export class ChainNode {
     this.#considerPrevote(proposal, hash)
   }
 
-  #build (slot: number, epoch: number, timestamp: number): Block {
+  #build(slot: number, epoch: number, timestamp: number): Block {
     const head = this.ledger.head()
     const parentCertificate = head.height === 0 ? null : (this.ledger.at(head.height) as FinalBlock).certificate
     const ctx: BlockContext = { height: head.height + 1, slot, epoch, timestamp }
-    return buildBlock(this.ledger.state, this.#o.signer, ctx, parentCertificate, [...this.#pool.pending()].map(([, tx]) => tx), this.#sigs)
+    return buildBlock(
+      this.ledger.state,
+      this.#o.signer,
+      ctx,
+      parentCertificate,
+      [...this.#pool.pending()].map(([, tx]) => tx),
+      this.#sigs
+    )
   }
 
   // ---- messages ----
 
-  #onMessage (from: string, data: string): void {
+  #onMessage(from: string, data: string): void {
     if (!this.#running) return
     let msg: Message
     try {
@@ -563,19 +656,36 @@ export class ChainNode {
     this.#handle(from, msg)
   }
 
-  #handle (from: string, msg: Message): void {
+  #handle(from: string, msg: Message): void {
     try {
       if (msg === null || typeof msg !== 'object') throw new errors.LUCID_ERR_5001('a message is an object')
       switch (msg.t) {
-        case 'proposal': this.#onProposal(from, msg.proposal); break
-        case 'vote': this.#onVote(from, msg.vote); break
-        case 'commit': this.#onCommit(from, msg.certificate); break
-        case 'tx': this.#admit(msg.tx); break
-        case 'want_block': this.#onWantBlock(from, msg.height, msg.hash); break
-        case 'block': this.#onBlockData(msg.block); break
-        case 'want_final': this.#serveFinal(from, msg.from); break
-        case 'final': this.#onFinal(msg.blocks); break
-        default: throw new errors.LUCID_ERR_5001('unknown message type')
+        case 'proposal':
+          this.#onProposal(from, msg.proposal)
+          break
+        case 'vote':
+          this.#onVote(from, msg.vote)
+          break
+        case 'commit':
+          this.#onCommit(from, msg.certificate)
+          break
+        case 'tx':
+          this.#admit(msg.tx)
+          break
+        case 'want_block':
+          this.#onWantBlock(from, msg.height, msg.hash)
+          break
+        case 'block':
+          this.#onBlockData(msg.block)
+          break
+        case 'want_final':
+          this.#serveFinal(from, msg.from)
+          break
+        case 'final':
+          this.#onFinal(msg.blocks)
+          break
+        default:
+          throw new errors.LUCID_ERR_5001('unknown message type')
       }
     } catch (err) {
       // A peer's invalid message is counted and dropped; a bug in this node is not swallowed.
@@ -584,18 +694,23 @@ export class ChainNode {
     }
   }
 
-  #reject (code: string): void { this.rejected.set(code, (this.rejected.get(code) ?? 0) + 1) }
+  #reject(code: string): void {
+    this.rejected.set(code, (this.rejected.get(code) ?? 0) + 1)
+  }
 
   /**
    * A message about another height: an earlier one means the sender is behind (it gets the final blocks it
    * lacks); a later one means this node is behind (it asks for them, and keeps the message for when that
    * height opens). Returns true when the message is for the open height.
    */
-  #heightCheck (from: string, height: unknown, msg: Message): boolean {
+  #heightCheck(from: string, height: unknown, msg: Message): boolean {
     if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1) throw new errors.LUCID_ERR_5001('a height is a positive integer')
     const open = this.#h.height
     if (height === open) return true
-    if (height < open) { this.#serveLagging(from, height); return false }
+    if (height < open) {
+      this.#serveLagging(from, height)
+      return false
+    }
     if (height === open + 1 && msg.t === 'proposal') {
       // The proposal's block carries the certificate of the open height's block: that may make it final.
       const cert = msg.proposal?.block?.parent_certificate
@@ -610,7 +725,7 @@ export class ChainNode {
     return false
   }
 
-  #wantFinal (from: string): void {
+  #wantFinal(from: string): void {
     const now = this.#now()
     if (now - this.#lastWantFinal < WANT_RETRY_MS) return
     this.#lastWantFinal = now
@@ -623,18 +738,20 @@ export class ChainNode {
    * quarter of a slot has passed since that height became final here (a lagging node re-sends its votes at the
    * round's fallback windows), one of an older height at once.
    */
-  #serveLagging (from: string, height: number): void {
+  #serveLagging(from: string, height: number): void {
     const open = this.#h.height
     if (height === open - 1 && this.#now() - this.#finalAt < this.#o.genesis.params.slot_ms / 4) return
     this.#serveFinal(from, height)
   }
 
   /** Sends a peer that is behind the final blocks from `height` on (those still in memory), at most once a second per peer. */
-  #serveFinal (to: string, height: unknown): void {
+  #serveFinal(to: string, height: unknown): void {
     if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1) return
     const now = this.#now()
     if (now - (this.#lastServed.get(to) ?? -Infinity) < WANT_RETRY_MS) return
-    const blocks = this.ledger.range(height, Math.min(this.ledger.head().height, height + MAX_FINAL_BATCH - 1)).map((f) => ({ block: f.block, certificate: f.certificate }))
+    const blocks = this.ledger
+      .range(height, Math.min(this.ledger.head().height, height + MAX_FINAL_BATCH - 1))
+      .map((f) => ({ block: f.block, certificate: f.certificate }))
     if (blocks.length === 0) return
     if (this.#lastServed.size > 1024) this.#lastServed.clear()
     this.#lastServed.set(to, now)
@@ -642,9 +759,9 @@ export class ChainNode {
   }
 
   /** Final blocks from a peer: each that continues this node's chain is validated with its certificate and appended. */
-  #onFinal (blocks: unknown): void {
+  #onFinal(blocks: unknown): void {
     if (!Array.isArray(blocks)) throw new errors.LUCID_ERR_5001('final: blocks is an array')
-    for (const f of blocks.slice(0, MAX_FINAL_BATCH) as Array<{ block: Block, certificate: Certificate }>) {
+    for (const f of blocks.slice(0, MAX_FINAL_BATCH) as Array<{ block: Block; certificate: Certificate }>) {
       if (f === null || typeof f !== 'object' || f.block?.header?.height !== this.#h.height) continue
       const valid = validateBlock(this.ledger.state, f.block, { sigs: this.#sigs })
       checkCertificate(f.certificate, valid.block.header.height, valid.hash, headCommittee(valid.delta, f.certificate), this.#sigs)
@@ -653,7 +770,7 @@ export class ChainNode {
   }
 
   /** Validates a block for the open height once (cached by hash), announcing it as a candidate. */
-  #validBlock (block: Block): ValidBlock {
+  #validBlock(block: Block): ValidBlock {
     const h = this.#h
     const hash = checkedHash(this.ledger.state, block)
     const known = h.blocks.get(hash)
@@ -673,40 +790,62 @@ export class ChainNode {
    * Makes room for a block at a height that has seen MAX_BLOCKS_PER_HEIGHT (a long stall proposes a block a
    * round): drops the oldest one that is neither locked, valid, a current proposal nor named by a certificate.
    */
-  #evictBlock (): void {
+  #evictBlock(): void {
     const h = this.#h
-    const keep = new Set<string>([h.locked?.block_hash, h.valid?.block_hash, ...[...h.proposals.values()].map((p) => p.hash), ...h.pendingCerts.keys()].filter((x): x is string => x !== undefined))
+    const keep = new Set<string>(
+      [h.locked?.block_hash, h.valid?.block_hash, ...[...h.proposals.values()].map((p) => p.hash), ...h.pendingCerts.keys()].filter(
+        (x): x is string => x !== undefined
+      )
+    )
     let oldest: string | undefined
-    for (const [hash] of h.blocks) if (!keep.has(hash) && (oldest === undefined || (h.receivedAt.get(hash) ?? 0) < (h.receivedAt.get(oldest) ?? 0))) oldest = hash
+    for (const [hash] of h.blocks)
+      if (!keep.has(hash) && (oldest === undefined || (h.receivedAt.get(hash) ?? 0) < (h.receivedAt.get(oldest) ?? 0))) oldest = hash
     if (oldest === undefined) throw new errors.LUCID_ERR_5001(`more than ${MAX_BLOCKS_PER_HEIGHT} blocks held at height ${h.height}`)
     h.blocks.delete(oldest)
     h.receivedAt.delete(oldest)
   }
 
-  #onProposal (from: string, p: Proposal): void {
+  #onProposal(from: string, p: Proposal): void {
     if (p === null || typeof p !== 'object' || typeof p.block !== 'object' || p.block === null) throw new errors.LUCID_ERR_5001('malformed proposal')
     if (!this.#heightCheck(from, p.height, { t: 'proposal', proposal: p })) return
     const h = this.#h
     const { genesis } = this.#o
     const params = genesis.params
     const r = p.round
-    if (!Number.isSafeInteger(r) || !Number.isSafeInteger(p.pol_round) || p.pol_round < -1 || p.pol_round >= r || typeof p.proposer !== 'string' || typeof p.signature !== 'string' || !/^[0-9a-f]{128}$/.test(p.signature) || !Array.isArray(p.pol)) {
+    if (
+      !Number.isSafeInteger(r) ||
+      !Number.isSafeInteger(p.pol_round) ||
+      p.pol_round < -1 ||
+      p.pol_round >= r ||
+      typeof p.proposer !== 'string' ||
+      typeof p.signature !== 'string' ||
+      !/^[0-9a-f]{128}$/.test(p.signature) ||
+      !Array.isArray(p.pol)
+    ) {
       throw new errors.LUCID_ERR_5001('malformed proposal')
     }
     // Rounds of this height are the slots after the parent's, up to the next one (clock skew).
-    if (r <= this.ledger.head().slot || r > slotAt(genesis.genesis_time, params, this.#now() + params.max_clock_skew_ms)) throw new errors.LUCID_ERR_5011(`proposal for round ${r} outside this height's rounds`)
+    if (r <= this.ledger.head().slot || r > slotAt(genesis.genesis_time, params, this.#now() + params.max_clock_skew_ms))
+      throw new errors.LUCID_ERR_5011(`proposal for round ${r} outside this height's rounds`)
     if (h.proposals.has(r) || r < h.round - ROUNDS_KEPT) {
       // Known already: but a proposal re-sent by a proposer that missed its own round's votes is answered.
       return
     }
     const attempt = this.#attemptOf(p.proposer, r)
     if (attempt < 0) throw new errors.LUCID_ERR_5006(`${p.proposer} proposes in round ${r}`)
-    if (this.#now() + params.max_clock_skew_ms < slotStart(genesis.genesis_time, params, r) + attemptOpensAfter(params, attempt)) throw new errors.LUCID_ERR_5007(`attempt ${attempt} of round ${r} before its window`)
+    if (this.#now() + params.max_clock_skew_ms < slotStart(genesis.genesis_time, params, r) + attemptOpensAfter(params, attempt))
+      throw new errors.LUCID_ERR_5007(`attempt ${attempt} of round ${r} before its window`)
     const valid = this.#validBlock(p.block)
     if (valid.block.header.slot > r) throw new errors.LUCID_ERR_5011(`block of slot ${valid.block.header.slot} proposed in round ${r}`)
-    this.#sigs.check(p.proposer, signingMessage('LUCID-PROPOSE-V1', proposalHash(h.height, r, p.pol_round, valid.hash)), p.signature, () => new errors.LUCID_ERR_5008(`proposal of round ${r} is not signed by ${p.proposer}`))
+    this.#sigs.check(
+      p.proposer,
+      signingMessage('LUCID-PROPOSE-V1', proposalHash(h.height, r, p.pol_round, valid.hash)),
+      p.signature,
+      () => new errors.LUCID_ERR_5008(`proposal of round ${r} is not signed by ${p.proposer}`)
+    )
     if (p.pol_round >= 0) {
-      if (p.pol_round < valid.block.header.slot) throw new errors.LUCID_ERR_5011(`proof of lock of round ${p.pol_round} for a block of slot ${valid.block.header.slot}`)
+      if (p.pol_round < valid.block.header.slot)
+        throw new errors.LUCID_ERR_5011(`proof of lock of round ${p.pol_round} for a block of slot ${valid.block.header.slot}`)
       checkQuorum(p.pol, voteMessage('prevote', h.height, p.pol_round, valid.hash), h.committee, `the proof of lock of round ${p.pol_round}`, this.#sigs)
       for (const v of p.pol) this.#tally('prevote', p.pol_round, valid.hash, v.voter, v.signature)
     }
@@ -716,15 +855,21 @@ export class ChainNode {
     else if (r === h.round) this.#considerPrevote(p, valid.hash)
   }
 
-  #attemptOf (producer: string, slot: number): number {
+  #attemptOf(producer: string, slot: number): number {
     const params = this.#o.genesis.params
     const state = this.ledger.state
-    const schedule = slotSchedule(epochInfo(state, epochOf(params, slot)), params, slot, state.get('recent') as Array<[number, string]>, this.ledger.head().slot)
+    const schedule = slotSchedule(
+      epochInfo(state, epochOf(params, slot)),
+      params,
+      slot,
+      state.get('recent') as Array<[number, string]>,
+      this.ledger.head().slot
+    )
     return schedule === undefined ? -1 : attemptOf(schedule, params, producer)
   }
 
   /** Prevotes the round's proposal if this node may (committee member, not yet prevoted this round, lock rules). */
-  #considerPrevote (p: Proposal, hash: string): void {
+  #considerPrevote(p: Proposal, hash: string): void {
     const h = this.#h
     if (p.round !== h.round || !h.committee.members.has(this.id) || h.height < this.#floor) return
     if (h.prevote !== undefined && h.prevote.round >= p.round) return
@@ -734,11 +879,14 @@ export class ChainNode {
     this.#castVote('prevote', p.round, hash)
   }
 
-  #castVote (type: VoteType, round: number, hash: string): void {
+  #castVote(type: VoteType, round: number, hash: string): void {
     const h = this.#h
     const vote = signVote(this.#o.signer, type, h.height, round, hash)
     if (type === 'prevote') h.prevote = { round, block_hash: hash }
-    else { h.precommit = { round, block_hash: hash }; h.locked = { round, block_hash: hash } }
+    else {
+      h.precommit = { round, block_hash: hash }
+      h.locked = { round, block_hash: hash }
+    }
     // Durable before the vote exists outside this node.
     this.#persist()
     this.#toCommittee({ t: 'vote', vote })
@@ -747,20 +895,41 @@ export class ChainNode {
     else this.#checkCommit(round, hash)
   }
 
-  #onVote (from: string, v: Vote): void {
-    if (v === null || typeof v !== 'object' || (v.type !== 'prevote' && v.type !== 'precommit') || typeof v.block_hash !== 'string' || !/^[0-9a-f]{64}$/.test(v.block_hash) ||
-      typeof v.voter !== 'string' || typeof v.signature !== 'string' || !/^[0-9a-f]{128}$/.test(v.signature) || !Number.isSafeInteger(v.round) || v.round < 0) {
+  #onVote(from: string, v: Vote): void {
+    if (
+      v === null ||
+      typeof v !== 'object' ||
+      (v.type !== 'prevote' && v.type !== 'precommit') ||
+      typeof v.block_hash !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(v.block_hash) ||
+      typeof v.voter !== 'string' ||
+      typeof v.signature !== 'string' ||
+      !/^[0-9a-f]{128}$/.test(v.signature) ||
+      !Number.isSafeInteger(v.round) ||
+      v.round < 0
+    ) {
       throw new errors.LUCID_ERR_5015('malformed vote')
     }
     if (!this.#heightCheck(from, v.height, { t: 'vote', vote: v })) return
     const h = this.#h
     const params = this.#o.genesis.params
-    if (v.round <= this.ledger.head().slot || v.round > slotAt(this.#o.genesis.genesis_time, params, this.#now() + params.max_clock_skew_ms) || v.round < h.round - ROUNDS_KEPT) return
+    if (
+      v.round <= this.ledger.head().slot ||
+      v.round > slotAt(this.#o.genesis.genesis_time, params, this.#now() + params.max_clock_skew_ms) ||
+      v.round < h.round - ROUNDS_KEPT
+    )
+      return
     if (!h.committee.members.has(v.voter)) throw new errors.LUCID_ERR_5015(`${v.voter} is not on the committee of height ${h.height}`)
     const tally = (v.type === 'prevote' ? h.prevotes : h.precommits).get(v.round)
     const seen = tally?.byVoter.get(v.voter)
     if (seen !== undefined) return
-    if (v.voter !== this.id) this.#sigs.check(v.voter, voteMessage(v.type, h.height, v.round, v.block_hash), v.signature, () => new errors.LUCID_ERR_5015(`${v.type} of ${v.voter} has a bad signature`))
+    if (v.voter !== this.id)
+      this.#sigs.check(
+        v.voter,
+        voteMessage(v.type, h.height, v.round, v.block_hash),
+        v.signature,
+        () => new errors.LUCID_ERR_5015(`${v.type} of ${v.voter} has a bad signature`)
+      )
     this.#tally(v.type, v.round, v.block_hash, v.voter, v.signature)
     // Votes of more than a third of the weight for a block this node lacks (so an honest node holds it): ask the
     // voter for it at once. A lone early vote usually only overtook its proposal.
@@ -778,21 +947,30 @@ export class ChainNode {
     else this.#checkCommit(v.round, v.block_hash)
   }
 
-  #tally (type: VoteType, round: number, hash: string, voter: string, signature: string): void {
+  #tally(type: VoteType, round: number, hash: string, voter: string, signature: string): void {
     const h = this.#h
     const w = h.committee.members.get(voter)
     if (w === undefined) return
     const map = type === 'prevote' ? h.prevotes : h.precommits
     let t = map.get(round)
-    if (t === undefined) { t = { byVoter: new Map(), byHash: new Map(), weight: new Map() }; map.set(round, t) }
+    if (t === undefined) {
+      t = { byVoter: new Map(), byHash: new Map(), weight: new Map() }
+      map.set(round, t)
+    }
     if (t.byVoter.has(voter)) return
     t.byVoter.set(voter, hash)
     let votes = t.byHash.get(hash)
-    if (votes === undefined) { votes = new Map(); t.byHash.set(hash, votes) }
+    if (votes === undefined) {
+      votes = new Map()
+      t.byHash.set(hash, votes)
+    }
     votes.set(voter, signature)
     t.weight.set(hash, (t.weight.get(hash) ?? 0) + w)
     let rv = h.roundVoters.get(round)
-    if (rv === undefined) { rv = new Map(); h.roundVoters.set(round, rv) }
+    if (rv === undefined) {
+      rv = new Map()
+      h.roundVoters.set(round, rv)
+    }
     rv.set(voter, w)
   }
 
@@ -801,7 +979,7 @@ export class ChainNode {
    * time another node known to hold it (a voter for it), at most WANT_ATTEMPTS times: a lost request or answer
    * must not leave the node waiting for the round's re-sends.
    */
-  #want (from: string, hash: string, attempt = 0): void {
+  #want(from: string, hash: string, attempt = 0): void {
     const h = this.#h
     const now = this.#now()
     if (attempt === 0 && (now - (h.wanted.get(hash) ?? -Infinity) < WANT_RETRY_MS || h.wanted.size >= MAX_BLOCKS_PER_HEIGHT)) return
@@ -816,7 +994,7 @@ export class ChainNode {
   }
 
   /** Nodes known to hold a block of the open height: its voters (votes and certificates heard), not this node. */
-  #holders (hash: string): string[] {
+  #holders(hash: string): string[] {
     const h = this.#h
     const out = new Set<string>()
     for (const tallies of [h.prevotes, h.precommits]) for (const t of tallies.values()) for (const v of t.byHash.get(hash)?.keys() ?? []) out.add(v)
@@ -825,43 +1003,54 @@ export class ChainNode {
     return [...out].sort()
   }
 
-  #onWantBlock (from: string, height: unknown, hash: unknown): void {
+  #onWantBlock(from: string, height: unknown, hash: unknown): void {
     if (typeof height !== 'number' || typeof hash !== 'string') throw new errors.LUCID_ERR_5001('malformed block request')
-    if (height < this.#h.height) { this.#serveLagging(from, height); return }
+    if (height < this.#h.height) {
+      this.#serveLagging(from, height)
+      return
+    }
     const b = this.#h.blocks.get(hash)
     if (height === this.#h.height && b !== undefined) this.#sendTo([from], { t: 'block', block: b.block })
   }
 
-  #onBlockData (block: Block): void {
+  #onBlockData(block: Block): void {
     if (block === null || typeof block !== 'object' || block.header?.height !== this.#h.height) return
     const hash = checkedHash(this.ledger.state, block)
     // Only a block this node asked for (a vote or certificate named it): anything else could be any producer's.
     if (!this.#h.wanted.has(hash)) return
     const valid = this.#validBlock(block)
     const cert = this.#h.pendingCerts.get(valid.hash)
-    if (cert !== undefined) { this.#onCommit('', cert); return }
+    if (cert !== undefined) {
+      this.#onCommit('', cert)
+      return
+    }
     for (const r of this.#h.prevotes.keys()) this.#checkPolka(r)
     for (const [r, t] of this.#h.precommits) if (t.byHash.has(valid.hash)) this.#checkCommit(r, valid.hash)
   }
 
   /** More than 2/3 prevoted one block in round `r`: it becomes the valid block, and in the current round this node locks and precommits. */
-  #checkPolka (r: number): void {
+  #checkPolka(r: number): void {
     const h = this.#h
     const t = h.prevotes.get(r)
     if (t === undefined) return
     for (const [hash, w] of t.weight) {
       if (!hasQuorum(h.committee, w) || !h.blocks.has(hash)) continue
       if (h.valid === undefined || r > h.valid.round) {
-        h.valid = { round: r, block_hash: hash, pol: sortVotes([...(t.byHash.get(hash) ?? new Map<string, string>())].map(([voter, signature]) => ({ voter, signature }))) }
+        h.valid = {
+          round: r,
+          block_hash: hash,
+          pol: sortVotes([...(t.byHash.get(hash) ?? new Map<string, string>())].map(([voter, signature]) => ({ voter, signature })))
+        }
         this.#persist()
       }
-      if (r === h.round && h.committee.members.has(this.id) && h.height >= this.#floor && (h.precommit === undefined || h.precommit.round < r)) this.#castVote('precommit', r, hash)
+      if (r === h.round && h.committee.members.has(this.id) && h.height >= this.#floor && (h.precommit === undefined || h.precommit.round < r))
+        this.#castVote('precommit', r, hash)
       return
     }
   }
 
   /** More than 2/3 precommitted `hash` in round `r`: final. */
-  #checkCommit (r: number, hash: string): void {
+  #checkCommit(r: number, hash: string): void {
     const h = this.#h
     const t = h.precommits.get(r)
     const w = t?.weight.get(hash) ?? 0
@@ -869,12 +1058,15 @@ export class ChainNode {
     const valid = h.blocks.get(hash)
     const votes = [...(t.byHash.get(hash) ?? new Map<string, string>())].map(([voter, signature]) => ({ voter, signature }))
     const cert = makeCertificate(h.height, r, hash, votes)
-    if (valid === undefined) { h.pendingCerts.set(hash, cert); return }
+    if (valid === undefined) {
+      h.pendingCerts.set(hash, cert)
+      return
+    }
     this.#finalise(valid, cert, true)
   }
 
   /** A certificate from a peer (a commit message, or a later block's parent certificate). */
-  #onCommit (from: string, cert: Certificate): void {
+  #onCommit(from: string, cert: Certificate): void {
     if (cert === null || typeof cert !== 'object') throw new errors.LUCID_ERR_5015('malformed certificate')
     const h = this.#h
     if (cert.height !== h.height) {
@@ -893,12 +1085,12 @@ export class ChainNode {
   }
 
   /** Indexes a final block's transactions for txStatus, dropping the oldest blocks' beyond the bounds. */
-  #indexFinal (ids: readonly string[], height: number): void {
+  #indexFinal(ids: readonly string[], height: number): void {
     for (const id of ids) this.#finalIndex.set(id, height)
     this.#finalIndexBlocks.push({ height, ids: [...ids] })
     const maxBlocks = Math.max(1, this.#o.finalIndexBlocks ?? DEFAULT_FINAL_INDEX_BLOCKS)
     while (this.#finalIndexBlocks.length > 1 && (this.#finalIndexBlocks.length > maxBlocks || this.#finalIndex.size > MAX_FINAL_INDEX)) {
-      const old = this.#finalIndexBlocks.shift() as { height: number, ids: readonly string[] }
+      const old = this.#finalIndexBlocks.shift() as { height: number; ids: readonly string[] }
       for (const id of old.ids) if (this.#finalIndex.get(id) === old.height) this.#finalIndex.delete(id)
     }
   }
@@ -908,7 +1100,7 @@ export class ChainNode {
    * committee member that formed the certificate itself passes it on to the nodes outside the committee (two
    * members each, so that one lost message does not leave a node behind).
    */
-  #finalise (valid: ValidBlock, certificate: Certificate, formedHere: boolean): void {
+  #finalise(valid: ValidBlock, certificate: Certificate, formedHere: boolean): void {
     const prev = this.#h
     if (valid.block.header.height !== prev.height || this.ledger.head().height !== prev.height - 1) return
     const fin = this.ledger.append(valid, certificate)
@@ -919,7 +1111,10 @@ export class ChainNode {
     const slot = this.#slotNow()
     this.#pool.rebase(valid.txIds, this.#blockContext(slot), this.#sigs)
     this.#h = this.#openHeight()
-    if (this.#laterRecord?.height === this.#h.height) { this.#restore(this.#laterRecord); this.#laterRecord = undefined }
+    if (this.#laterRecord?.height === this.#h.height) {
+      this.#restore(this.#laterRecord)
+      this.#laterRecord = undefined
+    }
     const future = this.#future
     this.#future = []
     for (const { from, msg } of future) this.#handle(from, msg)
@@ -928,7 +1123,7 @@ export class ChainNode {
     this.#tryPropose(slot)
   }
 
-  #spreadCertificate (committee: Committee, certificate: Certificate): void {
+  #spreadCertificate(committee: Committee, certificate: Certificate): void {
     const members = [...committee.members.keys()].sort()
     const i = members.indexOf(this.id)
     if (i < 0) return

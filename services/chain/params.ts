@@ -33,16 +33,18 @@ export const DEFAULT_PARAMS: ChainParams = {
 }
 
 /** Throws LUCID_ERR_5001 unless every parameter is a sensible integer. */
-export function checkParams (p: ChainParams): ChainParams {
+export function checkParams(p: ChainParams): ChainParams {
   const ints = Object.entries(p) as Array<[string, unknown]>
   for (const [k, v] of ints) {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new errors.LUCID_ERR_5001(`parameter ${k} must be a non-negative integer`)
   }
   if (p.slot_ms < 1 || p.leader_timeout_ms >= p.slot_ms) throw new errors.LUCID_ERR_5001('leader_timeout_ms must be shorter than slot_ms')
   if (p.fallback_attempts > p.fallbacks) throw new errors.LUCID_ERR_5001('fallback_attempts cannot exceed fallbacks')
-  if (p.committee_size < 1 || p.slots_per_epoch < 1 || p.max_block_txs < 1) throw new errors.LUCID_ERR_5001('committee_size, slots_per_epoch and max_block_txs must be positive')
+  if (p.committee_size < 1 || p.slots_per_epoch < 1 || p.max_block_txs < 1)
+    throw new errors.LUCID_ERR_5001('committee_size, slots_per_epoch and max_block_txs must be positive')
   // Fewer slots than beacon windows would leave windows without a slot, capping every uptime below 1.
-  if (p.slots_per_epoch < BEACONS_PER_EPOCH) throw new errors.LUCID_ERR_5001(`slots_per_epoch must be at least ${BEACONS_PER_EPOCH} (a slot in every uptime beacon window)`)
+  if (p.slots_per_epoch < BEACONS_PER_EPOCH)
+    throw new errors.LUCID_ERR_5001(`slots_per_epoch must be at least ${BEACONS_PER_EPOCH} (a slot in every uptime beacon window)`)
   if (p.min_uptime_bp > 10_000) throw new errors.LUCID_ERR_5001('min_uptime_bp is at most 10000')
   return p
 }

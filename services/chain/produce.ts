@@ -12,7 +12,14 @@ import { StateDelta, type ChainState } from './state.ts'
 import type { Anchor, Block, BlockHeader, Certificate, DataAnchor, Transaction } from './types.ts'
 
 /** Builds and signs a block on `state`'s head at `ctx` from `candidates`. */
-export function buildBlock (state: ChainState, signer: Signer, ctx: BlockContext, parentCertificate: Certificate | null, candidates: Iterable<Transaction>, sigs: SignatureSink): Block {
+export function buildBlock(
+  state: ChainState,
+  signer: Signer,
+  ctx: BlockContext,
+  parentCertificate: Certificate | null,
+  candidates: Iterable<Transaction>,
+  sigs: SignatureSink
+): Block {
   const { params, chain_id: chainId } = state.genesis
   const previous = state.head().hash
   const header = (ids: readonly string[], anchors: readonly Anchor[], dataAnchors: readonly DataAnchor[]): BlockHeader => ({

@@ -28,12 +28,18 @@ const MAX_DEPTH = 8
  * Checks `tx` against the state and applies it to `view`; returns its id. The signature goes to `sigs`.
  * Throws LUCID_ERR_5002 (malformed or not allowed), 5010 (timestamp ahead of the block), 5011 (replay).
  */
-export function applyTx (view: StateView, tx: Transaction, block: BlockContext, sigs: SignatureSink): string {
+export function applyTx(view: StateView, tx: Transaction, block: BlockContext, sigs: SignatureSink): string {
   checkShape(view, tx)
   const params = view.genesis.params
-  if (tx.timestamp > block.timestamp + params.max_clock_skew_ms) throw new errors.LUCID_ERR_5011(`transaction timestamp ${tx.timestamp} is ahead of its block (${block.timestamp})`)
+  if (tx.timestamp > block.timestamp + params.max_clock_skew_ms)
+    throw new errors.LUCID_ERR_5011(`transaction timestamp ${tx.timestamp} is ahead of its block (${block.timestamp})`)
   const id = txId(tx)
-  sigs.check(tx.from, signingMessage('LUCID-TX-V1', fromHex(id)), tx.signature, () => new errors.LUCID_ERR_5013(`transaction ${id} is not signed by ${tx.from}`))
+  sigs.check(
+    tx.from,
+    signingMessage('LUCID-TX-V1', fromHex(id)),
+    tx.signature,
+    () => new errors.LUCID_ERR_5013(`transaction ${id} is not signed by ${tx.from}`)
+  )
 
   const last = intAt(view, `n/${tx.from}`)
   if (tx.nonce <= last) throw new errors.LUCID_ERR_5012(`transaction ${id}: nonce ${tx.nonce} of ${tx.from} already used`)
@@ -52,23 +58,30 @@ export function applyTx (view: StateView, tx: Transaction, block: BlockContext, 
       // A public timestamp: it writes no state of its own (only the sender's nonce), so whatever its label
       // it cannot touch a/<session_id>, the key that makes a session's anchor unique.
       const d = dataAnchorOf(tx)
-      if (d.submitted_at > tx.timestamp + params.max_clock_skew_ms) throw new errors.LUCID_ERR_5002(`data_anchor: submitted_at ${d.submitted_at} is after the transaction's timestamp ${tx.timestamp}`)
+      if (d.submitted_at > tx.timestamp + params.max_clock_skew_ms)
+        throw new errors.LUCID_ERR_5002(`data_anchor: submitted_at ${d.submitted_at} is after the transaction's timestamp ${tx.timestamp}`)
       break
     }
     case 'node_registration': {
       fieldsOnly(p, ['endpoint'])
-      if (typeof p.endpoint !== 'string' || p.endpoint.length > 256) throw new errors.LUCID_ERR_5002('node_registration: endpoint must be a string of at most 256 characters')
+      if (typeof p.endpoint !== 'string' || p.endpoint.length > 256)
+        throw new errors.LUCID_ERR_5002('node_registration: endpoint must be a string of at most 256 characters')
       const nodes = view.get('nodes') as Array<[string, number]>
       if (nodes.some(([n]) => n === tx.from)) throw new errors.LUCID_ERR_5012(`node ${tx.from} is already registered`)
       const added: Array<[string, number]> = [...nodes, [tx.from, block.epoch]]
-      view.set('nodes', added.sort((x, y) => (x[0] < y[0] ? -1 : 1)))
+      view.set(
+        'nodes',
+        added.sort((x, y) => (x[0] < y[0] ? -1 : 1))
+      )
       break
     }
     case 'task_proof': {
       requireNode(view, tx.from)
       const proof = taskProof(tx.payload)
-      if (proof.slot > block.slot || epochOf(params, proof.slot) !== block.epoch) throw new errors.LUCID_ERR_5002(`task_proof: slot ${proof.slot} is not in the block's epoch up to its slot`)
-      if (view.get(`p/${proof.slot}/${tx.from}`) !== undefined) throw new errors.LUCID_ERR_5012(`task proof of ${tx.from} for slot ${proof.slot} already recorded`)
+      if (proof.slot > block.slot || epochOf(params, proof.slot) !== block.epoch)
+        throw new errors.LUCID_ERR_5002(`task_proof: slot ${proof.slot} is not in the block's epoch up to its slot`)
+      if (view.get(`p/${proof.slot}/${tx.from}`) !== undefined)
+        throw new errors.LUCID_ERR_5012(`task proof of ${tx.from} for slot ${proof.slot} already recorded`)
       view.set(`p/${proof.slot}/${tx.from}`, 1)
       if (proof.kind === 'uptime_beacon') {
         // One per node and beacon window (1/24 of an epoch: an hour of a daily epoch), the most the uptime counts.
@@ -86,7 +99,8 @@ export function applyTx (view: StateView, tx: Transaction, block: BlockContext, 
       fieldsOnly(p, ['amount'])
       const amount = p.amount
       const unpaid = intAt(view, `e/${tx.from}`) - intAt(view, `paid/${tx.from}`)
-      if (typeof amount !== 'number' || amount < 1 || amount > unpaid) throw new errors.LUCID_ERR_5002(`payout_request: amount must be 1..${unpaid} (unpaid credits)`)
+      if (typeof amount !== 'number' || amount < 1 || amount > unpaid)
+        throw new errors.LUCID_ERR_5002(`payout_request: amount must be 1..${unpaid} (unpaid credits)`)
       view.set(`paid/${tx.from}`, intAt(view, `paid/${tx.from}`) + amount)
       break
     }
@@ -95,14 +109,27 @@ export function applyTx (view: StateView, tx: Transaction, block: BlockContext, 
       // on record). The vote's own signature is checked like a certificate's.
       fieldsOnly(p, ['height', 'block_hash', 'signature'])
       const { height, block_hash: hash, signature } = p
-      if (typeof height !== 'number' || height < 1 || height >= block.height || typeof hash !== 'string' || typeof signature !== 'string' || !HEX128.test(signature)) {
+      if (
+        typeof height !== 'number' ||
+        height < 1 ||
+        height >= block.height ||
+        typeof hash !== 'string' ||
+        typeof signature !== 'string' ||
+        !HEX128.test(signature)
+      ) {
         throw new errors.LUCID_ERR_5002('consensus_vote: needs an earlier height, its block_hash and a signature')
       }
       const known = view.get(`h/${height}`) as [string, number] | undefined
       if (known === undefined || known[0] !== hash) throw new errors.LUCID_ERR_5002(`consensus_vote: ${hash} is not the final block at height ${height}`)
-      if (!epochInfo(view, known[1]).committee.members.has(tx.from)) throw new errors.LUCID_ERR_5002(`consensus_vote: ${tx.from} was not on the committee of height ${height}`)
+      if (!epochInfo(view, known[1]).committee.members.has(tx.from))
+        throw new errors.LUCID_ERR_5002(`consensus_vote: ${tx.from} was not on the committee of height ${height}`)
       if (view.get(`v/${height}/${tx.from}`) !== undefined) throw new errors.LUCID_ERR_5012(`vote of ${tx.from} for height ${height} already recorded`)
-      sigs.check(tx.from, signingMessage('LUCID-VOTE-V1', voteHash(hash)), signature, () => new errors.LUCID_ERR_5013(`consensus_vote ${id}: the vote is not signed by ${tx.from}`))
+      sigs.check(
+        tx.from,
+        signingMessage('LUCID-VOTE-V1', voteHash(hash)),
+        signature,
+        () => new errors.LUCID_ERR_5013(`consensus_vote ${id}: the vote is not signed by ${tx.from}`)
+      )
       view.set(`v/${height}/${tx.from}`, 1)
       break
     }
@@ -122,23 +149,32 @@ export function applyTx (view: StateView, tx: Transaction, block: BlockContext, 
 }
 
 /** The anchor a session_anchor transaction carries (checked). */
-export function anchorOf (tx: Transaction): Anchor {
+export function anchorOf(tx: Transaction): Anchor {
   const p = tx.payload as { [k: string]: Json }
   fieldsOnly(p, ['session_id', 'manifest_hash', 'merkle_root'])
   const { session_id: sessionId, manifest_hash: manifestHash, merkle_root: merkleRoot } = p
-  if (typeof sessionId !== 'string' || !validName(sessionId) || typeof manifestHash !== 'string' || !HEX64.test(manifestHash) || typeof merkleRoot !== 'string' || !HEX64.test(merkleRoot)) {
+  if (
+    typeof sessionId !== 'string' ||
+    !validName(sessionId) ||
+    typeof manifestHash !== 'string' ||
+    !HEX64.test(manifestHash) ||
+    typeof merkleRoot !== 'string' ||
+    !HEX64.test(merkleRoot)
+  ) {
     throw new errors.LUCID_ERR_5002('session_anchor: needs session_id (1..128 printable characters), manifest_hash and merkle_root (64 hex digits)')
   }
   return { session_id: sessionId, manifest_hash: manifestHash, merkle_root: merkleRoot }
 }
 
 /** The data anchor a data_anchor transaction carries (checked). */
-export function dataAnchorOf (tx: Transaction): DataAnchor {
+export function dataAnchorOf(tx: Transaction): DataAnchor {
   const p = tx.payload as { [k: string]: Json }
   fieldsOnly(p, ['label', 'data_hash_sha256', 'submitted_at'])
   const { label, data_hash_sha256: digest, submitted_at: at } = p
   if (typeof label !== 'string' || !validName(label) || typeof digest !== 'string' || !HEX64.test(digest) || !isUint(at)) {
-    throw new errors.LUCID_ERR_5002('data_anchor: needs label (1..128 printable characters, no \'/\'), data_hash_sha256 (64 hex digits) and submitted_at (ms, an integer)')
+    throw new errors.LUCID_ERR_5002(
+      "data_anchor: needs label (1..128 printable characters, no '/'), data_hash_sha256 (64 hex digits) and submitted_at (ms, an integer)"
+    )
   }
   return { label, data_hash_sha256: digest, submitted_at: at }
 }
@@ -147,7 +183,7 @@ export function dataAnchorOf (tx: Transaction): DataAnchor {
  * The anchors a block's transactions commit to, in transaction order: session anchors (listed in the block's
  * `anchors`) and data anchors (only in the Merkle tree). Both producer and validator derive them here.
  */
-export function blockAnchors (txs: readonly Transaction[]): { anchors: Anchor[], dataAnchors: DataAnchor[] } {
+export function blockAnchors(txs: readonly Transaction[]): { anchors: Anchor[]; dataAnchors: DataAnchor[] } {
   const anchors: Anchor[] = []
   const dataAnchors: DataAnchor[] = []
   for (const tx of txs) {
@@ -158,7 +194,7 @@ export function blockAnchors (txs: readonly Transaction[]): { anchors: Anchor[],
 }
 
 /** Shape checks that need no state beyond the parameters. */
-function checkShape (view: StateView, tx: Transaction): void {
+function checkShape(view: StateView, tx: Transaction): void {
   if (tx === null || typeof tx !== 'object') throw new errors.LUCID_ERR_5002('not an object')
   fieldsOnly(tx as unknown as { [k: string]: Json }, ['type', 'from', 'nonce', 'timestamp', 'payload', 'signature'])
   if (!(TX_TYPES as readonly string[]).includes(tx.type)) throw new errors.LUCID_ERR_5002(`unknown type ${JSON.stringify(tx.type)}`)
@@ -172,31 +208,40 @@ function checkShape (view: StateView, tx: Transaction): void {
 }
 
 // Integers only (floats have no single canonical form across languages), bounded depth.
-function checkJson (v: unknown, depth: number): void {
+function checkJson(v: unknown, depth: number): void {
   if (depth > MAX_DEPTH) throw new errors.LUCID_ERR_5002('payload nested too deep')
-  if (typeof v === 'number') { if (!Number.isSafeInteger(v)) throw new errors.LUCID_ERR_5002('payload numbers must be safe integers'); return }
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new errors.LUCID_ERR_5002('payload numbers must be safe integers')
+    return
+  }
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return
-  if (Array.isArray(v)) { for (const x of v) checkJson(x, depth + 1); return }
-  if (typeof v === 'object') { for (const x of Object.values(v as object)) checkJson(x, depth + 1); return }
+  if (Array.isArray(v)) {
+    for (const x of v) checkJson(x, depth + 1)
+    return
+  }
+  if (typeof v === 'object') {
+    for (const x of Object.values(v as object)) checkJson(x, depth + 1)
+    return
+  }
   throw new errors.LUCID_ERR_5002('payload is not JSON')
 }
 
-function fieldsOnly (o: { [k: string]: Json }, allowed: readonly string[]): void {
+function fieldsOnly(o: { [k: string]: Json }, allowed: readonly string[]): void {
   for (const k of Object.keys(o)) if (!allowed.includes(k)) throw new errors.LUCID_ERR_5002(`unexpected field ${k}`)
   for (const k of allowed) if (!(k in o)) throw new errors.LUCID_ERR_5002(`missing field ${k}`)
 }
 
-function requireNode (view: StateView, node: string): void {
+function requireNode(view: StateView, node: string): void {
   const nodes = view.get('nodes') as Array<[string, number]>
   if (!nodes.some(([n]) => n === node)) throw new errors.LUCID_ERR_5002(`${node} is not a registered node`)
 }
 
-function isUint (v: unknown): v is number {
+function isUint(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 }
 
 // Printable, no '/', so names cannot forge another state key.
-function validName (s: string): boolean {
+function validName(s: string): boolean {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point of this test
   return s.length >= 1 && s.length <= 128 && !/[\u0000-\u001f\u007f/]/.test(s)
 }

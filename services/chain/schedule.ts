@@ -61,27 +61,27 @@ const BP = 10_000
 export const BEACONS_PER_EPOCH = 24
 
 /** The beacon window of a slot: floor(24 x slot / slots_per_epoch); epoch e holds windows 24e..24e+23. */
-export function beaconWindow (params: ChainParams, slot: number): number {
+export function beaconWindow(params: ChainParams, slot: number): number {
   return Math.floor((slot * BEACONS_PER_EPOCH) / params.slots_per_epoch)
 }
 
 /** The first slot of beacon window `w`. */
-export function beaconWindowStart (params: ChainParams, w: number): number {
+export function beaconWindowStart(params: ChainParams, w: number): number {
   return Math.ceil((w * params.slots_per_epoch) / BEACONS_PER_EPOCH)
 }
 
 /** The epoch of a slot. */
-export function epochOf (params: ChainParams, slot: number): number {
+export function epochOf(params: ChainParams, slot: number): number {
   return Math.floor(slot / params.slots_per_epoch)
 }
 
 /** Start of a slot, ms since the epoch. */
-export function slotStart (genesisTime: number, params: ChainParams, slot: number): number {
+export function slotStart(genesisTime: number, params: ChainParams, slot: number): number {
   return genesisTime + slot * params.slot_ms
 }
 
 /** The slot at time `t` (slot 0 before genesis). */
-export function slotAt (genesisTime: number, params: ChainParams, t: number): number {
+export function slotAt(genesisTime: number, params: ChainParams, t: number): number {
   return Math.max(0, Math.floor((t - genesisTime) / params.slot_ms))
 }
 
@@ -89,7 +89,7 @@ export function slotAt (genesisTime: number, params: ChainParams, t: number): nu
  * When attempt k's window opens, in ms after the slot start: the leader at 0; fallback k at the leader
  * timeout plus (k - 1) equal shares of the rest of the slot, so all attempts fit inside one slot.
  */
-export function attemptOpensAfter (params: ChainParams, attempt: number): number {
+export function attemptOpensAfter(params: ChainParams, attempt: number): number {
   if (attempt === 0) return 0
   return params.leader_timeout_ms + Math.floor(((attempt - 1) * (params.slot_ms - params.leader_timeout_ms)) / params.fallback_attempts)
 }
@@ -99,7 +99,7 @@ export function attemptOpensAfter (params: ChainParams, attempt: number): number
  * the epoch's own that could change it: the rules only read epochs before `epoch` and registrations made
  * before it, so any later state gives the same answer (which is what makes the memo sound).
  */
-export function epochInfo (state: StateReader & { readonly memo?: Map<string, unknown> }, epoch: number): EpochInfo {
+export function epochInfo(state: StateReader & { readonly memo?: Map<string, unknown> }, epoch: number): EpochInfo {
   const seed = boundaryHash(state, epoch)
   const memoKey = `epoch/${epoch}/${seed}`
   const hit = state.memo?.get(memoKey) as EpochInfo | undefined
@@ -133,11 +133,11 @@ export function epochInfo (state: StateReader & { readonly memo?: Map<string, un
 }
 
 /** The hash of the last block before `epoch` in this state's history (the genesis hash for epoch 0). */
-function boundaryHash (state: StateReader, epoch: number): string {
+function boundaryHash(state: StateReader, epoch: number): string {
   const known = state.get(`eb/${epoch}`)
   if (typeof known === 'string') return known
   // The state has no block of this epoch yet: its head is the last block before it.
-  const head = state.get('head') as { hash: string, epoch: number }
+  const head = state.get('head') as { hash: string; epoch: number }
   if (head.epoch >= epoch) throw new Error(`no boundary recorded for epoch ${epoch}`)
   return head.hash
 }
@@ -155,7 +155,13 @@ function boundaryHash (state: StateReader, epoch: number): string {
  * whose round failed (crashed, cut off, equivocating) does not lead the height's next round, and a run of
  * failed rounds rotates through every eligible node; on a good day (k = 0) it is the slot's own order.
  */
-export function slotSchedule (info: EpochInfo, params: ChainParams, slot: number, recent: ReadonlyArray<readonly [number, string]>, parentSlot: number): SlotSchedule | undefined {
+export function slotSchedule(
+  info: EpochInfo,
+  params: ChainParams,
+  slot: number,
+  recent: ReadonlyArray<readonly [number, string]>,
+  parentSlot: number
+): SlotSchedule | undefined {
   if (info.ranking.length === 0 || slot <= parentSlot) return undefined
   const base = parentSlot + 1
   const ranked = slotOrder(info, base)
@@ -175,19 +181,22 @@ export function slotSchedule (info: EpochInfo, params: ChainParams, slot: number
 }
 
 /** The attempt (0 = leader) `producer` holds in a slot, or -1 when it has none. */
-export function attemptOf (schedule: SlotSchedule, params: ChainParams, producer: string): number {
+export function attemptOf(schedule: SlotSchedule, params: ChainParams, producer: string): number {
   if (schedule.leader === producer) return 0
   const i = schedule.fallbacks.indexOf(producer)
   return i >= 0 && i < params.fallback_attempts ? i + 1 : -1
 }
 
 /** True when the signed weight is more than two thirds of the committee's (3 x signed > 2 x total). */
-export function hasQuorum (committee: Committee, signedWeight: number): boolean {
+export function hasQuorum(committee: Committee, signedWeight: number): boolean {
   return committee.total > 0 && 3 * signedWeight > 2 * committee.total
 }
 
 /** A slot's ranking memoised with the epoch ranking it was sorted from (to check a hit against). */
-interface SlotOrder { readonly base: readonly Ranked[], readonly order: readonly Ranked[] }
+interface SlotOrder {
+  readonly base: readonly Ranked[]
+  readonly order: readonly Ranked[]
+}
 
 // Every node of one process (a devnet, the simulator's hundred) sorts the same epoch ranking for the same
 // slot, twice per slot each (to produce, to validate), and with equal scores that is one SHA-256 per node per
@@ -197,7 +206,7 @@ interface SlotOrder { readonly base: readonly Ranked[], readonly order: readonly
 const SLOT_ORDERS = new Map<string, SlotOrder>()
 const SLOT_ORDERS_LIMIT = 4096
 
-function slotOrder (info: EpochInfo, slot: number): readonly Ranked[] {
+function slotOrder(info: EpochInfo, slot: number): readonly Ranked[] {
   const key = `${info.seed}/${slot}`
   const hit = SLOT_ORDERS.get(key)
   if (hit !== undefined && sameRanking(hit.base, info.ranking)) return hit.order
@@ -208,22 +217,26 @@ function slotOrder (info: EpochInfo, slot: number): readonly Ranked[] {
   return order
 }
 
-function sameRanking (a: readonly Ranked[], b: readonly Ranked[]): boolean {
+function sameRanking(a: readonly Ranked[], b: readonly Ranked[]): boolean {
   if (a === b) return true
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) {
-    const x = a[i] as Ranked; const y = b[i] as Ranked
+    const x = a[i] as Ranked
+    const y = b[i] as Ranked
     if (x.node !== y.node || x.score !== y.score) return false
   }
   return true
 }
 
 // Score descending; equal scores by the slot's tie-break hash (computed only for nodes that tie).
-function sortRanked (list: Ranked[], slot: number, seed: string): void {
+function sortRanked(list: Ranked[], slot: number, seed: string): void {
   const keys = new Map<string, string>()
   const key = (n: string): string => {
     let k = keys.get(n)
-    if (k === undefined) { k = tieBreakKey(slot, seed, n); keys.set(n, k) }
+    if (k === undefined) {
+      k = tieBreakKey(slot, seed, n)
+      keys.set(n, k)
+    }
     return k
   }
   list.sort((a, b) => b.score - a.score || (key(a.node) < key(b.node) ? -1 : key(a.node) > key(b.node) ? 1 : 0))

@@ -11,14 +11,14 @@ export type Cancel = () => void
 export interface Scheduler {
   readonly clock: Clock
   /** Runs `fn` at `timeMs` (ms since the epoch on `clock`), or as soon as possible if that is past. */
-  at (timeMs: number, fn: () => void): Cancel
+  at(timeMs: number, fn: () => void): Cancel
 }
 
 /** Real timers on the system clock. */
-export function realScheduler (clock: Clock = systemClock): Scheduler {
+export function realScheduler(clock: Clock = systemClock): Scheduler {
   return {
     clock,
-    at (timeMs, fn) {
+    at(timeMs, fn) {
       const t = setTimeout(fn, Math.max(0, timeMs - clock.now()))
       return () => clearTimeout(t)
     }
@@ -42,23 +42,29 @@ export class ManualScheduler implements Scheduler {
   #seq = 0
 
   /** @param clock the clock this scheduler moves (default: a new one at `start`) */
-  constructor (clock?: ManualClock, start = 0) { this.clock = clock ?? new ManualClock(start) }
+  constructor(clock?: ManualClock, start = 0) {
+    this.clock = clock ?? new ManualClock(start)
+  }
 
-  at (timeMs: number, fn: () => void): Cancel {
+  at(timeMs: number, fn: () => void): Cancel {
     const p: Pending = { time: Math.max(timeMs, this.clock.now()), seq: this.#seq++, fn, cancelled: false }
     // Binary insertion keeps the queue sorted by (time, seq).
-    let lo = 0; let hi = this.#queue.length
+    let lo = 0
+    let hi = this.#queue.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
       const q = this.#queue[mid] as Pending
-      if (q.time < p.time || (q.time === p.time && q.seq < p.seq)) lo = mid + 1; else hi = mid
+      if (q.time < p.time || (q.time === p.time && q.seq < p.seq)) lo = mid + 1
+      else hi = mid
     }
     this.#queue.splice(lo, 0, p)
-    return () => { p.cancelled = true }
+    return () => {
+      p.cancelled = true
+    }
   }
 
   /** Runs everything due up to `timeMs`, then leaves the clock at `timeMs`. */
-  runUntil (timeMs: number): void {
+  runUntil(timeMs: number): void {
     for (;;) {
       const next = this.#queue[0]
       if (next === undefined || next.time > timeMs) break
@@ -71,8 +77,12 @@ export class ManualScheduler implements Scheduler {
   }
 
   /** Runs everything due in the next `ms`. */
-  advance (ms: number): void { this.runUntil(this.clock.now() + ms) }
+  advance(ms: number): void {
+    this.runUntil(this.clock.now() + ms)
+  }
 
   /** Callbacks still queued (cancelled ones included until their time passes). */
-  get pending (): number { return this.#queue.length }
+  get pending(): number {
+    return this.#queue.length
+  }
 }

@@ -11,13 +11,13 @@ export interface Signer {
   /** The public key, 64 hex digits (raw Ed25519). */
   readonly publicKey: string
   /** The 64-byte signature of `message`. */
-  sign (message: Uint8Array): Uint8Array
+  sign(message: Uint8Array): Uint8Array
 }
 
 /** Something that checks signatures. */
 export interface Verifier {
   /** True when `signature` is `publicKey`'s signature of `message`; false for malformed keys or signatures. */
-  verify (publicKey: string, message: Uint8Array, signature: Uint8Array): boolean
+  verify(publicKey: string, message: Uint8Array, signature: Uint8Array): boolean
 }
 
 // DER prefixes that wrap a raw 32-byte Ed25519 seed (PKCS#8) or public key (SPKI) for node:crypto.
@@ -27,7 +27,7 @@ export const SPKI_PREFIX_HEX = '302a300506032b6570032100'
 const SPKI_PREFIX = fromHex(SPKI_PREFIX_HEX)
 
 /** An Ed25519 signer from a 32-byte seed: the same seed always gives the same key (reproducible devnets). */
-export function ed25519Signer (seed: Uint8Array): Signer {
+export function ed25519Signer(seed: Uint8Array): Signer {
   if (seed.length !== 32) throw new RangeError('an Ed25519 seed is 32 bytes')
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' })
@@ -42,7 +42,7 @@ export function ed25519Signer (seed: Uint8Array): Signer {
  * The real Ed25519 verifier. Parsed public keys are cached (a few hundred bytes each) because a chain
  * verifies the same committee and the same senders over and over; the cache is bounded by dropping it whole.
  */
-export function ed25519Verifier (cacheLimit = 100_000): Verifier {
+export function ed25519Verifier(cacheLimit = 100_000): Verifier {
   const keys = new Map<string, KeyObject | null>()
   const key = (hex: string): KeyObject | null => {
     let k = keys.get(hex)
@@ -54,7 +54,7 @@ export function ed25519Verifier (cacheLimit = 100_000): Verifier {
     return k
   }
   return {
-    verify (publicKey, message, signature) {
+    verify(publicKey, message, signature) {
       const k = key(publicKey)
       if (k === null || signature.length !== 64) return false
       return verify(null, message, k, signature)
@@ -62,7 +62,7 @@ export function ed25519Verifier (cacheLimit = 100_000): Verifier {
   }
 }
 
-function tryKey (hex: string): KeyObject | null {
+function tryKey(hex: string): KeyObject | null {
   try {
     return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, fromHex(hex)]), format: 'der', type: 'spki' })
   } catch {

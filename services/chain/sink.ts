@@ -13,7 +13,7 @@ export interface SignatureSink {
    * Demands that `signature` (128 hex digits, already shape-checked) is `publicKey`'s signature of `message`;
    * `fail` makes the error to raise when it is not.
    */
-  check (publicKey: string, message: Uint8Array, signature: string, fail: () => LucidError): void
+  check(publicKey: string, message: Uint8Array, signature: string, fail: () => LucidError): void
 }
 
 /**
@@ -35,28 +35,35 @@ export class VerifiedCache {
    * @param limit most entries held (default 200,000; both generations together)
    * @param generationBlocks final blocks per generation (default 8: entries live 8 to 16 blocks)
    */
-  constructor (readonly limit = 200_000, readonly generationBlocks = 8) {
+  constructor(
+    readonly limit = 200_000,
+    readonly generationBlocks = 8
+  ) {
     if (!(limit >= 2) || !(generationBlocks >= 1)) throw new RangeError('a verified cache needs a limit of at least 2 and generations of at least 1 block')
   }
 
   /** Whether `key` was verified recently. */
-  has (key: string): boolean { return this.#current.has(key) || this.#previous.has(key) }
+  has(key: string): boolean {
+    return this.#current.has(key) || this.#previous.has(key)
+  }
 
   /** Remembers a verified `key`. */
-  add (key: string): void {
+  add(key: string): void {
     if (this.#current.size >= this.limit / 2) this.#rotate()
     this.#current.add(key)
   }
 
   /** A block became final: the clock entries age by. */
-  blockFinal (): void {
+  blockFinal(): void {
     if (++this.#blocks >= this.generationBlocks) this.#rotate()
   }
 
   /** Entries held now. */
-  get size (): number { return this.#current.size + this.#previous.size }
+  get size(): number {
+    return this.#current.size + this.#previous.size
+  }
 
-  #rotate (): void {
+  #rotate(): void {
     this.#previous = this.#current
     this.#current = new Set()
     this.#blocks = 0
@@ -68,9 +75,9 @@ export class VerifiedCache {
  * checked when it entered the pool is not verified again when its block arrives). The key holds the
  * public key, the signature and the whole message: a hit must mean this very check passed before.
  */
-export function immediateSink (verifier: Verifier, cache?: VerifiedCache): SignatureSink {
+export function immediateSink(verifier: Verifier, cache?: VerifiedCache): SignatureSink {
   return {
-    check (publicKey, message, signature, fail) {
+    check(publicKey, message, signature, fail) {
       const key = cache === undefined ? undefined : `${publicKey}${signature}${Buffer.from(message).toString('hex')}`
       if (key !== undefined && cache?.has(key) === true) return
       if (!verifier.verify(publicKey, message, fromHex(signature))) throw fail()

@@ -29,7 +29,7 @@ import type { Genesis, Json } from './types.ts'
 export interface StateReader {
   readonly genesis: Genesis
   readonly genesisHash: string
-  get (key: string): Json | undefined
+  get(key: string): Json | undefined
 }
 
 /** A state that can carry the epoch memo (the final state, or a delta over it). */
@@ -39,7 +39,7 @@ export interface StateBase extends StateReader {
 
 /** Read and write access: what transaction rules apply to. */
 export interface StateView extends StateReader {
-  set (key: string, value: Json): void
+  set(key: string, value: Json): void
 }
 
 /** The head of a state: the last final block. */
@@ -66,38 +66,47 @@ export class ChainState implements StateBase {
   readonly memo = new Map<string, unknown>()
 
   /** The state before block 1. */
-  constructor (genesis: Genesis) {
+  constructor(genesis: Genesis) {
     this.genesis = genesis
     this.genesisHash = genesisHash(genesis)
     // Slot -1: block 1 may take slot 0.
     const head: Head = { height: 0, hash: this.genesisHash, slot: -1, epoch: 0, timestamp: genesis.genesis_time, vote_epoch: 0 }
     this.#kv.set('head', head as unknown as Json)
     this.#kv.set('recent', [])
-    this.#kv.set('nodes', genesis.validators.map((v) => [v.node_id, -1]))
+    this.#kv.set(
+      'nodes',
+      genesis.validators.map((v) => [v.node_id, -1])
+    )
     this.#kv.set('eb/0', this.genesisHash)
   }
 
   /** The value at `key`. */
-  get (key: string): Json | undefined { return this.#kv.get(key) }
+  get(key: string): Json | undefined {
+    return this.#kv.get(key)
+  }
 
   /** The last final block. */
-  head (): Head { return this.#kv.get('head') as unknown as Head }
+  head(): Head {
+    return this.#kv.get('head') as unknown as Head
+  }
 
   /** A delta over this state, for a block under validation. */
-  begin (): StateDelta { return new StateDelta(this) }
+  begin(): StateDelta {
+    return new StateDelta(this)
+  }
 
   /**
    * Applies a delta's writes (the blocks it was made for became final). The delta must rest on this state,
    * directly or through deltas already committed (sync validates a batch over the batch before it).
    */
-  commit (delta: StateDelta): void {
+  commit(delta: StateDelta): void {
     if (delta.root !== this) throw new Error('delta belongs to another state')
     for (const [k, v] of delta.writes()) this.#kv.set(k, v)
     delta.committed = true
   }
 
   /** SHA-256 (hex) over the JCS encoding of the sorted [key, value] entries: equal states, equal digests. */
-  digest (): string {
+  digest(): string {
     // Incremental: a day of chain holds ~10^5 keys, too many to pass as arguments.
     const h = createHash('sha256')
     for (const k of [...this.#kv.keys()].sort()) h.update(canonicalJson([k, this.#kv.get(k) as Json]) + '\n')
@@ -105,7 +114,9 @@ export class ChainState implements StateBase {
   }
 
   /** How many keys the state holds. */
-  get size (): number { return this.#kv.size }
+  get size(): number {
+    return this.#kv.size
+  }
 }
 
 /** Writes layered over a state (or another delta); reads fall through to it. */
@@ -117,35 +128,49 @@ export class StateDelta implements StateView, StateBase {
   committed = false
   #base: ChainState | StateDelta
   /** @param base the state this delta is relative to */
-  constructor (base: ChainState | StateDelta) {
+  constructor(base: ChainState | StateDelta) {
     this.#base = base
     this.root = base instanceof StateDelta ? base.root : base
   }
 
   /** What this delta rests on. */
-  get base (): ChainState | StateDelta { return this.#base }
+  get base(): ChainState | StateDelta {
+    return this.#base
+  }
 
   /** Skips layers below that were committed (their writes are in the root now), keeping reads short. */
-  collapse (): void {
+  collapse(): void {
     while (this.#base instanceof StateDelta && this.#base.committed) this.#base = this.#base.#base
   }
-  get genesis (): Genesis { return this.base.genesis }
-  get genesisHash (): string { return this.base.genesisHash }
+  get genesis(): Genesis {
+    return this.base.genesis
+  }
+  get genesisHash(): string {
+    return this.base.genesisHash
+  }
   /** The base state's memo: what it holds is a pure function of history before the delta. */
-  get memo (): Map<string, unknown> { return this.base.memo }
-  get (key: string): Json | undefined { return this.#writes.has(key) ? this.#writes.get(key) : this.base.get(key) }
-  set (key: string, value: Json): void { this.#writes.set(key, value) }
+  get memo(): Map<string, unknown> {
+    return this.base.memo
+  }
+  get(key: string): Json | undefined {
+    return this.#writes.has(key) ? this.#writes.get(key) : this.base.get(key)
+  }
+  set(key: string, value: Json): void {
+    this.#writes.set(key, value)
+  }
   /** The writes, in order. */
-  writes (): IterableIterator<[string, Json]> { return this.#writes.entries() }
+  writes(): IterableIterator<[string, Json]> {
+    return this.#writes.entries()
+  }
   /** Copies this delta's writes into its base delta (what it checked is accepted there). */
-  mergeIntoBase (): void {
+  mergeIntoBase(): void {
     if (!(this.base instanceof StateDelta)) throw new Error('only a delta over a delta merges')
     for (const [k, v] of this.#writes) this.base.set(k, v)
   }
 }
 
 /** Reads an integer value, 0 when absent. */
-export function intAt (s: StateReader, key: string): number {
+export function intAt(s: StateReader, key: string): number {
   const v = s.get(key)
   return typeof v === 'number' ? v : 0
 }

@@ -19,9 +19,9 @@ import type { Certificate } from './types.ts'
 /** A peer to sync from. */
 export interface SyncSource {
   /** The peer's final height. */
-  height (): Promise<number>
+  height(): Promise<number>
   /** Final blocks `from..to` inclusive, each with its certificate. */
-  blocks (from: number, to: number): Promise<readonly FinalBlock[]>
+  blocks(from: number, to: number): Promise<readonly FinalBlock[]>
 }
 
 /** Options of syncLedger. */
@@ -50,26 +50,34 @@ export interface SyncResult {
 }
 
 /** A SyncSource over another node's ledger in this process; blocks cross as JSON text, as over a network. */
-export function ledgerSource (ledger: Ledger): SyncSource {
+export function ledgerSource(ledger: Ledger): SyncSource {
   return {
     height: async () => ledger.head().height,
     blocks: async (from, to) => JSON.parse(JSON.stringify(ledger.range(from, to))) as FinalBlock[]
   }
 }
 
-interface Check { readonly pub: string, readonly msg: Uint8Array, readonly sig: string, readonly fail: () => LucidError }
+interface Check {
+  readonly pub: string
+  readonly msg: Uint8Array
+  readonly sig: string
+  readonly fail: () => LucidError
+}
 
 /** Collects signature checks into jobs for the pool. */
 class Collector implements SignatureSink {
   #checks: Check[] = []
-  readonly jobs: Array<{ readonly checks: readonly Check[], readonly result: Promise<number> }> = []
-  constructor (readonly pool: VerifyPool, readonly jobSize: number) {}
-  check (pub: string, msg: Uint8Array, sig: string, fail: () => LucidError): void {
+  readonly jobs: Array<{ readonly checks: readonly Check[]; readonly result: Promise<number> }> = []
+  constructor(
+    readonly pool: VerifyPool,
+    readonly jobSize: number
+  ) {}
+  check(pub: string, msg: Uint8Array, sig: string, fail: () => LucidError): void {
     this.#checks.push({ pub, msg, sig, fail })
     if (this.#checks.length >= this.jobSize) this.flush()
   }
 
-  flush (): void {
+  flush(): void {
     const checks = this.#checks
     if (checks.length === 0) return
     this.#checks = []
@@ -84,7 +92,7 @@ class Collector implements SignatureSink {
   }
 
   /** Waits for every job so far; throws the error of the first bad signature. */
-  async settle (): Promise<void> {
+  async settle(): Promise<void> {
     this.flush()
     const jobs = this.jobs.splice(0)
     const results = await Promise.all(jobs.map(async (j) => await j.result))
@@ -95,18 +103,27 @@ class Collector implements SignatureSink {
   }
 }
 
-function counting (sink: SignatureSink, count: () => void): SignatureSink {
-  return { check (pub, msg, sig, fail) { count(); sink.check(pub, msg, sig, fail) } }
+function counting(sink: SignatureSink, count: () => void): SignatureSink {
+  return {
+    check(pub, msg, sig, fail) {
+      count()
+      sink.check(pub, msg, sig, fail)
+    }
+  }
 }
 
-interface Pending { readonly finals: FinalBlock[], readonly delta: StateDelta, readonly collector: Collector | undefined }
+interface Pending {
+  readonly finals: FinalBlock[]
+  readonly delta: StateDelta
+  readonly collector: Collector | undefined
+}
 
 /**
  * Brings `ledger` up to the source's final height. Throws the LUCID_ERR_5xxx of the first block, signature
  * or certificate that fails (nothing from the failing batch on enters the ledger), or LUCID_ERR_5017 when the
  * peer serves something other than what it promised.
  */
-export async function syncLedger (ledger: Ledger, source: SyncSource, opts: SyncOptions = {}): Promise<SyncResult> {
+export async function syncLedger(ledger: Ledger, source: SyncSource, opts: SyncOptions = {}): Promise<SyncResult> {
   const target = await source.height()
   const start = ledger.head().height
   const per = opts.batchBlocks ?? 256
@@ -127,10 +144,13 @@ export async function syncLedger (ledger: Ledger, source: SyncSource, opts: Sync
     // One block past the batch too: it carries the certificate of the batch's last block.
     const upto = Math.min(target, to + 1)
     const got = await source.blocks(from, upto)
-    if (got.length !== upto - from + 1 || got.some((f, i) => f.block?.header?.height !== from + i)) throw new errors.LUCID_ERR_5017(`peer sent ${got.length} blocks for ${from}..${upto}`)
+    if (got.length !== upto - from + 1 || got.some((f, i) => f.block?.header?.height !== from + i))
+      throw new errors.LUCID_ERR_5017(`peer sent ${got.length} blocks for ${from}..${upto}`)
     const delta = new StateDelta(base ?? ledger.state)
     const collector = opts.pool === undefined ? undefined : new Collector(opts.pool, opts.jobSignatures ?? 2048)
-    const sink = counting(collector ?? inline as SignatureSink, () => { sigs++ })
+    const sink = counting(collector ?? (inline as SignatureSink), () => {
+      sigs++
+    })
     const finals: FinalBlock[] = []
     for (let i = 0; i <= to - from; i++) {
       const f = got[i] as FinalBlock

@@ -8,9 +8,9 @@ import type { Scheduler } from './scheduler.ts'
 /** A node's endpoint on a network. */
 export interface Transport {
   /** Sends to every other node on the network. */
-  broadcast (data: string): void
+  broadcast(data: string): void
   /** Sends to one node. */
-  send (to: string, data: string): void
+  send(to: string, data: string): void
 }
 
 /** Receives a message from `from`. */
@@ -34,23 +34,31 @@ export class LocalNetwork {
    * @param scheduler delivers the messages
    * @param link the delay of each message (default 0 ms)
    */
-  constructor (readonly scheduler: Scheduler, readonly link: LinkModel = () => 0) {}
+  constructor(
+    readonly scheduler: Scheduler,
+    readonly link: LinkModel = () => 0
+  ) {}
 
   /** Joins node `id`; its messages arrive at `handler`. */
-  join (id: string, handler: MessageHandler): Transport {
+  join(id: string, handler: MessageHandler): Transport {
     this.#handlers.set(id, handler)
     return {
-      broadcast: (data) => { for (const to of this.#handlers.keys()) if (to !== id) this.#deliver(id, to, data) },
-      send: (to, data) => { this.#deliver(id, to, data) }
+      broadcast: (data) => {
+        for (const to of this.#handlers.keys()) if (to !== id) this.#deliver(id, to, data)
+      },
+      send: (to, data) => {
+        this.#deliver(id, to, data)
+      }
     }
   }
 
   /** Cuts node `id` off (true) or brings it back (false). */
-  setDown (id: string, down: boolean): void {
-    if (down) this.#down.add(id); else this.#down.delete(id)
+  setDown(id: string, down: boolean): void {
+    if (down) this.#down.add(id)
+    else this.#down.delete(id)
   }
 
-  #deliver (from: string, to: string, data: string): void {
+  #deliver(from: string, to: string, data: string): void {
     if (this.#down.has(from) || this.#down.has(to)) return
     const delay = this.link(from, to)
     if (delay === undefined) return

@@ -16,7 +16,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export const TX_TYPES = ['session_anchor', 'node_registration', 'payout_request', 'consensus_vote', 'trust_policy', 'task_proof', 'data_anchor'] as const
 
 /** One of TX_TYPES. */
-export type TxType = typeof TX_TYPES[number]
+export type TxType = (typeof TX_TYPES)[number]
 
 /** What a transaction's id hashes and its signature covers: everything but the signature. */
 export interface TxBody {

@@ -39,7 +39,7 @@ const HEX64 = /^[0-9a-f]{64}$/
 const HEX128 = /^[0-9a-f]{128}$/
 
 /** The block hash of a shape-checked block. Throws LUCID_ERR_5001 for a malformed one. */
-export function checkedHash (state: StateBase, block: Block): string {
+export function checkedHash(state: StateBase, block: Block): string {
   checkShape(state, block)
   return blockHash(block.header)
 }
@@ -48,7 +48,7 @@ export function checkedHash (state: StateBase, block: Block): string {
  * Validates `block` as the child of `state`'s head (the final state, or a delta of blocks validated before it
  * in a sync batch); throws the first rule it breaks.
  */
-export function validateBlock (state: ChainState | StateDelta, block: Block, opts: ValidateOptions): ValidBlock {
+export function validateBlock(state: ChainState | StateDelta, block: Block, opts: ValidateOptions): ValidBlock {
   const params = state.genesis.params
   const hash = checkedHash(state, block)
   const h = block.header
@@ -70,7 +70,8 @@ export function validateBlock (state: ChainState | StateDelta, block: Block, opt
     throw new errors.LUCID_ERR_5011(`timestamp ${h.timestamp} before slot ${h.slot} starts at ${start}`)
   }
   if (h.timestamp >= start + params.slot_ms) throw new errors.LUCID_ERR_5011(`timestamp ${h.timestamp} after slot ${h.slot} ended`)
-  if (opts.now !== undefined && h.timestamp > opts.now + params.max_clock_skew_ms) throw new errors.LUCID_ERR_5011(`timestamp ${h.timestamp} is in the future (now ${opts.now})`)
+  if (opts.now !== undefined && h.timestamp > opts.now + params.max_clock_skew_ms)
+    throw new errors.LUCID_ERR_5011(`timestamp ${h.timestamp} is in the future (now ${opts.now})`)
 
   if (h.height === 1) {
     if (block.parent_certificate !== null) throw new errors.LUCID_ERR_5015('block 1 carries no parent certificate (genesis is final)')
@@ -83,7 +84,12 @@ export function validateBlock (state: ChainState | StateDelta, block: Block, opt
   const bytes = blockBytes(block)
   if (bytes > params.max_block_bytes) throw new errors.LUCID_ERR_5010(`${bytes} bytes, at most ${params.max_block_bytes}`)
 
-  opts.sigs.check(h.producer, signingMessage('LUCID-BLOCK-V1', fromHex(hash)), block.signature, () => new errors.LUCID_ERR_5008(`block ${hash} is not signed by ${h.producer}`))
+  opts.sigs.check(
+    h.producer,
+    signingMessage('LUCID-BLOCK-V1', fromHex(hash)),
+    block.signature,
+    () => new errors.LUCID_ERR_5008(`block ${hash} is not signed by ${h.producer}`)
+  )
 
   const delta = new StateDelta(state)
   const ctx: BlockContext = { height: h.height, slot: h.slot, epoch: h.epoch, timestamp: h.timestamp }
@@ -103,7 +109,7 @@ export function validateBlock (state: ChainState | StateDelta, block: Block, opt
  * (whose blocks never become final, and which would otherwise never leave the front of the order) does not lead
  * the next heights too. A pure function of the parent state and the header, like the schedule.
  */
-function failedLeaders (state: ChainState | StateDelta, h: BlockHeader, leader: string, attempt: number): Array<[number, string]> {
+function failedLeaders(state: ChainState | StateDelta, h: BlockHeader, leader: string, attempt: number): Array<[number, string]> {
   const params = state.genesis.params
   const head = state.get('head') as unknown as Head
   const recent = state.get('recent') as Array<[number, string]>
@@ -120,7 +126,7 @@ function failedLeaders (state: ChainState | StateDelta, h: BlockHeader, leader: 
  * Records a final block's bookkeeping in the state: head, recent producers (and the leaders whose rounds of the
  * height failed, `failed`), height index, epoch seeds.
  */
-export function applyBlockMeta (view: StateView, h: BlockHeader, hash: string, failed: ReadonlyArray<readonly [number, string]> = []): void {
+export function applyBlockMeta(view: StateView, h: BlockHeader, hash: string, failed: ReadonlyArray<readonly [number, string]> = []): void {
   const params = view.genesis.params
   const prev = view.get('head') as unknown as Head
   for (let e = prev.epoch + 1; e <= h.epoch; e++) view.set(`eb/${e}`, prev.hash)
@@ -132,10 +138,12 @@ export function applyBlockMeta (view: StateView, h: BlockHeader, hash: string, f
   view.set('head', head as unknown as Json)
 }
 
-function checkShape (state: StateBase, block: Block): void {
-  if (block === null || typeof block !== 'object' || !sameKeys(block, BLOCK_FIELDS)) throw new errors.LUCID_ERR_5001(`a block has exactly the fields ${BLOCK_FIELDS.join(', ')}`)
+function checkShape(state: StateBase, block: Block): void {
+  if (block === null || typeof block !== 'object' || !sameKeys(block, BLOCK_FIELDS))
+    throw new errors.LUCID_ERR_5001(`a block has exactly the fields ${BLOCK_FIELDS.join(', ')}`)
   const h = block.header
-  if (h === null || typeof h !== 'object' || !sameKeys(h, HEADER_FIELDS)) throw new errors.LUCID_ERR_5001(`a header has exactly the fields ${HEADER_FIELDS.join(', ')}`)
+  if (h === null || typeof h !== 'object' || !sameKeys(h, HEADER_FIELDS))
+    throw new errors.LUCID_ERR_5001(`a header has exactly the fields ${HEADER_FIELDS.join(', ')}`)
   for (const k of ['height', 'slot', 'epoch', 'timestamp', 'tx_count', 'anchor_count'] as const) {
     if (typeof h[k] !== 'number' || !Number.isSafeInteger(h[k]) || h[k] < 0) throw new errors.LUCID_ERR_5001(`header ${k} must be a non-negative integer`)
   }
@@ -149,14 +157,24 @@ function checkShape (state: StateBase, block: Block): void {
   if (h.anchor_count !== block.anchors.length) throw new errors.LUCID_ERR_5001(`anchor_count ${h.anchor_count} but ${block.anchors.length} anchors`)
 }
 
-function sameKeys (o: object, want: readonly string[]): boolean {
+function sameKeys(o: object, want: readonly string[]): boolean {
   const keys = Object.keys(o).sort()
   return keys.length === want.length && keys.every((k, i) => k === want[i])
 }
 
-function sameAnchors (a: readonly Anchor[], b: readonly Anchor[]): boolean {
-  return a.length === b.length && a.every((x, i) => {
-    const y = b[i]
-    return y !== null && typeof y === 'object' && Object.keys(y).length === 3 && x.session_id === y.session_id && x.manifest_hash === y.manifest_hash && x.merkle_root === y.merkle_root
-  })
+function sameAnchors(a: readonly Anchor[], b: readonly Anchor[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((x, i) => {
+      const y = b[i]
+      return (
+        y !== null &&
+        typeof y === 'object' &&
+        Object.keys(y).length === 3 &&
+        x.session_id === y.session_id &&
+        x.manifest_hash === y.manifest_hash &&
+        x.merkle_root === y.merkle_root
+      )
+    })
+  )
 }

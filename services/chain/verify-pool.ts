@@ -42,8 +42,8 @@ export interface SignatureBatch {
 
 interface Job {
   readonly batch: SignatureBatch
-  resolve (bad: number): void
-  reject (err: Error): void
+  resolve(bad: number): void
+  reject(err: Error): void
 }
 
 /** A pool of verification threads. */
@@ -54,19 +54,23 @@ export class VerifyPool {
   readonly #running = new Map<Worker, Job>()
 
   /** @param size threads (default: the cores available) */
-  constructor (readonly size = availableParallelism()) {
+  constructor(readonly size = availableParallelism()) {
     for (let i = 0; i < size; i++) {
       const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`))
       w.unref()
       w.on('message', (m: { bad: number }) => this.#done(w, m.bad))
-      w.on('error', (err) => { const j = this.#running.get(w); this.#running.delete(w); j?.reject(err) })
+      w.on('error', (err) => {
+        const j = this.#running.get(w)
+        this.#running.delete(w)
+        j?.reject(err)
+      })
       this.#all.push(w)
       this.#idle.push(w)
     }
   }
 
   /** Verifies a batch; resolves to the index of its first bad signature, or -1. The arrays are transferred. */
-  verify (batch: SignatureBatch): Promise<number> {
+  verify(batch: SignatureBatch): Promise<number> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ batch, resolve, reject })
       this.#pump()
@@ -74,23 +78,26 @@ export class VerifyPool {
   }
 
   /** Stops the threads. */
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     await Promise.all(this.#all.map(async (w) => await w.terminate()))
   }
 
-  #pump (): void {
+  #pump(): void {
     for (;;) {
       const w = this.#idle.pop()
       if (w === undefined) return
       const job = this.#queue.shift()
-      if (job === undefined) { this.#idle.push(w); return }
+      if (job === undefined) {
+        this.#idle.push(w)
+        return
+      }
       this.#running.set(w, job)
       const { n, pubs, msgs, sigs } = job.batch
       w.postMessage({ id: 0, n, pubs, msgs, sigs }, [pubs.buffer as ArrayBuffer, msgs.buffer as ArrayBuffer, sigs.buffer as ArrayBuffer])
     }
   }
 
-  #done (w: Worker, bad: number): void {
+  #done(w: Worker, bad: number): void {
     const job = this.#running.get(w)
     this.#running.delete(w)
     this.#idle.push(w)

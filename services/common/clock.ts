@@ -4,9 +4,9 @@
  */
 export interface Clock {
   /** Wall-clock time, ms since the Unix epoch. */
-  now (): number
+  now(): number
   /** Monotonic time in ms (fractional), for durations. */
-  monotonic (): number
+  monotonic(): number
 }
 
 /** The real clock. */
@@ -19,11 +19,17 @@ export const systemClock: Clock = {
 export class ManualClock implements Clock {
   #t: number
   /** @param start initial time in ms */
-  constructor (start = 0) { this.#t = start }
-  now (): number { return this.#t }
-  monotonic (): number { return this.#t }
+  constructor(start = 0) {
+    this.#t = start
+  }
+  now(): number {
+    return this.#t
+  }
+  monotonic(): number {
+    return this.#t
+  }
   /** Move time forward by `ms`. */
-  advance (ms: number): void {
+  advance(ms: number): void {
     if (!(ms >= 0)) throw new RangeError('time only moves forward')
     this.#t += ms
   }

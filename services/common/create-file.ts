@@ -11,7 +11,7 @@ import { link, open, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 /** Writes `data` to `path` (mode `mode`) unless it exists (EEXIST then, as O_EXCL); a crash leaves no partial `path`. */
-export async function createFileAtomic (path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function createFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
   const fh = await open(tmp, 'wx', mode)
   try {
@@ -30,5 +30,9 @@ export async function createFileAtomic (path: string, data: string | Uint8Array,
   }
   // The new name itself is durable once the directory is.
   const d = await open(dirname(path), 'r')
-  try { await d.sync() } finally { await d.close() }
+  try {
+    await d.sync()
+  } finally {
+    await d.close()
+  }
 }

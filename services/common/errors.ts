@@ -15,14 +15,14 @@ import { format } from 'node:util'
 export class LucidError extends Error {
   readonly code: string
   readonly statusCode: number
-  constructor (code: string, statusCode: number, message: string, options?: { cause?: unknown }) {
+  constructor(code: string, statusCode: number, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'LucidError'
     this.code = code
     this.statusCode = statusCode
   }
 
-  override toString (): string {
+  override toString(): string {
     return `${this.name} [${this.code}]: ${this.message}`
   }
 }
@@ -34,14 +34,14 @@ export interface LucidErrorConstructor {
   readonly statusCode: number
 }
 
-function define (code: string, template: string, statusCode: number): LucidErrorConstructor {
+function define(code: string, template: string, statusCode: number): LucidErrorConstructor {
   return class extends LucidError {
     static readonly code = code
     static readonly statusCode = statusCode
-    constructor (...args: unknown[]) {
+    constructor(...args: unknown[]) {
       // A trailing `{ cause }` object is the standard error option, not a format argument.
       const last = args.at(-1)
-      const options = typeof last === 'object' && last !== null && 'cause' in last ? args.pop() as { cause: unknown } : undefined
+      const options = typeof last === 'object' && last !== null && 'cause' in last ? (args.pop() as { cause: unknown }) : undefined
       super(code, statusCode, format(template, ...args), options)
     }
   }
@@ -129,6 +129,6 @@ export const errors = {
 export type LucidErrorCode = keyof typeof errors
 
 /** True when `err` is a catalogue error (optionally with the given code). */
-export function isLucidError (err: unknown, code?: LucidErrorCode): err is LucidError {
+export function isLucidError(err: unknown, code?: LucidErrorCode): err is LucidError {
   return err instanceof LucidError && (code === undefined || err.code === code)
 }

@@ -20,12 +20,12 @@ export class GroupSync {
   requests = 0
 
   /** @param syncOnce makes everything written so far durable (an fsync, a LevelDB write with sync: true) */
-  constructor (syncOnce: () => Promise<void>) {
+  constructor(syncOnce: () => Promise<void>) {
     this.#syncOnce = syncOnce
   }
 
   /** Resolves once a sync that started after this call has finished (so it covers what was written before). */
-  sync (): Promise<void> {
+  sync(): Promise<void> {
     this.requests++
     if (this.#running === undefined) return this.#start()
     this.#next ??= this.#running.then(noop, noop).then(async () => {
@@ -35,15 +35,17 @@ export class GroupSync {
     return this.#next
   }
 
-  #start (): Promise<void> {
+  #start(): Promise<void> {
     this.syncs++
     const p = this.#syncOnce()
     this.#running = p
     // Registered before any follower's then(): the running slot is free when the next sync starts.
-    const clear = (): void => { if (this.#running === p) this.#running = undefined }
+    const clear = (): void => {
+      if (this.#running === p) this.#running = undefined
+    }
     p.then(clear, clear)
     return p
   }
 }
 
-function noop (): void {}
+function noop(): void {}

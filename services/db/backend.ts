@@ -41,20 +41,20 @@ export interface BackendStats {
 export interface Backend {
   readonly engine: EngineInfo
   /** The document with this primary key, or undefined. */
-  _get (spec: CollectionSpec, key: readonly Scalar[], tx?: TxHandle): Promise<Doc | undefined>
+  _get(spec: CollectionSpec, key: readonly Scalar[], tx?: TxHandle): Promise<Doc | undefined>
   /** Inserts all documents or none; an existing primary or unique key is LUCID_ERR_4002. */
-  _insert (spec: CollectionSpec, docs: readonly Doc[], tx?: TxHandle): Promise<void>
+  _insert(spec: CollectionSpec, docs: readonly Doc[], tx?: TxHandle): Promise<void>
   /** Atomic read-modify-write of one document; returns what was written (null for a delete). */
-  _mutate (spec: CollectionSpec, key: readonly Scalar[], fn: Mutation, tx?: TxHandle): Promise<Doc | null>
+  _mutate(spec: CollectionSpec, key: readonly Scalar[], fn: Mutation, tx?: TxHandle): Promise<Doc | null>
   /** Answers a validated query. */
-  _find (spec: CollectionSpec, q: IndexQuery, tx?: TxHandle): Promise<Doc[]>
+  _find(spec: CollectionSpec, q: IndexQuery, tx?: TxHandle): Promise<Doc[]>
   /** Counts grouped by the counter's last field, within `prefix` values of the fields before it. */
-  _count (spec: CollectionSpec, counter: string, prefix: readonly Scalar[], tx?: TxHandle): Promise<GroupCounts>
+  _count(spec: CollectionSpec, counter: string, prefix: readonly Scalar[], tx?: TxHandle): Promise<GroupCounts>
   /**
    * Runs `fn` in one transaction attempt: commits when it resolves, discards everything when it rejects.
    * A conflict with a concurrent transaction is LUCID_ERR_4006 (the caller retries).
    */
-  _transaction<R> (fn: (tx: TxHandle) => Promise<R>): Promise<R>
-  _stats (specs: readonly CollectionSpec[]): Promise<BackendStats>
-  _close (): Promise<void>
+  _transaction<R>(fn: (tx: TxHandle) => Promise<R>): Promise<R>
+  _stats(specs: readonly CollectionSpec[]): Promise<BackendStats>
+  _close(): Promise<void>
 }

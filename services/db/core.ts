@@ -9,16 +9,20 @@ import type { Backend, TxHandle } from './backend.ts'
 export class Core {
   #closed = false
   /** @param backend the hooks */
-  constructor (readonly backend: Backend) {}
+  constructor(readonly backend: Backend) {}
 
   /** True once close() began. */
-  get closed (): boolean { return this.#closed }
+  get closed(): boolean {
+    return this.#closed
+  }
 
   /** Marks the database closed: every later call gets LUCID_ERR_4004. */
-  markClosed (): void { this.#closed = true }
+  markClosed(): void {
+    this.#closed = true
+  }
 
   /** Throws LUCID_ERR_4004 when closed, and when `tx` has already finished. */
-  assertOpen (tx?: TxHandle): void {
+  assertOpen(tx?: TxHandle): void {
     if (this.#closed) throw new errors.LUCID_ERR_4004('the database was closed')
     if (tx !== undefined && finished.has(tx)) throw new errors.LUCID_ERR_4004('the transaction has already finished')
   }
@@ -28,4 +32,6 @@ export class Core {
 const finished = new WeakSet<TxHandle>()
 
 /** Records that `tx` is over (committed or aborted). */
-export function finishTx (tx: TxHandle): void { finished.add(tx) }
+export function finishTx(tx: TxHandle): void {
+  finished.add(tx)
+}

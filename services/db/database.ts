@@ -24,24 +24,44 @@ export class Database implements Repositories {
   #closing: Promise<void> | undefined
 
   /** @param backend an opened backend (see openDatabase) */
-  constructor (backend: Backend) {
+  constructor(backend: Backend) {
     this.#core = new Core(backend)
     this.#repos = createRepositories(this.#core)
   }
 
   /** The engine that answers, for reports (conditions.engine). */
-  get engine (): EngineInfo { return this.#core.backend.engine }
+  get engine(): EngineInfo {
+    return this.#core.backend.engine
+  }
   /** True once close() was called. */
-  get closed (): boolean { return this.#core.closed }
+  get closed(): boolean {
+    return this.#core.closed
+  }
 
-  get users (): Repositories['users'] { return this.#repos.users }
-  get sessions (): Repositories['sessions'] { return this.#repos.sessions }
-  get chunks (): Repositories['chunks'] { return this.#repos.chunks }
-  get blocks (): Repositories['blocks'] { return this.#repos.blocks }
-  get transactions (): Repositories['transactions'] { return this.#repos.transactions }
-  get taskProofs (): Repositories['taskProofs'] { return this.#repos.taskProofs }
-  get workTally (): Repositories['workTally'] { return this.#repos.workTally }
-  get activity (): Repositories['activity'] { return this.#repos.activity }
+  get users(): Repositories['users'] {
+    return this.#repos.users
+  }
+  get sessions(): Repositories['sessions'] {
+    return this.#repos.sessions
+  }
+  get chunks(): Repositories['chunks'] {
+    return this.#repos.chunks
+  }
+  get blocks(): Repositories['blocks'] {
+    return this.#repos.blocks
+  }
+  get transactions(): Repositories['transactions'] {
+    return this.#repos.transactions
+  }
+  get taskProofs(): Repositories['taskProofs'] {
+    return this.#repos.taskProofs
+  }
+  get workTally(): Repositories['workTally'] {
+    return this.#repos.workTally
+  }
+  get activity(): Repositories['activity'] {
+    return this.#repos.activity
+  }
 
   /**
    * Runs `fn` in a multi-document transaction: everything it wrote through the repositories it was
@@ -49,7 +69,7 @@ export class Database implements Repositories {
    * on). A conflict with a concurrent transaction reruns `fn` (up to `retries` times) and then throws
    * LUCID_ERR_4006. Reads inside see the transaction's own writes.
    */
-  async transaction<R> (fn: (t: Repositories) => Promise<R>, opts: TransactionOptions = {}): Promise<R> {
+  async transaction<R>(fn: (t: Repositories) => Promise<R>, opts: TransactionOptions = {}): Promise<R> {
     const retries = opts.retries ?? 5
     if (!Number.isSafeInteger(retries) || retries < 0) throw new errors.LUCID_ERR_4009('retries must be a non-negative integer')
     for (let attempt = 0; ; attempt++) {
@@ -71,13 +91,13 @@ export class Database implements Repositories {
   }
 
   /** Documents per collection and the size on disk (or as the server reports it). */
-  async stats (): Promise<BackendStats> {
+  async stats(): Promise<BackendStats> {
     this.#core.assertOpen()
     return await this.#core.backend._stats(ALL_COLLECTIONS)
   }
 
   /** Closes the database; later calls get LUCID_ERR_4004. Closing twice is harmless. */
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     this.#core.markClosed()
     this.#closing ??= this.#core.backend._close()
     await this.#closing

@@ -19,35 +19,35 @@ import { openMongoBackend } from './mongo/backend.ts'
 /** Options of openDatabase. */
 export type OpenOptions =
   | {
-    readonly backend: 'level'
-    /** The data directory (created when missing); one process at a time (LUCID_ERR_4007). */
-    readonly path: string
-    /** Commits durable (fsync'ed) when they resolve (survive power loss, not only kill -9); default false. */
-    readonly sync?: boolean
-    /** With `sync`: concurrent commits share one fsync (default true), or one fsync each (false). */
-    readonly groupCommit?: boolean
-  }
+      readonly backend: 'level'
+      /** The data directory (created when missing); one process at a time (LUCID_ERR_4007). */
+      readonly path: string
+      /** Commits durable (fsync'ed) when they resolve (survive power loss, not only kill -9); default false. */
+      readonly sync?: boolean
+      /** With `sync`: concurrent commits share one fsync (default true), or one fsync each (false). */
+      readonly groupCommit?: boolean
+    }
   | {
-    readonly backend: 'mongodb'
-    /** The server; default MONGODB_URI, then mongodb-memory-server, then LUCID_ERR_4008. */
-    readonly uri?: string
-    /** Database name, default `lucid`. */
-    readonly dbName?: string
-    /** Connection pool size (maxPoolSize), default 100. */
-    readonly poolSize?: number
-    /** Bound on connecting, ms (default 5000); past it LUCID_ERR_4005. */
-    readonly connectTimeoutMs?: number
-    /**
-     * Bound on waiting for the server's answer, ms (default 30000); past it LUCID_ERR_4005 instead of waiting
-     * for ever on a server that stopped answering (docs/chaos.md, "MongoDB outages").
-     */
-    readonly operationTimeoutMs?: number
-    /** Bound on mongodb-memory-server obtaining and starting mongod, ms (default 10000). */
-    readonly memoryServerTimeoutMs?: number
-  }
+      readonly backend: 'mongodb'
+      /** The server; default MONGODB_URI, then mongodb-memory-server, then LUCID_ERR_4008. */
+      readonly uri?: string
+      /** Database name, default `lucid`. */
+      readonly dbName?: string
+      /** Connection pool size (maxPoolSize), default 100. */
+      readonly poolSize?: number
+      /** Bound on connecting, ms (default 5000); past it LUCID_ERR_4005. */
+      readonly connectTimeoutMs?: number
+      /**
+       * Bound on waiting for the server's answer, ms (default 30000); past it LUCID_ERR_4005 instead of waiting
+       * for ever on a server that stopped answering (docs/chaos.md, "MongoDB outages").
+       */
+      readonly operationTimeoutMs?: number
+      /** Bound on mongodb-memory-server obtaining and starting mongod, ms (default 10000). */
+      readonly memoryServerTimeoutMs?: number
+    }
 
 /** Opens a database of either backend. */
-export async function openDatabase (opts: OpenOptions): Promise<Database> {
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.backend === 'level') {
     if (typeof opts.path !== 'string' || opts.path === '') throw new errors.LUCID_ERR_4009('the level backend needs a data directory (path)')
     return new Database(await openLevelBackend(opts))

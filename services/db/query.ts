@@ -28,14 +28,14 @@ export interface IndexQuery {
   /** Bounds on index field number `eq.length`. */
   readonly range?: Range
   /** Keep only documents whose `field` is one of `in` (checked on the document, not the index). */
-  readonly where?: { readonly field: string, readonly in: readonly Scalar[] }
+  readonly where?: { readonly field: string; readonly in: readonly Scalar[] }
   /** Direction of the field values after the equality prefix; ties are ordered by primary key the same way. */
   readonly order: 'asc' | 'desc'
   readonly limit: number
 }
 
 /** The fields a query walks: the index's fields, or the primary key's. */
-export function queryFields (spec: CollectionSpec, index: string): readonly IndexField[] {
+export function queryFields(spec: CollectionSpec, index: string): readonly IndexField[] {
   if (index === PRIMARY) return spec.key.map((field) => ({ field, dir: 1 as const }))
   const ix = spec.indexes.find((i) => i.name === index)
   if (ix === undefined) throw new errors.LUCID_ERR_4009(`${spec.name} has no index ${index}`)
@@ -43,10 +43,12 @@ export function queryFields (spec: CollectionSpec, index: string): readonly Inde
 }
 
 /** Validates every part of a query against the schema; throws LUCID_ERR_4009. */
-export function validateQuery (spec: CollectionSpec, q: IndexQuery): IndexQuery {
+export function validateQuery(spec: CollectionSpec, q: IndexQuery): IndexQuery {
   const fields = queryFields(spec, q.index)
   if (q.eq.length > fields.length) throw new errors.LUCID_ERR_4009(`${spec.name}.${q.index}: too many equality values`)
-  q.eq.forEach((v, i) => { validateValue(spec, (fields[i] as IndexField).field, v) })
+  q.eq.forEach((v, i) => {
+    validateValue(spec, (fields[i] as IndexField).field, v)
+  })
   if (q.range !== undefined) {
     const f = fields[q.eq.length]
     if (f === undefined) throw new errors.LUCID_ERR_4009(`${spec.name}.${q.index}: no field left for a range`)
@@ -68,7 +70,7 @@ export function validateQuery (spec: CollectionSpec, q: IndexQuery): IndexQuery 
  * Compares two scalars the way both backends order them: numbers numerically, strings by UTF-8 bytes
  * (LevelDB compares bytes; MongoDB's default binary collation does the same).
  */
-export function compareScalars (a: Scalar, b: Scalar): number {
+export function compareScalars(a: Scalar, b: Scalar): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b
   return compareUtf8(String(a), String(b))
 }
@@ -80,13 +82,13 @@ const ASCII = /^[\u0000-\u007f]*$/
  * Compares two strings by their UTF-8 bytes, as LevelDB orders keys. JavaScript's `<` compares UTF-16
  * code units, which disagrees for characters above U+FFFF against U+E000..U+FFFF; ASCII takes the fast path.
  */
-export function compareUtf8 (a: string, b: string): number {
+export function compareUtf8(a: string, b: string): number {
   if (ASCII.test(a) && ASCII.test(b)) return a < b ? -1 : a > b ? 1 : 0
   return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }
 
 /** True when a document satisfies the query's conditions (used to merge a transaction's own writes). */
-export function matches (spec: CollectionSpec, q: IndexQuery, doc: Doc): boolean {
+export function matches(spec: CollectionSpec, q: IndexQuery, doc: Doc): boolean {
   const fields = queryFields(spec, q.index)
   for (let i = 0; i < q.eq.length; i++) {
     const v = doc[(fields[i] as IndexField).field]
@@ -110,8 +112,13 @@ export function matches (spec: CollectionSpec, q: IndexQuery, doc: Doc): boolean
 }
 
 /** Orders documents as the query returns them: by the index fields after the prefix, then primary key. */
-export function comparator (spec: CollectionSpec, q: IndexQuery): (a: Doc, b: Doc) => number {
-  const order = [...queryFields(spec, q.index).slice(q.eq.length).map((f) => f.field), ...spec.key]
+export function comparator(spec: CollectionSpec, q: IndexQuery): (a: Doc, b: Doc) => number {
+  const order = [
+    ...queryFields(spec, q.index)
+      .slice(q.eq.length)
+      .map((f) => f.field),
+    ...spec.key
+  ]
   const sign = q.order === 'asc' ? 1 : -1
   return (a, b) => {
     for (const f of order) {

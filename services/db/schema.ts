@@ -75,15 +75,23 @@ export const COLLECTIONS = {
     name: 'sessions',
     key: ['session_id'],
     fields: {
-      session_id: req('key'), user_id: req('key'), status: req('key'), chunk_count: req('int'), created_at: req('int'),
-      merkle_root: opt('key'), blockchain_anchor: opt('json')
+      session_id: req('key'),
+      user_id: req('key'),
+      status: req('key'),
+      chunk_count: req('int'),
+      created_at: req('int'),
+      merkle_root: opt('key'),
+      blockchain_anchor: opt('json')
     },
     indexes: [
       { name: 'user_created', fields: [asc('user_id'), desc('created_at')] },
       { name: 'status_created', fields: [asc('status'), desc('created_at')] },
       { name: 'created', fields: [desc('created_at')] }
     ],
-    counters: [{ name: 'by_status', fields: ['status'] }, { name: 'by_user_status', fields: ['user_id', 'status'] }]
+    counters: [
+      { name: 'by_status', fields: ['status'] },
+      { name: 'by_user_status', fields: ['user_id', 'status'] }
+    ]
   },
   chunks: {
     name: 'chunks',
@@ -96,8 +104,13 @@ export const COLLECTIONS = {
     name: 'blocks',
     key: ['height'],
     fields: {
-      height: req('int'), hash: req('key'), previous_hash: req('key'), transactions: req('keys'), merkle_root: req('key'),
-      producer: req('key'), timestamp: req('int')
+      height: req('int'),
+      hash: req('key'),
+      previous_hash: req('key'),
+      transactions: req('keys'),
+      merkle_root: req('key'),
+      producer: req('key'),
+      timestamp: req('int')
     },
     indexes: [
       { name: 'hash_unique', fields: [asc('hash')], unique: true },
@@ -145,7 +158,10 @@ export const COLLECTIONS = {
       { name: 'status', fields: [asc('status')] },
       { name: 'user_time', fields: [asc('user_id'), desc('timestamp')] }
     ],
-    counters: [{ name: 'by_status', fields: ['status'] }, { name: 'by_user_status', fields: ['user_id', 'status'] }]
+    counters: [
+      { name: 'by_status', fields: ['status'] },
+      { name: 'by_user_status', fields: ['user_id', 'status'] }
+    ]
   }
 } as const satisfies Record<string, CollectionSpec>
 
@@ -156,14 +172,14 @@ export type CollectionName = keyof typeof COLLECTIONS
 export const ALL_COLLECTIONS: readonly CollectionSpec[] = Object.values(COLLECTIONS)
 
 /** The index of `spec` named `name`; throws a plain Error on a programming mistake (unknown name). */
-export function indexOf (spec: CollectionSpec, name: string): IndexSpec {
+export function indexOf(spec: CollectionSpec, name: string): IndexSpec {
   const ix = spec.indexes.find((i) => i.name === name)
   if (ix === undefined) throw new Error(`collection ${spec.name} has no index ${name}`)
   return ix
 }
 
 /** The counter of `spec` named `name`; throws a plain Error on a programming mistake. */
-export function counterOf (spec: CollectionSpec, name: string): CounterSpec {
+export function counterOf(spec: CollectionSpec, name: string): CounterSpec {
   const c = spec.counters.find((k) => k.name === name)
   if (c === undefined) throw new Error(`collection ${spec.name} has no counter ${name}`)
   return c

@@ -18,23 +18,27 @@ const CONTROL = /[\u0000-\u001f]/
 const MAX_KEY_LENGTH = 1024
 
 /** Why `v` is not a valid `type`, or undefined when it is. */
-export function typeProblem (type: FieldType, v: unknown): string | undefined {
+export function typeProblem(type: FieldType, v: unknown): string | undefined {
   switch (type) {
     case 'key':
       if (typeof v !== 'string' || v.length === 0 || v.length > MAX_KEY_LENGTH || CONTROL.test(v)) {
         return `a non-empty string of at most ${MAX_KEY_LENGTH} characters without control characters`
       }
       return undefined
-    case 'text': return typeof v === 'string' ? undefined : 'a string'
-    case 'int': return Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : 'a non-negative safe integer'
-    case 'number': return typeof v === 'number' && Number.isFinite(v) ? undefined : 'a finite number'
+    case 'text':
+      return typeof v === 'string' ? undefined : 'a string'
+    case 'int':
+      return Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : 'a non-negative safe integer'
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) ? undefined : 'a finite number'
     case 'keys':
       return Array.isArray(v) && v.every((e) => typeProblem('key', e) === undefined) ? undefined : 'an array of non-empty strings without control characters'
-    case 'json': return isJson(v, 0) ? undefined : 'a JSON value (null, boolean, finite number, string, array or plain object)'
+    case 'json':
+      return isJson(v, 0) ? undefined : 'a JSON value (null, boolean, finite number, string, array or plain object)'
   }
 }
 
-function isJson (v: unknown, depth: number): boolean {
+function isJson(v: unknown, depth: number): boolean {
   if (depth > 64) return false
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return true
   if (typeof v === 'number') return Number.isFinite(v)
@@ -46,7 +50,7 @@ function isJson (v: unknown, depth: number): boolean {
 }
 
 /** Validates a whole document against its collection; returns a clean copy or throws LUCID_ERR_4003. */
-export function validateDoc (spec: CollectionSpec, input: unknown): Doc {
+export function validateDoc(spec: CollectionSpec, input: unknown): Doc {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new errors.LUCID_ERR_4003(`${spec.name}: a document must be a plain object`)
   }
@@ -70,13 +74,13 @@ export function validateDoc (spec: CollectionSpec, input: unknown): Doc {
 }
 
 /** Validates the primary key tuple of `spec`; throws LUCID_ERR_4009 (a lookup with a malformed id). */
-export function validateKey (spec: CollectionSpec, key: readonly unknown[]): Scalar[] {
+export function validateKey(spec: CollectionSpec, key: readonly unknown[]): Scalar[] {
   if (key.length !== spec.key.length) throw new errors.LUCID_ERR_4009(`${spec.name}: key needs ${spec.key.join(', ')}`)
   return spec.key.map((name, i) => validateValue(spec, name, key[i]))
 }
 
 /** Validates one value of an indexed or key field; throws LUCID_ERR_4009. */
-export function validateValue (spec: CollectionSpec, field: string, v: unknown): Scalar {
+export function validateValue(spec: CollectionSpec, field: string, v: unknown): Scalar {
   const f = spec.fields[field]
   if (f === undefined) throw new errors.LUCID_ERR_4009(`${spec.name}: unknown field ${field}`)
   const problem = typeProblem(f.type, v)
@@ -88,7 +92,7 @@ export function validateValue (spec: CollectionSpec, field: string, v: unknown):
 export const MAX_LIMIT = 10_000
 
 /** Validates a result limit (1..MAX_LIMIT), applying `fallback` when absent; throws LUCID_ERR_4009. */
-export function validateLimit (limit: unknown, fallback: number): number {
+export function validateLimit(limit: unknown, fallback: number): number {
   const n = limit ?? fallback
   if (!Number.isSafeInteger(n) || (n as number) < 1 || (n as number) > MAX_LIMIT) {
     throw new errors.LUCID_ERR_4009(`limit must be an integer in 1..${MAX_LIMIT}`)
@@ -97,11 +101,11 @@ export function validateLimit (limit: unknown, fallback: number): number {
 }
 
 /** The primary key tuple of a (validated) document. */
-export function keyOf (spec: CollectionSpec, doc: Doc): Scalar[] {
+export function keyOf(spec: CollectionSpec, doc: Doc): Scalar[] {
   return spec.key.map((k) => doc[k] as Scalar)
 }
 
 /** A readable form of a key for error messages: `session_1/3`. */
-export function showKey (key: readonly Scalar[]): string {
+export function showKey(key: readonly Scalar[]): string {
   return key.map(String).join('/')
 }

@@ -23,7 +23,7 @@ export interface DemoAccount {
  * The accounts the original locustfile logs in with: test_user_1..100 (APIUser), session_user_1..50
  * (SessionUser) and admin (AdminUser). The demo admin is also SuperAdmin: it is the demo's one operator.
  */
-export function demoAccounts (): DemoAccount[] {
+export function demoAccounts(): DemoAccount[] {
   const out: DemoAccount[] = []
   for (let i = 1; i <= 100; i++) out.push({ username: `test_user_${i}`, password: 'test_password_123', roles: ['User'] })
   for (let i = 1; i <= 50; i++) out.push({ username: `session_user_${i}`, password: 'session_password_123', roles: ['User'] })
@@ -52,9 +52,9 @@ const TRON_ADDRESS_SHAPE = /^T[1-9A-HJ-NP-Za-km-z]{33}$/
 const RESERVED_EMAIL = /@(?:[^@]*\.)?lucid\.invalid$/i
 
 /** Why a password registration may not use these names, or undefined when it may. */
-export function reservedName (username: string, email?: string): string | undefined {
+export function reservedName(username: string, email?: string): string | undefined {
   if (TRON_ADDRESS_SHAPE.test(username)) return 'a username shaped like a TRON address belongs to that wallet'
-  if (email !== undefined && RESERVED_EMAIL.test(email)) return 'e-mail addresses under lucid.invalid are the gateway\'s own'
+  if (email !== undefined && RESERVED_EMAIL.test(email)) return "e-mail addresses under lucid.invalid are the gateway's own"
   return undefined
 }
 
@@ -71,7 +71,7 @@ export class AccountService {
   readonly #creations: WindowBudget | undefined
 
   /** @param deps.creations the per-address budget of account creation (absent: unlimited, --load-test) */
-  constructor (deps: { db: Database, store: GatewayStore, pool: KdfPool, policy: KdfParams, clock: Clock, creations?: WindowBudget }) {
+  constructor(deps: { db: Database; store: GatewayStore; pool: KdfPool; policy: KdfParams; clock: Clock; creations?: WindowBudget }) {
     this.#creations = deps.creations
     this.#db = deps.db
     this.#store = deps.store
@@ -88,7 +88,7 @@ export class AccountService {
    * reserved to wallet or built-in accounts (so the two kinds cannot collide), LUCID_ERR_3001 when `from`
    * (the client address) has spent its account-creation budget or its share of the hashing queue.
    */
-  async register (username: string, password: string, email?: string, from?: string): Promise<User> {
+  async register(username: string, password: string, email?: string, from?: string): Promise<User> {
     const reserved = reservedName(username, email)
     if (reserved !== undefined) throw new errors.LUCID_ERR_1014(reserved)
     const mail = email ?? `${username}@users.lucid.invalid`
@@ -116,7 +116,7 @@ export class AccountService {
    * `signal` aborts a check still waiting for the hashing pool (its client is gone). `from` (the client
    * address) counts the hash against that address's share of the queue (LUCID_ERR_3001 past it).
    */
-  async checkPassword (username: string, password: string, signal?: AbortSignal, from?: string): Promise<User> {
+  async checkPassword(username: string, password: string, signal?: AbortSignal, from?: string): Promise<User> {
     const [user, h] = await Promise.all([this.#db.users.get(username), this.#store.credential(username)])
     const ok = await this.#pool.verify(password, h ?? this.#decoy, signal, from)
     if (user === undefined || h === undefined || !ok) throw new errors.LUCID_ERR_1004()
@@ -126,7 +126,7 @@ export class AccountService {
   }
 
   /** An active account by id (refresh); LUCID_ERR_1003 when it is gone or disabled, so its tokens stop working. */
-  async activeUser (userId: string): Promise<User> {
+  async activeUser(userId: string): Promise<User> {
     const user = await this.#db.users.get(userId)
     if (user === undefined || user.status !== ACTIVE) throw new errors.LUCID_ERR_1003()
     return user
@@ -139,11 +139,18 @@ export class AccountService {
    * (written before names were reserved), answered LUCID_ERR_1011. A first login counts against `from`'s
    * (the client address's) account-creation budget (LUCID_ERR_3001 when spent).
    */
-  async walletUser (address: string, from?: string): Promise<User> {
+  async walletUser(address: string, from?: string): Promise<User> {
     const existing = await this.#walletAccount(address)
     if (existing !== undefined) return existing
     if (from !== undefined) this.#creations?.take(from, 'new accounts per hour from this address spent')
-    const user: User = { user_id: address, email: `${address}@wallet.lucid.invalid`, tron_address: address, roles: ['User'], status: ACTIVE, created_at: this.#clock.now() }
+    const user: User = {
+      user_id: address,
+      email: `${address}@wallet.lucid.invalid`,
+      tron_address: address,
+      roles: ['User'],
+      status: ACTIVE,
+      created_at: this.#clock.now()
+    }
     try {
       return await this.#db.users.insert(user)
     } catch (err) {
@@ -154,15 +161,15 @@ export class AccountService {
     }
   }
 
-  async #walletAccount (address: string): Promise<User | undefined> {
+  async #walletAccount(address: string): Promise<User | undefined> {
     const existing = await this.#db.users.byTronAddress(address)
     if (existing !== undefined && existing.status !== ACTIVE) throw new errors.LUCID_ERR_1005(`account ${existing.user_id} is ${existing.status}`)
     return existing
   }
 
   /** Replaces an account's roles; LUCID_ERR_1006 for an unknown account. */
-  async setRoles (userId: string, roles: readonly Role[]): Promise<User> {
-    if (await this.#db.users.get(userId) === undefined) throw new errors.LUCID_ERR_1006(`user ${userId}`)
+  async setRoles(userId: string, roles: readonly Role[]): Promise<User> {
+    if ((await this.#db.users.get(userId)) === undefined) throw new errors.LUCID_ERR_1006(`user ${userId}`)
     return await this.#db.users.update(userId, { roles: [...roles] })
   }
 
@@ -171,7 +178,7 @@ export class AccountService {
    * seeding a data directory twice is instant). The hashes are computed concurrently, as many at once as
    * the pool allows (one per core by default), at the cost in effect.
    */
-  async seedDemo (accounts: readonly DemoAccount[] = demoAccounts()): Promise<SeedReport> {
+  async seedDemo(accounts: readonly DemoAccount[] = demoAccounts()): Promise<SeedReport> {
     const t0 = performance.now()
     const ids = accounts.map((a) => a.username)
     const [users, creds] = await Promise.all([Promise.all(ids.map(async (id) => await this.#db.users.get(id))), this.#store.credentials(ids)])
@@ -180,7 +187,9 @@ export class AccountService {
     await this.#store.setCredentials(todo.map((a, i) => [a.username, hashes[i] as PasswordHash] as const))
     const now = this.#clock.now()
     const missing = todo.filter((a) => users[ids.indexOf(a.username)] === undefined)
-    await this.#db.users.insertMany(missing.map((a) => ({ user_id: a.username, email: `${a.username}@demo.lucid.invalid`, roles: [...a.roles], status: ACTIVE, created_at: now })))
+    await this.#db.users.insertMany(
+      missing.map((a) => ({ user_id: a.username, email: `${a.username}@demo.lucid.invalid`, roles: [...a.roles], status: ACTIVE, created_at: now }))
+    )
     return { created: missing.length, existing: accounts.length - missing.length, hashed: todo.length, ms: performance.now() - t0 }
   }
 
@@ -189,7 +198,7 @@ export class AccountService {
    * account: that login pays a second hash). Best effort: with the hashing queue full the old hash stays
    * valid and the next login tries again; the login itself never fails for it.
    */
-  async #upgrade (username: string, password: string): Promise<void> {
+  async #upgrade(username: string, password: string): Promise<void> {
     try {
       await this.#store.setCredential(username, await this.#pool.hash(password, this.#policy))
     } catch (err) {
@@ -199,6 +208,6 @@ export class AccountService {
 }
 
 /** The one answer to a registration whose username or e-mail is taken: it names neither. */
-function taken (): Error {
+function taken(): Error {
   return new errors.LUCID_ERR_1011('an account with this username or e-mail')
 }

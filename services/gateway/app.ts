@@ -85,13 +85,14 @@ export interface GatewayApp {
 }
 
 /** Builds (does not listen) the gateway application. */
-export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
+export async function buildApp(deps: AppDeps): Promise<GatewayApp> {
   if (deps.jwtSecret.length < 32) throw new RangeError('the JWT secret must have at least 32 bytes')
   const { config } = deps
   const perRequest = deps.logger !== undefined && logsPerRequest(deps.logger)
-  const logging: Partial<FastifyServerOptions> = deps.logger === undefined
-    ? { logger: false }
-    : { loggerInstance: deps.logger, logController: new GatewayLogController(perRequest), childLoggerFactory: childLoggerFactory(perRequest) }
+  const logging: Partial<FastifyServerOptions> =
+    deps.logger === undefined
+      ? { logger: false }
+      : { loggerInstance: deps.logger, logController: new GatewayLogController(perRequest), childLoggerFactory: childLoggerFactory(perRequest) }
   const app = Fastify({
     ...logging,
     bodyLimit: config.jsonBodyLimit,
@@ -99,7 +100,9 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
     // Bodies are validated as sent: no coercion of "30" into 30, unknown fields refused by the schemas.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Bad URLs (invalid percent-encoding) answer in the same shape as every other error.
-    frameworkErrors: (err, req, reply) => { sendError(reply, err, req) },
+    frameworkErrors: (err, req, reply) => {
+      sendError(reply, err, req)
+    },
     // ... and so do requests node:http refuses before fastify sees them (oversize headers, bad HTTP).
     clientErrorHandler: clientError,
     return503OnClosing: true,
@@ -112,7 +115,11 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Lucid RDP API gateway', version: '1.0.0', description: 'The load contract, sessions, chunks, chain and admin routes. Every error answer is {"error":{"code","message"}} (docs/errors.md).' },
+      info: {
+        title: 'Lucid RDP API gateway',
+        version: '1.0.0',
+        description: 'The load contract, sessions, chunks, chain and admin routes. Every error answer is {"error":{"code","message"}} (docs/errors.md).'
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } }
     }
   })
@@ -127,14 +134,28 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
   const connections = new ConnectionCount()
   connections.track(app.server)
   const counters = new SessionCounters()
-  const sessions = new SessionService({ db: deps.db, store: deps.store, root: deps.sessionsRoot, masterKey: deps.masterKey, codec: deps.codec, chain: deps.chain, clock: config.clock, counters, durable: deps.durable ?? true })
+  const sessions = new SessionService({
+    db: deps.db,
+    store: deps.store,
+    root: deps.sessionsRoot,
+    masterKey: deps.masterKey,
+    codec: deps.codec,
+    chain: deps.chain,
+    clock: config.clock,
+    counters,
+    durable: deps.durable ?? true
+  })
   const challenges = new ChallengeStore(config.clock, config.challengeTtlS)
   const ctx: GatewayContext = {
     config,
     db: deps.db,
     store: deps.store,
     accounts: new AccountService({
-      db: deps.db, store: deps.store, pool, policy: config.kdf, clock: config.clock,
+      db: deps.db,
+      store: deps.store,
+      pool,
+      policy: config.kdf,
+      clock: config.clock,
       ...(limits === false ? {} : { creations: new WindowBudget(limits.accountsPerAddress, 3600_000, config.clock) })
     }),
     sessions,
@@ -169,17 +190,27 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
   // costs nothing per request in normal operation (no per-request hook).
   let sweeper: NodeJS.Timeout | undefined
   app.addHook('preClose', async () => {
-    sweeper = setInterval(() => { app.server.closeIdleConnections() }, 100)
+    sweeper = setInterval(() => {
+      app.server.closeIdleConnections()
+    }, 100)
     sweeper.unref()
   })
-  app.addHook('onClose', async () => { clearInterval(sweeper) })
+  app.addHook('onClose', async () => {
+    clearInterval(sweeper)
+  })
   // Expired refresh families are forgotten (and revoked ones dropped from memory) every 10 minutes.
-  const familySweep = setInterval(() => { tokens.load().catch((err: unknown) => app.log.warn({ err }, 'sweeping refresh-token families failed')) }, 600_000)
+  const familySweep = setInterval(() => {
+    tokens.load().catch((err: unknown) => app.log.warn({ err }, 'sweeping refresh-token families failed'))
+  }, 600_000)
   familySweep.unref()
-  app.addHook('onClose', async () => { clearInterval(familySweep) })
+  app.addHook('onClose', async () => {
+    clearInterval(familySweep)
+  })
   app.addHook('onRequest', identify(tokens))
   http.install(app)
-  app.addHook('onClose', async () => { stats.close() })
+  app.addHook('onClose', async () => {
+    stats.close()
+  })
   installNotFound(app, config.rateLimits !== false ? await registerRateLimits(app, config.rateLimits) : undefined)
 
   const routes = async (scope: FastifyInstance): Promise<void> => {
@@ -190,7 +221,9 @@ export async function buildApp (deps: AppDeps): Promise<GatewayApp> {
     await sessionRoutes(scope, ctx)
     await chainRoutes(scope, ctx)
     await adminRoutes(scope, ctx)
-    await scope.register(async (chunks) => { await chunkRoutes(chunks, ctx) })
+    await scope.register(async (chunks) => {
+      await chunkRoutes(chunks, ctx)
+    })
   }
   await app.register(routes)
   await app.register(routes, { prefix: API_PREFIX })

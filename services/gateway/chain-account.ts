@@ -17,9 +17,9 @@ import { Account, ed25519Signer, type Receipt, type Transaction } from '../chain
 /** What the account submits to: a node (ChainNode has both). */
 export interface NonceAuthority {
   /** Validates and pools `tx`, or throws the LUCID_ERR_5xxx rule it breaks. */
-  submit (tx: Transaction): Receipt
+  submit(tx: Transaction): Receipt
   /** The last nonce `account` used, its pending transactions included. */
-  lastNonce (account: string): number
+  lastNonce(account: string): number
 }
 
 /** Resubmissions after a nonce refusal before giving up (one is enough unless someone races the key). */
@@ -33,23 +33,27 @@ export class ChainAccount {
   resubmits = 0
 
   /** @param seed the 32-byte Ed25519 seed from the data directory */
-  constructor (seed: Uint8Array, node: NonceAuthority) {
+  constructor(seed: Uint8Array, node: NonceAuthority) {
     const signer = ed25519Signer(seed)
     this.#node = node
     this.#account = new Account(signer, node.lastNonce(signer.publicKey))
   }
 
   /** The account's public key (64 hex digits): the `from` of everything the gateway signs. */
-  get publicKey (): string { return this.#account.signer.publicKey }
+  get publicKey(): string {
+    return this.#account.signer.publicKey
+  }
 
   /** The nonce the next transaction will carry. */
-  get nextNonce (): number { return this.#account.nextNonce }
+  get nextNonce(): number {
+    return this.#account.nextNonce
+  }
 
   /**
    * Signs the transaction `make` builds with the account's next nonce and submits it; on a nonce refusal,
    * re-reads the count and resubmits (bounded). Throws the node's refusal otherwise.
    */
-  submit (make: (account: Account) => Transaction): Receipt {
+  submit(make: (account: Account) => Transaction): Receipt {
     for (let attempt = 0; ; attempt++) {
       const tx = make(this.#account)
       try {
@@ -61,7 +65,8 @@ export class ChainAccount {
         this.#account.resetNonce(last)
         const nonceWasWrong = tx.nonce !== last + 1
         if (!isLucidError(err) || !nonceWasWrong) throw err
-        if (attempt >= MAX_RESUBMITS) throw new errors.LUCID_ERR_5002(`the gateway account's nonce kept changing under it (${attempt + 1} attempts): ${err.message}`)
+        if (attempt >= MAX_RESUBMITS)
+          throw new errors.LUCID_ERR_5002(`the gateway account's nonce kept changing under it (${attempt + 1} attempts): ${err.message}`)
         this.resubmits++
       }
     }

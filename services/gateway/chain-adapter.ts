@@ -25,14 +25,47 @@ import { join } from 'node:path'
 import { errors } from '../common/errors.ts'
 import type { Database } from '../db/index.ts'
 import {
-  BlockArchive, CHAIN_DIR, TX_TYPES, createDevnet, devnetGenesis, ed25519Signer, epochInfo, epochOf, fileConsensusStore, genesisHash, keySeeds, readArchive,
-  realScheduler, replayLedgers, slotAt, slotSchedule, txId, type Block, type ChainNode, type ChainParams, type Devnet,
-  type Genesis, type Json, type Ledger, type Transaction
+  BlockArchive,
+  CHAIN_DIR,
+  TX_TYPES,
+  createDevnet,
+  devnetGenesis,
+  ed25519Signer,
+  epochInfo,
+  epochOf,
+  fileConsensusStore,
+  genesisHash,
+  keySeeds,
+  readArchive,
+  realScheduler,
+  replayLedgers,
+  slotAt,
+  slotSchedule,
+  txId,
+  type Block,
+  type ChainNode,
+  type ChainParams,
+  type Devnet,
+  type Genesis,
+  type Json,
+  type Ledger,
+  type Transaction
 } from '../chain/index.ts'
 import { ChainAccount } from './chain-account.ts'
 import type {
-  AnchorView, BlockView, ChainInfo, ChainPort, ChainTelemetry, ConsensusStatus, DataAnchorRequest, ExportPage, NodeStatus, SessionAnchorRequest,
-  TransactionSubmission, TxReceipt, TxStatus
+  AnchorView,
+  BlockView,
+  ChainInfo,
+  ChainPort,
+  ChainTelemetry,
+  ConsensusStatus,
+  DataAnchorRequest,
+  ExportPage,
+  NodeStatus,
+  SessionAnchorRequest,
+  TransactionSubmission,
+  TxReceipt,
+  TxStatus
 } from './chain-port.ts'
 import { loadOrCreateKey } from './key-file.ts'
 
@@ -81,7 +114,11 @@ const HEALTHY_SLOTS = 3
 /** Starts the devnet in-process and returns it as a ChainPort (the gateway closes it). */
 export const openChainPort: ChainPortFactory = async (opts) => await DevnetChainPort.open(opts)
 
-interface Candidate { readonly block: Block, readonly hash: string, readonly txIds: readonly string[] }
+interface Candidate {
+  readonly block: Block
+  readonly hash: string
+  readonly txIds: readonly string[]
+}
 
 /** The in-process devnet behind the ChainPort. */
 export class DevnetChainPort implements ChainPort {
@@ -108,7 +145,7 @@ export class DevnetChainPort implements ChainPort {
   /** Slot of the last final block seen in this process; undefined until the first one. */
   #lastFinalSlot: number | undefined
 
-  private constructor (net: Devnet, archive: BlockArchive, db: Database, account: ChainAccount, resumedAt: number | undefined, dataDir: string) {
+  private constructor(net: Devnet, archive: BlockArchive, db: Database, account: ChainAccount, resumedAt: number | undefined, dataDir: string) {
     this.#net = net
     this.#node = net.nodes[0] as ChainNode
     this.#ledger = this.#node.ledger
@@ -119,7 +156,8 @@ export class DevnetChainPort implements ChainPort {
     this.#account = account
     this.#durable = resumedAt ?? 0
     const p = net.genesis.params
-    this.description = `PoOT devnet: ${net.nodes.length} validators in-process on real timers, ${p.slot_ms / 1000} s slots, committee of ${Math.min(p.committee_size, net.nodes.length)}; ` +
+    this.description =
+      `PoOT devnet: ${net.nodes.length} validators in-process on real timers, ${p.slot_ms / 1000} s slots, committee of ${Math.min(p.committee_size, net.nodes.length)}; ` +
       `chain ${net.genesis.chain_id} genesis ${this.#genesisHash.slice(0, 16)} (${resumedAt !== undefined ? `resumed from its archive at final height ${resumedAt}` : 'new'}); ` +
       `blocks in ${join(dataDir, CHAIN_DIR)}; gateway account ${account.publicKey.slice(0, 16)}; validator keys from a public seed (not for deployment)`
     this.#node.on({
@@ -145,7 +183,7 @@ export class DevnetChainPort implements ChainPort {
   }
 
   /** Opens (or resumes) the devnet of `opts.dataDir` and starts it. */
-  static async open (opts: ChainPortOptions): Promise<DevnetChainPort> {
+  static async open(opts: ChainPortOptions): Promise<DevnetChainPort> {
     const { key: seed } = await loadOrCreateKey(join(opts.dataDir, ACCOUNT_KEY_FILE), 32, true)
     const archived = await readArchive(opts.dataDir).catch((err: unknown) => {
       // No genesis.json yet: a new chain. Anything else (an unreadable archive) is not papered over.
@@ -157,7 +195,9 @@ export class DevnetChainPort implements ChainPort {
     if (archived !== undefined) {
       const want = devnetGenesis(validators, archived.genesis.genesis_time, opts.params)
       if (JSON.stringify(want) !== JSON.stringify(archived.genesis)) {
-        throw new errors.LUCID_ERR_5001(`${join(opts.dataDir, CHAIN_DIR)} holds a devnet of ${archived.genesis.validators.length} validators with other parameters or keys than --validators ${opts.validators} gives; start with its --validators, or another --data`)
+        throw new errors.LUCID_ERR_5001(
+          `${join(opts.dataDir, CHAIN_DIR)} holds a devnet of ${archived.genesis.validators.length} validators with other parameters or keys than --validators ${opts.validators} gives; start with its --validators, or another --data`
+        )
       }
       ledgers = replayLedgers(archived.genesis, archived.blocks, opts.validators, { retainBlocks: opts.retainBlocks ?? RECENT_BLOCKS })
     }
@@ -182,9 +222,11 @@ export class DevnetChainPort implements ChainPort {
   }
 
   /** The gateway account's public key. */
-  get accountKey (): string { return this.#account.publicKey }
+  get accountKey(): string {
+    return this.#account.publicKey
+  }
 
-  async info (): Promise<ChainInfo> {
+  async info(): Promise<ChainInfo> {
     const head = this.#node.head()
     return {
       chain_id: this.#genesis.chain_id,
@@ -198,17 +240,17 @@ export class DevnetChainPort implements ChainPort {
     }
   }
 
-  async latestBlock (): Promise<BlockView> {
+  async latestBlock(): Promise<BlockView> {
     const head = this.#node.head()
     const pending = head.final ? undefined : this.#candidates.get(head.hash)
     if (pending !== undefined) return this.#view(pending.block, pending.hash, pending.txIds, false)
     const final = this.#finalHeight()
     // Decided but not yet written: shown, not as final.
     if (this.#ledger.head().height > final) return this.#blockAtUnwritten(this.#ledger.head().height) as BlockView
-    return await this.#finalView(final) as BlockView
+    return (await this.#finalView(final)) as BlockView
   }
 
-  async blockAt (height: number): Promise<BlockView | undefined> {
+  async blockAt(height: number): Promise<BlockView | undefined> {
     if (height <= this.#finalHeight()) return await this.#finalView(height)
     if (height <= this.#ledger.head().height) return this.#blockAtUnwritten(height)
     const head = this.#node.head()
@@ -216,34 +258,44 @@ export class DevnetChainPort implements ChainPort {
     return pending === undefined ? undefined : this.#view(pending.block, pending.hash, pending.txIds, false)
   }
 
-  async submitTransaction (s: TransactionSubmission): Promise<TxReceipt> {
+  async submitTransaction(s: TransactionSubmission): Promise<TxReceipt> {
     const d = s.data as { [k: string]: Json } | null
     if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new errors.LUCID_ERR_5002('data must be {from, nonce, payload, signature}')
     const extra = Object.keys(d).filter((k) => !['from', 'nonce', 'payload', 'signature'].includes(k))
-    if (extra.length > 0) throw new errors.LUCID_ERR_5002(`data has ${extra.join(', ')}: it is {from, nonce, payload, signature} of a transaction signed by its sender`)
+    if (extra.length > 0)
+      throw new errors.LUCID_ERR_5002(`data has ${extra.join(', ')}: it is {from, nonce, payload, signature} of a transaction signed by its sender`)
     if (!(TX_TYPES as readonly string[]).includes(s.type)) throw new errors.LUCID_ERR_5002(`unknown type ${s.type}`)
-    if (s.type === 'session_anchor') throw new errors.LUCID_ERR_5002('session anchors are submitted by finalising the session (POST /sessions/{id}/finalize), signed by the gateway over the manifest it wrote')
+    if (s.type === 'session_anchor')
+      throw new errors.LUCID_ERR_5002(
+        'session anchors are submitted by finalising the session (POST /sessions/{id}/finalize), signed by the gateway over the manifest it wrote'
+      )
     const tx = { type: s.type, from: d.from, nonce: d.nonce, timestamp: s.timestamp, payload: d.payload, signature: d.signature } as unknown as Transaction
     // The node checks the shape, the signature and the rules; a transaction_id given must be the id it signed.
     if (s.tx_id !== undefined) {
       let id: string
-      try { id = txId(tx) } catch { throw new errors.LUCID_ERR_5002('the transaction cannot be encoded (data is {from, nonce, payload, signature})') }
+      try {
+        id = txId(tx)
+      } catch {
+        throw new errors.LUCID_ERR_5002('the transaction cannot be encoded (data is {from, nonce, payload, signature})')
+      }
       if (id !== s.tx_id) throw new errors.LUCID_ERR_5002(`transaction_id ${s.tx_id} is not the transaction's id ${id}`)
     }
     return receipt(this.#node.submit(tx))
   }
 
-  async anchorData (a: DataAnchorRequest): Promise<TxReceipt> {
+  async anchorData(a: DataAnchorRequest): Promise<TxReceipt> {
     const now = Date.now()
     return this.#issue(this.#account.submit((acct) => acct.dataAnchor({ label: a.label, data_hash_sha256: a.digest, submitted_at: a.timestamp }, now)))
   }
 
-  async anchorSession (a: SessionAnchorRequest): Promise<TxReceipt> {
+  async anchorSession(a: SessionAnchorRequest): Promise<TxReceipt> {
     const now = Date.now()
-    return this.#issue(this.#account.submit((acct) => acct.anchor({ session_id: a.session_id, manifest_hash: a.manifest_hash, merkle_root: a.merkle_root }, now)))
+    return this.#issue(
+      this.#account.submit((acct) => acct.anchor({ session_id: a.session_id, manifest_hash: a.manifest_hash, merkle_root: a.merkle_root }, now))
+    )
   }
 
-  async transactionStatus (id: string): Promise<TxStatus | undefined> {
+  async transactionStatus(id: string): Promise<TxStatus | undefined> {
     const s = this.#node.txStatus(id)
     if (s.status === 'final') {
       const hash = await this.#blockHash(s.height)
@@ -253,12 +305,20 @@ export class DevnetChainPort implements ChainPort {
     if (s.status === 'pending') return { tx_id: id, status: 'pending', block_height: null, block_hash: null, reason: '' }
     // Final long ago or before a restart: the archive's database copy knows its block.
     const rec = /^[0-9a-f]{64}$/.test(id) ? await this.#db.transactions.get(id) : undefined
-    if (rec?.block_height !== undefined) return { tx_id: id, status: 'final', block_height: rec.block_height, block_hash: await this.#blockHash(rec.block_height), reason: '' }
-    if (this.#issued.has(id)) return { tx_id: id, status: 'rejected', block_height: null, block_hash: null, reason: 'no longer pending and in no block: a block made it invalid before it was included' }
+    if (rec?.block_height !== undefined)
+      return { tx_id: id, status: 'final', block_height: rec.block_height, block_hash: await this.#blockHash(rec.block_height), reason: '' }
+    if (this.#issued.has(id))
+      return {
+        tx_id: id,
+        status: 'rejected',
+        block_height: null,
+        block_hash: null,
+        reason: 'no longer pending and in no block: a block made it invalid before it was included'
+      }
     return undefined
   }
 
-  async consensusStatus (): Promise<ConsensusStatus> {
+  async consensusStatus(): Promise<ConsensusStatus> {
     const params = this.#genesis.params
     const now = Date.now()
     const slot = slotAt(this.#genesis.genesis_time, params, now)
@@ -268,7 +328,7 @@ export class DevnetChainPort implements ChainPort {
     const round = Math.max(slot, state.head().slot + 1)
     const schedule = slotSchedule(epochInfo(state, epochOf(params, round)), params, round, state.get('recent') as Array<[number, string]>, state.head().slot)
     const final = this.#finalHeight()
-    const head = (this.#ledger.at(final) ?? await this.#archive.read(final))?.block.header ?? { height: 0, timestamp: this.#genesis.genesis_time }
+    const head = (this.#ledger.at(final) ?? (await this.#archive.read(final)))?.block.header ?? { height: 0, timestamp: this.#genesis.genesis_time }
     return {
       algorithm: 'PoOT',
       slot,
@@ -283,7 +343,7 @@ export class DevnetChainPort implements ChainPort {
     }
   }
 
-  async nodes (): Promise<NodeStatus[]> {
+  async nodes(): Promise<NodeStatus[]> {
     const params = this.#genesis.params
     const epoch = epochOf(params, slotAt(this.#genesis.genesis_time, params, Date.now()))
     const info = epochInfo(this.#ledger.state, epoch)
@@ -300,7 +360,7 @@ export class DevnetChainPort implements ChainPort {
     return [...ranked, ...others.map(([n], i) => ({ node_id: n, status: 'ineligible', credits: 0, rank: ranked.length + i + 1, uptime: 0 }))]
   }
 
-  async exportPage (from: number, limit: number, maxBytes: number): Promise<ExportPage> {
+  async exportPage(from: number, limit: number, maxBytes: number): Promise<ExportPage> {
     const finalized = this.#finalHeight()
     // From the archive, which holds every block up to `finalized` (the final height clients are told is
     // the archive's) in the very JSON a page carries: a page is one read, whatever the ledger keeps.
@@ -308,7 +368,7 @@ export class DevnetChainPort implements ChainPort {
     return { schema: 'lucid-chain-export-page/2', genesis: this.#genesis, genesis_hash: this.#genesisHash, finalized_height: finalized, blocks }
   }
 
-  telemetry (): ChainTelemetry {
+  telemetry(): ChainTelemetry {
     const finalized = this.#ledger.head().height
     let best = finalized
     for (const n of this.#net.nodes) best = Math.max(best, n.ledger.head().height)
@@ -327,53 +387,69 @@ export class DevnetChainPort implements ChainPort {
    * that passed without a final block is a round the consensus lost (leaders down, no quorum). The gap to
    * the last block of a previous run is not counted: those slots passed while the gateway was stopped.
    */
-  #countFinal (slot: number): void {
+  #countFinal(slot: number): void {
     this.#finalCount++
     if (this.#lastFinalSlot !== undefined && slot > this.#lastFinalSlot + 1) this.#missedSlots += slot - this.#lastFinalSlot - 1
     this.#lastFinalSlot = slot
   }
 
   /** Stops the validators and writes the last final blocks; reads still answer from the final chain. */
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#net.stop()
-      await Promise.all(this.#net.nodes.map(async (n) => { await n.flush() }))
+      await Promise.all(
+        this.#net.nodes.map(async (n) => {
+          await n.flush()
+        })
+      )
       await this.#archive.flush()
     })()
     await this.#closing
   }
 
   /** The newest final block height clients may be told: final in the ledger and written to the archive. */
-  #finalHeight (): number {
+  #finalHeight(): number {
     return Math.min(this.#ledger.head().height, this.#durable)
   }
 
   /** A block final in the ledger whose archive write has not completed yet, shown as not final. */
-  #blockAtUnwritten (height: number): BlockView | undefined {
+  #blockAtUnwritten(height: number): BlockView | undefined {
     const f = this.#ledger.at(height)
     return f === undefined ? undefined : this.#view(f.block, f.hash, f.block.transactions.map(txId), false)
   }
 
-  #issue (r: { tx_id: string, accepted_at: number }): TxReceipt {
+  #issue(r: { tx_id: string; accepted_at: number }): TxReceipt {
     if (this.#issued.size >= ISSUED_LIMIT) this.#issued.delete(this.#issued.values().next().value as string)
     this.#issued.add(r.tx_id)
     return receipt(r)
   }
 
   /** The hash of a final block: the ledger's newest, else the archive's. */
-  async #blockHash (height: number): Promise<string | null> {
-    return (this.#ledger.at(height) ?? await this.#archive.read(height))?.hash ?? null
+  async #blockHash(height: number): Promise<string | null> {
+    return (this.#ledger.at(height) ?? (await this.#archive.read(height)))?.hash ?? null
   }
 
-  async #finalView (height: number): Promise<BlockView | undefined> {
+  async #finalView(height: number): Promise<BlockView | undefined> {
     const hit = this.#views.get(height)
     if (hit !== undefined) return hit
     let v: BlockView
     if (height === 0) {
       const g = this.#genesis
-      v = { height: 0, hash: this.#genesisHash, previous_hash: '', timestamp: g.genesis_time, slot: 0, epoch: 0, producer: '', merkle_root: '', transactions: [], anchors: [], final: true }
+      v = {
+        height: 0,
+        hash: this.#genesisHash,
+        previous_hash: '',
+        timestamp: g.genesis_time,
+        slot: 0,
+        epoch: 0,
+        producer: '',
+        merkle_root: '',
+        transactions: [],
+        anchors: [],
+        final: true
+      }
     } else {
-      const f = this.#ledger.at(height) ?? await this.#archive.read(height)
+      const f = this.#ledger.at(height) ?? (await this.#archive.read(height))
       if (f === undefined) return undefined
       v = this.#view(f.block, f.hash, f.block.transactions.map(txId), true)
     }
@@ -382,19 +458,33 @@ export class DevnetChainPort implements ChainPort {
     return v
   }
 
-  #view (b: Block, hash: string, txIds: readonly string[], final: boolean): BlockView {
+  #view(b: Block, hash: string, txIds: readonly string[], final: boolean): BlockView {
     const h = b.header
     const anchors: AnchorView[] = []
     b.transactions.forEach((tx, i) => {
       const id = txIds[i] as string
       const p = tx.payload as { [k: string]: string }
-      if (tx.type === 'session_anchor') anchors.push({ kind: 'session', tx_id: id, label: p.session_id as string, digest: p.manifest_hash as string, merkle_root: p.merkle_root as string })
-      else if (tx.type === 'data_anchor') anchors.push({ kind: 'data', tx_id: id, label: p.label as string, digest: p.data_hash_sha256 as string, merkle_root: '' })
+      if (tx.type === 'session_anchor')
+        anchors.push({ kind: 'session', tx_id: id, label: p.session_id as string, digest: p.manifest_hash as string, merkle_root: p.merkle_root as string })
+      else if (tx.type === 'data_anchor')
+        anchors.push({ kind: 'data', tx_id: id, label: p.label as string, digest: p.data_hash_sha256 as string, merkle_root: '' })
     })
-    return { height: h.height, hash, previous_hash: h.previous_hash, timestamp: h.timestamp, slot: h.slot, epoch: h.epoch, producer: h.producer, merkle_root: h.merkle_root, transactions: [...txIds], anchors, final }
+    return {
+      height: h.height,
+      hash,
+      previous_hash: h.previous_hash,
+      timestamp: h.timestamp,
+      slot: h.slot,
+      epoch: h.epoch,
+      producer: h.producer,
+      merkle_root: h.merkle_root,
+      transactions: [...txIds],
+      anchors,
+      final
+    }
   }
 }
 
-function receipt (r: { tx_id: string, accepted_at: number }): TxReceipt {
+function receipt(r: { tx_id: string; accepted_at: number }): TxReceipt {
   return { tx_id: r.tx_id, status: 'pending', accepted_at: r.accepted_at }
 }

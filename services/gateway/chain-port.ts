@@ -171,21 +171,21 @@ export interface ChainTelemetry {
 export interface ChainPort {
   /** One line for the start-up banner and GET /config, e.g. `PoOT devnet, 4 validators, in-process`. */
   readonly description: string
-  info (): Promise<ChainInfo>
-  latestBlock (): Promise<BlockView>
+  info(): Promise<ChainInfo>
+  latestBlock(): Promise<BlockView>
   /** The block at `height`, or undefined above the tip. */
-  blockAt (height: number): Promise<BlockView | undefined>
-  submitTransaction (tx: TransactionSubmission): Promise<TxReceipt>
-  anchorData (a: DataAnchorRequest): Promise<TxReceipt>
-  anchorSession (a: SessionAnchorRequest): Promise<TxReceipt>
+  blockAt(height: number): Promise<BlockView | undefined>
+  submitTransaction(tx: TransactionSubmission): Promise<TxReceipt>
+  anchorData(a: DataAnchorRequest): Promise<TxReceipt>
+  anchorSession(a: SessionAnchorRequest): Promise<TxReceipt>
   /** Where a transaction stands, or undefined for an id the chain never saw. */
-  transactionStatus (txId: string): Promise<TxStatus | undefined>
-  consensusStatus (): Promise<ConsensusStatus>
-  nodes (): Promise<NodeStatus[]>
+  transactionStatus(txId: string): Promise<TxStatus | undefined>
+  consensusStatus(): Promise<ConsensusStatus>
+  nodes(): Promise<NodeStatus[]>
   /** Final blocks from `from` (1-based), at most `limit`, fewer when they pass `maxBytes` of JSON (never none while any is left). */
-  exportPage (from: number, limit: number, maxBytes: number): Promise<ExportPage>
+  exportPage(from: number, limit: number, maxBytes: number): Promise<ExportPage>
   /** In-memory figures for GET /metrics; must be cheap and must not throw. */
-  telemetry (): ChainTelemetry
+  telemetry(): ChainTelemetry
   /** Stops the chain (the gateway owns it). */
-  close (): Promise<void>
+  close(): Promise<void>
 }

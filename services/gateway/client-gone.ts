@@ -5,8 +5,10 @@
 import type { FastifyReply } from 'fastify'
 
 /** Aborts when the connection closes before the response finished. */
-export function clientGone (reply: FastifyReply): AbortSignal {
+export function clientGone(reply: FastifyReply): AbortSignal {
   const ac = new AbortController()
-  reply.raw.once('close', () => { if (!reply.raw.writableFinished) ac.abort() })
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ac.abort()
+  })
   return ac.signal
 }

@@ -57,8 +57,14 @@ export interface RateLimitTiers {
  * accounts an hour, 4 password hashes in flight.
  */
 export const DEFAULT_TIERS: RateLimitTiers = Object.freeze({
-  public: 100, authenticated: 1000, admin: 10_000, blocks: 500, uploadBytesPerS: 10_000_000,
-  authenticatedPerAddress: 5000, accountsPerAddress: 20, hashesPerAddress: 4
+  public: 100,
+  authenticated: 1000,
+  admin: 10_000,
+  blocks: 500,
+  uploadBytesPerS: 10_000_000,
+  authenticatedPerAddress: 5000,
+  accountsPerAddress: 20,
+  hashesPerAddress: 4
 })
 
 /** Everything the gateway's behaviour depends on. */
@@ -87,7 +93,7 @@ export interface GatewayConfig {
   readonly clock: Clock
 }
 
-function defaultKdfConcurrency (): number {
+function defaultKdfConcurrency(): number {
   const pool = Number(process.env.UV_THREADPOOL_SIZE ?? 4)
   // One core always stays with the event loop: scrypt on every core starved /health and every other route
   // during a login flood (lucid chaos --suite overload measured /health p99 at 366 ms with 2 hashes on
@@ -96,7 +102,7 @@ function defaultKdfConcurrency (): number {
 }
 
 /** The configuration with `overrides` applied; `loadTest` switches the KDF cost and lifts the limits unless those are given. */
-export function resolveConfig (overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+export function resolveConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
   const loadTest = overrides.loadTest ?? false
   return {
     kdf: overrides.kdf ?? (loadTest ? LOAD_TEST_KDF : DEFAULT_KDF),
@@ -114,13 +120,13 @@ export function resolveConfig (overrides: Partial<GatewayConfig> = {}): GatewayC
 }
 
 /** `scrypt N=2^17 r=8 p=1`: how the KDF cost is printed and reported. */
-export function describeKdf (k: KdfParams): string {
+export function describeKdf(k: KdfParams): string {
   const log = Math.log2(k.N)
   return `scrypt N=${Number.isInteger(log) ? `2^${log}` : String(k.N)} r=${k.r} p=${k.p}`
 }
 
 /** `public 100/min, authenticated 1000/min, ...` or `off (--load-test)`. */
-export function describeRateLimits (t: RateLimitTiers | false): string {
+export function describeRateLimits(t: RateLimitTiers | false): string {
   if (t === false) return 'off (--load-test)'
   return `public ${t.public}/min per address, authenticated ${t.authenticated}/min per subject and ${t.authenticatedPerAddress}/min per address, admin ${t.admin}/min, block queries ${t.blocks}/min, upload ${t.uploadBytesPerS / 1e6} MB/s, ${t.accountsPerAddress} new accounts/h and ${t.hashesPerAddress} password hashes in flight per address`
 }

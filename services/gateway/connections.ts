@@ -10,13 +10,17 @@ export class ConnectionCount {
   #open = 0
 
   /** Connections open now. */
-  get open (): number { return this.#open }
+  get open(): number {
+    return this.#open
+  }
 
   /** Starts counting `server`'s connections (those accepted from now on). */
-  track (server: Server): void {
+  track(server: Server): void {
     server.on('connection', (socket) => {
       this.#open++
-      socket.once('close', () => { this.#open-- })
+      socket.once('close', () => {
+        this.#open--
+      })
     })
   }
 }

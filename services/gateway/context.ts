@@ -19,7 +19,7 @@ import type { GatewayStats } from './stats.ts'
 export interface GatewayConditions {
   /** e.g. `scrypt N=2^17 r=8 p=1` */
   kdf: string
-  kdf_params: { N: number, r: number, p: number }
+  kdf_params: { N: number; r: number; p: number }
   kdf_concurrency: number
   kdf_queue_limit: number
   /** e.g. `public 100/min, ...` or `off (--load-test)` */

@@ -21,13 +21,13 @@ import { LucidError, errors } from '../common/errors.ts'
 
 /** The body of every error answer. */
 export interface ErrorBody {
-  error: { code: string, message: string }
+  error: { code: string; message: string }
 }
 
 /** The catalogue error an arbitrary thrown value answers as. */
-export function toLucidError (err: unknown): LucidError {
+export function toLucidError(err: unknown): LucidError {
   if (err instanceof LucidError) return err.statusCode >= 400 && err.statusCode <= 599 ? err : new errors.LUCID_ERR_1009(err.code)
-  const e = err as Partial<FastifyError> & { validation?: unknown, validationContext?: string }
+  const e = err as Partial<FastifyError> & { validation?: unknown; validationContext?: string }
   const message = typeof e.message === 'string' ? e.message : String(err)
   if (e.validation !== undefined) return new errors.LUCID_ERR_1001(message)
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500
@@ -43,12 +43,12 @@ export function toLucidError (err: unknown): LucidError {
 }
 
 /** The JSON body of `e`. */
-export function errorBody (e: LucidError): ErrorBody {
+export function errorBody(e: LucidError): ErrorBody {
   return { error: { code: e.code, message: e.message } }
 }
 
 /** Sends `err` as an error answer. */
-export function sendError (reply: FastifyReply, err: unknown, req?: FastifyRequest): FastifyReply {
+export function sendError(reply: FastifyReply, err: unknown, req?: FastifyRequest): FastifyReply {
   const e = toLucidError(err)
   // `req` names the request (method, URL, host, peer): above debug, req.log binds no request id.
   if (e.statusCode >= 500 && e.code === 'LUCID_ERR_1009') req?.log.error({ err, req }, 'request failed')
@@ -58,7 +58,7 @@ export function sendError (reply: FastifyReply, err: unknown, req?: FastifyReque
 }
 
 /** Installs the error handler. */
-export function installErrorHandling (app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => sendError(reply, err, req))
 }
 
@@ -66,8 +66,9 @@ export function installErrorHandling (app: FastifyInstance): void {
  * Installs the not-found handler, behind `limit` (the rate limiter's preHandler) when limits are on:
  * unmatched routes cost a lookup like any other request, so they count against the public tier.
  */
-export function installNotFound (app: FastifyInstance, limit?: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
-  const handler = (req: FastifyRequest, reply: FastifyReply): FastifyReply => sendError(reply, new errors.LUCID_ERR_1006(`${req.method} ${req.url.split('?')[0] ?? ''}`), req)
+export function installNotFound(app: FastifyInstance, limit?: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
+  const handler = (req: FastifyRequest, reply: FastifyReply): FastifyReply =>
+    sendError(reply, new errors.LUCID_ERR_1006(`${req.method} ${req.url.split('?')[0] ?? ''}`), req)
   if (limit === undefined) app.setNotFoundHandler(handler)
   else app.setNotFoundHandler({ preHandler: limit }, handler)
 }
@@ -76,14 +77,19 @@ export function installNotFound (app: FastifyInstance, limit?: (req: FastifyRequ
  * Fastify's `clientErrorHandler`: answers a request node:http could not parse, then closes the connection
  * (the parser's state is lost, so nothing more can be read from it).
  */
-export function clientError (err: Error & { code?: string }, socket: Socket): void {
+export function clientError(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return
-  const e = err.code === 'HPE_HEADER_OVERFLOW' ? new errors.LUCID_ERR_1012('the request headers exceed 16 KiB')
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new errors.LUCID_ERR_1013('the request did not arrive in time')
-      : new errors.LUCID_ERR_1001(`malformed HTTP request (${err.code ?? 'parse error'})`)
+  const e =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new errors.LUCID_ERR_1012('the request headers exceed 16 KiB')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new errors.LUCID_ERR_1013('the request did not arrive in time')
+        : new errors.LUCID_ERR_1001(`malformed HTTP request (${err.code ?? 'parse error'})`)
   const body = JSON.stringify(errorBody(e))
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${e.statusCode} ${STATUS_TEXT[e.statusCode] ?? 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+    socket.write(
+      `HTTP/1.1 ${e.statusCode} ${STATUS_TEXT[e.statusCode] ?? 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+    )
   }
   socket.destroy()
 }

@@ -25,12 +25,16 @@ export interface HeapAfterGc {
   readonly majorCount: number
 }
 
-interface State { lastBytes: number | undefined, lastCodeBytes: number | undefined, majorCount: number }
+interface State {
+  lastBytes: number | undefined
+  lastCodeBytes: number | undefined
+  majorCount: number
+}
 
 let state: State | undefined
 
 /** Starts observing this process's major collections (once per process) and returns the readings. */
-export function heapAfterGc (): HeapAfterGc {
+export function heapAfterGc(): HeapAfterGc {
   if (state === undefined) {
     const s: State = { lastBytes: undefined, lastCodeBytes: undefined, majorCount: 0 }
     state = s

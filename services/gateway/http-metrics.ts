@@ -53,13 +53,13 @@ export class RouteTally {
   /** Since the last timing reset: answers by status (all of them, including those not in the histogram). */
   #timingStatuses = new Map<number, number>()
 
-  constructor (method: string, route: string) {
+  constructor(method: string, route: string) {
     this.method = method
     this.route = route
   }
 
   /** Records one answer (status, duration in ms). */
-  record (status: number, ms: number): void {
+  record(status: number, ms: number): void {
     let s = this.statuses.get(status)
     if (s === undefined) {
       s = { status, count: 0, sumS: 0, buckets: new Float64Array(BOUNDS_MS.length + 1) }
@@ -77,19 +77,19 @@ export class RouteTally {
   }
 
   /** The timing since the last reset: histogram (µs) and answers by status. */
-  timing (): { histogram: Histogram, statuses: ReadonlyMap<number, number> } {
+  timing(): { histogram: Histogram; statuses: ReadonlyMap<number, number> } {
     return { histogram: this.#timing, statuses: this.#timingStatuses }
   }
 
   /** Clears the timing (not the Prometheus series, which must only grow). */
-  resetTiming (): void {
+  resetTiming(): void {
     this.#timing = newTimingHistogram()
     this.#timingStatuses = new Map()
   }
 }
 
 /** µs from 1 upward, 3 significant digits, like the harness's own histograms (harness/stats/histogram.ts). */
-function newTimingHistogram (): Histogram {
+function newTimingHistogram(): Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: true })
 }
 
@@ -106,20 +106,26 @@ export class HttpMetrics {
   #timingSince: number
 
   /** @param now wall clock, ms since the epoch (when the timing window starts) */
-  constructor (now: () => number) {
+  constructor(now: () => number) {
     this.#now = now
     this.#timingSince = now()
   }
 
   /** When the timing window began: start, or the last resetTiming(), ms since the epoch. */
-  get timingSince (): number { return this.#timingSince }
+  get timingSince(): number {
+    return this.#timingSince
+  }
 
   /** Every route's tally, in the order routes were first answered. */
-  get tallies (): readonly RouteTally[] { return this.#tallies }
+  get tallies(): readonly RouteTally[] {
+    return this.#tallies
+  }
 
   /** Adds the hooks; call before any route is registered (the onRoute hook sees only later routes). */
-  install (app: FastifyInstance): void {
-    app.addHook('onRoute', (opts) => { this.#attach(opts) })
+  install(app: FastifyInstance): void {
+    app.addHook('onRoute', (opts) => {
+      this.#attach(opts)
+    })
     app.addHook('onResponse', (req, reply, done) => {
       if (req.is404) this.#unmatchedTally(req.method).record(reply.statusCode, reply.elapsedTime)
       done()
@@ -127,19 +133,19 @@ export class HttpMetrics {
   }
 
   /** Answers of every route by status, since start. */
-  byStatus (): Map<number, number> {
+  byStatus(): Map<number, number> {
     const out = new Map<number, number>()
     for (const t of this.#tallies) for (const s of t.statuses.values()) out.set(s.status, (out.get(s.status) ?? 0) + s.count)
     return out
   }
 
   /** Clears every route's timing histogram and status counts (GET /debug/timing?reset=1). */
-  resetTiming (): void {
+  resetTiming(): void {
     for (const t of this.#tallies) t.resetTiming()
     this.#timingSince = this.#now()
   }
 
-  #attach (opts: RouteOptions): void {
+  #attach(opts: RouteOptions): void {
     const route = opts.url
     const single = typeof opts.method === 'string' ? opts.method : undefined
     const byMethod = new Map<string, RouteTally>()
@@ -154,15 +160,23 @@ export class HttpMetrics {
     }
     // A route with one method (all of the gateway's) resolves its tally lazily once, then never looks again.
     let only: RouteTally | undefined
-    const hook: ResponseHook = single !== undefined
-      ? (_req, reply, done) => { only ??= tally(single); only.record(reply.statusCode, reply.elapsedTime); done() }
-      : (req, reply, done) => { tally(req.method).record(reply.statusCode, reply.elapsedTime); done() }
+    const hook: ResponseHook =
+      single !== undefined
+        ? (_req, reply, done) => {
+            only ??= tally(single)
+            only.record(reply.statusCode, reply.elapsedTime)
+            done()
+          }
+        : (req, reply, done) => {
+            tally(req.method).record(reply.statusCode, reply.elapsedTime)
+            done()
+          }
     this.#ours.add(hook)
-    const existing = opts.onResponse === undefined ? [] : (Array.isArray(opts.onResponse) ? opts.onResponse : [opts.onResponse])
+    const existing = opts.onResponse === undefined ? [] : Array.isArray(opts.onResponse) ? opts.onResponse : [opts.onResponse]
     opts.onResponse = [...existing.filter((h) => !this.#ours.has(h as ResponseHook)), hook]
   }
 
-  #unmatchedTally (method: string): RouteTally {
+  #unmatchedTally(method: string): RouteTally {
     let t = this.#unmatched.get(method)
     if (t === undefined) {
       t = new RouteTally(method, UNMATCHED_ROUTE)

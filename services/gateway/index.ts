@@ -28,8 +28,17 @@ export type { GatewayConditions, GatewayContext } from './context.ts'
 
 /** The port the chain is adapted to, and its wire shapes. */
 export type {
-  ChainPort, ChainInfo, BlockView, AnchorView as ChainAnchorView, TxReceipt, TxStatus, ConsensusStatus, NodeStatus,
-  TransactionSubmission, DataAnchorRequest, SessionAnchorRequest
+  ChainPort,
+  ChainInfo,
+  BlockView,
+  AnchorView as ChainAnchorView,
+  TxReceipt,
+  TxStatus,
+  ConsensusStatus,
+  NodeStatus,
+  TransactionSubmission,
+  DataAnchorRequest,
+  SessionAnchorRequest
 } from './chain-port.ts'
 
 /** The load contract's demo accounts and what seeding did. */

@@ -13,7 +13,7 @@ import { errors } from '../common/errors.ts'
  * Reads the key in `path`, or creates it (`bytes` random bytes) when the file is missing. A file holding
  * fewer than `bytes` bytes of hex (or more, when `exact`) is LUCID_ERR_9003.
  */
-export async function loadOrCreateKey (path: string, bytes: number, exact = false): Promise<{ key: Uint8Array, created: boolean }> {
+export async function loadOrCreateKey(path: string, bytes: number, exact = false): Promise<{ key: Uint8Array; created: boolean }> {
   try {
     const hex = (await readFile(path, 'utf8')).trim()
     const ok = /^([0-9a-f]{2})+$/.test(hex) && (exact ? hex.length === 2 * bytes : hex.length >= 2 * bytes)

@@ -14,7 +14,7 @@ import { errors } from '../common/errors.ts'
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** A pino level name. */
-export type LogLevel = typeof LOG_LEVELS[number]
+export type LogLevel = (typeof LOG_LEVELS)[number]
 
 /** The environment variable that sets the level when no flag does. */
 export const LOG_LEVEL_ENV = 'LUCID_LOG_LEVEL'
@@ -24,9 +24,22 @@ export const DEFAULT_LOG_LEVEL: LogLevel = 'info'
 
 /** Where secrets may sit in a logged object; each is replaced by `[redacted]`. */
 export const REDACT_PATHS: readonly string[] = Object.freeze([
-  'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'authorization', 'cookie',
-  'password', '*.password', 'new_password', '*.new_password',
-  'token', '*.token', 'access_token', '*.access_token', 'refresh_token', '*.refresh_token'
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'authorization',
+  'cookie',
+  'password',
+  '*.password',
+  'new_password',
+  '*.new_password',
+  'token',
+  '*.token',
+  'access_token',
+  '*.access_token',
+  'refresh_token',
+  '*.refresh_token'
 ])
 
 /** The censor written in place of a redacted value. */
@@ -36,7 +49,7 @@ export const REDACTED = '[redacted]'
  * The level from a flag value, else the environment, else info. An unknown name is refused
  * (LUCID_ERR_9003, naming the valid ones) rather than silently logging at another level.
  */
-export function resolveLogLevel (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): LogLevel {
+export function resolveLogLevel(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): LogLevel {
   const raw = flag ?? env[LOG_LEVEL_ENV]
   if (raw === undefined || raw === '') return DEFAULT_LOG_LEVEL
   const level = raw.toLowerCase()
@@ -51,11 +64,14 @@ export function resolveLogLevel (flag: string | undefined, env: NodeJS.ProcessEn
  * synchronously, so no line is lost when the process dies; at the default level nothing is written per
  * request, so the synchronous write costs only on warnings and errors).
  */
-export function createGatewayLogger (level: LogLevel, destination?: DestinationStream): Logger {
-  return pino({
-    level,
-    name: 'lucid-gateway',
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: [...REDACT_PATHS], censor: REDACTED }
-  }, destination ?? pino.destination({ dest: 1, sync: true }))
+export function createGatewayLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      name: 'lucid-gateway',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: [...REDACT_PATHS], censor: REDACTED }
+    },
+    destination ?? pino.destination({ dest: 1, sync: true })
+  )
 }

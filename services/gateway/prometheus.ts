@@ -21,10 +21,18 @@ import { RECORDING, type SessionService } from './sessions.ts'
 
 /** The reference's metric names, every one of which /metrics exports (with a chain wired). */
 export const REFERENCE_METRICS = [
-  'http_requests_total', 'http_request_duration_seconds', 'api_gateway_active_connections',
-  'blockchain_current_height', 'blockchain_sync_lag_blocks', 'blockchain_blocks_created_total', 'consensus_failures_total',
-  'blockchain_anchoring_queue_size', 'session_active_sessions_total', 'session_chunks_processed_total',
-  'session_chunks_compressed_total', 'session_chunks_encrypted_total'
+  'http_requests_total',
+  'http_request_duration_seconds',
+  'api_gateway_active_connections',
+  'blockchain_current_height',
+  'blockchain_sync_lag_blocks',
+  'blockchain_blocks_created_total',
+  'consensus_failures_total',
+  'blockchain_anchoring_queue_size',
+  'session_active_sessions_total',
+  'session_chunks_processed_total',
+  'session_chunks_compressed_total',
+  'session_chunks_encrypted_total'
 ] as const
 
 /** What the metrics are read from. */
@@ -48,13 +56,23 @@ let processRegistry: Registry | undefined
  * handles), once per process: they describe the process, and each registration starts its own event-loop
  * monitor and GC observer that are never stopped, so gateways built one after another (tests) share one.
  */
-function processMetrics (): Registry {
+function processMetrics(): Registry {
   if (processRegistry === undefined) {
     processRegistry = new Registry()
     collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: 10 })
     const live = heapAfterGc()
-    gauge(processRegistry, 'lucid_process_heap_after_major_gc_bytes', 'V8 used heap right after the last major (mark-sweep-compact) collection, the live heap (0 before the first)', () => live.lastBytes ?? 0)
-    gauge(processRegistry, 'lucid_process_heap_code_after_major_gc_bytes', 'Of that live heap, compiled code, bytecode and their metadata (0 before the first major collection)', () => live.lastCodeBytes ?? 0)
+    gauge(
+      processRegistry,
+      'lucid_process_heap_after_major_gc_bytes',
+      'V8 used heap right after the last major (mark-sweep-compact) collection, the live heap (0 before the first)',
+      () => live.lastBytes ?? 0
+    )
+    gauge(
+      processRegistry,
+      'lucid_process_heap_code_after_major_gc_bytes',
+      'Of that live heap, compiled code, bytecode and their metadata (0 before the first major collection)',
+      () => live.lastCodeBytes ?? 0
+    )
     counter(processRegistry, 'lucid_process_major_gc_total', 'Major (mark-sweep-compact) collections observed', () => live.majorCount)
   }
   return processRegistry
@@ -81,13 +99,13 @@ interface HistogramSample {
 class TallyHistogram extends Histogram<HttpLabel> {
   readonly #http: HttpMetrics
 
-  constructor (http: HttpMetrics, registry: Registry) {
+  constructor(http: HttpMetrics, registry: Registry) {
     super({ name: DURATION_NAME, help: DURATION_HELP, labelNames: ['method', 'route', 'status_code'], buckets: [...DURATION_BUCKETS_S], registers: [registry] })
     this.#http = http
   }
 
   /** The samples of every route and status, in prom-client's internal shape. */
-  async getForPromString (): Promise<{ name: string, help: string, type: 'histogram', aggregator: 'sum', values: HistogramSample[] }> {
+  async getForPromString(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: HistogramSample[] }> {
     const values: HistogramSample[] = []
     for (const t of this.#http.tallies) {
       for (const s of t.statuses.values()) {
@@ -107,12 +125,19 @@ class TallyHistogram extends Histogram<HttpLabel> {
 }
 
 /** A gauge whose value is read at every scrape. */
-function gauge (registry: Registry, name: string, help: string, read: () => number | Promise<number>): void {
-  const g: Gauge = new Gauge({ name, help, registers: [registry], collect: async () => { g.set(await read()) } })
+function gauge(registry: Registry, name: string, help: string, read: () => number | Promise<number>): void {
+  const g: Gauge = new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect: async () => {
+      g.set(await read())
+    }
+  })
 }
 
 /** A counter whose total is kept by its source and read at every scrape (it only grows). */
-function counter (registry: Registry, name: string, help: string, read: () => number): void {
+function counter(registry: Registry, name: string, help: string, read: () => number): void {
   const c: Counter = new Counter({
     name,
     help,
@@ -125,7 +150,7 @@ function counter (registry: Registry, name: string, help: string, read: () => nu
 }
 
 /** The gateway's registry, merged with the process-wide default metrics. */
-export function createMetricsRegistry (src: MetricSources): Registry {
+export function createMetricsRegistry(src: MetricSources): Registry {
   const r = new Registry()
 
   const requests: Counter<HttpLabel> = new Counter({
@@ -149,16 +174,29 @@ export function createMetricsRegistry (src: MetricSources): Registry {
   if (chain !== undefined) {
     gauge(r, 'blockchain_current_height', 'Height of the chain head the gateway answers from', () => chain.telemetry().height)
     gauge(r, 'blockchain_finalized_height', 'Height of the newest final block', () => chain.telemetry().finalized_height)
-    gauge(r, 'blockchain_sync_lag_blocks', 'Final blocks the best-synced validator has that the gateway\'s node has not', () => chain.telemetry().sync_lag_blocks)
+    gauge(
+      r,
+      'blockchain_sync_lag_blocks',
+      "Final blocks the best-synced validator has that the gateway's node has not",
+      () => chain.telemetry().sync_lag_blocks
+    )
     counter(r, 'blockchain_blocks_created_total', 'Blocks that became final since the gateway started', () => chain.telemetry().blocks_created)
     counter(r, 'consensus_failures_total', 'Slots that ended without a final block since the gateway started', () => chain.telemetry().consensus_failures)
-    gauge(r, 'blockchain_anchoring_queue_size', 'Transactions (session and data anchors, client transactions) waiting for a block', () => chain.telemetry().pending_transactions)
+    gauge(
+      r,
+      'blockchain_anchoring_queue_size',
+      'Transactions (session and data anchors, client transactions) waiting for a block',
+      () => chain.telemetry().pending_transactions
+    )
   }
 
   // A failed count (the database closing under a scrape) keeps the last value instead of failing the scrape.
   let active = 0
-  gauge(r, 'session_active_sessions_total', 'Sessions in the recording state (the database\'s status counter)', async () => {
-    active = await src.db.sessions.countByStatus().then((c) => c[RECORDING] ?? 0, () => active)
+  gauge(r, 'session_active_sessions_total', "Sessions in the recording state (the database's status counter)", async () => {
+    active = await src.db.sessions.countByStatus().then(
+      (c) => c[RECORDING] ?? 0,
+      () => active
+    )
     return active
   })
   counter(r, 'session_chunks_processed_total', 'Chunks acknowledged by the session pipeline (stored and their metadata written)', () => src.counters.processed)

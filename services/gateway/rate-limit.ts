@@ -45,9 +45,9 @@ declare module 'fastify' {
 export type Tier = 'public' | 'authenticated' | 'admin' | 'blocks'
 
 /** The tier a request counts against. */
-export function tierOf (req: FastifyRequest): Tier {
+export function tierOf(req: FastifyRequest): Tier {
   const p = req.principal
-  const config = req.routeOptions.config as { tier?: string, guarded?: boolean } | undefined
+  const config = req.routeOptions.config as { tier?: string; guarded?: boolean } | undefined
   if (config?.tier === 'auth') return 'public'
   if (p !== undefined && hasRole(p.roles, 'Admin')) return 'admin'
   if (config?.tier === 'blocks') return 'blocks'
@@ -58,24 +58,29 @@ export function tierOf (req: FastifyRequest): Tier {
  * The client address a per-address budget is keyed on: the socket's, IPv4-mapped IPv6 as IPv4, other IPv6
  * addresses by their /64 (a host usually holds a whole /64, so per address would be per attempt).
  */
-export function addressKey (ip: string): string {
+export function addressKey(ip: string): string {
   if (!ip.includes(':')) return ip
   if (/^::ffff:[0-9.]+$/i.test(ip)) return ip.slice(7)
   const [head = '', tail] = ip.split('::')
   const h = head === '' ? [] : head.split(':')
   const t = tail === undefined || tail === '' ? [] : tail.split(':')
   const groups = tail === undefined ? h : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t]
-  return groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':') + '::/64'
+  return (
+    groups
+      .slice(0, 4)
+      .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+      .join(':') + '::/64'
+  )
 }
 
 /** The key of a request's bucket in its tier. */
-function limitKey (req: FastifyRequest): string {
+function limitKey(req: FastifyRequest): string {
   const tier = tierOf(req)
   return tier === 'authenticated' || tier === 'admin' ? `${tier}:${req.principal?.sub ?? ''}` : `${tier}:${addressKey(req.ip)}`
 }
 
 /** A 429 answer after which the client may retry in `retryAfterS` seconds. */
-function limited (retryAfterS: number, what: string): Error {
+function limited(retryAfterS: number, what: string): Error {
   const s = Math.max(1, Math.ceil(retryAfterS))
   return Object.assign(new errors.LUCID_ERR_3001(`${s} s (${what})`), { retryAfterS: s })
 }
@@ -84,7 +89,7 @@ function limited (retryAfterS: number, what: string): Error {
  * Registers the limits on every route (routes opt out with `config: { rateLimit: false }`) and returns the
  * preHandler that limits unmatched routes (error-handler.ts installs it with the not-found handler).
  */
-export async function registerRateLimits (app: FastifyInstance, tiers: RateLimitTiers): Promise<(req: FastifyRequest, reply: FastifyReply) => Promise<unknown>> {
+export async function registerRateLimits(app: FastifyInstance, tiers: RateLimitTiers): Promise<(req: FastifyRequest, reply: FastifyReply) => Promise<unknown>> {
   // Before the limiter's own onRoute hook reads nothing of it, but before any route is added: marks the
   // routes that answer only with a valid token (tierOf: the authenticated tier is theirs alone).
   app.addHook('onRoute', (r: RouteOptions) => {
@@ -122,12 +127,17 @@ export async function registerRateLimits (app: FastifyInstance, tiers: RateLimit
  * generous side).
  */
 export class WindowBudget {
-  readonly #windows = new Map<string, { start: number, used: number }>()
+  readonly #windows = new Map<string, { start: number; used: number }>()
 
-  constructor (readonly limit: number, readonly windowMs: number, private readonly clock: Clock, private readonly maxKeys = 100_000) {}
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+    private readonly clock: Clock,
+    private readonly maxKeys = 100_000
+  ) {}
 
   /** Takes one from `key`'s window, or throws LUCID_ERR_3001 (429) with `retryAfterS` when it is spent. */
-  take (key: string, what: string): void {
+  take(key: string, what: string): void {
     const now = this.clock.now()
     let w = this.#windows.get(key)
     if (w === undefined || now - w.start >= this.windowMs) {
@@ -140,7 +150,7 @@ export class WindowBudget {
     w.used++
   }
 
-  #sweep (now: number): void {
+  #sweep(now: number): void {
     for (const [k, w] of this.#windows) if (now - w.start >= this.windowMs) this.#windows.delete(k)
     for (const k of this.#windows.keys()) {
       if (this.#windows.size < this.maxKeys) break
@@ -156,15 +166,15 @@ export class WindowBudget {
 export class ByteBudget {
   readonly #rate: number
   readonly #clock: Clock
-  readonly #buckets = new Map<string, { level: number, at: number }>()
+  readonly #buckets = new Map<string, { level: number; at: number }>()
 
-  constructor (bytesPerS: number, clock: Clock) {
+  constructor(bytesPerS: number, clock: Clock) {
     this.#rate = bytesPerS
     this.#clock = clock
   }
 
   /** Takes `bytes` from `key`'s bucket, or throws LUCID_ERR_3001 with `retryAfterS` when it is short. */
-  take (key: string, bytes: number): void {
+  take(key: string, bytes: number): void {
     const now = this.#clock.now()
     const b = this.#buckets.get(key) ?? { level: this.#rate, at: now }
     b.level = Math.min(this.#rate, b.level + ((now - b.at) / 1000) * this.#rate)

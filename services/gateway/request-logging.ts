@@ -19,7 +19,7 @@ import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify
 import type { Logger } from 'pino'
 
 /** True when `logger` writes `debug` lines. */
-export function logsPerRequest (logger: Logger): boolean {
+export function logsPerRequest(logger: Logger): boolean {
   return logger.isLevelEnabled('debug')
 }
 
@@ -28,14 +28,14 @@ export class GatewayLogController extends LogController {
   readonly #perRequest: boolean
 
   /** @param perRequest true when the logger's level writes debug lines (fixed when the app is built) */
-  constructor (perRequest: boolean) {
+  constructor(perRequest: boolean) {
     super({ disableRequestLogging: false })
     this.#perRequest = perRequest
   }
 
-  override incomingRequest (): void {}
+  override incomingRequest(): void {}
 
-  override requestCompleted (error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
+  override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
     if (error !== null && error !== undefined) {
       reply.log.error({ req, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored')
       return
@@ -45,7 +45,7 @@ export class GatewayLogController extends LogController {
     reply.log.debug({ req, route: req.is404 ? null : req.routeOptions.url, res: reply, responseTime: reply.elapsedTime }, 'request completed')
   }
 
-  override routeNotFound (req: FastifyRequest): void {
+  override routeNotFound(req: FastifyRequest): void {
     if (this.#perRequest) req.log.debug({ req }, 'route not found')
   }
 }
@@ -54,6 +54,6 @@ export class GatewayLogController extends LogController {
  * fastify's `childLoggerFactory`: a child binding the request id when per-request lines are on, else the
  * logger itself (no allocation per request).
  */
-export function childLoggerFactory (perRequest: boolean): NonNullable<FastifyServerOptions['childLoggerFactory']> {
+export function childLoggerFactory(perRequest: boolean): NonNullable<FastifyServerOptions['childLoggerFactory']> {
   return perRequest ? (logger, bindings, opts) => logger.child(bindings, opts) : (logger) => logger
 }

@@ -23,7 +23,7 @@ export const ERROR = {
 } as const
 
 /** Response schemas with the error body for every 4xx and 5xx. */
-export function responses<T extends Record<number, unknown>> (ok: T): T & { '4xx': typeof ERROR, '5xx': typeof ERROR } {
+export function responses<T extends Record<number, unknown>>(ok: T): T & { '4xx': typeof ERROR; '5xx': typeof ERROR } {
   return { ...ok, '4xx': ERROR, '5xx': ERROR }
 }
 
@@ -44,7 +44,7 @@ export const LIMIT_QUERY = {
 } as const
 
 /** The limit of a list query from its string (LIMIT_QUERY), clamped to 1..1000. */
-export function parseLimit (s: string | undefined): number {
+export function parseLimit(s: string | undefined): number {
   if (s === undefined) return 100
   return Math.min(1000, Math.max(1, Number(s)))
 }
@@ -109,7 +109,19 @@ export const SESSION = {
       properties: { block_height: { type: 'integer' }, hash: { type: 'string' } }
     }
   },
-  required: ['session_id', 'owner', 'label', 'session_type', 'duration_minutes', 'quality', 'status', 'chunk_count', 'created_at', 'merkle_root', 'blockchain_anchor']
+  required: [
+    'session_id',
+    'owner',
+    'label',
+    'session_type',
+    'duration_minutes',
+    'quality',
+    'status',
+    'chunk_count',
+    'created_at',
+    'merkle_root',
+    'blockchain_anchor'
+  ]
 } as const
 
 /** Where a session's anchor stands (AnchorView). */
@@ -171,13 +183,18 @@ export const BLOCK = {
 } as const
 
 /** A timestamp as clients send it: seconds or ms since the epoch, or an ISO 8601 string. */
-export const TIMESTAMP = { anyOf: [{ type: 'number', minimum: 0, maximum: 1e15 }, { type: 'string', maxLength: 64 }] } as const
+export const TIMESTAMP = {
+  anyOf: [
+    { type: 'number', minimum: 0, maximum: 1e15 },
+    { type: 'string', maxLength: 64 }
+  ]
+} as const
 
 /**
  * Milliseconds since the epoch of a TIMESTAMP (numbers below 1e11 are taken as seconds: that is the year
  * 5138 in seconds and 1973 in ms), or `fallback` when absent; LUCID_ERR_1001 for a string that is no date.
  */
-export function timestampMs (t: number | string | undefined, fallback: number): number {
+export function timestampMs(t: number | string | undefined, fallback: number): number {
   if (t === undefined) return fallback
   if (typeof t === 'number') return Math.round(t < 1e11 ? t * 1000 : t)
   const ms = Date.parse(t)
@@ -190,6 +207,6 @@ export function timestampMs (t: number | string | undefined, fallback: number): 
  * string UTF-8 cannot encode: hashing it would silently substitute U+FFFD (two different inputs, one
  * digest) and the chain's canonical encoding refuses it (a 500 before this check).
  */
-export function isWellFormed (s: string): boolean {
+export function isWellFormed(s: string): boolean {
   return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)
 }

@@ -83,11 +83,11 @@ export interface Gateway extends GatewayApp {
   /** What seeding did, when asked. */
   readonly seed: SeedReport | undefined
   /** Drains requests in flight and closes everything; idempotent. */
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 /** Opens everything and listens. On failure, whatever was opened is closed again. */
-export async function openGateway (opts: GatewayOptions = {}): Promise<Gateway> {
+export async function openGateway(opts: GatewayOptions = {}): Promise<Gateway> {
   const config = resolveConfig(opts.config)
   const temporary = opts.dataDir === undefined
   const dataDir = opts.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'lucid-gateway-')) : resolve(opts.dataDir)
@@ -102,21 +102,37 @@ export async function openGateway (opts: GatewayOptions = {}): Promise<Gateway> 
     const backend = opts.db ?? 'level'
     const sync = opts.sync ?? 'group'
     // Synced: the database's commits acknowledge uploads, sessions, accounts and the block mirror.
-    const db: Database = backend === 'level'
-      ? await openDatabase({ backend, path: join(dataDir, 'db'), sync: sync !== 'off', groupCommit: sync === 'group' })
-      : await openDatabase({ backend })
-    cleanups.push(async () => { await db.close() })
+    const db: Database =
+      backend === 'level'
+        ? await openDatabase({ backend, path: join(dataDir, 'db'), sync: sync !== 'off', groupCommit: sync === 'group' })
+        : await openDatabase({ backend })
+    cleanups.push(async () => {
+      await db.close()
+    })
     const store = await GatewayStore.open(join(dataDir, 'gateway'), { sync })
-    cleanups.push(async () => { await store.close() })
+    cleanups.push(async () => {
+      await store.close()
+    })
     const { key: masterKey, source: masterKeySource } = await loadMasterKey(join(dataDir, 'master.key'), true, opts.env ?? process.env)
     const { key: jwtSecret } = await loadOrCreateKey(join(dataDir, 'jwt.key'), 32)
     const codec = createZlibCodec()
-    cleanups.push(async () => { await codec.close() })
+    cleanups.push(async () => {
+      await codec.close()
+    })
     const chain = typeof opts.chain === 'function' ? await opts.chain(dataDir, db) : opts.chain
-    if (chain !== undefined) cleanups.push(async () => { await chain.close() })
+    if (chain !== undefined)
+      cleanups.push(async () => {
+        await chain.close()
+      })
 
     const built = await buildApp({
-      config, db, store, masterKey, codec, chain, jwtSecret,
+      config,
+      db,
+      store,
+      masterKey,
+      codec,
+      chain,
+      jwtSecret,
       sessionsRoot: join(dataDir, 'sessions'),
       ...(opts.chainAbsentReason !== undefined ? { chainAbsentReason: opts.chainAbsentReason } : {}),
       ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
@@ -125,8 +141,12 @@ export async function openGateway (opts: GatewayOptions = {}): Promise<Gateway> 
       durability: describeSync(sync, backend)
     })
     // Closed first: stop taking requests and drain them, then the recordings, then the stores.
-    cleanups.push(async () => { await built.ctx.sessions.close() })
-    cleanups.push(async () => { await built.app.close() })
+    cleanups.push(async () => {
+      await built.ctx.sessions.close()
+    })
+    cleanups.push(async () => {
+      await built.app.close()
+    })
 
     const seed = opts.seedDemo === true ? await built.ctx.accounts.seedDemo() : undefined
     const host = opts.host ?? '127.0.0.1'
@@ -152,7 +172,7 @@ export async function openGateway (opts: GatewayOptions = {}): Promise<Gateway> 
 }
 
 /** What GET /config and the banner say about durability. */
-export function describeSync (sync: GatewaySync, backend: 'level' | 'mongodb'): string {
+export function describeSync(sync: GatewaySync, backend: 'level' | 'mongodb'): string {
   const db = backend === 'level' ? 'database' : 'database (MongoDB: as its write concern; not synced by the gateway)'
   if (sync === 'off') return `off: nothing fsynced before acknowledging (survives kill -9, not a power cut; benchmarks only)`
   return `${sync === 'group' ? 'group commit (concurrent acknowledgements share one fsync)' : 'one fsync per write'}: ${db}, gateway store, chunk files and block log synced before acknowledging`
@@ -170,7 +190,7 @@ export function describeSync (sync: GatewaySync, backend: 'level' | 'mongodb'): 
  * terminal with the server, and info adds only the start-up and shutdown lines (per-request lines are
  * debug in both), so the request path measured is the same one `lucid serve` runs at info.
  */
-export async function start (opts: { host: string, port: number } & Record<string, unknown>): Promise<{ port: number, close (): Promise<void> }> {
+export async function start(opts: { host: string; port: number } & Record<string, unknown>): Promise<{ port: number; close(): Promise<void> }> {
   const validators = typeof opts.validators === 'number' ? opts.validators : 4
   const level = resolveLogLevel(typeof opts.logLevel === 'string' ? opts.logLevel : undefined, { [LOG_LEVEL_ENV]: process.env[LOG_LEVEL_ENV] ?? 'warn' })
   const g = await openGateway({
@@ -184,7 +204,9 @@ export async function start (opts: { host: string, port: number } & Record<strin
     // `sync: 'off' | 'each'` lets a benchmark measure what durability costs (default group commit).
     ...(opts.sync === 'off' || opts.sync === 'each' || opts.sync === 'group' ? { sync: opts.sync } : {}),
     ...(typeof opts.dataDir === 'string' ? { dataDir: opts.dataDir } : {}),
-    ...(validators > 0 ? { chain: async (dataDir: string, db: Database) => await openChainPort({ validators, dataDir, db }) } : { chainAbsentReason: 'started with validators: 0' })
+    ...(validators > 0
+      ? { chain: async (dataDir: string, db: Database) => await openChainPort({ validators, dataDir, db }) }
+      : { chainAbsentReason: 'started with validators: 0' })
   })
   return { port: g.port, close: g.close }
 }

@@ -24,17 +24,25 @@ export class SessionCounters {
   #processed = 0
 
   /** Chunks the codec compressed. */
-  get compressed (): number { return this.#compressed }
+  get compressed(): number {
+    return this.#compressed
+  }
   /** Sealed chunk envelopes stored. */
-  get encrypted (): number { return this.#encrypted }
+  get encrypted(): number {
+    return this.#encrypted
+  }
   /** Chunks acknowledged. */
-  get processed (): number { return this.#processed }
+  get processed(): number {
+    return this.#processed
+  }
 
   /** Counts one acknowledged chunk. */
-  acknowledged (): void { this.#processed++ }
+  acknowledged(): void {
+    this.#processed++
+  }
 
   /** `codec`, counting each compression that succeeds (closing it closes `codec`). */
-  codec (codec: Codec): Codec {
+  codec(codec: Codec): Codec {
     return {
       name: codec.name,
       compress: async (data) => {
@@ -43,13 +51,17 @@ export class SessionCounters {
         return out
       },
       decompress: async (gz, expectedSize) => await codec.decompress(gz, expectedSize),
-      close: async () => { await codec.close() }
+      close: async () => {
+        await codec.close()
+      }
     }
   }
 
   /** `store`, counting each chunk envelope it stores. */
-  store (store: ChunkStore): ChunkStore {
-    return new CountingStore(store, () => { this.#encrypted++ })
+  store(store: ChunkStore): ChunkStore {
+    return new CountingStore(store, () => {
+      this.#encrypted++
+    })
   }
 }
 
@@ -58,21 +70,33 @@ class CountingStore implements ChunkStore {
   readonly #inner: ChunkStore
   readonly #onPut: () => void
 
-  constructor (inner: ChunkStore, onPut: () => void) {
+  constructor(inner: ChunkStore, onPut: () => void) {
     this.#inner = inner
     this.#onPut = onPut
   }
 
-  get location (): string { return this.#inner.location }
+  get location(): string {
+    return this.#inner.location
+  }
 
-  async putChunk (index: number, parts: readonly Uint8Array[]): Promise<void> {
+  async putChunk(index: number, parts: readonly Uint8Array[]): Promise<void> {
     await this.#inner.putChunk(index, parts)
     this.#onPut()
   }
 
-  async getChunk (index: number): Promise<Uint8Array | undefined> { return await this.#inner.getChunk(index) }
-  async deleteChunk (index: number): Promise<void> { await this.#inner.deleteChunk(index) }
-  async chunkIndices (): Promise<number[]> { return await this.#inner.chunkIndices() }
-  async putFile (name: RecordingFile, data: Uint8Array): Promise<void> { await this.#inner.putFile(name, data) }
-  async getFile (name: RecordingFile): Promise<Uint8Array | undefined> { return await this.#inner.getFile(name) }
+  async getChunk(index: number): Promise<Uint8Array | undefined> {
+    return await this.#inner.getChunk(index)
+  }
+  async deleteChunk(index: number): Promise<void> {
+    await this.#inner.deleteChunk(index)
+  }
+  async chunkIndices(): Promise<number[]> {
+    return await this.#inner.chunkIndices()
+  }
+  async putFile(name: RecordingFile, data: Uint8Array): Promise<void> {
+    await this.#inner.putFile(name, data)
+  }
+  async getFile(name: RecordingFile): Promise<Uint8Array | undefined> {
+    return await this.#inner.getFile(name)
+  }
 }

@@ -47,7 +47,7 @@ export interface SessionView {
   chunk_count: number
   created_at: string
   merkle_root: string | null
-  blockchain_anchor: { block_height: number, hash: string } | null
+  blockchain_anchor: { block_height: number; hash: string } | null
 }
 
 /** What a client may set when creating a session. */
@@ -125,7 +125,17 @@ export class SessionService {
    * @param deps.counters the pipeline's stage counts (GET /metrics): the codec and the recorders' stores are
    *   wrapped to count, and every acknowledged chunk is counted here
    */
-  constructor (deps: { db: Database, store: GatewayStore, root: string, masterKey: Uint8Array, codec: Codec, chain: ChainPort | undefined, clock: Clock, counters: SessionCounters, durable?: boolean }) {
+  constructor(deps: {
+    db: Database
+    store: GatewayStore
+    root: string
+    masterKey: Uint8Array
+    codec: Codec
+    chain: ChainPort | undefined
+    clock: Clock
+    counters: SessionCounters
+    durable?: boolean
+  }) {
     this.#durable = deps.durable ?? true
     this.#db = deps.db
     this.#store = deps.store
@@ -138,15 +148,25 @@ export class SessionService {
   }
 
   /** Recordings open for upload now. */
-  get openRecordings (): number { return this.#live.size }
+  get openRecordings(): number {
+    return this.#live.size
+  }
 
   /** Creates a session owned by `owner`. */
-  async create (owner: Principal, s: NewSession): Promise<SessionView> {
+  async create(owner: Principal, s: NewSession): Promise<SessionView> {
     const id = randomUUID()
     const attrs: SessionAttributes = { label: s.label, session_type: s.session_type, duration_minutes: s.duration_minutes, quality: s.quality }
     // Attributes first: a session document is never visible without them.
     await this.#store.setSession(id, attrs)
-    const recorder = SessionRecorder.start({ store: this.#counters.store(new FsChunkStore(this.#dir(id), { durable: this.#durable })), db: this.#db, masterKey: this.#masterKey, sessionId: id, userId: owner.sub, codec: this.#codec, clock: this.#clock })
+    const recorder = SessionRecorder.start({
+      store: this.#counters.store(new FsChunkStore(this.#dir(id), { durable: this.#durable })),
+      db: this.#db,
+      masterKey: this.#masterKey,
+      sessionId: id,
+      userId: owner.sub,
+      codec: this.#codec,
+      clock: this.#clock
+    })
     try {
       // Not kept open: many sessions are created and never uploaded to (the load contract's users are), and
       // an open recorder per created session filled the map to its bound, which the soak measured as
@@ -160,7 +180,7 @@ export class SessionService {
   }
 
   /** The caller's sessions, newest first. */
-  async list (owner: Principal, limit: number): Promise<SessionView[]> {
+  async list(owner: Principal, limit: number): Promise<SessionView[]> {
     const docs = await this.#db.sessions.byUser(owner.sub, { limit })
     return await Promise.all(docs.map(async (d) => view(d, await this.#store.session(d.session_id))))
   }
@@ -169,7 +189,7 @@ export class SessionService {
    * One session the caller may read. A finalised session whose anchor is not yet recorded as final asks
    * the chain, so GET /sessions/{id} and /status show the block as soon as it is final.
    */
-  async get (p: Principal, id: string): Promise<SessionView> {
+  async get(p: Principal, id: string): Promise<SessionView> {
     const doc = await this.#readable(p, id)
     const attrs = await this.#store.session(id)
     if (doc.status === FINALISED && doc.blockchain_anchor === undefined && attrs?.anchor !== undefined && this.#chain !== undefined) {
@@ -181,7 +201,7 @@ export class SessionService {
   }
 
   /** Deletes a session of the caller with its recording (an anchor already on chain stays there). */
-  async delete (p: Principal, id: string): Promise<void> {
+  async delete(p: Principal, id: string): Promise<void> {
     await this.#owned(p, id)
     const live = this.#live.get(id)
     if (live !== undefined) {
@@ -194,7 +214,9 @@ export class SessionService {
     // Chunk documents first, page by page, the session document last: a crash midway leaves a session
     // with fewer chunk documents, which DELETE removes when retried.
     for (let page = await this.#db.chunks.bySession(id, { limit: 1000 }); page.length > 0; page = await this.#db.chunks.bySession(id, { limit: 1000 })) {
-      await this.#db.transaction(async (t) => { for (const c of page) await t.chunks.delete(id, c.idx) })
+      await this.#db.transaction(async (t) => {
+        for (const c of page) await t.chunks.delete(id, c.idx)
+      })
     }
     await this.#db.sessions.delete(id)
     await this.#store.deleteSession(id)
@@ -206,18 +228,27 @@ export class SessionService {
    * be the index the chunk will get (LUCID_ERR_2003 otherwise): a client resending after a lost answer
    * learns that the chunk was already stored instead of storing it twice.
    */
-  async appendChunk (p: Principal, id: string, data: Uint8Array, expectedIndex?: number): Promise<ChunkUploadView> {
+  async appendChunk(p: Principal, id: string, data: Uint8Array, expectedIndex?: number): Promise<ChunkUploadView> {
     const doc = await this.#owned(p, id)
     if (doc.status !== RECORDING) throw new errors.LUCID_ERR_2011(`session ${id} is ${doc.status}`)
     const live = this.#open(id)
     if (live.closing) throw new errors.LUCID_ERR_2011(`session ${id} is being finalised`)
     const work = (async () => {
       const rec = await live.recorder
-      if (expectedIndex !== undefined && expectedIndex !== rec.nextIndex) throw new errors.LUCID_ERR_2003(`chunk_index ${expectedIndex}, the next chunk of session ${id} is ${rec.nextIndex}`)
+      if (expectedIndex !== undefined && expectedIndex !== rec.nextIndex)
+        throw new errors.LUCID_ERR_2003(`chunk_index ${expectedIndex}, the next chunk of session ${id} is ${rec.nextIndex}`)
       const r = await rec.append(data)
       this.#counters.acknowledged()
       // Acknowledgements come in index order, so after chunk i the session holds i + 1 chunks.
-      return { session_id: id, chunk_index: r.index, plaintext_bytes: r.plaintext_size, compressed_bytes: r.compressed_size, stored_bytes: r.size, ciphertext_sha256: r.ciphertext_sha256, chunk_count: r.index + 1 }
+      return {
+        session_id: id,
+        chunk_index: r.index,
+        plaintext_bytes: r.plaintext_size,
+        compressed_bytes: r.compressed_size,
+        stored_bytes: r.size,
+        ciphertext_sha256: r.ciphertext_sha256,
+        chunk_count: r.index + 1
+      }
     })()
     live.inFlight.add(work)
     try {
@@ -228,14 +259,14 @@ export class SessionService {
   }
 
   /** The verified plaintext of chunk `index` of a finalised session the caller may read. */
-  async playChunk (p: Principal, id: string, index: number): Promise<Uint8Array> {
+  async playChunk(p: Principal, id: string, index: number): Promise<Uint8Array> {
     const doc = await this.#readable(p, id)
     if (doc.status !== FINALISED) throw new errors.LUCID_ERR_2011(`session ${id} is ${doc.status}: playback needs its manifest (finalise it first)`)
     return await (await this.#player(id)).chunk(index)
   }
 
   /** The manifest of a finalised session the caller may read. */
-  async manifest (p: Principal, id: string): Promise<Manifest> {
+  async manifest(p: Principal, id: string): Promise<Manifest> {
     const doc = await this.#readable(p, id)
     if (doc.status !== FINALISED) throw new errors.LUCID_ERR_2011(`session ${id} is ${doc.status}: it has no manifest before finalisation`)
     return await this.#readManifest(id)
@@ -246,7 +277,7 @@ export class SessionService {
    * finalised and anchors the manifest on the chain. Without a chain (or if it refuses) the session is
    * still finalised; `anchor_error` says why there is no anchor and POST /anchoring/session retries.
    */
-  async finalize (p: Principal, id: string): Promise<FinalizeView> {
+  async finalize(p: Principal, id: string): Promise<FinalizeView> {
     const doc = await this.#owned(p, id)
     if (doc.status !== RECORDING) throw new errors.LUCID_ERR_2011(`session ${id} is already ${doc.status}`)
     const live = this.#open(id)
@@ -267,7 +298,15 @@ export class SessionService {
     } catch (err) {
       anchorError = err instanceof Error ? err.message : String(err)
     }
-    return { session_id: id, status: FINALISED, chunk_count: manifest.chunk_count, merkle_root: manifest.merkle_root, manifest_hash: manifest.manifest_hash, anchor, anchor_error: anchorError }
+    return {
+      session_id: id,
+      status: FINALISED,
+      chunk_count: manifest.chunk_count,
+      merkle_root: manifest.merkle_root,
+      manifest_hash: manifest.manifest_hash,
+      anchor,
+      anchor_error: anchorError
+    }
   }
 
   /**
@@ -275,14 +314,16 @@ export class SessionService {
    * root (and chunk hashes, when listed) must be the manifest's (LUCID_ERR_2005); an anchor already
    * submitted is returned as it is, so the call is idempotent.
    */
-  async anchorSession (p: Principal, id: string, merkleRoot: string, chunkHashes: readonly string[]): Promise<AnchorView> {
+  async anchorSession(p: Principal, id: string, merkleRoot: string, chunkHashes: readonly string[]): Promise<AnchorView> {
     const doc = await this.#owned(p, id)
     if (doc.status !== FINALISED) throw new errors.LUCID_ERR_2011(`session ${id} is ${doc.status}: finalise it before anchoring`)
     const manifest = await this.#readManifest(id)
-    if (merkleRoot.toLowerCase() !== manifest.merkle_root) throw new errors.LUCID_ERR_2005(`merkle_root ${merkleRoot} is not the manifest's ${manifest.merkle_root}`)
+    if (merkleRoot.toLowerCase() !== manifest.merkle_root)
+      throw new errors.LUCID_ERR_2005(`merkle_root ${merkleRoot} is not the manifest's ${manifest.merkle_root}`)
     if (chunkHashes.length > 0) {
       const mine = manifest.chunks.map((c) => c.ciphertext_sha256)
-      if (chunkHashes.length !== mine.length || chunkHashes.some((h, i) => h.toLowerCase() !== mine[i])) throw new errors.LUCID_ERR_2005(`the chunk hashes are not the manifest's ${mine.length}`)
+      if (chunkHashes.length !== mine.length || chunkHashes.some((h, i) => h.toLowerCase() !== mine[i]))
+        throw new errors.LUCID_ERR_2005(`the chunk hashes are not the manifest's ${mine.length}`)
     }
     const existing = (await this.#store.session(id))?.anchor
     if (existing !== undefined) {
@@ -298,7 +339,7 @@ export class SessionService {
    * Where the session's anchor stands on the chain. Once its block is final, the session document
    * records the block (`blockchain_anchor`), which GET /sessions/{id} then shows without asking the chain.
    */
-  async anchorStatus (p: Principal, id: string): Promise<AnchorView> {
+  async anchorStatus(p: Principal, id: string): Promise<AnchorView> {
     const doc = await this.#readable(p, id)
     const rec = (await this.#store.session(id))?.anchor
     if (rec === undefined) throw new errors.LUCID_ERR_1006(`an anchor of session ${id} (finalise it, or retry POST /anchoring/session)`)
@@ -308,32 +349,48 @@ export class SessionService {
   }
 
   /** Records a final anchor's block on the session document (once); returns the updated document. */
-  async #recordFinal (doc: Session, rec: SessionAnchorRecord, v: AnchorView): Promise<Session | undefined> {
+  async #recordFinal(doc: Session, rec: SessionAnchorRecord, v: AnchorView): Promise<Session | undefined> {
     if (v.status !== 'final' || doc.blockchain_anchor !== undefined || v.block_height === null || v.block_hash === null) return undefined
     return await this.#db.sessions.anchor(doc.session_id, rec.merkle_root, { block_height: v.block_height, hash: v.block_hash })
   }
 
   /** Stops accepting uploads and leaves open recordings resumable (no manifest is written). */
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     const lives = [...this.#live.values()]
     this.#live.clear()
-    await Promise.allSettled(lives.map(async (l) => {
-      l.closing = true
-      await Promise.allSettled([...l.inFlight])
-      await (await l.recorder).abandon()
-    }))
+    await Promise.allSettled(
+      lives.map(async (l) => {
+        l.closing = true
+        await Promise.allSettled([...l.inFlight])
+        await (await l.recorder).abandon()
+      })
+    )
   }
 
-  async #submitAnchor (owner: string, m: Manifest): Promise<AnchorView> {
+  async #submitAnchor(owner: string, m: Manifest): Promise<AnchorView> {
     const chain = requireChain(this.#chain)
-    const receipt = await chain.anchorSession({ session_id: m.session_id, owner, manifest_hash: m.manifest_hash, merkle_root: m.merkle_root, chunk_count: m.chunk_count })
+    const receipt = await chain.anchorSession({
+      session_id: m.session_id,
+      owner,
+      manifest_hash: m.manifest_hash,
+      merkle_root: m.merkle_root,
+      chunk_count: m.chunk_count
+    })
     const rec: SessionAnchorRecord = { tx_id: receipt.tx_id, manifest_hash: m.manifest_hash, merkle_root: m.merkle_root, submitted_at: receipt.accepted_at }
     const attrs = await this.#store.session(m.session_id)
     await this.#store.setSession(m.session_id, { ...(attrs ?? { label: null, session_type: 'rdp', duration_minutes: null, quality: null }), anchor: rec })
-    return { session_id: m.session_id, tx_id: rec.tx_id, status: 'pending', block_height: null, block_hash: null, manifest_hash: rec.manifest_hash, merkle_root: rec.merkle_root }
+    return {
+      session_id: m.session_id,
+      tx_id: rec.tx_id,
+      status: 'pending',
+      block_height: null,
+      block_hash: null,
+      manifest_hash: rec.manifest_hash,
+      merkle_root: rec.merkle_root
+    }
   }
 
-  async #anchorView (id: string, rec: SessionAnchorRecord): Promise<AnchorView> {
+  async #anchorView(id: string, rec: SessionAnchorRecord): Promise<AnchorView> {
     const s = await requireChain(this.#chain).transactionStatus(rec.tx_id)
     return {
       session_id: id,
@@ -349,7 +406,7 @@ export class SessionService {
   }
 
   /** The open recording of a session, resuming it if it is not open (after a restart or an eviction). */
-  #open (id: string): Live {
+  #open(id: string): Live {
     const live = this.#live.get(id)
     if (live !== undefined) {
       // Most recently used last: eviction takes the first idle entry.
@@ -357,30 +414,52 @@ export class SessionService {
       this.#live.set(id, live)
       return live
     }
-    const l: Live = { recorder: SessionRecorder.resume({ store: this.#counters.store(new FsChunkStore(this.#dir(id), { durable: this.#durable })), db: this.#db, masterKey: this.#masterKey, codec: this.#codec, clock: this.#clock }), inFlight: new Set(), closing: false }
+    const l: Live = {
+      recorder: SessionRecorder.resume({
+        store: this.#counters.store(new FsChunkStore(this.#dir(id), { durable: this.#durable })),
+        db: this.#db,
+        masterKey: this.#masterKey,
+        codec: this.#codec,
+        clock: this.#clock
+      }),
+      inFlight: new Set(),
+      closing: false
+    }
     this.#remember(id, l)
     return l
   }
 
   /** Keeps `l` open, abandoning the least recently used idle recorder beyond MAX_OPEN_RECORDERS. */
-  #remember (id: string, l: Live): void {
+  #remember(id: string, l: Live): void {
     // A failed open is not kept: the next upload tries again.
-    l.recorder.catch(() => { if (this.#live.get(id) === l) this.#live.delete(id) })
+    l.recorder.catch(() => {
+      if (this.#live.get(id) === l) this.#live.delete(id)
+    })
     this.#live.set(id, l)
     if (this.#live.size <= MAX_OPEN_RECORDERS) return
     for (const [otherId, other] of this.#live) {
       if (otherId === id || other.inFlight.size > 0 || other.closing) continue
       this.#live.delete(otherId)
       other.closing = true
-      other.recorder.then(async (r) => { await r.abandon() }, () => {})
+      other.recorder.then(
+        async (r) => {
+          await r.abandon()
+        },
+        () => {}
+      )
       return
     }
   }
 
-  async #player (id: string): Promise<SessionPlayer> {
+  async #player(id: string): Promise<SessionPlayer> {
     let p = this.#players.get(id)
     if (p === undefined) {
-      p = SessionPlayer.open({ store: new FsChunkStore(this.#dir(id), { durable: this.#durable }), db: this.#db, masterKey: this.#masterKey, codec: this.#codec })
+      p = SessionPlayer.open({
+        store: new FsChunkStore(this.#dir(id), { durable: this.#durable }),
+        db: this.#db,
+        masterKey: this.#masterKey,
+        codec: this.#codec
+      })
       p.catch(() => this.#players.delete(id))
       if (this.#players.size >= PLAYER_CACHE) this.#players.delete(this.#players.keys().next().value as string)
     } else {
@@ -390,38 +469,38 @@ export class SessionService {
     return await p
   }
 
-  async #readManifest (id: string): Promise<Manifest> {
+  async #readManifest(id: string): Promise<Manifest> {
     const raw = await new FsChunkStore(this.#dir(id), { durable: this.#durable }).getFile('manifest.json')
     if (raw === undefined) throw new errors.LUCID_ERR_2007(`the manifest of session ${id}`)
     return parseManifest(new TextDecoder().decode(raw))
   }
 
   /** The session if the caller owns it or is an Admin; 404 otherwise. */
-  async #readable (p: Principal, id: string): Promise<Session> {
+  async #readable(p: Principal, id: string): Promise<Session> {
     const doc = await this.#db.sessions.get(id)
     if (doc === undefined || (doc.user_id !== p.sub && !hasRole(p.roles, 'Admin'))) throw new errors.LUCID_ERR_1006(`session ${id}`)
     return doc
   }
 
   /** The session if the caller owns it; 404 otherwise (admins read, they do not write others' sessions). */
-  async #owned (p: Principal, id: string): Promise<Session> {
+  async #owned(p: Principal, id: string): Promise<Session> {
     const doc = await this.#db.sessions.get(id)
     if (doc === undefined || doc.user_id !== p.sub) throw new errors.LUCID_ERR_1006(`session ${id}`)
     return doc
   }
 
-  #dir (id: string): string {
+  #dir(id: string): string {
     return join(this.#root, id)
   }
 }
 
 /** The chain, or LUCID_ERR_5004 when none is wired into this gateway. */
-export function requireChain (chain: ChainPort | undefined): ChainPort {
+export function requireChain(chain: ChainPort | undefined): ChainPort {
   if (chain === undefined) throw new errors.LUCID_ERR_5004('no chain is wired into this gateway')
   return chain
 }
 
-function view (d: Session, a: SessionAttributes | undefined): SessionView {
+function view(d: Session, a: SessionAttributes | undefined): SessionView {
   const anchor = d.blockchain_anchor
   return {
     session_id: d.session_id,

@@ -24,14 +24,14 @@ export class GatewayStats {
   readonly #http: HttpMetrics
   readonly #eld: IntervalHistogram
 
-  constructor (http: HttpMetrics) {
+  constructor(http: HttpMetrics) {
     this.#http = http
     this.#eld = monitorEventLoopDelay({ resolution: 10 })
     this.#eld.enable()
   }
 
   /** Answers since start by status class (1xx answers, which fastify never sends here, count in total only). */
-  get counts (): RequestCounts {
+  get counts(): RequestCounts {
     const c: RequestCounts = { total: 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, rate_limited: 0, shed: 0 }
     for (const [s, n] of this.#http.byStatus()) {
       c.total += n
@@ -46,13 +46,13 @@ export class GatewayStats {
   }
 
   /** Event-loop delay since start, ms. */
-  eventLoopDelay (): { p50_ms: number, p99_ms: number, max_ms: number } {
+  eventLoopDelay(): { p50_ms: number; p99_ms: number; max_ms: number } {
     const h = this.#eld
     return { p50_ms: h.percentile(50) / 1e6, p99_ms: h.percentile(99) / 1e6, max_ms: h.max / 1e6 }
   }
 
   /** Stops the event-loop monitor. */
-  close (): void {
+  close(): void {
     this.#eld.disable()
   }
 }

@@ -63,7 +63,7 @@ export interface DataAnchorReceipt {
 /** How the store makes writes durable: group commit (default), one sync per write, or none (benchmarks only). */
 export type StoreSync = 'group' | 'each' | 'off'
 
-type Op = { type: 'put', key: string, value: unknown } | { type: 'del', key: string }
+type Op = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string }
 
 const CRED = 'cred\u0000'
 const SESS = 'sess\u0000'
@@ -82,18 +82,20 @@ export class GatewayStore {
   readonly #mode: StoreSync
   readonly #group: GroupSync
 
-  private constructor (db: ClassicLevel<string, unknown>, mode: StoreSync) {
+  private constructor(db: ClassicLevel<string, unknown>, mode: StoreSync) {
     this.#db = db
     this.#mode = mode
     // A deletion of a key that never exists, synced: LevelDB fsyncs its log, covering every earlier write.
-    this.#group = new GroupSync(async () => { await db.del(SYNC_KEY, { sync: true }) })
+    this.#group = new GroupSync(async () => {
+      await db.del(SYNC_KEY, { sync: true })
+    })
   }
 
   /**
    * Opens (creating) the store in `dir`. `sync`: 'group' (default) or 'each' make every write durable
    * before it resolves; 'off' leaves writes to the operating system (survives kill -9, not a power cut).
    */
-  static async open (dir: string, opts: { sync?: StoreSync } = {}): Promise<GatewayStore> {
+  static async open(dir: string, opts: { sync?: StoreSync } = {}): Promise<GatewayStore> {
     await mkdir(dir, { recursive: true })
     const db = new ClassicLevel<string, unknown>(dir, { valueEncoding: 'json' })
     await db.open()
@@ -101,65 +103,67 @@ export class GatewayStore {
   }
 
   /** How writes are made durable. */
-  get syncMode (): StoreSync { return this.#mode }
+  get syncMode(): StoreSync {
+    return this.#mode
+  }
 
-  async #batch (ops: Op[]): Promise<void> {
+  async #batch(ops: Op[]): Promise<void> {
     await this.#db.batch(ops, { sync: this.#mode === 'each' })
     if (this.#mode === 'group') await this.#group.sync()
   }
 
   /** The password hash of `userId`, if any. */
-  async credential (userId: string): Promise<PasswordHash | undefined> {
-    return await this.#db.get(CRED + userId) as PasswordHash | undefined
+  async credential(userId: string): Promise<PasswordHash | undefined> {
+    return (await this.#db.get(CRED + userId)) as PasswordHash | undefined
   }
 
   /** Sets the password hash of `userId`. */
-  async setCredential (userId: string, h: PasswordHash): Promise<void> {
+  async setCredential(userId: string, h: PasswordHash): Promise<void> {
     await this.#batch([{ type: 'put', key: CRED + userId, value: h }])
   }
 
   /** Password hashes of several users at once (undefined where absent). */
-  async credentials (userIds: readonly string[]): Promise<Array<PasswordHash | undefined>> {
-    return await this.#db.getMany(userIds.map((u) => CRED + u)) as Array<PasswordHash | undefined>
+  async credentials(userIds: readonly string[]): Promise<Array<PasswordHash | undefined>> {
+    return (await this.#db.getMany(userIds.map((u) => CRED + u))) as Array<PasswordHash | undefined>
   }
 
   /** Sets many password hashes in one batch. */
-  async setCredentials (entries: ReadonlyArray<readonly [string, PasswordHash]>): Promise<void> {
+  async setCredentials(entries: ReadonlyArray<readonly [string, PasswordHash]>): Promise<void> {
     await this.#batch(entries.map(([u, h]) => ({ type: 'put' as const, key: CRED + u, value: h })))
   }
 
   /** A session's attributes, if recorded. */
-  async session (sessionId: string): Promise<SessionAttributes | undefined> {
-    return await this.#db.get(SESS + sessionId) as SessionAttributes | undefined
+  async session(sessionId: string): Promise<SessionAttributes | undefined> {
+    return (await this.#db.get(SESS + sessionId)) as SessionAttributes | undefined
   }
 
   /** Records a session's attributes. */
-  async setSession (sessionId: string, a: SessionAttributes): Promise<void> {
+  async setSession(sessionId: string, a: SessionAttributes): Promise<void> {
     await this.#batch([{ type: 'put', key: SESS + sessionId, value: a }])
   }
 
   /** Forgets a session's attributes. */
-  async deleteSession (sessionId: string): Promise<void> {
+  async deleteSession(sessionId: string): Promise<void> {
     await this.#batch([{ type: 'del', key: SESS + sessionId }])
   }
 
   /** Records a data anchor's receipt (durably: the 201 that creates it is answered after). */
-  async setDataAnchor (txId: string, r: DataAnchorReceipt): Promise<void> {
+  async setDataAnchor(txId: string, r: DataAnchorReceipt): Promise<void> {
     await this.#batch([{ type: 'put', key: DATA_ANCHOR + txId, value: r }])
   }
 
   /** A data anchor's receipt, if this gateway issued it. */
-  async dataAnchor (txId: string): Promise<DataAnchorReceipt | undefined> {
-    return await this.#db.get(DATA_ANCHOR + txId) as DataAnchorReceipt | undefined
+  async dataAnchor(txId: string): Promise<DataAnchorReceipt | undefined> {
+    return (await this.#db.get(DATA_ANCHOR + txId)) as DataAnchorReceipt | undefined
   }
 
   /** A refresh-token family's state, if recorded (and not yet swept). */
-  async family (id: string): Promise<RefreshFamily | undefined> {
-    return await this.#db.get(FAMILY + id) as RefreshFamily | undefined
+  async family(id: string): Promise<RefreshFamily | undefined> {
+    return (await this.#db.get(FAMILY + id)) as RefreshFamily | undefined
   }
 
   /** Records a family's state (durably, like every write); `previous` is the state it replaces, if any. */
-  async setFamily (id: string, f: RefreshFamily, previous?: RefreshFamily): Promise<void> {
+  async setFamily(id: string, f: RefreshFamily, previous?: RefreshFamily): Promise<void> {
     const ops: Op[] = []
     if (previous !== undefined && previous.exp !== f.exp) ops.push({ type: 'del', key: expKey(previous.exp, id) })
     ops.push({ type: 'put', key: FAMILY + id, value: f }, { type: 'put', key: expKey(f.exp, id), value: '' })
@@ -168,7 +172,7 @@ export class GatewayStore {
   }
 
   /** Revoked families whose tokens have not all expired yet (loaded at start: their access tokens are refused). */
-  async revokedFamilies (now: number): Promise<Array<[string, number]>> {
+  async revokedFamilies(now: number): Promise<Array<[string, number]>> {
     const out: Array<[string, number]> = []
     for await (const [k, v] of this.#db.iterator({ gt: REVOKED, lt: REVOKED + '\uffff' })) {
       if ((v as number) > now) out.push([k.slice(REVOKED.length), v as number])
@@ -177,7 +181,7 @@ export class GatewayStore {
   }
 
   /** Forgets families whose tokens have all expired (at most `max` per call); returns how many. */
-  async sweepFamilies (now: number, max = 10_000): Promise<number> {
+  async sweepFamilies(now: number, max = 10_000): Promise<number> {
     const ops: Op[] = []
     for await (const k of this.#db.keys({ gt: FAMILY_EXP, lt: expKey(now, ''), limit: max })) {
       const fam = k.slice(FAMILY_EXP.length + 14)
@@ -189,7 +193,7 @@ export class GatewayStore {
   }
 
   /** Closes the store. */
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     await this.#db.close()
   }
 }

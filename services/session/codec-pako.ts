@@ -16,20 +16,20 @@ export interface PakoCodecOptions extends CodecOptions {
 }
 
 /** A pako gzip-6 codec (see Codec). Call close() when done if inputs may exceed one member. */
-export function createPakoCodec (opts: PakoCodecOptions = {}): Codec {
+export function createPakoCodec(opts: PakoCodecOptions = {}): Codec {
   const memberSize = opts.memberSize ?? DEFAULT_MEMBER_SIZE
   let pool: PakoPool | undefined
   const threads = opts.threads
   return {
     name: 'pako',
-    async compress (data) {
+    async compress(data) {
       const ranges = memberRanges(data.length, memberSize)
       if (ranges.length === 1 || threads === 0) return concatBytes(ranges.map(([s, e]) => pako.gzip(data.subarray(s, e), { level: GZIP_LEVEL })))
       pool ??= new PakoPool(threads)
       const p = pool
       return concatBytes(await Promise.all(ranges.map(([s, e]) => p.gzip(data.subarray(s, e), GZIP_LEVEL))))
     },
-    async decompress (gz, expectedSize) {
+    async decompress(gz, expectedSize) {
       let out: Uint8Array
       try {
         // pako's inflate reads every member of a multi-member stream (as gunzip does).
@@ -40,7 +40,7 @@ export function createPakoCodec (opts: PakoCodecOptions = {}): Codec {
       if (out.length !== expectedSize) throw lengthMismatch('pako', out.length, expectedSize)
       return out
     },
-    async close () {
+    async close() {
       const p = pool
       pool = undefined
       await p?.close()

@@ -20,16 +20,16 @@ const gunzipAsync = promisify(gunzip)
 export const SYNC_LIMIT = 64 * 1024
 
 /** A node:zlib gzip-6 codec (see Codec). */
-export function createZlibCodec (opts: CodecOptions = {}): Codec {
+export function createZlibCodec(opts: CodecOptions = {}): Codec {
   const memberSize = opts.memberSize ?? DEFAULT_MEMBER_SIZE
   return {
     name: 'zlib',
-    async compress (data) {
+    async compress(data) {
       if (data.length < SYNC_LIMIT) return toPlain(gzipSync(data, { level: GZIP_LEVEL }))
       const parts = await Promise.all(memberRanges(data.length, memberSize).map(([s, e]) => gzipAsync(data.subarray(s, e), { level: GZIP_LEVEL })))
       return concatBytes(parts.map(toPlain))
     },
-    async decompress (gz, expectedSize) {
+    async decompress(gz, expectedSize) {
       let out: Buffer
       try {
         // maxOutputLength bounds the work a hostile stream can cause; +1 so an over-long stream is seen as such.
@@ -40,11 +40,11 @@ export function createZlibCodec (opts: CodecOptions = {}): Codec {
       if (out.length !== expectedSize) throw lengthMismatch('zlib', out.length, expectedSize)
       return toPlain(out)
     },
-    async close () {}
+    async close() {}
   }
 }
 
 /** A Buffer viewed as a plain Uint8Array (no copy): callers compare results with Uint8Array values. */
-function toPlain (b: Buffer): Uint8Array {
+function toPlain(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
 }

@@ -22,15 +22,15 @@ export const GZIP_LEVEL = 6
 export interface Codec {
   readonly name: CodecName
   /** gzip (level 6) of `data`; one member per `memberSize` bytes of input, compressed in parallel. */
-  compress (data: Uint8Array): Promise<Uint8Array>
+  compress(data: Uint8Array): Promise<Uint8Array>
   /**
    * Inverse of compress for any standard gzip (single or multi-member). `expectedSize` is the exact
    * decompressed length: decompression stops past it (no zip bomb) and any other length is an error.
    * Throws LUCID_ERR_2006 on corrupt input or a length mismatch.
    */
-  decompress (gz: Uint8Array, expectedSize: number): Promise<Uint8Array>
+  decompress(gz: Uint8Array, expectedSize: number): Promise<Uint8Array>
   /** Releases worker threads, if the codec has any. Idempotent. */
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 /** Options common to both codecs. */
@@ -46,6 +46,6 @@ export interface CodecOptions {
 export const DEFAULT_MEMBER_SIZE = 1024 * 1024
 
 /** The LUCID_ERR_2006 thrown when output length differs from the recorded plaintext length. */
-export function lengthMismatch (codec: CodecName, got: number, expected: number): Error {
+export function lengthMismatch(codec: CodecName, got: number, expected: number): Error {
   return new errors.LUCID_ERR_2006(`${codec}: ${got} bytes decompressed, ${expected} expected`)
 }

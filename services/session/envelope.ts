@@ -63,18 +63,19 @@ const utf8 = new TextEncoder()
 const utf8Strict = new TextDecoder('utf-8', { fatal: true })
 
 /** The UTF-8 bytes of a session id, checked against the envelope's limits (RangeError otherwise). */
-export function sessionIdBytes (sessionId: string): Uint8Array {
+export function sessionIdBytes(sessionId: string): Uint8Array {
   const b = utf8.encode(sessionId)
   if (b.length < 1 || b.length > MAX_SESSION_ID_BYTES) throw new RangeError(`session id must be 1..${MAX_SESSION_ID_BYTES} UTF-8 bytes`)
   return b
 }
 
 /** Serialises a header (the AAD of its chunk). */
-export function encodeHeader (h: EnvelopeHeader): Uint8Array {
+export function encodeHeader(h: EnvelopeHeader): Uint8Array {
   const sid = sessionIdBytes(h.sessionId)
   if (h.salt.length !== SALT_BYTES || h.nonce.length !== NONCE_BYTES) throw new RangeError('bad salt or nonce length')
   if (!Number.isSafeInteger(h.index) || h.index < 0) throw new RangeError(`bad chunk index ${h.index}`)
-  if (!Number.isSafeInteger(h.plaintextSize) || h.plaintextSize < 0 || h.plaintextSize > MAX_CHUNK_BYTES) throw new RangeError(`bad plaintext size ${h.plaintextSize}`)
+  if (!Number.isSafeInteger(h.plaintextSize) || h.plaintextSize < 0 || h.plaintextSize > MAX_CHUNK_BYTES)
+    throw new RangeError(`bad plaintext size ${h.plaintextSize}`)
   const out = new Uint8Array(FIXED_HEADER_BYTES + sid.length)
   const v = new DataView(out.buffer)
   out.set(MAGIC, 0)
@@ -95,7 +96,7 @@ export function encodeHeader (h: EnvelopeHeader): Uint8Array {
  * Throws LUCID_ERR_2001 (naming `label`, e.g. "chunk 7") on any violation, LUCID_ERR_2004 when the header
  * announces a plaintext above MAX_CHUNK_BYTES. Authenticity is not checked here (that is the tag's job).
  */
-export function parseEnvelope (bytes: Uint8Array, label: string): ParsedEnvelope {
+export function parseEnvelope(bytes: Uint8Array, label: string): ParsedEnvelope {
   const bad = (why: string): Error => new errors.LUCID_ERR_2001(`${label}: ${why}`)
   if (bytes.length < FIXED_HEADER_BYTES + 1 + TAG_BYTES) throw bad(`${bytes.length} bytes is shorter than any envelope`)
   for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) throw bad('not a Lucid chunk envelope (bad magic)')
@@ -108,7 +109,8 @@ export function parseEnvelope (bytes: Uint8Array, label: string): ParsedEnvelope
   const index = v.getBigUint64(8)
   if (index > BigInt(Number.MAX_SAFE_INTEGER)) throw bad('chunk index out of range')
   const plaintextSize = v.getBigUint64(16)
-  if (plaintextSize > BigInt(MAX_CHUNK_BYTES)) throw new errors.LUCID_ERR_2004(`${label}: plaintext of ${plaintextSize} bytes announced, limit ${MAX_CHUNK_BYTES}`)
+  if (plaintextSize > BigInt(MAX_CHUNK_BYTES))
+    throw new errors.LUCID_ERR_2004(`${label}: plaintext of ${plaintextSize} bytes announced, limit ${MAX_CHUNK_BYTES}`)
   const sidLen = v.getUint16(68)
   if (sidLen < 1 || sidLen > MAX_SESSION_ID_BYTES) throw bad(`session id length ${sidLen}`)
   const headerLen = FIXED_HEADER_BYTES + sidLen

@@ -34,32 +34,32 @@ export class FsChunkStore implements ChunkStore {
   readonly #durable: boolean
   #ready: Promise<void> | undefined
 
-  constructor (dir: string, opts: FsStoreOptions = {}) {
+  constructor(dir: string, opts: FsStoreOptions = {}) {
     this.location = dir
     this.#chunks = join(dir, CHUNK_DIR)
     this.#durable = opts.durable ?? true
   }
 
   /** Path of chunk `index`'s file. */
-  chunkPath (index: number): string {
+  chunkPath(index: number): string {
     if (!Number.isSafeInteger(index) || index < 0 || index > 999_999_999_999) throw new RangeError(`bad chunk index ${index}`)
     return join(this.#chunks, `${String(index).padStart(12, '0')}.lsc`)
   }
 
-  async putChunk (index: number, parts: readonly Uint8Array[]): Promise<void> {
+  async putChunk(index: number, parts: readonly Uint8Array[]): Promise<void> {
     await this.#mkdirs()
     await this.#atomicWrite(this.#chunks, this.chunkPath(index), parts)
   }
 
-  async getChunk (index: number): Promise<Uint8Array | undefined> {
+  async getChunk(index: number): Promise<Uint8Array | undefined> {
     return await readIfExists(this.chunkPath(index))
   }
 
-  async deleteChunk (index: number): Promise<void> {
+  async deleteChunk(index: number): Promise<void> {
     await rm(this.chunkPath(index), { force: true })
   }
 
-  async chunkIndices (): Promise<number[]> {
+  async chunkIndices(): Promise<number[]> {
     let names: string[]
     try {
       names = await readdir(this.#chunks)
@@ -75,30 +75,35 @@ export class FsChunkStore implements ChunkStore {
     return out.sort((a, b) => a - b)
   }
 
-  async putFile (name: RecordingFile, data: Uint8Array): Promise<void> {
+  async putFile(name: RecordingFile, data: Uint8Array): Promise<void> {
     await this.#mkdirs()
     await this.#atomicWrite(this.location, join(this.location, name), [data])
   }
 
-  async getFile (name: RecordingFile): Promise<Uint8Array | undefined> {
+  async getFile(name: RecordingFile): Promise<Uint8Array | undefined> {
     return await readIfExists(join(this.location, name))
   }
 
   /** Deletes temporary files a crashed writer left behind. */
-  async removeStrayTemps (): Promise<void> {
+  async removeStrayTemps(): Promise<void> {
     for (const dir of [this.location, this.#chunks]) {
       let names: string[]
-      try { names = await readdir(dir) } catch (err) { if (isNotFound(err)) continue; throw err }
+      try {
+        names = await readdir(dir)
+      } catch (err) {
+        if (isNotFound(err)) continue
+        throw err
+      }
       await Promise.all(names.filter((n) => n.endsWith('.tmp')).map((n) => rm(join(dir, n), { force: true })))
     }
   }
 
-  #mkdirs (): Promise<void> {
+  #mkdirs(): Promise<void> {
     this.#ready ??= mkdir(this.#chunks, { recursive: true }).then(() => undefined)
     return this.#ready
   }
 
-  async #atomicWrite (dir: string, path: string, parts: readonly Uint8Array[]): Promise<void> {
+  async #atomicWrite(dir: string, path: string, parts: readonly Uint8Array[]): Promise<void> {
     const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
     const fh = await open(tmp, 'wx', 0o644)
     try {
@@ -124,12 +129,16 @@ export class FsChunkStore implements ChunkStore {
   }
 }
 
-async function fsyncDir (dir: string): Promise<void> {
+async function fsyncDir(dir: string): Promise<void> {
   const d = await open(dir, 'r')
-  try { await d.sync() } finally { await d.close() }
+  try {
+    await d.sync()
+  } finally {
+    await d.close()
+  }
 }
 
-async function readIfExists (path: string): Promise<Uint8Array | undefined> {
+async function readIfExists(path: string): Promise<Uint8Array | undefined> {
   try {
     const b = await readFile(path)
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
@@ -139,6 +148,6 @@ async function readIfExists (path: string): Promise<Uint8Array | undefined> {
   }
 }
 
-function isNotFound (err: unknown): boolean {
+function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
 }

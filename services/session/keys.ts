@@ -30,13 +30,13 @@ const KEY_ID_INFO = 'lucid/session/v1/key-id'
 const utf8 = new TextEncoder()
 
 /** A master key imported for HKDF (not extractable: the raw bytes stay with the caller). */
-export async function importMasterKey (raw: Uint8Array): Promise<CryptoKey> {
+export async function importMasterKey(raw: Uint8Array): Promise<CryptoKey> {
   if (raw.length !== MASTER_KEY_BYTES) throw new errors.LUCID_ERR_2010(`a master key is ${MASTER_KEY_BYTES} bytes, got ${raw.length}`)
   return await crypto.subtle.importKey('raw', raw, 'HKDF', false, ['deriveKey', 'deriveBits'])
 }
 
 /** The AES-256-GCM key of one recording segment (see the module comment for the derivation). */
-export async function deriveChunkKey (master: CryptoKey, sessionId: string, salt: Uint8Array): Promise<CryptoKey> {
+export async function deriveChunkKey(master: CryptoKey, sessionId: string, salt: Uint8Array): Promise<CryptoKey> {
   if (salt.length !== SALT_BYTES) throw new RangeError(`salt must be ${SALT_BYTES} bytes`)
   return await crypto.subtle.deriveKey(
     { name: 'HKDF', hash: 'SHA-256', salt, info: utf8.encode(CHUNK_KEY_INFO + sessionId) },
@@ -48,12 +48,12 @@ export async function deriveChunkKey (master: CryptoKey, sessionId: string, salt
 }
 
 /** The public fingerprint of a master key: 16 bytes of HKDF output, hex. Reveals nothing about the key. */
-export async function masterKeyId (master: CryptoKey): Promise<string> {
+export async function masterKeyId(master: CryptoKey): Promise<string> {
   const bits = await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8.encode(KEY_ID_INFO) }, master, 128)
   return Buffer.from(bits).toString('hex')
 }
 
 /** A fresh random salt (crypto.getRandomValues: the CSPRNG). */
-export function freshSalt (): Uint8Array {
+export function freshSalt(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(SALT_BYTES))
 }

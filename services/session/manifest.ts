@@ -48,7 +48,7 @@ export interface Manifest {
 export type ManifestFields = Pick<Manifest, 'session_id' | 'owner_address' | 'started_at' | 'ended_at' | 'key_id' | 'codec'>
 
 /** Leaf bytes of a chunk: u64(index) ‖ SHA-256 of the envelope ‖ u64(envelope size). */
-export function chunkLeaf (c: Pick<ManifestChunk, 'index' | 'size' | 'ciphertext_sha256'>): Uint8Array {
+export function chunkLeaf(c: Pick<ManifestChunk, 'index' | 'size' | 'ciphertext_sha256'>): Uint8Array {
   const sha = fromHex(c.ciphertext_sha256)
   if (sha.length !== 32) throw new RangeError('ciphertext_sha256 must be 32 bytes')
   const out = new Uint8Array(48)
@@ -59,14 +59,16 @@ export function chunkLeaf (c: Pick<ManifestChunk, 'index' | 'size' | 'ciphertext
 }
 
 /** Merkle leaf hashes of the chunks, in order. */
-export function leafHashes (chunks: readonly ManifestChunk[]): Uint8Array[] {
+export function leafHashes(chunks: readonly ManifestChunk[]): Uint8Array[] {
   return chunks.map((c) => merkleLeafHash(chunkLeaf(c)))
 }
 
 /** Builds a manifest: chunks sorted by index (must be 0..n-1), root and hash computed. */
-export function buildManifest (fields: ManifestFields, chunks: readonly ManifestChunk[]): Manifest {
+export function buildManifest(fields: ManifestFields, chunks: readonly ManifestChunk[]): Manifest {
   const sorted = [...chunks].sort((a, b) => a.index - b.index)
-  sorted.forEach((c, i) => { if (c.index !== i) throw new errors.LUCID_ERR_2007(`chunk ${i} of ${sorted.length}`) })
+  sorted.forEach((c, i) => {
+    if (c.index !== i) throw new errors.LUCID_ERR_2007(`chunk ${i} of ${sorted.length}`)
+  })
   const body = {
     format: MANIFEST_FORMAT as typeof MANIFEST_FORMAT,
     ...fields,
@@ -78,7 +80,7 @@ export function buildManifest (fields: ManifestFields, chunks: readonly Manifest
 }
 
 /** The hash a manifest should carry: JCS of everything but manifest_hash. */
-export function computeManifestHash (m: Manifest): string {
+export function computeManifestHash(m: Manifest): string {
   const { manifest_hash: _ignored, ...body } = m
   return toHex(hashCanonical(body))
 }
@@ -87,18 +89,20 @@ export function computeManifestHash (m: Manifest): string {
  * Checks a manifest's internal consistency: manifest_hash, chunk numbering and count, Merkle root.
  * Returns the leaf hashes (for proofs). Throws LUCID_ERR_2005 naming what is wrong.
  */
-export function verifyManifest (m: Manifest): Uint8Array[] {
+export function verifyManifest(m: Manifest): Uint8Array[] {
   const fail = (why: string): Error => new errors.LUCID_ERR_2005(why)
   if (computeManifestHash(m) !== m.manifest_hash) throw fail('manifest_hash does not match the manifest')
   if (m.chunk_count !== m.chunks.length) throw fail(`chunk_count ${m.chunk_count} but ${m.chunks.length} chunks listed`)
-  m.chunks.forEach((c, i) => { if (c.index !== i) throw fail(`chunks[${i}] has index ${c.index}`) })
+  m.chunks.forEach((c, i) => {
+    if (c.index !== i) throw fail(`chunks[${i}] has index ${c.index}`)
+  })
   const leaves = leafHashes(m.chunks)
   if (toHex(merkleRootOfHashes(leaves)) !== m.merkle_root) throw fail('merkle_root does not match the chunk list')
   return leaves
 }
 
 /** The inclusion proof of chunk `index` (sibling hashes, hex, bottom up). */
-export function chunkProof (m: Manifest, index: number): string[] {
+export function chunkProof(m: Manifest, index: number): string[] {
   return merkleProof(leafHashes(m.chunks), index).map(toHex)
 }
 
@@ -107,15 +111,24 @@ export function chunkProof (m: Manifest, index: number): string[] {
  * `count` chunks, given the proof. Needs nothing else from the manifest: a light client holding only an
  * anchored root can check one chunk.
  */
-export function verifyChunkProof (merkleRoot: string, count: number, entry: Pick<ManifestChunk, 'index' | 'size' | 'ciphertext_sha256'>, proof: readonly string[]): boolean {
+export function verifyChunkProof(
+  merkleRoot: string,
+  count: number,
+  entry: Pick<ManifestChunk, 'index' | 'size' | 'ciphertext_sha256'>,
+  proof: readonly string[]
+): boolean {
   return verifyMerkleProof(merkleLeafHash(chunkLeaf(entry)), entry.index, count, proof.map(fromHex), fromHex(merkleRoot))
 }
 
 /** Parses and shape-checks manifest JSON (LUCID_ERR_2005 on anything unexpected); does not verify hashes. */
-export function parseManifest (text: string): Manifest {
+export function parseManifest(text: string): Manifest {
   const fail = (why: string): Error => new errors.LUCID_ERR_2005(`malformed manifest: ${why}`)
   let v: unknown
-  try { v = JSON.parse(text) } catch { throw fail('not JSON') }
+  try {
+    v = JSON.parse(text)
+  } catch {
+    throw fail('not JSON')
+  }
   if (!isRecord(v)) throw fail('not an object')
   if (v.format !== MANIFEST_FORMAT) throw fail(`format ${JSON.stringify(v.format)}`)
   for (const k of ['session_id', 'owner_address', 'started_at', 'ended_at', 'key_id', 'merkle_root', 'manifest_hash'] as const) {
@@ -125,16 +138,23 @@ export function parseManifest (text: string): Manifest {
   if (!isUint(v.chunk_count)) throw fail('chunk_count')
   if (!Array.isArray(v.chunks)) throw fail('chunks is not an array')
   for (const [i, c] of v.chunks.entries()) {
-    if (!isRecord(c) || !isUint(c.index) || !isUint(c.size) || !isUint(c.plaintext_size) || typeof c.ciphertext_sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(c.ciphertext_sha256)) throw fail(`chunks[${i}]`)
+    if (
+      !isRecord(c) ||
+      !isUint(c.index) ||
+      !isUint(c.size) ||
+      !isUint(c.plaintext_size) ||
+      typeof c.ciphertext_sha256 !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(c.ciphertext_sha256)
+    )
+      throw fail(`chunks[${i}]`)
   }
   return v as unknown as Manifest
 }
 
-
-function isRecord (v: unknown): v is Record<string, unknown> {
+function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-function isUint (v: unknown): v is number {
+function isUint(v: unknown): v is number {
   return Number.isSafeInteger(v) && (v as number) >= 0
 }

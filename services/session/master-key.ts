@@ -13,7 +13,7 @@ import { MASTER_KEY_BYTES } from './keys.ts'
 export const MASTER_KEY_ENV = 'LUCID_MASTER_KEY'
 
 /** 32 key bytes from hex or base64 text; LUCID_ERR_9003 naming `source` otherwise (never echoing the text). */
-export function parseMasterKey (text: string, source: string): Uint8Array {
+export function parseMasterKey(text: string, source: string): Uint8Array {
   const t = text.trim()
   let key: Buffer | undefined
   if (/^[0-9a-fA-F]{64}$/.test(t)) key = Buffer.from(t, 'hex')
@@ -23,14 +23,14 @@ export function parseMasterKey (text: string, source: string): Uint8Array {
 }
 
 /** Where a key came from, for messages. */
-export type KeySource = { kind: 'env' } | { kind: 'file', path: string, created: boolean }
+export type KeySource = { kind: 'env' } | { kind: 'file'; path: string; created: boolean }
 
 /**
  * The master key: from the environment if set, else from `keyFile`. With `create`, a missing key file is
  * created with a new random key (mode 0600, whole or not at all, never over an existing key).
  * LUCID_ERR_9003 when the key file is absent and `create` is false, or when it holds no valid key.
  */
-export async function loadMasterKey (keyFile: string, create: boolean, env: NodeJS.ProcessEnv = process.env): Promise<{ key: Uint8Array, source: KeySource }> {
+export async function loadMasterKey(keyFile: string, create: boolean, env: NodeJS.ProcessEnv = process.env): Promise<{ key: Uint8Array; source: KeySource }> {
   const fromEnv = env[MASTER_KEY_ENV]
   if (fromEnv !== undefined && fromEnv !== '') return { key: parseMasterKey(fromEnv, MASTER_KEY_ENV), source: { kind: 'env' } }
   try {

@@ -37,14 +37,14 @@ const PAGE = 10_000
  * benchmarks do; a service passes its own open Database instead. Commits are fsync'ed (`sync: true`) so an
  * acknowledged chunk survives a power cut like its fsync'ed bytes, not only a killed process.
  */
-export async function openRecordingDatabase (recordingDir: string): Promise<Database> {
+export async function openRecordingDatabase(recordingDir: string): Promise<Database> {
   return await openDatabase({ backend: 'level', path: join(recordingDir, METADATA_DIR), sync: true })
 }
 
 /** Every chunk document of a session, in index order (paged, so any length). */
-export async function sessionChunkRows (db: Database, sessionId: string): Promise<Chunk[]> {
+export async function sessionChunkRows(db: Database, sessionId: string): Promise<Chunk[]> {
   const rows: Chunk[] = []
-  for (let from = 0; ;) {
+  for (let from = 0; ; ) {
     const page = await db.chunks.bySession(sessionId, { fromIdx: from, limit: PAGE })
     rows.push(...page)
     const last = page.at(-1)
@@ -54,7 +54,7 @@ export async function sessionChunkRows (db: Database, sessionId: string): Promis
 }
 
 /** The session document a new recording starts with. */
-export function recordingSessionDoc (sessionId: string, userId: string, createdAt: number): Session {
+export function recordingSessionDoc(sessionId: string, userId: string, createdAt: number): Session {
   return { session_id: sessionId, user_id: userId, status: SESSION_STATUS.recording, chunk_count: 0, created_at: createdAt }
 }
 
@@ -63,10 +63,12 @@ export function recordingSessionDoc (sessionId: string, userId: string, createdA
  * against the manifest). LUCID_ERR_2012 naming the chunk when the document is absent or differs: the
  * database and the store no longer describe the same recording (restored from different backups, edited).
  */
-export function crossCheckChunk (row: Chunk | undefined, index: number, stored: { size: number, sha256: string }): void {
+export function crossCheckChunk(row: Chunk | undefined, index: number, stored: { size: number; sha256: string }): void {
   const label = `chunk ${index}`
   if (row === undefined) throw new errors.LUCID_ERR_2012(`${label}: the database has no metadata for it`)
   if (row.size_bytes !== stored.size || row.ciphertext_sha256 !== stored.sha256) {
-    throw new errors.LUCID_ERR_2012(`${label}: the database records ${row.size_bytes} bytes with SHA-256 ${row.ciphertext_sha256}, the stored envelope is ${stored.size} bytes with SHA-256 ${stored.sha256}`)
+    throw new errors.LUCID_ERR_2012(
+      `${label}: the database records ${row.size_bytes} bytes with SHA-256 ${row.ciphertext_sha256}, the stored envelope is ${stored.size} bytes with SHA-256 ${stored.sha256}`
+    )
   }
 }

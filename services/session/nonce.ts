@@ -30,7 +30,7 @@ export class NonceSequence {
   #next = 0
 
   /** The next nonce: 0x00000000 ‖ u64(counter). Throws once MAX_INVOCATIONS are spent. */
-  next (): Uint8Array {
+  next(): Uint8Array {
     if (this.#next >= MAX_INVOCATIONS) throw new RangeError('nonce space of this key exhausted: start a new segment')
     const nonce = new Uint8Array(NONCE_BYTES)
     new DataView(nonce.buffer).setBigUint64(4, BigInt(this.#next++), false)
@@ -38,5 +38,7 @@ export class NonceSequence {
   }
 
   /** How many nonces have been issued. */
-  get issued (): number { return this.#next }
+  get issued(): number {
+    return this.#next
+  }
 }

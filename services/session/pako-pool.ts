@@ -29,11 +29,11 @@ interface Job {
   readonly id: number
   readonly input: Uint8Array
   readonly level: number
-  resolve (out: Uint8Array): void
-  reject (err: Error): void
+  resolve(out: Uint8Array): void
+  reject(err: Error): void
 }
 
-type Reply = { id: number, out: Uint8Array, error?: undefined } | { id: number, error: string }
+type Reply = { id: number; out: Uint8Array; error?: undefined } | { id: number; error: string }
 
 /** Worker threads compressing gzip members with pako. */
 export class PakoPool {
@@ -45,7 +45,7 @@ export class PakoPool {
   #closed = false
 
   /** @param size number of threads (default: the cores available to this process) */
-  constructor (size = availableParallelism()) {
+  constructor(size = availableParallelism()) {
     for (let i = 0; i < size; i++) {
       const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`))
       w.unref() // an idle pool must not keep a CLI process alive
@@ -57,7 +57,7 @@ export class PakoPool {
   }
 
   /** gzip of `input` at `level` on a pool thread. */
-  gzip (input: Uint8Array, level: number): Promise<Uint8Array> {
+  gzip(input: Uint8Array, level: number): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new Error('pako pool is closed'))
     return new Promise((resolve, reject) => {
       this.#queue.push({ id: this.#nextId++, input, level, resolve, reject })
@@ -66,7 +66,7 @@ export class PakoPool {
   }
 
   /** Stops every thread; queued and running jobs are rejected. */
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     const err = new Error('pako pool closed')
@@ -76,7 +76,7 @@ export class PakoPool {
     await Promise.all(this.#all.map((w) => w.terminate()))
   }
 
-  #pump (): void {
+  #pump(): void {
     while (this.#idle.length > 0 && this.#queue.length > 0) {
       const w = this.#idle.pop() as Worker
       const job = this.#queue.shift() as Job
@@ -87,7 +87,7 @@ export class PakoPool {
     }
   }
 
-  #done (w: Worker, m: Reply): void {
+  #done(w: Worker, m: Reply): void {
     const job = this.#running.get(w)
     this.#running.delete(w)
     w.unref()
@@ -99,7 +99,7 @@ export class PakoPool {
     this.#pump()
   }
 
-  #failed (w: Worker, err: Error): void {
+  #failed(w: Worker, err: Error): void {
     const job = this.#running.get(w)
     this.#running.delete(w)
     job?.reject(err)

@@ -49,7 +49,7 @@ export class SessionPlayer {
   readonly #opener: ChunkOpener
   readonly #codec: Codec
 
-  private constructor (manifest: Manifest, store: ChunkStore, db: Database, opener: ChunkOpener, codec: Codec) {
+  private constructor(manifest: Manifest, store: ChunkStore, db: Database, opener: ChunkOpener, codec: Codec) {
     this.manifest = manifest
     this.#store = store
     this.#db = db
@@ -58,48 +58,64 @@ export class SessionPlayer {
   }
 
   /** Reads and verifies recording.json, the manifest and the session's metadata (steps 1 to 3 of the module comment). */
-  static async open (opts: PlayerOptions): Promise<SessionPlayer> {
+  static async open(opts: PlayerOptions): Promise<SessionPlayer> {
     const info = await readRecordingInfo(opts.store)
     const raw = await opts.store.getFile('manifest.json')
     if (raw === undefined) throw new errors.LUCID_ERR_2011(`the recording in ${opts.store.location} has no manifest (not finished: resume and finish it)`)
     const manifest = parseManifest(new TextDecoder().decode(raw))
-    if (manifest.session_id !== info.session_id) throw new errors.LUCID_ERR_2009(`manifest of session ${JSON.stringify(manifest.session_id)} in the recording of ${JSON.stringify(info.session_id)}`)
+    if (manifest.session_id !== info.session_id)
+      throw new errors.LUCID_ERR_2009(`manifest of session ${JSON.stringify(manifest.session_id)} in the recording of ${JSON.stringify(info.session_id)}`)
     verifyManifest(manifest)
     const master = await importMasterKey(opts.masterKey)
     const keyId = await masterKeyId(master)
-    if (keyId !== manifest.key_id || keyId !== info.key_id) throw new errors.LUCID_ERR_2010(`the recording was made with key ${manifest.key_id}, this key is ${keyId}`)
+    if (keyId !== manifest.key_id || keyId !== info.key_id)
+      throw new errors.LUCID_ERR_2010(`the recording was made with key ${manifest.key_id}, this key is ${keyId}`)
     const id = JSON.stringify(manifest.session_id)
     const session = await opts.db.sessions.get(manifest.session_id)
     if (session === undefined) throw new errors.LUCID_ERR_2012(`session ${id} has no document in the database`)
-    if (session.status !== SESSION_STATUS.finalised) throw new errors.LUCID_ERR_2011(`session ${id} is ${session.status} in the database (its finish was not acknowledged: resume and finish it)`)
-    if (session.merkle_root !== manifest.merkle_root) throw new errors.LUCID_ERR_2012(`session ${id}: merkle_root ${String(session.merkle_root)} in the database, ${manifest.merkle_root} in the manifest`)
-    if (session.chunk_count !== manifest.chunk_count) throw new errors.LUCID_ERR_2012(`session ${id}: chunk_count ${session.chunk_count} in the database, ${manifest.chunk_count} in the manifest`)
+    if (session.status !== SESSION_STATUS.finalised)
+      throw new errors.LUCID_ERR_2011(`session ${id} is ${session.status} in the database (its finish was not acknowledged: resume and finish it)`)
+    if (session.merkle_root !== manifest.merkle_root)
+      throw new errors.LUCID_ERR_2012(`session ${id}: merkle_root ${String(session.merkle_root)} in the database, ${manifest.merkle_root} in the manifest`)
+    if (session.chunk_count !== manifest.chunk_count)
+      throw new errors.LUCID_ERR_2012(`session ${id}: chunk_count ${session.chunk_count} in the database, ${manifest.chunk_count} in the manifest`)
     const [extra] = await opts.db.chunks.bySession(manifest.session_id, { fromIdx: manifest.chunk_count, limit: 1 })
-    if (extra !== undefined) throw new errors.LUCID_ERR_2012(`chunk ${extra.idx}: the database has metadata for it, the manifest ends at ${manifest.chunk_count} chunks`)
+    if (extra !== undefined)
+      throw new errors.LUCID_ERR_2012(`chunk ${extra.idx}: the database has metadata for it, the manifest ends at ${manifest.chunk_count} chunks`)
     return new SessionPlayer(manifest, opts.store, opts.db, new ChunkOpener(master, info.session_id), opts.codec ?? createZlibCodec())
   }
 
   /** The verified plaintext of chunk `index` (steps 4 to 6). */
-  async chunk (index: number): Promise<Uint8Array> {
+  async chunk(index: number): Promise<Uint8Array> {
     const entry = this.manifest.chunks[index]
     if (entry === undefined) throw new errors.LUCID_ERR_2007(`chunk ${index}: the manifest has ${this.manifest.chunk_count}`)
     const label = `chunk ${index}`
     const bytes = await this.#store.getChunk(index)
     if (bytes === undefined) throw new errors.LUCID_ERR_2007(`${label} (${this.#store.location})`)
-    if (bytes.length !== entry.size) throw new errors.LUCID_ERR_2008(`${label}: ${bytes.length} bytes stored, ${entry.size} in the manifest${bytes.length < entry.size ? ' (truncated)' : ''}`)
+    if (bytes.length !== entry.size)
+      throw new errors.LUCID_ERR_2008(`${label}: ${bytes.length} bytes stored, ${entry.size} in the manifest${bytes.length < entry.size ? ' (truncated)' : ''}`)
     const digest = toHex(sha256(bytes))
-    if (digest !== entry.ciphertext_sha256) throw new errors.LUCID_ERR_2008(`${label}: SHA-256 ${digest} differs from the manifest's ${entry.ciphertext_sha256}`)
+    if (digest !== entry.ciphertext_sha256)
+      throw new errors.LUCID_ERR_2008(`${label}: SHA-256 ${digest} differs from the manifest's ${entry.ciphertext_sha256}`)
     crossCheckChunk(await this.#db.chunks.get(this.manifest.session_id, index), index, { size: bytes.length, sha256: digest })
-    if (!verifyChunkProof(this.manifest.merkle_root, this.manifest.chunk_count, { index, size: bytes.length, ciphertext_sha256: digest }, chunkProof(this.manifest, index))) {
+    if (
+      !verifyChunkProof(
+        this.manifest.merkle_root,
+        this.manifest.chunk_count,
+        { index, size: bytes.length, ciphertext_sha256: digest },
+        chunkProof(this.manifest, index)
+      )
+    ) {
       throw new errors.LUCID_ERR_2005(`${label}: inclusion proof does not verify against merkle_root`)
     }
     const { header, compressed } = await this.#opener.open(bytes, index)
-    if (header.plaintextSize !== entry.plaintext_size) throw new errors.LUCID_ERR_2005(`${label}: plaintext size ${header.plaintextSize} in the envelope, ${entry.plaintext_size} in the manifest`)
+    if (header.plaintextSize !== entry.plaintext_size)
+      throw new errors.LUCID_ERR_2005(`${label}: plaintext size ${header.plaintextSize} in the envelope, ${entry.plaintext_size} in the manifest`)
     return await this.#codec.decompress(compressed, header.plaintextSize)
   }
 
   /** Every chunk's verified plaintext, in order. */
-  async * chunks (): AsyncGenerator<Uint8Array> {
+  async *chunks(): AsyncGenerator<Uint8Array> {
     for (let i = 0; i < this.manifest.chunk_count; i++) yield await this.chunk(i)
   }
 }

@@ -82,7 +82,15 @@ export class SessionRecorder {
   #next: number
   #finished = false
 
-  private constructor (info: RecordingInfo, store: ChunkStore, db: Database, codec: Codec | undefined, sealer: ChunkSealer, clock: Clock, existing: readonly ManifestChunk[]) {
+  private constructor(
+    info: RecordingInfo,
+    store: ChunkStore,
+    db: Database,
+    codec: Codec | undefined,
+    sealer: ChunkSealer,
+    clock: Clock,
+    existing: readonly ManifestChunk[]
+  ) {
     this.info = info
     this.sessionId = info.session_id
     this.#store = store
@@ -100,13 +108,15 @@ export class SessionRecorder {
    * recording). LUCID_ERR_2011 if the store already holds a recording or the database already has the
    * session id; nothing is written then.
    */
-  static async start (opts: RecorderOptions): Promise<SessionRecorder> {
+  static async start(opts: RecorderOptions): Promise<SessionRecorder> {
     const sessionId = opts.sessionId ?? randomUUID()
     // These lookups also validate both ids as database keys (LUCID_ERR_4009) before anything is written, so
     // the session document written after recording.json cannot be refused for its ids.
-    if (await opts.db.sessions.get(sessionId) !== undefined) throw new errors.LUCID_ERR_2011(`session ${JSON.stringify(sessionId)} already exists in the database`)
+    if ((await opts.db.sessions.get(sessionId)) !== undefined)
+      throw new errors.LUCID_ERR_2011(`session ${JSON.stringify(sessionId)} already exists in the database`)
     await opts.db.sessions.byUser(opts.userId, { limit: 1 })
-    if (await opts.store.getFile('recording.json') !== undefined) throw new errors.LUCID_ERR_2011(`${opts.store.location} already holds a recording (resume it or choose another directory)`)
+    if ((await opts.store.getFile('recording.json')) !== undefined)
+      throw new errors.LUCID_ERR_2011(`${opts.store.location} already holds a recording (resume it or choose another directory)`)
     const clock = opts.clock ?? systemClock
     const master = await importMasterKey(opts.masterKey)
     const startedAt = clock.now()
@@ -136,16 +146,20 @@ export class SessionRecorder {
    * LUCID_ERR_2011 if the session is finalised, 2010 for a different master key, 2012 if the chunk
    * documents are not the prefix their session's chunk_count says.
    */
-  static async resume (opts: ResumeOptions): Promise<SessionRecorder> {
+  static async resume(opts: ResumeOptions): Promise<SessionRecorder> {
     const info = await readRecordingInfo(opts.store)
     const master = await importMasterKey(opts.masterKey)
-    if (await masterKeyId(master) !== info.key_id) throw new errors.LUCID_ERR_2010(`the recording in ${opts.store.location} was made with another master key`)
+    if ((await masterKeyId(master)) !== info.key_id) throw new errors.LUCID_ERR_2010(`the recording in ${opts.store.location} was made with another master key`)
     const id = info.session_id
-    const session = await opts.db.sessions.get(id) ?? await opts.db.sessions.insert(recordingSessionDoc(id, info.user_id, Date.parse(info.started_at)))
-    if (session.status !== SESSION_STATUS.recording) throw new errors.LUCID_ERR_2011(`session ${JSON.stringify(id)} is ${session.status}, not ${SESSION_STATUS.recording}: it cannot be resumed`)
+    const session = (await opts.db.sessions.get(id)) ?? (await opts.db.sessions.insert(recordingSessionDoc(id, info.user_id, Date.parse(info.started_at))))
+    if (session.status !== SESSION_STATUS.recording)
+      throw new errors.LUCID_ERR_2011(`session ${JSON.stringify(id)} is ${session.status}, not ${SESSION_STATUS.recording}: it cannot be resumed`)
     const rows = await sessionChunkRows(opts.db, id)
-    rows.forEach((r, i) => { if (r.idx !== i) throw new errors.LUCID_ERR_2012(`chunk ${i}: no metadata, but chunk ${r.idx} has`) })
-    if (rows.length !== session.chunk_count) throw new errors.LUCID_ERR_2012(`session ${JSON.stringify(id)}: chunk_count ${session.chunk_count}, ${rows.length} chunk documents`)
+    rows.forEach((r, i) => {
+      if (r.idx !== i) throw new errors.LUCID_ERR_2012(`chunk ${i}: no metadata, but chunk ${r.idx} has`)
+    })
+    if (rows.length !== session.chunk_count)
+      throw new errors.LUCID_ERR_2012(`session ${JSON.stringify(id)}: chunk_count ${session.chunk_count}, ${rows.length} chunk documents`)
     const opener = new ChunkOpener(master, id)
     const existing: ManifestChunk[] = []
     for (const row of rows) {
@@ -153,7 +167,8 @@ export class SessionRecorder {
       const bytes = await opts.store.getChunk(row.idx)
       if (bytes === undefined) throw new errors.LUCID_ERR_2007(`${label} was acknowledged but is not in ${opts.store.location}`)
       const digest = toHex(sha256(bytes))
-      if (bytes.length !== row.size_bytes || digest !== row.ciphertext_sha256) throw new errors.LUCID_ERR_2008(`${label}: the stored envelope (${bytes.length} bytes, SHA-256 ${digest}) is not the one acknowledged`)
+      if (bytes.length !== row.size_bytes || digest !== row.ciphertext_sha256)
+        throw new errors.LUCID_ERR_2008(`${label}: the stored envelope (${bytes.length} bytes, SHA-256 ${digest}) is not the one acknowledged`)
       const { header } = await opener.open(bytes, row.idx)
       existing.push({ index: row.idx, size: bytes.length, ciphertext_sha256: digest, plaintext_size: header.plaintextSize })
     }
@@ -164,10 +179,14 @@ export class SessionRecorder {
   }
 
   /** Index the next append will get. */
-  get nextIndex (): number { return this.#next }
+  get nextIndex(): number {
+    return this.#next
+  }
 
   /** The salt of this segment's key (public: it is in every envelope). */
-  get segmentSalt (): Uint8Array { return this.#sealer.salt }
+  get segmentSalt(): Uint8Array {
+    return this.#sealer.salt
+  }
 
   /**
    * Compresses, seals, hashes and stores `data` as the next chunk, then writes its metadata. Resolves once
@@ -175,18 +194,20 @@ export class SessionRecorder {
    * earlier append failed, this one fails too (LUCID_ERR_2007 naming the earlier chunk): a chunk is never
    * acknowledged behind a hole.
    */
-  append (data: Uint8Array): Promise<ChunkReceipt> {
+  append(data: Uint8Array): Promise<ChunkReceipt> {
     if (this.#finished) return Promise.reject(new errors.LUCID_ERR_2011('append after finish'))
     if (data.length > MAX_CHUNK_BYTES) return Promise.reject(new errors.LUCID_ERR_2004(`chunk ${this.#next}: ${data.length} bytes, limit ${MAX_CHUNK_BYTES}`))
     const p = this.#append(this.#next++, data, this.#acked)
     this.#acked = p
     this.#inFlight.add(p)
-    const untrack = (): void => { this.#inFlight.delete(p) }
+    const untrack = (): void => {
+      this.#inFlight.delete(p)
+    }
     p.then(untrack, untrack)
     return p
   }
 
-  async #append (index: number, data: Uint8Array, previous: Promise<unknown>): Promise<ChunkReceipt> {
+  async #append(index: number, data: Uint8Array, previous: Promise<unknown>): Promise<ChunkReceipt> {
     const c = this.#clock
     const t0 = c.monotonic()
     const compressed = await this.#codec.compress(data)
@@ -216,7 +237,16 @@ export class SessionRecorder {
     })
     const t5 = c.monotonic()
     this.#chunks.set(index, entry)
-    return { ...entry, compressed_size: compressed.length, compress_ms: t1 - t0, encrypt_ms: t2 - t1, hash_ms: t3 - t2, store_ms: t5 - t3, meta_ms: t5 - t4, total_ms: t5 - t0 }
+    return {
+      ...entry,
+      compressed_size: compressed.length,
+      compress_ms: t1 - t0,
+      encrypt_ms: t2 - t1,
+      hash_ms: t3 - t2,
+      store_ms: t5 - t3,
+      meta_ms: t5 - t4,
+      total_ms: t5 - t0
+    }
   }
 
   /**
@@ -224,24 +254,30 @@ export class SessionRecorder {
    * merkle_root (that update acknowledges the finish), and returns the manifest. A failed append fails
    * finish (LUCID_ERR_2007 names the missing chunk): a manifest never skips a chunk.
    */
-  async finish (): Promise<Manifest> {
+  async finish(): Promise<Manifest> {
     if (this.#finished) throw new errors.LUCID_ERR_2011('finish called twice')
     this.#finished = true
     try {
       await Promise.allSettled([...this.#inFlight])
-      const manifest = buildManifest({
-        session_id: this.info.session_id,
-        owner_address: this.info.owner_address,
-        started_at: this.info.started_at,
-        ended_at: new Date(this.#clock.now()).toISOString(),
-        key_id: this.info.key_id,
-        codec: this.info.codec
-      }, [...this.#chunks.values()])
+      const manifest = buildManifest(
+        {
+          session_id: this.info.session_id,
+          owner_address: this.info.owner_address,
+          started_at: this.info.started_at,
+          ended_at: new Date(this.#clock.now()).toISOString(),
+          key_id: this.info.key_id,
+          codec: this.info.codec
+        },
+        [...this.#chunks.values()]
+      )
       if (manifest.chunk_count !== this.#next) throw new errors.LUCID_ERR_2007(`chunk ${firstMissing(this.#chunks, this.#next)} was never stored`)
       await this.#store.putFile('manifest.json', new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'))
       await this.#db.sessions.update(this.sessionId, (s) => {
         if (s.status !== SESSION_STATUS.recording) throw new errors.LUCID_ERR_2011(`session ${JSON.stringify(this.sessionId)} is ${s.status}`)
-        if (s.chunk_count !== manifest.chunk_count) throw new errors.LUCID_ERR_2012(`session ${JSON.stringify(this.sessionId)}: chunk_count ${s.chunk_count} in the database, ${manifest.chunk_count} chunks recorded`)
+        if (s.chunk_count !== manifest.chunk_count)
+          throw new errors.LUCID_ERR_2012(
+            `session ${JSON.stringify(this.sessionId)}: chunk_count ${s.chunk_count} in the database, ${manifest.chunk_count} chunks recorded`
+          )
         return { status: SESSION_STATUS.finalised, merkle_root: manifest.merkle_root }
       })
       return manifest
@@ -251,14 +287,14 @@ export class SessionRecorder {
   }
 
   /** Stops without a manifest (the recording can be resumed); releases the codec if the recorder owns it. */
-  async abandon (): Promise<void> {
+  async abandon(): Promise<void> {
     this.#finished = true
     await Promise.allSettled([...this.#inFlight])
     if (this.#ownCodec) await this.#codec.close()
   }
 }
 
-function firstMissing (chunks: ReadonlyMap<number, unknown>, count: number): number {
+function firstMissing(chunks: ReadonlyMap<number, unknown>, count: number): number {
   for (let i = 0; i < count; i++) if (!chunks.has(i)) return i
   return count
 }

@@ -23,18 +23,29 @@ export interface RecordingInfo {
 }
 
 /** Writes recording.json (atomically, like every store write). */
-export async function writeRecordingInfo (store: ChunkStore, info: RecordingInfo): Promise<void> {
+export async function writeRecordingInfo(store: ChunkStore, info: RecordingInfo): Promise<void> {
   await store.putFile('recording.json', new TextEncoder().encode(JSON.stringify(info, null, 2) + '\n'))
 }
 
 /** Reads recording.json; LUCID_ERR_2011 when absent (no recording here), 2005 when malformed. */
-export async function readRecordingInfo (store: ChunkStore): Promise<RecordingInfo> {
+export async function readRecordingInfo(store: ChunkStore): Promise<RecordingInfo> {
   const raw = await store.getFile('recording.json')
   if (raw === undefined) throw new errors.LUCID_ERR_2011(`no recording in ${store.location} (recording.json missing)`)
   let v: Partial<Record<keyof RecordingInfo, unknown>>
-  try { v = JSON.parse(new TextDecoder().decode(raw)) as typeof v } catch { throw new errors.LUCID_ERR_2005('recording.json is not JSON') }
-  if (v.format !== RECORDING_FORMAT || typeof v.session_id !== 'string' || typeof v.user_id !== 'string' || typeof v.owner_address !== 'string' ||
-    typeof v.started_at !== 'string' || typeof v.key_id !== 'string' || !CODEC_NAMES.includes(v.codec as CodecName)) {
+  try {
+    v = JSON.parse(new TextDecoder().decode(raw)) as typeof v
+  } catch {
+    throw new errors.LUCID_ERR_2005('recording.json is not JSON')
+  }
+  if (
+    v.format !== RECORDING_FORMAT ||
+    typeof v.session_id !== 'string' ||
+    typeof v.user_id !== 'string' ||
+    typeof v.owner_address !== 'string' ||
+    typeof v.started_at !== 'string' ||
+    typeof v.key_id !== 'string' ||
+    !CODEC_NAMES.includes(v.codec as CodecName)
+  ) {
     throw new errors.LUCID_ERR_2005('recording.json is malformed')
   }
   return v as RecordingInfo

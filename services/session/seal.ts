@@ -26,26 +26,36 @@ export class ChunkSealer {
   readonly #key: CryptoKey
   readonly #nonces = new NonceSequence()
 
-  private constructor (sessionId: string, salt: Uint8Array, key: CryptoKey) {
+  private constructor(sessionId: string, salt: Uint8Array, key: CryptoKey) {
     this.sessionId = sessionId
     this.salt = salt
     this.#key = key
   }
 
   /** A sealer with a fresh random salt, hence a key no other sealer has. */
-  static async create (master: CryptoKey, sessionId: string): Promise<ChunkSealer> {
+  static async create(master: CryptoKey, sessionId: string): Promise<ChunkSealer> {
     const salt = freshSalt()
     return new ChunkSealer(sessionId, salt, await deriveChunkKey(master, sessionId, salt))
   }
 
   /** Nonces issued so far under this sealer's key. */
-  get sealed (): number { return this.#nonces.issued }
+  get sealed(): number {
+    return this.#nonces.issued
+  }
 
   /** Encrypts the gzip stream `compressed` of chunk `index` whose plaintext is `plaintextSize` bytes. */
-  async seal (index: number, compressed: Uint8Array, plaintextSize: number): Promise<SealedChunk> {
+  async seal(index: number, compressed: Uint8Array, plaintextSize: number): Promise<SealedChunk> {
     if (plaintextSize > MAX_CHUNK_BYTES) throw new errors.LUCID_ERR_2004(`chunk ${index}: ${plaintextSize} bytes, limit ${MAX_CHUNK_BYTES}`)
     // The nonce is taken before the first await: concurrent seals can never observe the same counter value.
-    const header = encodeHeader({ version: FORMAT_VERSION, compression: COMPRESSION_GZIP, index, plaintextSize, salt: this.salt, nonce: this.#nonces.next(), sessionId: this.sessionId })
+    const header = encodeHeader({
+      version: FORMAT_VERSION,
+      compression: COMPRESSION_GZIP,
+      index,
+      plaintextSize,
+      salt: this.salt,
+      nonce: this.#nonces.next(),
+      sessionId: this.sessionId
+    })
     const nonce = header.subarray(56, 68)
     const body = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: header, tagLength: 128 }, this.#key, compressed))
     return { header, body, size: header.length + body.length }
@@ -65,7 +75,7 @@ export class ChunkOpener {
   readonly #keys = new Map<string, Promise<CryptoKey>>()
 
   /** @param master the imported master key @param sessionId the session every chunk must belong to */
-  constructor (master: CryptoKey, sessionId: string) {
+  constructor(master: CryptoKey, sessionId: string) {
     this.#master = master
     this.#sessionId = sessionId
   }
@@ -74,10 +84,11 @@ export class ChunkOpener {
    * Parses, checks and decrypts the envelope of chunk `index`. Throws LUCID_ERR_2001 (malformed),
    * 2009 (another session), 2003 (another index), 2002 (tag fails: tampered, or a wrong key).
    */
-  async open (bytes: Uint8Array, index: number): Promise<OpenedChunk> {
+  async open(bytes: Uint8Array, index: number): Promise<OpenedChunk> {
     const label = `chunk ${index}`
     const { header, aad, body } = parseEnvelope(bytes, label)
-    if (header.sessionId !== this.#sessionId) throw new errors.LUCID_ERR_2009(`${label} is from session ${JSON.stringify(header.sessionId)}, not ${JSON.stringify(this.#sessionId)}`)
+    if (header.sessionId !== this.#sessionId)
+      throw new errors.LUCID_ERR_2009(`${label} is from session ${JSON.stringify(header.sessionId)}, not ${JSON.stringify(this.#sessionId)}`)
     if (header.index !== index) throw new errors.LUCID_ERR_2003(`${label} holds chunk ${header.index}`)
     let plain: ArrayBuffer
     try {
@@ -88,7 +99,7 @@ export class ChunkOpener {
     return { header, compressed: new Uint8Array(plain) }
   }
 
-  #key (salt: Uint8Array): Promise<CryptoKey> {
+  #key(salt: Uint8Array): Promise<CryptoKey> {
     const id = toHex(salt)
     let k = this.#keys.get(id)
     if (k === undefined) {
@@ -98,4 +109,3 @@ export class ChunkOpener {
     return k
   }
 }
-

@@ -13,17 +13,17 @@ export type RecordingFile = 'recording.json' | 'manifest.json'
 /** Storage of one recording. */
 export interface ChunkStore {
   /** Stores the envelope of chunk `index`, given as parts written back to back (replaces an old one atomically). */
-  putChunk (index: number, parts: readonly Uint8Array[]): Promise<void>
+  putChunk(index: number, parts: readonly Uint8Array[]): Promise<void>
   /** The envelope of chunk `index`, or undefined when there is none. */
-  getChunk (index: number): Promise<Uint8Array | undefined>
+  getChunk(index: number): Promise<Uint8Array | undefined>
   /** Removes chunk `index` if present. */
-  deleteChunk (index: number): Promise<void>
+  deleteChunk(index: number): Promise<void>
   /** Indices of the chunks present, ascending. */
-  chunkIndices (): Promise<number[]>
+  chunkIndices(): Promise<number[]>
   /** Writes a recording file atomically. */
-  putFile (name: RecordingFile, data: Uint8Array): Promise<void>
+  putFile(name: RecordingFile, data: Uint8Array): Promise<void>
   /** A recording file's bytes, or undefined when absent. */
-  getFile (name: RecordingFile): Promise<Uint8Array | undefined>
+  getFile(name: RecordingFile): Promise<Uint8Array | undefined>
   /** A human-readable location (a directory path), for messages. */
   readonly location: string
 }

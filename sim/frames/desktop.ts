@@ -27,10 +27,11 @@ export interface DesktopOptions {
 }
 
 /** One line describing the default data, for the `conditions.data` of benchmark reports. */
-export const DESKTOP_DATA = 'synthetic desktop 1280x720 RGBA: gradient wallpaper, windows with anti-aliased text, gradient panel, 20 % photo, 5 % video noise (seeded)'
+export const DESKTOP_DATA =
+  'synthetic desktop 1280x720 RGBA: gradient wallpaper, windows with anti-aliased text, gradient panel, 20 % photo, 5 % video noise (seeded)'
 
 /** Renders one RGBA frame. Successive calls with the same rng give different but similar desktops. */
-export function renderFrame (rng: Rng, opts: DesktopOptions = {}): Uint8Array {
+export function renderFrame(rng: Rng, opts: DesktopOptions = {}): Uint8Array {
   const w = opts.width ?? 1280
   const h = opts.height ?? 720
   const gradients = opts.gradients ?? true
@@ -41,7 +42,8 @@ export function renderFrame (rng: Rng, opts: DesktopOptions = {}): Uint8Array {
   const windows = rng.int(2, 5)
   for (let k = 0; k < windows; k++) drawWindow(px, w, h, rng, colour)
   if (gradients) {
-    const gw = rng.int(w >> 3, w >> 2); const gh = rng.int(h >> 3, h >> 2)
+    const gw = rng.int(w >> 3, w >> 2)
+    const gh = rng.int(h >> 3, h >> 2)
     fillGradient(px, w, rng.int(0, w - gw), rng.int(0, h - gh), gw, gh, colour(), colour())
   }
   drawPhoto(px, w, h, rng, opts.photo ?? 0.2)
@@ -50,16 +52,20 @@ export function renderFrame (rng: Rng, opts: DesktopOptions = {}): Uint8Array {
 }
 
 /** A diagonal two-colour gradient: every row differs from the last, like a wallpaper or a themed panel. */
-function fillGradient (px: Uint32Array, w: number, x0: number, y0: number, gw: number, gh: number, from: number, to: number): void {
+function fillGradient(px: Uint32Array, w: number, x0: number, y0: number, gw: number, gh: number, from: number, to: number): void {
   const lut = gradientLut(from, to, gw + gh - 1)
   for (let y = 0; y < gh; y++) px.set(lut.subarray(y, y + gw), (y0 + y) * w + x0)
 }
 
 /** A window: title bar, flat body, lines of 8x12 glyph cells whose ink pixels have anti-aliased halos. */
-function drawWindow (px: Uint32Array, w: number, h: number, rng: Rng, colour: () => number): void {
-  const ww = rng.int(w >> 2, w >> 1); const wh = rng.int(h >> 2, (h * 2) >> 2)
-  const x0 = rng.int(0, w - ww); const y0 = rng.int(0, h - wh)
-  const body = colour(); const title = colour(); const ink = colour()
+function drawWindow(px: Uint32Array, w: number, h: number, rng: Rng, colour: () => number): void {
+  const ww = rng.int(w >> 2, w >> 1)
+  const wh = rng.int(h >> 2, (h * 2) >> 2)
+  const x0 = rng.int(0, w - ww)
+  const y0 = rng.int(0, h - wh)
+  const body = colour()
+  const title = colour()
+  const ink = colour()
   const halo = mix(body, ink, 0.35)
   for (let y = y0; y < y0 + wh; y++) px.fill(y < y0 + 24 ? title : body, y * w + x0, y * w + x0 + ww)
   for (let ty = y0 + 32; ty + 12 < y0 + wh; ty += 16) {
@@ -78,12 +84,18 @@ function drawWindow (px: Uint32Array, w: number, h: number, rng: Rng, colour: ()
 }
 
 /** A photo: a few smooth colour blobs over a gradient, with per-pixel sensor grain in the low bits. */
-function drawPhoto (px: Uint32Array, w: number, h: number, rng: Rng, share: number): void {
+function drawPhoto(px: Uint32Array, w: number, h: number, rng: Rng, share: number): void {
   const rect = patch(w, h, rng, share)
   if (rect === undefined) return
   const { x0, y0, pw, ph } = rect
-  const a = (0xff000000 | rng.int(0, 0xffffff)) >>> 0; const b = (0xff000000 | rng.int(0, 0xffffff)) >>> 0
-  const blobs = Array.from({ length: 4 }, () => ({ cx: rng.int(0, pw), cy: rng.int(0, ph), r: rng.int(8, Math.max(9, pw >> 1)), c: (0xff000000 | rng.int(0, 0xffffff)) >>> 0 }))
+  const a = (0xff000000 | rng.int(0, 0xffffff)) >>> 0
+  const b = (0xff000000 | rng.int(0, 0xffffff)) >>> 0
+  const blobs = Array.from({ length: 4 }, () => ({
+    cx: rng.int(0, pw),
+    cy: rng.int(0, ph),
+    r: rng.int(8, Math.max(9, pw >> 1)),
+    c: (0xff000000 | rng.int(0, 0xffffff)) >>> 0
+  }))
   const lut = gradientLut(a, b, pw + ph - 1)
   const grain = new Uint8Array(pw)
   for (let y = 0; y < ph; y++) {
@@ -91,7 +103,8 @@ function drawPhoto (px: Uint32Array, w: number, h: number, rng: Rng, share: numb
     for (let x = 0; x < pw; x++) {
       let c = lut[x + y] as number
       for (const bl of blobs) {
-        const dx = x - bl.cx; const dy = y - bl.cy
+        const dx = x - bl.cx
+        const dy = y - bl.cy
         if (dx * dx + dy * dy < bl.r * bl.r) c = mix(c, bl.c, 1 - Math.sqrt(dx * dx + dy * dy) / bl.r)
       }
       const g = (grain[x] as number) & 0x0f // +-8 levels of grain on each channel
@@ -101,7 +114,7 @@ function drawPhoto (px: Uint32Array, w: number, h: number, rng: Rng, share: numb
 }
 
 /** Pure noise: a playing video, the part nothing compresses. */
-function drawNoise (px: Uint32Array, w: number, h: number, rng: Rng, share: number): void {
+function drawNoise(px: Uint32Array, w: number, h: number, rng: Rng, share: number): void {
   const rect = patch(w, h, rng, share)
   if (rect === undefined) return
   const row = new Uint8Array(rect.pw * 4)
@@ -112,25 +125,27 @@ function drawNoise (px: Uint32Array, w: number, h: number, rng: Rng, share: numb
 }
 
 /** A roughly square rectangle covering `share` of the frame at a random place, or undefined for none. */
-function patch (w: number, h: number, rng: Rng, share: number): { x0: number, y0: number, pw: number, ph: number } | undefined {
+function patch(w: number, h: number, rng: Rng, share: number): { x0: number; y0: number; pw: number; ph: number } | undefined {
   const area = Math.floor(w * h * Math.min(1, Math.max(0, share)))
   if (area === 0) return undefined
   const side = Math.max(1, Math.floor(Math.sqrt(area)))
-  const pw = Math.min(w, side); const ph = Math.min(h, Math.ceil(area / pw))
+  const pw = Math.min(w, side)
+  const ph = Math.min(h, Math.ceil(area / pw))
   return { x0: rng.int(0, w - pw), y0: rng.int(0, h - ph), pw, ph }
 }
 
 /** `n` colours blending evenly from `from` to `to`: rows of a diagonal gradient are windows into it. */
-function gradientLut (from: number, to: number, n: number): Uint32Array {
+function gradientLut(from: number, to: number, n: number): Uint32Array {
   const lut = new Uint32Array(n)
   for (let i = 0; i < n; i++) lut[i] = mix(from, to, n === 1 ? 0 : i / (n - 1))
   return lut
 }
 
 /** Linear blend of two opaque ABGR pixels, t in 0..1. */
-function mix (from: number, to: number, t: number): number {
+function mix(from: number, to: number, t: number): number {
   const ch = (s: number): number => {
-    const f = (from >>> s) & 0xff; const g = (to >>> s) & 0xff
+    const f = (from >>> s) & 0xff
+    const g = (to >>> s) & 0xff
     return Math.round(f + (g - f) * t) << s
   }
   return (0xff000000 | ch(0) | ch(8) | ch(16)) >>> 0
@@ -140,7 +155,7 @@ function mix (from: number, to: number, t: number): number {
  * `size` bytes of desktop capture: consecutive frames cut to length, as a recorder would chunk them.
  * Same options and seed give the same bytes.
  */
-export function desktopBytes (size: number, opts: DesktopOptions = {}): Uint8Array {
+export function desktopBytes(size: number, opts: DesktopOptions = {}): Uint8Array {
   const rng = createRng(opts.seed ?? 42)
   const out = new Uint8Array(size)
   let off = 0

@@ -5,6 +5,6 @@
 import { createRng } from '../../services/common/rng.ts'
 
 /** `size` pseudo-random bytes from `seed` (default 7). Not for cryptography. */
-export function incompressibleBytes (size: number, seed = 7): Uint8Array {
+export function incompressibleBytes(size: number, seed = 7): Uint8Array {
   return createRng(seed).fill(new Uint8Array(size))
 }

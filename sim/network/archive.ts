@@ -12,7 +12,7 @@ export class FinalArchive {
   readonly #hash: string[] = []
 
   /** Records `fin` unless its height is already recorded. */
-  record (fin: FinalBlock): void {
+  record(fin: FinalBlock): void {
     const i = fin.block.header.height - 1
     if (this.#text[i] !== undefined) return
     this.#text[i] = JSON.stringify(fin)
@@ -20,17 +20,19 @@ export class FinalArchive {
   }
 
   /** Heights recorded without a gap from 1. */
-  get height (): number {
+  get height(): number {
     let h = 0
     while (this.#text[h] !== undefined) h++
     return h
   }
 
   /** The hash recorded at `height`. */
-  hashAt (height: number): string | undefined { return this.#hash[height - 1] }
+  hashAt(height: number): string | undefined {
+    return this.#hash[height - 1]
+  }
 
   /** Blocks `from..to` (parsed copies), stopping at the first height not recorded. */
-  blocks (from: number, to: number): FinalBlock[] {
+  blocks(from: number, to: number): FinalBlock[] {
     const out: FinalBlock[] = []
     for (let h = from; h <= to; h++) {
       const text = this.#text[h - 1]
@@ -44,7 +46,7 @@ export class FinalArchive {
    * A sync source for `peer`: up to the peer's final height, its own blocks where its ledger still holds
    * them (copied as text, as over a network), the archive's where it has let them go.
    */
-  source (peer: Ledger): SyncSource {
+  source(peer: Ledger): SyncSource {
     return {
       height: async () => peer.head().height,
       blocks: async (from, to) => {

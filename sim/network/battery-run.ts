@@ -29,10 +29,13 @@ export interface BatteryResult {
 const BOOT = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(new URL('./battery-worker.ts', import.meta.url).href)})`
 
 /** Runs a plan's scenarios (or `scenarios`, e.g. a filtered list) for each of its seeds. */
-export async function runBattery (plan: BatteryPlan, opts: BatteryOptions = {}, scenarios: readonly BatteryScenario[] = batteryScenarios(plan)): Promise<BatteryResult> {
+export async function runBattery(
+  plan: BatteryPlan,
+  opts: BatteryOptions = {},
+  scenarios: readonly BatteryScenario[] = batteryScenarios(plan)
+): Promise<BatteryResult> {
   const started = performance.now()
-  const jobs = scenarios.flatMap((s) => plan.seeds.map((seed) => ({ s, seed })))
-    .sort((a, b) => b.s.nodes * b.s.durationMs - a.s.nodes * a.s.durationMs)
+  const jobs = scenarios.flatMap((s) => plan.seeds.map((seed) => ({ s, seed }))).sort((a, b) => b.s.nodes * b.s.durationMs - a.s.nodes * a.s.durationMs)
   const runs: BatteryRun[] = []
   const threads = Math.max(1, Math.min(jobs.length, opts.threads ?? availableParallelism()))
   let next = 0
@@ -40,10 +43,19 @@ export async function runBattery (plan: BatteryPlan, opts: BatteryOptions = {}, 
     const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(BOOT)}`))
     try {
       for (let i = next++; i < jobs.length; i = next++) {
-        const { s, seed } = jobs[i] as { s: BatteryScenario, seed: number }
-        const reply = await new Promise<{ figures?: SimFigures, error?: string }>((resolve) => {
-          const onMessage = (m: { index: number, figures?: SimFigures, error?: string }): void => { if (m.index === i) { w.off('error', onError); w.off('message', onMessage); resolve(m) } }
-          const onError = (err: Error): void => { w.off('message', onMessage); resolve({ error: `worker died: ${err.message}` }) }
+        const { s, seed } = jobs[i] as { s: BatteryScenario; seed: number }
+        const reply = await new Promise<{ figures?: SimFigures; error?: string }>((resolve) => {
+          const onMessage = (m: { index: number; figures?: SimFigures; error?: string }): void => {
+            if (m.index === i) {
+              w.off('error', onError)
+              w.off('message', onMessage)
+              resolve(m)
+            }
+          }
+          const onError = (err: Error): void => {
+            w.off('message', onMessage)
+            resolve({ error: `worker died: ${err.message}` })
+          }
           w.on('message', onMessage)
           w.once('error', onError)
           w.postMessage({ index: i, opts: scenarioOptions(s, seed) } satisfies BatteryJob)

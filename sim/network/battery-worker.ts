@@ -7,13 +7,20 @@ import { parentPort } from 'node:worker_threads'
 import { simulate, type SimOptions } from './simulate.ts'
 
 /** A job: a run's options (plain data) and its index in the battery. */
-export interface BatteryJob { readonly index: number, readonly opts: SimOptions }
+export interface BatteryJob {
+  readonly index: number
+  readonly opts: SimOptions
+}
 
 const port = parentPort
 if (port === null) throw new Error('battery-worker.ts runs as a worker thread')
 port.on('message', (job: BatteryJob) => {
   simulate(job.opts).then(
-    (r) => { port.postMessage({ index: job.index, figures: r.figures }) },
-    (err: unknown) => { port.postMessage({ index: job.index, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }) }
+    (r) => {
+      port.postMessage({ index: job.index, figures: r.figures })
+    },
+    (err: unknown) => {
+      port.postMessage({ index: job.index, error: err instanceof Error ? (err.stack ?? err.message) : String(err) })
+    }
   )
 })

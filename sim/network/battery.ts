@@ -54,10 +54,10 @@ export const BATTERY_PLANS: Readonly<Record<BatteryProfile, BatteryPlan>> = {
 
 /** The fault of a scenario. */
 export type BatteryFault =
-  | { readonly kind: 'loss', readonly loss: number }
-  | { readonly kind: 'partition', readonly lengthMs: number, readonly split: 'halves' | 'minority' }
-  | { readonly kind: 'byzantine', readonly behaviour: Behaviour }
-  | { readonly kind: 'crash', readonly minMs: number, readonly maxMs: number }
+  | { readonly kind: 'loss'; readonly loss: number }
+  | { readonly kind: 'partition'; readonly lengthMs: number; readonly split: 'halves' | 'minority' }
+  | { readonly kind: 'byzantine'; readonly behaviour: Behaviour }
+  | { readonly kind: 'crash'; readonly minMs: number; readonly maxMs: number }
 
 /** One scenario: a fault at a network size, run for `durationMs` per seed. */
 export interface BatteryScenario {
@@ -69,7 +69,7 @@ export interface BatteryScenario {
 }
 
 /** Committee members and the byzantine (and crash) budget f at a size: K = min(nodes, committee_size), f = floor((K - 1) / 3). */
-export function committeeOf (nodes: number): { readonly k: number, readonly f: number } {
+export function committeeOf(nodes: number): { readonly k: number; readonly f: number } {
   const k = Math.min(nodes, DEFAULT_PARAMS.committee_size)
   return { k, f: Math.floor((k - 1) / 3) }
 }
@@ -93,22 +93,26 @@ export const BATTERY_FAULTS: readonly BatteryFault[] = [
 ]
 
 /** A fault's name within a size: `loss_1pct`, `partition_1m_halves`, `byzantine_equivocate`, `crash`. */
-export function faultName (f: BatteryFault): string {
+export function faultName(f: BatteryFault): string {
   switch (f.kind) {
-    case 'loss': return `loss_${String(Math.round(f.loss * 1000) / 10).replace('.', '_')}pct`
-    case 'partition': return `partition_${f.lengthMs / MIN}m_${f.split}`
-    case 'byzantine': return `byzantine_${f.behaviour}`
-    case 'crash': return 'crash'
+    case 'loss':
+      return `loss_${String(Math.round(f.loss * 1000) / 10).replace('.', '_')}pct`
+    case 'partition':
+      return `partition_${f.lengthMs / MIN}m_${f.split}`
+    case 'byzantine':
+      return `byzantine_${f.behaviour}`
+    case 'crash':
+      return 'crash'
   }
 }
 
 /** A scenario at a size. */
-export function scenario (nodes: number, durationMs: number, fault: BatteryFault): BatteryScenario {
+export function scenario(nodes: number, durationMs: number, fault: BatteryFault): BatteryScenario {
   return { id: `n${nodes}_${faultName(fault)}`, nodes, durationMs, fault }
 }
 
 /** The scenarios of a plan: every fault at every size, in the plan's order. */
-export function batteryScenarios (plan: BatteryPlan): BatteryScenario[] {
+export function batteryScenarios(plan: BatteryPlan): BatteryScenario[] {
   return plan.sizes.flatMap((n) => BATTERY_FAULTS.map((f) => scenario(n, plan.durationMs, f)))
 }
 
@@ -118,38 +122,52 @@ const range = (from: number, to: number): number[] => Array.from({ length: Math.
  * The two groups of a partition. Halves: half the committee and half the rest on each side. Minority: the
  * last f committee members and the same share of the other nodes, against everyone else.
  */
-export function partitionGroups (nodes: number, split: 'halves' | 'minority'): [number[], number[]] {
+export function partitionGroups(nodes: number, split: 'halves' | 'minority'): [number[], number[]] {
   const { k, f } = committeeOf(nodes)
   const rest = nodes - k
   const [c, r] = split === 'halves' ? [Math.floor(k / 2), Math.floor(rest / 2)] : [k - f, rest - Math.floor((rest * f) / k)]
-  return [[...range(0, c), ...range(k, k + r)], [...range(c, k), ...range(k + r, nodes)]]
+  return [
+    [...range(0, c), ...range(k, k + r)],
+    [...range(c, k), ...range(k + r, nodes)]
+  ]
 }
 
 /** The fault's conditions, for the report. */
-export function scenarioConditions (s: BatteryScenario): Record<string, string | number> {
+export function scenarioConditions(s: BatteryScenario): Record<string, string | number> {
   const { k, f } = committeeOf(s.nodes)
   const base = { nodes: s.nodes, duration_s: s.durationMs / 1000, committee: k, fault: s.fault.kind }
   switch (s.fault.kind) {
-    case 'loss': return { ...base, loss: s.fault.loss }
+    case 'loss':
+      return { ...base, loss: s.fault.loss }
     case 'partition': {
       const [a, b] = partitionGroups(s.nodes, s.fault.split)
-      return { ...base, partition_s: s.fault.lengthMs / 1000, split: s.fault.split, groups: `${a.length}|${b.length} nodes, ${a.filter((i) => i < k).length}|${b.filter((i) => i < k).length} committee`, start: `${FAULT_START_MS / 1000} s + a random ms within the slot` }
+      return {
+        ...base,
+        partition_s: s.fault.lengthMs / 1000,
+        split: s.fault.split,
+        groups: `${a.length}|${b.length} nodes, ${a.filter((i) => i < k).length}|${b.filter((i) => i < k).length} committee`,
+        start: `${FAULT_START_MS / 1000} s + a random ms within the slot`
+      }
     }
-    case 'byzantine': return { ...base, byzantine: f, behaviour: s.fault.behaviour }
-    case 'crash': return { ...base, crashed: f, crash_s: `${s.fault.minMs / 1000}-${s.fault.maxMs / 1000}`, start: 'a random ms in [2 min, half the run), per node' }
+    case 'byzantine':
+      return { ...base, byzantine: f, behaviour: s.fault.behaviour }
+    case 'crash':
+      return { ...base, crashed: f, crash_s: `${s.fault.minMs / 1000}-${s.fault.maxMs / 1000}`, start: 'a random ms in [2 min, half the run), per node' }
   }
 }
 
 /** The simulator's options for one seed of a scenario: plain data (it crosses to a worker thread). */
-export function scenarioOptions (s: BatteryScenario, seed: number): SimOptions {
+export function scenarioOptions(s: BatteryScenario, seed: number): SimOptions {
   // Fault placement has its own stream, so it does not shift the simulator's draws.
   const rng = createRng((seed * 0x9e3779b1 + 0xba77) >>> 0)
   const base = { nodes: s.nodes, durationMs: s.durationMs, seed, freshSync: false }
   const slot = DEFAULT_PARAMS.slot_ms
   const { k, f } = committeeOf(s.nodes)
   switch (s.fault.kind) {
-    case 'loss': return { ...base, loss: s.fault.loss }
-    case 'byzantine': return { ...base, byzantine: f, behaviour: s.fault.behaviour }
+    case 'loss':
+      return { ...base, loss: s.fault.loss }
+    case 'byzantine':
+      return { ...base, byzantine: f, behaviour: s.fault.behaviour }
     case 'partition': {
       const fromMs = FAULT_START_MS + rng.int(0, slot - 1)
       const p: PartitionWindow = { fromMs, toMs: fromMs + s.fault.lengthMs, groups: partitionGroups(s.nodes, s.fault.split) }
@@ -158,20 +176,26 @@ export function scenarioOptions (s: BatteryScenario, seed: number): SimOptions {
     case 'crash': {
       const { minMs, maxMs } = s.fault
       const members = range(0, k)
-      for (let i = members.length - 1; i > 0; i--) { const j = rng.int(0, i); [members[i], members[j]] = [members[j] as number, members[i] as number] }
-      const crashes: CrashWindow[] = members.slice(0, f).sort((a, b) => a - b).map((node) => {
-        const fromMs = rng.int(2 * MIN, Math.floor(s.durationMs / 2) - 1)
-        return { fromMs, toMs: fromMs + rng.int(minMs, maxMs), nodes: [node] }
-      })
+      for (let i = members.length - 1; i > 0; i--) {
+        const j = rng.int(0, i)
+        ;[members[i], members[j]] = [members[j] as number, members[i] as number]
+      }
+      const crashes: CrashWindow[] = members
+        .slice(0, f)
+        .sort((a, b) => a - b)
+        .map((node) => {
+          const fromMs = rng.int(2 * MIN, Math.floor(s.durationMs / 2) - 1)
+          return { fromMs, toMs: fromMs + rng.int(minMs, maxMs), nodes: [node] }
+        })
       return { ...base, crashes }
     }
   }
 }
 
 /** `0-7,16-17` for [0..7, 16, 17]. */
-function nodeList (nodes: readonly number[]): string {
+function nodeList(nodes: readonly number[]): string {
   const out: string[] = []
-  for (let i = 0; i < nodes.length;) {
+  for (let i = 0; i < nodes.length; ) {
     let j = i
     while (j + 1 < nodes.length && (nodes[j + 1] as number) === (nodes[j] as number) + 1) j++
     out.push(j === i ? String(nodes[i]) : `${nodes[i] as number}-${nodes[j] as number}`)
@@ -181,12 +205,13 @@ function nodeList (nodes: readonly number[]): string {
 }
 
 /** The single `lucid sim chain` run that reproduces one seed of a scenario (the same figures, plus a fresh-node sync). */
-export function reproduceCommand (s: BatteryScenario, seed: number): string {
+export function reproduceCommand(s: BatteryScenario, seed: number): string {
   const o = scenarioOptions(s, seed)
   const args = [`--nodes ${o.nodes}`, `--duration ${o.durationMs / 1000}s`, `--seed ${seed}`]
   if (o.loss !== undefined) args.push(`--loss ${o.loss}`)
   if (o.byzantine !== undefined) args.push(`--byzantine ${o.byzantine} --behaviour ${o.behaviour ?? 'equivocate'}`)
-  const spans = (w: ReadonlyArray<{ fromMs: number, toMs: number }>, what: (i: number) => string): string => w.map((x, i) => `${x.fromMs}ms-${x.toMs}ms:${what(i)}`).join(';')
+  const spans = (w: ReadonlyArray<{ fromMs: number; toMs: number }>, what: (i: number) => string): string =>
+    w.map((x, i) => `${x.fromMs}ms-${x.toMs}ms:${what(i)}`).join(';')
   const partitions = o.partitions ?? []
   if (partitions.length > 0) args.push(`--partition '${spans(partitions, (i) => (partitions[i]?.groups ?? []).map(nodeList).join('|'))}'`)
   const crashes = o.crashes ?? []
@@ -209,7 +234,7 @@ export interface ScenarioSummary {
   readonly seedsPlanned: number
   readonly runs: number
   /** Runs that failed simVerdict (or produced no figures), with the reasons. */
-  readonly failures: ReadonlyArray<{ readonly seed: number, readonly reasons: readonly string[] }>
+  readonly failures: ReadonlyArray<{ readonly seed: number; readonly reasons: readonly string[] }>
   /** Safety violations (heights with two final blocks), summed over the seeds. */
   readonly safetyViolations: number
   /** The longest stall after the fault ended, over the seeds: seconds, slots, and the seed it came from. */
@@ -236,7 +261,7 @@ export interface ScenarioSummary {
 const slotsOf = (f: SimFigures): number => f.stallAfterFaultS / (f.slots > 0 ? f.simS / f.slots : NaN)
 
 /** Aggregates a scenario's runs (any order; ones of other scenarios are ignored). */
-export function summarise (s: BatteryScenario, seedsPlanned: number, all: readonly BatteryRun[]): ScenarioSummary {
+export function summarise(s: BatteryScenario, seedsPlanned: number, all: readonly BatteryRun[]): ScenarioSummary {
   const mine = all.filter((r) => r.scenario === s.id).sort((a, b) => a.seed - b.seed)
   const ok = mine.flatMap((r) => (r.figures === undefined ? [] : [{ seed: r.seed, f: r.figures }]))
   const failures = mine.flatMap((r) => {
@@ -264,23 +289,26 @@ export function summarise (s: BatteryScenario, seedsPlanned: number, all: readon
     overGoal: ok.filter((r) => slotsOf(r.f) > GOAL_STALL_SLOTS).map((r) => r.seed)
   }
   const finite = [summary.stallAfterFaultS, summary.stallSlots, summary.finalityP50S, summary.finalityP99S, summary.messagesPerBlock].every(Number.isFinite)
-  const pass = seedsPlanned > 0 && ok.length === seedsPlanned && mine.length === seedsPlanned && failures.length === 0 && finite && summary.stallSlots <= MAX_STALL_SLOTS
+  const pass =
+    seedsPlanned > 0 && ok.length === seedsPlanned && mine.length === seedsPlanned && failures.length === 0 && finite && summary.stallSlots <= MAX_STALL_SLOTS
   return { ...summary, pass, goalMet: pass && summary.stallSlots <= GOAL_STALL_SLOTS }
 }
 
 /** The battery's verdict: it passes only when something ran and every scenario passed. */
-export function batteryVerdict (summaries: readonly ScenarioSummary[]): { readonly pass: boolean, readonly reasons: readonly string[] } {
+export function batteryVerdict(summaries: readonly ScenarioSummary[]): { readonly pass: boolean; readonly reasons: readonly string[] } {
   if (summaries.length === 0) return { pass: false, reasons: ['no scenario ran'] }
-  const reasons = summaries.filter((s) => !s.pass).map((s) => {
-    const why = s.failures.slice(0, 3).map((f) => `seed ${f.seed}: ${f.reasons.join('; ')}`)
-    if (s.runs < s.seedsPlanned) why.unshift(`${s.runs} of ${s.seedsPlanned} seeds produced figures`)
-    return `${s.scenario.id}: ${why.length > 0 ? why.join(' | ') : 'a figure is missing'}${s.failures.length > 3 ? ` (+${s.failures.length - 3} more seeds)` : ''}`
-  })
+  const reasons = summaries
+    .filter((s) => !s.pass)
+    .map((s) => {
+      const why = s.failures.slice(0, 3).map((f) => `seed ${f.seed}: ${f.reasons.join('; ')}`)
+      if (s.runs < s.seedsPlanned) why.unshift(`${s.runs} of ${s.seedsPlanned} seeds produced figures`)
+      return `${s.scenario.id}: ${why.length > 0 ? why.join(' | ') : 'a figure is missing'}${s.failures.length > 3 ? ` (+${s.failures.length - 3} more seeds)` : ''}`
+    })
   return { pass: reasons.length === 0, reasons }
 }
 
 /** A scenario's report metrics (names end in their unit; non-finite ones are left out, so a target on them fails closed). */
-export function scenarioMetrics (s: ScenarioSummary): Record<string, number> {
+export function scenarioMetrics(s: ScenarioSummary): Record<string, number> {
   const m: Record<string, number> = {
     nodes_count: s.scenario.nodes,
     sim_s: s.scenario.durationMs / 1000,
@@ -303,7 +331,7 @@ export function scenarioMetrics (s: ScenarioSummary): Record<string, number> {
  * The whole battery as one set of metrics (the bench case `chain.battery`): safety violations summed, the
  * worst stall in slots, failed runs and scenarios, and each scenario's worst stall in slots.
  */
-export function batteryMetrics (summaries: readonly ScenarioSummary[]): Record<string, number> {
+export function batteryMetrics(summaries: readonly ScenarioSummary[]): Record<string, number> {
   const m: Record<string, number> = {
     scenarios_count: summaries.length,
     failed_scenarios_count: summaries.filter((s) => !s.pass).length,
@@ -321,14 +349,22 @@ export function batteryMetrics (summaries: readonly ScenarioSummary[]): Record<s
 const fx = (x: number, d: number): string => (Number.isFinite(x) ? x.toFixed(d) : '-')
 
 /** The battery's table: one line per scenario. */
-export function renderBattery (summaries: readonly ScenarioSummary[]): string {
+export function renderBattery(summaries: readonly ScenarioSummary[]): string {
   const head = ['scenario', 'seeds', 'safety', 'stall s', 'slots', 'seed', 'fin p50', 'fin p99', 'msg/blk', 'verdict']
   const rows = summaries.map((s) => [
-    s.scenario.id, `${s.runs}/${s.seedsPlanned}`, String(s.safetyViolations), fx(s.stallAfterFaultS, 0), fx(s.stallSlots, 1),
-    Number.isFinite(s.worstSeed) ? String(s.worstSeed) : '-', fx(s.finalityP50S, 3), fx(s.finalityP99S, 3), fx(s.messagesPerBlock, 0),
+    s.scenario.id,
+    `${s.runs}/${s.seedsPlanned}`,
+    String(s.safetyViolations),
+    fx(s.stallAfterFaultS, 0),
+    fx(s.stallSlots, 1),
+    Number.isFinite(s.worstSeed) ? String(s.worstSeed) : '-',
+    fx(s.finalityP50S, 3),
+    fx(s.finalityP99S, 3),
+    fx(s.messagesPerBlock, 0),
     s.pass ? (s.goalMet ? 'PASS' : `PASS (goal ${GOAL_STALL_SLOTS} slots missed: seeds ${s.overGoal.join(',')})`) : `FAIL (${s.failures.length} seeds)`
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === head.length - 1 ? 0 : (r[i] as string).length))))
-  const line = (r: readonly string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : i === r.length - 1 ? c : c.padStart(widths[i] as number))).join('  ')
+  const line = (r: readonly string[]): string =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : i === r.length - 1 ? c : c.padStart(widths[i] as number))).join('  ')
   return [line(head), ...rows.map(line)].join('\n')
 }

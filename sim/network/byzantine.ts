@@ -18,8 +18,21 @@
  * own rules.
  */
 import {
-  blockHash, buildBlock, epochInfo, epochOf, immediateSink, signProposal, signVote,
-  type Block, type ChainNode, type Message, type MessageHandler, type Proposal, type Signer, type Transport, type Verifier
+  blockHash,
+  buildBlock,
+  epochInfo,
+  epochOf,
+  immediateSink,
+  signProposal,
+  signVote,
+  type Block,
+  type ChainNode,
+  type Message,
+  type MessageHandler,
+  type Proposal,
+  type Signer,
+  type Transport,
+  type Verifier
 } from '../../services/chain/index.ts'
 
 /** How a byzantine node misbehaves. */
@@ -57,19 +70,34 @@ export class Adversary {
    * @param coalition true for the ids of the byzantine nodes, which get both twins (and so vote for both)
    * @param stats shared by the simulation's adversaries
    */
-  constructor (readonly behaviour: Behaviour, readonly signer: Signer, readonly verifier: Verifier, readonly peers: () => readonly string[], readonly coalition: (id: string) => boolean, readonly stats: AdversaryStats) {}
+  constructor(
+    readonly behaviour: Behaviour,
+    readonly signer: Signer,
+    readonly verifier: Verifier,
+    readonly peers: () => readonly string[],
+    readonly coalition: (id: string) => boolean,
+    readonly stats: AdversaryStats
+  ) {}
 
   /** The transport the inner node sends through. */
-  transport (raw: Transport): Transport {
+  transport(raw: Transport): Transport {
     this.#raw = raw
     return {
-      broadcast: (data) => { this.#outgoing(data, () => { raw.broadcast(data) }) },
-      send: (to, data) => { this.#outgoing(data, () => { raw.send(to, data) }) }
+      broadcast: (data) => {
+        this.#outgoing(data, () => {
+          raw.broadcast(data)
+        })
+      },
+      send: (to, data) => {
+        this.#outgoing(data, () => {
+          raw.send(to, data)
+        })
+      }
     }
   }
 
   /** The handler the network delivers to: the inner node's, plus votes for every proposal seen. */
-  handler (inner: MessageHandler): MessageHandler {
+  handler(inner: MessageHandler): MessageHandler {
     return (from, data) => {
       inner(from, data)
       if ((this.behaviour !== 'equivocate' && this.behaviour !== 'double') || !data.startsWith('{"t":"proposal"')) return
@@ -78,7 +106,7 @@ export class Adversary {
     }
   }
 
-  #outgoing (data: string, pass: () => void): void {
+  #outgoing(data: string, pass: () => void): void {
     const raw = this.#raw
     if (raw === undefined) return
     if (data.startsWith('{"t":"vote"') && this.behaviour !== 'invalid') {
@@ -86,33 +114,48 @@ export class Adversary {
       if (this.behaviour === 'silent') this.stats.withheldVotes++
       return
     }
-    if (!data.startsWith('{"t":"proposal"') || (this.behaviour !== 'invalid' && this.behaviour !== 'equivocate')) { pass(); return }
+    if (!data.startsWith('{"t":"proposal"') || (this.behaviour !== 'invalid' && this.behaviour !== 'equivocate')) {
+      pass()
+      return
+    }
     const p = (JSON.parse(data) as Extract<Message, { t: 'proposal' }>).proposal
     if (this.behaviour === 'invalid') {
       const s = p.block.signature
       const corrupted: Proposal = { ...p, block: { ...p.block, signature: s.slice(0, -1) + (s.endsWith('f') ? 'e' : 'f') } }
       // Counted once per proposal, not per re-send.
       const key = `invalid/${p.height}/${p.round}`
-      if (!this.#voted.has(key)) { this.#voted.add(key); this.stats.invalidBlocks++ }
+      if (!this.#voted.has(key)) {
+        this.#voted.add(key)
+        this.stats.invalidBlocks++
+      }
       raw.broadcast(JSON.stringify({ t: 'proposal', proposal: corrupted }))
       return
     }
     const b = p.pol_round === -1 ? this.#twin(p.block) : undefined
-    if (b === undefined) { pass(); return }
+    if (b === undefined) {
+      pass()
+      return
+    }
     const key = `twin/${p.height}/${p.round}`
-    if (!this.#voted.has(key)) { this.#voted.add(key); this.stats.equivocations++ }
+    if (!this.#voted.has(key)) {
+      this.#voted.add(key)
+      this.stats.equivocations++
+    }
     const twin = signProposal(this.signer, p.height, p.round, b, blockHash(b.header), -1, [])
     const twinData = JSON.stringify({ t: 'proposal', proposal: twin })
     this.peers().forEach((id, i) => {
       if (id === this.signer.publicKey) return
-      if (this.coalition(id)) { raw.send(id, data); raw.send(id, twinData) } else raw.send(id, i % 2 === 0 ? data : twinData)
+      if (this.coalition(id)) {
+        raw.send(id, data)
+        raw.send(id, twinData)
+      } else raw.send(id, i % 2 === 0 ? data : twinData)
     })
     this.#voteFor(p)
     this.#voteFor(twin)
   }
 
   /** The same slot and height, one millisecond later and empty: a second valid block from the same proposer. */
-  #twin (a: Block): Block | undefined {
+  #twin(a: Block): Block | undefined {
     const node = this.node
     if (node === undefined || a.header.producer !== this.signer.publicKey) return undefined
     const h = a.header
@@ -121,7 +164,7 @@ export class Adversary {
   }
 
   /** Prevotes and precommits the proposal's block in its round to one side, if this node sits on the height's committee. */
-  #voteFor (p: Proposal): void {
+  #voteFor(p: Proposal): void {
     const node = this.node
     const raw = this.#raw
     if (node === undefined || raw === undefined) return
@@ -133,7 +176,10 @@ export class Adversary {
     const key = `${p.height}/${p.round}/${hash}`
     if (this.#voted.has(key)) return
     this.#voted.add(key)
-    if (this.#voted.size > 4096) { this.#voted.clear(); this.#seen.clear() }
+    if (this.#voted.size > 4096) {
+      this.#voted.clear()
+      this.#seen.clear()
+    }
     const roundKey = `${p.height}/${p.round}`
     const seen = this.#seen.get(roundKey) ?? []
     seen.push(hash)

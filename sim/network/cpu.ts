@@ -22,25 +22,30 @@ export class NodeCpu {
   /** Total charged so far, ms. */
   total = 0
 
-  constructor (readonly queue: EventQueue) {}
+  constructor(readonly queue: EventQueue) {}
 
   /** Charges `ms` of work to the callback now running (or, outside one, to the next instant). */
-  charge (ms: number): void {
+  charge(ms: number): void {
     this.#spent += ms
     this.total += ms
   }
 
   /** What the callback now running has spent so far, ms. */
-  get spent (): number { return this.#spent }
+  get spent(): number {
+    return this.#spent
+  }
 
   /**
    * Runs `fn` as this node's work: now if the node is free, else after the work queued before it (a FIFO
    * inbox drained by one event at a time, so a burst of k messages costs k events, not k squared).
    */
-  run (fn: () => void): void {
+  run(fn: () => void): void {
     if (this.#inbox.length > 0 || this.queue.now() < this.#busyUntil) {
       this.#inbox.push(fn)
-      if (!this.#draining) { this.#draining = true; this.queue.at(this.#busyUntil, this.#drain) }
+      if (!this.#draining) {
+        this.#draining = true
+        this.queue.at(this.#busyUntil, this.#drain)
+      }
       return
     }
     this.#work(fn)
@@ -53,10 +58,13 @@ export class NodeCpu {
     this.#draining = false
     const fn = this.#inbox.shift()
     if (fn !== undefined) this.#work(fn)
-    if (this.#inbox.length > 0) { this.#draining = true; this.queue.at(this.#busyUntil, this.#drain) }
+    if (this.#inbox.length > 0) {
+      this.#draining = true
+      this.queue.at(this.#busyUntil, this.#drain)
+    }
   }
 
-  #work (fn: () => void): void {
+  #work(fn: () => void): void {
     const now = this.queue.now()
     this.#spent = 0
     try {
@@ -76,6 +84,9 @@ export class NodeCpu {
   /** The node's scheduler: the shared queue, every callback run as this node's work. */
   readonly scheduler: Scheduler = {
     clock: this.clock,
-    at: (timeMs: number, fn: () => void): Cancel => this.queue.at(timeMs, () => { this.run(fn) })
+    at: (timeMs: number, fn: () => void): Cancel =>
+      this.queue.at(timeMs, () => {
+        this.run(fn)
+      })
   }
 }

@@ -60,7 +60,7 @@ export interface SimFigures {
   readonly rejoinP50S: number
   readonly rejoinMaxS: number
   /** A fresh node syncing the reference chain at the end: modelled virtual time, and this process's time. */
-  readonly freshSync: { readonly blocks: number, readonly signatures: number, readonly virtualS: number, readonly wallS: number } | undefined
+  readonly freshSync: { readonly blocks: number; readonly signatures: number; readonly virtualS: number; readonly wallS: number } | undefined
   readonly network: NetworkStats
   readonly adversary: AdversaryStats
   /** Messages honest nodes refused, by error code. */
@@ -77,14 +77,14 @@ export interface FigureInputs {
   readonly durationMs: number
   /** The reference chain: the best honest node's final blocks, from the archive. */
   readonly chain: readonly FinalBlock[]
-  readonly honest: ReadonlyArray<{ readonly ledger: Ledger, readonly live: boolean }>
+  readonly honest: ReadonlyArray<{ readonly ledger: Ledger; readonly live: boolean }>
   readonly observer: Observer
   readonly network: NetworkStats
   readonly adversary: AdversaryStats
   readonly load: LoadStats | undefined
   readonly offeredTxPerS: number
-  readonly sync: { readonly rounds: number, readonly failures: number, readonly rejoinMs: readonly number[] }
-  readonly fresh: { readonly blocks: number, readonly signatures: number, readonly virtualMs: number, readonly wallMs: number } | undefined
+  readonly sync: { readonly rounds: number; readonly failures: number; readonly rejoinMs: readonly number[] }
+  readonly fresh: { readonly blocks: number; readonly signatures: number; readonly virtualMs: number; readonly wallMs: number } | undefined
   readonly rejected: Readonly<Record<string, number>>
   readonly runWallS: number
   readonly events: number
@@ -94,13 +94,13 @@ export interface FigureInputs {
 }
 
 /** Nearest-rank percentile of ascending `sorted` (NaN when empty). */
-export function percentile (sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number
 }
 
 /** Mean and sample standard deviation (NaN when undefined). */
-export function meanStdev (xs: readonly number[]): { mean: number, stdev: number } {
+export function meanStdev(xs: readonly number[]): { mean: number; stdev: number } {
   if (xs.length === 0) return { mean: NaN, stdev: NaN }
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length
   const stdev = xs.length < 2 ? NaN : Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1))
@@ -108,7 +108,7 @@ export function meanStdev (xs: readonly number[]): { mean: number, stdev: number
 }
 
 /** Computes the figures. */
-export function computeFigures (i: FigureInputs): SimFigures {
+export function computeFigures(i: FigureInputs): SimFigures {
   const { params, genesis_time: g } = i.genesis
   const slots = Math.floor(i.durationMs / params.slot_ms)
   const chain = i.chain
@@ -120,7 +120,7 @@ export function computeFigures (i: FigureInputs): SimFigures {
 
   const finality = i.observer.finalityMs.slice().sort((a, b) => a - b)
   const end = g + i.durationMs
-  const gaps = [...ts, end].map((t, k) => (t - (k === 0 ? g : ts[k - 1] as number)) / 1000)
+  const gaps = [...ts, end].map((t, k) => (t - (k === 0 ? g : (ts[k - 1] as number))) / 1000)
   const last = ts[ts.length - 1] ?? g
   const beaconTx = chain.reduce((n, f) => n + f.block.transactions.filter(isBeacon).length, 0)
   const finalTx = chain.reduce((n, f) => n + f.block.transactions.length, 0) - beaconTx
@@ -164,7 +164,10 @@ export function computeFigures (i: FigureInputs): SimFigures {
     syncFailures: i.sync.failures,
     rejoinP50S: percentile(rejoin, 50) / 1000,
     rejoinMaxS: (rejoin[rejoin.length - 1] ?? NaN) / 1000,
-    freshSync: i.fresh === undefined ? undefined : { blocks: i.fresh.blocks, signatures: i.fresh.signatures, virtualS: i.fresh.virtualMs / 1000, wallS: i.fresh.wallMs / 1000 },
+    freshSync:
+      i.fresh === undefined
+        ? undefined
+        : { blocks: i.fresh.blocks, signatures: i.fresh.signatures, virtualS: i.fresh.virtualMs / 1000, wallS: i.fresh.wallMs / 1000 },
     network: { ...i.network },
     adversary: { ...i.adversary },
     rejected: i.rejected,
@@ -178,12 +181,15 @@ export function computeFigures (i: FigureInputs): SimFigures {
 export const MAX_STALL_SLOTS = 10
 
 /** A run's verdict: it fails on any safety violation, on no final block at all, or on a stall of more than MAX_STALL_SLOTS after the fault ends. */
-export function simVerdict (f: SimFigures): { readonly pass: boolean, readonly reasons: readonly string[] } {
+export function simVerdict(f: SimFigures): { readonly pass: boolean; readonly reasons: readonly string[] } {
   const reasons: string[] = []
   if (f.safetyViolations.length > 0) reasons.push(`two final blocks at one height (${f.safetyViolations.length} heights)`)
   if (f.blocks === 0) reasons.push('no block became final')
   const slotS = f.slots > 0 ? f.simS / f.slots : Infinity
-  if (f.stallAfterFaultS > MAX_STALL_SLOTS * slotS) reasons.push(`stalled ${f.stallAfterFaultS.toFixed(0)} s (${(f.stallAfterFaultS / slotS).toFixed(1)} slots) after the fault ended at ${f.faultEndS.toFixed(0)} s; at most ${MAX_STALL_SLOTS} slots`)
+  if (f.stallAfterFaultS > MAX_STALL_SLOTS * slotS)
+    reasons.push(
+      `stalled ${f.stallAfterFaultS.toFixed(0)} s (${(f.stallAfterFaultS / slotS).toFixed(1)} slots) after the fault ended at ${f.faultEndS.toFixed(0)} s; at most ${MAX_STALL_SLOTS} slots`
+    )
   return { pass: reasons.length === 0, reasons }
 }
 
@@ -191,7 +197,7 @@ export function simVerdict (f: SimFigures): { readonly pass: boolean, readonly r
  * The longest time without a final block within [from, end]: the gaps between final blocks, clipped to
  * start at `from` (the last block before it counts from `from`), the end of the run included.
  */
-function stallAfter (ts: readonly number[], from: number, end: number): number {
+function stallAfter(ts: readonly number[], from: number, end: number): number {
   let prev = from
   let longest = 0
   for (const t of ts) {
@@ -203,6 +209,6 @@ function stallAfter (ts: readonly number[], from: number, end: number): number {
 }
 
 /** A validator's uptime beacon (protocol overhead, not client load). */
-function isBeacon (tx: Transaction): boolean {
+function isBeacon(tx: Transaction): boolean {
   return tx.type === 'task_proof' && (tx.payload as { kind?: unknown }).kind === 'uptime_beacon'
 }

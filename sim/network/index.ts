@@ -38,8 +38,27 @@ export type { NetworkStats } from './network.ts'
 export type { LoadStats } from './load.ts'
 /** The consensus battery: scenarios, aggregation and verdict, run on worker threads. */
 export {
-  BATTERY_FAULTS, BATTERY_PLANS, GOAL_STALL_SLOTS, batteryMetrics, batteryScenarios, batteryVerdict, committeeOf, faultName, partitionGroups, renderBattery,
-  reproduceCommand, scenario, scenarioConditions, scenarioMetrics, scenarioOptions, summarise,
-  type BatteryFault, type BatteryPlan, type BatteryProfile, type BatteryRun, type BatteryScenario, type ScenarioSummary
+  BATTERY_FAULTS,
+  BATTERY_PLANS,
+  GOAL_STALL_SLOTS,
+  batteryMetrics,
+  batteryScenarios,
+  batteryVerdict,
+  committeeOf,
+  faultName,
+  partitionGroups,
+  renderBattery,
+  reproduceCommand,
+  scenario,
+  scenarioConditions,
+  scenarioMetrics,
+  scenarioOptions,
+  summarise,
+  type BatteryFault,
+  type BatteryPlan,
+  type BatteryProfile,
+  type BatteryRun,
+  type BatteryScenario,
+  type ScenarioSummary
 } from './battery.ts'
 export { runBattery, type BatteryOptions, type BatteryResult } from './battery-run.ts'

@@ -27,15 +27,21 @@ export class Load {
    * @param rng draws arrivals and payloads
    * @param ratePerS offered transactions per second of virtual time
    */
-  constructor (readonly accounts: readonly Signer[], readonly rng: Rng, readonly ratePerS: number) {
+  constructor(
+    readonly accounts: readonly Signer[],
+    readonly rng: Rng,
+    readonly ratePerS: number
+  ) {
     this.#nonces = accounts.map(() => 0)
   }
 
   /** Virtual ms until the next arrival (exponential inter-arrival time). */
-  gapMs (): number { return (-Math.log(1 - this.rng.next()) / this.ratePerS) * 1000 }
+  gapMs(): number {
+    return (-Math.log(1 - this.rng.next()) / this.ratePerS) * 1000
+  }
 
   /** The next transaction at `nowMs`, and how to record the node's answer. */
-  next (nowMs: number): { tx: Transaction, accepted: () => void, refused: () => void } {
+  next(nowMs: number): { tx: Transaction; accepted: () => void; refused: () => void } {
     const i = this.#next
     this.#next = (this.#next + 1) % this.accounts.length
     const signer = this.accounts[i] as Signer
@@ -49,8 +55,13 @@ export class Load {
     return {
       tx,
       // The nonce moves on only when a node took the transaction, so a refused one is simply not sent again.
-      accepted: () => { this.#nonces[i] = tx.nonce; this.stats.submitted++ },
-      refused: () => { this.stats.refused++ }
+      accepted: () => {
+        this.#nonces[i] = tx.nonce
+        this.stats.submitted++
+      },
+      refused: () => {
+        this.stats.refused++
+      }
     }
   }
 }

@@ -5,10 +5,12 @@
 import type { SimFigures } from './figures.ts'
 
 /** The slot length of a run in seconds (its simulated time over its slots). */
-function slotS (f: SimFigures): number { return f.slots > 0 ? f.simS / f.slots : NaN }
+function slotS(f: SimFigures): number {
+  return f.slots > 0 ? f.simS / f.slots : NaN
+}
 
 /** Finite metrics of a run; figures that are undefined in it (no rejoin, no sync) are left out. */
-export function figureMetrics (f: SimFigures): Record<string, number> {
+export function figureMetrics(f: SimFigures): Record<string, number> {
   const m: Record<string, number> = {
     nodes_count: f.nodes,
     sim_s: f.simS,

@@ -40,7 +40,11 @@ export interface NetworkOptions {
   readonly nodes: number
 }
 
-interface Cut { readonly from: number, readonly to: number, readonly groupOf: Int32Array }
+interface Cut {
+  readonly from: number
+  readonly to: number
+  readonly groupOf: Int32Array
+}
 
 /** The network of one simulation. */
 export class SimNetwork {
@@ -53,37 +57,45 @@ export class SimNetwork {
   readonly #down: boolean[]
   readonly #cuts: Cut[]
 
-  constructor (opts: NetworkOptions) {
+  constructor(opts: NetworkOptions) {
     this.#o = opts
     this.#down = new Array<boolean>(opts.nodes).fill(false)
     this.#cuts = opts.partitions.map((p) => {
       const groupOf = new Int32Array(opts.nodes).fill(p.groups.length)
-      p.groups.forEach((g, gi) => { for (const i of g) groupOf[i] = gi })
+      p.groups.forEach((g, gi) => {
+        for (const i of g) groupOf[i] = gi
+      })
       return { from: opts.genesisTime + p.fromMs, to: opts.genesisTime + p.toMs, groupOf }
     })
   }
 
   /** Names node `index` (its public key) before it joins. */
-  register (index: number, id: string): void {
+  register(index: number, id: string): void {
     this.#ids[index] = id
     this.#index.set(id, index)
   }
 
   /** The public key of node `index`. */
-  idOf (index: number): string { return this.#ids[index] as string }
+  idOf(index: number): string {
+    return this.#ids[index] as string
+  }
 
   /** The index of node `id`, or undefined for a stranger. */
-  indexOf (id: string): number | undefined { return this.#index.get(id) }
+  indexOf(id: string): number | undefined {
+    return this.#index.get(id)
+  }
 
   /**
    * Connects node `index`: its incoming messages go to `handler` (replacing an earlier one, as a restarted
    * process takes over its address), run on `cpu`. Returns the node's transport.
    */
-  join (index: number, cpu: NodeCpu, handler: MessageHandler): Transport {
+  join(index: number, cpu: NodeCpu, handler: MessageHandler): Transport {
     this.#handlers[index] = handler
     this.#cpus[index] = cpu
     return {
-      broadcast: (data) => { for (let to = 0; to < this.#ids.length; to++) if (to !== index) this.#send(index, to, data) },
+      broadcast: (data) => {
+        for (let to = 0; to < this.#ids.length; to++) if (to !== index) this.#send(index, to, data)
+      },
       send: (to, data) => {
         const t = this.#index.get(to)
         if (t !== undefined) this.#send(index, t, data)
@@ -92,27 +104,42 @@ export class SimNetwork {
   }
 
   /** Takes node `index` down (crashed, or syncing outside the live protocol) or brings it back. */
-  setDown (index: number, down: boolean): void { this.#down[index] = down }
+  setDown(index: number, down: boolean): void {
+    this.#down[index] = down
+  }
 
   /** True when node `index` is up. */
-  isUp (index: number): boolean { return this.#down[index] !== true }
+  isUp(index: number): boolean {
+    return this.#down[index] !== true
+  }
 
   /** True when no active partition separates `a` and `b` at virtual time `atMs`. */
-  reachable (a: number, b: number, atMs: number): boolean {
+  reachable(a: number, b: number, atMs: number): boolean {
     for (const c of this.#cuts) if (atMs >= c.from && atMs < c.to && c.groupOf[a] !== c.groupOf[b]) return false
     return true
   }
 
   /** True when a partition is active at `atMs`. */
-  partitioned (atMs: number): boolean { return this.#cuts.some((c) => atMs >= c.from && atMs < c.to) }
+  partitioned(atMs: number): boolean {
+    return this.#cuts.some((c) => atMs >= c.from && atMs < c.to)
+  }
 
-  #send (from: number, to: number, data: string): void {
+  #send(from: number, to: number, data: string): void {
     const s = this.stats
     s.sent++
-    if (this.#down[from] === true || this.#down[to] === true) { s.down++; return }
+    if (this.#down[from] === true || this.#down[to] === true) {
+      s.down++
+      return
+    }
     const q = this.#o.queue
-    if (!this.reachable(from, to, q.now())) { s.cut++; return }
-    if (this.#o.loss > 0 && this.#o.rng.next() < this.#o.loss) { s.lost++; return }
+    if (!this.reachable(from, to, q.now())) {
+      s.cut++
+      return
+    }
+    if (this.#o.loss > 0 && this.#o.rng.next() < this.#o.loss) {
+      s.lost++
+      return
+    }
     const leaves = q.now() + (this.#cpus[from]?.spent ?? 0)
     const fromId = this.#ids[from] as string
     q.at(leaves + sampleLatency(this.#o.latency(from, to), this.#o.rng), () => {
@@ -122,7 +149,10 @@ export class SimNetwork {
       // now holds its address) is decided when it actually handles the message.
       cpu.run(() => {
         const handler = this.#handlers[to]
-        if (handler === undefined || this.#down[to] === true) { s.down++; return }
+        if (handler === undefined || this.#down[to] === true) {
+          s.down++
+          return
+        }
         s.delivered++
         handler(fromId, data)
       })

@@ -22,12 +22,12 @@ export class Observer {
   readonly violations: SafetyViolation[] = []
   /** Distinct blocks that were valid candidates at each height on some honest node. */
   readonly #seen = new Map<number, Set<string>>()
-  readonly #final = new Map<number, { hash: string, node: number }>()
+  readonly #final = new Map<number, { hash: string; node: number }>()
 
-  constructor (readonly genesisTime: number) {}
+  constructor(readonly genesisTime: number) {}
 
   /** Node `node` finalised `fin` at `atMs` (its clock); `live` false for blocks that arrived by sync. */
-  final (node: number, fin: FinalBlock, atMs: number, live: boolean): void {
+  final(node: number, fin: FinalBlock, atMs: number, live: boolean): void {
     const height = fin.block.header.height
     const first = this.#final.get(height)
     if (first === undefined) this.#final.set(height, { hash: fin.hash, node })
@@ -38,10 +38,13 @@ export class Observer {
   }
 
   /** An honest node accepted `block` as a valid candidate. */
-  candidate (block: Block, hash: string): void {
+  candidate(block: Block, hash: string): void {
     const h = block.header.height
     let set = this.#seen.get(h)
-    if (set === undefined) { set = new Set(); this.#seen.set(h, set) }
+    if (set === undefined) {
+      set = new Set()
+      this.#seen.set(h, set)
+    }
     set.add(hash)
   }
 
@@ -49,8 +52,9 @@ export class Observer {
    * Forks and orphans up to `height`: a fork is a height at which honest nodes saw more than one valid block,
    * an orphan a valid block that did not become final.
    */
-  forks (height: number): { forks: number, orphans: number } {
-    let forks = 0; let orphans = 0
+  forks(height: number): { forks: number; orphans: number } {
+    let forks = 0
+    let orphans = 0
     for (const [h, set] of this.#seen) {
       if (h > height) continue
       if (set.size > 1) forks++

@@ -30,12 +30,16 @@ export class EventQueue implements Scheduler {
   executed = 0
 
   /** @param start virtual time of the first instant, ms */
-  constructor (start: number) { this.clock = new ManualClock(start) }
+  constructor(start: number) {
+    this.clock = new ManualClock(start)
+  }
 
   /** Current virtual time, ms (fractional). */
-  now (): number { return this.clock.now() }
+  now(): number {
+    return this.clock.now()
+  }
 
-  at (timeMs: number, fn: () => void): Cancel {
+  at(timeMs: number, fn: () => void): Cancel {
     const e: Event = { time: Math.max(timeMs, this.clock.now()), seq: this.#seq++, fn, cancelled: false }
     const h = this.#heap
     h.push(e)
@@ -48,17 +52,21 @@ export class EventQueue implements Scheduler {
       i = parent
     }
     h[i] = e
-    return () => { e.cancelled = true }
+    return () => {
+      e.cancelled = true
+    }
   }
 
   /** Stops runUntil after the event that is running (to await asynchronous work, e.g. a sync). */
-  interrupt (): void { this.#interrupted = true }
+  interrupt(): void {
+    this.#interrupted = true
+  }
 
   /**
    * Runs every event due up to `timeMs` in order, moving the clock to each; leaves the clock at `timeMs`.
    * Returns false when interrupt() stopped it early (the clock then stays at the interrupting event).
    */
-  runUntil (timeMs: number): boolean {
+  runUntil(timeMs: number): boolean {
     this.#interrupted = false
     for (;;) {
       const next = this.#heap[0]
@@ -75,9 +83,11 @@ export class EventQueue implements Scheduler {
   }
 
   /** Events queued (cancelled ones included until their time comes). */
-  get pending (): number { return this.#heap.length }
+  get pending(): number {
+    return this.#heap.length
+  }
 
-  #pop (): void {
+  #pop(): void {
     const h = this.#heap
     const last = h.pop() as Event
     if (h.length === 0) return

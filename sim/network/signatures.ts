@@ -16,17 +16,20 @@ import type { SignatureCosts } from './costs.ts'
 
 /** Something that pays for signature work (a node's CPU, or a sync's tally). */
 export interface CostSink {
-  charge (ms: number): void
+  charge(ms: number): void
 }
 
-interface Signed { readonly publicKey: string, readonly message: Uint8Array }
+interface Signed {
+  readonly publicKey: string
+  readonly message: Uint8Array
+}
 
 /** The registry behind virtual signatures; one per simulation, so serials (and runs) are reproducible. */
 export class SignatureOracle {
   readonly #signed: Signed[] = [{ publicKey: '', message: new Uint8Array(0) }]
 
   /** Records that `publicKey` signed `message`; returns the 64-byte signature. */
-  sign (publicKey: string, message: Uint8Array): Uint8Array {
+  sign(publicKey: string, message: Uint8Array): Uint8Array {
     const serial = this.#signed.length
     this.#signed.push({ publicKey, message: message.slice() })
     const sig = new Uint8Array(64)
@@ -37,7 +40,7 @@ export class SignatureOracle {
   }
 
   /** True when `signature` is a record of `publicKey` signing exactly `message`. */
-  verify (publicKey: string, message: Uint8Array, signature: Uint8Array): boolean {
+  verify(publicKey: string, message: Uint8Array, signature: Uint8Array): boolean {
     if (signature.length !== 64) return false
     const view = new DataView(signature.buffer, signature.byteOffset, 64)
     for (let i = 6; i < 64; i++) if (signature[i] !== 0) return false
@@ -48,7 +51,9 @@ export class SignatureOracle {
   }
 
   /** Signatures issued so far. */
-  get issued (): number { return this.#signed.length - 1 }
+  get issued(): number {
+    return this.#signed.length - 1
+  }
 }
 
 /**
@@ -56,11 +61,11 @@ export class SignatureOracle {
  * `payer` (a node's CPU; none for clients, which are outside the model). Deriving the public key costs one
  * real key derivation, once per key.
  */
-export function virtualSigner (oracle: SignatureOracle, seed: Uint8Array, costs: SignatureCosts, payer?: CostSink): Signer {
+export function virtualSigner(oracle: SignatureOracle, seed: Uint8Array, costs: SignatureCosts, payer?: CostSink): Signer {
   const publicKey = ed25519Signer(seed).publicKey
   return {
     publicKey,
-    sign (message) {
+    sign(message) {
       payer?.charge(costs.signMs)
       return oracle.sign(publicKey, message)
     }
@@ -68,9 +73,9 @@ export function virtualSigner (oracle: SignatureOracle, seed: Uint8Array, costs:
 }
 
 /** A virtual verifier: the oracle's answer, the verify cost charged to `payer`. */
-export function virtualVerifier (oracle: SignatureOracle, costs: SignatureCosts, payer: CostSink): Verifier {
+export function virtualVerifier(oracle: SignatureOracle, costs: SignatureCosts, payer: CostSink): Verifier {
   return {
-    verify (publicKey, message, signature) {
+    verify(publicKey, message, signature) {
       payer.charge(costs.verifyMs)
       return oracle.verify(publicKey, message, signature)
     }
@@ -78,18 +83,32 @@ export function virtualVerifier (oracle: SignatureOracle, costs: SignatureCosts,
 }
 
 /** The real signer of `seed`, charging the same virtual cost as a virtual one (to compare the two). */
-export function chargedSigner (real: Signer, costs: SignatureCosts, payer?: CostSink): Signer {
-  return { publicKey: real.publicKey, sign (message) { payer?.charge(costs.signMs); return real.sign(message) } }
+export function chargedSigner(real: Signer, costs: SignatureCosts, payer?: CostSink): Signer {
+  return {
+    publicKey: real.publicKey,
+    sign(message) {
+      payer?.charge(costs.signMs)
+      return real.sign(message)
+    }
+  }
 }
 
 /** A real verifier charging the same virtual cost as a virtual one. */
-export function chargedVerifier (real: Verifier, costs: SignatureCosts, payer: CostSink): Verifier {
-  return { verify (publicKey, message, signature) { payer.charge(costs.verifyMs); return real.verify(publicKey, message, signature) } }
+export function chargedVerifier(real: Verifier, costs: SignatureCosts, payer: CostSink): Verifier {
+  return {
+    verify(publicKey, message, signature) {
+      payer.charge(costs.verifyMs)
+      return real.verify(publicKey, message, signature)
+    }
+  }
 }
 
 /** A tally of charged work that belongs to no running node (a sync's verification). */
 export class CostTally implements CostSink {
   ms = 0
   count = 0
-  charge (ms: number): void { this.ms += ms; this.count++ }
+  charge(ms: number): void {
+    this.ms += ms
+    this.count++
+  }
 }

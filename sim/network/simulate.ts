@@ -14,8 +14,22 @@
  */
 import { createRng, type Rng } from '../../services/common/rng.ts'
 import {
-  ChainNode, DEFAULT_PARAMS, Ledger, devnetGenesis, ed25519Signer, ed25519Verifier, epochInfo, keySeeds, memoryConsensusStore, syncLedger,
-  type ChainParams, type Genesis, type Signer, type ConsensusStore, type Transport, type Verifier
+  ChainNode,
+  DEFAULT_PARAMS,
+  Ledger,
+  devnetGenesis,
+  ed25519Signer,
+  ed25519Verifier,
+  epochInfo,
+  keySeeds,
+  memoryConsensusStore,
+  syncLedger,
+  type ChainParams,
+  type Genesis,
+  type Signer,
+  type ConsensusStore,
+  type Transport,
+  type Verifier
 } from '../../services/chain/index.ts'
 import { isLucidError } from '../../services/common/errors.ts'
 import { FinalArchive } from './archive.ts'
@@ -104,7 +118,7 @@ const HOUR_MS = 3_600_000
 const VERIFIED_CACHE = 1024
 
 /** Runs a simulation to its end. */
-export async function simulate (opts: SimOptions): Promise<SimResult> {
+export async function simulate(opts: SimOptions): Promise<SimResult> {
   return await new Simulation(opts).run()
 }
 
@@ -129,7 +143,7 @@ export class Simulation {
   readonly #refusedBefore = new Map<string, number>()
   readonly #archive = new FinalArchive()
 
-  constructor (opts: SimOptions) {
+  constructor(opts: SimOptions) {
     if (!Number.isSafeInteger(opts.nodes) || opts.nodes < 1) throw new RangeError('a simulation needs at least one node')
     if (!(opts.durationMs > 0)) throw new RangeError('a simulation needs a positive duration')
     this.#o = opts
@@ -159,8 +173,13 @@ export class Simulation {
     const byzantine = Math.min(opts.byzantine ?? 0, opts.nodes)
 
     this.network = new SimNetwork({
-      queue: this.queue, rng: this.#rng, latency: this.#latency, loss: opts.loss ?? 0,
-      partitions: opts.partitions ?? [], genesisTime: SIM_GENESIS_TIME, nodes: opts.nodes
+      queue: this.queue,
+      rng: this.#rng,
+      latency: this.#latency,
+      loss: opts.loss ?? 0,
+      partitions: opts.partitions ?? [],
+      genesisTime: SIM_GENESIS_TIME,
+      nodes: opts.nodes
     })
     const ids = signers.map((s) => s.publicKey)
     const rankOf = new Map(ids.map((id, i) => [id, i]))
@@ -168,43 +187,67 @@ export class Simulation {
       const cpu = cpus.get(signer.publicKey) as NodeCpu
       const verifier = this.#verifier(cpu)
       this.network.register(index, signer.publicKey)
-      const adversary = index < byzantine ? new Adversary(opts.behaviour ?? 'equivocate', signer, verifier, () => ids, (id) => (rankOf.get(id) ?? Infinity) < byzantine, this.adversaryStats) : undefined
+      const adversary =
+        index < byzantine
+          ? new Adversary(
+              opts.behaviour ?? 'equivocate',
+              signer,
+              verifier,
+              () => ids,
+              (id) => (rankOf.get(id) ?? Infinity) < byzantine,
+              this.adversaryStats
+            )
+          : undefined
       const ledger = new Ledger(this.genesis, { retainBlocks: opts.retainBlocks ?? 256 })
       const n: SimNode = { index, signer, verifier, cpu, ledger, consensus: memoryConsensusStore(), adversary, node: undefined, crashed: false, syncing: false }
       // One listener per ledger (it outlives the node processes that append to it). Adversaries' views do not
       // count: safety and finality are about honest nodes.
-      if (adversary === undefined) n.ledger.onFinal((fin) => { this.observer.final(index, fin, cpu.clock.now(), !n.syncing); this.#archive.record(fin) })
+      if (adversary === undefined)
+        n.ledger.onFinal((fin) => {
+          this.observer.final(index, fin, cpu.clock.now(), !n.syncing)
+          this.#archive.record(fin)
+        })
       return n
     })
 
     const rate = opts.txPerS ?? 0.2
     if (rate > 0) {
-      const accounts = keySeeds(seed ^ 0x10ad, 64).map((s) => real ? ed25519Signer(s) : virtualSigner(this.#oracle, s, this.#costs))
+      const accounts = keySeeds(seed ^ 0x10ad, 64).map((s) => (real ? ed25519Signer(s) : virtualSigner(this.#oracle, s, this.#costs)))
       this.#load = new Load(accounts, this.#rng, rate)
     }
   }
 
   /** A verifier for a node (or a sync), paying `payer`. */
-  #verifier (payer: CostSink): Verifier {
+  #verifier(payer: CostSink): Verifier {
     return this.#o.signatures === 'real' ? chargedVerifier(ed25519Verifier(), this.#costs, payer) : virtualVerifier(this.#oracle, this.#costs, payer)
   }
 
   /** Runs to the end and computes the figures. */
-  async run (): Promise<SimResult> {
+  async run(): Promise<SimResult> {
     const wall0 = performance.now()
     const g = SIM_GENESIS_TIME
     const end = g + this.#o.durationMs
     const slotMs = this.genesis.params.slot_ms
     for (const n of this.nodes) this.#spawn(n)
-    for (let t = g + slotMs / 2; t < end; t += slotMs) this.queue.at(t, () => { this.#catchUp() })
+    for (let t = g + slotMs / 2; t < end; t += slotMs)
+      this.queue.at(t, () => {
+        this.#catchUp()
+      })
     for (const c of this.#o.crashes ?? []) {
-      this.queue.at(g + c.fromMs, () => { for (const i of c.nodes) this.#crash(i) })
-      this.queue.at(g + c.toMs, () => { for (const i of c.nodes) this.#restart(i) })
+      this.queue.at(g + c.fromMs, () => {
+        for (const i of c.nodes) this.#crash(i)
+      })
+      this.queue.at(g + c.toMs, () => {
+        for (const i of c.nodes) this.#restart(i)
+      })
     }
     if (this.#load !== undefined) this.#arrival(this.#load)
     if (this.#o.progress !== undefined) {
       const progress = this.#o.progress
-      for (let t = g + HOUR_MS; t <= end; t += HOUR_MS) this.queue.at(t, () => { progress(t - g, this.#best()?.ledger.head().height ?? 0) })
+      for (let t = g + HOUR_MS; t <= end; t += HOUR_MS)
+        this.queue.at(t, () => {
+          progress(t - g, this.#best()?.ledger.head().height ?? 0)
+        })
     }
     for (;;) {
       const reached = this.queue.runUntil(end)
@@ -216,19 +259,34 @@ export class Simulation {
     const fresh = this.#o.freshSync === false ? undefined : await this.#freshSync()
     const best = this.#best()
     const figures = computeFigures({
-      genesis: this.genesis, durationMs: this.#o.durationMs, chain: this.#archive.blocks(1, best?.ledger.head().height ?? 0),
+      genesis: this.genesis,
+      durationMs: this.#o.durationMs,
+      chain: this.#archive.blocks(1, best?.ledger.head().height ?? 0),
       honest: this.nodes.filter((n) => n.adversary === undefined).map((n) => ({ ledger: n.ledger, live: !n.crashed })),
-      observer: this.observer, network: this.network.stats, adversary: this.adversaryStats, load: this.#load?.stats,
+      observer: this.observer,
+      network: this.network.stats,
+      adversary: this.adversaryStats,
+      load: this.#load?.stats,
       offeredTxPerS: this.#load?.ratePerS ?? 0,
       sync: { rounds: this.#sync.rounds, failures: this.#sync.failures, rejoinMs: this.#sync.rejoinMs },
-      fresh, rejected: this.#rejected(), runWallS, events: this.queue.executed, signatures: this.#oracle.issued,
+      fresh,
+      rejected: this.#rejected(),
+      runWallS,
+      events: this.queue.executed,
+      signatures: this.#oracle.issued,
       faultEndMs: Math.min(this.#o.durationMs, Math.max(0, ...(this.#o.partitions ?? []).map((p) => p.toMs), ...(this.#o.crashes ?? []).map((c) => c.toMs)))
     })
-    return { figures, genesis: this.genesis, ids: this.nodes.map((n) => n.signer.publicKey), ledgers: this.nodes.map((n) => n.ledger), byzantine: this.nodes.filter((n) => n.adversary !== undefined).map((n) => n.index) }
+    return {
+      figures,
+      genesis: this.genesis,
+      ids: this.nodes.map((n) => n.signer.publicKey),
+      ledgers: this.nodes.map((n) => n.ledger),
+      byzantine: this.nodes.filter((n) => n.adversary !== undefined).map((n) => n.index)
+    }
   }
 
   /** Starts a node process on the node's ledger. */
-  #spawn (n: SimNode): void {
+  #spawn(n: SimNode): void {
     const adversary = n.adversary
     const node = new ChainNode({
       genesis: this.genesis,
@@ -247,27 +305,33 @@ export class Simulation {
       }
     })
     if (adversary !== undefined) adversary.node = node
-    else node.on({ candidate: (block, hash) => { this.observer.candidate(block, hash) } })
+    else
+      node.on({
+        candidate: (block, hash) => {
+          this.observer.candidate(block, hash)
+        }
+      })
     n.node = node
     this.network.setDown(n.index, false)
     node.start()
   }
 
   /** Takes a node's process away (crash, or leaving the live protocol to sync). */
-  #halt (n: SimNode): void {
-    if (n.node !== undefined && n.adversary === undefined) for (const [code, c] of n.node.rejected) this.#refusedBefore.set(code, (this.#refusedBefore.get(code) ?? 0) + c)
+  #halt(n: SimNode): void {
+    if (n.node !== undefined && n.adversary === undefined)
+      for (const [code, c] of n.node.rejected) this.#refusedBefore.set(code, (this.#refusedBefore.get(code) ?? 0) + c)
     n.node?.stop()
     n.node = undefined
     this.network.setDown(n.index, true)
   }
 
-  #crash (index: number): void {
+  #crash(index: number): void {
     const n = this.nodes[index] as SimNode
     n.crashed = true
     this.#halt(n)
   }
 
-  #restart (index: number): void {
+  #restart(index: number): void {
     const n = this.nodes[index] as SimNode
     if (!n.crashed) return
     n.crashed = false
@@ -277,14 +341,14 @@ export class Simulation {
   }
 
   /** The honest node with the highest final height (lowest index on ties). */
-  #best (): SimNode | undefined {
+  #best(): SimNode | undefined {
     let best: SimNode | undefined
     for (const n of this.nodes) if (n.adversary === undefined && (best === undefined || n.ledger.head().height > best.ledger.head().height)) best = n
     return best
   }
 
   /** The live honest peer reachable from `n` with the highest final height, if any is 2 or more ahead. */
-  #aheadOf (n: SimNode, now: number): SimNode | undefined {
+  #aheadOf(n: SimNode, now: number): SimNode | undefined {
     let best: SimNode | undefined
     const own = n.ledger.head().height
     for (const p of this.nodes) {
@@ -295,7 +359,7 @@ export class Simulation {
   }
 
   /** Mid-slot: every live honest node far enough behind a reachable peer leaves to sync. */
-  #catchUp (): void {
+  #catchUp(): void {
     const now = this.queue.now()
     let top = 0
     for (const n of this.nodes) if (n.adversary === undefined) top = Math.max(top, n.ledger.head().height)
@@ -313,7 +377,7 @@ export class Simulation {
    * Syncs `n` from `peer` with the chain's syncLedger; the virtual time it takes is one round trip per batch
    * of 256 blocks plus the charged cost of every signature verified (one core), after which the node rejoins.
    */
-  #startSync (n: SimNode, peer: SimNode): void {
+  #startSync(n: SimNode, peer: SimNode): void {
     n.syncing = true
     this.#sync.rounds++
     const startedAt = this.queue.now()
@@ -338,17 +402,23 @@ export class Simulation {
   }
 
   /** After a sync or a restart: sync (again) while a reachable peer is 2 or more ahead, else go live. */
-  #rejoin (n: SimNode): void {
+  #rejoin(n: SimNode): void {
     if (n.crashed) return
     const peer = this.#aheadOf(n, this.queue.now())
-    if (peer !== undefined) { this.#startSync(n, peer); return }
+    if (peer !== undefined) {
+      this.#startSync(n, peer)
+      return
+    }
     const since = this.#sync.pending.get(n.index)
-    if (since !== undefined) { this.#sync.rejoinMs.push(this.queue.now() - since); this.#sync.pending.delete(n.index) }
+    if (since !== undefined) {
+      this.#sync.rejoinMs.push(this.queue.now() - since)
+      this.#sync.pending.delete(n.index)
+    }
     this.#spawn(n)
   }
 
   /** The next transaction of the load, to a random live honest node. */
-  #arrival (load: Load): void {
+  #arrival(load: Load): void {
     this.queue.at(this.queue.now() + load.gapMs(), () => {
       const live = this.nodes.filter((n) => n.node !== undefined && n.adversary === undefined)
       const target = live[this.#rng.int(0, live.length - 1)]
@@ -356,7 +426,13 @@ export class Simulation {
         const node = target.node
         target.cpu.run(() => {
           const { tx, accepted, refused } = load.next(target.cpu.clock.now())
-          try { node.submit(tx); accepted() } catch (err) { if (!isLucidError(err)) throw err; refused() }
+          try {
+            node.submit(tx)
+            accepted()
+          } catch (err) {
+            if (!isLucidError(err)) throw err
+            refused()
+          }
         })
       }
       this.#arrival(load)
@@ -364,7 +440,7 @@ export class Simulation {
   }
 
   /** Messages refused by the honest nodes, by error code. */
-  #rejected (): Record<string, number> {
+  #rejected(): Record<string, number> {
     const out: Record<string, number> = Object.fromEntries(this.#refusedBefore)
     for (const n of this.nodes) {
       if (n.adversary !== undefined || n.node === undefined) continue
@@ -374,7 +450,7 @@ export class Simulation {
   }
 
   /** A fresh node syncs the best ledger: virtual time by the sync model, and the real time the code took. */
-  async #freshSync (): Promise<{ blocks: number, signatures: number, virtualMs: number, wallMs: number } | undefined> {
+  async #freshSync(): Promise<{ blocks: number; signatures: number; virtualMs: number; wallMs: number } | undefined> {
     const best = this.#best()
     if (best === undefined || best.ledger.head().height === 0) return undefined
     const tally = new CostTally()

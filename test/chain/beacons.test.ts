@@ -7,13 +7,23 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEFAULT_PARAMS, ManualScheduler, beaconWindow, beaconWindowStart, createDevnet, epochInfo, type ChainNode, type ChainState, type Devnet } from '../../services/chain/index.ts'
+import {
+  DEFAULT_PARAMS,
+  ManualScheduler,
+  beaconWindow,
+  beaconWindowStart,
+  createDevnet,
+  epochInfo,
+  type ChainNode,
+  type ChainState,
+  type Devnet
+} from '../../services/chain/index.ts'
 
 const SLOTS_PER_EPOCH = 96
 
 const count = (state: ChainState, key: string): number => (state.get(key) as number | undefined) ?? 0
 
-function run (uptimeBeacons: (i: number) => boolean, epochs: number): { net: Devnet, sched: ManualScheduler } {
+function run(uptimeBeacons: (i: number) => boolean, epochs: number): { net: Devnet; sched: ManualScheduler } {
   const sched = new ManualScheduler(undefined, 1_000_000)
   const net = createDevnet({ nodes: 4, scheduler: sched, seed: 11, params: { slots_per_epoch: SLOTS_PER_EPOCH }, uptimeBeacons })
   net.start()
@@ -23,7 +33,7 @@ function run (uptimeBeacons: (i: number) => boolean, epochs: number): { net: Dev
 }
 
 /** Final blocks of `node` by epoch. */
-function blocksByEpoch (node: ChainNode): Map<number, Array<{ producer: string }>> {
+function blocksByEpoch(node: ChainNode): Map<number, Array<{ producer: string }>> {
   const out = new Map<number, Array<{ producer: string }>>()
   for (const fin of node.ledger.range(1, node.ledger.head().height)) {
     const list = out.get(fin.block.header.epoch) ?? []
@@ -70,17 +80,28 @@ test('a validator that sends no beacons loses leadership once its uptime falls u
   assert.equal(epochInfo(state, 5).ranking.find((r) => r.node === silent.id)?.uptime_bp, 2857)
   for (const e of [6, 7, 8]) {
     const info = epochInfo(state, e)
-    assert.equal(info.ranking.some((r) => r.node === silent.id), false, `epoch ${e}: not ranked`)
+    assert.equal(
+      info.ranking.some((r) => r.node === silent.id),
+      false,
+      `epoch ${e}: not ranked`
+    )
     assert.equal(info.committee.members.has(silent.id), false, `epoch ${e}: not on the committee`)
     assert.equal(info.ranking.length, 3)
   }
   const byEpoch = blocksByEpoch(node)
   // It led its share while eligible (a rotation of four), and not once after.
-  assert.ok((byEpoch.get(5) ?? []).some((b) => b.producer === silent.id), 'it produced in epoch 5')
+  assert.ok(
+    (byEpoch.get(5) ?? []).some((b) => b.producer === silent.id),
+    'it produced in epoch 5'
+  )
   for (const e of [6, 7, 8]) {
     const blocks = byEpoch.get(e) ?? []
     assert.equal(blocks.length, SLOTS_PER_EPOCH, `epoch ${e}: a block every slot`)
-    assert.equal(blocks.some((b) => b.producer === silent.id), false, `epoch ${e}: none of them by the silent validator`)
+    assert.equal(
+      blocks.some((b) => b.producer === silent.id),
+      false,
+      `epoch ${e}: none of them by the silent validator`
+    )
   }
   for (let d = 0; d < 9; d++) assert.equal(count(state, `b/${d}/${silent.id}`), 0)
 })

@@ -9,7 +9,18 @@ import { appendFile, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isLucidError } from '../../services/common/errors.ts'
-import { Account, BlockArchive, ManualScheduler, VerifiedCache, createDevnet, ed25519Signer, replayLedgers, readArchive, type ChainNode, type FinalBlock } from '../../services/chain/index.ts'
+import {
+  Account,
+  BlockArchive,
+  ManualScheduler,
+  VerifiedCache,
+  createDevnet,
+  ed25519Signer,
+  replayLedgers,
+  readArchive,
+  type ChainNode,
+  type FinalBlock
+} from '../../services/chain/index.ts'
 
 test('VerifiedCache: entries live one to two generations of final blocks, and the limit rotates early', () => {
   const c = new VerifiedCache(100, 2)
@@ -19,7 +30,8 @@ test('VerifiedCache: entries live one to two generations of final blocks, and th
   c.blockFinal() // a's generation becomes the previous one
   assert.ok(c.has('a'))
   c.add('b')
-  c.blockFinal(); c.blockFinal()
+  c.blockFinal()
+  c.blockFinal()
   assert.equal(c.has('a'), false)
   assert.ok(c.has('b'))
   const small = new VerifiedCache(4, 1000)
@@ -37,7 +49,12 @@ test('a devnet node keeps its latest blocks and an index of recent transactions;
     const node = net.nodes[0] as ChainNode
     const archive = await BlockArchive.open(dir, net.genesis)
     const archived: FinalBlock[] = []
-    node.on({ final: (fin) => { archived.push(fin); void archive.append(fin) } })
+    node.on({
+      final: (fin) => {
+        archived.push(fin)
+        void archive.append(fin)
+      }
+    })
     net.start()
     const acct = new Account(ed25519Signer(new Uint8Array(32).fill(7)))
     sched.runUntil(net.genesis.genesis_time + 10_001)
@@ -57,7 +74,10 @@ test('a devnet node keeps its latest blocks and an index of recent transactions;
     assert.equal(node.txStatus(first.tx_id).status, 'unknown')
     // ...while the state still knows it (replay protection and anchors are state, not history).
     assert.notEqual(node.ledger.state.get('a/kept-on-disk'), undefined)
-    assert.throws(() => node.submit(acct.anchor({ session_id: 'kept-on-disk', manifest_hash: 'ef'.repeat(32), merkle_root: 'cd'.repeat(32) }, sched.clock.now())), (e: unknown) => isLucidError(e) && e.code === 'LUCID_ERR_5012')
+    assert.throws(
+      () => node.submit(acct.anchor({ session_id: 'kept-on-disk', manifest_hash: 'ef'.repeat(32), merkle_root: 'cd'.repeat(32) }, sched.clock.now())),
+      (e: unknown) => isLucidError(e) && e.code === 'LUCID_ERR_5012'
+    )
 
     // The archive reads back every block as it was final, one or a range, with a byte bound.
     assert.equal(archive.height, head)

@@ -11,9 +11,27 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isLucidError, type LucidErrorCode } from '../../services/common/errors.ts'
 import {
-  Account, BlockArchive, ManualScheduler, anchorLeaf, applyTx, blockMerkleRoot, createDevnet, dataAnchorLeaf, ed25519Signer,
-  ed25519Verifier, immediateSink, keySeeds, readArchive, replayLedgers, txId, validateBlock, type Block, type BlockContext, type ChainNode,
-  type FinalBlock, type Transaction
+  Account,
+  BlockArchive,
+  ManualScheduler,
+  anchorLeaf,
+  applyTx,
+  blockMerkleRoot,
+  createDevnet,
+  dataAnchorLeaf,
+  ed25519Signer,
+  ed25519Verifier,
+  immediateSink,
+  keySeeds,
+  readArchive,
+  replayLedgers,
+  txId,
+  validateBlock,
+  type Block,
+  type BlockContext,
+  type ChainNode,
+  type FinalBlock,
+  type Transaction
 } from '../../services/chain/index.ts'
 import { reseal, resign } from './helpers.ts'
 
@@ -21,15 +39,23 @@ const SESSION = '0b6c1f4e-5d3a-4c1e-9a55-7f0e2d9c8b11'
 const HASH = 'ab'.repeat(32)
 
 /** A 4-node devnet on a virtual clock, running; its first slot has begun. */
-function devnet (seed = 11): { sched: ManualScheduler, node: ChainNode, nodes: readonly ChainNode[], genesisTime: number, stop: () => void } {
+function devnet(seed = 11): { sched: ManualScheduler; node: ChainNode; nodes: readonly ChainNode[]; genesisTime: number; stop: () => void } {
   const sched = new ManualScheduler(undefined, 2_000_000)
   const net = createDevnet({ nodes: 4, scheduler: sched, seed })
   net.start()
   sched.runUntil(net.genesis.genesis_time + 1)
-  return { sched, node: net.nodes[0] as ChainNode, nodes: net.nodes, genesisTime: net.genesis.genesis_time, stop: () => { net.stop() } }
+  return {
+    sched,
+    node: net.nodes[0] as ChainNode,
+    nodes: net.nodes,
+    genesisTime: net.genesis.genesis_time,
+    stop: () => {
+      net.stop()
+    }
+  }
 }
 
-function refuses (fn: () => unknown, code: LucidErrorCode, pattern?: RegExp): void {
+function refuses(fn: () => unknown, code: LucidErrorCode, pattern?: RegExp): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(isLucidError(err), String(err))
     assert.equal(err.code, code, err.message)
@@ -39,7 +65,7 @@ function refuses (fn: () => unknown, code: LucidErrorCode, pattern?: RegExp): vo
 }
 
 /** Runs the devnet until `id` is final on `node`; returns the final block holding it. */
-function untilFinal (sched: ManualScheduler, node: ChainNode, id: string): FinalBlock {
+function untilFinal(sched: ManualScheduler, node: ChainNode, id: string): FinalBlock {
   for (let i = 0; i < 20; i++) {
     const s = node.txStatus(id)
     if (s.status === 'final') return node.ledger.at(s.height) as FinalBlock
@@ -48,7 +74,7 @@ function untilFinal (sched: ManualScheduler, node: ChainNode, id: string): Final
   assert.fail(`transaction ${id} not final after 20 slots`)
 }
 
-test('a data anchor labelled with a session id is not that session\'s anchor: the session anchors afterwards, once, as usual', () => {
+test("a data anchor labelled with a session id is not that session's anchor: the session anchors afterwards, once, as usual", () => {
   const { sched, node, stop } = devnet()
   try {
     const stranger = new Account(ed25519Signer(new Uint8Array(32).fill(21)))
@@ -71,18 +97,25 @@ test('a data anchor labelled with a session id is not that session\'s anchor: th
 
     // The session cannot be anchored again, by anyone; a data anchor under its label still can.
     const later = sched.clock.now()
-    refuses(() => node.submit(stranger.anchor({ session_id: SESSION, manifest_hash: 'ee'.repeat(32), merkle_root: 'ee'.repeat(32) }, later)), 'LUCID_ERR_5012', /already anchored/)
+    refuses(
+      () => node.submit(stranger.anchor({ session_id: SESSION, manifest_hash: 'ee'.repeat(32), merkle_root: 'ee'.repeat(32) }, later)),
+      'LUCID_ERR_5012',
+      /already anchored/
+    )
     // The refused transaction used no nonce on chain, but the account counted it: re-read from the node.
     assert.equal(stranger.nextNonce, 4)
     stranger.resetNonce(node.lastNonce(stranger.signer.publicKey))
     assert.equal(stranger.nextNonce, 3)
-    assert.equal(node.txStatus(node.submit(stranger.dataAnchor({ label: SESSION, data_hash_sha256: 'ee'.repeat(32), submitted_at: later }, later)).tx_id).status, 'pending')
+    assert.equal(
+      node.txStatus(node.submit(stranger.dataAnchor({ label: SESSION, data_hash_sha256: 'ee'.repeat(32), submitted_at: later }, later)).tx_id).status,
+      'pending'
+    )
   } finally {
     stop()
   }
 })
 
-test('data anchor payloads are checked: a session anchor\'s payload is no data anchor, and the other way round', () => {
+test("data anchor payloads are checked: a session anchor's payload is no data anchor, and the other way round", () => {
   const { sched, node, stop } = devnet()
   try {
     const now = sched.clock.now()
@@ -97,7 +130,11 @@ test('data anchor payloads are checked: a session anchor\'s payload is no data a
     refuses(() => node.submit(fresh().tx('data_anchor', { ...dataPayload, label: '' }, now)), 'LUCID_ERR_5002')
     refuses(() => node.submit(fresh().tx('data_anchor', { ...dataPayload, data_hash_sha256: HASH.toUpperCase() }, now)), 'LUCID_ERR_5002')
     refuses(() => node.submit(fresh().tx('data_anchor', { ...dataPayload, submitted_at: now + 0.5 }, now)), 'LUCID_ERR_5002')
-    refuses(() => node.submit(fresh().tx('data_anchor', { ...dataPayload, submitted_at: now + 60_000 }, now)), 'LUCID_ERR_5002', /after the transaction's timestamp/)
+    refuses(
+      () => node.submit(fresh().tx('data_anchor', { ...dataPayload, submitted_at: now + 60_000 }, now)),
+      'LUCID_ERR_5002',
+      /after the transaction's timestamp/
+    )
     refuses(() => node.submit(fresh().tx('data_anchor', { label: SESSION, data_hash_sha256: HASH }, now)), 'LUCID_ERR_5002', /missing field submitted_at/)
     assert.equal(node.lastNonce(a.signer.publicKey), 0, 'nothing refused used a nonce')
   } finally {
@@ -124,7 +161,9 @@ test('a data anchor has a Merkle leaf of its own: a block that leaves it out, or
     const sigs = immediateSink(ed25519Verifier())
     assert.equal(validateBlock(before.state, fin.block, { sigs }).hash, fin.hash)
     // createDevnet derives its validator keys with keySeeds, so the producer's key can be rebuilt.
-    const signer = keySeeds(12, 4).map(ed25519Signer).find((s) => s.publicKey === fin.block.header.producer)
+    const signer = keySeeds(12, 4)
+      .map(ed25519Signer)
+      .find((s) => s.publicKey === fin.block.header.producer)
     assert.ok(signer !== undefined && nodes.some((n) => n.id === signer.publicKey))
     const ids = fin.block.transactions.map(txId)
     const refusedBlock = (blk: Block): void => refuses(() => validateBlock(before.state, blk, { sigs }), 'LUCID_ERR_5009')
@@ -139,7 +178,7 @@ test('a data anchor has a Merkle leaf of its own: a block that leaves it out, or
   }
 })
 
-test('applyTx records nothing for a data anchor but the sender\'s nonce', () => {
+test("applyTx records nothing for a data anchor but the sender's nonce", () => {
   const { sched, node, stop } = devnet(13)
   try {
     const acct = new Account(ed25519Signer(new Uint8Array(32).fill(25)))
@@ -160,7 +199,11 @@ test('a devnet restarted from its archive resumes its chain: same head, same sta
     const net = createDevnet({ nodes: 4, scheduler: sched, seed: 14 })
     const archive = await BlockArchive.open(dir, net.genesis)
     const first = net.nodes[0] as ChainNode
-    first.on({ final: (fin) => { archive.append(fin) } })
+    first.on({
+      final: (fin) => {
+        archive.append(fin)
+      }
+    })
     net.start()
     sched.runUntil(net.genesis.genesis_time + 1)
     const acct = new Account(ed25519Signer(new Uint8Array(32).fill(26)))
@@ -183,7 +226,9 @@ test('a devnet restarted from its archive resumes its chain: same head, same sta
     const again = createDevnet({ nodes: 4, scheduler: sched, seed: 14, genesisTime: logged.genesis.genesis_time, params: logged.genesis.params, ledgers })
     again.start()
     const acct2 = new Account(acct.signer, (again.nodes[0] as ChainNode).lastNonce(acct.signer.publicKey))
-    const id = (again.nodes[0] as ChainNode).submit(acct2.dataAnchor({ label: 's1', data_hash_sha256: 'ee'.repeat(32), submitted_at: sched.clock.now() }, sched.clock.now())).tx_id
+    const id = (again.nodes[0] as ChainNode).submit(
+      acct2.dataAnchor({ label: 's1', data_hash_sha256: 'ee'.repeat(32), submitted_at: sched.clock.now() }, sched.clock.now())
+    ).tx_id
     assert.ok(untilFinal(sched, again.nodes[0] as ChainNode, id).block.header.height > logged.blocks.length)
     again.stop()
 
@@ -194,7 +239,10 @@ test('a devnet restarted from its archive resumes its chain: same head, same sta
     ;(withTx.block.transactions as Transaction[])[0] = { ...(withTx.block.transactions[0] as Transaction), timestamp: t - 1 }
     refuses(() => replayLedgers(logged.genesis, forged, 1), 'LUCID_ERR_5013')
     // A devnet of another size is another genesis: its ledgers cannot be used.
-    refuses(() => createDevnet({ nodes: 3, scheduler: sched, seed: 14, genesisTime: logged.genesis.genesis_time, params: logged.genesis.params, ledgers }), 'LUCID_ERR_5001')
+    refuses(
+      () => createDevnet({ nodes: 3, scheduler: sched, seed: 14, genesisTime: logged.genesis.genesis_time, params: logged.genesis.params, ledgers }),
+      'LUCID_ERR_5001'
+    )
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

@@ -1,34 +1,49 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  Account, Ledger, ManualScheduler, VerifyPool, createDevnet, ed25519Signer, ed25519Verifier, epochInfo, immediateSink, ledgerSource, slotSchedule, syncLedger, validateBlock,
-  type ChainNode, type Devnet
+  Account,
+  Ledger,
+  ManualScheduler,
+  VerifyPool,
+  createDevnet,
+  ed25519Signer,
+  ed25519Verifier,
+  epochInfo,
+  immediateSink,
+  ledgerSource,
+  slotSchedule,
+  syncLedger,
+  validateBlock,
+  type ChainNode,
+  type Devnet
 } from '../../services/chain/index.ts'
 
 const SLOT = 10_000
 
 /** A 4-node devnet on a virtual clock with a finality log per node. */
-function devnet (): { net: Devnet, sched: ManualScheduler, finals: Array<Map<number, string>> } {
+function devnet(): { net: Devnet; sched: ManualScheduler; finals: Array<Map<number, string>> } {
   const sched = new ManualScheduler(undefined, 1_000_000)
   const net = createDevnet({ nodes: 4, scheduler: sched, seed: 7 })
   const finals = net.nodes.map((n) => {
     const log = new Map<number, string>()
-    n.on({ final: (fin) => {
-      // Finality is never reverted: a height is finalised once, and never with another hash.
-      assert.equal(log.has(fin.block.header.height), false, 'height finalised twice')
-      log.set(fin.block.header.height, fin.hash)
-    } })
+    n.on({
+      final: (fin) => {
+        // Finality is never reverted: a height is finalised once, and never with another hash.
+        assert.equal(log.has(fin.block.header.height), false, 'height finalised twice')
+        log.set(fin.block.header.height, fin.hash)
+      }
+    })
     return log
   })
   net.start()
   return { net, sched, finals }
 }
 
-function anchors (acct: Account, n: number, at: number, prefix: string): ReturnType<Account['anchor']>[] {
+function anchors(acct: Account, n: number, at: number, prefix: string): ReturnType<Account['anchor']>[] {
   return Array.from({ length: n }, (_, i) => acct.anchor({ session_id: `${prefix}-${i}`, manifest_hash: 'ab'.repeat(32), merkle_root: 'cd'.repeat(32) }, at))
 }
 
-function sameChain (a: ChainNode, b: ChainNode): void {
+function sameChain(a: ChainNode, b: ChainNode): void {
   assert.deepEqual(a.ledger.head(), b.ledger.head())
   assert.equal(a.ledger.state.digest(), b.ledger.state.digest())
 }
@@ -56,13 +71,21 @@ test('every node computes the same leader schedule, and each block came from its
   sched.runUntil(net.genesis.genesis_time + 12 * SLOT - 1)
   const params = net.genesis.params
   for (let slot = 12; slot < 40; slot++) {
-    const schedules = net.nodes.map((n) => slotSchedule(epochInfo(n.ledger.state, 0), params, slot, n.ledger.state.get('recent') as Array<[number, string]>, n.ledger.state.head().slot))
+    const schedules = net.nodes.map((n) =>
+      slotSchedule(epochInfo(n.ledger.state, 0), params, slot, n.ledger.state.get('recent') as Array<[number, string]>, n.ledger.state.head().slot)
+    )
     for (const s of schedules) assert.deepEqual(s, schedules[0])
   }
   // Replaying the chain: with every node up, every block came from its slot's leader.
   const replay = new Ledger(net.genesis)
   for (const fin of (net.nodes[0] as ChainNode).ledger.range(1, 12)) {
-    const s = slotSchedule(epochInfo(replay.state, 0), params, fin.block.header.slot, replay.state.get('recent') as Array<[number, string]>, replay.state.head().slot)
+    const s = slotSchedule(
+      epochInfo(replay.state, 0),
+      params,
+      fin.block.header.slot,
+      replay.state.get('recent') as Array<[number, string]>,
+      replay.state.head().slot
+    )
     assert.equal(fin.block.header.producer, s?.leader)
     replay.append(validateBlock(replay.state, fin.block, { sigs: immediateSink(ed25519Verifier()) }), fin.certificate)
   }
@@ -74,7 +97,13 @@ test('a silent leader is replaced by its first fallback after the leader timeout
   sched.runUntil(net.genesis.genesis_time + 3 * SLOT - 1)
   const node0 = net.nodes[0] as ChainNode
   const params = net.genesis.params
-  const next = slotSchedule(epochInfo(node0.ledger.state, 0), params, 3, node0.ledger.state.get('recent') as Array<[number, string]>, node0.ledger.state.head().slot)
+  const next = slotSchedule(
+    epochInfo(node0.ledger.state, 0),
+    params,
+    3,
+    node0.ledger.state.get('recent') as Array<[number, string]>,
+    node0.ledger.state.head().slot
+  )
   assert.ok(next !== undefined)
   net.network.setDown(next.leader, true)
   sched.runUntil(net.genesis.genesis_time + 4 * SLOT - 1)
@@ -123,11 +152,13 @@ test('sync refuses a peer serving a forged transaction, and keeps nothing past t
   const honest = ledgerSource(a.ledger)
   const evil = {
     height: honest.height,
-    async blocks (from: number, to: number) {
+    async blocks(from: number, to: number) {
       const list = await honest.blocks(from, to)
-      return list.map((f) => f.block.transactions.length === 0
-        ? f
-        : { ...f, block: { ...f.block, transactions: f.block.transactions.map((t, i) => (i === 0 ? { ...t, signature: 'ab'.repeat(64) } : t)) } })
+      return list.map((f) =>
+        f.block.transactions.length === 0
+          ? f
+          : { ...f, block: { ...f.block, transactions: f.block.transactions.map((t, i) => (i === 0 ? { ...t, signature: 'ab'.repeat(64) } : t)) } }
+      )
     }
   }
   const pool = new VerifyPool(2)

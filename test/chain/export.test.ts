@@ -21,24 +21,33 @@ test('a devnet archived to a data directory exports a document that an independe
     const node = net.nodes[0] as ChainNode
     const db = await openDatabase({ backend: 'level', path: join(dir, 'db') })
     const archive = await BlockArchive.open(dir, net.genesis, db)
-    node.on({ final: (fin) => { archive.append(fin) } })
+    node.on({
+      final: (fin) => {
+        archive.append(fin)
+      }
+    })
     net.start()
     const acct = new Account(ed25519Signer(new Uint8Array(32).fill(9)))
     const op = new Account(ed25519Signer(new Uint8Array(32).fill(10)))
     sched.runUntil(net.genesis.genesis_time + 10_001)
     // Every transaction type but consensus_vote and payout (which need a committee member's own key and credits)
     // and task_proof (a node's).
-    for (let i = 0; i < 7; i++) node.submit(acct.anchor({ session_id: `séance-${i}`, manifest_hash: `${i}`.repeat(64), merkle_root: 'ab'.repeat(32) }, sched.clock.now()))
+    for (let i = 0; i < 7; i++)
+      node.submit(acct.anchor({ session_id: `séance-${i}`, manifest_hash: `${i}`.repeat(64), merkle_root: 'ab'.repeat(32) }, sched.clock.now()))
     node.submit(op.tx('node_registration', { endpoint: 'https://node.example' }, sched.clock.now()))
     node.submit(op.tx('trust_policy', { policy_id: 'default', rules: { min_uptime_bp: 2000, allow: ['a', 'b'] } }, sched.clock.now()))
     // Public data anchors, one labelled like a session: Python recomputes their 'D' leaves.
-    for (const label of ['séance-0', 'timestamp me']) node.submit(acct.dataAnchor({ label, data_hash_sha256: 'cd'.repeat(32), submitted_at: sched.clock.now() - 1 }, sched.clock.now()))
+    for (const label of ['séance-0', 'timestamp me'])
+      node.submit(acct.dataAnchor({ label, data_hash_sha256: 'cd'.repeat(32), submitted_at: sched.clock.now() - 1 }, sched.clock.now()))
     sched.runUntil(net.genesis.genesis_time + 60_000)
     net.stop()
     await archive.flush()
     assert.equal(await db.blocks.latest().then((b) => b?.height), node.ledger.head().height)
     const included = node.ledger.range(1, node.ledger.head().height).filter((f) => f.block.transactions.length > 0)
-    assert.equal(included.reduce((n, f) => n + f.block.transactions.length, 0), 11)
+    assert.equal(
+      included.reduce((n, f) => n + f.block.transactions.length, 0),
+      11
+    )
     for (const f of included) assert.equal((await db.transactions.byBlock(f.block.header.height)).length, f.block.transactions.length)
     await db.close()
 
@@ -73,7 +82,12 @@ test('a devnet archived to a data directory exports a document that an independe
 
 test('chain export usage errors are one-line catalogue errors', async () => {
   const code = async (argv: string[]): Promise<string | undefined> => {
-    try { await chainCommand(argv); return undefined } catch (err) { return isLucidError(err) ? err.code : String(err) }
+    try {
+      await chainCommand(argv)
+      return undefined
+    } catch (err) {
+      return isLucidError(err) ? err.code : String(err)
+    }
   }
   assert.equal(await code([]), 'LUCID_ERR_9001')
   assert.equal(await code(['export', '--data', '/tmp']), 'LUCID_ERR_9001')

@@ -13,15 +13,25 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fromHex, toHex } from '../../services/common/hash.ts'
 import {
-  Ledger, chainExport, epochInfo, generateChain, ledgerSource, replayLedgers, signingMessage, sortVotes, syncLedger,
-  type Certificate, type FinalBlock, type Signer
+  Ledger,
+  chainExport,
+  epochInfo,
+  generateChain,
+  ledgerSource,
+  replayLedgers,
+  signingMessage,
+  sortVotes,
+  syncLedger,
+  type Certificate,
+  type FinalBlock,
+  type Signer
 } from '../../services/chain/index.ts'
 import { generatedSigners } from './helpers.ts'
 
 const SCRIPT = fileURLToPath(new URL('./recompute.py', import.meta.url))
 
 /** The first-format certificate of a block: every committee member's LUCID-VOTE-V1 signature over its hash. */
-function v1Certificate (fin: FinalBlock, members: Iterable<string>, signers: Map<string, Signer>): Certificate {
+function v1Certificate(fin: FinalBlock, members: Iterable<string>, signers: Map<string, Signer>): Certificate {
   const votes = [...members].map((m) => ({ voter: m, signature: toHex((signers.get(m) as Signer).sign(signingMessage('LUCID-VOTE-V1', fromHex(fin.hash)))) }))
   return { height: fin.block.header.height, block_hash: fin.hash, votes: sortVotes(votes) }
 }
@@ -30,11 +40,18 @@ test('an archive of round-less (first-format) certificates is replayed, synced, 
   const chain = generateChain({ slots: 12, validators: 20, txPerS: 0.5, clients: 4 })
   const signers = generatedSigners(20)
   const blocks = chain.ledger.range(1, 12)
-  assert.ok(blocks.every((f) => f.certificate.round === f.block.header.slot), 'generated certificates are round certificates')
+  assert.ok(
+    blocks.every((f) => f.certificate.round === f.block.header.slot),
+    'generated certificates are round certificates'
+  )
   // Rewrite it as the first format would have written it: every certificate, and each block's parent certificate.
   const state = new Ledger(chain.genesis).state
   const certs = blocks.map((f) => v1Certificate(f, epochInfo(state, f.block.header.epoch).committee.members.keys(), signers))
-  const old: FinalBlock[] = blocks.map((f, i) => ({ hash: f.hash, certificate: certs[i] as Certificate, block: { ...f.block, parent_certificate: i === 0 ? null : certs[i - 1] as Certificate } }))
+  const old: FinalBlock[] = blocks.map((f, i) => ({
+    hash: f.hash,
+    certificate: certs[i] as Certificate,
+    block: { ...f.block, parent_certificate: i === 0 ? null : (certs[i - 1] as Certificate) }
+  }))
 
   const [replayed] = replayLedgers(chain.genesis, old, 1)
   assert.equal(replayed?.head().hash, chain.ledger.head().hash)
@@ -43,12 +60,18 @@ test('an archive of round-less (first-format) certificates is replayed, synced, 
   assert.equal(synced.head().hash, chain.ledger.head().hash)
 
   // A forged round certificate made from those signatures does not pass: the round is in what is signed.
-  const forged = old.map((f, i) => i === 5 ? { ...f, certificate: { ...f.certificate, round: f.block.header.slot } } : f)
-  assert.throws(() => replayLedgers(chain.genesis, forged.slice(0, 6), 1), (err: Error & { code?: string }) => err.code === 'LUCID_ERR_5015')
+  const forged = old.map((f, i) => (i === 5 ? { ...f, certificate: { ...f.certificate, round: f.block.header.slot } } : f))
+  assert.throws(
+    () => replayLedgers(chain.genesis, forged.slice(0, 6), 1),
+    (err: Error & { code?: string }) => err.code === 'LUCID_ERR_5015'
+  )
 
   const dir = await mkdtemp(join(tmpdir(), 'lucid-formats-'))
   try {
-    for (const [name, doc] of [['old', { ...chainExport(chain.genesis, old), schema: 'lucid-chain-export/1' }], ['new', chainExport(chain.genesis, await (await ledgerSource(chain.ledger)).blocks(1, 12))]] as const) {
+    for (const [name, doc] of [
+      ['old', { ...chainExport(chain.genesis, old), schema: 'lucid-chain-export/1' }],
+      ['new', chainExport(chain.genesis, await (await ledgerSource(chain.ledger)).blocks(1, 12))]
+    ] as const) {
       const file = join(dir, `${name}.json`)
       await writeFile(file, JSON.stringify(doc))
       const r = spawnSync('/usr/bin/python3', [SCRIPT, file], { encoding: 'utf8' })

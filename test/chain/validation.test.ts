@@ -2,8 +2,20 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { isLucidError, type LucidErrorCode } from '../../services/common/errors.ts'
 import {
-  Account, Ledger, attemptOpensAfter, buildBlock, ed25519Signer, ed25519Verifier, epochInfo, immediateSink, slotSchedule,
-  slotStart, validateBlock, type Block, type FinalBlock, type Signer
+  Account,
+  Ledger,
+  attemptOpensAfter,
+  buildBlock,
+  ed25519Signer,
+  ed25519Verifier,
+  epochInfo,
+  immediateSink,
+  slotSchedule,
+  slotStart,
+  validateBlock,
+  type Block,
+  type FinalBlock,
+  type Signer
 } from '../../services/chain/index.ts'
 import { generatedSigners, reseal, resign, smallChain } from './helpers.ts'
 
@@ -14,7 +26,7 @@ const target = chain.ledger.at(3) as FinalBlock
 const producer = signers.get(target.block.header.producer) as Signer
 
 /** A ledger holding the generated chain's blocks below 3, validated from scratch. */
-function ledgerBefore3 (): Ledger {
+function ledgerBefore3(): Ledger {
   const l = new Ledger(chain.genesis)
   for (const h of [1, 2]) {
     const f = chain.ledger.at(h) as FinalBlock
@@ -25,12 +37,15 @@ function ledgerBefore3 (): Ledger {
 const base = ledgerBefore3()
 const now = target.block.header.timestamp + 1000
 
-function rejects (block: Block, code: LucidErrorCode, at = now): void {
-  assert.throws(() => validateBlock(base.state, block, { sigs: immediateSink(verifier), now: at }), (err: unknown) => {
-    assert.ok(isLucidError(err), String(err))
-    assert.equal(err.code, code, err.message)
-    return true
-  })
+function rejects(block: Block, code: LucidErrorCode, at = now): void {
+  assert.throws(
+    () => validateBlock(base.state, block, { sigs: immediateSink(verifier), now: at }),
+    (err: unknown) => {
+      assert.ok(isLucidError(err), String(err))
+      assert.equal(err.code, code, err.message)
+      return true
+    }
+  )
 }
 
 const b = target.block
@@ -48,7 +63,7 @@ test('every header field, changed and re-signed by the producer, is refused with
   rejects(reseal(b, producer, { height: h.height + 1 }), 'LUCID_ERR_5005')
   rejects(reseal(b, producer, { previous_hash: 'ab'.repeat(32) }), 'LUCID_ERR_5005')
   rejects(reseal(b, producer, { epoch: h.epoch + 1 }), 'LUCID_ERR_5001')
-  rejects(reseal(b, producer, { slot: (base.state.head().slot) }), 'LUCID_ERR_5011')
+  rejects(reseal(b, producer, { slot: base.state.head().slot }), 'LUCID_ERR_5011')
   rejects(reseal(b, producer, { timestamp: h.timestamp + chain.genesis.params.slot_ms }), 'LUCID_ERR_5011')
   rejects(reseal(b, producer, { timestamp: h.timestamp - 100 }), 'LUCID_ERR_5011')
   rejects(reseal(b, producer, { merkle_root: 'cd'.repeat(32) }), 'LUCID_ERR_5009')
@@ -64,7 +79,13 @@ test('a bad signature, a wrong leader and a slot of another leader are refused',
   // Signed by another validator but naming the rightful producer: the signature fails.
   rejects({ ...b, signature: resign(b.header, otherValidator) }, 'LUCID_ERR_5008')
   // Produced by a validator with no attempt in this slot.
-  const sched = slotSchedule(epochInfo(base.state, b.header.epoch), chain.genesis.params, b.header.slot, base.state.get('recent') as Array<[number, string]>, base.state.head().slot)
+  const sched = slotSchedule(
+    epochInfo(base.state, b.header.epoch),
+    chain.genesis.params,
+    b.header.slot,
+    base.state.get('recent') as Array<[number, string]>,
+    base.state.head().slot
+  )
   assert.ok(sched !== undefined)
   const attempts = new Set([sched.leader, ...sched.fallbacks.slice(0, chain.genesis.params.fallback_attempts)])
   const outsider = [...signers.values()].find((s) => !attempts.has(s.publicKey)) as Signer
@@ -73,12 +94,23 @@ test('a bad signature, a wrong leader and a slot of another leader are refused',
 
 test('a fallback before its window is refused; the same fallback after it opens is accepted', () => {
   const params = chain.genesis.params
-  const sched = slotSchedule(epochInfo(base.state, b.header.epoch), params, b.header.slot, base.state.get('recent') as Array<[number, string]>, base.state.head().slot)
+  const sched = slotSchedule(
+    epochInfo(base.state, b.header.epoch),
+    params,
+    b.header.slot,
+    base.state.get('recent') as Array<[number, string]>,
+    base.state.head().slot
+  )
   assert.ok(sched !== undefined)
   const fallback = signers.get(sched.fallbacks[0] as string) as Signer
   const start = slotStart(chain.genesis.genesis_time, params, b.header.slot)
   const cert = (chain.ledger.at(2) as FinalBlock).certificate
-  const ctx = (t: number): { height: number, slot: number, epoch: number, timestamp: number } => ({ height: 3, slot: b.header.slot, epoch: b.header.epoch, timestamp: t })
+  const ctx = (t: number): { height: number; slot: number; epoch: number; timestamp: number } => ({
+    height: 3,
+    slot: b.header.slot,
+    epoch: b.header.epoch,
+    timestamp: t
+  })
   const early = buildBlock(base.state, fallback, ctx(start + 100), cert, b.transactions, immediateSink(verifier))
   rejects(early, 'LUCID_ERR_5007', start + 200)
   const onTime = buildBlock(base.state, fallback, ctx(start + attemptOpensAfter(params, 1)), cert, b.transactions, immediateSink(verifier))
@@ -89,7 +121,12 @@ test('a fallback before its window is refused; the same fallback after it opens 
 test('oversize blocks are refused: too many transactions, too many bytes', () => {
   const acct = new Account(ed25519Signer(new Uint8Array(32).fill(42)))
   const t = b.header.timestamp - 10
-  const many = [...b.transactions, ...Array.from({ length: 11 - b.transactions.length }, (_, i) => acct.anchor({ session_id: `extra-${i}`, manifest_hash: '11'.repeat(32), merkle_root: '22'.repeat(32) }, t))]
+  const many = [
+    ...b.transactions,
+    ...Array.from({ length: 11 - b.transactions.length }, (_, i) =>
+      acct.anchor({ session_id: `extra-${i}`, manifest_hash: '11'.repeat(32), merkle_root: '22'.repeat(32) }, t)
+    )
+  ]
   rejects(reseal({ ...b, transactions: many }, producer), 'LUCID_ERR_5010')
   const big = new Account(ed25519Signer(new Uint8Array(32).fill(43)))
   const fat = [0, 1].map((i) => big.tx('trust_policy', { policy_id: `p${i}`, rules: { text: 'x'.repeat(7000) } }, t))
@@ -119,6 +156,9 @@ test('a parent certificate short of quorum, with a bad vote, an outsider or miss
   const badVote = cert.votes.map((v, i) => (i === 0 ? { ...v, signature: 'ff'.repeat(64) } : v))
   rejects(reseal({ ...b, parent_certificate: { ...cert, votes: badVote } }, producer), 'LUCID_ERR_5015')
   const outsiderKey = 'ff'.repeat(32)
-  rejects(reseal({ ...b, parent_certificate: { ...cert, votes: [...cert.votes, { voter: outsiderKey, signature: 'aa'.repeat(64) }] } }, producer), 'LUCID_ERR_5015')
+  rejects(
+    reseal({ ...b, parent_certificate: { ...cert, votes: [...cert.votes, { voter: outsiderKey, signature: 'aa'.repeat(64) }] } }, producer),
+    'LUCID_ERR_5015'
+  )
   rejects(reseal({ ...b, parent_certificate: { ...cert, block_hash: 'aa'.repeat(32) } }, producer), 'LUCID_ERR_5015')
 })

@@ -15,7 +15,7 @@ import { addUserOutcomes, Classes } from '../../chaos/overload/index.ts'
 import { runFuzz } from '../../chaos/fuzz/index.ts'
 import type { ChaosResult } from '../../chaos/types.ts'
 
-function usageError (fn: () => unknown, code: string, pattern: RegExp): void {
+function usageError(fn: () => unknown, code: string, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => isLucidError(err) && err.code === code && err.statusCode === 2 && pattern.test(err.message))
 }
 
@@ -30,13 +30,20 @@ describe('lucid chaos flags', () => {
     usageError(() => parseChaosArgs(['--suite', 'faults', '--target', 'http://127.0.0.1:1']), 'LUCID_ERR_9001', /fuzz and overload/)
     usageError(() => parseChaosArgs(['--suite', 'fuzz', 'extra']), 'LUCID_ERR_9001', /positional/)
     usageError(() => parseChaosArgs(['--suite', 'fuzz', '--json', '/no/such/dir/r.json']), 'LUCID_ERR_9004', /--json/)
-    assert.throws(() => parseChaosArgs(['--suite', 'fuzz', '--bogus']), (err: unknown) => String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'))
+    assert.throws(
+      () => parseChaosArgs(['--suite', 'fuzz', '--bogus']),
+      (err: unknown) => String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
+    )
   })
 
   it('parses the flags it takes', () => {
     assert.equal(parseChaosArgs(['--help']), 'help')
     assert.deepEqual(parseChaosArgs(['--suite', 'all', '--duration', '2m', '--full', '--target', 'http://127.0.0.1:8080/x', '--seed', '7']), {
-      suites: ['fuzz', 'overload', 'faults', 'soak'], full: true, durationS: 120, target: 'http://127.0.0.1:8080', seed: 7
+      suites: ['fuzz', 'overload', 'faults', 'soak'],
+      full: true,
+      durationS: 120,
+      target: 'http://127.0.0.1:8080',
+      seed: 7
     })
     assert.deepEqual(parseChaosArgs(['--suite', 'overload']), { suites: ['overload'], full: false })
   })
@@ -49,23 +56,50 @@ describe('lucid chaos flags', () => {
 describe('suites', () => {
   it('a missing suite module is LUCID_ERR_9009 naming it; present ones export run()', async () => {
     const missing = new URL('../../chaos/no-such-suite/index.ts', import.meta.url)
-    await assert.rejects(loadSuite('soak', missing), (err: unknown) => isLucidError(err, 'LUCID_ERR_9009') && /soak suite/.test(err.message) && /no-such-suite\/index\.ts is missing/.test(err.message))
-    assert.equal(typeof await loadSuite('fuzz'), 'function')
-    assert.equal(typeof await loadSuite('overload'), 'function')
+    await assert.rejects(
+      loadSuite('soak', missing),
+      (err: unknown) => isLucidError(err, 'LUCID_ERR_9009') && /soak suite/.test(err.message) && /no-such-suite\/index\.ts is missing/.test(err.message)
+    )
+    assert.equal(typeof (await loadSuite('fuzz')), 'function')
+    assert.equal(typeof (await loadSuite('overload')), 'function')
   })
 })
 
 describe('report entries', () => {
   const result = (over: Partial<ChaosResult> = {}): ChaosResult => ({
-    metrics: { requests_count: 12_000, server_errors_count: 0, crashes_count: 0, unauthorised_successes_count: 0, responses_without_code_count: 0, integrity_violations_count: 0, model_sequences_count: 2000, model_violations_count: 0, duration_s: 80 },
+    metrics: {
+      requests_count: 12_000,
+      server_errors_count: 0,
+      crashes_count: 0,
+      unauthorised_successes_count: 0,
+      responses_without_code_count: 0,
+      integrity_violations_count: 0,
+      model_sequences_count: 2000,
+      model_violations_count: 0,
+      duration_s: 80
+    },
     conditions: { server: 'test', seed: 1 },
     passed: true,
     findings: [],
     ...over
   })
   const report = (entries: Report['results']): Report => ({
-    schema: 'lucid-bench/1', verdict: 'pass', profile: 'quick', judged: true, strict: false,
-    env: { node: process.version, cpu: 'x', cores: 2, platform: 'linux', total_mem_bytes: 1, loadavg_before: [], loadavg_after: [], commit: '', date: new Date().toISOString() },
+    schema: 'lucid-bench/1',
+    verdict: 'pass',
+    profile: 'quick',
+    judged: true,
+    strict: false,
+    env: {
+      node: process.version,
+      cpu: 'x',
+      cores: 2,
+      platform: 'linux',
+      total_mem_bytes: 1,
+      loadavg_before: [],
+      loadavg_after: [],
+      commit: '',
+      date: new Date().toISOString()
+    },
     results: entries
   })
 
@@ -74,12 +108,20 @@ describe('report entries', () => {
     assert.equal(e.id, 'chaos.fuzz')
     assert.equal(e.component, 'chaos')
     assert.equal(e.verdict, 'pass')
-    assert.deepEqual(e.targets.map((t) => [t.metric, t.op, t.value, t.verdict]), [
-      ['requests_count', '>=', 10_000, 'pass'], ['server_errors_count', '<=', 0, 'pass'], ['crashes_count', '<=', 0, 'pass'],
-      ['unauthorised_successes_count', '<=', 0, 'pass'], ['responses_without_code_count', '<=', 0, 'pass'],
-      ['integrity_violations_count', '<=', 0, 'pass'], ['model_sequences_count', '>=', 2000, 'pass'], ['model_violations_count', '<=', 0, 'pass'],
-      ['findings_count', '<=', 0, 'pass']
-    ])
+    assert.deepEqual(
+      e.targets.map((t) => [t.metric, t.op, t.value, t.verdict]),
+      [
+        ['requests_count', '>=', 10_000, 'pass'],
+        ['server_errors_count', '<=', 0, 'pass'],
+        ['crashes_count', '<=', 0, 'pass'],
+        ['unauthorised_successes_count', '<=', 0, 'pass'],
+        ['responses_without_code_count', '<=', 0, 'pass'],
+        ['integrity_violations_count', '<=', 0, 'pass'],
+        ['model_sequences_count', '>=', 2000, 'pass'],
+        ['model_violations_count', '<=', 0, 'pass'],
+        ['findings_count', '<=', 0, 'pass']
+      ]
+    )
     assert.deepEqual(validateReport(JSON.parse(JSON.stringify(report([e])))), [])
     assert.match(renderSuite(e), /requests_count\s+12,000/)
   })
@@ -100,9 +142,14 @@ describe('report entries', () => {
   })
 
   it('overload is judged on /health p99, server errors, recovery and memory; faults and soak on their findings', () => {
-    assert.deepEqual(chaosTargets('overload', { full: false, durationGiven: false }).map((t) => t.metric),
-      ['health_p99_ms', 'server_errors_count', 'crashes_count', 'responses_without_code_count', 'recovery_s', 'peak_rss_bytes', 'findings_count'])
-    assert.deepEqual(chaosTargets('soak', { full: true, durationGiven: false }).map((t) => t.metric), ['findings_count'])
+    assert.deepEqual(
+      chaosTargets('overload', { full: false, durationGiven: false }).map((t) => t.metric),
+      ['health_p99_ms', 'server_errors_count', 'crashes_count', 'responses_without_code_count', 'recovery_s', 'peak_rss_bytes', 'findings_count']
+    )
+    assert.deepEqual(
+      chaosTargets('soak', { full: true, durationGiven: false }).map((t) => t.metric),
+      ['findings_count']
+    )
   })
 })
 
@@ -118,8 +165,10 @@ describe('overload classification', () => {
     })
     c.add(503, undefined, () => '503 without code')
     c.add(418, undefined, () => '418 without code')
-    assert.deepEqual({ ok: c.ok, limited: c.limited, shed: c.shed, other4xx: c.other4xx, serverErrors: c.serverErrors, transport: c.transport, withoutCode: c.withoutCode },
-      { ok: 12, limited: 3, shed: 2, other4xx: 2, serverErrors: 2, transport: 1, withoutCode: 2 })
+    assert.deepEqual(
+      { ok: c.ok, limited: c.limited, shed: c.shed, other4xx: c.other4xx, serverErrors: c.serverErrors, transport: c.transport, withoutCode: c.withoutCode },
+      { ok: 12, limited: 3, shed: 2, other4xx: 2, serverErrors: 2, transport: 1, withoutCode: 2 }
+    )
     assert.equal(c.total, 22)
   })
 })

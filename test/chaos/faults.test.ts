@@ -15,7 +15,10 @@ test('three kill -9 cycles lose no acknowledged write, tear nothing and reuse no
   const dir = await mkdtemp(join(tmpdir(), 'lucid-faults-'))
   try {
     const lines: string[] = []
-    const r = await run({ full: false, progress: (t) => lines.push(t), tmpdir: dir }, { cycles: 3, seed: 7, moments: ['upload', 'create', 'finalise'], powerCut: false })
+    const r = await run(
+      { full: false, progress: (t) => lines.push(t), tmpdir: dir },
+      { cycles: 3, seed: 7, moments: ['upload', 'create', 'finalise'], powerCut: false }
+    )
     assert.deepEqual(r.findings, [])
     assert.equal(r.metrics.cycles_count, 3)
     assert.ok(r.metrics.acknowledged_writes_count! > 10, `acknowledged ${r.metrics.acknowledged_writes_count}`)
@@ -35,7 +38,10 @@ test('three kill -9 cycles lose no acknowledged write, tear nothing and reuse no
     let victim: string | undefined
     for (const sid of await readdir(sessions)) {
       const chunks = (await readdir(join(sessions, sid, 'chunks')).catch(() => [])).filter((n) => n.endsWith('.lsc'))
-      if (chunks.length > 0) { victim = join(sessions, sid, 'chunks', chunks[0]!); break }
+      if (chunks.length > 0) {
+        victim = join(sessions, sid, 'chunks', chunks[0]!)
+        break
+      }
     }
     assert.ok(victim !== undefined)
     const bytes = await readFile(victim)
@@ -49,7 +55,9 @@ test('three kill -9 cycles lose no acknowledged write, tear nothing and reuse no
   }
 })
 
-test('kills while the validators vote (a vote above the archive, a prevote before its precommit): the restarted chain finalises again, nothing reverted', { timeout: 240_000 }, async () => {
+test('kills while the validators vote (a vote above the archive, a prevote before its precommit): the restarted chain finalises again, nothing reverted', {
+  timeout: 240_000
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lucid-faults-votes-'))
   try {
     const r = await run({ full: false, progress: () => {}, tmpdir: dir }, { cycles: 2, seed: 11, moments: ['vote', 'prevote'], mongo: false, powerCut: false })
@@ -66,11 +74,12 @@ test('kills while the validators vote (a vote above the archive, a prevote befor
 })
 
 /** A minimal envelope header (docs/envelope.md) with the given salt byte, nonce byte and trailing byte. */
-function envelope (sid: string, salt: number, nonce: number, tail: number): Buffer {
+function envelope(sid: string, salt: number, nonce: number, tail: number): Buffer {
   const id = Buffer.from(sid)
   const b = Buffer.alloc(70 + id.length + 16 + 1)
   b.write('LUCS', 0, 'latin1')
-  b[4] = 1; b[5] = 1
+  b[4] = 1
+  b[5] = 1
   b.fill(salt, 24, 56)
   b[67] = nonce
   b.writeUInt16BE(id.length, 68)

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runModelFuzz } from '../../chaos/fuzz/model.ts'
 
-test('model-based sequences break no invariant: answers in time, no 5xx, no access across users, the model holds, memory bounded', { timeout: 180_000 }, async () => {
+test('model-based sequences break no invariant: answers in time, no 5xx, no access across users, the model holds, memory bounded', {
+  timeout: 180_000
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lucid-model-fuzz-'))
   try {
     const r = await runModelFuzz({ sequences: Number(process.env.LUCID_MODEL_SEQUENCES ?? 60), maxCommands: 15, seed: 16, dataDir: join(dir, 'data') })

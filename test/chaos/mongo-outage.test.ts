@@ -22,19 +22,28 @@ import { type Standin, standinBinary, startStandin, withPolling } from '../../te
 const NO_STANDIN = standinBinary() === undefined ? 'the jongodb stand-in (@jongodb/memory-server-bin-linux-x64-gnu) is not installed' : false
 
 /** Connects to the proxy. */
-async function dial (port: number): Promise<Socket> {
+async function dial(port: number): Promise<Socket> {
   const s = connect({ host: '127.0.0.1', port })
   await once(s, 'connect')
   return s
 }
 
 /** Collects `n` bytes from the socket, or rejects after `ms`. */
-async function receive (s: Socket, n: number, ms: number): Promise<Buffer> {
+async function receive(s: Socket, n: number, ms: number): Promise<Buffer> {
   return await new Promise<Buffer>((resolve, reject) => {
     const parts: Buffer[] = []
     let got = 0
-    const done = (err?: Error): void => { clearTimeout(timer); s.off('data', onData); if (err !== undefined) reject(err); else resolve(Buffer.concat(parts)) }
-    const onData = (d: Buffer): void => { parts.push(d); got += d.length; if (got >= n) done() }
+    const done = (err?: Error): void => {
+      clearTimeout(timer)
+      s.off('data', onData)
+      if (err !== undefined) reject(err)
+      else resolve(Buffer.concat(parts))
+    }
+    const onData = (d: Buffer): void => {
+      parts.push(d)
+      got += d.length
+      if (got >= n) done()
+    }
     const timer = setTimeout(() => done(new Error(`only ${got} of ${n} bytes within ${ms} ms`)), ms)
     s.on('data', onData)
   })
@@ -44,7 +53,10 @@ describe('fault proxy (echo server)', () => {
   let echo: Server
   let proxy: FaultProxy
   before(async () => {
-    echo = createServer((s) => { s.on('error', () => {}); s.pipe(s) })
+    echo = createServer((s) => {
+      s.on('error', () => {})
+      s.pipe(s)
+    })
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve))
     proxy = await startFaultProxy({ targetPort: (echo.address() as AddressInfo).port, delayMs: 100 })
   })
@@ -99,7 +111,7 @@ describe('fault proxy (echo server)', () => {
     await proxy.setMode('refuse')
     await closed
     const refused = connect({ host: '127.0.0.1', port: proxy.port })
-    const [err] = await once(refused, 'error') as [NodeJS.ErrnoException]
+    const [err] = (await once(refused, 'error')) as [NodeJS.ErrnoException]
     assert.equal(err.code, 'ECONNREFUSED')
     await proxy.setMode('pass')
     const again = await dial(proxy.port)
@@ -114,8 +126,12 @@ describe('replica-set address translation', () => {
   const opMsg = (doc: Record<string, unknown>): Buffer => {
     const body = Buffer.from(BSON.serialize(doc))
     const b = Buffer.alloc(21 + body.length)
-    b.writeInt32LE(b.length, 0); b.writeInt32LE(7, 4); b.writeInt32LE(3, 8); b.writeInt32LE(2013, 12)
-    b.writeUInt32LE(0, 16); b[20] = 0
+    b.writeInt32LE(b.length, 0)
+    b.writeInt32LE(7, 4)
+    b.writeInt32LE(3, 8)
+    b.writeInt32LE(2013, 12)
+    b.writeUInt32LE(0, 16)
+    b[20] = 0
     body.copy(b, 21)
     return b
   }
@@ -123,7 +139,15 @@ describe('replica-set address translation', () => {
 
   it('rewrites the advertised address in hello replies, keeps every other value and type, leaves other messages alone', () => {
     const adv = createAdvertiser('127.0.0.1:40001', '127.0.0.1:40002')
-    const hello = opMsg({ isWritablePrimary: true, setName: 'rs0', me: '127.0.0.1:40001', primary: '127.0.0.1:40001', hosts: ['127.0.0.1:40001'], topologyVersion: { counter: Long.fromNumber(5) }, ok: 1 })
+    const hello = opMsg({
+      isWritablePrimary: true,
+      setName: 'rs0',
+      me: '127.0.0.1:40001',
+      primary: '127.0.0.1:40001',
+      hosts: ['127.0.0.1:40001'],
+      topologyVersion: { counter: Long.fromNumber(5) },
+      ok: 1
+    })
     const out = adv.rewrite(hello)
     assert.equal(out.readInt32LE(0), out.length)
     assert.equal(out.readInt32LE(4), 7)
@@ -166,21 +190,33 @@ describe('DB layer error mapping (regressions)', () => {
 
 describe('DB layer through the fault proxy (jongodb stand-in)', { skip: NO_STANDIN }, () => {
   let standin: Standin
-  before(async () => { standin = await startStandin() })
-  after(async () => { await standin?.stop() })
+  before(async () => {
+    standin = await startStandin()
+  })
+  after(async () => {
+    await standin?.stop()
+  })
 
-  it('the stand-in URI keeps the driver\'s pool: no failed heartbeat, no pool cleared, no stall', async () => {
+  it("the stand-in URI keeps the driver's pool: no failed heartbeat, no pool cleared, no stall", async () => {
     // Before the fix the streaming monitor failed about once a second ("Server ended moreToCome
     // unexpectedly"), clearing the pool and stalling operations ~500 ms.
     const client = new MongoClient(standin.uri, { serverSelectionTimeoutMS: 5000 })
-    let failures = 0; let cleared = 0
-    client.on('serverHeartbeatFailed', () => { failures++ })
-    client.on('connectionPoolCleared', () => { cleared++ })
+    let failures = 0
+    let cleared = 0
+    client.on('serverHeartbeatFailed', () => {
+      failures++
+    })
+    client.on('connectionPoolCleared', () => {
+      cleared++
+    })
     try {
       await client.connect()
       const col = client.db('lucid_poll').collection('x')
       const until = performance.now() + 2500
-      while (performance.now() < until) { await col.findOne({}); await sleep(50) }
+      while (performance.now() < until) {
+        await col.findOne({})
+        await sleep(50)
+      }
       assert.equal(failures, 0)
       assert.equal(cleared, 0)
     } finally {
@@ -189,7 +225,7 @@ describe('DB layer through the fault proxy (jongodb stand-in)', { skip: NO_STAND
   })
 
   /** The DB layer through a proxy in front of the stand-in, with 1 s bounds (by default). */
-  async function throughProxy (o: { operationTimeoutMs?: number, params?: string } = {}): Promise<{ db: Database, proxy: FaultProxy }> {
+  async function throughProxy(o: { operationTimeoutMs?: number; params?: string } = {}): Promise<{ db: Database; proxy: FaultProxy }> {
     const u = new URL(standin.uri)
     const real = u.host
     let adv: ReturnType<typeof createAdvertiser> | undefined
@@ -197,11 +233,18 @@ describe('DB layer through the fault proxy (jongodb stand-in)', { skip: NO_STAND
     adv = createAdvertiser(real, `127.0.0.1:${proxy.port}`)
     u.host = `127.0.0.1:${proxy.port}`
     for (const [k, v] of new URLSearchParams(o.params ?? '')) u.searchParams.set(k, v)
-    const db = new Database(await openMongoBackend({ uri: u.href, dbName: `lucid_px_${Date.now()}`, connectTimeoutMs: 1000, operationTimeoutMs: o.operationTimeoutMs ?? 1000 }))
+    const db = new Database(
+      await openMongoBackend({ uri: u.href, dbName: `lucid_px_${Date.now()}`, connectTimeoutMs: 1000, operationTimeoutMs: o.operationTimeoutMs ?? 1000 })
+    )
     return { db, proxy }
   }
-  const session = (id: string): { session_id: string, user_id: string, status: string, chunk_count: number, created_at: number } =>
-    ({ session_id: id, user_id: 'u1', status: 'recording', chunk_count: 0, created_at: Date.now() })
+  const session = (id: string): { session_id: string; user_id: string; status: string; chunk_count: number; created_at: number } => ({
+    session_id: id,
+    user_id: 'u1',
+    status: 'recording',
+    chunk_count: 0,
+    created_at: Date.now()
+  })
   const GENEROUS = 3 * errorBoundMs(1000, 1000)
 
   it('a transaction in a blackhole fails once with LUCID_ERR_4005 within the bound, and the next ones succeed after the heal', async () => {
@@ -211,8 +254,13 @@ describe('DB layer through the fault proxy (jongodb stand-in)', { skip: NO_STAND
       await proxy.setMode('blackhole')
       let runs = 0
       const t = performance.now()
-      await assert.rejects(db.transaction(async (r) => { runs++; await r.sessions.insert(session('bh')) }),
-        (err: Error & { code?: string }) => err.code === 'LUCID_ERR_4005')
+      await assert.rejects(
+        db.transaction(async (r) => {
+          runs++
+          await r.sessions.insert(session('bh'))
+        }),
+        (err: Error & { code?: string }) => err.code === 'LUCID_ERR_4005'
+      )
       const ms = performance.now() - t
       // Before the fix the label TransientTransactionError made it LUCID_ERR_4006 and it ran again.
       assert.equal(runs, 1, 'an unreachable server is not retried as a conflict')
@@ -222,7 +270,12 @@ describe('DB layer through the fault proxy (jongodb stand-in)', { skip: NO_STAND
       let ok = 0
       for (let i = 0; i < 5; i++) {
         // The first one may still meet the pool the outage cleared (LUCID_ERR_4005 at once); then success.
-        try { await db.transaction(async (r) => { await r.sessions.insert(session(`after-${i}`)) }); ok++ } catch (err) {
+        try {
+          await db.transaction(async (r) => {
+            await r.sessions.insert(session(`after-${i}`))
+          })
+          ok++
+        } catch (err) {
           assert.equal((err as { code?: string }).code, 'LUCID_ERR_4005')
           assert.ok(performance.now() - healed < GENEROUS)
         }
@@ -243,15 +296,24 @@ describe('DB layer through the fault proxy (jongodb stand-in)', { skip: NO_STAND
     try {
       await db.sessions.insert(session('warm'))
       await proxy.setMode('blackhole')
-      await assert.rejects(db.transaction(async (r) => { await r.sessions.insert(session('cut')) }),
-        (err: Error & { code?: string }) => err.code === 'LUCID_ERR_4005')
+      await assert.rejects(
+        db.transaction(async (r) => {
+          await r.sessions.insert(session('cut'))
+        }),
+        (err: Error & { code?: string }) => err.code === 'LUCID_ERR_4005'
+      )
       // Long enough for the abort sent in the background to fail too (three 1 s connection attempts).
       await sleep(5000)
       await proxy.setMode('pass')
       const failures: string[] = []
       let ok = 0
       for (let i = 0; i < 5; i++) {
-        try { await db.transaction(async (r) => { await r.sessions.insert(session(`next-${i}`)) }); ok++ } catch (err) {
+        try {
+          await db.transaction(async (r) => {
+            await r.sessions.insert(session(`next-${i}`))
+          })
+          ok++
+        } catch (err) {
           failures.push(`${(err as { code?: string }).code ?? (err as Error).name}: ${(err as Error).message}`)
         }
       }
@@ -268,20 +330,34 @@ describe('DB layer through the fault proxy (jongodb stand-in)', { skip: NO_STAND
     try {
       await db.sessions.insert(session('warm'))
       const t = performance.now()
-      await assert.rejects(db.transaction(async (r) => {
-        await r.sessions.insert(session('c1'))
-        await r.chunks.insert({ session_id: 'c1', idx: 0, ciphertext_sha256: 'a'.repeat(64), size_bytes: 1, created_at: Date.now() })
-        // The statements reached the server; the commit that follows goes into the blackhole.
-        await proxy.setMode('blackhole')
-      }, { retries: 0 }), (err: Error & { code?: string }) => err.code === 'LUCID_ERR_4005' && /outcome unknown/.test(err.message))
+      await assert.rejects(
+        db.transaction(
+          async (r) => {
+            await r.sessions.insert(session('c1'))
+            await r.chunks.insert({ session_id: 'c1', idx: 0, ciphertext_sha256: 'a'.repeat(64), size_bytes: 1, created_at: Date.now() })
+            // The statements reached the server; the commit that follows goes into the blackhole.
+            await proxy.setMode('blackhole')
+          },
+          { retries: 0 }
+        ),
+        (err: Error & { code?: string }) => err.code === 'LUCID_ERR_4005' && /outcome unknown/.test(err.message)
+      )
       const ms = performance.now() - t
       assert.ok(ms < GENEROUS, `commit failed after ${ms} ms`)
       await proxy.setMode('pass')
       await sleep(300)
       // The held commit may arrive after the heal: both documents or neither, never one.
-      let s: unknown; let c: unknown
+      let s: unknown
+      let c: unknown
       for (let attempt = 0; ; attempt++) {
-        try { s = await db.sessions.get('c1'); c = await db.chunks.get('c1', 0); break } catch (err) { if (attempt >= 5) throw err; await sleep(500) }
+        try {
+          s = await db.sessions.get('c1')
+          c = await db.chunks.get('c1', 0)
+          break
+        } catch (err) {
+          if (attempt >= 5) throw err
+          await sleep(500)
+        }
       }
       assert.equal(s === undefined, c === undefined, 'a torn transaction')
     } finally {

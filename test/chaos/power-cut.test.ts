@@ -18,7 +18,10 @@ test('20 power cuts lose no acknowledged chunk, anchor or account and tear no re
   const dir = await mkdtemp(join(tmpdir(), 'lucid-power-'))
   try {
     const lines: string[] = []
-    const r = await run({ full: false, progress: (t) => lines.push(t), tmpdir: dir }, { cuts: Number(process.env.LUCID_POWER_CUTS ?? 20), seed: 11, maxTrafficMs: 1500 })
+    const r = await run(
+      { full: false, progress: (t) => lines.push(t), tmpdir: dir },
+      { cuts: Number(process.env.LUCID_POWER_CUTS ?? 20), seed: 11, maxTrafficMs: 1500 }
+    )
     assert.deepEqual(r.findings, [])
     assert.equal(r.metrics.lost_writes_count, 0)
     assert.equal(r.metrics.torn_records_count, 0)

@@ -12,7 +12,7 @@ import { fitLine, judgeLeak, type Point } from '../../chaos/soak/fit.ts'
 import { analyseSoak, run, type SoakSample } from '../../chaos/soak/index.ts'
 
 /** `n` samples over `minutes`: level + slope·t + uniform noise of ±`noise`, plus a GC-like sawtooth. */
-function synthetic (n: number, minutes: number, level: number, slope: number, noise: number, seed = 1, saw = 0): Point[] {
+function synthetic(n: number, minutes: number, level: number, slope: number, noise: number, seed = 1, saw = 0): Point[] {
   const rng = createRng(seed)
   return Array.from({ length: n }, (_, i) => {
     const tMin = (i * minutes) / (n - 1)
@@ -25,10 +25,21 @@ test('least squares recovers a known slope, and its interval holds it', () => {
   const f = fitLine(pts)!
   assert.ok(Math.abs(f.slope - 50_000) < 5_000, `slope ${f.slope}`)
   assert.ok(f.ci95Low < 50_000 && f.ci95High > 50_000)
-  const exact = fitLine([{ tMin: 0, v: 1 }, { tMin: 1, v: 3 }, { tMin: 2, v: 5 }])!
+  const exact = fitLine([
+    { tMin: 0, v: 1 },
+    { tMin: 1, v: 3 },
+    { tMin: 2, v: 5 }
+  ])!
   assert.equal(exact.slope, 2)
   assert.equal(exact.intercept, 1)
-  assert.equal(fitLine([{ tMin: 1, v: 1 }, { tMin: 1, v: 2 }, { tMin: 1, v: 3 }]), undefined)
+  assert.equal(
+    fitLine([
+      { tMin: 1, v: 1 },
+      { tMin: 1, v: 2 },
+      { tMin: 1, v: 3 }
+    ]),
+    undefined
+  )
 })
 
 test('leak verdicts: a real leak, flat noise, a sawtooth, a tiny significant drift, a shrink', () => {
@@ -48,7 +59,16 @@ test('leak verdicts: a real leak, flat noise, a sawtooth, a tiny significant dri
   // Memory going down is no leak.
   assert.equal(judgeLeak('rss', synthetic(120, 10, 100e6, -1e6, 1e6, 6), 1).leak, false)
   // Handles growing by one a minute from 30.
-  assert.equal(judgeLeak('handles', synthetic(120, 10, 30, 1, 0.5, 7).map((p) => ({ tMin: p.tMin, v: Math.round(p.v) })), 1, 0.1, 10).leak, true)
+  assert.equal(
+    judgeLeak(
+      'handles',
+      synthetic(120, 10, 30, 1, 0.5, 7).map((p) => ({ tMin: p.tMin, v: Math.round(p.v) })),
+      1,
+      0.1,
+      10
+    ).leak,
+    true
+  )
   // One handle more over ten minutes on a level of 9 (connection churn): 10 % an hour is under one handle, the
   // floor of 10 an hour keeps it flat.
   const churn = synthetic(120, 10, 9, 0.1, 0.2, 7).map((p) => ({ tMin: p.tMin, v: Math.round(p.v) }))
@@ -108,14 +128,23 @@ test('analyseSoak: with the live heap reported, it is judged (one point per majo
   assert.equal(flat.verdicts.off_heap?.leak, false)
   assert.ok(Math.abs(flat.metrics.rss_slope_bytes_per_min! - 5e5) < 1e5)
   // Memory outside the heap growing 1 MB/min (Buffers kept, a native leak) is judged a leak.
-  const native = analyseSoak(samples.map((s, i) => ({ ...s, rss: (s.rss as number) + i * 1e5 })), 2)
+  const native = analyseSoak(
+    samples.map((s, i) => ({ ...s, rss: (s.rss as number) + i * 1e5 })),
+    2
+  )
   assert.equal(native.verdicts.off_heap?.leak, true)
   // The live heap growing 1 MB a collection (~0.67 MB/min on 35 MB) is a leak.
-  const leaking = analyseSoak(samples.map((s) => ({ ...s, heapLive: 35e6 + (s.majorGc ?? 0) * 1e6 })), 2)
+  const leaking = analyseSoak(
+    samples.map((s) => ({ ...s, heapLive: 35e6 + (s.majorGc ?? 0) * 1e6 })),
+    2
+  )
   assert.equal(leaking.verdicts.heap_live?.leak, true)
   assert.ok(Math.abs(leaking.metrics.heap_live_slope_bytes_per_min! - 1e6 / 1.5) < 1e3)
   // The same growth made of compiled code (V8 optimising more of the program) is reported, and the data judged flat.
-  const jit = analyseSoak(samples.map((s) => ({ ...s, heapLive: 35e6 + (s.majorGc ?? 0) * 1e6, heapCode: 3e6 + (s.majorGc ?? 0) * 1e6 })), 2)
+  const jit = analyseSoak(
+    samples.map((s) => ({ ...s, heapLive: 35e6 + (s.majorGc ?? 0) * 1e6, heapCode: 3e6 + (s.majorGc ?? 0) * 1e6 })),
+    2
+  )
   assert.equal(jit.verdicts.heap_live?.leak, false)
   assert.match(jit.verdicts.heap_live?.reason ?? '', /minus compiled code/)
   assert.equal(jit.reported.heap_code?.leak, true)
@@ -129,7 +158,8 @@ test('a 20-second soak against the gateway samples it and reports every figure',
     assert.ok(r.metrics.samples_count! >= 5, `samples ${r.metrics.samples_count}`)
     assert.ok(r.metrics.peak_rss_bytes! > 10e6)
     assert.ok(r.metrics.requests_count! > 0)
-    for (const m of ['rss_slope_bytes_per_min', 'heap_slope_bytes_per_min', 'handles_slope_per_min', 'loop_delay_p99_ms']) assert.equal(typeof r.metrics[m], 'number', m)
+    for (const m of ['rss_slope_bytes_per_min', 'heap_slope_bytes_per_min', 'handles_slope_per_min', 'loop_delay_p99_ms'])
+      assert.equal(typeof r.metrics[m], 'number', m)
     assert.match(String(r.conditions.leak_criterion), /95 % CI above 0/)
     // RSS is judged as a whole, or (once a major GC gave a live-heap reading) reported beside off_heap.
     assert.match(String(r.conditions.verdict_rss ?? r.conditions.reported_rss), /^rss: slope/)

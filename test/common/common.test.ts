@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs'
 
 describe('seeded RNG', () => {
   it('repeats its sequence for a seed and differs across seeds', () => {
-    const a = createRng(9); const b = createRng(9); const c = createRng(10)
+    const a = createRng(9)
+    const b = createRng(9)
+    const c = createRng(10)
     const seq = (r: ReturnType<typeof createRng>): number[] => Array.from({ length: 20 }, () => r.next())
     const sa = seq(a)
     assert.deepEqual(sa, seq(b))
@@ -17,7 +19,11 @@ describe('seeded RNG', () => {
   it('draws integers in range, roughly uniformly, and fills bytes', () => {
     const r = createRng(1)
     const counts = new Array<number>(6).fill(0)
-    for (let i = 0; i < 60_000; i++) { const v = r.int(1, 6); assert.ok(v >= 1 && v <= 6); counts[v - 1]!++ }
+    for (let i = 0; i < 60_000; i++) {
+      const v = r.int(1, 6)
+      assert.ok(v >= 1 && v <= 6)
+      counts[v - 1]!++
+    }
     for (const n of counts) assert.ok(n > 9000 && n < 11000, `counts ${counts.join(',')}`)
     const buf = r.fill(new Uint8Array(1001))
     assert.ok(new Set(buf).size > 200)

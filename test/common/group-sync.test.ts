@@ -7,18 +7,29 @@ import assert from 'node:assert/strict'
 import { GroupSync } from '../../services/common/group-sync.ts'
 
 /** A sync we finish by hand, recording which writes (a counter) each one covered when it started. */
-function manual (): { g: GroupSync, started: number[], finish: (err?: Error) => void, written: { n: number } } {
+function manual(): { g: GroupSync; started: number[]; finish: (err?: Error) => void; written: { n: number } } {
   const written = { n: 0 }
   const started: number[] = []
-  const pending: Array<{ resolve: () => void, reject: (e: Error) => void }> = []
+  const pending: Array<{ resolve: () => void; reject: (e: Error) => void }> = []
   const g = new GroupSync(async () => {
     started.push(written.n)
     await new Promise<void>((resolve, reject) => pending.push({ resolve, reject }))
   })
-  return { g, started, written, finish: (err) => { const p = pending.shift()!; if (err !== undefined) p.reject(err); else p.resolve() } }
+  return {
+    g,
+    started,
+    written,
+    finish: (err) => {
+      const p = pending.shift()!
+      if (err !== undefined) p.reject(err)
+      else p.resolve()
+    }
+  }
 }
 
-const tick = async (): Promise<void> => { for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve)) }
+const tick = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+}
 
 test('ten writers during one sync share the next one: two syncs in all, each writer covered by a sync that started after its write', async () => {
   const { g, started, finish, written } = manual()
@@ -26,7 +37,14 @@ test('ten writers during one sync share the next one: two syncs in all, each wri
   const first = g.sync()
   const later: Array<Promise<void>> = []
   let done = 0
-  for (let i = 0; i < 10; i++) { written.n++; later.push(g.sync().then(() => { done++ })) }
+  for (let i = 0; i < 10; i++) {
+    written.n++
+    later.push(
+      g.sync().then(() => {
+        done++
+      })
+    )
+  }
   await tick()
   assert.equal(started.length, 1, 'one sync runs')
   finish()

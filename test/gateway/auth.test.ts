@@ -13,8 +13,12 @@ import { call, errorCode, login, testGateway } from './helpers.ts'
 type G = Awaited<ReturnType<typeof testGateway>>
 let g: G
 
-before(async () => { g = await testGateway() })
-after(async () => { await g.close() })
+before(async () => {
+  g = await testGateway()
+})
+after(async () => {
+  await g.close()
+})
 
 const b64url = (s: string): string => Buffer.from(s).toString('base64url')
 
@@ -42,7 +46,10 @@ test('login answers token and access_token with the lifetimes; bad password and 
   assert.equal(JSON.parse(Buffer.from(header as string, 'base64url').toString()).alg, 'HS256')
   const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString())
   assert.equal(claims.exp - claims.iat, 900)
-  for (const body of [{ username: 'test_user_1', password: 'nope' }, { username: 'nobody', password: 'test_password_123' }]) {
+  for (const body of [
+    { username: 'test_user_1', password: 'nope' },
+    { username: 'nobody', password: 'test_password_123' }
+  ]) {
     const r = await call(g.base, 'POST', '/auth/login', { json: body })
     assert.equal(r.status, 401)
     assert.equal(errorCode(r), 'LUCID_ERR_1004')
@@ -96,7 +103,11 @@ test('tampered, alg none, wrong-key and malformed tokens are 401 LUCID_ERR_1003;
 
 test('roles: User is refused admin routes (403), admin login refuses a User, SuperAdmin changes roles, NodeOperator submits transactions', async () => {
   const user = await login(g.base, 'test_user_1', 'test_password_123')
-  for (const [m, p] of [['GET', '/admin/dashboard/overview'], ['GET', '/admin/dashboard/metrics'], ['GET', '/admin/users']] as const) {
+  for (const [m, p] of [
+    ['GET', '/admin/dashboard/overview'],
+    ['GET', '/admin/dashboard/metrics'],
+    ['GET', '/admin/users']
+  ] as const) {
     const r = await call(g.base, m, p, { token: user })
     assert.equal(r.status, 403, p)
     assert.equal(errorCode(r), 'LUCID_ERR_1005')

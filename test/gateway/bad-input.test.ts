@@ -10,7 +10,7 @@ import { call, login, testGateway, type Answer } from './helpers.ts'
 
 type G = Awaited<ReturnType<typeof testGateway>>
 let g: G
-let routes: Array<{ method: string, path: string }>
+let routes: Array<{ method: string; path: string }>
 let user: string
 let expired: string
 
@@ -22,9 +22,11 @@ before(async () => {
   g.clock.advance(16 * 60 * 1000)
   user = await login(g.base, 'test_user_1', 'test_password_123')
 })
-after(async () => { await g.close() })
+after(async () => {
+  await g.close()
+})
 
-function check (a: Answer, what: string): void {
+function check(a: Answer, what: string): void {
   assert.ok(a.status >= 400 && a.status < 500, `${what}: ${a.status} ${a.text.slice(0, 200)}`)
   assert.match(String(a.json?.error?.code), /^LUCID_ERR_[0-9]{4}$/, `${what}: error body ${a.text.slice(0, 200)}`)
   assert.equal(typeof a.json.error.message, 'string')
@@ -45,7 +47,10 @@ test('every route with a junk or unknown id, no token, a tampered token, an expi
     for (const id of ids) {
       const path = withId(r.path, id)
       for (const token of [undefined, user, `${user.slice(0, -2)}xx`, expired]) {
-        const a = await call(g.base, r.method, path, { ...(token !== undefined ? { token } : {}), ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { json: {} }) })
+        const a = await call(g.base, r.method, path, {
+          ...(token !== undefined ? { token } : {}),
+          ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { json: {} })
+        })
         n++
         if (a.status < 300) continue // e.g. GET /chain/info is public and needs no id: fine
         check(a, `${r.method} ${path} token=${token === undefined ? 'none' : token === user ? 'valid' : 'bad'}`)
@@ -63,7 +68,23 @@ test('every route with a body: malformed JSON, wrong types, arrays, nulls, deep 
     ['array', '[1,2,3]', 'application/json'],
     ['null', 'null', 'application/json'],
     ['number', '42', 'application/json'],
-    ['wrong types', JSON.stringify({ username: 1, password: true, session_id: [], data_hash: {}, type: 7, data: 'x', roles: 'Admin', tron_address: 5, refresh_token: null, merkle_root: 1, duration_minutes: '30' }), 'application/json'],
+    [
+      'wrong types',
+      JSON.stringify({
+        username: 1,
+        password: true,
+        session_id: [],
+        data_hash: {},
+        type: 7,
+        data: 'x',
+        roles: 'Admin',
+        tron_address: 5,
+        refresh_token: null,
+        merkle_root: 1,
+        duration_minutes: '30'
+      }),
+      'application/json'
+    ],
     ['unknown fields', JSON.stringify({ zzz: 1 }), 'application/json'],
     ['deep nesting', deep, 'application/json'],
     ['NUL and bad UTF-8', '{"username":"a\\u0000b","password":"\udc00"}', 'application/json'],

@@ -11,19 +11,27 @@ import { Account, ManualScheduler, createDevnet, ed25519Signer, type ChainNode, 
 import { ChainAccount, MAX_RESUBMITS, type NonceAuthority } from '../../services/gateway/chain-account.ts'
 
 const SEED = new Uint8Array(32).fill(77)
-const anchor = (i: number) => (a: Account): Transaction => a.dataAnchor({ label: `label-${i}`, data_hash_sha256: 'ab'.repeat(32), submitted_at: 1 }, Date.now())
+const anchor =
+  (i: number) =>
+  (a: Account): Transaction =>
+    a.dataAnchor({ label: `label-${i}`, data_hash_sha256: 'ab'.repeat(32), submitted_at: 1 }, Date.now())
 
-function node (): { node: ChainNode, stop: () => void } {
+function node(): { node: ChainNode; stop: () => void } {
   // The node's virtual clock is a minute ahead of the wall clock the transactions are stamped with, so no
   // transaction is ever ahead of it, however slowly the test runs.
   const start = Date.now() + 60_000
   const sched = new ManualScheduler(undefined, start)
   const net = createDevnet({ nodes: 4, scheduler: sched, seed: 5, genesisTime: start - 1000 })
   net.start()
-  return { node: net.nodes[0] as ChainNode, stop: () => { net.stop() } }
+  return {
+    node: net.nodes[0] as ChainNode,
+    stop: () => {
+      net.stop()
+    }
+  }
 }
 
-test('the account starts from the node\'s count and recovers when another writer used its key', () => {
+test("the account starts from the node's count and recovers when another writer used its key", () => {
   const { node: n, stop } = node()
   try {
     const acct = new ChainAccount(SEED, n)
@@ -56,7 +64,10 @@ test('a refusal of the content is thrown once, not retried, and the count stays 
     const acct = new ChainAccount(SEED, n)
     const session = { session_id: 's-1', manifest_hash: 'cd'.repeat(32), merkle_root: 'cd'.repeat(32) }
     acct.submit((a) => a.anchor(session, Date.now()))
-    assert.throws(() => acct.submit((a) => a.anchor(session, Date.now())), (err: unknown) => isLucidError(err, 'LUCID_ERR_5012') && /already anchored/.test(err.message))
+    assert.throws(
+      () => acct.submit((a) => a.anchor(session, Date.now())),
+      (err: unknown) => isLucidError(err, 'LUCID_ERR_5012') && /already anchored/.test(err.message)
+    )
     assert.equal(acct.resubmits, 0)
     assert.equal(acct.nextNonce, 2, 'the refused transaction used no nonce')
     acct.submit(anchor(1))
@@ -71,7 +82,7 @@ test('resubmission is bounded: a count that keeps moving gives up after MAX_RESU
   let last = 0
   let submissions = 0
   const racing: NonceAuthority = {
-    submit (tx: Transaction): Receipt {
+    submit(tx: Transaction): Receipt {
       submissions++
       last = tx.nonce + 1
       throw new errors.LUCID_ERR_5012(`nonce ${tx.nonce} already used`)
@@ -79,7 +90,10 @@ test('resubmission is bounded: a count that keeps moving gives up after MAX_RESU
     lastNonce: () => last
   }
   const acct = new ChainAccount(SEED, racing)
-  assert.throws(() => acct.submit(anchor(1)), (err: unknown) => isLucidError(err, 'LUCID_ERR_5002') && /kept changing/.test(err.message))
+  assert.throws(
+    () => acct.submit(anchor(1)),
+    (err: unknown) => isLucidError(err, 'LUCID_ERR_5002') && /kept changing/.test(err.message)
+  )
   assert.equal(submissions, MAX_RESUBMITS + 1)
   assert.equal(acct.resubmits, MAX_RESUBMITS)
 })

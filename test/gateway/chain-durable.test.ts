@@ -25,7 +25,9 @@ test('a block is reported final only once the archive has written it', { timeout
   const db = await openDatabase({ backend: 'level', path: join(dir, 'db') })
   // Appends wait at the gate, in height order (promise callbacks run in the order they were attached).
   let release!: () => void
-  const gate = new Promise<void>((resolve) => { release = resolve })
+  const gate = new Promise<void>((resolve) => {
+    release = resolve
+  })
   const append = BlockArchive.prototype.append
   BlockArchive.prototype.append = async function (this: BlockArchive, fin: FinalBlock): Promise<boolean> {
     await gate

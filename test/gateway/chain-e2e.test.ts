@@ -34,7 +34,10 @@ let alice: string
 
 // Two blocks kept in memory: block views, transaction status and the export of all but the newest blocks
 // come from the archive and the database, as they do after a long run.
-const chainFactory = (validators = 4) => async (dataDir: string, db: Database) => await openChainPort({ validators, dataDir, db, params: PARAMS, retainBlocks: 2 })
+const chainFactory =
+  (validators = 4) =>
+  async (dataDir: string, db: Database) =>
+    await openChainPort({ validators, dataDir, db, params: PARAMS, retainBlocks: 2 })
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lucid-chain-e2e-'))
@@ -47,7 +50,7 @@ after(async () => {
 })
 
 /** Polls `probe` every 100 ms until it returns a value, failing after WAIT_MS. */
-async function until<T> (what: string, probe: () => Promise<T | undefined>): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + WAIT_MS
   for (;;) {
     const v = await probe()
@@ -58,7 +61,7 @@ async function until<T> (what: string, probe: () => Promise<T | undefined>): Pro
 }
 
 /** Waits until transaction `id` is final; returns its status answer. */
-async function final (id: string): Promise<Answer> {
+async function final(id: string): Promise<Answer> {
   return await until(`transaction ${id} to be final`, async () => {
     const a = await call(g.base, 'GET', `/transactions/${id}`)
     assert.equal(a.status, 200, a.text)
@@ -75,13 +78,19 @@ test('finalising a session anchors its manifest, signed by the gateway, in a FIN
   const created = await call(g.base, 'POST', '/sessions', { token: alice, json: { session_type: 'rdp' } })
   sessionId = created.json.session_id as string
   // Before the session is even finalised, someone timestamps data under its id: a data anchor.
-  const pub = await call(g.base, 'POST', '/chain/anchor', { json: { session_id: sessionId, data_hash: 'not the manifest', timestamp: new Date().toISOString() } })
+  const pub = await call(g.base, 'POST', '/chain/anchor', {
+    json: { session_id: sessionId, data_hash: 'not the manifest', timestamp: new Date().toISOString() }
+  })
   assert.equal(pub.status, 201, pub.text)
   assert.equal(pub.json.status, 'pending')
   publicTx = pub.json.tx_id as string
 
   for (let i = 0; i < 2; i++) {
-    const up = await call(g.base, 'POST', `/sessions/${sessionId}/chunks`, { token: alice, body: randomBytes(4096), headers: { 'content-type': 'application/octet-stream' } })
+    const up = await call(g.base, 'POST', `/sessions/${sessionId}/chunks`, {
+      token: alice,
+      body: randomBytes(4096),
+      headers: { 'content-type': 'application/octet-stream' }
+    })
     assert.equal(up.status, 201, up.text)
   }
   const f = await call(g.base, 'POST', `/sessions/${sessionId}/finalize`, { token: alice })
@@ -105,7 +114,7 @@ test('finalising a session anchors its manifest, signed by the gateway, in a FIN
   assert.equal(block.json.final, true)
   assert.equal(block.json.hash, anchor.block_hash)
   assert.ok(block.json.transactions.includes(anchorTx))
-  const mine = block.json.anchors.filter((x: { label: string, kind: string }) => x.label === sessionId && x.kind === 'session')
+  const mine = block.json.anchors.filter((x: { label: string; kind: string }) => x.label === sessionId && x.kind === 'session')
   assert.deepEqual(mine, [{ kind: 'session', tx_id: anchorTx, label: sessionId, digest: f.json.manifest_hash, merkle_root: f.json.merkle_root }])
 
   const status = await call(g.base, 'GET', `/sessions/${sessionId}/status`, { token: alice })
@@ -115,7 +124,13 @@ test('finalising a session anchors its manifest, signed by the gateway, in a FIN
   const pubFinal = await final(publicTx)
   const pubBlock = await call(g.base, 'GET', `/chain/blocks/${pubFinal.json.block_height as number}`)
   const theirs = pubBlock.json.anchors.find((x: { tx_id: string }) => x.tx_id === publicTx)
-  assert.deepEqual(theirs, { kind: 'data', tx_id: publicTx, label: sessionId, digest: createHash('sha256').update('not the manifest').digest('hex'), merkle_root: '' })
+  assert.deepEqual(theirs, {
+    kind: 'data',
+    tx_id: publicTx,
+    label: sessionId,
+    digest: createHash('sha256').update('not the manifest').digest('hex'),
+    merkle_root: ''
+  })
 
   // Re-anchoring is idempotent: the receipt stands.
   const again = await call(g.base, 'POST', '/anchoring/session', { token: alice, json: { session_id: sessionId, merkle_root: f.json.merkle_root } })
@@ -130,7 +145,10 @@ test('chain routes answer from the devnet: info, consensus, nodes with credits a
 
   const nodes = await call(g.base, 'GET', '/nodes/status')
   assert.equal(nodes.json.count, 4)
-  assert.deepEqual(nodes.json.nodes.map((n: { rank: number }) => n.rank), [1, 2, 3, 4])
+  assert.deepEqual(
+    nodes.json.nodes.map((n: { rank: number }) => n.rank),
+    [1, 2, 3, 4]
+  )
   for (const n of nodes.json.nodes) {
     assert.match(n.node_id, /^[0-9a-f]{64}$/)
     // Genesis credits every devnet validator 1000 over the seven days before it, at full uptime.
@@ -139,7 +157,10 @@ test('chain routes answer from the devnet: info, consensus, nodes with credits a
 
   const c = await call(g.base, 'GET', '/chain/consensus/status')
   assert.equal(c.json.algorithm, 'PoOT')
-  assert.ok(nodes.json.nodes.some((n: { node_id: string }) => n.node_id === c.json.leader), 'the leader is a validator')
+  assert.ok(
+    nodes.json.nodes.some((n: { node_id: string }) => n.node_id === c.json.leader),
+    'the leader is a validator'
+  )
   assert.equal(c.json.healthy, true)
   assert.ok(c.json.finalized_height >= 1)
 
@@ -159,7 +180,7 @@ test('chain routes answer from the devnet: info, consensus, nodes with credits a
   assert.ok(!cfg.text.includes((await readFile(join(dir, ACCOUNT_KEY_FILE), 'utf8')).trim()), 'never shown')
 })
 
-test('POST /transactions takes a transaction its sender signed, checked by the chain\'s rules; the gateway signs nothing for it', async () => {
+test("POST /transactions takes a transaction its sender signed, checked by the chain's rules; the gateway signs nothing for it", async () => {
   const admin = await login(g.base, 'admin', 'admin_password_123', '/admin/auth/login')
   await call(g.base, 'PUT', '/admin/users/test_user_2/roles', { token: admin, json: { roles: ['User', 'NodeOperator'] } })
   const op = await login(g.base, 'test_user_2', 'test_password_123')
@@ -179,7 +200,10 @@ test('POST /transactions takes a transaction its sender signed, checked by the c
   const replay = await call(g.base, 'POST', '/transactions', { token: op, json: body(policy) })
   assert.deepEqual([replay.status, errorCode(replay)], [409, 'LUCID_ERR_5012'])
   const next = sender.tx('trust_policy', { policy_id: 'e2e-policy', rules: {} }, Date.now())
-  const forged = { ...(body(next) as { data: object }), data: { ...(body(next) as { data: object }).data, payload: { policy_id: 'e2e-policy', rules: { min_uptime_bp: 0 } } } }
+  const forged = {
+    ...(body(next) as { data: object }),
+    data: { ...(body(next) as { data: object }).data, payload: { policy_id: 'e2e-policy', rules: { min_uptime_bp: 0 } } }
+  }
   const bad = await call(g.base, 'POST', '/transactions', { token: op, json: forged })
   assert.deepEqual([bad.status, errorCode(bad)], [400, 'LUCID_ERR_5013'], 'a payload changed after signing')
   const wrongId = await call(g.base, 'POST', '/transactions', { token: op, json: body(next, 'ab'.repeat(32)) })
@@ -220,7 +244,10 @@ test('lucid chain export --from URL writes exactly what --data DIR writes, and P
 test('a restart on the data directory resumes the chain from its archive; another --validators is refused', async () => {
   const height = (await call(g.base, 'GET', '/chain/info')).json.finalized_height as number
   await g.close()
-  await assert.rejects(testGateway({ dataDir: dir, chain: chainFactory(3) }), (err: Error & { code?: string }) => err.code === 'LUCID_ERR_5001' && /--validators 3/.test(err.message))
+  await assert.rejects(
+    testGateway({ dataDir: dir, chain: chainFactory(3) }),
+    (err: Error & { code?: string }) => err.code === 'LUCID_ERR_5001' && /--validators 3/.test(err.message)
+  )
   g = await testGateway({ dataDir: dir, chain: chainFactory() })
   alice = await login(g.base, 'test_user_1', 'test_password_123')
   assert.match((await call(g.base, 'GET', '/config')).json.chain, new RegExp(`resumed from its archive at final height ${height}`))

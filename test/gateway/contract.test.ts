@@ -12,10 +12,16 @@ import { ChainDouble } from './chain-double.ts'
 type G = Awaited<ReturnType<typeof testGateway>>
 let g: G
 
-before(async () => { g = await testGateway({ chain: new ChainDouble() }) })
-after(async () => { await g.close() })
+before(async () => {
+  g = await testGateway({ chain: new ChainDouble() })
+})
+after(async () => {
+  await g.close()
+})
 
-const ok = (status: number, allowed: number[], what: string): void => { assert.ok(allowed.includes(status), `${what}: ${status}`) }
+const ok = (status: number, allowed: number[], what: string): void => {
+  assert.ok(allowed.includes(status), `${what}: ${status}`)
+}
 
 for (const prefix of ['', '/api/v1']) {
   describe(`load contract at ${prefix === '' ? 'the root' : prefix}`, () => {
@@ -60,7 +66,9 @@ for (const prefix of ['', '/api/v1']) {
         ok(b.status, [200], 'GET /chain/blocks/latest')
         assert.equal(typeof b.json.height, 'number')
       }
-      const a = await call(g.base, 'POST', `${prefix}/chain/anchor`, { json: { session_id: 'session_7', data_hash: 'ab'.repeat(32), timestamp: Date.now() / 1000 } })
+      const a = await call(g.base, 'POST', `${prefix}/chain/anchor`, {
+        json: { session_id: 'session_7', data_hash: 'ab'.repeat(32), timestamp: Date.now() / 1000 }
+      })
       // Issue 16, item 6: the original client counts 200/201 only; 201 Created with the receipt, its status
       // URL in the body and in Location.
       ok(a.status, [201], 'POST /chain/anchor')
@@ -69,7 +77,7 @@ for (const prefix of ['', '/api/v1']) {
       assert.equal(a.json.status_url, `${prefix}/chain/anchor/${String(a.json.tx_id)}`)
       assert.equal(a.headers.location, a.json.status_url)
       const st = await call(g.base, 'GET', a.json.status_url as string)
-      ok(st.status, [200], 'GET the receipt\'s status URL')
+      ok(st.status, [200], "GET the receipt's status URL")
       assert.equal(st.json.tx_id, a.json.tx_id)
       const c = await call(g.base, 'GET', `${prefix}/chain/consensus/status`)
       ok(c.status, [200], 'GET /chain/consensus/status')
@@ -81,7 +89,10 @@ for (const prefix of ['', '/api/v1']) {
       for (let i = 0; i < 2; i++) token = await login(g.base, 'session_user_1', passwordOf('session_user_1'), `${prefix}/auth/login`)
       const ids: string[] = []
       for (const quality of ['low', 'medium', 'high']) {
-        const s = await call(g.base, 'POST', `${prefix}/sessions`, { token, json: { user_id: 'session_user_1', session_type: 'rdp', duration_minutes: 30, quality } })
+        const s = await call(g.base, 'POST', `${prefix}/sessions`, {
+          token,
+          json: { user_id: 'session_user_1', session_type: 'rdp', duration_minutes: 30, quality }
+        })
         ok(s.status, [200, 201], 'POST /sessions')
         assert.equal(s.json.quality, quality)
         ids.push(s.json.session_id)
@@ -114,7 +125,21 @@ for (const prefix of ['', '/api/v1']) {
 
 test('the OpenAPI document lists every contract route, at the root and under /api/v1', async () => {
   const doc = (await call(g.base, 'GET', '/openapi.json')).json
-  for (const p of ['/health', '/auth/login', '/sessions', '/sessions/{id}', '/chain/info', '/chain/blocks/latest', '/chain/anchor', '/chain/consensus/status', '/nodes/status', '/admin/auth/login', '/admin/dashboard/overview', '/admin/dashboard/metrics', '/admin/users']) {
+  for (const p of [
+    '/health',
+    '/auth/login',
+    '/sessions',
+    '/sessions/{id}',
+    '/chain/info',
+    '/chain/blocks/latest',
+    '/chain/anchor',
+    '/chain/consensus/status',
+    '/nodes/status',
+    '/admin/auth/login',
+    '/admin/dashboard/overview',
+    '/admin/dashboard/metrics',
+    '/admin/users'
+  ]) {
     assert.ok(doc.paths[p] !== undefined, `${p} in the OpenAPI document`)
     assert.ok(doc.paths[`/api/v1${p}`] !== undefined, `/api/v1${p} in the OpenAPI document`)
   }

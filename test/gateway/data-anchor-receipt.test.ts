@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { ChainDouble } from './chain-double.ts'
 import { call, testGateway } from './helpers.ts'
 
-test('a data anchor\'s receipt survives a restart: its status URL answers where it stands, never 404', async () => {
+test("a data anchor's receipt survives a restart: its status URL answers where it stands, never 404", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'lucid-receipt-'))
   try {
     let g = await testGateway({ dataDir, accounts: [], chain: new ChainDouble() })

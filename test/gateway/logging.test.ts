@@ -10,13 +10,22 @@ import { REDACTED, createGatewayLogger, resolveLogLevel, type LogLevel } from '.
 import { call, login, passwordOf, testGateway } from './helpers.ts'
 
 /** A destination keeping every line written. */
-function capture (): { stream: Writable, lines: () => Array<Record<string, unknown>>, text: () => string } {
+function capture(): { stream: Writable; lines: () => Array<Record<string, unknown>>; text: () => string } {
   let text = ''
-  const stream = new Writable({ write (chunk: Buffer, _enc, done) { text += chunk.toString(); done() } })
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      text += chunk.toString()
+      done()
+    }
+  })
   return {
     stream,
     text: () => text,
-    lines: () => text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>)
+    lines: () =>
+      text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
   }
 }
 
@@ -32,16 +41,26 @@ test('level: --log-level, else LUCID_LOG_LEVEL, else info; an unknown level is L
 test('redaction: authorization and cookie headers, passwords and tokens are censored wherever the paths name them', () => {
   const out = capture()
   const log = createGatewayLogger('info', out.stream)
-  log.info({ req: { headers: { authorization: 'Bearer secret-1', cookie: 'sid=secret-2', 'user-agent': 'ua' } }, body: { username: 'u', password: 'secret-3' }, refresh_token: 'secret-4' }, 'x')
+  log.info(
+    {
+      req: { headers: { authorization: 'Bearer secret-1', cookie: 'sid=secret-2', 'user-agent': 'ua' } },
+      body: { username: 'u', password: 'secret-3' },
+      refresh_token: 'secret-4'
+    },
+    'x'
+  )
   log.info({ headers: { authorization: 'Bearer secret-5' }, password: 'secret-6', token: 'secret-7' }, 'y')
   assert.ok(!/secret-/.test(out.text()), out.text())
   // biome-ignore lint/suspicious/noExplicitAny: log lines are checked field by field
   const [a, b] = out.lines() as [any, any]
-  assert.deepEqual([a.req.headers.authorization, a.req.headers.cookie, a.req.headers['user-agent'], a.body.password, a.body.username, a.refresh_token], [REDACTED, REDACTED, 'ua', REDACTED, 'u', REDACTED])
+  assert.deepEqual(
+    [a.req.headers.authorization, a.req.headers.cookie, a.req.headers['user-agent'], a.body.password, a.body.username, a.refresh_token],
+    [REDACTED, REDACTED, 'ua', REDACTED, 'u', REDACTED]
+  )
   assert.deepEqual([b.headers.authorization, b.password, b.token], [REDACTED, REDACTED, REDACTED])
 })
 
-async function trafficLog (level: LogLevel): Promise<{ lines: Array<Record<string, unknown>>, text: string, secrets: string[] }> {
+async function trafficLog(level: LogLevel): Promise<{ lines: Array<Record<string, unknown>>; text: string; secrets: string[] }> {
   const out = capture()
   const g = await testGateway({ logger: createGatewayLogger(level, out.stream), accounts: ['test_user_1'] })
   const password = passwordOf('test_user_1')
@@ -63,9 +82,10 @@ test('debug: one JSON line per request (method, URL, route template, status, ms,
   for (const s of secrets) assert.ok(!text.includes(s), `a secret was logged: ${s.slice(0, 8)}...`)
   // biome-ignore lint/suspicious/noExplicitAny: log lines are checked field by field
   const done = lines.filter((l) => l.msg === 'request completed') as any[]
-  assert.deepEqual(done.map((l) => `${String(l.req.method)} ${String(l.route)} ${String(l.res.statusCode)}`), [
-    'POST /auth/login 200', 'GET /sessions 200', 'GET /health 200', 'GET null 404', 'POST /auth/login 401'
-  ])
+  assert.deepEqual(
+    done.map((l) => `${String(l.req.method)} ${String(l.route)} ${String(l.res.statusCode)}`),
+    ['POST /auth/login 200', 'GET /sessions 200', 'GET /health 200', 'GET null 404', 'POST /auth/login 401']
+  )
   for (const l of done) {
     assert.equal(typeof l.responseTime, 'number')
     assert.equal(l.req.remoteAddress, '127.0.0.1')
@@ -81,7 +101,10 @@ test('debug: one JSON line per request (method, URL, route template, status, ms,
 test('info (the default): no line per request, only the lifecycle', async () => {
   const { lines, text, secrets } = await trafficLog('info')
   for (const s of secrets) assert.ok(!text.includes(s))
-  assert.deepEqual(lines.filter((l) => typeof l.reqId === 'string' || l.msg === 'request completed'), [])
+  assert.deepEqual(
+    lines.filter((l) => typeof l.reqId === 'string' || l.msg === 'request completed'),
+    []
+  )
   assert.ok(lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening at')))
   assert.ok(lines.every((l) => typeof l.level === 'number' && (l.level as number) >= 30))
 })

@@ -15,16 +15,17 @@ import { call, login, passwordOf, testGateway } from './helpers.ts'
 import { parsePrometheusText, sampleValue, type Family } from './prom-text.ts'
 
 /** A devnet with 1 s slots (as chain-e2e.test.ts), so blocks are made within the test. */
-const fastChain = async (dataDir: string, db: Database) => await openChainPort({ validators: 4, dataDir, db, params: { slot_ms: 1_000, leader_timeout_ms: 500 } })
+const fastChain = async (dataDir: string, db: Database) =>
+  await openChainPort({ validators: 4, dataDir, db, params: { slot_ms: 1_000, leader_timeout_ms: 500 } })
 
-async function scrape (base: string): Promise<Map<string, Family>> {
+async function scrape(base: string): Promise<Map<string, Family>> {
   const r = await call(base, 'GET', '/metrics')
   assert.equal(r.status, 200, r.text)
   assert.equal(r.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8')
   return parsePrometheusText(r.text)
 }
 
-async function until (what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
@@ -43,7 +44,11 @@ test('/metrics carries every reference metric with the values the traffic implie
     const s1 = (await call(g.base, 'POST', '/sessions', { token, json: { session_type: 'rdp' } })).json.session_id as string
     const s2 = (await call(g.base, 'POST', '/sessions', { token, json: { session_type: 'rdp' } })).json.session_id as string
     for (let i = 0; i < 2; i++) {
-      const up = await call(g.base, 'POST', `/sessions/${s1}/chunks`, { token, body: Buffer.alloc(4096, i + 1), headers: { 'content-type': 'application/octet-stream' } })
+      const up = await call(g.base, 'POST', `/sessions/${s1}/chunks`, {
+        token,
+        body: Buffer.alloc(4096, i + 1),
+        headers: { 'content-type': 'application/octet-stream' }
+      })
       assert.equal(up.status, 201, up.text)
     }
     assert.equal((await call(g.base, 'POST', `/sessions/${s1}/finalize`, { token })).status, 200)
@@ -58,13 +63,25 @@ test('/metrics carries every reference metric with the values the traffic implie
       config[st]++
     }
     assert.ok(config[429] >= 1, 'the burst was rate limited')
-    await until('a final block', async () => (await g.ctx.chain?.info())?.finalized_height !== undefined && ((await g.ctx.chain?.info())?.finalized_height ?? 0) >= 1)
+    await until(
+      'a final block',
+      async () => (await g.ctx.chain?.info())?.finalized_height !== undefined && ((await g.ctx.chain?.info())?.finalized_height ?? 0) >= 1
+    )
 
     const m = await scrape(g.base)
     for (const name of REFERENCE_METRICS) assert.ok(m.has(name), `${name} is exported`)
     assert.equal(m.get('http_requests_total')?.type, 'counter')
     assert.equal(m.get('http_request_duration_seconds')?.type, 'histogram')
-    for (const [name, type] of [['api_gateway_active_connections', 'gauge'], ['blockchain_current_height', 'gauge'], ['blockchain_sync_lag_blocks', 'gauge'], ['blockchain_blocks_created_total', 'counter'], ['consensus_failures_total', 'counter'], ['blockchain_anchoring_queue_size', 'gauge'], ['session_active_sessions_total', 'gauge'], ['session_chunks_processed_total', 'counter']] as const) {
+    for (const [name, type] of [
+      ['api_gateway_active_connections', 'gauge'],
+      ['blockchain_current_height', 'gauge'],
+      ['blockchain_sync_lag_blocks', 'gauge'],
+      ['blockchain_blocks_created_total', 'counter'],
+      ['consensus_failures_total', 'counter'],
+      ['blockchain_anchoring_queue_size', 'gauge'],
+      ['session_active_sessions_total', 'gauge'],
+      ['session_chunks_processed_total', 'counter']
+    ] as const) {
       assert.equal(m.get(name)?.type, type, name)
     }
 
@@ -128,7 +145,14 @@ test('without a chain the chain families are absent, not zero', async () => {
   const g = await testGateway({ accounts: [] })
   try {
     const m = await scrape(g.base)
-    for (const name of ['blockchain_current_height', 'blockchain_sync_lag_blocks', 'blockchain_blocks_created_total', 'consensus_failures_total', 'blockchain_anchoring_queue_size']) assert.equal(m.has(name), false, name)
+    for (const name of [
+      'blockchain_current_height',
+      'blockchain_sync_lag_blocks',
+      'blockchain_blocks_created_total',
+      'consensus_failures_total',
+      'blockchain_anchoring_queue_size'
+    ])
+      assert.equal(m.has(name), false, name)
     assert.ok(m.has('http_requests_total') && m.has('session_chunks_processed_total'))
   } finally {
     await g.close()
@@ -141,7 +165,14 @@ test('access: /metrics is open to loopback callers, an Admin elsewhere; /debug/t
     const user = await login(g.base, 'test_user_1', passwordOf('test_user_1'))
     const admin = await login(g.base, 'admin', passwordOf('admin'), '/admin/auth/login')
     const remote = async (url: string, token?: string, headers: Record<string, string> = {}): Promise<number> =>
-      (await g.app.inject({ method: 'GET', url, remoteAddress: '203.0.113.7', headers: { ...headers, ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) } })).statusCode
+      (
+        await g.app.inject({
+          method: 'GET',
+          url,
+          remoteAddress: '203.0.113.7',
+          headers: { ...headers, ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) }
+        })
+      ).statusCode
 
     assert.equal((await call(g.base, 'GET', '/metrics')).status, 200, 'loopback')
     assert.equal((await call(g.base, 'GET', '/api/v1/metrics')).status, 200, 'loopback, under the prefix')

@@ -14,7 +14,7 @@ import { parsePrometheusText, promqlMetricNames } from './prom-text.ts'
 const ROOT = new URL('../../', import.meta.url)
 
 /** Every series name /metrics can carry: each family, and _bucket/_sum/_count of the histograms. */
-async function exportedNames (): Promise<Set<string>> {
+async function exportedNames(): Promise<Set<string>> {
   const g = await testGateway({ chain: new ChainDouble(), accounts: [] })
   try {
     await call(g.base, 'GET', '/health')
@@ -32,8 +32,8 @@ async function exportedNames (): Promise<Set<string>> {
 }
 
 /** The `expr` of every rule: one-line (`expr: ...`) or a block scalar (`expr: |` and its indented lines). */
-function ruleExprs (yml: string): Array<{ alert: string, expr: string }> {
-  const out: Array<{ alert: string, expr: string }> = []
+function ruleExprs(yml: string): Array<{ alert: string; expr: string }> {
+  const out: Array<{ alert: string; expr: string }> = []
   const lines = yml.split('\n')
   let alert = ''
   for (let i = 0; i < lines.length; i++) {
@@ -46,7 +46,8 @@ function ruleExprs (yml: string): Array<{ alert: string, expr: string }> {
     let expr = m[2] as string
     if (expr === '|' || expr === '>') {
       const body: string[] = []
-      while (i + 1 < lines.length && (/^\s*$/.test(lines[i + 1] as string) || ((lines[i + 1] as string).search(/\S/) > indent))) body.push((lines[++i] as string).trim())
+      while (i + 1 < lines.length && (/^\s*$/.test(lines[i + 1] as string) || (lines[i + 1] as string).search(/\S/) > indent))
+        body.push((lines[++i] as string).trim())
       expr = body.join(' ').trim()
     }
     assert.notEqual(expr, '', `rule ${alert} has an empty expr`)
@@ -56,10 +57,10 @@ function ruleExprs (yml: string): Array<{ alert: string, expr: string }> {
 }
 
 /** Every `expr` in the dashboard's panels (rows included). */
-function dashboardExprs (d: { panels?: unknown[] }): string[] {
+function dashboardExprs(d: { panels?: unknown[] }): string[] {
   const out: string[] = []
   const walk = (panels: unknown[]): void => {
-    for (const p of panels as Array<{ targets?: Array<{ expr?: string }>, panels?: unknown[] }>) {
+    for (const p of panels as Array<{ targets?: Array<{ expr?: string }>; panels?: unknown[] }>) {
       for (const t of p.targets ?? []) if (typeof t.expr === 'string') out.push(t.expr)
       walk(p.panels ?? [])
     }
@@ -69,14 +70,16 @@ function dashboardExprs (d: { panels?: unknown[] }): string[] {
 }
 
 test('promqlMetricNames reads metric names, not functions, labels, keywords or durations', () => {
-  assert.deepEqual(promqlMetricNames('histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{route!~"/x"}[5m]))) > 2'), ['http_request_duration_seconds_bucket'])
+  assert.deepEqual(promqlMetricNames('histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{route!~"/x"}[5m]))) > 2'), [
+    'http_request_duration_seconds_bucket'
+  ])
   assert.deepEqual(promqlMetricNames('sum(rate(a_total{status_code=~"5.."}[5m])) / sum(rate(b_total[5m])) > 0.05'), ['a_total', 'b_total'])
   assert.deepEqual(promqlMetricNames('max(lag) > 1e2 and on (job) up == bool 1'), ['lag', 'up'])
 })
 
 test('the dashboard and the alert rules name only exported metrics; the dashboard shows every reference metric', async () => {
   const exported = await exportedNames()
-  const dashboard = JSON.parse(await readFile(new URL('ops/grafana/lucid-dashboard.json', ROOT), 'utf8')) as { title: string, panels: unknown[] }
+  const dashboard = JSON.parse(await readFile(new URL('ops/grafana/lucid-dashboard.json', ROOT), 'utf8')) as { title: string; panels: unknown[] }
   const rules = ruleExprs(await readFile(new URL('ops/prometheus/alerts.yml', ROOT), 'utf8'))
   const dashExprs = dashboardExprs(dashboard)
   assert.ok(dashExprs.length >= 10, 'the dashboard has its panels')
@@ -90,7 +93,8 @@ test('the dashboard and the alert rules name only exported metrics; the dashboar
     }
   }
   for (const name of REFERENCE_METRICS) assert.ok(used.has(name), `the dashboard shows ${name}`)
-  for (const name of ['nodejs_eventloop_lag_p99_seconds', 'process_resident_memory_bytes', 'nodejs_gc_duration_seconds']) assert.ok(used.has(name), `the dashboard shows ${name}`)
+  for (const name of ['nodejs_eventloop_lag_p99_seconds', 'process_resident_memory_bytes', 'nodejs_gc_duration_seconds'])
+    assert.ok(used.has(name), `the dashboard shows ${name}`)
 })
 
 test('the alert rules are the reference alerts: p95 > 2 s, 5xx > 5 %, 429 > 1/s, sync lag > 100 blocks', async () => {

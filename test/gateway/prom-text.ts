@@ -28,7 +28,7 @@ const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/
 const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped'])
 
-function parseValue (s: string, line: string): number {
+function parseValue(s: string, line: string): number {
   if (s === '+Inf') return Infinity
   if (s === '-Inf') return -Infinity
   // Prometheus reads values with Go's ParseFloat, which takes NaN in any case; prom-client prints `Nan`
@@ -39,7 +39,7 @@ function parseValue (s: string, line: string): number {
 }
 
 /** Reads `{a="x",b="y"}` starting at `i` (at the brace); returns the labels and the index after `}`. */
-function parseLabels (line: string, i: number): { labels: Record<string, string>, end: number } {
+function parseLabels(line: string, i: number): { labels: Record<string, string>; end: number } {
   const labels: Record<string, string> = {}
   i++
   while (line[i] !== '}') {
@@ -75,7 +75,7 @@ function parseLabels (line: string, i: number): { labels: Record<string, string>
 }
 
 /** The family a sample name belongs to, given the declared families. */
-function familyOf (name: string, families: Map<string, Family>): Family | undefined {
+function familyOf(name: string, families: Map<string, Family>): Family | undefined {
   const direct = families.get(name)
   if (direct !== undefined) return direct
   for (const suffix of ['_bucket', '_sum', '_count']) {
@@ -87,7 +87,7 @@ function familyOf (name: string, families: Map<string, Family>): Family | undefi
 }
 
 /** Parses an exposition strictly; returns its families by name. */
-export function parsePrometheusText (text: string): Map<string, Family> {
+export function parsePrometheusText(text: string): Map<string, Family> {
   if (!text.endsWith('\n')) throw new Error('the exposition must end with a newline')
   const families = new Map<string, Family>()
   const seenSeries = new Set<string>()
@@ -126,7 +126,10 @@ export function parsePrometheusText (text: string): Map<string, Family> {
     if (parts[1] !== undefined && !/^-?\d+$/.test(parts[1])) throw new Error(`bad timestamp in: ${line}`)
     const family = familyOf(name, families)
     if (family === undefined) throw new Error(`sample of undeclared family: ${line}`)
-    const key = `${name}{${Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`
+    const key = `${name}{${Object.entries(labels)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(',')}}`
     if (seenSeries.has(key)) throw new Error(`series twice: ${key}`)
     seenSeries.add(key)
     sampled.add(family.name)
@@ -137,8 +140,8 @@ export function parsePrometheusText (text: string): Map<string, Family> {
 }
 
 /** Buckets never shrink with `le`, and the +Inf bucket equals _count, series by series. */
-function checkHistogram (f: Family): void {
-  const series = new Map<string, { buckets: Array<[number, number]>, count?: number, sum?: number }>()
+function checkHistogram(f: Family): void {
+  const series = new Map<string, { buckets: Array<[number, number]>; count?: number; sum?: number }>()
   for (const s of f.samples) {
     const { le, ...rest } = s.labels
     const key = JSON.stringify(Object.entries(rest).sort())
@@ -153,14 +156,15 @@ function checkHistogram (f: Family): void {
   for (const [key, e] of series) {
     const sorted = [...e.buckets].sort((a, b) => a[0] - b[0])
     if (sorted.at(-1)?.[0] !== Infinity) throw new Error(`${f.name} ${key}: no +Inf bucket`)
-    for (let i = 1; i < sorted.length; i++) if ((sorted[i] as [number, number])[1] < (sorted[i - 1] as [number, number])[1]) throw new Error(`${f.name} ${key}: buckets shrink`)
+    for (let i = 1; i < sorted.length; i++)
+      if ((sorted[i] as [number, number])[1] < (sorted[i - 1] as [number, number])[1]) throw new Error(`${f.name} ${key}: buckets shrink`)
     if (e.count !== (sorted.at(-1) as [number, number])[1]) throw new Error(`${f.name} ${key}: +Inf bucket is not _count`)
     if (e.sum === undefined) throw new Error(`${f.name} ${key}: no _sum`)
   }
 }
 
 /** The value of the one sample of `name` whose labels include `labels`; throws unless exactly one matches. */
-export function sampleValue (families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number {
+export function sampleValue(families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number {
   const all = [...families.values()].flatMap((f) => f.samples)
   const hits = all.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
   if (hits.length !== 1) throw new Error(`${hits.length} samples of ${name} ${JSON.stringify(labels)}`)
@@ -174,7 +178,7 @@ const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', '
  * ranges, numbers, functions (a name before `(`) and keywords are taken out. Histogram series names
  * (`x_bucket`) are returned as written.
  */
-export function promqlMetricNames (expr: string): string[] {
+export function promqlMetricNames(expr: string): string[] {
   const s = expr
     .replace(/"(?:[^"\\]|\\.)*"/g, '""')
     .replace(/\{[^}]*\}/g, ' ')

@@ -16,9 +16,11 @@ const tiers = (t: Partial<RateLimitTiers>): RateLimitTiers => ({ ...DEFAULT_TIER
 
 /** A client whose connections leave from 127.0.0.2. */
 const other = new Agent({ localAddress: '127.0.0.2' })
-after(async () => { await other.close() })
+after(async () => {
+  await other.close()
+})
 
-async function walletLogin (base: string): Promise<number> {
+async function walletLogin(base: string): Promise<number> {
   const { secretKey, publicKey } = secp256k1.keygen()
   const address = tronAddressFromPublicKey(publicKey)
   const c = await call(base, 'POST', '/auth/wallet/challenge', { json: { tron_address: address } })
@@ -87,10 +89,22 @@ test('account creation has a per-address budget: password registrations and wall
     assert.equal(r.status, 429)
     assert.equal(errorCode(r), 'LUCID_ERR_3001')
     assert.equal(await walletLogin(g.base), 429, 'a wallet first login creates an account too')
-    assert.equal((await call(g.base, 'POST', '/auth/login', { json: { username: 'first_user', password: 'password-123' } })).status, 200, 'logins are not account creations')
-    assert.equal((await call(g.base, 'POST', '/auth/register', { dispatcher: other, json: { username: 'other_user', password: 'password-123' } })).status, 201, 'another address has its own budget')
+    assert.equal(
+      (await call(g.base, 'POST', '/auth/login', { json: { username: 'first_user', password: 'password-123' } })).status,
+      200,
+      'logins are not account creations'
+    )
+    assert.equal(
+      (await call(g.base, 'POST', '/auth/register', { dispatcher: other, json: { username: 'other_user', password: 'password-123' } })).status,
+      201,
+      'another address has its own budget'
+    )
     g.clock.advance(3600_000)
-    assert.equal((await call(g.base, 'POST', '/auth/register', { json: { username: 'later_user', password: 'password-123' } })).status, 201, 'the budget refills')
+    assert.equal(
+      (await call(g.base, 'POST', '/auth/register', { json: { username: 'later_user', password: 'password-123' } })).status,
+      201,
+      'the budget refills'
+    )
   } finally {
     await g.close()
   }
@@ -107,15 +121,24 @@ test('one address flooding password logins cannot fill the hashing queue: anothe
   const g = await testGateway({ config: { rateLimits: tiers({ public: 1000 }), kdfConcurrency: 1, kdfQueueLimit: 8 }, kdfDerive: derive, accounts: [] })
   try {
     // Accounts hashed through the same derive: release as they come.
-    const pump = setInterval(() => { while (releases.length > 0) releases.shift()!() }, 5)
-    for (const u of ['flooder', 'bystander']) assert.equal((await call(g.base, 'POST', '/auth/register', { dispatcher: u === 'flooder' ? undefined : other, json: { username: u, password: 'password-123' } })).status, 201)
+    const pump = setInterval(() => {
+      while (releases.length > 0) releases.shift()!()
+    }, 5)
+    for (const u of ['flooder', 'bystander'])
+      assert.equal(
+        (await call(g.base, 'POST', '/auth/register', { dispatcher: u === 'flooder' ? undefined : other, json: { username: u, password: 'password-123' } }))
+          .status,
+        201
+      )
     clearInterval(pump)
     const flood = Array.from({ length: 12 }, async () => await call(g.base, 'POST', '/auth/login', { json: { username: 'flooder', password: 'password-123' } }))
     // Let the flood reach the pool.
     for (let i = 0; i < 200 && g.ctx.pool.running + g.ctx.pool.queued < 4; i++) await new Promise((resolve) => setTimeout(resolve, 10))
     await new Promise((resolve) => setTimeout(resolve, 100))
     const bystander = call(g.base, 'POST', '/auth/login', { dispatcher: other, json: { username: 'bystander', password: 'password-123' } })
-    const released = setInterval(() => { releases.shift()?.() }, 5)
+    const released = setInterval(() => {
+      releases.shift()?.()
+    }, 5)
     const [answers, b] = await Promise.all([Promise.all(flood), bystander])
     clearInterval(released)
     assert.equal(b.status, 200, `the other address's login: ${b.status} ${b.text}`)

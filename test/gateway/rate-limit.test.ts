@@ -60,9 +60,15 @@ test('upload bandwidth: bytes per second per subject on the injected clock, 429 
   try {
     const token = await login(g.base, 'test_user_1', 'test_password_123')
     const id = (await call(g.base, 'POST', '/sessions', { token, json: {} })).json.session_id as string
-    const up = async (): Promise<number> => (await call(g.base, 'POST', `/sessions/${id}/chunks`, { token, body: Buffer.alloc(800, 1), headers: { 'content-type': 'application/octet-stream' } })).status
+    const up = async (): Promise<number> =>
+      (await call(g.base, 'POST', `/sessions/${id}/chunks`, { token, body: Buffer.alloc(800, 1), headers: { 'content-type': 'application/octet-stream' } }))
+        .status
     assert.equal(await up(), 201)
-    const r = await call(g.base, 'POST', `/sessions/${id}/chunks`, { token, body: Buffer.alloc(800, 1), headers: { 'content-type': 'application/octet-stream' } })
+    const r = await call(g.base, 'POST', `/sessions/${id}/chunks`, {
+      token,
+      body: Buffer.alloc(800, 1),
+      headers: { 'content-type': 'application/octet-stream' }
+    })
     assert.equal(r.status, 429)
     assert.equal(errorCode(r), 'LUCID_ERR_3001')
     assert.equal(r.headers['retry-after'], '1')

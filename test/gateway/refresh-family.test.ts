@@ -10,15 +10,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { call, errorCode, testGateway } from './helpers.ts'
 
-async function loginPair (base: string): Promise<{ access: string, refresh: string }> {
+async function loginPair(base: string): Promise<{ access: string; refresh: string }> {
   const r = await call(base, 'POST', '/auth/login', { json: { username: 'test_user_1', password: 'test_password_123' } })
   assert.equal(r.status, 200)
   return { access: r.json.access_token as string, refresh: r.json.refresh_token as string }
 }
 
-async function refresh (base: string, token: string): Promise<{ status: number, access: string, refresh: string, code?: string }> {
+async function refresh(base: string, token: string): Promise<{ status: number; access: string; refresh: string; code?: string }> {
   const r = await call(base, 'POST', '/auth/refresh', { json: { refresh_token: token } })
-  return { status: r.status, access: r.json.access_token as string, refresh: r.json.refresh_token as string, ...(r.status === 200 ? {} : { code: errorCode(r) }) }
+  return {
+    status: r.status,
+    access: r.json.access_token as string,
+    refresh: r.json.refresh_token as string,
+    ...(r.status === 200 ? {} : { code: errorCode(r) })
+  }
 }
 
 test('reusing a spent refresh token revokes its whole family: the token issued from the first use stops working', async () => {
@@ -34,8 +39,8 @@ test('reusing a spent refresh token revokes its whole family: the token issued f
     const successor = await refresh(g.base, next.refresh)
     assert.equal(successor.status, 401, 'the successor of a replayed token is revoked with its family')
     assert.equal(successor.code, 'LUCID_ERR_1003')
-    assert.equal((await call(g.base, 'GET', '/users/me', { token: next.access })).status, 401, 'so are the family\'s access tokens')
-    assert.equal((await refresh(g.base, other.refresh)).status, 200, 'another login\'s family is not affected')
+    assert.equal((await call(g.base, 'GET', '/users/me', { token: next.access })).status, 401, "so are the family's access tokens")
+    assert.equal((await refresh(g.base, other.refresh)).status, 200, "another login's family is not affected")
     assert.equal((await call(g.base, 'GET', '/users/me', { token: other.access })).status, 200)
   } finally {
     await g.close()

@@ -9,10 +9,16 @@ import { call, errorCode, testGateway } from './helpers.ts'
 
 test('a duplicate username or e-mail answers the same 409 LUCID_ERR_1011, naming neither, and hashes nothing', async () => {
   let hashes = 0
-  const derive = async (password: string, salt: Buffer): Promise<Buffer> => { hashes++; return scryptSync(password, salt, 32, { N: 16, r: 1, p: 1 }) }
+  const derive = async (password: string, salt: Buffer): Promise<Buffer> => {
+    hashes++
+    return scryptSync(password, salt, 32, { N: 16, r: 1, p: 1 })
+  }
   const g = await testGateway({ accounts: [], kdfDerive: derive })
   try {
-    assert.equal((await call(g.base, 'POST', '/auth/register', { json: { username: 'alice_1', password: 'password-123', email: 'alice@example.org' } })).status, 201)
+    assert.equal(
+      (await call(g.base, 'POST', '/auth/register', { json: { username: 'alice_1', password: 'password-123', email: 'alice@example.org' } })).status,
+      201
+    )
     const before = hashes
     const byName = await call(g.base, 'POST', '/auth/register', { json: { username: 'alice_1', password: 'password-456', email: 'other@example.org' } })
     const byEmail = await call(g.base, 'POST', '/auth/register', { json: { username: 'alice_2', password: 'password-456', email: 'alice@example.org' } })
@@ -25,7 +31,10 @@ test('a duplicate username or e-mail answers the same 409 LUCID_ERR_1011, naming
     assert.equal(byName.json.error.message, byEmail.json.error.message, 'one message whichever field collided')
     assert.equal(hashes, before, 'no password was hashed for a duplicate')
     // A fresh pair still registers.
-    assert.equal((await call(g.base, 'POST', '/auth/register', { json: { username: 'bob_1', password: 'password-123', email: 'bob@example.org' } })).status, 201)
+    assert.equal(
+      (await call(g.base, 'POST', '/auth/register', { json: { username: 'bob_1', password: 'password-123', email: 'bob@example.org' } })).status,
+      201
+    )
   } finally {
     await g.close()
   }

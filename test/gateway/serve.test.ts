@@ -17,7 +17,14 @@ import type { Gateway } from '../../services/gateway/index.ts'
 import { call } from './helpers.ts'
 
 test('bad flags are LUCID_ERR_9001 (unknown, stray) or 9003 (bad value)', () => {
-  const code = (argv: string[]): string => { try { parseServeFlags(argv); return 'none' } catch (err) { return isLucidError(err) ? err.code : 'other' } }
+  const code = (argv: string[]): string => {
+    try {
+      parseServeFlags(argv)
+      return 'none'
+    } catch (err) {
+      return isLucidError(err) ? err.code : 'other'
+    }
+  }
   assert.equal(code(['--nope']), 'LUCID_ERR_9001')
   assert.equal(code(['extra']), 'LUCID_ERR_9001')
   assert.equal(code(['--port', '99999']), 'LUCID_ERR_9003')
@@ -26,21 +33,46 @@ test('bad flags are LUCID_ERR_9001 (unknown, stray) or 9003 (bad value)', () => 
   assert.equal(code(['--validators', '0']), 'LUCID_ERR_9003')
   assert.deepEqual(parseServeFlags([]), { port: 8080, host: '127.0.0.1', data: '.lucid-data', db: 'level', validators: 4, seedDemo: false, loadTest: false })
   assert.equal(code(['--log-level', 'loud']), 'LUCID_ERR_9003')
-  assert.deepEqual(parseServeFlags(['--log-level', 'DEBUG']), { port: 8080, host: '127.0.0.1', data: '.lucid-data', db: 'level', validators: 4, seedDemo: false, loadTest: false, logLevel: 'debug' })
+  assert.deepEqual(parseServeFlags(['--log-level', 'DEBUG']), {
+    port: 8080,
+    host: '127.0.0.1',
+    data: '.lucid-data',
+    db: 'level',
+    validators: 4,
+    seedDemo: false,
+    loadTest: false,
+    logLevel: 'debug'
+  })
 })
 
 /** Runs serveCommand until `stop` aborts; resolves once it listens. */
-async function serve (argv: string[]): Promise<{ g: Gateway, out: () => string, stop: () => Promise<number> }> {
+async function serve(argv: string[]): Promise<{ g: Gateway; out: () => string; stop: () => Promise<number> }> {
   const out = new PassThrough()
   let text = ''
-  out.on('data', (d: Buffer) => { text += d.toString() })
+  out.on('data', (d: Buffer) => {
+    text += d.toString()
+  })
   const ac = new AbortController()
   let listening!: (g: Gateway) => void
-  const ready = new Promise<Gateway>((resolve) => { listening = resolve })
+  const ready = new Promise<Gateway>((resolve) => {
+    listening = resolve
+  })
   const done = serveCommand(argv, { out, err: out, env: {}, stop: ac.signal, onListening: (g) => listening(g) })
   done.catch(() => {})
-  const g = await Promise.race([ready, done.then(() => { throw new Error(`serve ended early: ${text}`) })])
-  return { g, out: () => text, stop: async () => { ac.abort(); return await done } }
+  const g = await Promise.race([
+    ready,
+    done.then(() => {
+      throw new Error(`serve ended early: ${text}`)
+    })
+  ])
+  return {
+    g,
+    out: () => text,
+    stop: async () => {
+      ac.abort()
+      return await done
+    }
+  }
 }
 
 test('serve --seed-demo --load-test: the banner says what changed; the contract answers; a restart finds the accounts; stop drains a request in flight', async () => {
@@ -54,7 +86,10 @@ test('serve --seed-demo --load-test: the banner says what changed; the contract 
     assert.match(banner, /rate limits off \(--load-test\)/)
     assert.match(banner, /--load-test: password hashing lowered from scrypt N=2\^17 r=8 p=1 to scrypt N=2\^14 r=8 p=1; rate limits lifted/)
     assert.match(banner, /--seed-demo: 151 accounts created, 0 already present/)
-    assert.match(banner, /chain +PoOT devnet: 4 validators in-process on real timers, 10 s slots, committee of 4; chain lucid-devnet genesis [0-9a-f]{16} \(new\)/)
+    assert.match(
+      banner,
+      /chain +PoOT devnet: 4 validators in-process on real timers, 10 s slots, committee of 4; chain lucid-devnet genesis [0-9a-f]{16} \(new\)/
+    )
     const login = await call(s.g.url, 'POST', '/auth/login', { json: { username: 'test_user_100', password: 'test_password_123' } })
     assert.equal(login.status, 200)
     const cfg = await call(s.g.url, 'GET', '/config')
@@ -67,7 +102,11 @@ test('serve --seed-demo --load-test: the banner says what changed; the contract 
     const id = (await call(s.g.url, 'POST', '/sessions', { token, json: {} })).json.session_id as string
     const body = new PassThrough()
     const arrived = new Promise<void>((resolve) => s.g.app.server.once('request', () => resolve()))
-    const upload = request(`${s.g.url}/sessions/${id}/chunks`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-length': '2048' }, body })
+    const upload = request(`${s.g.url}/sessions/${id}/chunks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-length': '2048' },
+      body
+    })
     body.write(Buffer.alloc(1024, 1))
     await arrived
     const stopped = s.stop()
@@ -80,7 +119,10 @@ test('serve --seed-demo --load-test: the banner says what changed; the contract 
     assert.match(again.out(), /--seed-demo: 0 accounts created, 151 already present .* 0 passwords hashed/)
     assert.match(again.out(), /chain +PoOT devnet: 4 validators .* \(resumed from its archive at final height \d+\)/, 'the chain is the same one')
     assert.match(again.out(), /passwords +scrypt N=2\^17 r=8 p=1 \(OWASP\)/)
-    assert.match(again.out(), /rate limits public 100\/min per address, authenticated 1000\/min per subject and 5000\/min per address, admin 10000\/min, block queries 500\/min/)
+    assert.match(
+      again.out(),
+      /rate limits public 100\/min per address, authenticated 1000\/min per subject and 5000\/min per address, admin 10000\/min, block queries 500\/min/
+    )
     const s2 = await call(again.g.url, 'GET', `/sessions/${id}`, { token })
     assert.equal(s2.json.chunk_count, 1, 'the drained upload was kept, and tokens survive a restart')
     assert.equal(await again.stop(), 0)

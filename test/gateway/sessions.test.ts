@@ -28,19 +28,21 @@ before(async () => {
   bob = await login(g.base, 'test_user_2', 'test_password_123')
   admin = await login(g.base, 'admin', 'admin_password_123', '/admin/auth/login')
 })
-after(async () => { await g.close() })
+after(async () => {
+  await g.close()
+})
 
 const octet = { 'content-type': 'application/octet-stream' }
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
-async function newSession (token = alice): Promise<string> {
+async function newSession(token = alice): Promise<string> {
   const s = await call(g.base, 'POST', '/sessions', { token, json: { user_id: 'someone_else', session_type: 'rdp', duration_minutes: 60, quality: 'high' } })
   assert.equal(s.status, 201)
   return s.json.session_id as string
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field by the tests
-async function multipart (id: string, data: Buffer, metadata?: unknown): Promise<{ status: number, json: any }> {
+async function multipart(id: string, data: Buffer, metadata?: unknown): Promise<{ status: number; json: any }> {
   const form = new FormData()
   if (metadata !== undefined) form.append('metadata', JSON.stringify(metadata))
   form.append('chunk_data', new Blob([data]), 'chunk.bin')
@@ -51,7 +53,11 @@ async function multipart (id: string, data: Buffer, metadata?: unknown): Promise
 test('upload raw and multipart chunks, finalise, play back every chunk byte for byte with its integrity verified', async () => {
   const id = await newSession()
   const chunks = [randomBytes(50_000), Buffer.alloc(200_000, 'frame '), randomBytes(1000)]
-  const a = await call(g.base, 'POST', `/sessions/${id}/chunks?chunk_index=0&sha256=${sha(chunks[0] as Buffer)}`, { token: alice, body: chunks[0], headers: octet })
+  const a = await call(g.base, 'POST', `/sessions/${id}/chunks?chunk_index=0&sha256=${sha(chunks[0] as Buffer)}`, {
+    token: alice,
+    body: chunks[0],
+    headers: octet
+  })
   assert.equal(a.status, 201)
   assert.equal(a.json.chunk_index, 0)
   assert.equal(a.json.plaintext_bytes, 50_000)
@@ -74,7 +80,10 @@ test('upload raw and multipart chunks, finalise, play back every chunk byte for 
   const m = await call(g.base, 'GET', `/sessions/${id}/manifest`, { token: alice })
   assert.equal(m.json.merkle_root, f.json.merkle_root)
   assert.equal(m.json.manifest_hash, f.json.manifest_hash)
-  assert.deepEqual(m.json.chunks.map((x: { plaintext_size: number }) => x.plaintext_size), [50_000, 200_000, 1000])
+  assert.deepEqual(
+    m.json.chunks.map((x: { plaintext_size: number }) => x.plaintext_size),
+    [50_000, 200_000, 1000]
+  )
 
   for (let i = 0; i < 3; i++) {
     const p = await call(g.base, 'GET', `/sessions/${id}/chunks/${i}`, { token: alice })
@@ -122,7 +131,15 @@ test('upload checks: out-of-order index 409 LUCID_ERR_2003, SHA-256 mismatch 422
 test('ownership: another user sees 404 for every route of the session; an Admin may read but not write', async () => {
   const id = await newSession()
   await call(g.base, 'POST', `/sessions/${id}/chunks`, { token: alice, body: Buffer.alloc(100, 2), headers: octet })
-  for (const [m, p] of [['GET', ''], ['GET', '/status'], ['GET', '/manifest'], ['GET', '/anchor'], ['GET', '/chunks/0'], ['POST', '/finalize'], ['DELETE', '']] as const) {
+  for (const [m, p] of [
+    ['GET', ''],
+    ['GET', '/status'],
+    ['GET', '/manifest'],
+    ['GET', '/anchor'],
+    ['GET', '/chunks/0'],
+    ['POST', '/finalize'],
+    ['DELETE', '']
+  ] as const) {
     const r = await call(g.base, m, `/sessions/${id}${p}`, { token: bob })
     assert.equal(r.status, 404, `${m} ${p}`)
     assert.equal(errorCode(r), 'LUCID_ERR_1006')
@@ -145,7 +162,7 @@ test('delete removes the session, its chunks and its recording', async () => {
   assert.equal((await call(g.base, 'DELETE', `/sessions/${id}`, { token: alice })).status, 404)
 })
 
-test('a finalised session\'s anchor: pending, then in a block, then final; the block carries it; the session records it', async () => {
+test("a finalised session's anchor: pending, then in a block, then final; the block carries it; the session records it", async () => {
   const id = await newSession()
   await call(g.base, 'POST', `/sessions/${id}/chunks`, { token: alice, body: randomBytes(2048), headers: octet })
   const f = await call(g.base, 'POST', `/sessions/${id}/finalize`, { token: alice })
@@ -166,7 +183,7 @@ test('a finalised session\'s anchor: pending, then in a block, then final; the b
   chain.finalise()
   const fin = await call(g.base, 'GET', `/sessions/${id}/anchor`, { token: alice })
   assert.equal(fin.json.status, 'final')
-  assert.equal(fin.json.tx_id, txId, 'the public anchor did not replace the owner\'s')
+  assert.equal(fin.json.tx_id, txId, "the public anchor did not replace the owner's")
   const b = await call(g.base, 'GET', `/chain/blocks/${fin.json.block_height as number}`)
   assert.equal(b.json.final, true)
   const mine = b.json.anchors.find((x: { tx_id: string }) => x.tx_id === txId)
@@ -179,7 +196,10 @@ test('a finalised session\'s anchor: pending, then in a block, then final; the b
   assert.equal(receipt.json.status, 'final')
 
   // POST /anchoring/session is idempotent and checks the Merkle root against the manifest.
-  const again = await call(g.base, 'POST', '/api/v1/anchoring/session', { token: alice, json: { session_id: id, user_id: 'x', merkle_root: f.json.merkle_root, chunks: [], timestamp: Date.now() } })
+  const again = await call(g.base, 'POST', '/api/v1/anchoring/session', {
+    token: alice,
+    json: { session_id: id, user_id: 'x', merkle_root: f.json.merkle_root, chunks: [], timestamp: Date.now() }
+  })
   assert.equal(again.status, 202)
   assert.equal(again.json.tx_id, txId)
   const wrong = await call(g.base, 'POST', '/anchoring/session', { token: alice, json: { session_id: id, merkle_root: 'ab'.repeat(32) } })
@@ -192,17 +212,29 @@ test('chain routes: block by height 404 LUCID_ERR_5003 above the tip, transactio
   assert.equal(errorCode(await call(g.base, 'GET', '/transactions/nope')), 'LUCID_ERR_5003')
   await call(g.base, 'PUT', '/admin/users/test_user_2/roles', { token: admin, json: { roles: ['NodeOperator'] } })
   const op = await login(g.base, 'test_user_2', 'test_password_123')
-  const tx = await call(g.base, 'POST', '/api/v1/transactions', { token: op, json: { transaction_id: 'tx_1', type: 'node_registration', data: { node_id: 'n1' }, timestamp: 1_700_000_000 } })
+  const tx = await call(g.base, 'POST', '/api/v1/transactions', {
+    token: op,
+    json: { transaction_id: 'tx_1', type: 'node_registration', data: { node_id: 'n1' }, timestamp: 1_700_000_000 }
+  })
   assert.equal(tx.status, 202)
   assert.equal(tx.json.tx_id, 'tx_1')
-  assert.equal(errorCode(await call(g.base, 'POST', '/transactions', { token: op, json: { transaction_id: 'tx_1', type: 'node_registration', data: {}, timestamp: 1_700_000_000 } })), 'LUCID_ERR_5002')
+  assert.equal(
+    errorCode(
+      await call(g.base, 'POST', '/transactions', {
+        token: op,
+        json: { transaction_id: 'tx_1', type: 'node_registration', data: {}, timestamp: 1_700_000_000 }
+      })
+    ),
+    'LUCID_ERR_5002'
+  )
   const unsigned = await call(g.base, 'POST', '/transactions', { token: op, json: { type: 'node_registration', data: {} } })
   assert.deepEqual([unsigned.status, errorCode(unsigned)], [400, 'LUCID_ERR_1001'], 'the signed timestamp is required')
 
   const bare = await testGateway({ accounts: ['test_user_1'] })
   try {
     const t = await login(bare.base, 'test_user_1', 'test_password_123')
-    for (const p of ['/chain/info', '/chain/blocks/latest', '/nodes/status', '/chain/consensus/status']) assert.equal(errorCode(await call(bare.base, 'GET', p)), 'LUCID_ERR_5004')
+    for (const p of ['/chain/info', '/chain/blocks/latest', '/nodes/status', '/chain/consensus/status'])
+      assert.equal(errorCode(await call(bare.base, 'GET', p)), 'LUCID_ERR_5004')
     const id = (await call(bare.base, 'POST', '/sessions', { token: t, json: {} })).json.session_id as string
     const f = await call(bare.base, 'POST', `/sessions/${id}/finalize`, { token: t })
     assert.equal(f.status, 200, 'finalisation does not need the chain')

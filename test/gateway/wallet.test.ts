@@ -13,11 +13,15 @@ import { call, errorCode, testGateway } from './helpers.ts'
 type G = Awaited<ReturnType<typeof testGateway>>
 let g: G
 
-before(async () => { g = await testGateway({ accounts: [] }) })
-after(async () => { await g.close() })
+before(async () => {
+  g = await testGateway({ accounts: [] })
+})
+after(async () => {
+  await g.close()
+})
 
 /** A wallet: key pair, address, and TRON-style message signing. */
-function wallet (): { address: string, sign (message: string): string } {
+function wallet(): { address: string; sign(message: string): string } {
   const { secretKey, publicKey } = secp256k1.keygen()
   return {
     address: tronAddressFromPublicKey(publicKey),
@@ -25,7 +29,7 @@ function wallet (): { address: string, sign (message: string): string } {
   }
 }
 
-async function challenge (address: string): Promise<string> {
+async function challenge(address: string): Promise<string> {
   const c = await call(g.base, 'POST', '/auth/wallet/challenge', { json: { tron_address: address } })
   assert.equal(c.status, 200)
   assert.equal(c.json.tron_address, address)
@@ -81,11 +85,20 @@ test('expired challenges, challenges of another address and made-up messages are
   const other = wallet()
   const old = await challenge(w.address)
   g.clock.advance(5 * 60 * 1000 + 1)
-  assert.equal(errorCode(await call(g.base, 'POST', '/auth/wallet/login', { json: { tron_address: w.address, signature: w.sign(old), message: old } })), 'LUCID_ERR_1010')
+  assert.equal(
+    errorCode(await call(g.base, 'POST', '/auth/wallet/login', { json: { tron_address: w.address, signature: w.sign(old), message: old } })),
+    'LUCID_ERR_1010'
+  )
   const theirs = await challenge(other.address)
-  assert.equal(errorCode(await call(g.base, 'POST', '/auth/wallet/login', { json: { tron_address: w.address, signature: w.sign(theirs), message: theirs } })), 'LUCID_ERR_1010')
+  assert.equal(
+    errorCode(await call(g.base, 'POST', '/auth/wallet/login', { json: { tron_address: w.address, signature: w.sign(theirs), message: theirs } })),
+    'LUCID_ERR_1010'
+  )
   const made = 'Lucid RDP login\nplease'
-  assert.equal(errorCode(await call(g.base, 'POST', '/auth/wallet/login', { json: { tron_address: w.address, signature: w.sign(made), message: made } })), 'LUCID_ERR_1010')
+  assert.equal(
+    errorCode(await call(g.base, 'POST', '/auth/wallet/login', { json: { tron_address: w.address, signature: w.sign(made), message: made } })),
+    'LUCID_ERR_1010'
+  )
 })
 
 test('malformed addresses and signatures are 400 LUCID_ERR_1001', async () => {
@@ -102,7 +115,9 @@ test('malformed addresses and signatures are 400 LUCID_ERR_1001', async () => {
 // Issue 16, item 1: a password account registered under a wallet's address (or its wallet e-mail) made the
 // wallet's first login retry its insert forever (one core, memory growing until the process died). Wallet
 // and password accounts now cannot collide by construction, and the login path never retries without bound.
-test('a password registration cannot take a wallet address as its username: 400 LUCID_ERR_1014, and the wallet still logs in', { timeout: 20_000 }, async () => {
+test('a password registration cannot take a wallet address as its username: 400 LUCID_ERR_1014, and the wallet still logs in', {
+  timeout: 20_000
+}, async () => {
   const w = wallet()
   const reg = await call(g.base, 'POST', '/auth/register', { json: { username: w.address, password: 'a long enough password' } })
   assert.equal(reg.status, 400)
@@ -113,7 +128,9 @@ test('a password registration cannot take a wallet address as its username: 400 
   assert.equal(r.json.user_id, w.address)
 })
 
-test('a password registration cannot take a reserved e-mail (the wallet namespace): 400 LUCID_ERR_1014, and the wallet still logs in', { timeout: 20_000 }, async () => {
+test('a password registration cannot take a reserved e-mail (the wallet namespace): 400 LUCID_ERR_1014, and the wallet still logs in', {
+  timeout: 20_000
+}, async () => {
   const w = wallet()
   for (const email of [`${w.address}@wallet.lucid.invalid`, `someone@demo.lucid.invalid`, `x@LUCID.INVALID`]) {
     const reg = await call(g.base, 'POST', '/auth/register', { json: { username: `u_${w.address.slice(1, 12)}`, password: 'a long enough password', email } })
@@ -125,7 +142,9 @@ test('a password registration cannot take a reserved e-mail (the wallet namespac
   assert.equal(r.status, 200)
 })
 
-test('an account already holding a wallet\'s id (data written before the reservation) answers the wallet login 409 at once, never a loop', { timeout: 20_000 }, async () => {
+test("an account already holding a wallet's id (data written before the reservation) answers the wallet login 409 at once, never a loop", {
+  timeout: 20_000
+}, async () => {
   const w = wallet()
   await g.ctx.db.users.insert({ user_id: w.address, email: `legacy_${w.address}@example.org`, roles: ['User'], status: 'active', created_at: g.clock.now() })
   const message = await challenge(w.address)

@@ -15,13 +15,34 @@ const rng = createRng(77)
 const noisy = (mean: number, rel: number): number => mean * (1 + rel * Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next()))
 
 /** A report of `n` repeats of gateway.health with the given true means and 3 % run-to-run noise. */
-function report (rps: number, p95: number, n = 6): Report {
+function report(rps: number, p95: number, n = 6): Report {
   const repeats = Array.from({ length: n }, () => ({ requests_per_s: noisy(rps, 0.03), p95_ms: noisy(p95, 0.03), samples_count: 1000 }))
-  const median = (k: 'requests_per_s' | 'p95_ms'): number => { const v = repeats.map((r) => r[k]).sort((a, b) => a - b); return (v[(n >> 1) - 1]! + v[n >> 1]!) / 2 }
+  const median = (k: 'requests_per_s' | 'p95_ms'): number => {
+    const v = repeats.map((r) => r[k]).sort((a, b) => a - b)
+    return (v[(n >> 1) - 1]! + v[n >> 1]!) / 2
+  }
   return {
-    schema: 'lucid-bench/1', verdict: 'pass', profile: 'quick', judged: true, strict: false,
+    schema: 'lucid-bench/1',
+    verdict: 'pass',
+    profile: 'quick',
+    judged: true,
+    strict: false,
     env: { node: 'v20', cpu: 'x', cores: 2, platform: 'linux', total_mem_bytes: 1, loadavg_before: [], loadavg_after: [], commit: '', date: '' },
-    results: [{ id: 'gateway.health', component: 'gateway', status: 'completed', conditions: {}, metrics: { requests_per_s: median('requests_per_s'), p95_ms: median('p95_ms'), samples_count: 1000 }, repeats, baselines: [], targets: [], goals: [], duration_s: 1, verdict: 'pass' }]
+    results: [
+      {
+        id: 'gateway.health',
+        component: 'gateway',
+        status: 'completed',
+        conditions: {},
+        metrics: { requests_per_s: median('requests_per_s'), p95_ms: median('p95_ms'), samples_count: 1000 },
+        repeats,
+        baselines: [],
+        targets: [],
+        goals: [],
+        duration_s: 1,
+        verdict: 'pass'
+      }
+    ]
   }
 }
 
@@ -48,14 +69,22 @@ describe('lucid compare', () => {
   it('passes two runs of the same code', () => {
     for (let trial = 0; trial < 5; trial++) {
       const changes = compareReports(report(10_000, 10), report(10_000, 10))
-      assert.ok(changes.every((c) => c.change !== 'regression'), JSON.stringify(changes.map((c) => [c.metric, c.ratio, c.p])))
+      assert.ok(
+        changes.every((c) => c.change !== 'regression'),
+        JSON.stringify(changes.map((c) => [c.metric, c.ratio, c.p]))
+      )
     }
   })
 
   it('needs the minimum effect as well as significance', () => {
     // 2 % slower with almost no noise: statistically clear, but under the 5 % bar.
-    const a = report(10_000, 10); const b = report(9_800, 10)
-    const tight = (rep: Report, v: number): Report => { for (const r of rep.results[0]!.repeats) r.requests_per_s = v * (1 + (rng.next() - 0.5) * 0.002); rep.results[0]!.metrics.requests_per_s = v; return rep }
+    const a = report(10_000, 10)
+    const b = report(9_800, 10)
+    const tight = (rep: Report, v: number): Report => {
+      for (const r of rep.results[0]!.repeats) r.requests_per_s = v * (1 + (rng.next() - 0.5) * 0.002)
+      rep.results[0]!.metrics.requests_per_s = v
+      return rep
+    }
     const c = compareReports(tight(a, 10_000), tight(b, 9_800)).find((x) => x.metric === 'requests_per_s')!
     assert.ok(c.p < 0.05, `significant: p=${c.p}`)
     assert.equal(c.change, 'same', 'but below the minimum effect')
@@ -65,7 +94,11 @@ describe('lucid compare', () => {
   it('exits 1 on a significant regression, 0 otherwise, 2 on a malformed report', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lucid-compare-'))
     try {
-      const f = (name: string, r: unknown): string => { const p = join(dir, name); writeFileSync(p, JSON.stringify(r)); return p }
+      const f = (name: string, r: unknown): string => {
+        const p = join(dir, name)
+        writeFileSync(p, JSON.stringify(r))
+        return p
+      }
       const old = f('old.json', report(10_000, 10))
       const slow = f('slow.json', report(8_000, 12))
       const same = f('same.json', report(10_000, 10))

@@ -5,7 +5,7 @@ import { median, medianMetrics } from '../../harness/stats/median.ts'
 import { createRng } from '../../services/common/rng.ts'
 
 /** Nearest-rank percentile of integer samples: the smallest value with at least p % of samples at or below it. */
-function exactPercentile (sorted: readonly number[], p: number): number {
+function exactPercentile(sorted: readonly number[], p: number): number {
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length))
   return sorted[rank - 1]!
 }
@@ -41,7 +41,10 @@ describe('HDR histogram statistics', () => {
     const samples = distributions.bimodal!
     const whole = createHistogram()
     const parts = [createHistogram(), createHistogram(), createHistogram()]
-    samples.forEach((v, i) => { whole.recordValue(v); parts[i % 3]!.recordValue(v) })
+    samples.forEach((v, i) => {
+      whole.recordValue(v)
+      parts[i % 3]!.recordValue(v)
+    })
     const merged = mergeHistograms(parts.map(encodeHistogram))
     assert.equal(merged.totalCount, whole.totalCount)
     for (let p = 1; p <= 100; p += 0.5) assert.equal(merged.getValueAtPercentile(p), whole.getValueAtPercentile(p), `p${p}`)
@@ -53,7 +56,8 @@ describe('HDR histogram statistics', () => {
 
     // Why histograms and not percentiles travel between processes: with unlike parts (one process saw
     // the stalls, the other did not), the mean of the parts' p99s is far from the true p99.
-    const fast = createHistogram(); const slow = createHistogram()
+    const fast = createHistogram()
+    const slow = createHistogram()
     for (let i = 0; i < 9900; i++) fast.recordValue(1000)
     for (let i = 0; i < 100; i++) slow.recordValue(250_000)
     const truth = mergeHistograms([fast, slow]).getValueAtPercentile(99.5)

@@ -17,7 +17,25 @@ describe('HTML and .hgrm reports from a real run', () => {
   let report: Report
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'lucid-html-'))
-    const r = spawnSync(process.execPath, [LUCID, 'bench', 'baseline', '--profile', 'smoke', '--repeat', '3', '--html', join(dir, 'r.html'), '--hgrm', join(dir, 'h'), '--json', join(dir, 'r.json')], { encoding: 'utf8', timeout: 240_000 })
+    const r = spawnSync(
+      process.execPath,
+      [
+        LUCID,
+        'bench',
+        'baseline',
+        '--profile',
+        'smoke',
+        '--repeat',
+        '3',
+        '--html',
+        join(dir, 'r.html'),
+        '--hgrm',
+        join(dir, 'h'),
+        '--json',
+        join(dir, 'r.json')
+      ],
+      { encoding: 'utf8', timeout: 240_000 }
+    )
     assert.equal(r.status, 0, r.stderr)
     report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report
   })
@@ -50,22 +68,34 @@ describe('HTML and .hgrm reports from a real run', () => {
     assert.match(html, /Environment/)
   })
 
-  it('renders in headless Chromium with its charts visible', { skip: CHROMIUM === undefined && !REQUIRED ? 'Debian chromium not installed (CI installs it)' : false }, async () => {
+  it('renders in headless Chromium with its charts visible', {
+    skip: CHROMIUM === undefined && !REQUIRED ? 'Debian chromium not installed (CI installs it)' : false
+  }, async () => {
     assert.ok(CHROMIUM !== undefined, 'LUCID_REQUIRE_CHROMIUM=1 but no chromium found')
     const { chromium } = await import('playwright-core')
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync'
+      ]
     })
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } })
       // Offline: any request that leaves the file would fail the page.
       const external: string[] = []
-      page.on('request', (req) => { if (!req.url().startsWith('file:')) external.push(req.url()) })
+      page.on('request', (req) => {
+        if (!req.url().startsWith('file:')) external.push(req.url())
+      })
       await page.goto(pathToFileURL(join(dir, 'r.html')).href)
       const charts = page.locator('svg')
-      assert.ok(await charts.count() >= 5)
-      for (let i = 0; i < await charts.count(); i++) {
+      assert.ok((await charts.count()) >= 5)
+      for (let i = 0; i < (await charts.count()); i++) {
         const box = await charts.nth(i).boundingBox()
         assert.ok(box !== null && box.width > 300 && box.height > 150, `chart ${i} has a visible size`)
       }

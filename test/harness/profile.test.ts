@@ -11,10 +11,15 @@ const LUCID = fileURLToPath(new URL('../../bin/lucid.js', import.meta.url))
 test('lucid profile doctor runs clinic offline on a server under load and prints the HTML report path last', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lucid-profile-'))
   try {
-    const r = await new Promise<{ code: number, stdout: string, stderr: string }>((resolve) => {
-      execFile(process.execPath, [LUCID, 'profile', 'doctor', '--server', 'raw', '--duration', '3s', '--dest', dir], { timeout: 240_000 }, (err, stdout, stderr) => {
-        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr })
-      })
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [LUCID, 'profile', 'doctor', '--server', 'raw', '--duration', '3s', '--dest', dir],
+        { timeout: 240_000 },
+        (err, stdout, stderr) => {
+          resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr })
+        }
+      )
     })
     assert.equal(r.code, 0, r.stderr)
     const last = r.stdout.trim().split('\n').at(-1) ?? ''
@@ -33,7 +38,9 @@ test('lucid profile doctor runs clinic offline on a server under load and prints
 
 test('lucid profile refuses an unknown tool or scenario with exit 2', async () => {
   for (const args of [['profile', 'strace'], ['profile', 'doctor', '--scenario', 'nope'], ['profile']]) {
-    const code = await new Promise<number>((resolve) => execFile(process.execPath, [LUCID, ...args], { timeout: 30_000 }, (err) => resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1)))
+    const code = await new Promise<number>((resolve) =>
+      execFile(process.execPath, [LUCID, ...args], { timeout: 30_000 }, (err) => resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1))
+    )
     assert.equal(code, 2, args.join(' '))
   }
 })

@@ -10,22 +10,49 @@ const good: Report = {
   profile: 'quick',
   judged: true,
   strict: false,
-  env: { node: 'v20', cpu: 'x', cores: 2, platform: 'linux', total_mem_bytes: 1, loadavg_before: [0, 0, 0], loadavg_after: [0, 0, 0], commit: '', date: '2026-11-26T00:00:00Z' },
-  results: [{
-    id: 'gateway.health', component: 'gateway', status: 'completed', conditions: {},
-    metrics: { requests_per_s: 900, p95_ms: 12, requests_per_s_vs_http_x: 0.5 },
-    repeats: [{ requests_per_s: 900, p95_ms: 12 }],
-    baselines: [{ id: 'baseline.http', metrics: { requests_per_s: 1800 } }],
-    targets: [
-      { metric: 'requests_per_s', op: '>', value: 1000, measured: 900, verdict: 'fail', source: 'seed' },
-      { metric: 'p95_ms', op: '<', value: 50, measured: 12, verdict: 'pass', source: 'seed' }
-    ],
-    goals: [],
-    duration_s: 1,
-    verdict: 'fail'
-  }, {
-    id: 'db.transaction', component: 'db', status: 'skipped', reason: 'no server', conditions: {}, metrics: {}, repeats: [], baselines: [], targets: [], goals: [], duration_s: 0, verdict: 'skipped'
-  }]
+  env: {
+    node: 'v20',
+    cpu: 'x',
+    cores: 2,
+    platform: 'linux',
+    total_mem_bytes: 1,
+    loadavg_before: [0, 0, 0],
+    loadavg_after: [0, 0, 0],
+    commit: '',
+    date: '2026-11-26T00:00:00Z'
+  },
+  results: [
+    {
+      id: 'gateway.health',
+      component: 'gateway',
+      status: 'completed',
+      conditions: {},
+      metrics: { requests_per_s: 900, p95_ms: 12, requests_per_s_vs_http_x: 0.5 },
+      repeats: [{ requests_per_s: 900, p95_ms: 12 }],
+      baselines: [{ id: 'baseline.http', metrics: { requests_per_s: 1800 } }],
+      targets: [
+        { metric: 'requests_per_s', op: '>', value: 1000, measured: 900, verdict: 'fail', source: 'seed' },
+        { metric: 'p95_ms', op: '<', value: 50, measured: 12, verdict: 'pass', source: 'seed' }
+      ],
+      goals: [],
+      duration_s: 1,
+      verdict: 'fail'
+    },
+    {
+      id: 'db.transaction',
+      component: 'db',
+      status: 'skipped',
+      reason: 'no server',
+      conditions: {},
+      metrics: {},
+      repeats: [],
+      baselines: [],
+      targets: [],
+      goals: [],
+      duration_s: 0,
+      verdict: 'skipped'
+    }
+  ]
 }
 
 describe('report', () => {
@@ -42,7 +69,10 @@ describe('report', () => {
     bad.results.push({ ...bad.results[0] })
     const problems = validateReport(JSON.parse(JSON.stringify(bad)))
     for (const p of ['schema', 'results[0].metrics.p95_ms', 'results[0].targets[0].verdict', 'results[1].reason', 'appears twice']) {
-      assert.ok(problems.some((x) => x.includes(p)), `reports ${p}: ${problems.join('; ')}`)
+      assert.ok(
+        problems.some((x) => x.includes(p)),
+        `reports ${p}: ${problems.join('; ')}`
+      )
     }
   })
 

@@ -17,8 +17,11 @@ describe('spread and significance', () => {
 
   it('gives the spread of repeats with a 95 % interval of the mean', () => {
     const s = spreadOf([10, 12, 14])
-    assert.equal(s.mean, 12); assert.equal(s.min, 10); assert.equal(s.max, 14); assert.equal(s.stdev, 2)
-    near(s.ci95_high - 12, 4.303 * 2 / Math.sqrt(3), 0.01, 'half width')
+    assert.equal(s.mean, 12)
+    assert.equal(s.min, 10)
+    assert.equal(s.max, 14)
+    assert.equal(s.stdev, 2)
+    near(s.ci95_high - 12, (4.303 * 2) / Math.sqrt(3), 0.01, 'half width')
     const one = spreadOf([5])
     assert.deepEqual([one.ci95_low, one.ci95_high], [5, 5])
   })

@@ -45,10 +45,15 @@ describe('target table', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lucid-targets-'))
     try {
       const f = join(dir, 'pi.json')
-      writeFileSync(f, JSON.stringify({ targets: [
-        { case: 'gateway.health', metric: 'requests_per_s', op: '>', value: 200, source: 'a Raspberry Pi 4' },
-        { case: 'session.chunk_*', metric: 'p99_ms', op: '<', value: 300, kind: 'goal' }
-      ] }))
+      writeFileSync(
+        f,
+        JSON.stringify({
+          targets: [
+            { case: 'gateway.health', metric: 'requests_per_s', op: '>', value: 200, source: 'a Raspberry Pi 4' },
+            { case: 'session.chunk_*', metric: 'p99_ms', op: '<', value: 300, kind: 'goal' }
+          ]
+        })
+      )
       const merged = mergeTargets(TARGETS, loadTargetsFile(f))
       const rps = merged.filter((t) => t.case === 'gateway.health' && t.metric === 'requests_per_s')
       assert.equal(rps.length, 1)
@@ -62,10 +67,19 @@ describe('target table', () => {
   })
 
   it('selects components, ids and globs, with the baselines they need first', () => {
-    assert.deepEqual(selectCases(['baseline.zlib'], REGISTRY).map((c) => c.id), ['baseline.zlib'])
+    assert.deepEqual(
+      selectCases(['baseline.zlib'], REGISTRY).map((c) => c.id),
+      ['baseline.zlib']
+    )
     assert.ok(selectCases([], REGISTRY).length === REGISTRY.length)
-    assert.throws(() => selectCases(['nope'], REGISTRY), (e) => isLucidError(e, 'LUCID_ERR_9002'))
+    assert.throws(
+      () => selectCases(['nope'], REGISTRY),
+      (e) => isLucidError(e, 'LUCID_ERR_9002')
+    )
     const withLink = [...REGISTRY, { id: 'x.y', component: 'x', description: '', module: '', export: 'run', baselines: [{ id: 'baseline.http', metrics: {} }] }]
-    assert.deepEqual(selectCases(['x'], withLink).map((c) => c.id), ['baseline.http', 'x.y'])
+    assert.deepEqual(
+      selectCases(['x'], withLink).map((c) => c.id),
+      ['baseline.http', 'x.y']
+    )
   })
 })

@@ -18,13 +18,26 @@ describe('capacity search', () => {
     // p99 <= 50 ms up to 3090 req/s.
     assert.ok(maxRate <= 3090 && maxRate >= 3090 * 0.95, `max ${maxRate}`)
     assert.ok(curve.length >= 4)
-    assert.deepEqual(curve.map((c) => c.rate_per_s), [...curve.map((c) => c.rate_per_s)].sort((a, b) => a - b), 'the curve is sorted by rate')
+    assert.deepEqual(
+      curve.map((c) => c.rate_per_s),
+      [...curve.map((c) => c.rate_per_s)].sort((a, b) => a - b),
+      'the curve is sorted by rate'
+    )
   })
 
   it('does not count a rate the generator could not hold, nor one with errors', async () => {
-    const { maxRate } = await findMaxRate({ startRate: 1000, p99BoundMs: 50, measure: async (rate) => ({ ...(await knee(rate)), held: rate < 1500, error_ratio: 0 }) })
+    const { maxRate } = await findMaxRate({
+      startRate: 1000,
+      p99BoundMs: 50,
+      measure: async (rate) => ({ ...(await knee(rate)), held: rate < 1500, error_ratio: 0 })
+    })
     assert.ok(maxRate < 1500 && maxRate >= 1400, `max ${maxRate}`)
-    const { maxRate: none } = await findMaxRate({ startRate: 100, p99BoundMs: 50, maxSteps: 4, measure: async (rate) => ({ ...(await knee(rate)), error_ratio: 0.5 }) })
+    const { maxRate: none } = await findMaxRate({
+      startRate: 100,
+      p99BoundMs: 50,
+      maxSteps: 4,
+      measure: async (rate) => ({ ...(await knee(rate)), error_ratio: 0.5 })
+    })
     assert.equal(none, 0, 'a server that only errs has no capacity')
   })
 })
@@ -32,7 +45,10 @@ describe('capacity search', () => {
 describe('CPU pinning', () => {
   it('validates CPU lists', () => {
     assert.equal(parseCpuList('0-1', '--pin-load'), '0-1')
-    assert.throws(() => parseCpuList('all', '--pin-load'), (e) => isLucidError(e, 'LUCID_ERR_9003'))
+    assert.throws(
+      () => parseCpuList('all', '--pin-load'),
+      (e) => isLucidError(e, 'LUCID_ERR_9003')
+    )
   })
 
   it('pins a running process and all its threads', () => {
@@ -41,7 +57,10 @@ describe('CPU pinning', () => {
       pinProcess(child.pid!, '0')
       const out = execFileSync('taskset', ['-cp', String(child.pid)]).toString()
       assert.match(out, /current affinity list: 0\s*$/)
-      assert.throws(() => pinProcess(child.pid!, '999'), (e) => isLucidError(e, 'LUCID_ERR_9003'))
+      assert.throws(
+        () => pinProcess(child.pid!, '999'),
+        (e) => isLucidError(e, 'LUCID_ERR_9003')
+      )
     } finally {
       child.kill()
     }

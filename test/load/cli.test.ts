@@ -11,7 +11,7 @@ import { startRecordingServer } from '../fixtures/recording-server.ts'
 const LUCID = fileURLToPath(new URL('../../bin/lucid.js', import.meta.url))
 
 /** Runs the CLI without blocking this process (the recording server lives here). */
-function lucid (...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
+function lucid(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, [LUCID, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr })
@@ -21,14 +21,35 @@ function lucid (...args: string[]): Promise<{ code: number, stdout: string, stde
 
 describe('lucid load', () => {
   let dir = ''
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'lucid-load-')) })
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lucid-load-'))
+  })
   after(() => rmSync(dir, { recursive: true, force: true }))
 
   it('runs a scenario from two worker processes, prints the Locust tables and writes JSON, HTML and CSV', async () => {
     const server = await startRecordingServer()
     try {
-      const r = await lucid('load', '--scenario', 'light', '--target', server.url, '--users', '8', '--duration', '60s', '--time-scale', '20', '--workers', '2',
-        '--json', join(dir, 'r.json'), '--html', join(dir, 'r.html'), '--csv', join(dir, 'r'))
+      const r = await lucid(
+        'load',
+        '--scenario',
+        'light',
+        '--target',
+        server.url,
+        '--users',
+        '8',
+        '--duration',
+        '60s',
+        '--time-scale',
+        '20',
+        '--workers',
+        '2',
+        '--json',
+        join(dir, 'r.json'),
+        '--html',
+        join(dir, 'r.html'),
+        '--csv',
+        join(dir, 'r')
+      )
       // Exit 0 or 1: the scenario's latency targets (p95 per endpoint) are judged on this machine as it is, and a
       // loaded machine may miss them (a speed figure, not a behaviour). What must hold is checked below: the
       // run completed, every request was answered and counted, and the report is well formed.
@@ -62,7 +83,23 @@ describe('lucid load', () => {
   it('exits 1 when the scenario misses its targets (error ratio over 5 %)', async () => {
     const server = await startRecordingServer({ failLogin: true })
     try {
-      const r = await lucid('load', '--scenario', 'light', '--target', server.url, '--users', '4', '--duration', '40s', '--time-scale', '20', '--workers', '1', '--csv', join(dir, 'f'))
+      const r = await lucid(
+        'load',
+        '--scenario',
+        'light',
+        '--target',
+        server.url,
+        '--users',
+        '4',
+        '--duration',
+        '40s',
+        '--time-scale',
+        '20',
+        '--workers',
+        '1',
+        '--csv',
+        join(dir, 'f')
+      )
       assert.equal(r.code, 1, r.stderr)
       assert.match(r.stdout, /error_ratio\s+< 0\.0500\s+[\d.]+.*FAIL/)
       assert.match(r.stdout, /Error report/)

@@ -20,14 +20,21 @@ test('the real Locust runs load/locust/locustfile.py against lucid serve --seed-
   const dir = mkdtempSync(join(tmpdir(), 'lucid-locust-'))
   const server = await startServerProcess(GATEWAY, { options: { seedDemo: true, loadTest: true, dataDir: join(dir, 'data') }, timeoutMs: 120_000 })
   try {
-    const r = await new Promise<{ code: number, stdout: string, stderr: string }>((resolve) => {
-      execFile(LOCUST, ['-f', LOCUSTFILE, '--headless', '-u', '20', '-r', '20', '-t', '20s', '--host', server.url, '--csv', join(dir, 'r'), '--only-summary'],
-        { timeout: 120_000, env: { ...process.env, PYTHONWARNINGS: 'ignore' } }, (err, stdout, stderr) => {
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        LOCUST,
+        ['-f', LOCUSTFILE, '--headless', '-u', '20', '-r', '20', '-t', '20s', '--host', server.url, '--csv', join(dir, 'r'), '--only-summary'],
+        { timeout: 120_000, env: { ...process.env, PYTHONWARNINGS: 'ignore' } },
+        (err, stdout, stderr) => {
           resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr })
-        })
+        }
+      )
     })
     assert.equal(r.code, 0, r.stderr.slice(-2000))
-    const rows = readFileSync(join(dir, 'r_stats.csv'), 'utf8').trim().split('\n').map((l) => l.split(','))
+    const rows = readFileSync(join(dir, 'r_stats.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','))
     const agg = rows.find((c) => c[1] === 'Aggregated')
     assert.ok(agg !== undefined, 'an Aggregated row')
     assert.ok(Number(agg[2]) > 20, `${agg[2]} requests`)

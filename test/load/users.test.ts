@@ -11,7 +11,11 @@ const line = (r: Recorded): string => `${r.method} ${r.path.replace(/sess-\d+/, 
  * Runs one user of `kind` against the recording server for `seconds`, waits shrunk 1000x (1-30 ms), which
  * leaves room for many more requests than the assertions read even on a loaded machine.
  */
-async function oneUser (kind: UserKind, seconds: number, opts: { failLogin?: boolean } = {}): Promise<{ requests: Recorded[], endpoints: Map<string, { requests: number, failures: number, reasons: Map<string, number> }> }> {
+async function oneUser(
+  kind: UserKind,
+  seconds: number,
+  opts: { failLogin?: boolean } = {}
+): Promise<{ requests: Recorded[]; endpoints: Map<string, { requests: number; failures: number; reasons: Map<string, number> }> }> {
   const server = await startRecordingServer(opts)
   try {
     const r = await runEngine({ url: server.url, users: [{ kind, startS: 0 }], durationS: seconds, waitDivisor: 1000, seed: 3 })
@@ -25,10 +29,22 @@ describe('simulated users follow the load contract', () => {
   it('APIUser: its sequence, credentials, payloads and token use, looping', async () => {
     const { requests } = await oneUser(APIUser, 1.5)
     const seq = requests.map(line)
-    const one = ['GET /health', 'GET /health', 'GET /health', 'POST /auth/login', 'POST /auth/login', 'POST /sessions', 'GET /sessions', 'GET /sessions', 'GET /chain/info', 'GET /nodes/status', 'DELETE /sessions/{id}']
+    const one = [
+      'GET /health',
+      'GET /health',
+      'GET /health',
+      'POST /auth/login',
+      'POST /auth/login',
+      'POST /sessions',
+      'GET /sessions',
+      'GET /sessions',
+      'GET /chain/info',
+      'GET /nodes/status',
+      'DELETE /sessions/{id}'
+    ]
     assert.deepEqual(seq.slice(0, 11), one)
     assert.deepEqual(seq.slice(11, 14), one.slice(0, 3), 'then the sequence starts over')
-    const login = requests[3]!.body as { username: string, password: string }
+    const login = requests[3]!.body as { username: string; password: string }
     assert.match(login.username, /^test_user_([1-9]|[1-9]\d|100)$/)
     assert.equal(login.password, 'test_password_123')
     const create = requests[5]!
@@ -44,7 +60,15 @@ describe('simulated users follow the load contract', () => {
 
   it('BlockchainUser: chain reads and an anchor with session_id, data_hash and timestamp', async () => {
     const { requests } = await oneUser(BlockchainUser, 1.5)
-    assert.deepEqual(requests.slice(0, 7).map(line), ['GET /chain/info', 'GET /chain/info', 'GET /chain/info', 'GET /chain/blocks/latest', 'GET /chain/blocks/latest', 'POST /chain/anchor', 'GET /chain/consensus/status'])
+    assert.deepEqual(requests.slice(0, 7).map(line), [
+      'GET /chain/info',
+      'GET /chain/info',
+      'GET /chain/info',
+      'GET /chain/blocks/latest',
+      'GET /chain/blocks/latest',
+      'POST /chain/anchor',
+      'GET /chain/consensus/status'
+    ])
     const anchor = requests[5]!.body as Record<string, string>
     assert.deepEqual(Object.keys(anchor).sort(), ['data_hash', 'session_id', 'timestamp'])
     assert.match(anchor.data_hash!, /^[0-9a-f]{64}$/)
@@ -53,8 +77,19 @@ describe('simulated users follow the load contract', () => {
 
   it('SessionUser: logs in twice, creates three sessions with a quality, reads the last four times, deletes it', async () => {
     const { requests } = await oneUser(SessionUser, 1.5)
-    assert.deepEqual(requests.slice(0, 10).map(line), ['POST /auth/login', 'POST /auth/login', 'POST /sessions', 'POST /sessions', 'POST /sessions', 'GET /sessions/{id}', 'GET /sessions/{id}', 'GET /sessions/{id}', 'GET /sessions/{id}', 'DELETE /sessions/{id}'])
-    const login = requests[0]!.body as { username: string, password: string }
+    assert.deepEqual(requests.slice(0, 10).map(line), [
+      'POST /auth/login',
+      'POST /auth/login',
+      'POST /sessions',
+      'POST /sessions',
+      'POST /sessions',
+      'GET /sessions/{id}',
+      'GET /sessions/{id}',
+      'GET /sessions/{id}',
+      'GET /sessions/{id}',
+      'DELETE /sessions/{id}'
+    ])
+    const login = requests[0]!.body as { username: string; password: string }
     assert.match(login.username, /^session_user_([1-9]|[1-4]\d|50)$/)
     assert.equal(login.password, 'session_password_123')
     for (const r of requests.slice(2, 5)) assert.ok(['low', 'medium', 'high'].includes((r.body as { quality: string }).quality))
@@ -65,7 +100,13 @@ describe('simulated users follow the load contract', () => {
 
   it('AdminUser: admin login, then the dashboard and users with the admin token', async () => {
     const { requests } = await oneUser(AdminUser, 1.5)
-    assert.deepEqual(requests.slice(0, 5).map(line), ['POST /admin/auth/login', 'GET /admin/dashboard/overview', 'GET /admin/dashboard/overview', 'GET /admin/dashboard/metrics', 'GET /admin/users/'])
+    assert.deepEqual(requests.slice(0, 5).map(line), [
+      'POST /admin/auth/login',
+      'GET /admin/dashboard/overview',
+      'GET /admin/dashboard/overview',
+      'GET /admin/dashboard/metrics',
+      'GET /admin/users/'
+    ])
     assert.deepEqual(requests[0]!.body, { username: 'admin', password: 'admin_password_123' })
     for (const r of requests.slice(1, 5)) assert.match(r.token ?? '', /^tok-admin-/)
   })

@@ -12,10 +12,17 @@ import { cleanup, tempDir, withDb, withTempDir } from './helpers.ts'
 
 const run = promisify(execFile)
 
-function io (env: NodeJS.ProcessEnv = {}): SessionIo & { text: () => string, errText: () => string } {
-  const out = new PassThrough(); const err = new PassThrough()
-  let o = ''; let e = ''
-  out.on('data', (d: Buffer) => { o += d.toString() }); err.on('data', (d: Buffer) => { e += d.toString() })
+function io(env: NodeJS.ProcessEnv = {}): SessionIo & { text: () => string; errText: () => string } {
+  const out = new PassThrough()
+  const err = new PassThrough()
+  let o = ''
+  let e = ''
+  out.on('data', (d: Buffer) => {
+    o += d.toString()
+  })
+  err.on('data', (d: Buffer) => {
+    e += d.toString()
+  })
   return { out, err, env, text: () => o, errText: () => e }
 }
 
@@ -50,7 +57,9 @@ test('LUCID_MASTER_KEY is used when set; a tampered recording fails with its cod
     assert.equal(await sessionCommand(['record', '--frames', '1', '--out', rec, '--chunk-size', '512k'], io(env)), 0)
     await assert.rejects(stat(join(rec, 'master.key')), 'no key file when the key comes from the environment')
     const chunk = join(rec, 'chunks', '000000000003.lsc')
-    const b = await readFile(chunk); b[200] = (b[200] as number) ^ 1; await writeFile(chunk, b)
+    const b = await readFile(chunk)
+    b[200] = (b[200] as number) ^ 1
+    await writeFile(chunk, b)
     const io2 = io(env)
     assert.equal(await sessionCommand(['play', rec, '--out', join(dir, 'out.raw')], io2), 1)
     assert.match(io2.errText(), /LUCID_ERR_2008 .*chunk 3/)

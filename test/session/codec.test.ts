@@ -9,7 +9,10 @@ import { incompressibleBytes } from '../../sim/frames/incompressible.ts'
 
 const zlib = createCodec('zlib')
 const pako = createCodec('pako')
-test.after(async () => { await pako.close(); await zlib.close() })
+test.after(async () => {
+  await pako.close()
+  await zlib.close()
+})
 
 const inputs: Array<[string, Uint8Array]> = [
   ['empty', new Uint8Array(0)],
@@ -26,10 +29,16 @@ for (const [name, data] of inputs) {
     // Standard gzip: plain gunzip reads both, whatever the number of members.
     assert.deepEqual(new Uint8Array(gunzipSync(byZlib)), data)
     assert.deepEqual(new Uint8Array(gunzipSync(byPako)), data)
-    for (const [dec, enc] of [[zlib, byZlib], [zlib, byPako], [pako, byZlib], [pako, byPako]] as const) {
+    for (const [dec, enc] of [
+      [zlib, byZlib],
+      [zlib, byPako],
+      [pako, byZlib],
+      [pako, byPako]
+    ] as const) {
       assert.deepEqual(await dec.decompress(enc, data.length), data, `${dec.name} decoding`)
     }
-    assert.equal(byZlib[0], 0x1f); assert.equal(byZlib[1], 0x8b) // gzip magic
+    assert.equal(byZlib[0], 0x1f)
+    assert.equal(byZlib[1], 0x8b) // gzip magic
   })
 }
 
@@ -48,7 +57,9 @@ test('corrupt streams and wrong lengths fail with LUCID_ERR_2006', async () => {
   const data = desktopBytes(200 * 1024, { seed: 2 })
   for (const codec of [zlib, pako]) {
     const gz = await codec.compress(data)
-    const bad = gz.slice(); const mid = Math.floor(bad.length / 2); bad[mid] = (bad[mid] as number) ^ 0xff
+    const bad = gz.slice()
+    const mid = Math.floor(bad.length / 2)
+    bad[mid] = (bad[mid] as number) ^ 0xff
     await assert.rejects(codec.decompress(bad, data.length), (e) => isLucidError(e, 'LUCID_ERR_2006'))
     await assert.rejects(codec.decompress(gz, data.length - 1), (e) => isLucidError(e, 'LUCID_ERR_2006'))
     await assert.rejects(codec.decompress(gz, data.length + 1), (e) => isLucidError(e, 'LUCID_ERR_2006'))
@@ -58,6 +69,10 @@ test('corrupt streams and wrong lengths fail with LUCID_ERR_2006', async () => {
 
 test('member ranges cover the input exactly', () => {
   assert.deepEqual(memberRanges(0, 10), [[0, 0]])
-  assert.deepEqual(memberRanges(25, 10), [[0, 10], [10, 20], [20, 25]])
+  assert.deepEqual(memberRanges(25, 10), [
+    [0, 10],
+    [10, 20],
+    [20, 25]
+  ])
   assert.throws(() => memberRanges(5, 0), RangeError)
 })

@@ -20,17 +20,17 @@ import { desktopBytes } from '../../sim/frames/desktop.ts'
 export const TEST_USER = 'user_test'
 
 /** A fresh temporary directory; remove it with `cleanup`. */
-export async function tempDir (prefix = 'lucid-session-'): Promise<string> {
+export async function tempDir(prefix = 'lucid-session-'): Promise<string> {
   return await mkdtemp(join(tmpdir(), prefix))
 }
 
 /** Removes a temporary directory. */
-export async function cleanup (dir: string): Promise<void> {
+export async function cleanup(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true })
 }
 
 /** Runs `fn` with a fresh temporary directory, removed afterwards whatever happens. */
-export async function withTempDir<T> (fn: (dir: string) => Promise<T>): Promise<T> {
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await tempDir()
   try {
     return await fn(dir)
@@ -40,7 +40,7 @@ export async function withTempDir<T> (fn: (dir: string) => Promise<T>): Promise<
 }
 
 /** Runs `fn` with the metadata database of the recording in `dir` (DIR/meta), closed afterwards. */
-export async function withDb<T> (dir: string, fn: (db: Database) => Promise<T>): Promise<T> {
+export async function withDb<T>(dir: string, fn: (db: Database) => Promise<T>): Promise<T> {
   const db = await openRecordingDatabase(dir)
   try {
     return await fn(db)
@@ -50,7 +50,7 @@ export async function withDb<T> (dir: string, fn: (db: Database) => Promise<T>):
 }
 
 /** Plays the whole recording in `dir` (store and metadata), returning every chunk's plaintext. */
-export async function playAll (dir: string, key: Uint8Array): Promise<Uint8Array[]> {
+export async function playAll(dir: string, key: Uint8Array): Promise<Uint8Array[]> {
   return await withDb(dir, async (db) => {
     const player = await SessionPlayer.open({ store: new FsChunkStore(dir), db, masterKey: key })
     const out: Uint8Array[] = []
@@ -63,7 +63,7 @@ export async function playAll (dir: string, key: Uint8Array): Promise<Uint8Array
  * Takes back the acknowledgement of chunks `fromIdx` onwards, leaving their files: the state a crash
  * between a chunk's file write and its metadata transaction leaves behind.
  */
-export async function unacknowledge (db: Database, sessionId: string, fromIdx: number): Promise<void> {
+export async function unacknowledge(db: Database, sessionId: string, fromIdx: number): Promise<void> {
   await db.transaction(async (t) => {
     const rows = await t.chunks.bySession(sessionId, { fromIdx })
     for (const r of rows) await t.chunks.delete(sessionId, r.idx)
@@ -81,7 +81,10 @@ export interface Fixture {
 }
 
 /** Records a fixture into `dir`, with its metadata in DIR/meta (closed again when it returns). */
-export async function recordFixture (dir: string, opts: { chunks?: number, chunkSize?: number, codec?: CodecName, sessionId?: string, key?: Uint8Array } = {}): Promise<Fixture> {
+export async function recordFixture(
+  dir: string,
+  opts: { chunks?: number; chunkSize?: number; codec?: CodecName; sessionId?: string; key?: Uint8Array } = {}
+): Promise<Fixture> {
   const n = opts.chunks ?? 4
   const size = opts.chunkSize ?? 48 * 1024
   const key = opts.key ?? new Uint8Array(randomBytes(32))
@@ -90,7 +93,15 @@ export async function recordFixture (dir: string, opts: { chunks?: number, chunk
   const codec = createCodec(opts.codec ?? 'zlib')
   try {
     const manifest = await withDb(dir, async (db) => {
-      const rec = await SessionRecorder.start({ store: new FsChunkStore(dir), db, masterKey: key, codec, userId: TEST_USER, ...(opts.sessionId !== undefined ? { sessionId: opts.sessionId } : {}), ownerAddress: '0xowner' })
+      const rec = await SessionRecorder.start({
+        store: new FsChunkStore(dir),
+        db,
+        masterKey: key,
+        codec,
+        userId: TEST_USER,
+        ...(opts.sessionId !== undefined ? { sessionId: opts.sessionId } : {}),
+        ownerAddress: '0xowner'
+      })
       for (const c of chunks) await rec.append(c)
       return await rec.finish()
     })

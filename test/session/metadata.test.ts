@@ -23,11 +23,13 @@ import { CRASH_DEPTH, CRASH_KEY, CRASH_SESSION, CRASH_USER, crashChunk } from '.
 import { TEST_USER, playAll, recordFixture, withDb, withTempDir } from './helpers.ts'
 
 const chunk = (i: number): Uint8Array => new TextEncoder().encode(`metadata chunk ${i} `.repeat(300 + i))
-const is = (code: LucidErrorCode, chunkIndex?: number) => (e: unknown): boolean => {
-  assert.ok(isLucidError(e, code), `expected ${code}, got ${String(e)}`)
-  if (chunkIndex !== undefined) assert.match((e as Error).message, new RegExp(`chunk ${chunkIndex}\\b`))
-  return true
-}
+const is =
+  (code: LucidErrorCode, chunkIndex?: number) =>
+  (e: unknown): boolean => {
+    assert.ok(isLucidError(e, code), `expected ${code}, got ${String(e)}`)
+    if (chunkIndex !== undefined) assert.match((e as Error).message, new RegExp(`chunk ${chunkIndex}\\b`))
+    return true
+  }
 
 test('the recorder writes the session and every chunk through the repositories, and they read back', async () => {
   await withTempDir(async (dir) => {
@@ -35,11 +37,17 @@ test('the recorder writes the session and every chunk through the repositories, 
     await withDb(dir, async (db) => {
       const rec = await SessionRecorder.start({ store: new FsChunkStore(dir), db, masterKey: key, userId: TEST_USER, sessionId: 'meta-1' })
       const started = await db.sessions.require('meta-1')
-      assert.deepEqual(started, { session_id: 'meta-1', user_id: TEST_USER, status: SESSION_STATUS.recording, chunk_count: 0, created_at: Date.parse(rec.info.started_at) })
+      assert.deepEqual(started, {
+        session_id: 'meta-1',
+        user_id: TEST_USER,
+        status: SESSION_STATUS.recording,
+        chunk_count: 0,
+        created_at: Date.parse(rec.info.started_at)
+      })
       for (let i = 0; i < 3; i++) {
         const r = await rec.append(chunk(i))
         // Acknowledged means written: the chunk document and the count are there when append resolves.
-        const { created_at: createdAt, ...row } = await db.chunks.get('meta-1', i) ?? { created_at: -1 }
+        const { created_at: createdAt, ...row } = (await db.chunks.get('meta-1', i)) ?? { created_at: -1 }
         assert.deepEqual(row, { session_id: 'meta-1', idx: i, ciphertext_sha256: r.ciphertext_sha256, size_bytes: r.size })
         assert.ok(createdAt >= started.created_at)
         assert.equal((await db.sessions.require('meta-1')).chunk_count, i + 1)
@@ -51,12 +59,18 @@ test('the recorder writes the session and every chunk through the repositories, 
       assert.equal(done.status, SESSION_STATUS.finalised)
       assert.equal(done.chunk_count, 3)
       assert.equal(done.merkle_root, manifest.merkle_root)
-      assert.deepEqual((await db.sessions.byUser(TEST_USER)).map((s) => s.session_id), ['meta-1'])
+      assert.deepEqual(
+        (await db.sessions.byUser(TEST_USER)).map((s) => s.session_id),
+        ['meta-1']
+      )
       const rows = await db.chunks.bySession('meta-1')
-      assert.deepEqual(rows.map((r) => [r.idx, r.size_bytes, r.ciphertext_sha256]), manifest.chunks.map((c) => [c.index, c.size, c.ciphertext_sha256]))
+      assert.deepEqual(
+        rows.map((r) => [r.idx, r.size_bytes, r.ciphertext_sha256]),
+        manifest.chunks.map((c) => [c.index, c.size, c.ciphertext_sha256])
+      )
       // The documents describe the bytes actually stored.
       for (const r of rows) {
-        const bytes = await new FsChunkStore(dir).getChunk(r.idx) as Uint8Array
+        const bytes = (await new FsChunkStore(dir).getChunk(r.idx)) as Uint8Array
         assert.equal(toHex(sha256(bytes)), r.ciphertext_sha256)
         assert.equal(bytes.length, r.size_bytes)
       }
@@ -72,14 +86,17 @@ test('start refuses a session id the database already has, or ids it cannot stor
       const store = new FsChunkStore(join(dir, 'rec'))
       await assert.rejects(SessionRecorder.start({ store, db, masterKey: new Uint8Array(32), userId: TEST_USER, sessionId: 'taken' }), is('LUCID_ERR_2011'))
       await assert.rejects(SessionRecorder.start({ store, db, masterKey: new Uint8Array(32), userId: '' }), is('LUCID_ERR_4009'))
-      await assert.rejects(SessionRecorder.start({ store, db, masterKey: new Uint8Array(32), userId: TEST_USER, sessionId: 'bad\u0001id' }), is('LUCID_ERR_4009'))
+      await assert.rejects(
+        SessionRecorder.start({ store, db, masterKey: new Uint8Array(32), userId: TEST_USER, sessionId: 'bad\u0001id' }),
+        is('LUCID_ERR_4009')
+      )
       assert.equal(await store.getFile('recording.json'), undefined)
     })
   })
 })
 
 /** A codec that fails to compress its `failAt`-th input (0-based), to make one append fail. */
-function failingCodec (failAt: number): Codec {
+function failingCodec(failAt: number): Codec {
   const inner = createZlibCodec()
   let calls = 0
   return {
@@ -89,7 +106,9 @@ function failingCodec (failAt: number): Codec {
       return await inner.compress(data)
     },
     decompress: async (data, size) => await inner.decompress(data, size),
-    close: async () => { await inner.close() }
+    close: async () => {
+      await inner.close()
+    }
   }
 }
 
@@ -102,18 +121,26 @@ test('overlapping appends are acknowledged in index order, and never behind a fa
       const order: number[] = []
       // Chunk 0 is large, chunk 1 tiny: 1 would finish its file first, but must not be acknowledged first.
       const big = new Uint8Array(3 * 1024 * 1024).fill(7)
-      const results = await Promise.allSettled([big, chunk(1), chunk(2), chunk(3), chunk(4), chunk(5)].map(async (data, i) => {
-        const r = await rec.append(data)
-        order.push(r.index)
-        assert.equal(r.index, i)
-      }))
+      const results = await Promise.allSettled(
+        [big, chunk(1), chunk(2), chunk(3), chunk(4), chunk(5)].map(async (data, i) => {
+          const r = await rec.append(data)
+          order.push(r.index)
+          assert.equal(r.index, i)
+        })
+      )
       assert.deepEqual(order, [0, 1, 2])
-      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected'])
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected']
+      )
       const [, , , third, fourth] = results
       assert.match(String((third as PromiseRejectedResult).reason), /on purpose/)
       assert.ok(is('LUCID_ERR_2007', 3)((fourth as PromiseRejectedResult).reason))
       // Only the acknowledged prefix has metadata, and no file is left without it.
-      assert.deepEqual((await db.chunks.bySession(rec.sessionId)).map((r) => r.idx), [0, 1, 2])
+      assert.deepEqual(
+        (await db.chunks.bySession(rec.sessionId)).map((r) => r.idx),
+        [0, 1, 2]
+      )
       assert.equal((await db.sessions.require(rec.sessionId)).chunk_count, 3)
       assert.deepEqual(await store.chunkIndices(), [0, 1, 2])
       await assert.rejects(rec.finish(), is('LUCID_ERR_2007', 3))
@@ -132,11 +159,17 @@ test('resume recreates a session document a crash prevented, and refuses acknowl
       await r1.abandon()
       await db.sessions.delete('repair')
       const r2 = await SessionRecorder.resume({ store, db, masterKey: key })
-      assert.deepEqual(await db.sessions.require('repair'), { session_id: 'repair', user_id: TEST_USER, status: SESSION_STATUS.recording, chunk_count: 0, created_at: Date.parse(r1.info.started_at) })
+      assert.deepEqual(await db.sessions.require('repair'), {
+        session_id: 'repair',
+        user_id: TEST_USER,
+        status: SESSION_STATUS.recording,
+        chunk_count: 0,
+        created_at: Date.parse(r1.info.started_at)
+      })
       for (let i = 0; i < 3; i++) await r2.append(chunk(i))
       await r2.abandon()
 
-      const saved = await store.getChunk(1) as Uint8Array
+      const saved = (await store.getChunk(1)) as Uint8Array
       await store.deleteChunk(1)
       await assert.rejects(SessionRecorder.resume({ store, db, masterKey: key }), is('LUCID_ERR_2007', 1))
       await store.putChunk(1, [saved.subarray(0, saved.length - 1)])
@@ -163,7 +196,9 @@ test('a finish cut short after its manifest is not acknowledged: playback refuse
   await withTempDir(async (dir) => {
     const fx = await recordFixture(dir, { chunks: 3 })
     // The state a crash between writing manifest.json and marking the session finalised leaves.
-    await withDb(dir, async (db) => { await db.sessions.update(fx.manifest.session_id, { status: SESSION_STATUS.recording }) })
+    await withDb(dir, async (db) => {
+      await db.sessions.update(fx.manifest.session_id, { status: SESSION_STATUS.recording })
+    })
     await assert.rejects(playAll(dir, fx.key), is('LUCID_ERR_2011'))
     await withDb(dir, async (db) => {
       const rec = await SessionRecorder.resume({ store: new FsChunkStore(dir), db, masterKey: fx.key })
@@ -179,7 +214,7 @@ test('playback cross-checks the metadata against the stored envelopes: a disagre
   await withTempDir(async (root) => {
     const fx = await recordFixture(join(root, 'good'), { chunks: 4 })
     const id = fx.manifest.session_id
-    const entry = (i: number): { ciphertext_sha256: string, size: number } => fx.manifest.chunks[i] as { ciphertext_sha256: string, size: number }
+    const entry = (i: number): { ciphertext_sha256: string; size: number } => fx.manifest.chunks[i] as { ciphertext_sha256: string; size: number }
     const expect = async (name: string, code: LucidErrorCode, chunkIndex: number | undefined, edit: Parameters<typeof withDb>[1]): Promise<void> => {
       const dir = join(root, name)
       await cp(fx.dir, dir, { recursive: true })
@@ -194,18 +229,26 @@ test('playback cross-checks the metadata against the stored envelopes: a disagre
       await db.chunks.delete(id, 1)
       await db.chunks.insert({ session_id: id, idx: 1, ciphertext_sha256: entry(1).ciphertext_sha256, size_bytes: entry(1).size + 1, created_at: 0 })
     })
-    await expect('no-row', 'LUCID_ERR_2012', 3, async (db) => { await db.chunks.delete(id, 3) })
+    await expect('no-row', 'LUCID_ERR_2012', 3, async (db) => {
+      await db.chunks.delete(id, 3)
+    })
     await expect('extra-row', 'LUCID_ERR_2012', 4, async (db) => {
       await db.chunks.insert({ session_id: id, idx: 4, ciphertext_sha256: entry(0).ciphertext_sha256, size_bytes: entry(0).size, created_at: 0 })
     })
-    await expect('other-root', 'LUCID_ERR_2012', undefined, async (db) => { await db.sessions.update(id, { merkle_root: 'ab'.repeat(32) }) })
-    await expect('other-count', 'LUCID_ERR_2012', undefined, async (db) => { await db.sessions.addChunks(id, 1) })
-    await expect('no-session', 'LUCID_ERR_2012', undefined, async (db) => { await db.sessions.delete(id) })
+    await expect('other-root', 'LUCID_ERR_2012', undefined, async (db) => {
+      await db.sessions.update(id, { merkle_root: 'ab'.repeat(32) })
+    })
+    await expect('other-count', 'LUCID_ERR_2012', undefined, async (db) => {
+      await db.sessions.addChunks(id, 1)
+    })
+    await expect('no-session', 'LUCID_ERR_2012', undefined, async (db) => {
+      await db.sessions.delete(id)
+    })
     // Damaged bytes are reported as such, not as a metadata disagreement.
     const dir = join(root, 'bitflip')
     await cp(fx.dir, dir, { recursive: true })
     const store = new FsChunkStore(dir)
-    const b = await store.getChunk(0) as Uint8Array
+    const b = (await store.getChunk(0)) as Uint8Array
     b[100] = (b[100] as number) ^ 1
     await store.putChunk(0, [b])
     await assert.rejects(playAll(dir, fx.key), is('LUCID_ERR_2008', 0))
@@ -213,14 +256,20 @@ test('playback cross-checks the metadata against the stored envelopes: a disagre
 })
 
 /** Runs the recorder fixture in a child process until it printed `acks` acknowledgements, then SIGKILLs it. */
-async function recordUntilKilled (dir: string, acks: number): Promise<number[]> {
+async function recordUntilKilled(dir: string, acks: number): Promise<number[]> {
   const script = fileURLToPath(new URL('./fixtures/recorder.ts', import.meta.url))
   const child = spawn(process.execPath, ['--import', 'tsx', script, dir], { stdio: ['ignore', 'pipe', 'pipe'] })
   const acked: number[] = []
   let partial = ''
   let stderr = ''
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve() }))
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString()
+  })
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve()
+    })
+  )
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       const lines = (partial + d.toString()).split('\n')
@@ -228,7 +277,9 @@ async function recordUntilKilled (dir: string, acks: number): Promise<number[]> 
       for (const l of lines) if (l.startsWith('ack ')) acked.push(Number(l.slice(4)))
       if (acked.length >= acks) resolve()
     })
-    child.once('exit', (code, signal) => { reject(new Error(`the recorder exited (${code ?? signal}) after ${acked.length} acks: ${stderr}`)) })
+    child.once('exit', (code, signal) => {
+      reject(new Error(`the recorder exited (${code ?? signal}) after ${acked.length} acks: ${stderr}`))
+    })
   })
   // Killed wherever it is: compressing, in the middle of a chunk file, or inside a LevelDB commit.
   child.kill('SIGKILL')
@@ -240,7 +291,11 @@ test('SIGKILL mid-stream: every acknowledged chunk plays after reopening, nothin
   await withTempDir(async (dir) => {
     const acked = await recordUntilKilled(dir, 25)
     const last = Math.max(...acked)
-    assert.deepEqual(acked, Array.from({ length: last + 1 }, (_, i) => i), 'acknowledgements come in index order')
+    assert.deepEqual(
+      acked,
+      Array.from({ length: last + 1 }, (_, i) => i),
+      'acknowledgements come in index order'
+    )
 
     const store = new FsChunkStore(dir)
     await withDb(dir, async (db) => {
@@ -250,7 +305,10 @@ test('SIGKILL mid-stream: every acknowledged chunk plays after reopening, nothin
       const rows = await db.chunks.bySession(CRASH_SESSION, { limit: 10_000 })
       // Everything acknowledged is there; beyond it at most the appends that were in flight, and the
       // count moved with the documents (one atomic batch).
-      assert.deepEqual(rows.map((r) => r.idx), Array.from({ length: rows.length }, (_, i) => i))
+      assert.deepEqual(
+        rows.map((r) => r.idx),
+        Array.from({ length: rows.length }, (_, i) => i)
+      )
       assert.ok(rows.length >= last + 1 && rows.length <= last + 1 + CRASH_DEPTH, `${rows.length} chunk documents, last ack ${last}`)
       assert.equal(session.chunk_count, rows.length)
       // Every chunk file under its final name is whole and authentic, with or without metadata; a write
@@ -259,7 +317,7 @@ test('SIGKILL mid-stream: every acknowledged chunk plays after reopening, nothin
       const indices = await store.chunkIndices()
       assert.ok(indices.length >= rows.length)
       for (const i of indices) {
-        const bytes = await store.getChunk(i) as Uint8Array
+        const bytes = (await store.getChunk(i)) as Uint8Array
         const { header } = await opener.open(bytes, i)
         assert.equal(header.plaintextSize, crashChunk(i).length)
         const row = rows[i]
@@ -269,12 +327,21 @@ test('SIGKILL mid-stream: every acknowledged chunk plays after reopening, nothin
       await store.removeStrayTemps()
       const rec = await SessionRecorder.resume({ store, db, masterKey: CRASH_KEY })
       assert.equal(rec.nextIndex, rows.length)
-      assert.deepEqual(await store.chunkIndices(), rows.map((r) => r.idx), 'files nothing acknowledged are gone')
+      assert.deepEqual(
+        await store.chunkIndices(),
+        rows.map((r) => r.idx),
+        'files nothing acknowledged are gone'
+      )
       assert.equal((await rec.finish()).chunk_count, rows.length)
     })
     const played = await playAll(dir, CRASH_KEY)
     assert.ok(played.length >= last + 1)
-    played.forEach((c, i) => { assert.deepEqual(c, crashChunk(i), `chunk ${i}`) })
-    assert.deepEqual((await readdir(join(dir, 'chunks'))).filter((n) => n.endsWith('.tmp')), [])
+    played.forEach((c, i) => {
+      assert.deepEqual(c, crashChunk(i), `chunk ${i}`)
+    })
+    assert.deepEqual(
+      (await readdir(join(dir, 'chunks'))).filter((n) => n.endsWith('.tmp')),
+      []
+    )
   })
 })

@@ -35,10 +35,10 @@ test('no (key, nonce) pair repeats across crashes, resumes and re-encrypted chun
     const key = new Uint8Array(randomBytes(32))
     const store = new FsChunkStore(dir)
     await withDb(dir, async (db) => {
-      const written: Array<{ index: number, salt: string, nonce: string }> = []
+      const written: Array<{ index: number; salt: string; nonce: string }> = []
       const collect = async (): Promise<void> => {
         for (const i of await store.chunkIndices()) {
-          const { header } = parseEnvelope(await store.getChunk(i) as Uint8Array, `chunk ${i}`)
+          const { header } = parseEnvelope((await store.getChunk(i)) as Uint8Array, `chunk ${i}`)
           written.push({ index: i, salt: toHex(header.salt), nonce: toHex(header.nonce) })
         }
       }
@@ -54,7 +54,8 @@ test('no (key, nonce) pair repeats across crashes, resumes and re-encrypted chun
       assert.deepEqual(await store.chunkIndices(), [0, 1, 2])
       const r2 = await SessionRecorder.resume({ store, db, masterKey: key })
       assert.equal(r2.nextIndex, 3)
-      await r2.append(chunk(3)); await r2.append(chunk(4))
+      await r2.append(chunk(3))
+      await r2.append(chunk(4))
       await r2.abandon()
       await collect()
 
@@ -63,7 +64,8 @@ test('no (key, nonce) pair repeats across crashes, resumes and re-encrypted chun
       await unacknowledge(db, 'resume-me', 4)
       const r3 = await SessionRecorder.resume({ store, db, masterKey: key })
       assert.equal(r3.nextIndex, 4)
-      await r3.append(chunk(4)); await r3.append(chunk(5))
+      await r3.append(chunk(4))
+      await r3.append(chunk(5))
       const manifest = await r3.finish()
       await collect()
 
@@ -75,9 +77,16 @@ test('no (key, nonce) pair repeats across crashes, resumes and re-encrypted chun
       assert.equal(idx4.size, 2, 'the re-encrypted chunk 4 got another key and nonce')
 
       assert.equal(manifest.chunk_count, 6)
-      await assert.rejects(SessionRecorder.resume({ store, db, masterKey: key }), (e) => isLucidError(e, 'LUCID_ERR_2011'), 'a finished recording is not resumed')
+      await assert.rejects(
+        SessionRecorder.resume({ store, db, masterKey: key }),
+        (e) => isLucidError(e, 'LUCID_ERR_2011'),
+        'a finished recording is not resumed'
+      )
     })
-    assert.deepEqual(await playAll(dir, key), Array.from({ length: 6 }, (_, i) => chunk(i)))
+    assert.deepEqual(
+      await playAll(dir, key),
+      Array.from({ length: 6 }, (_, i) => chunk(i))
+    )
   })
 })
 

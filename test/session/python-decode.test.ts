@@ -9,7 +9,7 @@ import { cleanup, recordFixture, tempDir } from './helpers.ts'
 const DECODER = fileURLToPath(new URL('./decode_chunk.py', import.meta.url))
 
 /** A Python with the `cryptography` package (Debian python3-cryptography is in /usr/bin/python3). */
-function python (): string | undefined {
+function python(): string | undefined {
   for (const p of ['python3', '/usr/bin/python3']) {
     if (spawnSync(p, ['-c', 'import cryptography.hazmat.primitives.ciphers.aead']).status === 0) return p
   }
@@ -20,7 +20,9 @@ const py = python()
 // CI installs Debian's python3-cryptography and sets this, so the independent check can never be skipped there.
 const REQUIRED = process.env.LUCID_REQUIRE_PYTHON_CRYPTO === '1'
 
-test('an independent Python decoder written from docs/envelope.md decrypts and decompresses every chunk', { skip: py === undefined && !REQUIRED ? 'no python3 with the cryptography package (apt-get install python3-cryptography)' : false }, async () => {
+test('an independent Python decoder written from docs/envelope.md decrypts and decompresses every chunk', {
+  skip: py === undefined && !REQUIRED ? 'no python3 with the cryptography package (apt-get install python3-cryptography)' : false
+}, async () => {
   assert.ok(py !== undefined, 'LUCID_REQUIRE_PYTHON_CRYPTO=1 but no python3 with the cryptography package')
   const dir = await tempDir()
   try {
@@ -29,7 +31,11 @@ test('an independent Python decoder written from docs/envelope.md decrypts and d
       const fx = await recordFixture(join(dir, codec), { chunks: 3, chunkSize: 1024 * 1024 + 5, codec, sessionId: `sess-${codec}-é` })
       for (let i = 0; i < fx.chunks.length; i++) {
         const out = join(dir, `${codec}-${i}.raw`)
-        const r: SpawnSyncReturns<string> = spawnSync(py, [DECODER, Buffer.from(fx.key).toString('hex'), join(fx.dir, 'chunks', `${String(i).padStart(12, '0')}.lsc`), out], { encoding: 'utf8' })
+        const r: SpawnSyncReturns<string> = spawnSync(
+          py,
+          [DECODER, Buffer.from(fx.key).toString('hex'), join(fx.dir, 'chunks', `${String(i).padStart(12, '0')}.lsc`), out],
+          { encoding: 'utf8' }
+        )
         assert.equal(r.status, 0, r.stderr)
         assert.equal(r.stdout.trim(), `index=${i} session=sess-${codec}-é size=${fx.chunks[i]?.length}`)
         assert.deepEqual(new Uint8Array(await readFile(out)), fx.chunks[i])

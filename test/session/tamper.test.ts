@@ -17,12 +17,14 @@ test.before(async () => {
   fx = await recordFixture(join(root, 'good'), { chunks: 4 })
   foreign = await recordFixture(join(root, 'foreign'), { chunks: 4, key: fx.key })
 })
-test.after(async () => { await cleanup(root) })
+test.after(async () => {
+  await cleanup(root)
+})
 
 const chunkFile = (dir: string, i: number): string => join(dir, 'chunks', `${String(i).padStart(12, '0')}.lsc`)
 
 /** Plays a tampered copy of the fixture and expects `code`, with the chunk named in the message when given. */
-async function expectFailure (name: string, code: LucidErrorCode, tamper: (dir: string) => Promise<void>, chunk?: number, key = fx.key): Promise<void> {
+async function expectFailure(name: string, code: LucidErrorCode, tamper: (dir: string) => Promise<void>, chunk?: number, key = fx.key): Promise<void> {
   const dir = join(root, name.replace(/\W+/g, '-'))
   await cp(fx.dir, dir, { recursive: true })
   await tamper(dir)
@@ -37,7 +39,7 @@ async function expectFailure (name: string, code: LucidErrorCode, tamper: (dir: 
  * Rewrites the manifest and the metadata database consistently, as an attacker with write access to the
  * recording directory (DIR/meta included) but without the master key could.
  */
-async function forgeManifest (dir: string, edit: (m: Manifest) => Manifest['chunks']): Promise<void> {
+async function forgeManifest(dir: string, edit: (m: Manifest) => Manifest['chunks']): Promise<void> {
   const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest
   const { session_id, owner_address, started_at, ended_at, key_id, codec } = m
   const forged = buildManifest({ session_id, owner_address, started_at, ended_at, key_id, codec }, edit(m))
@@ -63,42 +65,102 @@ test('the untouched recording plays back exactly', async () => {
 test('a flipped bit anywhere in a chunk is LUCID_ERR_2008 naming the chunk', async () => {
   const size = fx.manifest.chunks[2]?.size ?? 0
   for (const at of [0, 10, 30, 60, 75, Math.floor(size / 2), size - 1]) {
-    await expectFailure(`flip-${at}`, 'LUCID_ERR_2008', async (dir) => {
-      const b = await readFile(chunkFile(dir, 2)); b[at] = (b[at] as number) ^ 0x10; await writeFile(chunkFile(dir, 2), b)
-    }, 2)
+    await expectFailure(
+      `flip-${at}`,
+      'LUCID_ERR_2008',
+      async (dir) => {
+        const b = await readFile(chunkFile(dir, 2))
+        b[at] = (b[at] as number) ^ 0x10
+        await writeFile(chunkFile(dir, 2), b)
+      },
+      2
+    )
   }
 })
 
 test('truncated, swapped, replayed and missing chunks are detected', async () => {
-  await expectFailure('truncated', 'LUCID_ERR_2008', async (dir) => { await truncate(chunkFile(dir, 1), 100) }, 1)
-  await expectFailure('swapped', 'LUCID_ERR_2008', async (dir) => {
-    const a = await readFile(chunkFile(dir, 0)); const b = await readFile(chunkFile(dir, 1))
-    await writeFile(chunkFile(dir, 0), b); await writeFile(chunkFile(dir, 1), a)
-  }, 0)
-  await expectFailure('replayed', 'LUCID_ERR_2008', async (dir) => { await cp(chunkFile(dir, 1), chunkFile(dir, 3)) }, 3)
-  await expectFailure('missing', 'LUCID_ERR_2007', async (dir) => { await rm(chunkFile(dir, 2)) }, 2)
+  await expectFailure(
+    'truncated',
+    'LUCID_ERR_2008',
+    async (dir) => {
+      await truncate(chunkFile(dir, 1), 100)
+    },
+    1
+  )
+  await expectFailure(
+    'swapped',
+    'LUCID_ERR_2008',
+    async (dir) => {
+      const a = await readFile(chunkFile(dir, 0))
+      const b = await readFile(chunkFile(dir, 1))
+      await writeFile(chunkFile(dir, 0), b)
+      await writeFile(chunkFile(dir, 1), a)
+    },
+    0
+  )
+  await expectFailure(
+    'replayed',
+    'LUCID_ERR_2008',
+    async (dir) => {
+      await cp(chunkFile(dir, 1), chunkFile(dir, 3))
+    },
+    3
+  )
+  await expectFailure(
+    'missing',
+    'LUCID_ERR_2007',
+    async (dir) => {
+      await rm(chunkFile(dir, 2))
+    },
+    2
+  )
 })
 
 test('with a consistently forged manifest, the authenticated header still catches swaps, moves and bit flips', async () => {
-  await expectFailure('forged-swap', 'LUCID_ERR_2003', async (dir) => {
-    const a = await readFile(chunkFile(dir, 0)); const b = await readFile(chunkFile(dir, 1))
-    await writeFile(chunkFile(dir, 0), b); await writeFile(chunkFile(dir, 1), a)
-    const c0 = await restamp(dir, 0); const c1 = await restamp(dir, 1)
-    await forgeManifest(dir, (m) => m.chunks.map((c) => c.index === 0 ? c0 : c.index === 1 ? c1 : c))
-  }, 0)
-  await expectFailure('forged-foreign-chunk', 'LUCID_ERR_2009', async (dir) => {
-    await cp(chunkFile(foreign.dir, 1), chunkFile(dir, 1))
-    const c1 = await restamp(dir, 1)
-    await forgeManifest(dir, (m) => m.chunks.map((c) => c.index === 1 ? c1 : c))
-  }, 1)
-  await expectFailure('forged-bitflip', 'LUCID_ERR_2002', async (dir) => {
-    const b = await readFile(chunkFile(dir, 3)); b[b.length - 30] = (b[b.length - 30] as number) ^ 1; await writeFile(chunkFile(dir, 3), b)
-    const c3 = await restamp(dir, 3)
-    await forgeManifest(dir, (m) => m.chunks.map((c) => c.index === 3 ? c3 : c))
-  }, 3)
-  await expectFailure('forged-plaintext-size', 'LUCID_ERR_2005', async (dir) => {
-    await forgeManifest(dir, (m) => m.chunks.map((c) => c.index === 2 ? { ...c, plaintext_size: c.plaintext_size + 1 } : c))
-  }, 2)
+  await expectFailure(
+    'forged-swap',
+    'LUCID_ERR_2003',
+    async (dir) => {
+      const a = await readFile(chunkFile(dir, 0))
+      const b = await readFile(chunkFile(dir, 1))
+      await writeFile(chunkFile(dir, 0), b)
+      await writeFile(chunkFile(dir, 1), a)
+      const c0 = await restamp(dir, 0)
+      const c1 = await restamp(dir, 1)
+      await forgeManifest(dir, (m) => m.chunks.map((c) => (c.index === 0 ? c0 : c.index === 1 ? c1 : c)))
+    },
+    0
+  )
+  await expectFailure(
+    'forged-foreign-chunk',
+    'LUCID_ERR_2009',
+    async (dir) => {
+      await cp(chunkFile(foreign.dir, 1), chunkFile(dir, 1))
+      const c1 = await restamp(dir, 1)
+      await forgeManifest(dir, (m) => m.chunks.map((c) => (c.index === 1 ? c1 : c)))
+    },
+    1
+  )
+  await expectFailure(
+    'forged-bitflip',
+    'LUCID_ERR_2002',
+    async (dir) => {
+      const b = await readFile(chunkFile(dir, 3))
+      b[b.length - 30] = (b[b.length - 30] as number) ^ 1
+      await writeFile(chunkFile(dir, 3), b)
+      const c3 = await restamp(dir, 3)
+      await forgeManifest(dir, (m) => m.chunks.map((c) => (c.index === 3 ? c3 : c)))
+    },
+    3
+  )
+  await expectFailure(
+    'forged-plaintext-size',
+    'LUCID_ERR_2005',
+    async (dir) => {
+      await forgeManifest(dir, (m) => m.chunks.map((c) => (c.index === 2 ? { ...c, plaintext_size: c.plaintext_size + 1 } : c)))
+    },
+    2
+  )
 })
 
 test('manifest tampering, a foreign manifest and a wrong key have their own codes', async () => {
@@ -106,10 +168,16 @@ test('manifest tampering, a foreign manifest and a wrong key have their own code
     const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest
     await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...m, owner_address: '0xmallory' }))
   })
-  await expectFailure('manifest-garbage', 'LUCID_ERR_2005', async (dir) => { await writeFile(join(dir, 'manifest.json'), '{"format":') })
-  await expectFailure('foreign-manifest', 'LUCID_ERR_2009', async (dir) => { await cp(join(foreign.dir, 'manifest.json'), join(dir, 'manifest.json')) })
+  await expectFailure('manifest-garbage', 'LUCID_ERR_2005', async (dir) => {
+    await writeFile(join(dir, 'manifest.json'), '{"format":')
+  })
+  await expectFailure('foreign-manifest', 'LUCID_ERR_2009', async (dir) => {
+    await cp(join(foreign.dir, 'manifest.json'), join(dir, 'manifest.json'))
+  })
   await expectFailure('wrong-key', 'LUCID_ERR_2010', async () => {}, undefined, new Uint8Array(randomBytes(32)))
-  await expectFailure('unfinished', 'LUCID_ERR_2011', async (dir) => { await rm(join(dir, 'manifest.json')) })
+  await expectFailure('unfinished', 'LUCID_ERR_2011', async (dir) => {
+    await rm(join(dir, 'manifest.json'))
+  })
 })
 
 test('a chunk proves its inclusion from the root alone, and no other chunk does', () => {

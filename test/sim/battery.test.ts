@@ -15,26 +15,55 @@ import { specsFor } from '../../harness/verdict.ts'
 import { isLucidError } from '../../services/common/errors.ts'
 import { captureStdout } from '../fixtures/stdout.ts'
 import {
-  BATTERY_PLANS, batteryMetrics, batteryScenarios, batteryVerdict, committeeOf, partitionGroups, renderBattery, reproduceCommand, runBattery, scenario, scenarioMetrics,
-  scenarioOptions, simulate, summarise, type BatteryRun, type SimFigures
+  BATTERY_PLANS,
+  batteryMetrics,
+  batteryScenarios,
+  batteryVerdict,
+  committeeOf,
+  partitionGroups,
+  renderBattery,
+  reproduceCommand,
+  runBattery,
+  scenario,
+  scenarioMetrics,
+  scenarioOptions,
+  simulate,
+  summarise,
+  type BatteryRun,
+  type SimFigures
 } from '../../sim/network/index.ts'
 
 const MIN = 60_000
 
 /** Figures of a run that went well, with `over` on top (only what the battery reads matters). */
-function fig (over: Partial<SimFigures> = {}): SimFigures {
-  return { nodes: 4, simS: 1800, slots: 180, blocks: 180, safetyViolations: [], stallAfterFaultS: 10, faultEndS: 0, finalityP50S: 0.15, finalityP99S: 0.2, messagesPerBlock: 36, wallS: 1, ...over } as unknown as SimFigures
+function fig(over: Partial<SimFigures> = {}): SimFigures {
+  return {
+    nodes: 4,
+    simS: 1800,
+    slots: 180,
+    blocks: 180,
+    safetyViolations: [],
+    stallAfterFaultS: 10,
+    faultEndS: 0,
+    finalityP50S: 0.15,
+    finalityP99S: 0.2,
+    messagesPerBlock: 36,
+    wallS: 1,
+    ...over
+  } as unknown as SimFigures
 }
 
 /** Runs simCommand with stdout captured. */
-async function captured (argv: string[]): Promise<{ code: number, out: string }> {
+async function captured(argv: string[]): Promise<{ code: number; out: string }> {
   const { value, out } = await captureStdout(async () => await simCommand(argv))
   return { code: value, out }
 }
 
 describe('consensus battery', () => {
   let dir = ''
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'lucid-battery-')) })
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lucid-battery-'))
+  })
   after(() => rmSync(dir, { recursive: true, force: true }))
 
   it('lists every fault at every size of the profile, with f = floor((K - 1) / 3)', () => {
@@ -45,11 +74,26 @@ describe('consensus battery', () => {
     assert.equal(quick.length, 22)
     assert.equal(new Set(quick.map((s) => s.id)).size, 22)
     assert.ok(BATTERY_PLANS.quick.seeds.length >= 20)
-    assert.deepEqual(quick.filter((s) => s.nodes === 20).map((s) => s.id), [
-      'n20_loss_1pct', 'n20_loss_2pct', 'n20_loss_5pct', 'n20_partition_1m_halves', 'n20_partition_1m_minority', 'n20_partition_10m_halves',
-      'n20_partition_10m_minority', 'n20_byzantine_equivocate', 'n20_byzantine_silent', 'n20_byzantine_double', 'n20_crash'
-    ])
-    assert.deepEqual(batteryScenarios(BATTERY_PLANS.full).map((s) => s.nodes), Array(11).fill(100))
+    assert.deepEqual(
+      quick.filter((s) => s.nodes === 20).map((s) => s.id),
+      [
+        'n20_loss_1pct',
+        'n20_loss_2pct',
+        'n20_loss_5pct',
+        'n20_partition_1m_halves',
+        'n20_partition_1m_minority',
+        'n20_partition_10m_halves',
+        'n20_partition_10m_minority',
+        'n20_byzantine_equivocate',
+        'n20_byzantine_silent',
+        'n20_byzantine_double',
+        'n20_crash'
+      ]
+    )
+    assert.deepEqual(
+      batteryScenarios(BATTERY_PLANS.full).map((s) => s.nodes),
+      Array(11).fill(100)
+    )
     // Halves leave neither side a quorum of the committee; the minority side has f members.
     const inK = (g: number[], k: number): number => g.filter((i) => i < k).length
     const [a, b] = partitionGroups(20, 'halves')
@@ -71,7 +115,10 @@ describe('consensus battery', () => {
       assert.equal(crashes.length, 5)
       assert.equal(new Set(crashes.flatMap((c) => c.nodes)).size, 5)
       for (const c of crashes) {
-        assert.ok(c.nodes.every((n) => n < 16), 'committee members crash')
+        assert.ok(
+          c.nodes.every((n) => n < 16),
+          'committee members crash'
+        )
         assert.ok(c.toMs - c.fromMs >= MIN && c.toMs - c.fromMs <= 3 * MIN)
         assert.ok(c.fromMs >= 2 * MIN && c.toMs < 30 * MIN)
         offsets.add(c.fromMs % 10_000)
@@ -82,10 +129,17 @@ describe('consensus battery', () => {
     assert.ok(p !== undefined && p.toMs - p.fromMs === 10 * MIN && p.fromMs >= 5 * MIN && p.fromMs < 5 * MIN + 10_000)
     // The command that reproduces a seed parses back into the same options.
     for (const s of [...batteryScenarios(BATTERY_PLANS.quick), ...batteryScenarios(BATTERY_PLANS.full)]) {
-      const argv = (reproduceCommand(s, 9).replace(/'/g, '').split(' ')).slice(2)
+      const argv = reproduceCommand(s, 9).replace(/'/g, '').split(' ').slice(2)
       assert.deepEqual({ ...parseSimArgs(argv).opts, freshSync: false }, scenarioOptions(s, 9), s.id)
     }
-    assert.deepEqual(scenarioOptions(scenario(20, 30 * MIN, { kind: 'byzantine', behaviour: 'silent' }), 1), { nodes: 20, durationMs: 30 * MIN, seed: 1, freshSync: false, byzantine: 5, behaviour: 'silent' })
+    assert.deepEqual(scenarioOptions(scenario(20, 30 * MIN, { kind: 'byzantine', behaviour: 'silent' }), 1), {
+      nodes: 20,
+      durationMs: 30 * MIN,
+      seed: 1,
+      freshSync: false,
+      byzantine: 5,
+      behaviour: 'silent'
+    })
   })
 
   it('aggregates over seeds: safety summed, the worst stall and its seed, median p50, max p99, mean messages', () => {
@@ -113,7 +167,9 @@ describe('consensus battery', () => {
     assert.match(renderBattery([slow]), /goal 3 slots missed: seeds 4/)
     // A stall of more than 10 slots, a safety violation, a run with no figures, a seed missing: each fails.
     const stalled = summarise(s, 1, [{ scenario: s.id, seed: 1, figures: fig({ stallAfterFaultS: 110 }) }])
-    const unsafe = summarise(s, 1, [{ scenario: s.id, seed: 1, figures: fig({ safetyViolations: [{ height: 3, hashes: ['a', 'b'], nodes: [0, 1], atMs: 1 }] }) }])
+    const unsafe = summarise(s, 1, [
+      { scenario: s.id, seed: 1, figures: fig({ safetyViolations: [{ height: 3, hashes: ['a', 'b'], nodes: [0, 1], atMs: 1 }] }) }
+    ])
     const crashed = summarise(s, 1, [{ scenario: s.id, seed: 1, error: 'boom' }])
     const missing = summarise(s, 3, runs.slice(0, 2))
     for (const bad of [stalled, unsafe, crashed, missing]) assert.equal(bad.pass, false)
@@ -125,12 +181,28 @@ describe('consensus battery', () => {
     assert.deepEqual(batteryVerdict([]), { pass: false, reasons: ['no scenario ran'] })
     assert.equal(summarise(s, 0, []).pass, false)
     const all = batteryMetrics([sum, stalled])
-    assert.deepEqual([all.safety_violations_count, all.stall_slots_after_fault_count, all.failed_runs_count, all.failed_scenarios_count, all.n4_loss_1pct_stall_slots_after_fault_count], [0, 11, 1, 1, 11])
+    assert.deepEqual(
+      [
+        all.safety_violations_count,
+        all.stall_slots_after_fault_count,
+        all.failed_runs_count,
+        all.failed_scenarios_count,
+        all.n4_loss_1pct_stall_slots_after_fault_count
+      ],
+      [0, 11, 1, 1, 11]
+    )
     // The targets of the bench case and of the command's results: musts and the 3-slot goal.
     for (const id of ['chain.battery', 'chain.battery_n4_loss_1pct']) {
       const specs = specsFor(id, TARGETS)
-      assert.deepEqual(specs.targets.map((t) => `${t.metric}${t.op}${t.value}`).sort(), ['failed_runs_count<=0', 'safety_violations_count<=0', 'stall_slots_after_fault_count<=10'])
-      assert.deepEqual(specs.goals.map((t) => `${t.metric}${t.op}${t.value}`), ['stall_slots_after_fault_count<=3'])
+      assert.deepEqual(specs.targets.map((t) => `${t.metric}${t.op}${t.value}`).sort(), [
+        'failed_runs_count<=0',
+        'safety_violations_count<=0',
+        'stall_slots_after_fault_count<=10'
+      ])
+      assert.deepEqual(
+        specs.goals.map((t) => `${t.metric}${t.op}${t.value}`),
+        ['stall_slots_after_fault_count<=3']
+      )
     }
   })
 
@@ -139,10 +211,22 @@ describe('consensus battery', () => {
     const ok = scenario(4, plan.durationMs, { kind: 'loss', loss: 0.01 })
     const doomed = scenario(4, plan.durationMs, { kind: 'loss', loss: 0.9 })
     const seen: string[] = []
-    const r = await runBattery(plan, { threads: 2, onRun: (run, done, total) => { seen.push(`${run.scenario}/${run.seed} ${done}/${total}`) } }, [ok, doomed])
+    const r = await runBattery(
+      plan,
+      {
+        threads: 2,
+        onRun: (run, done, total) => {
+          seen.push(`${run.scenario}/${run.seed} ${done}/${total}`)
+        }
+      },
+      [ok, doomed]
+    )
     assert.equal(r.threads, 2)
     assert.equal(seen.length, 4)
-    assert.deepEqual(r.runs.map((x) => `${x.scenario}/${x.seed}`), ['n4_loss_1pct/1', 'n4_loss_1pct/2', 'n4_loss_90pct/1', 'n4_loss_90pct/2'])
+    assert.deepEqual(
+      r.runs.map((x) => `${x.scenario}/${x.seed}`),
+      ['n4_loss_1pct/1', 'n4_loss_1pct/2', 'n4_loss_90pct/1', 'n4_loss_90pct/2']
+    )
     const [good, bad] = r.summaries
     assert.equal(good?.pass, true, JSON.stringify(good?.failures))
     assert.equal(good?.runs, 2)
@@ -167,24 +251,32 @@ describe('consensus battery', () => {
     assert.deepEqual(validateReport(report), [])
     assert.equal(report.profile, 'quick')
     assert.equal(report.verdict, 'pass')
-    assert.deepEqual(report.results.map((e) => e.id), ['chain.battery_n4_loss_1pct'])
+    assert.deepEqual(
+      report.results.map((e) => e.id),
+      ['chain.battery_n4_loss_1pct']
+    )
     const e = report.results[0]
     assert.equal(e?.conditions.nodes, 4)
     assert.equal(e?.conditions.seeds, '1-2')
     assert.equal(e?.conditions.loss, 0.01)
     assert.equal(e?.repeats.length, 2)
-    assert.deepEqual(e?.targets.map((t) => t.verdict), ['pass', 'pass', 'pass'])
+    assert.deepEqual(
+      e?.targets.map((t) => t.verdict),
+      ['pass', 'pass', 'pass']
+    )
     assert.equal(e?.goals.length, 1)
   })
 
   it('refuses bad usage of --profile', async () => {
-    const usage = (code: string, pattern: RegExp) => (err: unknown): boolean => {
-      assert.ok(isLucidError(err), String(err))
-      assert.equal(err.code, code)
-      assert.equal(err.statusCode, 2)
-      assert.match(err.message, pattern)
-      return true
-    }
+    const usage =
+      (code: string, pattern: RegExp) =>
+      (err: unknown): boolean => {
+        assert.ok(isLucidError(err), String(err))
+        assert.equal(err.code, code)
+        assert.equal(err.statusCode, 2)
+        assert.match(err.message, pattern)
+        return true
+      }
     await assert.rejects(simCommand(['chain', '--profile', 'huge']), usage('LUCID_ERR_9003', /--profile/))
     await assert.rejects(simCommand(['chain', '--profile', 'quick', '--nodes', '4']), usage('LUCID_ERR_9001', /--nodes/))
     await assert.rejects(simCommand(['chain', '--profile', 'quick', '--seeds', '0']), usage('LUCID_ERR_9003', /--seeds/))

@@ -9,22 +9,26 @@ import { isLucidError } from '../../services/common/errors.ts'
 import { captureStdout } from '../fixtures/stdout.ts'
 
 /** Runs simCommand with stdout captured. */
-async function run (argv: string[]): Promise<{ code: number, out: string }> {
+async function run(argv: string[]): Promise<{ code: number; out: string }> {
   const { value, out } = await captureStdout(async () => await simCommand(argv))
   return { code: value, out }
 }
 
-const usage = (code: string, pattern?: RegExp) => (err: unknown): boolean => {
-  assert.ok(isLucidError(err), String(err))
-  assert.equal(err.code, code)
-  assert.equal(err.statusCode, 2)
-  if (pattern !== undefined) assert.match(err.message, pattern)
-  return true
-}
+const usage =
+  (code: string, pattern?: RegExp) =>
+  (err: unknown): boolean => {
+    assert.ok(isLucidError(err), String(err))
+    assert.equal(err.code, code)
+    assert.equal(err.statusCode, 2)
+    if (pattern !== undefined) assert.match(err.message, pattern)
+    return true
+  }
 
 describe('lucid sim chain', () => {
   let dir = ''
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'lucid-sim-')) })
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lucid-sim-'))
+  })
   after(() => rmSync(dir, { recursive: true, force: true }))
 
   it('refuses bad usage with LUCID_ERR_9001 and bad values with LUCID_ERR_9003', async () => {
@@ -47,12 +51,45 @@ describe('lucid sim chain', () => {
   })
 
   it('parses the specs into the simulator options', () => {
-    const { opts, json } = parseSimArgs(['chain', '--nodes', '10', '--duration', '1h30m', '--latency', '50ms~10ms', '--loss', '1%',
-      '--partition', '10m-20m:0-3,8|4-7;30m-40m:0', '--crash', '5m-6m:2,9', '--byzantine', '3', '--behaviour', 'invalid', '--tx-rate', '2', '--seed', '9', '--json', join(dir, 'x.json')])
+    const { opts, json } = parseSimArgs([
+      'chain',
+      '--nodes',
+      '10',
+      '--duration',
+      '1h30m',
+      '--latency',
+      '50ms~10ms',
+      '--loss',
+      '1%',
+      '--partition',
+      '10m-20m:0-3,8|4-7;30m-40m:0',
+      '--crash',
+      '5m-6m:2,9',
+      '--byzantine',
+      '3',
+      '--behaviour',
+      'invalid',
+      '--tx-rate',
+      '2',
+      '--seed',
+      '9',
+      '--json',
+      join(dir, 'x.json')
+    ])
     assert.equal(opts.durationMs, 90 * 60_000)
     assert.deepEqual(opts.latency, { kind: 'normal', meanMs: 50, sdMs: 10 })
     assert.equal(opts.loss, 0.01)
-    assert.deepEqual(opts.partitions, [{ fromMs: 600_000, toMs: 1_200_000, groups: [[0, 1, 2, 3, 8], [4, 5, 6, 7]] }, { fromMs: 1_800_000, toMs: 2_400_000, groups: [[0]] }])
+    assert.deepEqual(opts.partitions, [
+      {
+        fromMs: 600_000,
+        toMs: 1_200_000,
+        groups: [
+          [0, 1, 2, 3, 8],
+          [4, 5, 6, 7]
+        ]
+      },
+      { fromMs: 1_800_000, toMs: 2_400_000, groups: [[0]] }
+    ])
     assert.deepEqual(opts.crashes, [{ fromMs: 300_000, toMs: 360_000, nodes: [2, 9] }])
     assert.equal(opts.byzantine, 3)
     assert.equal(opts.behaviour, 'invalid')
@@ -65,7 +102,8 @@ describe('lucid sim chain', () => {
     const file = join(dir, 'sim.json')
     const r = await run(['chain', '--nodes', '8', '--duration', '5m', '--loss', '1%', '--seed', '3', '--json', file])
     assert.equal(r.code, 0)
-    for (const label of ['blocks', 'slots', 'finality', 'throughput', 'forks', 'safety', 'liveness', 'catch-up', 'fresh node']) assert.match(r.out, new RegExp(`^${label}\\s`, 'm'))
+    for (const label of ['blocks', 'slots', 'finality', 'throughput', 'forks', 'safety', 'liveness', 'catch-up', 'fresh node'])
+      assert.match(r.out, new RegExp(`^${label}\\s`, 'm'))
     assert.match(r.out, /safe: no two final blocks at one height/)
     const report = JSON.parse(readFileSync(file, 'utf8')) as Report
     assert.deepEqual(validateReport(report), [])
@@ -76,7 +114,20 @@ describe('lucid sim chain', () => {
     assert.equal(e?.conditions.loss, 0.01)
     assert.equal(e?.metrics.safety_violations_count, 0)
     assert.ok((e?.metrics.blocks_count ?? 0) >= 25)
-    for (const m of ['interval_mean_s', 'interval_stdev_s', 'missed_slots_count', 'fallback_blocks_count', 'finality_p50_s', 'finality_p95_s', 'finality_p99_s', 'tx_per_s', 'forks_count', 'orphans_count', 'fresh_sync_s', 'day_wall_s']) {
+    for (const m of [
+      'interval_mean_s',
+      'interval_stdev_s',
+      'missed_slots_count',
+      'fallback_blocks_count',
+      'finality_p50_s',
+      'finality_p95_s',
+      'finality_p99_s',
+      'tx_per_s',
+      'forks_count',
+      'orphans_count',
+      'fresh_sync_s',
+      'day_wall_s'
+    ]) {
       assert.equal(typeof e?.metrics[m], 'number', m)
     }
   })

@@ -5,7 +5,7 @@ import { parseCrashes, parsePartitions, simVerdict, simulate, type SimFigures, t
 const MIN = 60_000
 
 /** The figures without the wall-clock ones, which are the only ones a seed does not fix. */
-function seeded (f: SimFigures): unknown {
+function seeded(f: SimFigures): unknown {
   const { wallS: _w, freshSync, ...rest } = f
   return { ...rest, freshSync: freshSync === undefined ? undefined : { ...freshSync, wallS: 0 } }
 }
@@ -14,7 +14,7 @@ function seeded (f: SimFigures): unknown {
 const heads = (r: SimResult): string[] => r.ledgers.map((l) => `${l.head().height}:${l.head().hash}`)
 
 /** Every honest ledger is a prefix of the longest one: no final block differs at any height. */
-function onePrefix (r: SimResult): void {
+function onePrefix(r: SimResult): void {
   const honest = r.ledgers.filter((_, i) => !r.byzantine.includes(i))
   const longest = honest.reduce((a, b) => (b.head().height > a.head().height ? b : a))
   for (const l of honest) {
@@ -34,8 +34,13 @@ test('the same seed gives the same chain and the same figures; another seed anot
 
 test('virtual signatures give the chain real Ed25519 gives: same heads, same finality times, same figures', async () => {
   const opts: SimOptions = {
-    nodes: 8, durationMs: 8 * MIN, loss: 0.01, txPerS: 0.5, seed: 3,
-    crashes: parseCrashes('2m-3m:1', 8), partitions: parsePartitions('4m-5m:0-6|7', 8)
+    nodes: 8,
+    durationMs: 8 * MIN,
+    loss: 0.01,
+    txPerS: 0.5,
+    seed: 3,
+    crashes: parseCrashes('2m-3m:1', 8),
+    partitions: parsePartitions('4m-5m:0-6|7', 8)
   }
   const virtual = await simulate(opts)
   const real = await simulate({ ...opts, signatures: 'real' })
@@ -46,7 +51,8 @@ test('virtual signatures give the chain real Ed25519 gives: same heads, same fin
   assert.deepEqual({ ...(seeded(real.figures) as object), signatures: 0 }, { ...(seeded(virtual.figures) as object), signatures: 0 })
   assert.equal(real.figures.signatures, 0)
   // The blocks differ only in their signatures: real ones are Ed25519, virtual ones serial numbers.
-  const r = real.ledgers[0]?.at(5); const v = virtual.ledgers[0]?.at(5)
+  const r = real.ledgers[0]?.at(5)
+  const v = virtual.ledgers[0]?.at(5)
   assert.ok(r !== undefined && v !== undefined)
   assert.deepEqual(r.block.header, v.block.header)
   assert.notEqual(r.block.signature, v.block.signature)

@@ -40,26 +40,30 @@ Runs every selected benchmark case (default: all) in its own process against its
   --list                      list the registered cases and exit
 Exit codes: 0 every target met, 1 a target missed, 2 usage or setup error, 3 a case crashed.`
 
-function positiveInt (v: string | undefined, flag: string, dflt: number): number {
+function positiveInt(v: string | undefined, flag: string, dflt: number): number {
   if (v === undefined) return dflt
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new errors.LUCID_ERR_9003(`${flag}: '${v}' (a whole number >= 1)`)
   return Number(v)
 }
 
-function loopbackUrl (v: string): string {
+function loopbackUrl(v: string): string {
   let u: URL
-  try { u = new URL(v) } catch { throw new errors.LUCID_ERR_9003(`--target: '${v}' is not a URL`) }
+  try {
+    u = new URL(v)
+  } catch {
+    throw new errors.LUCID_ERR_9003(`--target: '${v}' is not a URL`)
+  }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new errors.LUCID_ERR_9003(`--target: '${v}' (http or https only)`)
   return u.origin
 }
 
 /** Lists the registry, one case a line. */
-function listCases (registry: readonly CaseDef[]): string {
+function listCases(registry: readonly CaseDef[]): string {
   return registry.map((c) => `${c.id.padEnd(28)} ${c.description}`).join('\n')
 }
 
 /** Runs `lucid bench`; returns the exit code. */
-export async function benchCommand (argv: string[], registry: readonly CaseDef[] = REGISTRY): Promise<number> {
+export async function benchCommand(argv: string[], registry: readonly CaseDef[] = REGISTRY): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -81,8 +85,14 @@ export async function benchCommand (argv: string[], registry: readonly CaseDef[]
       help: { type: 'boolean', short: 'h' }
     }
   })
-  if (values.help === true) { process.stdout.write(`${BENCH_USAGE}\n`); return 0 }
-  if (values.list === true) { process.stdout.write(`${listCases(registry)}\n`); return 0 }
+  if (values.help === true) {
+    process.stdout.write(`${BENCH_USAGE}\n`)
+    return 0
+  }
+  if (values.list === true) {
+    process.stdout.write(`${listCases(registry)}\n`)
+    return 0
+  }
   const profile = (values.profile ?? 'quick') as Profile
   if (!PROFILES.includes(profile)) throw new errors.LUCID_ERR_9003(`--profile: '${values.profile ?? ''}' (smoke, quick or full)`)
   const repeat = positiveInt(values.repeat, '--repeat', 1)
@@ -106,7 +116,14 @@ export async function benchCommand (argv: string[], registry: readonly CaseDef[]
   const cases = selectCases(positionals, registry)
 
   const report = await runBench({
-    cases, profile, targets, repeat, seed, strict: values.strict === true, onEvent: progressPrinter(), pin,
+    cases,
+    profile,
+    targets,
+    repeat,
+    seed,
+    strict: values.strict === true,
+    onEvent: progressPrinter(),
+    pin,
     ...(target !== undefined ? { target } : {}),
     ...(findMax !== undefined ? { findMax } : {})
   })

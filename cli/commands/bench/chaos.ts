@@ -26,7 +26,7 @@ import type { ChaosOptions, ChaosResult, ChaosRun } from '../../../chaos/types.t
 
 /** The suites, in the order `--suite all` runs them. */
 export const SUITES = ['fuzz', 'overload', 'faults', 'soak'] as const
-export type SuiteName = typeof SUITES[number]
+export type SuiteName = (typeof SUITES)[number]
 
 /** Suites that drive a gateway over HTTP and so accept `--target`. */
 const HTTP_SUITES: ReadonlySet<SuiteName> = new Set(['fuzz', 'overload'])
@@ -56,43 +56,80 @@ Exit codes: 0 every suite passed, 1 one failed, 2 usage error, 3 a suite crashed
 
 const FUZZ = 'issue 11: "a 4xx with its code for each, never a 5xx, never a crash, and no unauthorised read or write"'
 const OVERLOAD = 'issue 11: "the gateway sheds load (429/503 with codes) instead of collapsing, /health stays fast, memory stays bounded, and it recovers"'
-const t = (suite: SuiteName, metric: string, op: TargetSpec['op'], value: number, source: string): TargetSpec =>
-  ({ case: `chaos.${suite}`, metric, op, value, source, kind: 'target' })
+const t = (suite: SuiteName, metric: string, op: TargetSpec['op'], value: number, source: string): TargetSpec => ({
+  case: `chaos.${suite}`,
+  metric,
+  op,
+  value,
+  source,
+  kind: 'target'
+})
 
 /**
  * The targets of each suite. Every suite is also held to `findings_count <= 0` (a finding is a failure with
  * its reproduction), so a suite without entries here (faults, soak) is still judged on what it found.
  * The request-count target applies to the default length only: with --duration the user chose the length.
  */
-export function chaosTargets (suite: SuiteName, opts: { full: boolean, durationGiven: boolean }): TargetSpec[] {
+export function chaosTargets(suite: SuiteName, opts: { full: boolean; durationGiven: boolean }): TargetSpec[] {
   const all = [t(suite, 'findings_count', '<=', 0, 'every failure a suite finds is reported as a finding')]
   switch (suite) {
-    case 'fuzz': return [
-      ...(opts.durationGiven ? [] : [t(suite, 'requests_count', '>=', opts.full ? 100_000 : 10_000, opts.full ? 'the full variant: 100,000 hostile requests' : 'issue 11: "tries at least 10,000 hostile requests"')]),
-      t(suite, 'server_errors_count', '<=', 0, 'issue 11: "with 0 5xx"'),
-      t(suite, 'crashes_count', '<=', 0, 'issue 11: "0 crashes"'),
-      t(suite, 'unauthorised_successes_count', '<=', 0, 'issue 11: "0 unauthorised successes"'),
-      t(suite, 'responses_without_code_count', '<=', 0, FUZZ),
-      t(suite, 'integrity_violations_count', '<=', 0, `${FUZZ} (checked through the API after the run)`),
-      t(suite, 'model_sequences_count', '>=', opts.full ? 10_000 : 2000, 'issue 16: "at least 2,000 sequences" of model-based commands (chaos/fuzz/model.ts)'),
-      t(suite, 'model_violations_count', '<=', 0, 'issue 16: invariants checked after every step: answered in time, no 5xx, no access across users, memory bounded'),
-      ...all
-    ]
-    case 'overload': return [
-      t(suite, 'health_p99_ms', '<', 100, 'issue 11: "keeps /health p99 under 100 ms during the burst"'),
-      t(suite, 'server_errors_count', '<=', 0, `${OVERLOAD} (5xx other than 503 load shedding with its code)`),
-      t(suite, 'crashes_count', '<=', 0, OVERLOAD),
-      t(suite, 'responses_without_code_count', '<=', 0, OVERLOAD),
-      t(suite, 'recovery_s', '<=', 30, 'issue 11: "and recovers" (within 30 s of the burst\'s end: /health p99 and a normal request mix back to baseline)'),
-      t(suite, 'peak_rss_bytes', '<', 1024 ** 3, 'issue 11: "memory stays bounded" (below 1 GiB: 2 hashes of 128 MiB, 64 queued logins and the heap fit well within it)'),
-      ...all
-    ]
-    default: return all
+    case 'fuzz':
+      return [
+        ...(opts.durationGiven
+          ? []
+          : [
+              t(
+                suite,
+                'requests_count',
+                '>=',
+                opts.full ? 100_000 : 10_000,
+                opts.full ? 'the full variant: 100,000 hostile requests' : 'issue 11: "tries at least 10,000 hostile requests"'
+              )
+            ]),
+        t(suite, 'server_errors_count', '<=', 0, 'issue 11: "with 0 5xx"'),
+        t(suite, 'crashes_count', '<=', 0, 'issue 11: "0 crashes"'),
+        t(suite, 'unauthorised_successes_count', '<=', 0, 'issue 11: "0 unauthorised successes"'),
+        t(suite, 'responses_without_code_count', '<=', 0, FUZZ),
+        t(suite, 'integrity_violations_count', '<=', 0, `${FUZZ} (checked through the API after the run)`),
+        t(
+          suite,
+          'model_sequences_count',
+          '>=',
+          opts.full ? 10_000 : 2000,
+          'issue 16: "at least 2,000 sequences" of model-based commands (chaos/fuzz/model.ts)'
+        ),
+        t(
+          suite,
+          'model_violations_count',
+          '<=',
+          0,
+          'issue 16: invariants checked after every step: answered in time, no 5xx, no access across users, memory bounded'
+        ),
+        ...all
+      ]
+    case 'overload':
+      return [
+        t(suite, 'health_p99_ms', '<', 100, 'issue 11: "keeps /health p99 under 100 ms during the burst"'),
+        t(suite, 'server_errors_count', '<=', 0, `${OVERLOAD} (5xx other than 503 load shedding with its code)`),
+        t(suite, 'crashes_count', '<=', 0, OVERLOAD),
+        t(suite, 'responses_without_code_count', '<=', 0, OVERLOAD),
+        t(suite, 'recovery_s', '<=', 30, 'issue 11: "and recovers" (within 30 s of the burst\'s end: /health p99 and a normal request mix back to baseline)'),
+        t(
+          suite,
+          'peak_rss_bytes',
+          '<',
+          1024 ** 3,
+          'issue 11: "memory stays bounded" (below 1 GiB: 2 hashes of 128 MiB, 64 queued logins and the heap fit well within it)'
+        ),
+        ...all
+      ]
+    default:
+      return all
   }
 }
 
 /** The module of a suite. */
-export function suiteModule (suite: SuiteName): URL {
+export function suiteModule(suite: SuiteName): URL {
   return new URL(`../../../chaos/${suite}/index.ts`, import.meta.url)
 }
 
@@ -107,27 +144,38 @@ interface ChaosArgs {
 }
 
 /** Parses the flags; throws LUCID_ERR_9001/9003 for bad ones (the CLI prints one line, exit 2). */
-export function parseChaosArgs (argv: string[]): ChaosArgs | 'help' {
+export function parseChaosArgs(argv: string[]): ChaosArgs | 'help' {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
-      suite: { type: 'string' }, duration: { type: 'string' }, full: { type: 'boolean' }, json: { type: 'string' },
-      target: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' }
+      suite: { type: 'string' },
+      duration: { type: 'string' },
+      full: { type: 'boolean' },
+      json: { type: 'string' },
+      target: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
     }
   })
   if (values.help === true) return 'help'
   if (positionals.length > 0) throw new errors.LUCID_ERR_9001(`lucid chaos takes no positional arguments ('${positionals[0] ?? ''}'); try --suite`)
   const name = values.suite
   if (name === undefined) throw new errors.LUCID_ERR_9001('lucid chaos needs --suite fuzz|overload|faults|soak|all')
-  if (name !== 'all' && !(SUITES as readonly string[]).includes(name)) throw new errors.LUCID_ERR_9003(`--suite: '${name}' (fuzz, overload, faults, soak or all)`)
+  if (name !== 'all' && !(SUITES as readonly string[]).includes(name))
+    throw new errors.LUCID_ERR_9003(`--suite: '${name}' (fuzz, overload, faults, soak or all)`)
   const suites = name === 'all' ? [...SUITES] : [name as SuiteName]
   const out: ChaosArgs = { suites, full: values.full === true }
   if (values.duration !== undefined) out.durationS = parseDuration(values.duration, '--duration')
   if (values.target !== undefined) {
-    if (name !== 'all' && !HTTP_SUITES.has(name as SuiteName)) throw new errors.LUCID_ERR_9001(`--target applies to the fuzz and overload suites, not '${name}'`)
+    if (name !== 'all' && !HTTP_SUITES.has(name as SuiteName))
+      throw new errors.LUCID_ERR_9001(`--target applies to the fuzz and overload suites, not '${name}'`)
     let url: URL
-    try { url = new URL(values.target) } catch { throw new errors.LUCID_ERR_9003(`--target: '${values.target}' is not a URL`) }
+    try {
+      url = new URL(values.target)
+    } catch {
+      throw new errors.LUCID_ERR_9003(`--target: '${values.target}' is not a URL`)
+    }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new errors.LUCID_ERR_9003(`--target: '${values.target}' (http:// or https://)`)
     out.target = url.origin
   }
@@ -136,27 +184,38 @@ export function parseChaosArgs (argv: string[]): ChaosArgs | 'help' {
     if (!Number.isSafeInteger(n) || n < 0) throw new errors.LUCID_ERR_9003(`--seed: '${values.seed}' (a whole number >= 0)`)
     out.seed = n
   }
-  if (values.json !== undefined) { assertWritable(values.json, '--json'); out.json = values.json }
+  if (values.json !== undefined) {
+    assertWritable(values.json, '--json')
+    out.json = values.json
+  }
   return out
 }
 
 /** Loads a suite's `run`; LUCID_ERR_9009 naming the module when it is not there (yet). */
-export async function loadSuite (suite: SuiteName, moduleUrl = suiteModule(suite)): Promise<ChaosRun> {
+export async function loadSuite(suite: SuiteName, moduleUrl = suiteModule(suite)): Promise<ChaosRun> {
   const path = fileURLToPath(moduleUrl)
   if (!existsSync(path)) throw new errors.LUCID_ERR_9009(`the ${suite} suite (${path} is missing)`)
-  const mod = await import(moduleUrl.href) as { run?: unknown }
+  const mod = (await import(moduleUrl.href)) as { run?: unknown }
   if (typeof mod.run !== 'function') throw new errors.LUCID_ERR_9009(`the ${suite} suite (${path} does not export run(opts))`)
   return mod.run as ChaosRun
 }
 
 /** A suite's entry in the report, judged. */
-export function chaosEntry (suite: SuiteName, r: ChaosResult, specs: readonly TargetSpec[], durationS: number): ResultEntry & { findings: string[] } {
+export function chaosEntry(suite: SuiteName, r: ChaosResult, specs: readonly TargetSpec[], durationS: number): ResultEntry & { findings: string[] } {
   const metrics = { ...r.metrics, findings_count: r.findings.length }
   const targets = specs.map((s) => judge(s, metrics))
   const judged = caseVerdict('completed', targets)
   return {
-    id: `chaos.${suite}`, component: 'chaos', status: 'completed', conditions: r.conditions, metrics, repeats: [metrics], baselines: [],
-    targets, goals: [], duration_s: durationS,
+    id: `chaos.${suite}`,
+    component: 'chaos',
+    status: 'completed',
+    conditions: r.conditions,
+    metrics,
+    repeats: [metrics],
+    baselines: [],
+    targets,
+    goals: [],
+    duration_s: durationS,
     // The suite's own judgement can only make the verdict stricter.
     verdict: judged === 'pass' && !r.passed ? 'fail' : judged,
     findings: r.findings
@@ -164,17 +223,27 @@ export function chaosEntry (suite: SuiteName, r: ChaosResult, specs: readonly Ta
 }
 
 /** The entry of a suite that crashed (exit 3). */
-function crashedEntry (suite: SuiteName, err: unknown, durationS: number): ResultEntry {
+function crashedEntry(suite: SuiteName, err: unknown, durationS: number): ResultEntry {
   const message = err instanceof Error ? err.message : String(err)
   return {
-    id: `chaos.${suite}`, component: 'chaos', status: 'errored', reason: message.split('\n')[0] ?? message,
-    code: isLucidError(err) ? err.code : 'LUCID_ERR_9006', conditions: {}, metrics: {}, repeats: [], baselines: [],
-    targets: [], goals: [], duration_s: durationS, verdict: 'error'
+    id: `chaos.${suite}`,
+    component: 'chaos',
+    status: 'errored',
+    reason: message.split('\n')[0] ?? message,
+    code: isLucidError(err) ? err.code : 'LUCID_ERR_9006',
+    conditions: {},
+    metrics: {},
+    repeats: [],
+    baselines: [],
+    targets: [],
+    goals: [],
+    duration_s: durationS,
+    verdict: 'error'
   }
 }
 
 /** The figures of a suite as a two-column table, then its conditions and findings. */
-export function renderSuite (e: ResultEntry & { findings?: string[] }): string {
+export function renderSuite(e: ResultEntry & { findings?: string[] }): string {
   const rows = Object.entries(e.metrics).map(([k, v]) => [k, fmt(v)] as const)
   const w = Math.max(6, ...rows.map(([k]) => k.length))
   const lines = [`${e.id}`, `  ${'metric'.padEnd(w)}  value`, ...rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`)]
@@ -189,23 +258,34 @@ export function renderSuite (e: ResultEntry & { findings?: string[] }): string {
 }
 
 /** Progress on stderr: rewritten in place on a terminal, one line every few seconds otherwise. */
-function progressWriter (suite: string): { write: (text: string) => void, end: () => void } {
+function progressWriter(suite: string): { write: (text: string) => void; end: () => void } {
   const tty = process.stderr.isTTY === true
   let last = 0
   return {
-    write (text) {
-      if (tty) { process.stderr.write(`\r\x1b[2K[${suite}] ${text}`); return }
+    write(text) {
+      if (tty) {
+        process.stderr.write(`\r\x1b[2K[${suite}] ${text}`)
+        return
+      }
       const now = performance.now()
-      if (now - last >= 5000) { last = now; process.stderr.write(`[${suite}] ${text}\n`) }
+      if (now - last >= 5000) {
+        last = now
+        process.stderr.write(`[${suite}] ${text}\n`)
+      }
     },
-    end () { if (tty) process.stderr.write('\n') }
+    end() {
+      if (tty) process.stderr.write('\n')
+    }
   }
 }
 
 /** Runs `lucid chaos`; returns the exit code. */
-export async function chaosCommand (argv: string[]): Promise<number> {
+export async function chaosCommand(argv: string[]): Promise<number> {
   const args = parseChaosArgs(argv)
-  if (args === 'help') { process.stdout.write(`${CHAOS_USAGE}\n`); return 0 }
+  if (args === 'help') {
+    process.stdout.write(`${CHAOS_USAGE}\n`)
+    return 0
+  }
   // Every module is looked up before anything runs: `--suite all` must not spend minutes and then stop.
   const runs = new Map<SuiteName, ChaosRun>()
   for (const s of args.suites) runs.set(s, await loadSuite(s))
@@ -216,7 +296,9 @@ export async function chaosCommand (argv: string[]): Promise<number> {
     const dir = await mkdtemp(join(tmpdir(), `lucid-chaos-${suite}-`))
     const progress = progressWriter(suite)
     const opts: ChaosOptions = {
-      full: args.full, progress: progress.write, tmpdir: dir,
+      full: args.full,
+      progress: progress.write,
+      tmpdir: dir,
       ...(args.durationS !== undefined ? { durationS: args.durationS } : {}),
       ...(args.target !== undefined && HTTP_SUITES.has(suite) ? { target: args.target } : {}),
       ...(args.seed !== undefined ? { seed: args.seed } : {})
@@ -237,10 +319,18 @@ export async function chaosCommand (argv: string[]): Promise<number> {
     process.stdout.write(`${renderSuite(entry)}\n\n`)
   }
   const report: Report = {
-    schema: 'lucid-bench/1', verdict: runVerdict(entries, false), profile: args.full ? 'full' : 'quick',
-    judged: true, strict: false, env: finishEnv(env), results: entries
+    schema: 'lucid-bench/1',
+    verdict: runVerdict(entries, false),
+    profile: args.full ? 'full' : 'quick',
+    judged: true,
+    strict: false,
+    env: finishEnv(env),
+    results: entries
   }
   process.stdout.write(`${renderTable(report)}\n`)
-  if (args.json !== undefined) { writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`); process.stdout.write(`report: ${args.json}\n`) }
+  if (args.json !== undefined) {
+    writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`)
+    process.stdout.write(`report: ${args.json}\n`)
+  }
   return report.verdict === 'error' ? 3 : report.verdict === 'fail' ? 1 : 0
 }

@@ -33,24 +33,38 @@ against the gateway. Without --target it starts 'lucid serve --seed-demo --load-
   --json F  --html F  --csv PREFIX   reports (harness JSON, self-contained HTML, Locust-style CSV files)
 Exit codes: 0 the scenario's targets met, 1 one missed, 2 usage error, 3 the run failed.`
 
-function positive (v: string | undefined, flag: string, integer: boolean): number | undefined {
+function positive(v: string | undefined, flag: string, integer: boolean): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new errors.LUCID_ERR_9003(`${flag}: '${v}' (a ${integer ? 'whole ' : ''}number > 0)`)
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new errors.LUCID_ERR_9003(`${flag}: '${v}' (a ${integer ? 'whole ' : ''}number > 0)`)
   return n
 }
 
 /** Runs `lucid load`; returns the exit code. */
-export async function loadCommand (argv: string[]): Promise<number> {
+export async function loadCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      scenario: { type: 'string' }, target: { type: 'string' }, users: { type: 'string' }, 'spawn-rate': { type: 'string' },
-      duration: { type: 'string' }, 'time-scale': { type: 'string' }, workers: { type: 'string' }, 'arrival-rate': { type: 'string' },
-      seed: { type: 'string' }, json: { type: 'string' }, html: { type: 'string' }, csv: { type: 'string' }, help: { type: 'boolean', short: 'h' }
+      scenario: { type: 'string' },
+      target: { type: 'string' },
+      users: { type: 'string' },
+      'spawn-rate': { type: 'string' },
+      duration: { type: 'string' },
+      'time-scale': { type: 'string' },
+      workers: { type: 'string' },
+      'arrival-rate': { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'string' },
+      html: { type: 'string' },
+      csv: { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
     }
   })
-  if (values.help === true) { process.stdout.write(`${LOAD_USAGE}\n`); return 0 }
+  if (values.help === true) {
+    process.stdout.write(`${LOAD_USAGE}\n`)
+    return 0
+  }
   const name = values.scenario
   if (name === undefined) throw new errors.LUCID_ERR_9001('lucid load needs --scenario light|medium|heavy|stress')
   if (!(name in SCENARIOS)) throw new errors.LUCID_ERR_9003(`--scenario: '${name}' (light, medium, heavy or stress)`)
@@ -58,7 +72,9 @@ export async function loadCommand (argv: string[]): Promise<number> {
   const spawnRate = positive(values['spawn-rate'], '--spawn-rate', false)
   const durationS = values.duration !== undefined ? parseDuration(values.duration, '--duration') : undefined
   const scenario = customScenario(SCENARIOS[name as keyof typeof SCENARIOS], {
-    ...(users !== undefined ? { users } : {}), ...(spawnRate !== undefined ? { spawnRate } : {}), ...(durationS !== undefined ? { durationS } : {})
+    ...(users !== undefined ? { users } : {}),
+    ...(spawnRate !== undefined ? { spawnRate } : {}),
+    ...(durationS !== undefined ? { durationS } : {})
   })
   const timeScale = positive(values['time-scale'], '--time-scale', false) ?? 1
   if (timeScale < 1) throw new errors.LUCID_ERR_9003(`--time-scale: '${values['time-scale'] ?? ''}' (>= 1)`)
@@ -67,7 +83,11 @@ export async function loadCommand (argv: string[]): Promise<number> {
   const seed = positive(values.seed, '--seed', true)
   let target: string | undefined
   if (values.target !== undefined) {
-    try { target = new URL(values.target).origin } catch { throw new errors.LUCID_ERR_9003(`--target: '${values.target}' is not a URL`) }
+    try {
+      target = new URL(values.target).origin
+    } catch {
+      throw new errors.LUCID_ERR_9003(`--target: '${values.target}' is not a URL`)
+    }
   }
   if (values.json !== undefined) assertWritable(values.json, '--json')
   if (values.html !== undefined) assertWritable(values.html, '--html')
@@ -77,23 +97,51 @@ export async function loadCommand (argv: string[]): Promise<number> {
   const startedAtS = Date.now() / 1000
   const started = performance.now()
   const r = await runScenario({
-    scenario, timeScale, onSecond: loadProgress(),
-    ...(target !== undefined ? { target } : {}), ...(workers !== undefined ? { workers } : {}),
-    ...(arrivalRate !== undefined ? { arrivalRate } : {}), ...(seed !== undefined ? { seed } : {})
+    scenario,
+    timeScale,
+    onSecond: loadProgress(),
+    ...(target !== undefined ? { target } : {}),
+    ...(workers !== undefined ? { workers } : {}),
+    ...(arrivalRate !== undefined ? { arrivalRate } : {}),
+    ...(seed !== undefined ? { seed } : {})
   })
   if (process.stderr.isTTY === true) process.stderr.write('\n')
   const id = `load.${name}`
   const specs = specsFor(id, TARGETS)
   const targets = specs.targets.map((s) => judge(s, r.metrics))
   const entry: ResultEntry = {
-    id, component: 'load', status: 'completed', conditions: r.conditions, metrics: r.metrics, repeats: [r.metrics], baselines: [],
-    targets, goals: specs.goals.map((s) => judge(s, r.metrics)), endpoints: r.endpoints, series: r.series,
-    duration_s: (performance.now() - started) / 1000, verdict: caseVerdict('completed', targets)
+    id,
+    component: 'load',
+    status: 'completed',
+    conditions: r.conditions,
+    metrics: r.metrics,
+    repeats: [r.metrics],
+    baselines: [],
+    targets,
+    goals: specs.goals.map((s) => judge(s, r.metrics)),
+    endpoints: r.endpoints,
+    series: r.series,
+    duration_s: (performance.now() - started) / 1000,
+    verdict: caseVerdict('completed', targets)
   }
-  const report: Report = { schema: 'lucid-bench/1', verdict: runVerdict([entry], false), profile: 'full', judged: true, strict: false, env: finishEnv(env), results: [entry] }
+  const report: Report = {
+    schema: 'lucid-bench/1',
+    verdict: runVerdict([entry], false),
+    profile: 'full',
+    judged: true,
+    strict: false,
+    env: finishEnv(env),
+    results: [entry]
+  }
   process.stdout.write(`\n${renderLocustTables(r.endpoints)}\n\n${renderTable(report)}\n`)
-  if (values.json !== undefined) { writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`); process.stdout.write(`report: ${values.json}\n`) }
-  if (values.html !== undefined) { writeFileSync(values.html, renderHtml(report)); process.stdout.write(`html: ${values.html}\n`) }
+  if (values.json !== undefined) {
+    writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`)
+    process.stdout.write(`report: ${values.json}\n`)
+  }
+  if (values.html !== undefined) {
+    writeFileSync(values.html, renderHtml(report))
+    process.stdout.write(`html: ${values.html}\n`)
+  }
   if (values.csv !== undefined) process.stdout.write(`csv: ${writeLocustCsv(values.csv, r.endpoints, r.series, startedAtS).join(', ')}\n`)
   return exitCode(report.verdict, 'full')
 }

@@ -20,7 +20,7 @@ import { runScenario } from '../../../load/scenario.ts'
 import { tsxExecArgv } from '../../../harness/spawn.ts'
 
 const TOOLS = ['doctor', 'flame', 'bubbleprof', 'heapprofiler'] as const
-type Tool = typeof TOOLS[number]
+type Tool = (typeof TOOLS)[number]
 
 /** Usage of `lucid profile`. */
 export const PROFILE_USAGE = `lucid profile doctor|flame|bubbleprof|heapprofiler [options]
@@ -37,41 +37,80 @@ const SERVERS = {
   raw: { module: new URL('../../../cases/baseline/http-server.ts', import.meta.url).href, options: {} }
 } as const
 
-function freePort (): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer()
     s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => { const port = (s.address() as { port: number }).port; s.close(() => resolve(port)) })
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
   })
 }
 
 /** Runs `lucid profile`; returns the exit code. */
-export async function profileCommand (argv: string[]): Promise<number> {
+export async function profileCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: { scenario: { type: 'string' }, duration: { type: 'string' }, server: { type: 'string' }, dest: { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+    args: argv,
+    allowPositionals: true,
+    options: {
+      scenario: { type: 'string' },
+      duration: { type: 'string' },
+      server: { type: 'string' },
+      dest: { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
   })
-  if (values.help === true) { process.stdout.write(`${PROFILE_USAGE}\n`); return 0 }
+  if (values.help === true) {
+    process.stdout.write(`${PROFILE_USAGE}\n`)
+    return 0
+  }
   const tool = positionals[0] as Tool | undefined
-  if (tool === undefined || !TOOLS.includes(tool) || positionals.length > 1) throw new errors.LUCID_ERR_9001(`lucid profile ${TOOLS.join('|')} [--scenario NAME] [--duration D]`)
+  if (tool === undefined || !TOOLS.includes(tool) || positionals.length > 1)
+    throw new errors.LUCID_ERR_9001(`lucid profile ${TOOLS.join('|')} [--scenario NAME] [--duration D]`)
   const scenarioName = values.scenario ?? 'health'
-  if (scenarioName !== 'health' && !(scenarioName in SCENARIOS)) throw new errors.LUCID_ERR_9003(`--scenario: '${scenarioName}' (health, light, medium, heavy or stress)`)
+  if (scenarioName !== 'health' && !(scenarioName in SCENARIOS))
+    throw new errors.LUCID_ERR_9003(`--scenario: '${scenarioName}' (health, light, medium, heavy or stress)`)
   const durationS = values.duration !== undefined ? parseDuration(values.duration, '--duration') : 20
   const serverName = (values.server ?? 'gateway') as keyof typeof SERVERS
   if (!(serverName in SERVERS)) throw new errors.LUCID_ERR_9003(`--server: '${values.server ?? ''}' (gateway or raw)`)
   const dest = values.dest ?? '.clinic'
-  try { mkdirSync(dest, { recursive: true }) } catch (err) { throw new errors.LUCID_ERR_9004(`--dest ${dest}: ${(err as Error).message}`) }
+  try {
+    mkdirSync(dest, { recursive: true })
+  } catch (err) {
+    throw new errors.LUCID_ERR_9004(`--dest ${dest}: ${(err as Error).message}`)
+  }
 
   const port = await freePort()
   const server = SERVERS[serverName]
   const clinic = fileURLToPath(import.meta.resolve('clinic/bin.js'))
   const serverMain = fileURLToPath(new URL('../../../load/server-main.ts', import.meta.url))
-  const child = spawn(process.execPath, [clinic, tool, '--open=false', '--dest', dest, '--', process.execPath, ...tsxExecArgv(), serverMain, server.module, 'start', JSON.stringify({ ...server.options, port })], {
-    env: { ...process.env, NO_INSIGHT: '1' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
+  const child = spawn(
+    process.execPath,
+    [
+      clinic,
+      tool,
+      '--open=false',
+      '--dest',
+      dest,
+      '--',
+      process.execPath,
+      ...tsxExecArgv(),
+      serverMain,
+      server.module,
+      'start',
+      JSON.stringify({ ...server.options, port })
+    ],
+    {
+      env: { ...process.env, NO_INSIGHT: '1' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    }
+  )
   let out = ''
-  const collect = (d: Buffer): void => { out += d.toString(); process.stderr.write(d) }
+  const collect = (d: Buffer): void => {
+    out += d.toString()
+    process.stderr.write(d)
+  }
   child.stdout.on('data', collect)
   child.stderr.on('data', collect)
   const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)))
@@ -99,7 +138,12 @@ export async function profileCommand (argv: string[]): Promise<number> {
   child.kill('SIGINT') // clinic stops the server, then analyses
   // Analysis takes a while on big profiles; bounded, and the timer must not keep this process alive after.
   let timer: NodeJS.Timeout | undefined
-  const code = await Promise.race([exited, new Promise<number>((resolve) => { timer = setTimeout(() => resolve(-1), 300_000) })])
+  const code = await Promise.race([
+    exited,
+    new Promise<number>((resolve) => {
+      timer = setTimeout(() => resolve(-1), 300_000)
+    })
+  ])
   clearTimeout(timer)
   const html = /Generated HTML file is (file:\/\/\S+|\S+\.html)/.exec(out)?.[1]
   if (code !== 0 || html === undefined) {

@@ -14,9 +14,33 @@ import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { errors } from '../../../services/common/errors.ts'
 import {
-  BATTERY_PLANS, BEHAVIOURS, GOAL_STALL_SLOTS, MAX_STALL_SLOTS, batteryScenarios, batteryVerdict, describeLatency, figureMetrics, parseCrashes, parseLatency,
-  parseLoss, parsePartitions, parseTime, renderBattery, reproduceCommand, runBattery, scenarioConditions, scenarioMetrics, simVerdict, simulate,
-  type BatteryPlan, type BatteryProfile, type BatteryRun, type Behaviour, type ScenarioSummary, type SimFigures, type SimOptions
+  BATTERY_PLANS,
+  BEHAVIOURS,
+  GOAL_STALL_SLOTS,
+  MAX_STALL_SLOTS,
+  batteryScenarios,
+  batteryVerdict,
+  describeLatency,
+  figureMetrics,
+  parseCrashes,
+  parseLatency,
+  parseLoss,
+  parsePartitions,
+  parseTime,
+  renderBattery,
+  reproduceCommand,
+  runBattery,
+  scenarioConditions,
+  scenarioMetrics,
+  simVerdict,
+  simulate,
+  type BatteryPlan,
+  type BatteryProfile,
+  type BatteryRun,
+  type Behaviour,
+  type ScenarioSummary,
+  type SimFigures,
+  type SimOptions
 } from '../../../sim/network/index.ts'
 import { simConditions } from '../../../sim/conditions.ts'
 import type { Conditions, Metrics } from '../../../harness/case.ts'
@@ -63,7 +87,7 @@ const BATTERY_FLAGS = ['profile', 'seeds', 'scenario', 'threads'] as const
 type Values = Record<string, string | boolean | undefined>
 
 /** `lucid sim chain`'s flags, parsed strictly, with string and integer readers. Throws LUCID_ERR_9001 / 9003. */
-function parseFlags (argv: readonly string[]): { values: Values, str: (k: string) => string | undefined, int: (k: string, min: number) => number | undefined } {
+function parseFlags(argv: readonly string[]): { values: Values; str: (k: string) => string | undefined; int: (k: string, min: number) => number | undefined } {
   const [what, ...rest] = argv
   if (what !== 'chain') throw new errors.LUCID_ERR_9001(`lucid sim chain ... (got '${what ?? ''}'); try lucid sim --help`)
   let values: Values
@@ -90,7 +114,7 @@ function parseFlags (argv: readonly string[]): { values: Values, str: (k: string
 }
 
 /** The simulator's options from the command line. Throws LUCID_ERR_9001 / 9003. */
-export function parseSimArgs (argv: readonly string[]): { opts: SimOptions, json?: string, help: boolean } {
+export function parseSimArgs(argv: readonly string[]): { opts: SimOptions; json?: string; help: boolean } {
   if (argv[0] === '--help' || argv[0] === '-h') return { opts: { nodes: 1, durationMs: 1 }, help: true }
   const { values, str, int } = parseFlags(argv)
   if (values.help === true) return { opts: { nodes: 1, durationMs: 1 }, help: true }
@@ -100,13 +124,17 @@ export function parseSimArgs (argv: readonly string[]): { opts: SimOptions, json
   const duration = str('duration')
   if (nodes === undefined || duration === undefined) throw new errors.LUCID_ERR_9001('lucid sim chain needs --nodes N and --duration D; try lucid sim --help')
   const behaviour = str('behaviour')
-  if (behaviour !== undefined && !BEHAVIOURS.includes(behaviour as Behaviour)) throw new errors.LUCID_ERR_9003(`--behaviour: '${behaviour}' (${BEHAVIOURS.join(' or ')})`)
+  if (behaviour !== undefined && !BEHAVIOURS.includes(behaviour as Behaviour))
+    throw new errors.LUCID_ERR_9003(`--behaviour: '${behaviour}' (${BEHAVIOURS.join(' or ')})`)
   const byzantine = int('byzantine', 0)
   if (byzantine !== undefined && byzantine > nodes) throw new errors.LUCID_ERR_9003(`--byzantine: ${byzantine} (at most --nodes, ${nodes})`)
   const rate = str('tx-rate')
-  if (rate !== undefined && !(/^\d+(\.\d+)?$/.test(rate))) throw new errors.LUCID_ERR_9003(`--tx-rate: '${rate}' (transactions per second, >= 0)`)
+  if (rate !== undefined && !/^\d+(\.\d+)?$/.test(rate)) throw new errors.LUCID_ERR_9003(`--tx-rate: '${rate}' (transactions per second, >= 0)`)
   const json = jsonFlag(str)
-  const opt = <T>(k: string, parse: (v: string) => T): T | undefined => { const v = str(k); return v === undefined ? undefined : parse(v) }
+  const opt = <T>(k: string, parse: (v: string) => T): T | undefined => {
+    const v = str(k)
+    return v === undefined ? undefined : parse(v)
+  }
   const latency = opt('latency', (v) => parseLatency(v))
   const loss = opt('loss', (v) => parseLoss(v))
   const partitions = opt('partition', (v) => parsePartitions(v, nodes))
@@ -128,7 +156,7 @@ export function parseSimArgs (argv: readonly string[]): { opts: SimOptions, json
 }
 
 /** --json's file, checked to be writable. */
-function jsonFlag (str: (k: string) => string | undefined): string | undefined {
+function jsonFlag(str: (k: string) => string | undefined): string | undefined {
   const json = str('json')
   if (json !== undefined) assertWritable(json, '--json')
   return json
@@ -143,31 +171,34 @@ export interface BatteryArgs {
 }
 
 /** The battery's arguments, or undefined when the command line has no --profile (a single run). Throws LUCID_ERR_9001 / 9003. */
-export function parseBatteryArgs (argv: readonly string[]): BatteryArgs | undefined {
+export function parseBatteryArgs(argv: readonly string[]): BatteryArgs | undefined {
   if (argv[0] !== 'chain' || !argv.some((a) => a === '--profile' || a.startsWith('--profile='))) return undefined
   const { values, str, int } = parseFlags(argv)
   const profile = str('profile')
   if (profile === undefined || values.help === true) return undefined
   if (profile !== 'quick' && profile !== 'full') throw new errors.LUCID_ERR_9003(`--profile: '${profile}' (quick or full)`)
   const single = RUN_FLAGS.find((k) => values[k] !== undefined)
-  if (single !== undefined) throw new errors.LUCID_ERR_9001(`--${single} does not apply to --profile ${profile} (the battery runs its own scenarios); try lucid sim --help`)
+  if (single !== undefined)
+    throw new errors.LUCID_ERR_9001(`--${single} does not apply to --profile ${profile} (the battery runs its own scenarios); try lucid sim --help`)
   const base = BATTERY_PLANS[profile as BatteryProfile]
   const seeds = int('seeds', 1)
   const threads = int('threads', 1)
   const scenario = str('scenario')
   const json = jsonFlag(str)
   const plan = seeds === undefined ? base : { ...base, seeds: Array.from({ length: seeds }, (_, i) => i + 1) }
-  if (scenario !== undefined && !batteryScenarios(plan).some((s) => s.id.includes(scenario))) throw new errors.LUCID_ERR_9003(`--scenario: '${scenario}' names no scenario of --profile ${profile}`)
+  if (scenario !== undefined && !batteryScenarios(plan).some((s) => s.id.includes(scenario)))
+    throw new errors.LUCID_ERR_9003(`--scenario: '${scenario}' names no scenario of --profile ${profile}`)
   return { plan, ...(scenario !== undefined ? { scenario } : {}), ...(threads !== undefined ? { threads } : {}), ...(json !== undefined ? { json } : {}) }
 }
 
 const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '-')
 
 /** The figures as the command prints them. */
-export function renderFigures (f: SimFigures): string {
-  const safety = f.safetyViolations.length === 0
-    ? 'safe: no two final blocks at one height'
-    : `VIOLATED at ${f.safetyViolations.length} height(s), first at height ${f.safetyViolations[0]?.height ?? '?'} (${f.safetyViolations[0]?.hashes.join(' vs ') ?? ''})`
+export function renderFigures(f: SimFigures): string {
+  const safety =
+    f.safetyViolations.length === 0
+      ? 'safe: no two final blocks at one height'
+      : `VIOLATED at ${f.safetyViolations.length} height(s), first at height ${f.safetyViolations[0]?.height ?? '?'} (${f.safetyViolations[0]?.hashes.join(' vs ') ?? ''})`
   const lines = [
     `simulated ${f.simS} s (${f.slots} slots) of ${f.nodes} honest nodes in ${f.wallS.toFixed(1)} s of wall time (${f.events} events, ${f.signatures} virtual signatures)`,
     `blocks           ${f.blocks} final; interval mean ${f3(f.intervalMeanS)} s, stdev ${f3(f.intervalStdevS)} s`,
@@ -179,7 +210,9 @@ export function renderFigures (f: SimFigures): string {
     `liveness         longest stall ${f3(f.longestStallS)} s, ${f3(f.stallAfterFaultS)} s after the fault ended (at ${f.faultEndS} s)${f.stalledAtEnd ? '; STALLED at the end (no final block in the last 3 slots)' : ''}; ${(f.convergedRatio * 100).toFixed(1)} % of live honest nodes on the reference chain`,
     `messages         ${f3(f.messagesPerBlock)} per final block`,
     `catch-up         ${f.syncRounds} sync rounds (${f.syncFailures} failed), rejoin p50 ${f3(f.rejoinP50S)} s, max ${f3(f.rejoinMaxS)} s`,
-    f.freshSync === undefined ? 'fresh node       nothing to sync' : `fresh node       syncs ${f.freshSync.blocks} blocks in ${f3(f.freshSync.virtualS)} s simulated (${f.freshSync.signatures} signatures; ${f3(f.freshSync.wallS)} s of wall time here)`,
+    f.freshSync === undefined
+      ? 'fresh node       nothing to sync'
+      : `fresh node       syncs ${f.freshSync.blocks} blocks in ${f3(f.freshSync.virtualS)} s simulated (${f.freshSync.signatures} signatures; ${f3(f.freshSync.wallS)} s of wall time here)`,
     `network          ${f.network.sent} messages: ${f.network.lost} lost, ${f.network.cut} cut by partitions, ${f.network.down} to or from a down node`,
     `byzantine        ${f.adversary.equivocations} equivocations, ${f.adversary.invalidBlocks} invalid blocks; honest nodes refused ${JSON.stringify(f.rejected)}`
   ]
@@ -187,17 +220,26 @@ export function renderFigures (f: SimFigures): string {
 }
 
 /** A judged result entry of a simulation (the targets and goals of `id` from the target table). */
-export function simEntry (id: string, conditions: Conditions, metrics: Metrics, repeats: Metrics[], durationS: number): ResultEntry {
+export function simEntry(id: string, conditions: Conditions, metrics: Metrics, repeats: Metrics[], durationS: number): ResultEntry {
   const specs = specsFor(id, TARGETS)
   const targets = specs.targets.map((s) => judge(s, metrics))
   return {
-    id, component: 'chain', status: 'completed', conditions, metrics, repeats, baselines: [],
-    targets, goals: specs.goals.map((s) => judge(s, metrics)), duration_s: durationS, verdict: caseVerdict('completed', targets)
+    id,
+    component: 'chain',
+    status: 'completed',
+    conditions,
+    metrics,
+    repeats,
+    baselines: [],
+    targets,
+    goals: specs.goals.map((s) => judge(s, metrics)),
+    duration_s: durationS,
+    verdict: caseVerdict('completed', targets)
   }
 }
 
 /** Writes a `lucid-bench/1` report of `results`; returns its verdict. */
-function writeReport (json: string, env: ReturnType<typeof captureEnv>, profile: Report['profile'], results: ResultEntry[]): Report['verdict'] {
+function writeReport(json: string, env: ReturnType<typeof captureEnv>, profile: Report['profile'], results: ResultEntry[]): Report['verdict'] {
   const report: Report = { schema: 'lucid-bench/1', verdict: runVerdict(results, false), profile, judged: true, strict: false, env: finishEnv(env), results }
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`)
   process.stdout.write(`report: ${json}\n`)
@@ -205,7 +247,7 @@ function writeReport (json: string, env: ReturnType<typeof captureEnv>, profile:
 }
 
 /** Lines naming the failing seeds, then those over the goal (5 per scenario at most), each with the command that reproduces it. */
-function investigate (summaries: readonly ScenarioSummary[], runs: readonly BatteryRun[]): string[] {
+function investigate(summaries: readonly ScenarioSummary[], runs: readonly BatteryRun[]): string[] {
   const lines = summaries.flatMap((s) => {
     const seeds = [...new Set([...s.failures.map((f) => f.seed), ...s.overGoal])].slice(0, 5)
     return seeds.map((seed) => {
@@ -218,67 +260,91 @@ function investigate (summaries: readonly ScenarioSummary[], runs: readonly Batt
 }
 
 /** Runs the battery; returns the exit code. */
-async function batteryCommand (a: BatteryArgs): Promise<number> {
+async function batteryCommand(a: BatteryArgs): Promise<number> {
   const env = captureEnv()
   const scenarios = batteryScenarios(a.plan).filter((s) => a.scenario === undefined || s.id.includes(a.scenario))
   const total = scenarios.length * a.plan.seeds.length
   const tty = process.stderr.isTTY === true
   const started = performance.now()
   let lastLine = 0
-  const r = await runBattery(a.plan, {
-    ...(a.threads !== undefined ? { threads: a.threads } : {}),
-    onRun: (run, done) => {
-      const now = performance.now()
-      const line = `${done}/${total} runs, ${((now - started) / 1000).toFixed(0)} s (${run.scenario} seed ${run.seed}${run.figures === undefined ? ': NO FIGURES' : ''})`
-      if (tty) process.stderr.write(`\r${line}\x1b[K`)
-      else if (now - lastLine > 30_000 || done === total) { lastLine = now; process.stderr.write(`${line}\n`) }
-    }
-  }, scenarios)
+  const r = await runBattery(
+    a.plan,
+    {
+      ...(a.threads !== undefined ? { threads: a.threads } : {}),
+      onRun: (run, done) => {
+        const now = performance.now()
+        const line = `${done}/${total} runs, ${((now - started) / 1000).toFixed(0)} s (${run.scenario} seed ${run.seed}${run.figures === undefined ? ': NO FIGURES' : ''})`
+        if (tty) process.stderr.write(`\r${line}\x1b[K`)
+        else if (now - lastLine > 30_000 || done === total) {
+          lastLine = now
+          process.stderr.write(`${line}\n`)
+        }
+      }
+    },
+    scenarios
+  )
   if (tty) process.stderr.write('\n')
   const verdict = batteryVerdict(r.summaries)
   const seeds = a.plan.seeds
   const seedText = `${seeds[0] ?? '-'}-${seeds[seeds.length - 1] ?? '-'}`
-  process.stdout.write([
-    `consensus battery, profile ${a.plan.profile}: ${scenarios.length} scenarios x ${seeds.length} seeds (${seedText}), ${a.plan.durationMs / 60_000} simulated minutes each, ${r.runs.length} runs on ${r.threads} threads in ${r.wallS.toFixed(1)} s of wall time`,
-    'stall: the longest time without a final block after the fault ended (max over seeds; 1 slot = the normal pace) and its seed;',
-    'fin p50: median of the runs\' finality p50; fin p99: max of the runs\' p99; msg/blk: mean over seeds',
-    renderBattery(r.summaries),
-    `must: no safety violation, no stall of more than ${MAX_STALL_SLOTS} slots after the fault ends, in any run; goal: ${GOAL_STALL_SLOTS} slots (${r.summaries.filter((s) => s.goalMet).length} of ${r.summaries.length} scenarios meet it)`,
-    ...investigate(r.summaries, r.runs),
-    `verdict: ${verdict.pass ? 'PASS' : `FAIL\n  ${verdict.reasons.join('\n  ')}`}`,
-    ''
-  ].join('\n'))
+  process.stdout.write(
+    [
+      `consensus battery, profile ${a.plan.profile}: ${scenarios.length} scenarios x ${seeds.length} seeds (${seedText}), ${a.plan.durationMs / 60_000} simulated minutes each, ${r.runs.length} runs on ${r.threads} threads in ${r.wallS.toFixed(1)} s of wall time`,
+      'stall: the longest time without a final block after the fault ended (max over seeds; 1 slot = the normal pace) and its seed;',
+      "fin p50: median of the runs' finality p50; fin p99: max of the runs' p99; msg/blk: mean over seeds",
+      renderBattery(r.summaries),
+      `must: no safety violation, no stall of more than ${MAX_STALL_SLOTS} slots after the fault ends, in any run; goal: ${GOAL_STALL_SLOTS} slots (${r.summaries.filter((s) => s.goalMet).length} of ${r.summaries.length} scenarios meet it)`,
+      ...investigate(r.summaries, r.runs),
+      `verdict: ${verdict.pass ? 'PASS' : `FAIL\n  ${verdict.reasons.join('\n  ')}`}`,
+      ''
+    ].join('\n')
+  )
   let reportVerdict: Report['verdict'] = 'pass'
   if (a.json !== undefined) {
-    const results = r.summaries.map((s) => simEntry(
-      `chain.battery_${s.scenario.id}`,
-      {
-        simulator: 'sim/network: real chain code on a virtual clock, virtual signatures charged in virtual time',
-        ...scenarioConditions(s.scenario), seeds: seedText, seeds_planned: s.seedsPlanned, latency: describeLatency({ kind: 'constant', ms: 50 }), tx_rate_per_s: 0.2,
-        aggregation: 'safety summed; stall max over seeds; finality_p50_s median of the runs\' p50; finality_p99_s max of the runs\' p99; messages_per_block mean',
-        worst_seed: Number.isFinite(s.worstSeed) ? s.worstSeed : 'none', worst_seed_command: Number.isFinite(s.worstSeed) ? reproduceCommand(s.scenario, s.worstSeed) : 'none', failed_seeds: s.failures.map((f) => f.seed).join(',') || 'none', over_goal_seeds: s.overGoal.join(',') || 'none'
-      },
-      scenarioMetrics(s),
-      r.runs.filter((run) => run.scenario === s.scenario.id && run.figures !== undefined).map((run) => figureMetrics(run.figures as SimFigures)),
-      s.wallS
-    ))
+    const results = r.summaries.map((s) =>
+      simEntry(
+        `chain.battery_${s.scenario.id}`,
+        {
+          simulator: 'sim/network: real chain code on a virtual clock, virtual signatures charged in virtual time',
+          ...scenarioConditions(s.scenario),
+          seeds: seedText,
+          seeds_planned: s.seedsPlanned,
+          latency: describeLatency({ kind: 'constant', ms: 50 }),
+          tx_rate_per_s: 0.2,
+          aggregation:
+            "safety summed; stall max over seeds; finality_p50_s median of the runs' p50; finality_p99_s max of the runs' p99; messages_per_block mean",
+          worst_seed: Number.isFinite(s.worstSeed) ? s.worstSeed : 'none',
+          worst_seed_command: Number.isFinite(s.worstSeed) ? reproduceCommand(s.scenario, s.worstSeed) : 'none',
+          failed_seeds: s.failures.map((f) => f.seed).join(',') || 'none',
+          over_goal_seeds: s.overGoal.join(',') || 'none'
+        },
+        scenarioMetrics(s),
+        r.runs.filter((run) => run.scenario === s.scenario.id && run.figures !== undefined).map((run) => figureMetrics(run.figures as SimFigures)),
+        s.wallS
+      )
+    )
     reportVerdict = writeReport(a.json, env, a.plan.profile, results)
   }
   return verdict.pass && reportVerdict === 'pass' ? 0 : 1
 }
 
 /** Runs `lucid sim ...` with the arguments after `sim`; returns the exit code. */
-export async function simCommand (argv: string[]): Promise<number> {
+export async function simCommand(argv: string[]): Promise<number> {
   const battery = parseBatteryArgs(argv)
   if (battery !== undefined) return await batteryCommand(battery)
   const { opts, json, help } = parseSimArgs(argv)
-  if (help) { process.stdout.write(`${USAGE}\n`); return 0 }
+  if (help) {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
   const env = captureEnv()
   const started = performance.now()
   const tty = process.stderr.isTTY === true
   const r = await simulate({
     ...opts,
-    progress: (ms, height) => { if (tty) process.stderr.write(`\rsimulated ${(ms / 3_600_000).toFixed(0)} h, height ${height}, ${((performance.now() - started) / 1000).toFixed(1)} s`) }
+    progress: (ms, height) => {
+      if (tty) process.stderr.write(`\rsimulated ${(ms / 3_600_000).toFixed(0)} h, height ${height}, ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    }
   })
   if (tty) process.stderr.write('\n')
   const f = r.figures

@@ -13,7 +13,11 @@ import { chainExport, genesisHash, readArchive, replayLedgers, type FinalBlock, 
 
 const USAGE = 'lucid chain export --out FILE (--data DIR | --from URL)'
 
-interface Flags { out?: string, data?: string, from?: string }
+interface Flags {
+  out?: string
+  data?: string
+  from?: string
+}
 
 /** One page of GET /chain/export (services/gateway/chain-port.ts, ExportPage). */
 interface Page {
@@ -24,7 +28,7 @@ interface Page {
   readonly blocks: FinalBlock[]
 }
 
-function parseFlags (args: readonly string[]): Flags {
+function parseFlags(args: readonly string[]): Flags {
   const flags: Flags = {}
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string
@@ -32,14 +36,15 @@ function parseFlags (args: readonly string[]): Flags {
     const name = eq >= 0 ? a.slice(0, eq) : a
     const value = eq >= 0 ? a.slice(eq + 1) : args[++i]
     if (name !== '--out' && name !== '--data' && name !== '--from') throw new errors.LUCID_ERR_9001(`unknown option ${a}: ${USAGE}`)
-    if (value === undefined || value === '' || value.startsWith('--')) throw new errors.LUCID_ERR_9003(`${name}: ${name === '--from' ? 'a URL' : name === '--out' ? 'a file' : 'a directory'}`)
+    if (value === undefined || value === '' || value.startsWith('--'))
+      throw new errors.LUCID_ERR_9003(`${name}: ${name === '--from' ? 'a URL' : name === '--out' ? 'a file' : 'a directory'}`)
     flags[name.slice(2) as keyof Flags] = value
   }
   return flags
 }
 
 /** GETs one export page; LUCID_ERR_5004 when the gateway cannot be reached or answers an error. */
-async function getPage (url: URL): Promise<Page> {
+async function getPage(url: URL): Promise<Page> {
   let res: Response
   try {
     res = await fetch(url)
@@ -48,14 +53,19 @@ async function getPage (url: URL): Promise<Page> {
   }
   const text = await res.text()
   let body: unknown
-  try { body = JSON.parse(text) } catch { body = undefined }
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = undefined
+  }
   if (!res.ok) {
-    const e = (body as { error?: { code?: string, message?: string } } | undefined)?.error
+    const e = (body as { error?: { code?: string; message?: string } } | undefined)?.error
     throw new errors.LUCID_ERR_5004(`${url.href} answered ${res.status}${e !== undefined ? ` ${String(e.code)}: ${String(e.message)}` : ''}`)
   }
   const page = body as Page | undefined
   // Version 1 pages (a gateway from before the voting rounds) hold only round-less certificates, which are still read.
-  if ((page?.schema !== 'lucid-chain-export-page/2' && page?.schema !== 'lucid-chain-export-page/1') || !Array.isArray(page.blocks)) throw new errors.LUCID_ERR_5017(`${url.href} is not a chain export page`)
+  if ((page?.schema !== 'lucid-chain-export-page/2' && page?.schema !== 'lucid-chain-export-page/1') || !Array.isArray(page.blocks))
+    throw new errors.LUCID_ERR_5017(`${url.href} is not a chain export page`)
   return page
 }
 
@@ -63,19 +73,20 @@ async function getPage (url: URL): Promise<Page> {
  * The genesis and final blocks of the gateway at `base`, up to the final height of the first page, each
  * block at its height. Throws LUCID_ERR_5017 when the gateway serves something else than it promised.
  */
-export async function fetchChain (base: string): Promise<{ genesis: Genesis, blocks: FinalBlock[] }> {
+export async function fetchChain(base: string): Promise<{ genesis: Genesis; blocks: FinalBlock[] }> {
   const root = base.endsWith('/') ? base : `${base}/`
   const blocks: FinalBlock[] = []
   let first: Page | undefined
-  for (let from = 1; first === undefined || from <= first.finalized_height;) {
+  for (let from = 1; first === undefined || from <= first.finalized_height; ) {
     const page = await getPage(new URL(`chain/export?from=${from}`, root))
     if (first === undefined) {
       first = page
       if (genesisHash(page.genesis) !== page.genesis_hash) throw new errors.LUCID_ERR_5017('the genesis does not hash to the genesis_hash served')
     } else if (page.genesis_hash !== first.genesis_hash) {
-      throw new errors.LUCID_ERR_5017('the gateway\'s chain changed during the export')
+      throw new errors.LUCID_ERR_5017("the gateway's chain changed during the export")
     }
-    if (from <= first.finalized_height && page.blocks.length === 0) throw new errors.LUCID_ERR_5017(`no block at height ${from}, below the final height ${first.finalized_height}`)
+    if (from <= first.finalized_height && page.blocks.length === 0)
+      throw new errors.LUCID_ERR_5017(`no block at height ${from}, below the final height ${first.finalized_height}`)
     for (const f of page.blocks) {
       if (from > first.finalized_height) break
       if (f?.block?.header?.height !== from) throw new errors.LUCID_ERR_5017(`asked for height ${from}, got ${String(f?.block?.header?.height)}`)
@@ -87,17 +98,21 @@ export async function fetchChain (base: string): Promise<{ genesis: Genesis, blo
 }
 
 /** Runs `lucid chain ...` with the arguments after `chain`; returns the exit code. Bad usage throws 9001/9003. */
-export async function chainCommand (argv: string[]): Promise<number> {
+export async function chainCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
   if (sub !== 'export') throw new errors.LUCID_ERR_9001(USAGE)
   const flags = parseFlags(rest)
   if (flags.out === undefined) throw new errors.LUCID_ERR_9001(`export needs --out FILE: ${USAGE}`)
   if ((flags.data === undefined) === (flags.from === undefined)) throw new errors.LUCID_ERR_9001(`give exactly one of --data DIR and --from URL: ${USAGE}`)
   let source: string
-  let chain: { genesis: Genesis, blocks: FinalBlock[] }
+  let chain: { genesis: Genesis; blocks: FinalBlock[] }
   if (flags.from !== undefined) {
     let url: URL
-    try { url = new URL(flags.from) } catch { throw new errors.LUCID_ERR_9003(`--from: a URL, not ${flags.from}`) }
+    try {
+      url = new URL(flags.from)
+    } catch {
+      throw new errors.LUCID_ERR_9003(`--from: a URL, not ${flags.from}`)
+    }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new errors.LUCID_ERR_9003(`--from: an http(s) URL, not ${flags.from}`)
     chain = await fetchChain(url.href)
     // Every block as a live node would validate it, every signature and certificate: throws the first failure.

@@ -17,7 +17,7 @@ interface Flags {
   data: string
 }
 
-function parseFlags (args: readonly string[], allowDocs: boolean): Flags {
+function parseFlags(args: readonly string[], allowDocs: boolean): Flags {
   const flags: Flags = { data: DEFAULT_DATA }
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string
@@ -38,8 +38,14 @@ function parseFlags (args: readonly string[], allowDocs: boolean): Flags {
 }
 
 /** Human form of a byte count. */
-function bytes (n: number): string {
-  return n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`
+function bytes(n: number): string {
+  return n < 1024
+    ? `${n} B`
+    : n < 1024 ** 2
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : n < 1024 ** 3
+        ? `${(n / 1024 ** 2).toFixed(1)} MiB`
+        : `${(n / 1024 ** 3).toFixed(2)} GiB`
 }
 
 /**
@@ -47,7 +53,7 @@ function bytes (n: number): string {
  * LUCID_ERR_9001 / LUCID_ERR_9003 (the CLI prints one line and exits 2); database errors (for example
  * LUCID_ERR_4007 when another process holds the directory) propagate the same way.
  */
-export async function dbCommand (argv: string[]): Promise<number> {
+export async function dbCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
   if (sub !== 'seed' && sub !== 'stats') throw new errors.LUCID_ERR_9001(USAGE)
   const flags = parseFlags(rest, sub === 'seed')
@@ -61,10 +67,15 @@ export async function dbCommand (argv: string[]): Promise<number> {
       let last = started
       await seed(db, createRng(have + 1), have, have + flags.docs, (done) => {
         const now = performance.now()
-        if (now - last > 2000) { process.stderr.write(`seeded ${done - have} of ${flags.docs}\n`); last = now }
+        if (now - last > 2000) {
+          process.stderr.write(`seeded ${done - have} of ${flags.docs}\n`)
+          last = now
+        }
       })
       const s = (performance.now() - started) / 1000
-      process.stdout.write(`seeded ${flags.docs} documents into ${path} in ${s.toFixed(1)} s (${Math.round(flags.docs / s)} docs/s); activity now holds ${have + flags.docs}\n`)
+      process.stdout.write(
+        `seeded ${flags.docs} documents into ${path} in ${s.toFixed(1)} s (${Math.round(flags.docs / s)} docs/s); activity now holds ${have + flags.docs}\n`
+      )
     } else {
       const s = await db.stats()
       process.stdout.write(`${path} (${db.engine.description})\n`)

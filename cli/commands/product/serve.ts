@@ -64,12 +64,19 @@ interface ServeFlags {
 }
 
 /** node:util's parse of serve's flags (throws on an unknown flag). */
-function parseServeArgv (args: string[]) {
+function parseServeArgv(args: string[]) {
   return parseArgs({
     args,
     options: {
-      port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, db: { type: 'string' },
-      validators: { type: 'string' }, 'seed-demo': { type: 'boolean' }, 'load-test': { type: 'boolean' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' }
+      port: { type: 'string' },
+      host: { type: 'string' },
+      data: { type: 'string' },
+      db: { type: 'string' },
+      validators: { type: 'string' },
+      'seed-demo': { type: 'boolean' },
+      'load-test': { type: 'boolean' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
     },
     allowPositionals: true,
     strict: true
@@ -77,7 +84,7 @@ function parseServeArgv (args: string[]) {
 }
 
 /** Parses serve's flags; LUCID_ERR_9001 for unknown flags or stray arguments, 9003 for bad values. */
-export function parseServeFlags (argv: string[]): ServeFlags | 'help' {
+export function parseServeFlags(argv: string[]): ServeFlags | 'help' {
   let parsed: ReturnType<typeof parseServeArgv>
   try {
     parsed = parseServeArgv(argv)
@@ -90,7 +97,8 @@ export function parseServeFlags (argv: string[]): ServeFlags | 'help' {
   const port = v.port === undefined ? 8080 : Number(v.port)
   if (!/^\d{1,5}$/.test(v.port ?? '8080') || port > 65_535) throw new errors.LUCID_ERR_9003(`--port ${String(v.port)} (an integer 0..65535)`)
   const validators = v.validators === undefined ? 4 : Number(v.validators)
-  if (!/^\d{1,3}$/.test(v.validators ?? '4') || validators < 1 || validators > 100) throw new errors.LUCID_ERR_9003(`--validators ${String(v.validators)} (an integer 1..100)`)
+  if (!/^\d{1,3}$/.test(v.validators ?? '4') || validators < 1 || validators > 100)
+    throw new errors.LUCID_ERR_9003(`--validators ${String(v.validators)} (an integer 1..100)`)
   const db = v.db ?? 'level'
   if (db !== 'level' && db !== 'mongodb') throw new errors.LUCID_ERR_9003(`--db ${db} (level or mongodb)`)
   const host = v.host ?? '127.0.0.1'
@@ -98,11 +106,20 @@ export function parseServeFlags (argv: string[]): ServeFlags | 'help' {
   const data = v.data ?? '.lucid-data'
   if (data === '') throw new errors.LUCID_ERR_9003('--data (a directory)')
   const logLevel = v['log-level'] === undefined ? undefined : resolveLogLevel(v['log-level'], {})
-  return { port, host, data, db, validators, seedDemo: v['seed-demo'] === true, loadTest: v['load-test'] === true, ...(logLevel !== undefined ? { logLevel } : {}) }
+  return {
+    port,
+    host,
+    data,
+    db,
+    validators,
+    seedDemo: v['seed-demo'] === true,
+    loadTest: v['load-test'] === true,
+    ...(logLevel !== undefined ? { logLevel } : {})
+  }
 }
 
 /** The start-up banner: what is running and under which conditions. */
-export function banner (g: Gateway, f: ServeFlags): string {
+export function banner(g: Gateway, f: ServeFlags): string {
   const c = g.ctx.conditions
   const lines = [
     `lucid serve: listening on ${g.url} (every route also under /api/v1; OpenAPI at ${g.url}/openapi.json)`,
@@ -115,20 +132,29 @@ export function banner (g: Gateway, f: ServeFlags): string {
     `  chain       ${c.chain}`,
     `  metrics     ${g.url}/metrics (Prometheus; open to local callers${f.loadTest ? ' and, under --load-test, to all' : ', an Admin token from elsewhere'})`
   ]
-  if (f.loadTest) lines.push(`  --load-test: password hashing lowered from ${describeKdf(DEFAULT_KDF)} to ${c.kdf}; rate limits lifted (GET /config reports both)`)
+  if (f.loadTest)
+    lines.push(`  --load-test: password hashing lowered from ${describeKdf(DEFAULT_KDF)} to ${c.kdf}; rate limits lifted (GET /config reports both)`)
   if (g.seed !== undefined) {
     const s = g.seed
-    lines.push(`  --seed-demo: ${s.created} accounts created, ${s.existing} already present (test_user_1..100, session_user_1..50, admin); ${s.hashed} passwords hashed at ${c.kdf} in ${(s.ms / 1000).toFixed(1)} s`)
+    lines.push(
+      `  --seed-demo: ${s.created} accounts created, ${s.existing} already present (test_user_1..100, session_user_1..50, admin); ${s.hashed} passwords hashed at ${c.kdf} in ${(s.ms / 1000).toFixed(1)} s`
+    )
   }
   lines.push('Ctrl-C stops (requests in flight are drained, recordings stay resumable).')
   return lines.join('\n') + '\n'
 }
 
 /** Runs `lucid serve`; resolves with the exit code once the server has stopped. */
-export async function serveCommand (argv: string[], io: ServeIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+export async function serveCommand(argv: string[], io: ServeIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
   const f = parseServeFlags(argv)
-  if (f === 'help') { io.out.write(`${HELP}\n`); return 0 }
-  if (f.seedDemo && !f.loadTest) io.out.write(`lucid serve: --seed-demo hashes 151 passwords at ${describeKdf(DEFAULT_KDF)} (about 0.3 s each, one per core): this takes tens of seconds; with --load-test it takes a few.\n`)
+  if (f === 'help') {
+    io.out.write(`${HELP}\n`)
+    return 0
+  }
+  if (f.seedDemo && !f.loadTest)
+    io.out.write(
+      `lucid serve: --seed-demo hashes 151 passwords at ${describeKdf(DEFAULT_KDF)} (about 0.3 s each, one per core): this takes tens of seconds; with --load-test it takes a few.\n`
+    )
   const level: LogLevel = resolveLogLevel(f.logLevel, io.env)
   const opts: GatewayOptions = {
     // Through io.out (stdout unless a test captures it), after the banner.
@@ -153,11 +179,18 @@ export async function serveCommand (argv: string[], io: ServeIo = { out: process
       process.off('SIGINT', onInt)
       process.off('SIGTERM', onTerm)
       io.out.write(`lucid serve: ${why}: draining requests in flight, stopping the validators and closing the stores\n`)
-      g.close().then(resolve, (err: unknown) => { io.err.write(`lucid serve: close failed: ${String(err)}\n`); resolve() })
+      g.close().then(resolve, (err: unknown) => {
+        io.err.write(`lucid serve: close failed: ${String(err)}\n`)
+        resolve()
+      })
     }
     // After the first signal the handlers are removed: a second Ctrl-C gets node's default (exit at once).
-    const onInt = (): void => { stop('SIGINT') }
-    const onTerm = (): void => { stop('SIGTERM') }
+    const onInt = (): void => {
+      stop('SIGINT')
+    }
+    const onTerm = (): void => {
+      stop('SIGTERM')
+    }
     if (io.stop !== undefined) {
       if (io.stop.aborted) stop('stop requested')
       else io.stop.addEventListener('abort', () => stop('stop requested'), { once: true })

@@ -24,8 +24,19 @@ import { errors, isLucidError } from '../../../services/common/errors.ts'
 import { createRng } from '../../../services/common/rng.ts'
 import type { Database } from '../../../services/db/index.ts'
 import {
-  CODEC_NAMES, FsChunkStore, MAX_CHUNK_BYTES, METADATA_DIR, SessionPlayer, SessionRecorder, createCodec, loadMasterKey, openRecordingDatabase, readRecordingInfo,
-  type ChunkReceipt, type CodecName, type KeySource
+  CODEC_NAMES,
+  FsChunkStore,
+  MAX_CHUNK_BYTES,
+  METADATA_DIR,
+  SessionPlayer,
+  SessionRecorder,
+  createCodec,
+  loadMasterKey,
+  openRecordingDatabase,
+  readRecordingInfo,
+  type ChunkReceipt,
+  type CodecName,
+  type KeySource
 } from '../../../services/session/index.ts'
 import { renderFrame } from '../../../sim/frames/desktop.ts'
 
@@ -45,7 +56,7 @@ const DEFAULT_CHUNK = 10 * 1024 * 1024
 const PIPELINE_DEPTH = 2
 
 /** Runs `lucid session ...`; `argv` starts with the subcommand. Returns the exit code. */
-export async function sessionCommand (argv: string[], io: SessionIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+export async function sessionCommand(argv: string[], io: SessionIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
   const [sub, ...rest] = argv
   try {
     if (sub === 'record') return await record(rest, io)
@@ -60,7 +71,7 @@ export async function sessionCommand (argv: string[], io: SessionIo = { out: pro
   throw new errors.LUCID_ERR_9001(USAGE)
 }
 
-function parse<T extends NonNullable<ParseArgsConfig['options']>> (args: string[], options: T) {
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true } as const)
   } catch (err) {
@@ -68,9 +79,13 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>> (args: string[
   }
 }
 
-async function record (args: string[], io: SessionIo): Promise<number> {
+async function record(args: string[], io: SessionIo): Promise<number> {
   const { values, positionals } = parse(args, {
-    frames: { type: 'string' }, out: { type: 'string' }, 'chunk-size': { type: 'string' }, codec: { type: 'string' }, 'keep-plaintext': { type: 'boolean' }
+    frames: { type: 'string' },
+    out: { type: 'string' },
+    'chunk-size': { type: 'string' },
+    codec: { type: 'string' },
+    'keep-plaintext': { type: 'boolean' }
   })
   if (positionals.length > 0) throw new errors.LUCID_ERR_9001(`unexpected ${positionals.join(' ')}; ${USAGE}`)
   if (typeof values.frames !== 'string' || typeof values.out !== 'string') throw new errors.LUCID_ERR_9001(`record needs --frames and --out; ${USAGE}`)
@@ -81,7 +96,7 @@ async function record (args: string[], io: SessionIo): Promise<number> {
   if (!CODEC_NAMES.includes(codecName)) throw new errors.LUCID_ERR_9003(`--codec ${String(values.codec)} (zlib or pako)`)
   const dir = values.out
   const store = new FsChunkStore(dir)
-  if (await store.getFile('recording.json') !== undefined) throw new errors.LUCID_ERR_9003(`--out ${dir}: already holds a recording`)
+  if ((await store.getFile('recording.json')) !== undefined) throw new errors.LUCID_ERR_9003(`--out ${dir}: already holds a recording`)
   try {
     await mkdir(dir, { recursive: true })
   } catch (err) {
@@ -96,9 +111,22 @@ async function record (args: string[], io: SessionIo): Promise<number> {
   }
 }
 
-interface RecordPlan { readonly frames: number, readonly chunkSize: number, readonly codecName: CodecName, readonly keepPlaintext: boolean }
+interface RecordPlan {
+  readonly frames: number
+  readonly chunkSize: number
+  readonly codecName: CodecName
+  readonly keepPlaintext: boolean
+}
 
-async function recordInto (dir: string, store: FsChunkStore, db: Database, key: Uint8Array, source: KeySource, plan: RecordPlan, io: SessionIo): Promise<number> {
+async function recordInto(
+  dir: string,
+  store: FsChunkStore,
+  db: Database,
+  key: Uint8Array,
+  source: KeySource,
+  plan: RecordPlan,
+  io: SessionIo
+): Promise<number> {
   const { frames, chunkSize, codecName } = plan
   const codec = createCodec(codecName)
   const t0 = performance.now()
@@ -112,7 +140,14 @@ async function recordInto (dir: string, store: FsChunkStore, db: Database, key: 
       while (inFlight.size >= PIPELINE_DEPTH) await Promise.race(inFlight)
       const p = recorder.append(chunk)
       inFlight.add(p)
-      p.then((r) => { stored += r.size; compressed += r.compressed_size; inFlight.delete(p) }, () => inFlight.delete(p))
+      p.then(
+        (r) => {
+          stored += r.size
+          compressed += r.compressed_size
+          inFlight.delete(p)
+        },
+        () => inFlight.delete(p)
+      )
     }
     const rng = createRng(42)
     let buf = new Uint8Array(chunkSize)
@@ -120,11 +155,16 @@ async function recordInto (dir: string, store: FsChunkStore, db: Database, key: 
     for (let f = 0; f < frames; f++) {
       const frame = renderFrame(rng)
       if (plain !== undefined) await write(plain, frame)
-      for (let off = 0; off < frame.length;) {
+      for (let off = 0; off < frame.length; ) {
         const n = Math.min(frame.length - off, chunkSize - fill)
         buf.set(frame.subarray(off, off + n), fill)
-        fill += n; off += n
-        if (fill === chunkSize) { await push(buf); buf = new Uint8Array(chunkSize); fill = 0 }
+        fill += n
+        off += n
+        if (fill === chunkSize) {
+          await push(buf)
+          buf = new Uint8Array(chunkSize)
+          fill = 0
+        }
       }
     }
     if (fill > 0) await push(buf.subarray(0, fill))
@@ -134,20 +174,22 @@ async function recordInto (dir: string, store: FsChunkStore, db: Database, key: 
     throw err
   } finally {
     await codec.close()
-    if (plain !== undefined) await new Promise<void>((resolve, reject) => plain.end((err?: Error | null) => err ? reject(err) : resolve()))
+    if (plain !== undefined) await new Promise<void>((resolve, reject) => plain.end((err?: Error | null) => (err ? reject(err) : resolve())))
   }
   const manifest = await recorder.finish()
   const seconds = (performance.now() - t0) / 1000
   const raw = manifest.chunks.reduce((s, c) => s + c.plaintext_size, 0)
-  io.out.write(`recorded session ${manifest.session_id} in ${dir}: ${frames} frames, ${raw} bytes in ${manifest.chunk_count} chunks of ${chunkSize} bytes (${codecName}), ` +
-    `compression_ratio ${(compressed / Math.max(1, raw)).toFixed(3)}, ${stored} bytes stored, ${(raw / 1e6 / seconds).toFixed(1)} MB/s\n`)
+  io.out.write(
+    `recorded session ${manifest.session_id} in ${dir}: ${frames} frames, ${raw} bytes in ${manifest.chunk_count} chunks of ${chunkSize} bytes (${codecName}), ` +
+      `compression_ratio ${(compressed / Math.max(1, raw)).toFixed(3)}, ${stored} bytes stored, ${(raw / 1e6 / seconds).toFixed(1)} MB/s\n`
+  )
   io.out.write(`merkle_root ${manifest.merkle_root}\nmanifest_hash ${manifest.manifest_hash}\n`)
   io.out.write(`metadata: session and ${manifest.chunk_count} chunk documents in ${join(dir, METADATA_DIR)} (user ${CLI_USER}, finalised)\n`)
   io.out.write(`${describeKey(source)}\n`)
   return 0
 }
 
-async function play (args: string[], io: SessionIo): Promise<number> {
+async function play(args: string[], io: SessionIo): Promise<number> {
   const { values, positionals } = parse(args, { out: { type: 'string' } })
   if (positionals.length !== 1 || typeof values.out !== 'string') throw new errors.LUCID_ERR_9001(`play needs DIR and --out FILE; ${USAGE}`)
   const dir = positionals[0] as string
@@ -157,7 +199,11 @@ async function play (args: string[], io: SessionIo): Promise<number> {
   await readRecordingInfo(store) // LUCID_ERR_2011 when DIR holds no recording, before looking for its metadata
   const metaDir = join(dir, METADATA_DIR)
   // Opening would create an empty database; a recording without one has lost its metadata.
-  try { await access(metaDir) } catch { throw new errors.LUCID_ERR_2012(`${metaDir}: the recording's metadata database is missing`) }
+  try {
+    await access(metaDir)
+  } catch {
+    throw new errors.LUCID_ERR_2012(`${metaDir}: the recording's metadata database is missing`)
+  }
   const db = await openRecordingDatabase(dir)
   try {
     return await playFrom(store, db, key, outFile, io)
@@ -166,7 +212,7 @@ async function play (args: string[], io: SessionIo): Promise<number> {
   }
 }
 
-async function playFrom (store: FsChunkStore, db: Database, key: Uint8Array, outFile: string, io: SessionIo): Promise<number> {
+async function playFrom(store: FsChunkStore, db: Database, key: Uint8Array, outFile: string, io: SessionIo): Promise<number> {
   const player = await SessionPlayer.open({ store, db, masterKey: key })
   const tmp = join(dirname(outFile), `.${basename(outFile)}.${randomBytes(6).toString('hex')}.tmp`)
   let fh: FileHandle
@@ -189,24 +235,27 @@ async function playFrom (store: FsChunkStore, db: Database, key: Uint8Array, out
     await rm(tmp, { force: true })
     throw err
   }
-  io.out.write(`played session ${player.manifest.session_id}: ${player.manifest.chunk_count} chunks verified (hash, Merkle proof, metadata, GCM tag), ${bytes} bytes written to ${outFile}\n`)
+  io.out.write(
+    `played session ${player.manifest.session_id}: ${player.manifest.chunk_count} chunks verified (hash, Merkle proof, metadata, GCM tag), ${bytes} bytes written to ${outFile}\n`
+  )
   return 0
 }
 
 /** Bytes from "10m", "512k", "10MiB", "1048576"; LUCID_ERR_9003 outside 1..MAX_CHUNK_BYTES. */
-export function parseSize (text: string): number {
+export function parseSize(text: string): number {
   const m = /^(\d+)\s*(k|kib|m|mib)?$/i.exec(text.trim())
   const unit = m?.[2]?.toLowerCase()
   const n = m?.[1] === undefined ? NaN : Number(m[1]) * (unit === undefined ? 1 : unit.startsWith('k') ? 1024 : 1024 * 1024)
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_CHUNK_BYTES) throw new errors.LUCID_ERR_9003(`--chunk-size ${text} (1 byte to ${MAX_CHUNK_BYTES / 1024 / 1024} MiB, e.g. 10m or 512k)`)
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_CHUNK_BYTES)
+    throw new errors.LUCID_ERR_9003(`--chunk-size ${text} (1 byte to ${MAX_CHUNK_BYTES / 1024 / 1024} MiB, e.g. 10m or 512k)`)
   return n
 }
 
-function describeKey (s: KeySource): string {
+function describeKey(s: KeySource): string {
   if (s.kind === 'env') return 'master key: from LUCID_MASTER_KEY'
   return `master key: ${s.created ? 'generated into' : 'read from'} ${s.path} (mode 0600; set LUCID_MASTER_KEY to keep keys apart from data)`
 }
 
-function write (stream: NodeJS.WritableStream, data: Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => stream.write(data, (err) => err ? reject(err) : resolve()))
+function write(stream: NodeJS.WritableStream, data: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => stream.write(data, (err) => (err ? reject(err) : resolve())))
 }

@@ -15,9 +15,7 @@ import { type CollectionSpec, counterOf } from '../schema.ts'
 import { type IndexQuery, comparator, matches } from '../query.ts'
 import { type Doc, type Scalar, keyOf, showKey } from '../validate.ts'
 import type { GroupCounts } from '../types.ts'
-import {
-  TOTAL, counterKeys, counterRange, docKey, docKeyOfTuple, indexEntries, pkOfIndexKey, scanPlan, tuple
-} from './keys.ts'
+import { TOTAL, counterKeys, counterRange, docKey, docKeyOfTuple, indexEntries, pkOfIndexKey, scanPlan, tuple } from './keys.ts'
 import { openExclusive } from './lock.ts'
 import { CommitLog } from './occ.ts'
 import { GroupSync } from '../../common/group-sync.ts'
@@ -52,11 +50,11 @@ const SYNC_KEY = '\u0000\u0000sync'
 // A write that keeps losing optimistic races is retried this often before LUCID_ERR_4006 reaches the caller.
 const AUTO_RETRIES = 50
 
-const parse = (v: string | undefined): Doc | undefined => v === undefined ? undefined : JSON.parse(v) as Doc
-const copy = (d: Doc | undefined): Doc | undefined => d === undefined ? undefined : structuredClone(d)
+const parse = (v: string | undefined): Doc | undefined => (v === undefined ? undefined : (JSON.parse(v) as Doc))
+const copy = (d: Doc | undefined): Doc | undefined => (d === undefined ? undefined : structuredClone(d))
 
 /** Opens the LevelDB backend at `opts.path`; LUCID_ERR_4007 when another process holds it. */
-export async function openLevelBackend (opts: LevelOptions): Promise<Backend> {
+export async function openLevelBackend(opts: LevelOptions): Promise<Backend> {
   const ex = await openExclusive(opts.path)
   return new LevelBackend(ex.db, ex.release, opts)
 }
@@ -73,23 +71,31 @@ class LevelBackend implements Backend {
   // The commit mutex: each commit runs after the previous one settled.
   #commits: Promise<unknown> = Promise.resolve()
 
-  constructor (db: ClassicLevel<string, string>, release: () => Promise<void>, opts: LevelOptions) {
+  constructor(db: ClassicLevel<string, string>, release: () => Promise<void>, opts: LevelOptions) {
     this.#db = db
     this.#release = release
     this.#sync = opts.sync ?? false
-    this.#group = this.#sync && opts.groupCommit !== false ? new GroupSync(async () => { await db.del(SYNC_KEY, { sync: true }) }) : undefined
+    this.#group =
+      this.#sync && opts.groupCommit !== false
+        ? new GroupSync(async () => {
+            await db.del(SYNC_KEY, { sync: true })
+          })
+        : undefined
     this.#path = opts.path
     const version = (createRequire(import.meta.url)('classic-level/package.json') as { version: string }).version
     this.engine = { backend: 'level', description: `classic-level ${version} (LevelDB)`, version, standIn: false }
   }
 
-  async _get (spec: CollectionSpec, key: readonly Scalar[], tx?: TxHandle): Promise<Doc | undefined> {
+  async _get(spec: CollectionSpec, key: readonly Scalar[], tx?: TxHandle): Promise<Doc | undefined> {
     return await this.#read(docKey(spec, key), asTx(tx))
   }
 
-  async _insert (spec: CollectionSpec, docs: readonly Doc[], tx?: TxHandle): Promise<void> {
+  async _insert(spec: CollectionSpec, docs: readonly Doc[], tx?: TxHandle): Promise<void> {
     const t = asTx(tx)
-    if (t === undefined) return await this.#auto(async (at) => { await this._insert(spec, docs, at) })
+    if (t === undefined)
+      return await this.#auto(async (at) => {
+        await this._insert(spec, docs, at)
+      })
     const dks = docs.map((d) => docKey(spec, keyOf(spec, d)))
     await this.#prefetch(t, dks)
     // Check every document before buffering any, so a rejected insertMany leaves the transaction as it was.
@@ -97,14 +103,14 @@ class LevelBackend implements Backend {
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i] as Doc
       const dk = dks[i] as string
-      if (claimed.has(dk) || await this.#read(dk, t) !== undefined) throw new errors.LUCID_ERR_4002(`${spec.name} ${showKey(keyOf(spec, doc))}`)
+      if (claimed.has(dk) || (await this.#read(dk, t)) !== undefined) throw new errors.LUCID_ERR_4002(`${spec.name} ${showKey(keyOf(spec, doc))}`)
       claimed.set(dk, dk)
       await this.#checkUnique(spec, doc, dk, t, claimed)
     }
     for (let i = 0; i < docs.length; i++) this.#buffer(t, spec, docs[i] as Doc, dks[i] as string)
   }
 
-  async _mutate (spec: CollectionSpec, key: readonly Scalar[], fn: Mutation, tx?: TxHandle): Promise<Doc | null> {
+  async _mutate(spec: CollectionSpec, key: readonly Scalar[], fn: Mutation, tx?: TxHandle): Promise<Doc | null> {
     const t = asTx(tx)
     if (t === undefined) return await this.#auto(async (at) => await this._mutate(spec, key, fn, at))
     const dk = docKey(spec, key)
@@ -119,7 +125,7 @@ class LevelBackend implements Backend {
     return copy(next) as Doc
   }
 
-  async _find (spec: CollectionSpec, q: IndexQuery, tx?: TxHandle): Promise<Doc[]> {
+  async _find(spec: CollectionSpec, q: IndexQuery, tx?: TxHandle): Promise<Doc[]> {
     const t = asTx(tx)
     const plan = scanPlan(spec, q)
     const buffered = t === undefined ? [] : t.writesIn(spec)
@@ -165,7 +171,7 @@ class LevelBackend implements Backend {
     return out.sort(comparator(spec, q)).slice(0, q.limit)
   }
 
-  async _count (spec: CollectionSpec, counter: string, prefix: readonly Scalar[], tx?: TxHandle): Promise<GroupCounts> {
+  async _count(spec: CollectionSpec, counter: string, prefix: readonly Scalar[], tx?: TxHandle): Promise<GroupCounts> {
     const t = asTx(tx)
     const c = counterOf(spec, counter)
     const r = counterRange(spec, c, prefix)
@@ -179,7 +185,10 @@ class LevelBackend implements Backend {
     const group = c.fields[c.fields.length - 1] as string
     const inPrefix = (d: Doc): boolean => prefix.every((v, i) => d[c.fields[i] as string] === v)
     for (const w of t.writesIn(spec)) {
-      for (const [d, delta] of [[w.base, -1], [w.doc, 1]] as const) {
+      for (const [d, delta] of [
+        [w.base, -1],
+        [w.doc, 1]
+      ] as const) {
         if (d === undefined || d === null || !inPrefix(d)) continue
         const g = String(d[group])
         const n = (out[g] ?? 0) + delta
@@ -190,7 +199,7 @@ class LevelBackend implements Backend {
     return out
   }
 
-  async _transaction<R> (fn: (tx: TxHandle) => Promise<R>): Promise<R> {
+  async _transaction<R>(fn: (tx: TxHandle) => Promise<R>): Promise<R> {
     const start = this.#log.begin()
     const snapshot = this.#db.snapshot()
     const t = new LevelTx(this, start, snapshot)
@@ -204,22 +213,24 @@ class LevelBackend implements Backend {
     }
   }
 
-  async _stats (specs: readonly CollectionSpec[]): Promise<BackendStats> {
+  async _stats(specs: readonly CollectionSpec[]): Promise<BackendStats> {
     const totals = await this.#db.getMany(specs.map((s) => tuple(['c', s.name, TOTAL])))
     const documents: Record<string, number> = {}
-    specs.forEach((s, i) => { documents[s.name] = Number(totals[i] ?? 0) })
+    specs.forEach((s, i) => {
+      documents[s.name] = Number(totals[i] ?? 0)
+    })
     let sizeBytes = 0
     for (const f of await readdir(this.#path)) sizeBytes += (await stat(join(this.#path, f))).size
     return { documents, sizeBytes }
   }
 
-  async _close (): Promise<void> {
+  async _close(): Promise<void> {
     await this.#commits
     await this.#release()
   }
 
   /** A document as the reader sees it: committed state, or the transaction's snapshot plus its own writes. */
-  async #read (dk: string, t: LevelTx | undefined): Promise<Doc | undefined> {
+  async #read(dk: string, t: LevelTx | undefined): Promise<Doc | undefined> {
     if (t === undefined) return parse(await this.#db.get(dk))
     const w = t.writes.get(dk)
     if (w !== undefined) return w.doc === null ? undefined : copy(w.doc)
@@ -231,15 +242,18 @@ class LevelBackend implements Backend {
   }
 
   /** Reads the snapshot state of many document keys in one round trip (for insertMany). */
-  async #prefetch (t: LevelTx, dks: readonly string[]): Promise<void> {
+  async #prefetch(t: LevelTx, dks: readonly string[]): Promise<void> {
     const missing = dks.filter((dk) => !t.seen.has(dk) && !t.writes.has(dk))
     if (missing.length < 2) return
     const values = await this.#db.getMany(missing, { snapshot: t.snapshot })
-    missing.forEach((dk, i) => { t.reads.add(dk); t.seen.set(dk, parse(values[i])) })
+    missing.forEach((dk, i) => {
+      t.reads.add(dk)
+      t.seen.set(dk, parse(values[i]))
+    })
   }
 
   /** LUCID_ERR_4002 when a unique index value of `doc` belongs to another document in the transaction's view. */
-  async #checkUnique (spec: CollectionSpec, doc: Doc, dk: string, t: LevelTx, claimed: Map<string, string>): Promise<void> {
+  async #checkUnique(spec: CollectionSpec, doc: Doc, dk: string, t: LevelTx, claimed: Map<string, string>): Promise<void> {
     for (const e of indexEntries(spec, doc)) {
       if (!e.unique) continue
       let owner: string | null | undefined = claimed.get(e.key)
@@ -257,7 +271,7 @@ class LevelBackend implements Backend {
   }
 
   /** Buffers a write of `doc` (null: delete) and updates the transaction's unique claims. */
-  #buffer (t: LevelTx, spec: CollectionSpec, doc: Doc | null, dk: string, key?: readonly Scalar[]): void {
+  #buffer(t: LevelTx, spec: CollectionSpec, doc: Doc | null, dk: string, key?: readonly Scalar[]): void {
     const existing = t.writes.get(dk)
     const before = existing !== undefined ? existing.doc : t.seen.get(dk)
     if (before !== undefined && before !== null) for (const e of indexEntries(spec, before)) if (e.unique) t.uniques.set(e.key, null)
@@ -267,7 +281,7 @@ class LevelBackend implements Backend {
   }
 
   /** Runs a single operation as its own transaction, retried on conflict. */
-  async #auto<R> (fn: (t: LevelTx) => Promise<R>): Promise<R> {
+  async #auto<R>(fn: (t: LevelTx) => Promise<R>): Promise<R> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this._transaction(async (tx) => await fn(tx as LevelTx))
@@ -279,7 +293,7 @@ class LevelBackend implements Backend {
   }
 
   /** Validates and writes a transaction, one commit at a time. */
-  async #commit (t: LevelTx): Promise<void> {
+  async #commit(t: LevelTx): Promise<void> {
     // A read-only transaction saw one consistent snapshot: it is serialisable at its start, nothing to check.
     if (t.writes.size === 0) return
     const run = this.#commits.then(async () => await this.#commitLocked(t))
@@ -290,12 +304,13 @@ class LevelBackend implements Backend {
     if (this.#group !== undefined) await this.#group.sync()
   }
 
-  async #commitLocked (t: LevelTx): Promise<void> {
+  async #commitLocked(t: LevelTx): Promise<void> {
     const clash = this.#log.conflict(t.start, { keys: t.reads, ranges: t.ranges })
-    if (clash !== undefined) throw new errors.LUCID_ERR_4006(`a concurrent commit changed ${clash.split('\u0000').slice(1, 3).join('.')} after this transaction read it`)
+    if (clash !== undefined)
+      throw new errors.LUCID_ERR_4006(`a concurrent commit changed ${clash.split('\u0000').slice(1, 3).join('.')} after this transaction read it`)
     // Validation passed, so every document and unique key this transaction read is as it read it: the
     // buffered writes' base documents are the committed ones, and their unique checks still hold.
-    type Op = { type: 'put', key: string, value: string } | { type: 'del', key: string }
+    type Op = { type: 'put'; key: string; value: string } | { type: 'del'; key: string }
     const ops: Op[] = []
     const deltas = new Map<string, number>()
     const bump = (d: Doc | undefined | null, spec: CollectionSpec, by: number): void => {
@@ -332,7 +347,7 @@ class LevelBackend implements Backend {
   }
 }
 
-function asTx (tx: TxHandle | undefined): LevelTx | undefined {
+function asTx(tx: TxHandle | undefined): LevelTx | undefined {
   if (tx === undefined) return undefined
   if (!(tx instanceof LevelTx)) throw new Error('a transaction of another backend was passed to the LevelDB backend')
   return tx

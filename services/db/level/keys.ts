@@ -25,17 +25,17 @@ export interface KeyRange {
 }
 
 /** Encodes one scalar of a field type as a key part. */
-export function encodePart (type: FieldType, v: Scalar): string {
+export function encodePart(type: FieldType, v: Scalar): string {
   return type === 'int' ? (v as number).toString(16).padStart(16, '0') : String(v)
 }
 
 /** Decodes a key part back to its scalar. */
-export function decodePart (type: FieldType, s: string): Scalar {
+export function decodePart(type: FieldType, s: string): Scalar {
   return type === 'int' ? Number.parseInt(s, 16) : s
 }
 
 /** The tuple encoding of parts. */
-export function tuple (parts: readonly string[]): string {
+export function tuple(parts: readonly string[]): string {
   let out = ''
   for (const p of parts) out += p + SEP
   return out
@@ -44,22 +44,22 @@ export function tuple (parts: readonly string[]): string {
 const typeOf = (spec: CollectionSpec, field: string): FieldType => (spec.fields[field] as { type: FieldType }).type
 
 /** The encoded primary key tuple. */
-export function pkTuple (spec: CollectionSpec, key: readonly Scalar[]): string {
+export function pkTuple(spec: CollectionSpec, key: readonly Scalar[]): string {
   return tuple(spec.key.map((f, i) => encodePart(typeOf(spec, f), key[i] as Scalar)))
 }
 
 /** The key of a document. */
-export function docKey (spec: CollectionSpec, key: readonly Scalar[]): string {
+export function docKey(spec: CollectionSpec, key: readonly Scalar[]): string {
   return tuple(['d', spec.name]) + pkTuple(spec, key)
 }
 
 /** The document key of an encoded primary key tuple. */
-export function docKeyOfTuple (spec: CollectionSpec, pk: string): string {
+export function docKeyOfTuple(spec: CollectionSpec, pk: string): string {
   return tuple(['d', spec.name]) + pk
 }
 
 /** The encoded values of `fields` in `doc`, or undefined when one is absent (the index is sparse). */
-function valuesOf (spec: CollectionSpec, fields: readonly string[], doc: Doc): string | undefined {
+function valuesOf(spec: CollectionSpec, fields: readonly string[], doc: Doc): string | undefined {
   let out = ''
   for (const f of fields) {
     const v = doc[f]
@@ -77,15 +77,24 @@ export interface IndexEntry {
 }
 
 /** The index entries of a document (none for an index with an absent field). */
-export function indexEntries (spec: CollectionSpec, doc: Doc): IndexEntry[] {
-  const pk = pkTuple(spec, spec.key.map((k) => doc[k] as Scalar))
+export function indexEntries(spec: CollectionSpec, doc: Doc): IndexEntry[] {
+  const pk = pkTuple(
+    spec,
+    spec.key.map((k) => doc[k] as Scalar)
+  )
   const out: IndexEntry[] = []
   for (const ix of spec.indexes) {
-    const vals = valuesOf(spec, ix.fields.map((f) => f.field), doc)
+    const vals = valuesOf(
+      spec,
+      ix.fields.map((f) => f.field),
+      doc
+    )
     if (vals === undefined) continue
-    out.push(ix.unique === true
-      ? { key: tuple(['u', spec.name, ix.name]) + vals, value: pk, unique: true }
-      : { key: tuple(['i', spec.name, ix.name]) + vals + pk, value: '', unique: false })
+    out.push(
+      ix.unique === true
+        ? { key: tuple(['u', spec.name, ix.name]) + vals, value: pk, unique: true }
+        : { key: tuple(['i', spec.name, ix.name]) + vals + pk, value: '', unique: false }
+    )
   }
   return out
 }
@@ -94,7 +103,7 @@ export function indexEntries (spec: CollectionSpec, doc: Doc): IndexEntry[] {
 export const TOTAL = '_total'
 
 /** The counter keys a document counts under (one per counter, plus the collection total). */
-export function counterKeys (spec: CollectionSpec, doc: Doc): string[] {
+export function counterKeys(spec: CollectionSpec, doc: Doc): string[] {
   const out = [tuple(['c', spec.name, TOTAL])]
   for (const c of spec.counters) {
     const vals = valuesOf(spec, c.fields, doc)
@@ -104,14 +113,14 @@ export function counterKeys (spec: CollectionSpec, doc: Doc): string[] {
 }
 
 /** The key range of one counter within `prefix` values, and how to read the group from a key in it. */
-export function counterRange (spec: CollectionSpec, c: CounterSpec, prefix: readonly Scalar[]): KeyRange & { group: (key: string) => string } {
+export function counterRange(spec: CollectionSpec, c: CounterSpec, prefix: readonly Scalar[]): KeyRange & { group: (key: string) => string } {
   const p = tuple(['c', spec.name, c.name]) + tuple(prefix.map((v, i) => encodePart(typeOf(spec, c.fields[i] as string), v)))
   const groupType = typeOf(spec, c.fields[c.fields.length - 1] as string)
   return { ...prefixRange(p), group: (key) => String(decodePart(groupType, key.slice(p.length, -1))) }
 }
 
 /** The range of every key starting with tuple prefix `p`. */
-export function prefixRange (p: string): KeyRange {
+export function prefixRange(p: string): KeyRange {
   return { gte: p, lt: p.slice(0, -1) + AFTER }
 }
 
@@ -124,7 +133,7 @@ export interface ScanPlan extends KeyRange {
 }
 
 /** The key range a validated query walks. */
-export function scanPlan (spec: CollectionSpec, q: IndexQuery): ScanPlan {
+export function scanPlan(spec: CollectionSpec, q: IndexQuery): ScanPlan {
   const fields = queryFields(spec, q.index)
   const index = q.index === PRIMARY ? undefined : spec.indexes.find((i) => i.name === q.index)
   const kind = index === undefined ? 'doc' : index.unique === true ? 'unique' : 'index'
@@ -144,7 +153,7 @@ export function scanPlan (spec: CollectionSpec, q: IndexQuery): ScanPlan {
 }
 
 /** The pk tuple at the end of a non-unique index key of `spec`. */
-export function pkOfIndexKey (_spec: CollectionSpec, index: IndexSpec, key: string): string {
+export function pkOfIndexKey(_spec: CollectionSpec, index: IndexSpec, key: string): string {
   // Skip 'i', the collection, the index name and the index values: what remains is the pk tuple.
   let at = 0
   for (let n = 3 + index.fields.length; n > 0; n--) at = key.indexOf(SEP, at) + 1

@@ -23,11 +23,11 @@ interface Holder {
 export interface Exclusive {
   readonly db: ClassicLevel<string, string>
   /** Closes the database and removes the holder file (if it is still ours). */
-  release (): Promise<void>
+  release(): Promise<void>
 }
 
 /** Opens the LevelDB at `path` (creating it), or throws LUCID_ERR_4007 naming the process holding it. */
-export async function openExclusive (path: string): Promise<Exclusive> {
+export async function openExclusive(path: string): Promise<Exclusive> {
   try {
     await mkdir(path, { recursive: true })
   } catch (err) {
@@ -45,7 +45,7 @@ export async function openExclusive (path: string): Promise<Exclusive> {
   await writeFile(pidPath, JSON.stringify(me) + '\n')
   return {
     db,
-    async release () {
+    async release() {
       await db.close()
       // Remove the holder file only if it still names us (never another process's).
       const current = await readHolder(path)
@@ -54,23 +54,23 @@ export async function openExclusive (path: string): Promise<Exclusive> {
   }
 }
 
-function isLocked (err: unknown): boolean {
-  for (let e = err as { code?: unknown, cause?: unknown } | undefined; e !== undefined && e !== null; e = e.cause as typeof e) {
+function isLocked(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e !== undefined && e !== null; e = e.cause as typeof e) {
     if (e.code === 'LEVEL_LOCKED') return true
   }
   return false
 }
 
-async function readHolder (path: string): Promise<Holder | undefined> {
+async function readHolder(path: string): Promise<Holder | undefined> {
   try {
     const h = JSON.parse(await readFile(join(path, PID_FILE), 'utf8')) as Partial<Holder>
-    return typeof h.pid === 'number' ? h as Holder : undefined
+    return typeof h.pid === 'number' ? (h as Holder) : undefined
   } catch {
     return undefined
   }
 }
 
-function alive (pid: number): boolean {
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -80,7 +80,7 @@ function alive (pid: number): boolean {
   }
 }
 
-async function describeHolder (path: string): Promise<string> {
+async function describeHolder(path: string): Promise<string> {
   const h = await readHolder(path)
   if (h === undefined) return `another process (no ${PID_FILE}: not opened through Lucid)`
   if (h.pid === process.pid && h.host === hostname()) return `this process (pid ${h.pid}): open the database once and share it`

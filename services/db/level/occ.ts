@@ -38,14 +38,14 @@ export class CommitLog {
   readonly #active = new Map<number, number>()
 
   /** Registers a transaction starting now; returns its start sequence. */
-  begin (): number {
+  begin(): number {
     const s = this.#seq
     this.#active.set(s, (this.#active.get(s) ?? 0) + 1)
     return s
   }
 
   /** Unregisters a transaction (committed or aborted) and forgets commits no running transaction needs. */
-  end (start: number): void {
+  end(start: number): void {
     const n = (this.#active.get(start) ?? 1) - 1
     if (n === 0) this.#active.delete(start)
     else this.#active.set(start, n)
@@ -60,7 +60,7 @@ export class CommitLog {
    * The first key written by a commit after `start` that `reads` read or scanned over, or undefined
    * when the transaction may commit. Call with the commit mutex held.
    */
-  conflict (start: number, reads: ReadSet): string | undefined {
+  conflict(start: number, reads: ReadSet): string | undefined {
     for (const e of this.#entries) {
       if (e.seq <= start) continue
       for (const k of e.keys) {
@@ -74,7 +74,7 @@ export class CommitLog {
   }
 
   /** Records a commit's written keys (after its batch was written). */
-  record (keys: readonly string[]): void {
+  record(keys: readonly string[]): void {
     this.#seq++
     // With no transaction running, nobody could ever conflict with this commit: keep nothing.
     if (this.#active.size > 0) this.#entries.push({ seq: this.#seq, keys })

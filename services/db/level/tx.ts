@@ -33,10 +33,14 @@ export class LevelTx implements TxHandle {
    * @param start its start sequence in the commit log
    * @param snapshot the LevelDB snapshot its reads come from
    */
-  constructor (readonly backend: Backend, readonly start: number, readonly snapshot: AbstractSnapshot) {}
+  constructor(
+    readonly backend: Backend,
+    readonly start: number,
+    readonly snapshot: AbstractSnapshot
+  ) {}
 
   /** How many buffered writes touch `spec`. */
-  writesIn (spec: CollectionSpec): BufferedWrite[] {
+  writesIn(spec: CollectionSpec): BufferedWrite[] {
     const out: BufferedWrite[] = []
     for (const w of this.writes.values()) if (w.spec.name === spec.name) out.push(w)
     return out

@@ -42,7 +42,7 @@ export interface MongoOptions extends ResolveOptions {
 const CAS_RETRIES = 50
 
 /** Resolves a server, connects (bounded in time), reads buildInfo and creates the indexes. */
-export async function openMongoBackend (opts: MongoOptions = {}): Promise<Backend> {
+export async function openMongoBackend(opts: MongoOptions = {}): Promise<Backend> {
   const poolSize = opts.poolSize ?? 100
   if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new errors.LUCID_ERR_4009('poolSize must be a positive integer')
   const operationTimeout = opts.operationTimeoutMs ?? 30_000
@@ -61,15 +61,17 @@ export async function openMongoBackend (opts: MongoOptions = {}): Promise<Backen
   try {
     await client.connect()
     const db = client.db(opts.dbName ?? 'lucid')
-    const info = await db.command({ buildInfo: 1 }) as { version?: string, gitVersion?: string }
+    const info = (await db.command({ buildInfo: 1 })) as { version?: string; gitVersion?: string }
     const engine = describeEngine(info, server)
     for (const spec of ALL_COLLECTIONS) {
       if (spec.indexes.length === 0) continue
-      await db.collection(spec.name).createIndexes(spec.indexes.map((ix) => ({
-        name: ix.name,
-        key: Object.fromEntries(ix.fields.map((f) => [f.field, f.dir])),
-        ...(ix.unique === true ? { unique: true, sparse: ix.fields.some((f) => spec.fields[f.field]?.optional === true) } : {})
-      })))
+      await db.collection(spec.name).createIndexes(
+        spec.indexes.map((ix) => ({
+          name: ix.name,
+          key: Object.fromEntries(ix.fields.map((f) => [f.field, f.dir])),
+          ...(ix.unique === true ? { unique: true, sparse: ix.fields.some((f) => spec.fields[f.field]?.optional === true) } : {})
+        }))
+      )
     }
     return new MongoBackend(client, db.databaseName, engine, server)
   } catch (err) {
@@ -81,7 +83,7 @@ export async function openMongoBackend (opts: MongoOptions = {}): Promise<Backen
   }
 }
 
-function describeEngine (info: { version?: string, gitVersion?: string }, server: ResolvedServer): EngineInfo {
+function describeEngine(info: { version?: string; gitVersion?: string }, server: ResolvedServer): EngineInfo {
   const version = info.version ?? 'unknown'
   const standIn = /jongodb/i.test(`${version} ${info.gitVersion ?? ''}`)
   const description = standIn
@@ -91,31 +93,34 @@ function describeEngine (info: { version?: string, gitVersion?: string }, server
 }
 
 /** The URI without credentials, for messages. */
-function redact (uri: string): string {
+function redact(uri: string): string {
   return uri.replace(/\/\/[^@/]*@/, '//***@')
 }
 
 /** A MongoDB transaction attempt: the driver session it runs in. */
 class MongoTx implements TxHandle {
   /** @param backend the backend @param session the session in a started transaction */
-  constructor (readonly backend: Backend, readonly session: ClientSession) {}
+  constructor(
+    readonly backend: Backend,
+    readonly session: ClientSession
+  ) {}
 }
 
-function asTx (tx: TxHandle | undefined): MongoTx | undefined {
+function asTx(tx: TxHandle | undefined): MongoTx | undefined {
   if (tx === undefined) return undefined
   if (!(tx instanceof MongoTx)) throw new Error('a transaction of another backend was passed to the MongoDB backend')
   return tx
 }
 
-type Stored = Document & { _id: Scalar, _v: number }
+type Stored = Document & { _id: Scalar; _v: number }
 
 /** The `_id` of a primary key: the value itself, or the JSON array of a composite key. */
-function idOf (spec: CollectionSpec, key: readonly Scalar[]): Scalar {
-  return spec.key.length === 1 ? key[0] as Scalar : JSON.stringify(key)
+function idOf(spec: CollectionSpec, key: readonly Scalar[]): Scalar {
+  return spec.key.length === 1 ? (key[0] as Scalar) : JSON.stringify(key)
 }
 
 /** The document without `_id` and `_v` (done here because the stand-in ignores find projections). */
-function strip (raw: Document): Doc {
+function strip(raw: Document): Doc {
   const { _id: _ignoredId, _v: _ignoredVersion, ...doc } = raw
   return doc
 }
@@ -128,8 +133,12 @@ function strip (raw: Document): Doc {
  * ("transaction already in progress for this session" on the stand-in, for every later transaction that
  * drew the id). A new id costs nothing.
  */
-function forgetServerSession (session: ClientSession): void {
-  try { session.serverSession.isDirty = true } catch { /* an ended session has no id to forget */ }
+function forgetServerSession(session: ClientSession): void {
+  try {
+    session.serverSession.isDirty = true
+  } catch {
+    /* an ended session has no id to forget */
+  }
 }
 
 class MongoBackend implements Backend {
@@ -137,17 +146,22 @@ class MongoBackend implements Backend {
   readonly #dbName: string
   readonly #server: ResolvedServer
 
-  constructor (client: MongoClient, dbName: string, readonly engine: EngineInfo, server: ResolvedServer) {
+  constructor(
+    client: MongoClient,
+    dbName: string,
+    readonly engine: EngineInfo,
+    server: ResolvedServer
+  ) {
     this.#client = client
     this.#dbName = dbName
     this.#server = server
   }
 
-  #col (spec: CollectionSpec): Collection<Stored> {
+  #col(spec: CollectionSpec): Collection<Stored> {
     return this.#client.db(this.#dbName).collection<Stored>(spec.name)
   }
 
-  async _get (spec: CollectionSpec, key: readonly Scalar[], tx?: TxHandle): Promise<Doc | undefined> {
+  async _get(spec: CollectionSpec, key: readonly Scalar[], tx?: TxHandle): Promise<Doc | undefined> {
     const session = asTx(tx)?.session
     try {
       const raw = await this.#col(spec).findOne({ _id: idOf(spec, key) }, session !== undefined ? { session } : {})
@@ -157,10 +171,13 @@ class MongoBackend implements Backend {
     }
   }
 
-  async _insert (spec: CollectionSpec, docs: readonly Doc[], tx?: TxHandle): Promise<void> {
+  async _insert(spec: CollectionSpec, docs: readonly Doc[], tx?: TxHandle): Promise<void> {
     const t = asTx(tx)
     // Several documents outside a transaction get one, so that the insert is all or nothing as on LevelDB.
-    if (t === undefined && docs.length > 1) return await this._transaction(async (at) => { await this._insert(spec, docs, at) })
+    if (t === undefined && docs.length > 1)
+      return await this._transaction(async (at) => {
+        await this._insert(spec, docs, at)
+      })
     const stored = docs.map((d) => ({ ...d, _id: idOf(spec, keyOf(spec, d)), _v: 1 }) as Stored)
     try {
       if (stored.length === 1) await this.#col(spec).insertOne(stored[0] as Stored, t !== undefined ? { session: t.session } : {})
@@ -170,7 +187,7 @@ class MongoBackend implements Backend {
     }
   }
 
-  async _mutate (spec: CollectionSpec, key: readonly Scalar[], fn: Mutation, tx?: TxHandle): Promise<Doc | null> {
+  async _mutate(spec: CollectionSpec, key: readonly Scalar[], fn: Mutation, tx?: TxHandle): Promise<Doc | null> {
     const t = asTx(tx)
     const col = this.#col(spec)
     const _id = idOf(spec, key)
@@ -203,18 +220,20 @@ class MongoBackend implements Backend {
     throw new errors.LUCID_ERR_4006(`${what}: changed by concurrent writers on every attempt`)
   }
 
-  async _find (spec: CollectionSpec, q: IndexQuery, tx?: TxHandle): Promise<Doc[]> {
+  async _find(spec: CollectionSpec, q: IndexQuery, tx?: TxHandle): Promise<Doc[]> {
     const session = asTx(tx)?.session
     const fields = queryFields(spec, q.index)
     const filter: Document = {}
-    q.eq.forEach((v, i) => { filter[(fields[i] as { field: string }).field] = v })
+    q.eq.forEach((v, i) => {
+      filter[(fields[i] as { field: string }).field] = v
+    })
     // An index entry needs every indexed field (LevelDB indexes are sparse), so require the optional ones.
     for (const f of fields.slice(q.eq.length)) if (spec.fields[f.field]?.optional === true) filter[f.field] = { $exists: true }
     if (q.range !== undefined) {
       const f = (fields[q.eq.length] as { field: string }).field
       const cond: Document = {}
       for (const b of ['gte', 'gt', 'lte', 'lt'] as const) if (q.range[b] !== undefined) cond[`$${b}`] = q.range[b]
-      filter[f] = { ...(typeof filter[f] === 'object' ? filter[f] as Document : {}), ...cond }
+      filter[f] = { ...(typeof filter[f] === 'object' ? (filter[f] as Document) : {}), ...cond }
     }
     if (q.where !== undefined) filter[q.where.field] = { $in: [...q.where.in] }
     const dir = q.order === 'asc' ? 1 : -1
@@ -222,22 +241,32 @@ class MongoBackend implements Backend {
     for (const f of fields.slice(q.eq.length)) sort[f.field] = dir
     for (const k of spec.key) if (!(k in sort)) sort[k] = dir
     try {
-      const raw = await this.#col(spec).find(filter, session !== undefined ? { session } : {}).sort(sort).limit(q.limit).toArray()
+      const raw = await this.#col(spec)
+        .find(filter, session !== undefined ? { session } : {})
+        .sort(sort)
+        .limit(q.limit)
+        .toArray()
       return raw.map(strip)
     } catch (err) {
       throw mapMongoError(err, `${spec.name} find on ${q.index}`)
     }
   }
 
-  async _count (spec: CollectionSpec, counter: string, prefix: readonly Scalar[], tx?: TxHandle): Promise<GroupCounts> {
+  async _count(spec: CollectionSpec, counter: string, prefix: readonly Scalar[], tx?: TxHandle): Promise<GroupCounts> {
     const session = asTx(tx)?.session
     const c = counterOf(spec, counter)
     const match: Document = {}
-    prefix.forEach((v, i) => { match[c.fields[i] as string] = v })
+    prefix.forEach((v, i) => {
+      match[c.fields[i] as string] = v
+    })
     const group = c.fields[c.fields.length - 1] as string
     try {
-      const rows = await this.#col(spec).aggregate<{ _id: unknown, count: number }>(
-        [{ $match: match }, { $group: { _id: `$${group}`, count: { $sum: 1 } } }], session !== undefined ? { session } : {}).toArray()
+      const rows = await this.#col(spec)
+        .aggregate<{ _id: unknown; count: number }>(
+          [{ $match: match }, { $group: { _id: `$${group}`, count: { $sum: 1 } } }],
+          session !== undefined ? { session } : {}
+        )
+        .toArray()
       const out: GroupCounts = {}
       for (const r of rows) if (r._id !== null && r._id !== undefined) out[String(r._id)] = r.count
       return out
@@ -246,7 +275,7 @@ class MongoBackend implements Backend {
     }
   }
 
-  async _transaction<R> (fn: (tx: TxHandle) => Promise<R>): Promise<R> {
+  async _transaction<R>(fn: (tx: TxHandle) => Promise<R>): Promise<R> {
     const session = this.#client.startSession()
     // Set when the session's clean-up was handed to the background (see below): not ended here then.
     let detached = false
@@ -264,7 +293,13 @@ class MongoBackend implements Backend {
           // arrives, the server expires the transaction (transactionLifetimeLimitSeconds).
           forgetServerSession(session)
           detached = true
-          void session.abortTransaction().catch(() => {}).then(async () => { await session.endSession() }).catch(() => {})
+          void session
+            .abortTransaction()
+            .catch(() => {})
+            .then(async () => {
+              await session.endSession()
+            })
+            .catch(() => {})
         } else {
           await session.abortTransaction().catch(() => {})
         }
@@ -292,7 +327,7 @@ class MongoBackend implements Backend {
     }
   }
 
-  async _stats (specs: readonly CollectionSpec[]): Promise<BackendStats> {
+  async _stats(specs: readonly CollectionSpec[]): Promise<BackendStats> {
     const documents: Record<string, number> = {}
     try {
       for (const s of specs) documents[s.name] = await this.#col(s).countDocuments({})
@@ -300,11 +335,17 @@ class MongoBackend implements Backend {
       throw mapMongoError(err, 'stats')
     }
     // dbStats is not implemented by every server (the stand-in lacks it): the size is then unknown.
-    const size = await this.#client.db(this.#dbName).command({ dbStats: 1 }).then((r) => Number(r.storageSize) + Number(r.indexSize), () => undefined)
+    const size = await this.#client
+      .db(this.#dbName)
+      .command({ dbStats: 1 })
+      .then(
+        (r) => Number(r.storageSize) + Number(r.indexSize),
+        () => undefined
+      )
     return size !== undefined && Number.isFinite(size) ? { documents, sizeBytes: size } : { documents }
   }
 
-  async _close (): Promise<void> {
+  async _close(): Promise<void> {
     await this.#client.close()
     await this.#server.stop?.()
   }

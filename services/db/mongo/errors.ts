@@ -6,21 +6,26 @@ import { MongoError, MongoNetworkError, MongoServerError, MongoServerSelectionEr
 import { LucidError, errors } from '../../common/errors.ts'
 
 /** True when the driver labelled the error (TransientTransactionError, UnknownTransactionCommitResult). */
-export function hasLabel (err: unknown, label: string): boolean {
+export function hasLabel(err: unknown, label: string): boolean {
   return err instanceof MongoError && err.hasErrorLabel(label)
 }
 
 /** True for a duplicate key error on the `_id` index (a primary key clash, not a secondary unique one). */
-export function isDuplicateId (err: unknown): boolean {
+export function isDuplicateId(err: unknown): boolean {
   return err instanceof MongoServerError && err.code === 11000 && /\b_id_\b|index: _id/.test(err.message)
 }
 
 /** The catalogue error for a driver error; catalogue errors and programming errors pass through. */
-export function mapMongoError (err: unknown, what: string): unknown {
+export function mapMongoError(err: unknown, what: string): unknown {
   if (err instanceof LucidError || !(err instanceof MongoError)) return err
   const name = err.name
   if (err instanceof MongoServerError && err.code === 11000) return new errors.LUCID_ERR_4002(`${what}: ${err.message}`, { cause: err })
-  if (name === 'MongoTopologyClosedError' || name === 'MongoNotConnectedError' || name === 'MongoPoolClosedError' || /client was closed|Topology is closed/i.test(err.message)) {
+  if (
+    name === 'MongoTopologyClosedError' ||
+    name === 'MongoNotConnectedError' ||
+    name === 'MongoPoolClosedError' ||
+    /client was closed|Topology is closed/i.test(err.message)
+  ) {
     return new errors.LUCID_ERR_4004(`${what}: the client was closed`, { cause: err })
   }
   // Unreachable is decided before the transient label: the driver labels every network error inside a

@@ -12,7 +12,7 @@ export interface ResolvedServer {
   readonly uri: string
   /** `uri` (the option), `env` (MONGODB_URI) or `memory-server`. */
   readonly source: 'uri' | 'env' | 'memory-server'
-  stop? (): Promise<void>
+  stop?(): Promise<void>
 }
 
 /** Options of the resolution. */
@@ -23,7 +23,7 @@ export interface ResolveOptions {
 }
 
 /** Resolves the server; see the module comment for the order. */
-export async function resolveServer (opts: ResolveOptions): Promise<ResolvedServer> {
+export async function resolveServer(opts: ResolveOptions): Promise<ResolvedServer> {
   if (opts.uri !== undefined && opts.uri !== '') return { uri: opts.uri, source: 'uri' }
   const env = process.env.MONGODB_URI
   if (env !== undefined && env !== '') return { uri: env, source: 'env' }
@@ -36,10 +36,11 @@ export async function resolveServer (opts: ResolveOptions): Promise<ResolvedServ
   }
   throw new errors.LUCID_ERR_4008(
     'set MONGODB_URI to a running MongoDB (a replica set, for transactions), or run where mongodb-memory-server can ' +
-    `obtain a mongod binary (internet access, or MONGOMS_SYSTEM_BINARY=/path/to/mongod); mongodb-memory-server: ${why}`)
+      `obtain a mongod binary (internet access, or MONGOMS_SYSTEM_BINARY=/path/to/mongod); mongodb-memory-server: ${why}`
+  )
 }
 
-async function startMemoryServer (limitMs: number): Promise<ResolvedServer> {
+async function startMemoryServer(limitMs: number): Promise<ResolvedServer> {
   const { MongoMemoryReplSet } = await import('mongodb-memory-server-core')
   const starting = MongoMemoryReplSet.create({ replSet: { count: 1, storageEngine: 'wiredTiger' } })
   let timer: NodeJS.Timeout | undefined
@@ -48,10 +49,21 @@ async function startMemoryServer (limitMs: number): Promise<ResolvedServer> {
   })
   try {
     const rs = await Promise.race([starting, timeout])
-    return { uri: rs.getUri(), source: 'memory-server', stop: async () => { await rs.stop() } }
+    return {
+      uri: rs.getUri(),
+      source: 'memory-server',
+      stop: async () => {
+        await rs.stop()
+      }
+    }
   } catch (err) {
     // If it does start after we gave up, do not leave a mongod behind.
-    starting.then(async (rs) => { await rs.stop() }, () => {})
+    starting.then(
+      async (rs) => {
+        await rs.stop()
+      },
+      () => {}
+    )
     throw err
   } finally {
     clearTimeout(timer)

@@ -31,10 +31,14 @@ export class Repository<T extends object> {
    * @param spec the collection
    * @param tx the transaction this repository works in, if any
    */
-  constructor (protected readonly core: Core, protected readonly spec: CollectionSpec, protected readonly tx?: TxHandle) {}
+  constructor(
+    protected readonly core: Core,
+    protected readonly spec: CollectionSpec,
+    protected readonly tx?: TxHandle
+  ) {}
 
   /** Inserts one document; an existing primary or unique key is LUCID_ERR_4002. Returns the stored copy. */
-  async insert (doc: T): Promise<T> {
+  async insert(doc: T): Promise<T> {
     const clean = validateDoc(this.spec, doc)
     this.core.assertOpen(this.tx)
     await this.core.backend._insert(this.spec, [clean], this.tx)
@@ -42,7 +46,7 @@ export class Repository<T extends object> {
   }
 
   /** Inserts every document or none (one atomic batch or transaction). */
-  async insertMany (docs: readonly T[]): Promise<void> {
+  async insertMany(docs: readonly T[]): Promise<void> {
     if (!Array.isArray(docs)) throw new errors.LUCID_ERR_4003(`${this.spec.name}: insertMany takes an array`)
     const clean = docs.map((d) => validateDoc(this.spec, d))
     this.core.assertOpen(this.tx)
@@ -50,14 +54,14 @@ export class Repository<T extends object> {
   }
 
   /** The document with this key, or undefined. */
-  protected async getByKey (key: readonly unknown[]): Promise<T | undefined> {
+  protected async getByKey(key: readonly unknown[]): Promise<T | undefined> {
     const k = validateKey(this.spec, key)
     this.core.assertOpen(this.tx)
-    return await this.core.backend._get(this.spec, k, this.tx) as T | undefined
+    return (await this.core.backend._get(this.spec, k, this.tx)) as T | undefined
   }
 
   /** The document with this key; LUCID_ERR_4001 when there is none. */
-  protected async requireByKey (key: readonly unknown[]): Promise<T> {
+  protected async requireByKey(key: readonly unknown[]): Promise<T> {
     const doc = await this.getByKey(key)
     if (doc === undefined) throw new errors.LUCID_ERR_4001(`${this.spec.name} ${showKey(key as Scalar[])}`)
     return doc
@@ -68,22 +72,27 @@ export class Repository<T extends object> {
    * function of the current document; it may run more than once under contention, so keep it pure.
    * Primary key fields cannot change (LUCID_ERR_4003).
    */
-  protected async updateByKey (key: readonly unknown[], patch: Partial<T> | ((current: T) => Partial<T>)): Promise<T> {
+  protected async updateByKey(key: readonly unknown[], patch: Partial<T> | ((current: T) => Partial<T>)): Promise<T> {
     const k = validateKey(this.spec, key)
     if (typeof patch !== 'function' && (patch === null || typeof patch !== 'object')) {
       throw new errors.LUCID_ERR_4003(`${this.spec.name}: a patch must be an object`)
     }
     this.core.assertOpen(this.tx)
-    const written = await this.core.backend._mutate(this.spec, k, (current) => {
-      if (current === undefined) throw new errors.LUCID_ERR_4001(`${this.spec.name} ${showKey(k)}`)
-      const p = typeof patch === 'function' ? patch(current as T) : patch
-      return this.#checked({ ...current, ...p }, k)
-    }, this.tx)
+    const written = await this.core.backend._mutate(
+      this.spec,
+      k,
+      (current) => {
+        if (current === undefined) throw new errors.LUCID_ERR_4001(`${this.spec.name} ${showKey(k)}`)
+        const p = typeof patch === 'function' ? patch(current as T) : patch
+        return this.#checked({ ...current, ...p }, k)
+      },
+      this.tx
+    )
     return written as T
   }
 
   /** Inserts or replaces through a function of the current document (undefined when absent). */
-  protected async upsertByKey (key: readonly unknown[], make: (current: T | undefined) => T): Promise<T> {
+  protected async upsertByKey(key: readonly unknown[], make: (current: T | undefined) => T): Promise<T> {
     const k = validateKey(this.spec, key)
     this.core.assertOpen(this.tx)
     const written = await this.core.backend._mutate(this.spec, k, (current) => this.#checked(make(current as T | undefined), k), this.tx)
@@ -91,24 +100,29 @@ export class Repository<T extends object> {
   }
 
   /** Deletes the document with this key; LUCID_ERR_4001 when there is none. */
-  protected async deleteByKey (key: readonly unknown[]): Promise<void> {
+  protected async deleteByKey(key: readonly unknown[]): Promise<void> {
     const k = validateKey(this.spec, key)
     this.core.assertOpen(this.tx)
-    await this.core.backend._mutate(this.spec, k, (current) => {
-      if (current === undefined) throw new errors.LUCID_ERR_4001(`${this.spec.name} ${showKey(k)}`)
-      return null
-    }, this.tx)
+    await this.core.backend._mutate(
+      this.spec,
+      k,
+      (current) => {
+        if (current === undefined) throw new errors.LUCID_ERR_4001(`${this.spec.name} ${showKey(k)}`)
+        return null
+      },
+      this.tx
+    )
   }
 
   /** Runs a query after validating it (and its limit, defaulting to DEFAULT_LIMIT). */
-  protected async query (q: Omit<IndexQuery, 'limit'> & { limit?: number }): Promise<T[]> {
+  protected async query(q: Omit<IndexQuery, 'limit'> & { limit?: number }): Promise<T[]> {
     const full = validateQuery(this.spec, { ...q, limit: validateLimit(q.limit, DEFAULT_LIMIT) })
     this.core.assertOpen(this.tx)
-    return await this.core.backend._find(this.spec, full, this.tx) as T[]
+    return (await this.core.backend._find(this.spec, full, this.tx)) as T[]
   }
 
   /** Grouped counts of a declared counter within `prefix` values. */
-  protected async countBy (counter: string, prefix: readonly unknown[]): Promise<GroupCounts> {
+  protected async countBy(counter: string, prefix: readonly unknown[]): Promise<GroupCounts> {
     const c = this.spec.counters.find((x) => x.name === counter)
     if (c === undefined || prefix.length !== c.fields.length - 1) throw new errors.LUCID_ERR_4009(`${this.spec.name}: bad counter ${counter}`)
     const p = prefix.map((v, i) => validateValue(this.spec, c.fields[i] as string, v))
@@ -117,7 +131,7 @@ export class Repository<T extends object> {
   }
 
   /** Validates a document a mutation produced and checks it kept its key. */
-  #checked (doc: unknown, key: readonly Scalar[]): Doc {
+  #checked(doc: unknown, key: readonly Scalar[]): Doc {
     const clean = validateDoc(this.spec, doc)
     const after = keyOf(this.spec, clean)
     if (after.some((v, i) => v !== key[i])) throw new errors.LUCID_ERR_4003(`${this.spec.name}: the primary key of ${showKey(key)} cannot change`)
@@ -126,7 +140,7 @@ export class Repository<T extends object> {
 }
 
 /** Bounds of a newest-first time range query, validated (since <= until). */
-export function timeRange (opts: TimeRangeOptions): { gte?: number, lte?: number } | undefined {
+export function timeRange(opts: TimeRangeOptions): { gte?: number; lte?: number } | undefined {
   const { since, until } = opts
   if (since !== undefined && until !== undefined && since > until) throw new errors.LUCID_ERR_4009('since must not be after until')
   if (since === undefined && until === undefined) return undefined

@@ -23,7 +23,7 @@ export interface Repositories {
 }
 
 /** Builds the repositories over `core`, bound to `tx` when given. */
-export function createRepositories (core: Core, tx?: TxHandle): Repositories {
+export function createRepositories(core: Core, tx?: TxHandle): Repositories {
   return {
     users: new UsersRepository(core, tx),
     sessions: new SessionsRepository(core, tx),
@@ -36,4 +36,13 @@ export function createRepositories (core: Core, tx?: TxHandle): Repositories {
   }
 }
 
-export { ActivityRepository, BlocksRepository, ChunksRepository, SessionsRepository, TaskProofsRepository, TransactionsRepository, UsersRepository, WorkTallyRepository }
+export {
+  ActivityRepository,
+  BlocksRepository,
+  ChunksRepository,
+  SessionsRepository,
+  TaskProofsRepository,
+  TransactionsRepository,
+  UsersRepository,
+  WorkTallyRepository
+}

@@ -8,18 +8,24 @@ import { type ListOptions, Repository } from './base.ts'
 /** The task_proofs collection. */
 export class TaskProofsRepository extends Repository<TaskProof> {
   /** @param core shared state @param tx the transaction, if any */
-  constructor (core: Core, tx?: TxHandle) { super(core, COLLECTIONS.task_proofs, tx) }
+  constructor(core: Core, tx?: TxHandle) {
+    super(core, COLLECTIONS.task_proofs, tx)
+  }
 
   /** The proof of a node in a slot, or undefined. */
-  async get (slot: number, nodeId: string): Promise<TaskProof | undefined> { return await this.getByKey([slot, nodeId]) }
+  async get(slot: number, nodeId: string): Promise<TaskProof | undefined> {
+    return await this.getByKey([slot, nodeId])
+  }
   /** A node's proofs, latest slot first. */
-  async byNode (nodeId: string, opts: ListOptions = {}): Promise<TaskProof[]> {
+  async byNode(nodeId: string, opts: ListOptions = {}): Promise<TaskProof[]> {
     return await this.query({ index: 'node_slot', eq: [nodeId], order: 'desc', limit: opts.limit })
   }
   /** The proofs of an epoch, by node id. */
-  async byEpoch (epoch: number, opts: ListOptions = {}): Promise<TaskProof[]> {
+  async byEpoch(epoch: number, opts: ListOptions = {}): Promise<TaskProof[]> {
     return await this.query({ index: 'epoch_node', eq: [epoch], order: 'asc', limit: opts.limit })
   }
   /** How many proofs of each kind an epoch holds. */
-  async countByKind (epoch: number): Promise<GroupCounts> { return await this.countBy('by_epoch_kind', [epoch]) }
+  async countByKind(epoch: number): Promise<GroupCounts> {
+    return await this.countBy('by_epoch_kind', [epoch])
+  }
 }

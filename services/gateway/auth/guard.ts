@@ -23,12 +23,15 @@ declare module 'fastify' {
 }
 
 /** The onRequest hook that establishes `request.principal`. */
-export function identify (tokens: TokenService): (req: FastifyRequest) => Promise<void> {
+export function identify(tokens: TokenService): (req: FastifyRequest) => Promise<void> {
   return async (req) => {
     const h = req.headers.authorization
     if (h === undefined) return
     const m = /^Bearer +([A-Za-z0-9_.-]+) *$/i.exec(h)
-    if (m === null) { req.authError = new errors.LUCID_ERR_1003(); return }
+    if (m === null) {
+      req.authError = new errors.LUCID_ERR_1003()
+      return
+    }
     try {
       req.principal = tokens.verifyAccess(m[1] as string)
     } catch (err) {
@@ -38,7 +41,7 @@ export function identify (tokens: TokenService): (req: FastifyRequest) => Promis
 }
 
 /** The principal of a guarded request (the guard ran, so it is there). */
-export function principalOf (req: FastifyRequest): Principal {
+export function principalOf(req: FastifyRequest): Principal {
   const p = req.principal
   if (p === undefined) throw new errors.LUCID_ERR_1002()
   return p
@@ -48,12 +51,12 @@ export function principalOf (req: FastifyRequest): Principal {
 const guards = new WeakSet<object>()
 
 /** True when `hook` is a guard made by guard(). */
-export function isGuard (hook: unknown): boolean {
+export function isGuard(hook: unknown): boolean {
   return typeof hook === 'function' && guards.has(hook)
 }
 
 /** A preParsing hook admitting callers that hold `role` (or a higher one). */
-export function guard (role: Role): (req: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown> {
+export function guard(role: Role): (req: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown> {
   const hook = async (req: FastifyRequest, _reply: FastifyReply, payload: unknown): Promise<unknown> => {
     if (req.authError !== undefined) throw req.authError
     assertRole(principalOf(req), role)

@@ -17,7 +17,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { guard } from './guard.ts'
 
 /** True when the request comes from this host over loopback and names no proxy hop. */
-export function isLocalRequest (req: FastifyRequest): boolean {
+export function isLocalRequest(req: FastifyRequest): boolean {
   const h = req.headers
   if (h.forwarded !== undefined || h['x-forwarded-for'] !== undefined) return false
   const a = req.socket.remoteAddress
@@ -29,7 +29,7 @@ export function isLocalRequest (req: FastifyRequest): boolean {
  * A preParsing hook admitting a request when `open(req)` holds, and otherwise only an Admin (401 without a
  * token or with a bad one, 403 for a lower role, exactly like the admin routes).
  */
-export function observerGuard (open: (req: FastifyRequest) => boolean): (req: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown> {
+export function observerGuard(open: (req: FastifyRequest) => boolean): (req: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown> {
   const admin = guard('Admin')
   return async (req, reply, payload) => (open(req) ? payload : await admin(req, reply, payload))
 }

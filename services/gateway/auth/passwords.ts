@@ -30,7 +30,7 @@ const KEY_BYTES = 32
 const SALT_BYTES = 16
 
 /** maxmem for scrypt: Node's default (32 MiB) is below the 128 MiB that N=2^17, r=8 needs, so it is set from the parameters, with room to spare. */
-export function scryptMaxmem (k: KdfParams): number {
+export function scryptMaxmem(k: KdfParams): number {
   return 256 * k.N * k.r * k.p
 }
 
@@ -38,7 +38,7 @@ export function scryptMaxmem (k: KdfParams): number {
 export type Derive = (password: string, salt: Buffer, k: KdfParams) => Promise<Buffer>
 
 /** scrypt through node:crypto (libuv's pool). */
-export function scryptDerive (password: string, salt: Buffer, k: KdfParams): Promise<Buffer> {
+export function scryptDerive(password: string, salt: Buffer, k: KdfParams): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(password.normalize('NFC'), salt, KEY_BYTES, { N: k.N, r: k.r, p: k.p, maxmem: scryptMaxmem(k) }, (err, key) => {
       if (err !== null) reject(err)
@@ -48,7 +48,7 @@ export function scryptDerive (password: string, salt: Buffer, k: KdfParams): Pro
 }
 
 /** True when `h` was made with weaker parameters than `policy` (the login rehashes it). */
-export function isWeaker (h: PasswordHash, policy: KdfParams): boolean {
+export function isWeaker(h: PasswordHash, policy: KdfParams): boolean {
   return h.N < policy.N || h.r < policy.r || h.p < policy.p
 }
 
@@ -64,14 +64,15 @@ export class KdfPool {
   #running = 0
   /** Hashes running or waiting per key (only keys with some). */
   readonly #perKey = new Map<string, number>()
-  readonly #waiting: Array<{ go: () => void, drop: (err: Error) => void, signal?: AbortSignal }> = []
+  readonly #waiting: Array<{ go: () => void; drop: (err: Error) => void; signal?: AbortSignal }> = []
   /** Exponentially weighted mean hash time, ms, for Retry-After. */
   #meanMs = 0
   readonly #derive: Derive
 
-  constructor (concurrency: number, queueLimit: number, derive: Derive = scryptDerive, perKeyLimit?: number) {
+  constructor(concurrency: number, queueLimit: number, derive: Derive = scryptDerive, perKeyLimit?: number) {
     this.#derive = derive
-    if (perKeyLimit !== undefined && !(Number.isInteger(perKeyLimit) && perKeyLimit >= 1)) throw new RangeError('KdfPool perKeyLimit must be a positive integer')
+    if (perKeyLimit !== undefined && !(Number.isInteger(perKeyLimit) && perKeyLimit >= 1))
+      throw new RangeError('KdfPool perKeyLimit must be a positive integer')
     this.perKeyLimit = perKeyLimit
     if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new RangeError('KdfPool concurrency must be a positive integer')
     if (!(Number.isInteger(queueLimit) && queueLimit >= 0)) throw new RangeError('KdfPool queueLimit must be a non-negative integer')
@@ -80,12 +81,16 @@ export class KdfPool {
   }
 
   /** Hashes running now. */
-  get running (): number { return this.#running }
+  get running(): number {
+    return this.#running
+  }
   /** Hashes waiting for a slot. */
-  get queued (): number { return this.#waiting.length }
+  get queued(): number {
+    return this.#waiting.length
+  }
 
   /** A new salted hash of `password` at cost `k`. */
-  async hash (password: string, k: KdfParams, opts: { bypassQueueLimit?: boolean, key?: string } = {}): Promise<PasswordHash> {
+  async hash(password: string, k: KdfParams, opts: { bypassQueueLimit?: boolean; key?: string } = {}): Promise<PasswordHash> {
     const salt = randomBytes(SALT_BYTES)
     const key = await this.#admit(opts.key, async () => await this.#run(() => this.#derive(password, salt, k), opts.bypassQueueLimit ?? false))
     return { alg: 'scrypt', N: k.N, r: k.r, p: k.p, salt: salt.toString('base64'), hash: key.toString('base64') }
@@ -96,19 +101,24 @@ export class KdfPool {
    * a verification still waiting for a slot when the signal aborts (the client hung up) leaves the queue
    * without hashing: a login storm whose clients time out must not keep the pool busy for nobody.
    */
-  async verify (password: string, stored: PasswordHash, signal?: AbortSignal, admissionKey?: string): Promise<boolean> {
+  async verify(password: string, stored: PasswordHash, signal?: AbortSignal, admissionKey?: string): Promise<boolean> {
     const expected = Buffer.from(stored.hash, 'base64')
-    const key = await this.#admit(admissionKey, async () => await this.#run(() => this.#derive(password, Buffer.from(stored.salt, 'base64'), stored), false, signal))
+    const key = await this.#admit(
+      admissionKey,
+      async () => await this.#run(() => this.#derive(password, Buffer.from(stored.salt, 'base64'), stored), false, signal)
+    )
     return key.length === expected.length && timingSafeEqual(key, expected)
   }
 
   /** Runs `fn` counted against `key`'s share (when there is a per-key limit and a key). */
-  async #admit<T> (key: string | undefined, fn: () => Promise<T>): Promise<T> {
+  async #admit<T>(key: string | undefined, fn: () => Promise<T>): Promise<T> {
     if (key === undefined || this.perKeyLimit === undefined) return await fn()
     const held = this.#perKey.get(key) ?? 0
     if (held >= this.perKeyLimit) {
       const retryS = Math.max(1, Math.ceil((held * (this.#meanMs || 500)) / this.concurrency / 1000))
-      throw Object.assign(new errors.LUCID_ERR_3001(`${retryS} s (${held} password hashes of this address running or waiting, at most ${this.perKeyLimit})`), { retryAfterS: retryS })
+      throw Object.assign(new errors.LUCID_ERR_3001(`${retryS} s (${held} password hashes of this address running or waiting, at most ${this.perKeyLimit})`), {
+        retryAfterS: retryS
+      })
     }
     this.#perKey.set(key, held + 1)
     try {
@@ -120,7 +130,7 @@ export class KdfPool {
     }
   }
 
-  async #run<T> (fn: () => Promise<T>, bypass: boolean, signal?: AbortSignal): Promise<T> {
+  async #run<T>(fn: () => Promise<T>, bypass: boolean, signal?: AbortSignal): Promise<T> {
     if (signal?.aborted === true) throw abandoned()
     if (this.#running >= this.concurrency) {
       if (!bypass && this.#waiting.length >= this.queueLimit) {
@@ -130,10 +140,17 @@ export class KdfPool {
       await new Promise<void>((resolve, reject) => {
         const entry = { go: resolve, drop: reject, ...(signal !== undefined ? { signal } : {}) }
         this.#waiting.push(entry)
-        signal?.addEventListener('abort', () => {
-          const i = this.#waiting.indexOf(entry)
-          if (i >= 0) { this.#waiting.splice(i, 1); reject(abandoned()) }
-        }, { once: true })
+        signal?.addEventListener(
+          'abort',
+          () => {
+            const i = this.#waiting.indexOf(entry)
+            if (i >= 0) {
+              this.#waiting.splice(i, 1)
+              reject(abandoned())
+            }
+          },
+          { once: true }
+        )
       })
     } else {
       this.#running++
@@ -153,6 +170,6 @@ export class KdfPool {
 }
 
 /** The client of a queued hash went away before its turn. */
-function abandoned (): Error {
+function abandoned(): Error {
   return new errors.LUCID_ERR_1001('the client closed the connection before its password could be checked')
 }

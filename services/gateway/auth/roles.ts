@@ -13,7 +13,7 @@ import { errors } from '../../common/errors.ts'
 export const ROLES = ['User', 'NodeOperator', 'Admin', 'SuperAdmin'] as const
 
 /** A role. */
-export type Role = typeof ROLES[number]
+export type Role = (typeof ROLES)[number]
 
 /** The authenticated caller, from a verified access token. */
 export interface Principal {
@@ -23,23 +23,23 @@ export interface Principal {
 }
 
 /** True when `r` names a role. */
-export function isRole (r: unknown): r is Role {
+export function isRole(r: unknown): r is Role {
   return typeof r === 'string' && (ROLES as readonly string[]).includes(r)
 }
 
 /** The highest rank among `roles` (-1 for none). */
-export function rankOf (roles: readonly string[]): number {
+export function rankOf(roles: readonly string[]): number {
   let best = -1
   for (const r of roles) best = Math.max(best, (ROLES as readonly string[]).indexOf(r))
   return best
 }
 
 /** True when `roles` include `needed` or a role above it. */
-export function hasRole (roles: readonly string[], needed: Role): boolean {
+export function hasRole(roles: readonly string[], needed: Role): boolean {
   return rankOf(roles) >= ROLES.indexOf(needed)
 }
 
 /** Throws LUCID_ERR_1005 unless `p` holds `needed` (or above). */
-export function assertRole (p: Principal, needed: Role): void {
+export function assertRole(p: Principal, needed: Role): void {
   if (!hasRole(p.roles, needed)) throw new errors.LUCID_ERR_1005(`this needs the ${needed} role`)
 }

@@ -29,10 +29,10 @@ import type { Principal } from './roles.ts'
 
 /** Where family state is kept (the gateway store; its writes are durable when they resolve). */
 export interface FamilyStore {
-  family (id: string): Promise<RefreshFamily | undefined>
-  setFamily (id: string, f: RefreshFamily, previous?: RefreshFamily): Promise<void>
-  revokedFamilies (now: number): Promise<Array<[string, number]>>
-  sweepFamilies (now: number): Promise<number>
+  family(id: string): Promise<RefreshFamily | undefined>
+  setFamily(id: string, f: RefreshFamily, previous?: RefreshFamily): Promise<void>
+  revokedFamilies(now: number): Promise<Array<[string, number]>>
+  sweepFamilies(now: number): Promise<number>
 }
 
 /** What an exchanged refresh token hands on to the pair issued for it: its family and the new token's id. */
@@ -64,7 +64,11 @@ interface Claims {
 }
 
 /** Options of fastify-jwt registration: HS256 only, expiry checked by TokenService against the injected clock. */
-export function jwtPluginOptions (secret: Uint8Array): { secret: Buffer, sign: { algorithm: 'HS256' }, verify: { algorithms: ['HS256'], ignoreExpiration: true, ignoreNotBefore: true } } {
+export function jwtPluginOptions(secret: Uint8Array): {
+  secret: Buffer
+  sign: { algorithm: 'HS256' }
+  verify: { algorithms: ['HS256']; ignoreExpiration: true; ignoreNotBefore: true }
+} {
   return { secret: Buffer.from(secret), sign: { algorithm: 'HS256' }, verify: { algorithms: ['HS256'], ignoreExpiration: true, ignoreNotBefore: true } }
 }
 
@@ -80,7 +84,7 @@ export class TokenService {
   /** Exchanges in progress per family: one at a time, so two uses of one token cannot both pass. */
   readonly #busy = new Map<string, Promise<unknown>>()
 
-  constructor (app: FastifyInstance, clock: Clock, accessTtlS: number, refreshTtlS: number, families: FamilyStore) {
+  constructor(app: FastifyInstance, clock: Clock, accessTtlS: number, refreshTtlS: number, families: FamilyStore) {
     this.#app = app
     this.#clock = clock
     this.#accessTtlS = accessTtlS
@@ -89,7 +93,7 @@ export class TokenService {
   }
 
   /** Loads the revoked families from the store and forgets expired ones (call once before serving, then now and then). */
-  async load (): Promise<void> {
+  async load(): Promise<void> {
     const now = this.#clock.now()
     await this.#families.sweepFamilies(now)
     for (const [k, exp] of this.#revoked) if (exp <= now) this.#revoked.delete(k)
@@ -100,7 +104,7 @@ export class TokenService {
    * A fresh access and refresh token for the account: a new family (a login), or the family `ticket`
    * hands on (a refresh; consumeRefresh already recorded the new token as the family's current one).
    */
-  async issue (userId: string, roles: readonly string[], ticket?: FamilyTicket): Promise<TokenPair> {
+  async issue(userId: string, roles: readonly string[], ticket?: FamilyTicket): Promise<TokenPair> {
     const now = this.#clock.now()
     const iat = Math.floor(now / 1000)
     let t = ticket
@@ -124,7 +128,7 @@ export class TokenService {
   }
 
   /** The principal of a valid access token; LUCID_ERR_1003 for anything else (bad signature, expired, a refresh token, malformed). */
-  verifyAccess (token: string): Principal {
+  verifyAccess(token: string): Principal {
     const c = this.#verify(token, 'access')
     if (!Array.isArray(c.roles) || !c.roles.every((r) => typeof r === 'string')) throw new errors.LUCID_ERR_1003()
     // Access tokens from before families carry none; they expire within one access lifetime.
@@ -137,7 +141,7 @@ export class TokenService {
    * current token, already recorded durably). LUCID_ERR_1003 if invalid, expired, of an unknown or revoked
    * family, or already used; a use of a spent token also revokes its family, durably, before answering.
    */
-  async consumeRefresh (token: string): Promise<{ sub: string, ticket: FamilyTicket }> {
+  async consumeRefresh(token: string): Promise<{ sub: string; ticket: FamilyTicket }> {
     const c = this.#verify(token, 'refresh')
     if (typeof c.jti !== 'string' || typeof c.fam !== 'string') throw new errors.LUCID_ERR_1003()
     const fam = c.fam
@@ -166,7 +170,7 @@ export class TokenService {
     }
   }
 
-  #verify (token: string, typ: 'access' | 'refresh'): Claims {
+  #verify(token: string, typ: 'access' | 'refresh'): Claims {
     let c: Claims
     try {
       c = this.#app.jwt.verify<Claims>(token)
@@ -179,4 +183,4 @@ export class TokenService {
   }
 }
 
-function noop (): void {}
+function noop(): void {}

@@ -27,7 +27,7 @@ const base58check = createBase58check(sha256)
 const TRON_ADDRESS_PREFIX = 0x41
 
 /** The digest a TRON wallet signs for `message` (signMessageV2). */
-export function tronMessageDigest (message: string): Uint8Array {
+export function tronMessageDigest(message: string): Uint8Array {
   const body = new TextEncoder().encode(message)
   const prefix = new TextEncoder().encode(`${TRON_MESSAGE_PREFIX}${body.length}`)
   const all = new Uint8Array(prefix.length + body.length)
@@ -40,14 +40,14 @@ export function tronMessageDigest (message: string): Uint8Array {
  * What a TRON wallet does with a message (signMessageV2): the secp256k1 signature of its digest as hex
  * `r‖s‖v`, v = 27 + recovery id. The gateway only verifies; clients, tests and the fuzzer sign with this.
  */
-export function signTronMessage (message: string, secretKey: Uint8Array): string {
+export function signTronMessage(message: string, secretKey: Uint8Array): string {
   const rec = secp256k1.sign(tronMessageDigest(message), secretKey, { prehash: false, format: 'recovered' })
   // noble puts the recovery byte first; TRON puts v last.
   return Buffer.concat([rec.subarray(1), Buffer.of(27 + (rec[0] as number))]).toString('hex')
 }
 
 /** The base58check TRON address (`T...`) of a secp256k1 public key (compressed or not). */
-export function tronAddressFromPublicKey (publicKey: Uint8Array): string {
+export function tronAddressFromPublicKey(publicKey: Uint8Array): string {
   const uncompressed = secp256k1.Point.fromBytes(publicKey).toBytes(false)
   const h = keccak_256(uncompressed.subarray(1))
   const raw = new Uint8Array(21)
@@ -57,7 +57,7 @@ export function tronAddressFromPublicKey (publicKey: Uint8Array): string {
 }
 
 /** True when `address` is a well-formed TRON address (base58check, 21 bytes, prefix 0x41). */
-export function isTronAddress (address: string): boolean {
+export function isTronAddress(address: string): boolean {
   try {
     const raw = base58check.decode(address)
     return raw.length === 21 && raw[0] === TRON_ADDRESS_PREFIX
@@ -67,7 +67,7 @@ export function isTronAddress (address: string): boolean {
 }
 
 /** The address that signed `message` with `signatureHex` (65 bytes r‖s‖v), or undefined if it does not parse or recover. */
-export function recoverTronSigner (message: string, signatureHex: string): string | undefined {
+export function recoverTronSigner(message: string, signatureHex: string): string | undefined {
   const hex = signatureHex.startsWith('0x') ? signatureHex.slice(2) : signatureHex
   if (!/^[0-9a-fA-F]{130}$/.test(hex)) return undefined
   const sig = Buffer.from(hex, 'hex')
@@ -101,17 +101,19 @@ export class ChallengeStore {
   readonly #max: number
 
   /** @param max outstanding challenges before new ones are refused (LUCID_ERR_3002) */
-  constructor (clock: Clock, ttlS: number, max = 100_000) {
+  constructor(clock: Clock, ttlS: number, max = 100_000) {
     this.#clock = clock
     this.#ttlMs = ttlS * 1000
     this.#max = max
   }
 
   /** Outstanding challenges (expired ones are swept when a new one is issued). */
-  get size (): number { return this.#byMessage.size }
+  get size(): number {
+    return this.#byMessage.size
+  }
 
   /** A new challenge for `address` (checked to be a TRON address: LUCID_ERR_1001 otherwise). */
-  issue (address: string): Challenge {
+  issue(address: string): Challenge {
     if (!isTronAddress(address)) throw new errors.LUCID_ERR_1001('tron_address is not a base58check TRON address')
     const now = this.#clock.now()
     if (this.#byMessage.size >= this.#max) this.#sweep(now)
@@ -129,7 +131,7 @@ export class ChallengeStore {
    * LUCID_ERR_1010 for an unknown, expired or reused challenge or one issued to another address;
    * LUCID_ERR_1004 for a signature that does not recover to `address`.
    */
-  verify (address: string, message: string, signature: string): void {
+  verify(address: string, message: string, signature: string): void {
     const c = this.#byMessage.get(message)
     if (c === undefined) throw new errors.LUCID_ERR_1010('request a new one at /auth/wallet/challenge')
     this.#byMessage.delete(message)
@@ -138,7 +140,7 @@ export class ChallengeStore {
     if (recoverTronSigner(message, signature) !== address) throw new errors.LUCID_ERR_1004()
   }
 
-  #sweep (now: number): void {
+  #sweep(now: number): void {
     for (const [m, c] of this.#byMessage) if (c.expires_at <= now) this.#byMessage.delete(m)
   }
 }

@@ -47,27 +47,49 @@ const TX_STATUS = {
   required: ['tx_id', 'status', 'block_height', 'block_hash', 'reason']
 } as const
 
-interface AnchorBody { session_id: string, data_hash: string, timestamp?: number | string }
-interface TxBody { transaction_id?: string, type: typeof TX_TYPES[number], data: unknown, timestamp: number | string }
+interface AnchorBody {
+  session_id: string
+  data_hash: string
+  timestamp?: number | string
+}
+interface TxBody {
+  transaction_id?: string
+  type: (typeof TX_TYPES)[number]
+  data: unknown
+  timestamp: number | string
+}
 
 /** Registers the chain routes. */
-export async function chainRoutes (app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+export async function chainRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
   const chain = (): ReturnType<typeof requireChain> => requireChain(ctx.chain)
   const blocks = { tier: 'blocks' as const }
 
-  app.get('/chain/info', {
-    schema: {
-      tags: ['chain'],
-      summary: 'Chain id, height, finality, validators',
-      response: responses({
-        200: {
-          type: 'object',
-          properties: { chain_id: STR, consensus: STR, height: INT, latest_hash: STR, finalized_height: INT, validators: INT, slot_ms: INT, pending_transactions: INT },
-          required: ['chain_id', 'consensus', 'height', 'latest_hash', 'finalized_height', 'validators', 'slot_ms', 'pending_transactions']
-        }
-      })
-    }
-  }, async () => await chain().info())
+  app.get(
+    '/chain/info',
+    {
+      schema: {
+        tags: ['chain'],
+        summary: 'Chain id, height, finality, validators',
+        response: responses({
+          200: {
+            type: 'object',
+            properties: {
+              chain_id: STR,
+              consensus: STR,
+              height: INT,
+              latest_hash: STR,
+              finalized_height: INT,
+              validators: INT,
+              slot_ms: INT,
+              pending_transactions: INT
+            },
+            required: ['chain_id', 'consensus', 'height', 'latest_hash', 'finalized_height', 'validators', 'slot_ms', 'pending_transactions']
+          }
+        })
+      }
+    },
+    async () => await chain().info()
+  )
 
   const latest = { config: blocks, schema: { tags: ['chain'], summary: 'The newest block', response: responses({ 200: BLOCK }) } }
   app.get('/chain/blocks/latest', latest, async () => await chain().latestBlock())
@@ -91,36 +113,50 @@ export async function chainRoutes (app: FastifyInstance, ctx: GatewayContext): P
   app.get<{ Params: { height: string } }>('/chain/blocks/:height', byHeight, blockAt)
   app.get<{ Params: { height: string } }>('/blocks/:height', byHeight, blockAt)
 
-  app.post<{ Body: AnchorBody }>('/chain/anchor', {
-    schema: {
-      tags: ['chain'],
-      summary: 'Public timestamping: anchor SHA-256(data_hash) under a label; never a session\'s own anchor',
-      body: {
-        type: 'object',
-        properties: {
-          session_id: { type: 'string', minLength: 1, maxLength: 128, description: 'A label only.' },
-          data_hash: { type: 'string', minLength: 1, maxLength: 1024 },
-          timestamp: TIMESTAMP
+  app.post<{ Body: AnchorBody }>(
+    '/chain/anchor',
+    {
+      schema: {
+        tags: ['chain'],
+        summary: "Public timestamping: anchor SHA-256(data_hash) under a label; never a session's own anchor",
+        body: {
+          type: 'object',
+          properties: {
+            session_id: { type: 'string', minLength: 1, maxLength: 128, description: 'A label only.' },
+            data_hash: { type: 'string', minLength: 1, maxLength: 1024 },
+            timestamp: TIMESTAMP
+          },
+          required: ['session_id', 'data_hash'],
+          additionalProperties: false
         },
-        required: ['session_id', 'data_hash'],
-        additionalProperties: false
-      },
-      response: responses({ 201: { ...RECEIPT, properties: { ...RECEIPT.properties, status_url: { type: 'string', description: 'where the receipt stands (GET); also the Location header' } }, required: [...RECEIPT.required, 'status_url'] } })
+        response: responses({
+          201: {
+            ...RECEIPT,
+            properties: { ...RECEIPT.properties, status_url: { type: 'string', description: 'where the receipt stands (GET); also the Location header' } },
+            required: [...RECEIPT.required, 'status_url']
+          }
+        })
+      }
+    },
+    async (req, reply) => {
+      const b = req.body
+      if (!isWellFormed(b.session_id) || !isWellFormed(b.data_hash))
+        throw new errors.LUCID_ERR_1001('session_id and data_hash must be well-formed Unicode (a lone surrogate is not)')
+      const digest = createHash('sha256').update(b.data_hash, 'utf8').digest('hex')
+      const receipt = await chain().anchorData({ label: b.session_id, digest, timestamp: timestampMs(b.timestamp, ctx.config.clock.now()) })
+      // 201, not 202: the reference system's own client counts only 200 and 201 as success here (issue 16,
+      // item 6). What is created is the receipt, a resource of its own at its status URL, under the prefix
+      // the request came by (root or /api/v1).
+      const statusUrl = `${req.routeOptions.url ?? '/chain/anchor'}/${encodeURIComponent(receipt.tx_id)}`
+      // The receipt is kept (synced) before it is answered: the chain's pool is not kept across a restart,
+      // and a resource answered 201 must not vanish with it (its status URL then says `rejected`).
+      await ctx.store.setDataAnchor(receipt.tx_id, { label: b.session_id, digest, accepted_at: receipt.accepted_at })
+      return reply
+        .code(201)
+        .header('location', statusUrl)
+        .send({ ...receipt, status_url: statusUrl })
     }
-  }, async (req, reply) => {
-    const b = req.body
-    if (!isWellFormed(b.session_id) || !isWellFormed(b.data_hash)) throw new errors.LUCID_ERR_1001('session_id and data_hash must be well-formed Unicode (a lone surrogate is not)')
-    const digest = createHash('sha256').update(b.data_hash, 'utf8').digest('hex')
-    const receipt = await chain().anchorData({ label: b.session_id, digest, timestamp: timestampMs(b.timestamp, ctx.config.clock.now()) })
-    // 201, not 202: the reference system's own client counts only 200 and 201 as success here (issue 16,
-    // item 6). What is created is the receipt, a resource of its own at its status URL, under the prefix
-    // the request came by (root or /api/v1).
-    const statusUrl = `${req.routeOptions.url ?? '/chain/anchor'}/${encodeURIComponent(receipt.tx_id)}`
-    // The receipt is kept (synced) before it is answered: the chain's pool is not kept across a restart,
-    // and a resource answered 201 must not vanish with it (its status URL then says `rejected`).
-    await ctx.store.setDataAnchor(receipt.tx_id, { label: b.session_id, digest, accepted_at: receipt.accepted_at })
-    return reply.code(201).header('location', statusUrl).send({ ...receipt, status_url: statusUrl })
-  })
+  )
 
   const txStatus = {
     schema: {
@@ -135,111 +171,153 @@ export async function chainRoutes (app: FastifyInstance, ctx: GatewayContext): P
     if (s !== undefined) return s
     // A data anchor this gateway acknowledged that the chain no longer has: pending at a restart (the
     // pool is not kept). Its receipt answers, as rejected: the client submits it again.
-    if (await ctx.store.dataAnchor(req.params.id) !== undefined) {
-      return { tx_id: req.params.id, status: 'rejected', block_height: null, block_hash: null, reason: 'pending when the gateway restarted (pending transactions are not kept) and in no block: submit the anchor again' }
+    if ((await ctx.store.dataAnchor(req.params.id)) !== undefined) {
+      return {
+        tx_id: req.params.id,
+        status: 'rejected',
+        block_height: null,
+        block_hash: null,
+        reason: 'pending when the gateway restarted (pending transactions are not kept) and in no block: submit the anchor again'
+      }
     }
     throw new errors.LUCID_ERR_5003(`no transaction ${req.params.id}`)
   }
   app.get<{ Params: { id: string } }>('/chain/anchor/:id', txStatus, statusOf)
   app.get<{ Params: { id: string } }>('/transactions/:id', txStatus, statusOf)
 
-  app.get('/chain/consensus/status', {
-    schema: {
-      tags: ['chain'],
-      summary: 'PoOT consensus: slot, epoch, leader, finality',
-      response: responses({
-        200: {
-          type: 'object',
-          properties: { algorithm: STR, slot: INT, epoch: INT, leader: STR, height: INT, finalized_height: INT, validators: INT, quorum: { type: 'number' }, healthy: { type: 'boolean' } },
-          required: ['algorithm', 'slot', 'epoch', 'leader', 'height', 'finalized_height', 'validators', 'quorum', 'healthy']
-        }
-      })
-    }
-  }, async () => await chain().consensusStatus())
+  app.get(
+    '/chain/consensus/status',
+    {
+      schema: {
+        tags: ['chain'],
+        summary: 'PoOT consensus: slot, epoch, leader, finality',
+        response: responses({
+          200: {
+            type: 'object',
+            properties: {
+              algorithm: STR,
+              slot: INT,
+              epoch: INT,
+              leader: STR,
+              height: INT,
+              finalized_height: INT,
+              validators: INT,
+              quorum: { type: 'number' },
+              healthy: { type: 'boolean' }
+            },
+            required: ['algorithm', 'slot', 'epoch', 'leader', 'height', 'finalized_height', 'validators', 'quorum', 'healthy']
+          }
+        })
+      }
+    },
+    async () => await chain().consensusStatus()
+  )
 
-  app.post<{ Body: TxBody }>('/transactions', {
-    preParsing: guard('NodeOperator'),
-    schema: {
-      tags: ['chain'],
-      summary: 'Submit a chain transaction (NodeOperator)',
-      security: [{ bearer: [] }],
-      body: {
-        type: 'object',
-        properties: {
-          transaction_id: TX_ID,
-          type: { type: 'string', enum: [...TX_TYPES] },
-          data: { type: 'object', maxProperties: 64, description: '{from, nonce, payload, signature}: the rest of a transaction its sender signed' },
-          timestamp: TIMESTAMP
-        },
-        // The timestamp is part of what the sender signed: without it there is nothing to check.
-        required: ['type', 'data', 'timestamp'],
-        additionalProperties: false
-      },
-      response: responses({ 202: RECEIPT })
-    }
-  }, async (req, reply) => {
-    const b = req.body
-    const receipt = await chain().submitTransaction({
-      ...(b.transaction_id !== undefined ? { tx_id: b.transaction_id } : {}),
-      type: b.type,
-      data: b.data,
-      timestamp: timestampMs(b.timestamp, ctx.config.clock.now()),
-      submitter: principalOf(req).sub
-    })
-    return reply.code(202).send(receipt)
-  })
-
-  app.get<{ Querystring: { from?: string, limit?: string } }>('/chain/export', {
-    config: blocks,
-    schema: {
-      tags: ['chain'],
-      summary: 'A page of final blocks with their certificates, as `lucid chain export` writes them (for --from URL)',
-      querystring: {
-        type: 'object',
-        properties: { from: { ...UINT_STRING, description: 'first height, default 1' }, limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: `1..${EXPORT_PAGE_BLOCKS}, default ${EXPORT_PAGE_BLOCKS}` } },
-        additionalProperties: false
-      },
-      response: responses({
-        200: {
-          type: 'object',
-          description: 'schema lucid-chain-export-page/2 (certificates carry their round; round-less ones are of blocks finalised before the voting rounds): genesis, genesis_hash, finalized_height, blocks [{block, hash, certificate}] from `from` (fewer than `limit` past 8 MiB)',
-          properties: { schema: STR, genesis: { type: 'object' }, genesis_hash: STR, finalized_height: INT, blocks: { type: 'array', items: { type: 'object' } } }
-        }
-      })
-    }
-  }, async (req, reply) => {
-    const from = Math.max(1, Number(req.query.from ?? 1))
-    const limit = Math.min(EXPORT_PAGE_BLOCKS, Math.max(1, Number(req.query.limit ?? EXPORT_PAGE_BLOCKS)))
-    const page = await chain().exportPage(from, limit, EXPORT_PAGE_BYTES)
-    // Sent as the chain's own JSON text: a response schema would keep only the fields it lists, and the
-    // blocks must arrive exactly as they are hashed.
-    return reply.type('application/json; charset=utf-8').send(JSON.stringify(page))
-  })
-
-  app.get('/nodes/status', {
-    schema: {
-      tags: ['chain'],
-      summary: 'Validator nodes with their PoOT work credits and rank',
-      response: responses({
-        200: {
+  app.post<{ Body: TxBody }>(
+    '/transactions',
+    {
+      preParsing: guard('NodeOperator'),
+      schema: {
+        tags: ['chain'],
+        summary: 'Submit a chain transaction (NodeOperator)',
+        security: [{ bearer: [] }],
+        body: {
           type: 'object',
           properties: {
-            nodes: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: { node_id: STR, status: STR, credits: { type: 'number' }, rank: INT, uptime: { type: 'number' } },
-                required: ['node_id', 'status', 'credits', 'rank', 'uptime']
-              }
-            },
-            count: INT
+            transaction_id: TX_ID,
+            type: { type: 'string', enum: [...TX_TYPES] },
+            data: { type: 'object', maxProperties: 64, description: '{from, nonce, payload, signature}: the rest of a transaction its sender signed' },
+            timestamp: TIMESTAMP
           },
-          required: ['nodes', 'count']
-        }
+          // The timestamp is part of what the sender signed: without it there is nothing to check.
+          required: ['type', 'data', 'timestamp'],
+          additionalProperties: false
+        },
+        response: responses({ 202: RECEIPT })
+      }
+    },
+    async (req, reply) => {
+      const b = req.body
+      const receipt = await chain().submitTransaction({
+        ...(b.transaction_id !== undefined ? { tx_id: b.transaction_id } : {}),
+        type: b.type,
+        data: b.data,
+        timestamp: timestampMs(b.timestamp, ctx.config.clock.now()),
+        submitter: principalOf(req).sub
       })
+      return reply.code(202).send(receipt)
     }
-  }, async () => {
-    const nodes = await chain().nodes()
-    return { nodes, count: nodes.length }
-  })
+  )
+
+  app.get<{ Querystring: { from?: string; limit?: string } }>(
+    '/chain/export',
+    {
+      config: blocks,
+      schema: {
+        tags: ['chain'],
+        summary: 'A page of final blocks with their certificates, as `lucid chain export` writes them (for --from URL)',
+        querystring: {
+          type: 'object',
+          properties: {
+            from: { ...UINT_STRING, description: 'first height, default 1' },
+            limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: `1..${EXPORT_PAGE_BLOCKS}, default ${EXPORT_PAGE_BLOCKS}` }
+          },
+          additionalProperties: false
+        },
+        response: responses({
+          200: {
+            type: 'object',
+            description:
+              'schema lucid-chain-export-page/2 (certificates carry their round; round-less ones are of blocks finalised before the voting rounds): genesis, genesis_hash, finalized_height, blocks [{block, hash, certificate}] from `from` (fewer than `limit` past 8 MiB)',
+            properties: {
+              schema: STR,
+              genesis: { type: 'object' },
+              genesis_hash: STR,
+              finalized_height: INT,
+              blocks: { type: 'array', items: { type: 'object' } }
+            }
+          }
+        })
+      }
+    },
+    async (req, reply) => {
+      const from = Math.max(1, Number(req.query.from ?? 1))
+      const limit = Math.min(EXPORT_PAGE_BLOCKS, Math.max(1, Number(req.query.limit ?? EXPORT_PAGE_BLOCKS)))
+      const page = await chain().exportPage(from, limit, EXPORT_PAGE_BYTES)
+      // Sent as the chain's own JSON text: a response schema would keep only the fields it lists, and the
+      // blocks must arrive exactly as they are hashed.
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(page))
+    }
+  )
+
+  app.get(
+    '/nodes/status',
+    {
+      schema: {
+        tags: ['chain'],
+        summary: 'Validator nodes with their PoOT work credits and rank',
+        response: responses({
+          200: {
+            type: 'object',
+            properties: {
+              nodes: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { node_id: STR, status: STR, credits: { type: 'number' }, rank: INT, uptime: { type: 'number' } },
+                  required: ['node_id', 'status', 'credits', 'rank', 'uptime']
+                }
+              },
+              count: INT
+            },
+            required: ['nodes', 'count']
+          }
+        })
+      }
+    },
+    async () => {
+      const nodes = await chain().nodes()
+      return { nodes, count: nodes.length }
+    }
+  )
 }

@@ -33,14 +33,17 @@ const RECEIPT = {
   required: ['session_id', 'chunk_index', 'plaintext_bytes', 'compressed_bytes', 'stored_bytes', 'ciphertext_sha256', 'chunk_count']
 } as const
 
-interface ChunkMeta { chunkIndex?: number, sha256?: string }
+interface ChunkMeta {
+  chunkIndex?: number
+  sha256?: string
+}
 
 /**
  * Reads a multipart upload: exactly one `chunk_data` file, at most one `metadata` field. A body the
  * multipart parser cannot read (no boundary, cut short) is the client's error: busboy throws a plain Error
  * for it, which would otherwise answer 500.
  */
-async function readMultipart (req: FastifyRequest, maxBytes: number): Promise<{ data: Buffer, meta: ChunkMeta }> {
+async function readMultipart(req: FastifyRequest, maxBytes: number): Promise<{ data: Buffer; meta: ChunkMeta }> {
   try {
     return await readParts(req, maxBytes)
   } catch (err) {
@@ -50,12 +53,15 @@ async function readMultipart (req: FastifyRequest, maxBytes: number): Promise<{ 
   }
 }
 
-async function readParts (req: FastifyRequest, maxBytes: number): Promise<{ data: Buffer, meta: ChunkMeta }> {
+async function readParts(req: FastifyRequest, maxBytes: number): Promise<{ data: Buffer; meta: ChunkMeta }> {
   let data: Buffer | undefined
   let meta: ChunkMeta = {}
   for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 1, parts: 2, fieldSize: 64 * 1024 } })) {
     if (part.type === 'file') {
-      if (part.fieldname !== 'chunk_data') { part.file.resume(); throw new errors.LUCID_ERR_1001(`unexpected file field ${JSON.stringify(part.fieldname.slice(0, 64))} (send chunk_data)`) }
+      if (part.fieldname !== 'chunk_data') {
+        part.file.resume()
+        throw new errors.LUCID_ERR_1001(`unexpected file field ${JSON.stringify(part.fieldname.slice(0, 64))} (send chunk_data)`)
+      }
       data = await part.toBuffer()
     } else if (part.fieldname === 'metadata') {
       meta = parseMeta(typeof part.value === 'string' ? part.value : '')
@@ -68,9 +74,13 @@ async function readParts (req: FastifyRequest, maxBytes: number): Promise<{ data
 }
 
 /** `{chunk_index?, sha256?}` from the metadata field's JSON. */
-function parseMeta (text: string): ChunkMeta {
+function parseMeta(text: string): ChunkMeta {
   let v: unknown
-  try { v = JSON.parse(text) } catch { throw new errors.LUCID_ERR_1001('metadata is not JSON') }
+  try {
+    v = JSON.parse(text)
+  } catch {
+    throw new errors.LUCID_ERR_1001('metadata is not JSON')
+  }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new errors.LUCID_ERR_1001('metadata must be a JSON object')
   const o = v as Record<string, unknown>
   const meta: ChunkMeta = {}
@@ -87,61 +97,74 @@ function parseMeta (text: string): ChunkMeta {
 }
 
 /** Registers the chunk routes (in their own context, with their body parsers). */
-export async function chunkRoutes (app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+export async function chunkRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
   const max = ctx.config.maxChunkBytes
   await app.register(multipart, { limits: { fileSize: max, files: 1, fields: 1, parts: 2, fieldSize: 64 * 1024 }, throwFileSizeLimit: true })
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: max }, (_req, body, done) => { done(null, body) })
-
-  app.post<{ Params: { id: string }, Querystring: { chunk_index?: string, sha256?: string } }>('/sessions/:id/chunks', {
-    preParsing: guard('User'),
-    bodyLimit: max,
-    schema: {
-      tags: ['sessions'],
-      summary: 'Upload the next chunk (raw octet-stream or multipart chunk_data + metadata)',
-      security: [{ bearer: [] }],
-      consumes: ['application/octet-stream', 'multipart/form-data'],
-      params: { type: 'object', properties: { id: SESSION_ID }, required: ['id'], additionalProperties: false },
-      querystring: {
-        type: 'object',
-        properties: { chunk_index: UINT_STRING, sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } },
-        additionalProperties: false
-      },
-      response: responses({ 201: RECEIPT })
-    }
-  }, async (req, reply) => {
-    const p = principalOf(req)
-    let data: Buffer
-    let meta: ChunkMeta
-    if (req.isMultipart()) {
-      ({ data, meta } = await readMultipart(req, max))
-    } else if (Buffer.isBuffer(req.body)) {
-      data = req.body
-      meta = { ...(req.query.chunk_index !== undefined ? { chunkIndex: Number(req.query.chunk_index) } : {}), ...(req.query.sha256 !== undefined ? { sha256: req.query.sha256 } : {}) }
-    } else {
-      throw new errors.LUCID_ERR_1008('send the chunk as application/octet-stream or multipart/form-data')
-    }
-    if (data.length === 0) throw new errors.LUCID_ERR_1001('empty chunk')
-    if (meta.sha256 !== undefined) {
-      const got = createHash('sha256').update(data).digest('hex')
-      if (got !== meta.sha256.toLowerCase()) throw new errors.LUCID_ERR_2008(`the upload's SHA-256 is ${got}, the client sent ${meta.sha256}`)
-    }
-    ctx.uploads?.take(p.sub, data.length)
-    const receipt = await ctx.sessions.appendChunk(p, req.params.id, data, meta.chunkIndex)
-    return reply.code(201).send(receipt)
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: max }, (_req, body, done) => {
+    done(null, body)
   })
 
-  app.get<{ Params: { id: string, index: string } }>('/sessions/:id/chunks/:index', {
-    preParsing: guard('User'),
-    schema: {
-      tags: ['sessions'],
-      summary: 'Play back one chunk: its plaintext after every integrity check (finalised sessions)',
-      security: [{ bearer: [] }],
-      produces: ['application/octet-stream'],
-      params: { type: 'object', properties: { id: SESSION_ID, index: UINT_STRING }, required: ['id', 'index'], additionalProperties: false },
-      response: responses({ 200: { description: 'the chunk\'s plaintext', type: 'string', format: 'binary' } })
+  app.post<{ Params: { id: string }; Querystring: { chunk_index?: string; sha256?: string } }>(
+    '/sessions/:id/chunks',
+    {
+      preParsing: guard('User'),
+      bodyLimit: max,
+      schema: {
+        tags: ['sessions'],
+        summary: 'Upload the next chunk (raw octet-stream or multipart chunk_data + metadata)',
+        security: [{ bearer: [] }],
+        consumes: ['application/octet-stream', 'multipart/form-data'],
+        params: { type: 'object', properties: { id: SESSION_ID }, required: ['id'], additionalProperties: false },
+        querystring: {
+          type: 'object',
+          properties: { chunk_index: UINT_STRING, sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } },
+          additionalProperties: false
+        },
+        response: responses({ 201: RECEIPT })
+      }
+    },
+    async (req, reply) => {
+      const p = principalOf(req)
+      let data: Buffer
+      let meta: ChunkMeta
+      if (req.isMultipart()) {
+        ;({ data, meta } = await readMultipart(req, max))
+      } else if (Buffer.isBuffer(req.body)) {
+        data = req.body
+        meta = {
+          ...(req.query.chunk_index !== undefined ? { chunkIndex: Number(req.query.chunk_index) } : {}),
+          ...(req.query.sha256 !== undefined ? { sha256: req.query.sha256 } : {})
+        }
+      } else {
+        throw new errors.LUCID_ERR_1008('send the chunk as application/octet-stream or multipart/form-data')
+      }
+      if (data.length === 0) throw new errors.LUCID_ERR_1001('empty chunk')
+      if (meta.sha256 !== undefined) {
+        const got = createHash('sha256').update(data).digest('hex')
+        if (got !== meta.sha256.toLowerCase()) throw new errors.LUCID_ERR_2008(`the upload's SHA-256 is ${got}, the client sent ${meta.sha256}`)
+      }
+      ctx.uploads?.take(p.sub, data.length)
+      const receipt = await ctx.sessions.appendChunk(p, req.params.id, data, meta.chunkIndex)
+      return reply.code(201).send(receipt)
     }
-  }, async (req, reply) => {
-    const bytes = await ctx.sessions.playChunk(principalOf(req), req.params.id, Number(req.params.index))
-    return reply.type('application/octet-stream').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-  })
+  )
+
+  app.get<{ Params: { id: string; index: string } }>(
+    '/sessions/:id/chunks/:index',
+    {
+      preParsing: guard('User'),
+      schema: {
+        tags: ['sessions'],
+        summary: 'Play back one chunk: its plaintext after every integrity check (finalised sessions)',
+        security: [{ bearer: [] }],
+        produces: ['application/octet-stream'],
+        params: { type: 'object', properties: { id: SESSION_ID, index: UINT_STRING }, required: ['id', 'index'], additionalProperties: false },
+        response: responses({ 200: { description: "the chunk's plaintext", type: 'string', format: 'binary' } })
+      }
+    },
+    async (req, reply) => {
+      const bytes = await ctx.sessions.playChunk(principalOf(req), req.params.id, Number(req.params.index))
+      return reply.type('application/octet-stream').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    }
+  )
 }

@@ -33,17 +33,38 @@ const CONFIG = {
     max_chunk_bytes: { type: 'integer' },
     durability: { type: 'string' }
   },
-  required: ['kdf', 'kdf_params', 'kdf_concurrency', 'kdf_queue_limit', 'rate_limits', 'load_test', 'db', 'chain', 'access_token_ttl_s', 'refresh_token_ttl_s', 'max_chunk_bytes', 'durability']
+  required: [
+    'kdf',
+    'kdf_params',
+    'kdf_concurrency',
+    'kdf_queue_limit',
+    'rate_limits',
+    'load_test',
+    'db',
+    'chain',
+    'access_token_ttl_s',
+    'refresh_token_ttl_s',
+    'max_chunk_bytes',
+    'durability'
+  ]
 } as const
 
 /** Registers /health and /config. */
-export async function healthRoutes (app: FastifyInstance, ctx: GatewayContext): Promise<void> {
-  app.get('/health', {
-    config: { rateLimit: false },
-    schema: { tags: ['meta'], summary: 'Liveness; the same body as the raw baseline server', response: responses({ 200: HEALTH }) }
-  }, async (_req, reply) => reply.type('application/json; charset=utf-8').send(HEALTH_BODY))
+export async function healthRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+  app.get(
+    '/health',
+    {
+      config: { rateLimit: false },
+      schema: { tags: ['meta'], summary: 'Liveness; the same body as the raw baseline server', response: responses({ 200: HEALTH }) }
+    },
+    async (_req, reply) => reply.type('application/json; charset=utf-8').send(HEALTH_BODY)
+  )
 
-  app.get('/config', {
-    schema: { tags: ['meta'], summary: 'Conditions in effect: KDF cost, rate limits, load-test mode, database, chain', response: responses({ 200: CONFIG }) }
-  }, async () => ctx.conditions)
+  app.get(
+    '/config',
+    {
+      schema: { tags: ['meta'], summary: 'Conditions in effect: KDF cost, rate limits, load-test mode, database, chain', response: responses({ 200: CONFIG }) }
+    },
+    async () => ctx.conditions
+  )
 }

@@ -64,50 +64,58 @@ const TIMING = {
 } as const
 
 /** Registers /metrics and /debug/timing. */
-export async function observabilityRoutes (app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+export async function observabilityRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
   const loadTest = ctx.config.loadTest
   // The document describes this instance: under --load-test both routes are open to anyone, so they
   // declare no security (clients and the fuzzer read the document to know what needs a token). /metrics
   // stays marked secured otherwise, although loopback callers are let in without one.
   const security = loadTest ? [] : [{ bearer: [] }]
 
-  app.get('/metrics', {
-    config: { rateLimit: false },
-    preParsing: observerGuard((req) => loadTest || isLocalRequest(req)),
-    schema: { tags: ['meta'], summary: 'Prometheus metrics (text format 0.0.4); local callers, --load-test, or an Admin', security }
-  }, async (_req, reply) => {
-    const text = await ctx.metrics.metrics()
-    return await reply.type(ctx.metrics.contentType).send(text)
-  })
+  app.get(
+    '/metrics',
+    {
+      config: { rateLimit: false },
+      preParsing: observerGuard((req) => loadTest || isLocalRequest(req)),
+      schema: { tags: ['meta'], summary: 'Prometheus metrics (text format 0.0.4); local callers, --load-test, or an Admin', security }
+    },
+    async (_req, reply) => {
+      const text = await ctx.metrics.metrics()
+      return await reply.type(ctx.metrics.contentType).send(text)
+    }
+  )
 
-  app.get<{ Querystring: { reset?: '0' | '1' } }>('/debug/timing', {
-    config: { rateLimit: false },
-    preParsing: observerGuard(() => loadTest),
-    schema: {
-      tags: ['meta'],
-      summary: 'Server-side durations per route (HDR, µs) since start or the last ?reset=1; --load-test or an Admin',
-      security,
-      querystring: { type: 'object', properties: { reset: { type: 'string', enum: ['0', '1'] } }, additionalProperties: false },
-      response: responses({ 200: TIMING })
-    }
-  }, async (req): Promise<TimingView> => {
-    const http = ctx.http
-    const routes: Record<string, RouteTimingView> = {}
-    for (const t of http.tallies) {
-      const { histogram, statuses } = t.timing()
-      if (statuses.size === 0) continue
-      routes[`${t.method} ${t.route}`] = {
-        method: t.method,
-        route: t.route,
-        count: histogram.totalCount,
-        statuses: Object.fromEntries([...statuses].map(([s, n]) => [String(s), n])),
-        histogram: hdr.encodeIntoCompressedBase64(histogram)
+  app.get<{ Querystring: { reset?: '0' | '1' } }>(
+    '/debug/timing',
+    {
+      config: { rateLimit: false },
+      preParsing: observerGuard(() => loadTest),
+      schema: {
+        tags: ['meta'],
+        summary: 'Server-side durations per route (HDR, µs) since start or the last ?reset=1; --load-test or an Admin',
+        security,
+        querystring: { type: 'object', properties: { reset: { type: 'string', enum: ['0', '1'] } }, additionalProperties: false },
+        response: responses({ 200: TIMING })
       }
+    },
+    async (req): Promise<TimingView> => {
+      const http = ctx.http
+      const routes: Record<string, RouteTimingView> = {}
+      for (const t of http.tallies) {
+        const { histogram, statuses } = t.timing()
+        if (statuses.size === 0) continue
+        routes[`${t.method} ${t.route}`] = {
+          method: t.method,
+          route: t.route,
+          count: histogram.totalCount,
+          statuses: Object.fromEntries([...statuses].map(([s, n]) => [String(s), n])),
+          histogram: hdr.encodeIntoCompressedBase64(histogram)
+        }
+      }
+      const since = http.timingSince
+      const reset = req.query.reset === '1'
+      // Read and cleared in one synchronous step: no answer falls between this window and the next.
+      if (reset) http.resetTiming()
+      return { unit: 'us', since, until: reset ? http.timingSince : ctx.config.clock.now(), reset, routes }
     }
-    const since = http.timingSince
-    const reset = req.query.reset === '1'
-    // Read and cleared in one synchronous step: no answer falls between this window and the next.
-    if (reset) http.resetTiming()
-    return { unit: 'us', since, until: reset ? http.timingSince : ctx.config.clock.now(), reset, routes }
-  })
+  )
 }

@@ -9,14 +9,25 @@ import type { GatewayContext } from '../context.ts'
 import { USER, responses } from '../schemas.ts'
 
 /** An account as the API shows it. */
-export function userView (u: User): { user_id: string, email: string, tron_address: string | null, roles: string[], status: string, created_at: string } {
-  return { user_id: u.user_id, email: u.email, tron_address: u.tron_address ?? null, roles: u.roles, status: u.status, created_at: new Date(u.created_at).toISOString() }
+export function userView(u: User): { user_id: string; email: string; tron_address: string | null; roles: string[]; status: string; created_at: string } {
+  return {
+    user_id: u.user_id,
+    email: u.email,
+    tron_address: u.tron_address ?? null,
+    roles: u.roles,
+    status: u.status,
+    created_at: new Date(u.created_at).toISOString()
+  }
 }
 
 /** Registers /users and /users/me. */
-export async function userRoutes (app: FastifyInstance, ctx: GatewayContext): Promise<void> {
-  const opts = { preParsing: guard('User'), schema: { tags: ['users'], summary: 'The authenticated caller\'s account', security: [{ bearer: [] }], response: responses({ 200: USER }) } }
-  const me = async (req: Parameters<typeof principalOf>[0]): Promise<ReturnType<typeof userView>> => userView(await ctx.accounts.activeUser(principalOf(req).sub))
+export async function userRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+  const opts = {
+    preParsing: guard('User'),
+    schema: { tags: ['users'], summary: "The authenticated caller's account", security: [{ bearer: [] }], response: responses({ 200: USER }) }
+  }
+  const me = async (req: Parameters<typeof principalOf>[0]): Promise<ReturnType<typeof userView>> =>
+    userView(await ctx.accounts.activeUser(principalOf(req).sub))
   app.get('/users', opts, me)
   app.get('/users/me', opts, me)
 }
