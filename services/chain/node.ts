@@ -31,6 +31,7 @@
  * daily epoch), the most the uptime rule counts.
  */
 import { errors, isLucidError, type LucidError } from '../common/errors.ts'
+import { isShared, memoShared, parseFrozen } from '../common/frozen.ts'
 import { signTransaction } from './client.ts'
 import { checkCertificate, checkQuorum, headCommittee, makeCertificate, signProposal, signVote, sortVotes, voteMessage } from './certificate.ts'
 import { memoryConsensusStore, type ConsensusRecord, type ConsensusStore, type RoundChoice } from './consensus-store.ts'
@@ -163,6 +164,18 @@ const WANT_RETRY_MS = 1000
 const WANT_ATTEMPTS = 8
 /** A day of 10 s slots. */
 const DEFAULT_FINAL_INDEX_BLOCKS = 8640
+
+/** Shared (deep-frozen) votes found well formed, and proposals' signed messages: once per message in a process. */
+const WELL_FORMED_VOTES = new WeakSet<object>()
+const PROPOSAL_MESSAGES = new WeakMap<Proposal, Uint8Array>()
+
+function wellFormedVote (v: Vote): boolean {
+  if (WELL_FORMED_VOTES.has(v)) return true
+  const ok = v !== null && typeof v === 'object' && (v.type === 'prevote' || v.type === 'precommit') && typeof v.block_hash === 'string' && /^[0-9a-f]{64}$/.test(v.block_hash) &&
+    typeof v.voter === 'string' && typeof v.signature === 'string' && /^[0-9a-f]{128}$/.test(v.signature) && Number.isSafeInteger(v.round) && v.round >= 0
+  if (ok && isShared(v)) WELL_FORMED_VOTES.add(v)
+  return ok
+}
 
 /** One PoOT node. */
 export class ChainNode {
@@ -555,7 +568,8 @@ export class ChainNode {
     if (!this.#running) return
     let msg: Message
     try {
-      msg = JSON.parse(data) as Message
+      // Parsed once per text in this process and deep-frozen: the receivers of a broadcast read one object.
+      msg = parseFrozen(data) as Message
     } catch {
       this.#reject('LUCID_ERR_5001')
       return
@@ -704,7 +718,8 @@ export class ChainNode {
     if (this.#now() + params.max_clock_skew_ms < slotStart(genesis.genesis_time, params, r) + attemptOpensAfter(params, attempt)) throw new errors.LUCID_ERR_5007(`attempt ${attempt} of round ${r} before its window`)
     const valid = this.#validBlock(p.block)
     if (valid.block.header.slot > r) throw new errors.LUCID_ERR_5011(`block of slot ${valid.block.header.slot} proposed in round ${r}`)
-    this.#sigs.check(p.proposer, signingMessage('LUCID-PROPOSE-V1', proposalHash(h.height, r, p.pol_round, valid.hash)), p.signature, () => new errors.LUCID_ERR_5008(`proposal of round ${r} is not signed by ${p.proposer}`))
+    // p.height is the open height (#heightCheck) and valid.hash its block's hash: a pure function of p.
+    this.#sigs.check(p.proposer, memoShared(PROPOSAL_MESSAGES, p, () => signingMessage('LUCID-PROPOSE-V1', proposalHash(h.height, r, p.pol_round, valid.hash))), p.signature, () => new errors.LUCID_ERR_5008(`proposal of round ${r} is not signed by ${p.proposer}`))
     if (p.pol_round >= 0) {
       if (p.pol_round < valid.block.header.slot) throw new errors.LUCID_ERR_5011(`proof of lock of round ${p.pol_round} for a block of slot ${valid.block.header.slot}`)
       checkQuorum(p.pol, voteMessage('prevote', h.height, p.pol_round, valid.hash), h.committee, `the proof of lock of round ${p.pol_round}`, this.#sigs)
@@ -748,10 +763,7 @@ export class ChainNode {
   }
 
   #onVote (from: string, v: Vote): void {
-    if (v === null || typeof v !== 'object' || (v.type !== 'prevote' && v.type !== 'precommit') || typeof v.block_hash !== 'string' || !/^[0-9a-f]{64}$/.test(v.block_hash) ||
-      typeof v.voter !== 'string' || typeof v.signature !== 'string' || !/^[0-9a-f]{128}$/.test(v.signature) || !Number.isSafeInteger(v.round) || v.round < 0) {
-      throw new errors.LUCID_ERR_5015('malformed vote')
-    }
+    if (!wellFormedVote(v)) throw new errors.LUCID_ERR_5015('malformed vote')
     if (!this.#heightCheck(from, v.height, { t: 'vote', vote: v })) return
     const h = this.#h
     const params = this.#o.genesis.params

@@ -5,6 +5,7 @@
  * then the transactions, then the commitments that need their ids.
  */
 import { errors } from '../common/errors.ts'
+import { memoShared } from '../common/frozen.ts'
 import { fromHex } from '../common/hash.ts'
 import { checkCertificate, headCommittee } from './certificate.ts'
 import { blockBytes, blockHash, blockMerkleRoot, signingMessage } from './encoding.ts'
@@ -12,7 +13,7 @@ import { applyTx, blockAnchors, type BlockContext } from './rules.ts'
 import { attemptOf, attemptOpensAfter, epochInfo, epochOf, slotSchedule, slotStart } from './schedule.ts'
 import type { SignatureSink } from './sink.ts'
 import { StateDelta, type ChainState, type Head, type StateBase, type StateView } from './state.ts'
-import type { Anchor, Block, BlockHeader, Json } from './types.ts'
+import type { Anchor, Block, BlockHeader, Json, Transaction } from './types.ts'
 
 /** A block that passed validation against a final state. */
 export interface ValidBlock {
@@ -32,6 +33,11 @@ export interface ValidateOptions {
   /** The validating node's clock (ms since the epoch): a block from its future is refused. Omitted in sync. */
   readonly now?: number
 }
+
+/** By shared (deep-frozen) header: the message the producer signs (read, never written). */
+const BLOCK_MESSAGES = new WeakMap<BlockHeader, Uint8Array>()
+/** By shared transaction list: its session anchors and the Merkle root over it. */
+const TX_LIST_ROOTS = new WeakMap<readonly Transaction[], { readonly anchors: readonly Anchor[], readonly root: string }>()
 
 const HEADER_FIELDS = ['anchor_count', 'chain_id', 'epoch', 'height', 'merkle_root', 'previous_hash', 'producer', 'slot', 'timestamp', 'tx_count']
 const BLOCK_FIELDS = ['anchors', 'header', 'parent_certificate', 'signature', 'transactions']
@@ -83,14 +89,17 @@ export function validateBlock (state: ChainState | StateDelta, block: Block, opt
   const bytes = blockBytes(block)
   if (bytes > params.max_block_bytes) throw new errors.LUCID_ERR_5010(`${bytes} bytes, at most ${params.max_block_bytes}`)
 
-  opts.sigs.check(h.producer, signingMessage('LUCID-BLOCK-V1', fromHex(hash)), block.signature, () => new errors.LUCID_ERR_5008(`block ${hash} is not signed by ${h.producer}`))
+  opts.sigs.check(h.producer, memoShared(BLOCK_MESSAGES, h, () => signingMessage('LUCID-BLOCK-V1', fromHex(hash))), block.signature, () => new errors.LUCID_ERR_5008(`block ${hash} is not signed by ${h.producer}`))
 
   const delta = new StateDelta(state)
   const ctx: BlockContext = { height: h.height, slot: h.slot, epoch: h.epoch, timestamp: h.timestamp }
   const txIds = block.transactions.map((tx) => applyTx(delta, tx, ctx, opts.sigs))
-  const { anchors, dataAnchors } = blockAnchors(block.transactions)
+  // The anchors and the root are pure functions of the transactions (the ids are theirs): once per shared list.
+  const { anchors, root } = memoShared(TX_LIST_ROOTS, block.transactions, (txs) => {
+    const { anchors, dataAnchors } = blockAnchors(txs)
+    return { anchors, root: blockMerkleRoot(txIds, anchors, dataAnchors) }
+  })
   if (!sameAnchors(anchors, block.anchors)) throw new errors.LUCID_ERR_5009('the anchors are not those of the session_anchor transactions')
-  const root = blockMerkleRoot(txIds, anchors, dataAnchors)
   if (root !== h.merkle_root) throw new errors.LUCID_ERR_5009(`computed ${root}, header says ${h.merkle_root}`)
   applyBlockMeta(delta, h, hash, failedLeaders(state, h, schedule.leader, attempt))
   return { block, hash, attempt, delta, txIds }
