@@ -271,13 +271,13 @@ function sameRanking (a: readonly Ranked[], b: readonly Ranked[]): boolean {
   return true
 }
 
-// Score descending; equal scores by the slot's tie-break hash (computed only for nodes that tie).
+// Score descending; equal scores by the slot's tie-break hash, computed only for nodes whose score another
+// shares (no other node is ever compared by key). Decorated once, so that the comparator reads fields rather
+// than a map: the same comparison on the same input, so the same (stable) sort and the same order.
 function sortRanked (list: Ranked[], slot: number, seed: string): void {
-  const keys = new Map<string, string>()
-  const key = (n: string): string => {
-    let k = keys.get(n)
-    if (k === undefined) { k = tieBreakKey(slot, seed, n); keys.set(n, k) }
-    return k
-  }
-  list.sort((a, b) => b.score - a.score || (key(a.node) < key(b.node) ? -1 : key(a.node) > key(b.node) ? 1 : 0))
+  const scores = new Map<number, number>()
+  for (const r of list) scores.set(r.score, (scores.get(r.score) ?? 0) + 1)
+  const decorated = list.map((r) => ({ r, k: (scores.get(r.score) ?? 0) > 1 ? tieBreakKey(slot, seed, r.node) : '' }))
+  decorated.sort((a, b) => b.r.score - a.r.score || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+  for (let i = 0; i < decorated.length; i++) list[i] = (decorated[i] as { r: Ranked }).r
 }

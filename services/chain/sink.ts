@@ -103,8 +103,22 @@ export function immediateSink (verifier: Verifier, cache?: VerifiedCache): Signa
   return {
     check (publicKey, message, signature, fail) {
       if (cache?.has(publicKey, signature, message) === true) return
-      if (!verifier.verify(publicKey, message, fromHex(signature))) throw fail()
+      if (!verifier.verify(publicKey, message, signatureBytes(signature))) throw fail()
       cache?.add(publicKey, signature, message)
     }
   }
+}
+
+// Decoded signatures by their text (every receiver of a message verifies the same one): shared bytes that
+// verifiers read and never write. Bounded: the oldest goes first.
+const SIGNATURE_BYTES = new Map<string, Uint8Array>()
+const SIGNATURE_BYTES_LIMIT = 8192
+
+function signatureBytes (hex: string): Uint8Array {
+  const hit = SIGNATURE_BYTES.get(hex)
+  if (hit !== undefined) return hit
+  const bytes = fromHex(hex)
+  if (SIGNATURE_BYTES.size >= SIGNATURE_BYTES_LIMIT) SIGNATURE_BYTES.delete(SIGNATURE_BYTES.keys().next().value as string)
+  SIGNATURE_BYTES.set(hex, bytes)
+  return bytes
 }
