@@ -513,13 +513,17 @@ export class ChainNode {
     }
   }
 
-  /** The attempt this node holds in slot `slot` (-1 for none). */
+  /** The attempt this node holds in slot `slot` (-1 for none): a function of the final chain, kept per final head. */
   #attempt (slot: number): number {
-    const params = this.#o.genesis.params
-    const state = this.ledger.state
-    const schedule = slotSchedule(epochInfo(state, epochOf(params, slot)), params, slot, state.get('recent') as Array<[number, string]>, this.ledger.head().slot)
-    return schedule === undefined ? -1 : attemptOf(schedule, params, this.id)
+    const head = this.ledger.head()
+    const c = this.#attemptMemo
+    if (c !== undefined && c.slot === slot && c.hash === head.hash) return c.attempt
+    const attempt = this.#attemptOf(this.id, slot)
+    this.#attemptMemo = { slot, hash: head.hash, attempt }
+    return attempt
   }
+
+  #attemptMemo: { readonly slot: number, readonly hash: string, readonly attempt: number } | undefined
 
   /**
    * Proposes for round `slot` if this node holds an attempt whose window is open, no proposal of the round

@@ -112,7 +112,7 @@ export function immediateSink (verifier: Verifier, cache?: VerifiedCache): Signa
 // Decoded signatures by their text (every receiver of a message verifies the same one): shared bytes that
 // verifiers read and never write. Bounded: the oldest goes first.
 const SIGNATURE_BYTES = new Map<string, Uint8Array>()
-const SIGNATURE_BYTES_LIMIT = 8192
+const SIGNATURE_BYTES_LIMIT = 1024
 
 function signatureBytes (hex: string): Uint8Array {
   const hit = SIGNATURE_BYTES.get(hex)

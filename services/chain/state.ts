@@ -132,7 +132,10 @@ export class StateDelta implements StateView, StateBase {
   get genesisHash (): string { return this.base.genesisHash }
   /** The base state's memo: what it holds is a pure function of history before the delta. */
   get memo (): Map<string, unknown> { return this.base.memo }
-  get (key: string): Json | undefined { return this.#writes.has(key) ? this.#writes.get(key) : this.base.get(key) }
+  get (key: string): Json | undefined {
+    const v = this.#writes.get(key)
+    return v !== undefined || this.#writes.has(key) ? v : this.#base.get(key)
+  }
   set (key: string, value: Json): void { this.#writes.set(key, value) }
   /** The writes, in order. */
   writes (): IterableIterator<[string, Json]> { return this.#writes.entries() }

@@ -46,8 +46,8 @@ export function memoShared<K extends object, T> (memo: WeakMap<K, T>, v: K, comp
 }
 
 const PARSED = new Map<string, unknown>()
-/** Texts remembered (the oldest goes first): several slots of a hundred-node network's distinct messages. */
-const PARSED_LIMIT = 4096
+/** Texts remembered (the oldest goes first): more than a hundred-node network has in flight at once; kept small, since what it holds survives young-generation collections. */
+const PARSED_LIMIT = 256
 
 /**
  * JSON.parse(text), deep-frozen, and the same object for the same text while it is remembered (the latest
