@@ -65,8 +65,13 @@ export interface SimOptions {
   readonly retainBlocks?: number
   /** Validators send their uptime beacons (default true; false to measure what the beacons cost). */
   readonly uptimeBeacons?: boolean
-  /** Called every simulated hour with the virtual ms after genesis and the best final height. */
+  /** Called every simulated hour with the virtual ms after genesis and the best final height (an event of the run). */
   readonly progress?: (simMs: number, height: number) => void
+  /**
+   * Called every TICK_EVENTS events (queue.ts) with the virtual ms after genesis and the events run so far: for
+   * a wall-clock progress report. Not an event: the run is the same with or without it.
+   */
+  readonly tick?: (simMs: number, events: number) => void
 }
 
 /** A finished run. */
@@ -202,6 +207,8 @@ export class Simulation {
       this.queue.at(g + c.toMs, () => { for (const i of c.nodes) this.#restart(i) })
     }
     if (this.#load !== undefined) this.#arrival(this.#load)
+    const tick = this.#o.tick
+    if (tick !== undefined) this.queue.onTick = () => { tick(this.queue.now() - g, this.queue.executed) }
     if (this.#o.progress !== undefined) {
       const progress = this.#o.progress
       for (let t = g + HOUR_MS; t <= end; t += HOUR_MS) this.queue.at(t, () => { progress(t - g, this.#best()?.ledger.head().height ?? 0) })
