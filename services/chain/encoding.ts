@@ -131,3 +131,12 @@ export function blockBytes (block: Block): number {
 export function tieBreakKey (slot: number, seed: string, nodeId: string): string {
   return toHex(sha256(u64be(slot), fromHex(seed), fromHex(nodeId)))
 }
+
+/**
+ * tieBreakKey(slot, seed, id) for each of `nodeIds`, the same bytes hashed, with the slot and seed encoded once
+ * (a slot's order hashes every tied node of a hundred).
+ */
+export function tieBreakKeys (slot: number, seed: string, nodeIds: readonly string[]): string[] {
+  const prefix = [u64be(slot), fromHex(seed)]
+  return nodeIds.map((id) => toHex(sha256(...prefix, fromHex(id))))
+}

@@ -945,12 +945,24 @@ export class ChainNode {
   }
 
   #spreadCertificate (committee: Committee, certificate: Certificate): void {
+    const nodes = this.ledger.state.get('nodes') as Array<[string, number]>
+    let memo = this.#spreadMemo
+    if (memo === undefined || memo.committee !== committee || memo.nodes !== nodes) {
+      memo = { committee, nodes, to: this.#spreadTargets(committee, nodes) }
+      this.#spreadMemo = memo
+    }
+    this.#sendTo(memo.to, { t: 'commit', certificate })
+  }
+
+  /** Who a committee member passes certificates on to (a function of the committee and the registered nodes, kept while both stay). */
+  #spreadMemo: { readonly committee: Committee, readonly nodes: ReadonlyArray<[string, number]>, readonly to: readonly string[] } | undefined
+
+  #spreadTargets (committee: Committee, nodes: ReadonlyArray<[string, number]>): string[] {
     const members = [...committee.members.keys()].sort()
     const i = members.indexOf(this.id)
-    if (i < 0) return
+    if (i < 0) return []
     const k = members.length
-    const others = (this.ledger.state.get('nodes') as Array<[string, number]>).map(([n]) => n).filter((n) => !committee.members.has(n))
-    const to = others.filter((_, j) => j % k === i || j % k === (i + 1) % k)
-    this.#sendTo(to, { t: 'commit', certificate })
+    const others = nodes.map(([n]) => n).filter((n) => !committee.members.has(n))
+    return others.filter((_, j) => j % k === i || j % k === (i + 1) % k)
   }
 }

@@ -122,8 +122,14 @@ export function applyTx (view: StateView, tx: Transaction, block: BlockContext, 
   return id
 }
 
-/** The anchor a session_anchor transaction carries (checked). */
+/** The anchor a session_anchor transaction carries (checked; once per shared transaction). */
 export function anchorOf (tx: Transaction): Anchor {
+  return isShared(tx) ? memoShared(ANCHORS, tx, (t) => Object.freeze(checkedAnchor(t))) : checkedAnchor(tx)
+}
+
+const ANCHORS = new WeakMap<Transaction, Anchor>()
+
+function checkedAnchor (tx: Transaction): Anchor {
   const p = tx.payload as { [k: string]: Json }
   fieldsOnly(p, ['session_id', 'manifest_hash', 'merkle_root'])
   const { session_id: sessionId, manifest_hash: manifestHash, merkle_root: merkleRoot } = p

@@ -12,7 +12,7 @@
  *   score    = floor(credits x uptime / 10000)
  * Eligible (to lead and to vote): registered before epoch e, uptime >= min_uptime_bp, score > 0.
  */
-import { tieBreakKey } from './encoding.ts'
+import { tieBreakKeys } from './encoding.ts'
 import { intAt, type StateReader } from './state.ts'
 import type { ChainParams } from './types.ts'
 
@@ -277,7 +277,10 @@ function sameRanking (a: readonly Ranked[], b: readonly Ranked[]): boolean {
 function sortRanked (list: Ranked[], slot: number, seed: string): void {
   const scores = new Map<number, number>()
   for (const r of list) scores.set(r.score, (scores.get(r.score) ?? 0) + 1)
-  const decorated = list.map((r) => ({ r, k: (scores.get(r.score) ?? 0) > 1 ? tieBreakKey(slot, seed, r.node) : '' }))
+  const tied = list.filter((r) => (scores.get(r.score) ?? 0) > 1)
+  const keys = new Map<Ranked, string>()
+  tieBreakKeys(slot, seed, tied.map((r) => r.node)).forEach((k, i) => { keys.set(tied[i] as Ranked, k) })
+  const decorated = list.map((r) => ({ r, k: keys.get(r) ?? '' }))
   decorated.sort((a, b) => b.r.score - a.r.score || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
   for (let i = 0; i < decorated.length; i++) list[i] = (decorated[i] as { r: Ranked }).r
 }

@@ -5,7 +5,7 @@
  * then the transactions, then the commitments that need their ids.
  */
 import { errors } from '../common/errors.ts'
-import { memoShared } from '../common/frozen.ts'
+import { isShared, memoShared } from '../common/frozen.ts'
 import { fromHex } from '../common/hash.ts'
 import { checkCertificate, headCommittee } from './certificate.ts'
 import { blockBytes, blockHash, blockMerkleRoot, signingMessage } from './encoding.ts'
@@ -46,9 +46,16 @@ const HEX128 = /^[0-9a-f]{128}$/
 
 /** The block hash of a shape-checked block. Throws LUCID_ERR_5001 for a malformed one. */
 export function checkedHash (state: StateBase, block: Block): string {
-  checkShape(state, block)
+  // A shared (deep-frozen) block passes the same shape check for the same chain id every time: once.
+  if (SHAPED.get(block) !== state.genesis.chain_id) {
+    checkShape(state, block)
+    if (isShared(block)) SHAPED.set(block, state.genesis.chain_id)
+  }
   return blockHash(block.header)
 }
+
+/** Shared blocks whose shape passed, with the chain id it was checked against. */
+const SHAPED = new WeakMap<Block, string>()
 
 /**
  * Validates `block` as the child of `state`'s head (the final state, or a delta of blocks validated before it

@@ -40,7 +40,7 @@ export class NodeCpu {
   run (fn: () => void): void {
     if (this.#inbox.length > 0 || this.queue.now() < this.#busyUntil) {
       this.#inbox.push(fn)
-      if (!this.#draining) { this.#draining = true; this.queue.at(this.#busyUntil, this.#drain) }
+      if (!this.#draining) { this.#draining = true; this.queue.post(this.#busyUntil, this.#drain) }
       return
     }
     this.#work(fn)
@@ -53,7 +53,7 @@ export class NodeCpu {
     this.#draining = false
     const fn = this.#inbox.shift()
     if (fn !== undefined) this.#work(fn)
-    if (this.#inbox.length > 0) { this.#draining = true; this.queue.at(this.#busyUntil, this.#drain) }
+    if (this.#inbox.length > 0) { this.#draining = true; this.queue.post(this.#busyUntil, this.#drain) }
   }
 
   #work (fn: () => void): void {

@@ -115,7 +115,7 @@ export class SimNetwork {
     if (this.#o.loss > 0 && this.#o.rng.next() < this.#o.loss) { s.lost++; return }
     const leaves = q.now() + (this.#cpus[from]?.spent ?? 0)
     const fromId = this.#ids[from] as string
-    q.at(leaves + sampleLatency(this.#o.latency(from, to), this.#o.rng), () => {
+    q.post(leaves + sampleLatency(this.#o.latency(from, to), this.#o.rng), () => {
       const cpu = this.#cpus[to]
       if (cpu === undefined) return
       // Run as the receiver's work, which may wait for its CPU; whether it is still up (and which process

@@ -45,6 +45,16 @@ export class EventQueue implements Scheduler {
   now (): number { return this.clock.now() }
 
   at (timeMs: number, fn: () => void): Cancel {
+    const e = this.#push(timeMs, fn)
+    return () => { e.cancelled = true }
+  }
+
+  /** at() for an event nobody cancels (a message in flight, a CPU's inbox): the same order, no canceller made. */
+  post (timeMs: number, fn: () => void): void {
+    this.#push(timeMs, fn)
+  }
+
+  #push (timeMs: number, fn: () => void): Event {
     const e: Event = { time: Math.max(timeMs, this.clock.now()), seq: this.#seq++, fn, cancelled: false }
     const h = this.#heap
     h.push(e)
@@ -57,7 +67,7 @@ export class EventQueue implements Scheduler {
       i = parent
     }
     h[i] = e
-    return () => { e.cancelled = true }
+    return e
   }
 
   /** Stops runUntil after the event that is running (to await asynchronous work, e.g. a sync). */
