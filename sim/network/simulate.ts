@@ -107,6 +107,7 @@ export const SIM_GENESIS_TIME = 1_700_000_000_000
 const SYNC_BATCH = 256
 const HOUR_MS = 3_600_000
 const VERIFIED_CACHE = 1024
+const FINAL_INDEX_BLOCKS = 16
 
 /** Runs a simulation to its end. */
 export async function simulate (opts: SimOptions): Promise<SimResult> {
@@ -248,6 +249,9 @@ export class Simulation {
       // Enough to cover a few slots of votes and transactions; the default (200k per node) would hold ~5 GB
       // across a hundred nodes over a day.
       verifiedCache: VERIFIED_CACHE,
+      // Only txStatus reads the index of final transactions, and nothing here asks it: the default (a day of
+      // blocks per node) would only hold a hundred copies of every transaction id.
+      finalIndexBlocks: FINAL_INDEX_BLOCKS,
       connect: (_id, handler): Transport => {
         const raw = this.network.join(n.index, n.cpu, adversary === undefined ? handler : adversary.handler(handler))
         return adversary === undefined ? raw : adversary.transport(raw)
