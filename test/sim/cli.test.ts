@@ -65,7 +65,7 @@ describe('lucid sim chain', () => {
     const file = join(dir, 'sim.json')
     const r = await run(['chain', '--nodes', '8', '--duration', '5m', '--loss', '1%', '--seed', '3', '--json', file])
     assert.equal(r.code, 0)
-    for (const label of ['blocks', 'slots', 'finality', 'throughput', 'forks', 'safety', 'liveness', 'catch-up', 'fresh node']) assert.match(r.out, new RegExp(`^${label}\\s`, 'm'))
+    for (const label of ['blocks', 'slots', 'finality', 'throughput', 'forks', 'safety', 'liveness', 'catch-up', 'fresh node', 'speed']) assert.match(r.out, new RegExp(`^${label}\\s`, 'm'))
     assert.match(r.out, /safe: no two final blocks at one height/)
     const report = JSON.parse(readFileSync(file, 'utf8')) as Report
     assert.deepEqual(validateReport(report), [])
@@ -76,9 +76,12 @@ describe('lucid sim chain', () => {
     assert.equal(e?.conditions.loss, 0.01)
     assert.equal(e?.metrics.safety_violations_count, 0)
     assert.ok((e?.metrics.blocks_count ?? 0) >= 25)
-    for (const m of ['interval_mean_s', 'interval_stdev_s', 'missed_slots_count', 'fallback_blocks_count', 'finality_p50_s', 'finality_p95_s', 'finality_p99_s', 'tx_per_s', 'forks_count', 'orphans_count', 'fresh_sync_s', 'day_wall_s']) {
+    for (const m of ['interval_mean_s', 'interval_stdev_s', 'missed_slots_count', 'fallback_blocks_count', 'finality_p50_s', 'finality_p95_s', 'finality_p99_s', 'tx_per_s', 'forks_count', 'orphans_count', 'fresh_sync_s', 'day_wall_s', 'events_per_s', 'baseline_events_per_s', 'baseline_ratio']) {
       assert.equal(typeof e?.metrics[m], 'number', m)
     }
+    // The speed beside its same-process yardstick: a bare event queue runs far more events per second than the chain.
+    assert.match(r.out, /^speed\s+.* events\/s of wall time; a bare event queue here: .* events\/s \(the baseline, same process\), ratio \d/m)
+    assert.ok((e?.metrics.baseline_events_per_s ?? 0) > (e?.metrics.events_per_s ?? Infinity))
   })
 
   it('exits 1 when two blocks became final at one height', async () => {

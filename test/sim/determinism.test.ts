@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { parseCrashes, parsePartitions, simulate, type SimOptions } from '../../sim/network/index.ts'
+import { TICK_EVENTS, parseCrashes, parsePartitions, simulate, type SimOptions } from '../../sim/network/index.ts'
 
 // Issue 24 made the simulator faster, never different: these four runs' figures (wall times zeroed) and every
 // node's final head were computed with the code before it (commit 364bb40) and must come out byte for byte.
@@ -26,3 +26,13 @@ for (const [name, opts] of Object.entries(RUNS)) {
     assert.deepEqual(r.ledgers.map((l) => l.head().hash), want.heads)
   })
 }
+
+test('a progress tick is not an event: the run with one is the run without', async () => {
+  const opts: SimOptions = { nodes: 20, durationMs: 20 * MIN, seed: 5, loss: 0.02 }
+  const ticks: number[] = []
+  const [a, b] = [await simulate(opts), await simulate({ ...opts, tick: (simMs, events) => { ticks.push(events) } })]
+  assert.ok(ticks.length > 0)
+  assert.deepEqual(ticks, ticks.map((_, i) => (i + 1) * TICK_EVENTS))
+  assert.equal(a.figures.events, b.figures.events)
+  assert.deepEqual(a.ledgers.map((l) => l.head().hash), b.ledgers.map((l) => l.head().hash))
+})
