@@ -30,7 +30,7 @@ for (const [name, opts] of Object.entries(RUNS)) {
 test('a progress tick is not an event: the run with one is the run without', async () => {
   const opts: SimOptions = { nodes: 20, durationMs: 20 * MIN, seed: 5, loss: 0.02 }
   const ticks: number[] = []
-  const [a, b] = [await simulate(opts), await simulate({ ...opts, tick: (simMs, events) => { ticks.push(events) } })]
+  const [a, b] = [await simulate(opts), await simulate({ ...opts, tick: (_simMs, events) => { ticks.push(events) } })]
   assert.ok(ticks.length > 0)
   assert.deepEqual(ticks, ticks.map((_, i) => (i + 1) * TICK_EVENTS))
   assert.equal(a.figures.events, b.figures.events)
