@@ -40,7 +40,7 @@ import { buildBlock } from './produce.ts'
 import { Ledger, type FinalBlock } from './ledger.ts'
 import { TxPool } from './pool.ts'
 import type { BlockContext } from './rules.ts'
-import { attemptOf, attemptOpensAfter, beaconWindow, beaconWindowStart, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart, type Committee } from './schedule.ts'
+import { attemptOf, attemptOpensAfter, beaconWindow, beaconWindowStart, epochInfo, epochOf, hasQuorum, slotAt, slotSchedule, slotStart, type Committee, type SlotSchedule } from './schedule.ts'
 import type { Cancel, Scheduler } from './scheduler.ts'
 import { ed25519Verifier, type Signer, type Verifier } from './signer.ts'
 import { VerifiedCache, immediateSink, type SignatureSink } from './sink.ts'
@@ -513,17 +513,8 @@ export class ChainNode {
     }
   }
 
-  /** The attempt this node holds in slot `slot` (-1 for none): a function of the final chain, kept per final head. */
-  #attempt (slot: number): number {
-    const head = this.ledger.head()
-    const c = this.#attemptMemo
-    if (c !== undefined && c.slot === slot && c.hash === head.hash) return c.attempt
-    const attempt = this.#attemptOf(this.id, slot)
-    this.#attemptMemo = { slot, hash: head.hash, attempt }
-    return attempt
-  }
-
-  #attemptMemo: { readonly slot: number, readonly hash: string, readonly attempt: number } | undefined
+  /** The attempt this node holds in slot `slot` (-1 for none). */
+  #attempt (slot: number): number { return this.#attemptOf(this.id, slot) }
 
   /**
    * Proposes for round `slot` if this node holds an attempt whose window is open, no proposal of the round
@@ -736,11 +727,23 @@ export class ChainNode {
   }
 
   #attemptOf (producer: string, slot: number): number {
+    const schedule = this.#schedule(slot)
+    return schedule === undefined ? -1 : attemptOf(schedule, this.#o.genesis.params, producer)
+  }
+
+  /** The schedule of `slot` for the open height: a function of the final chain, kept while the final head and the slot stay. */
+  #schedule (slot: number): SlotSchedule | undefined {
+    const head = this.ledger.head()
+    const m = this.#scheduleMemo
+    if (m !== undefined && m.slot === slot && m.hash === head.hash) return m.schedule
     const params = this.#o.genesis.params
     const state = this.ledger.state
-    const schedule = slotSchedule(epochInfo(state, epochOf(params, slot)), params, slot, state.get('recent') as Array<[number, string]>, this.ledger.head().slot)
-    return schedule === undefined ? -1 : attemptOf(schedule, params, producer)
+    const schedule = slotSchedule(epochInfo(state, epochOf(params, slot)), params, slot, state.get('recent') as Array<[number, string]>, head.slot)
+    this.#scheduleMemo = { slot, hash: head.hash, schedule }
+    return schedule
   }
+
+  #scheduleMemo: { readonly slot: number, readonly hash: string, readonly schedule: SlotSchedule | undefined } | undefined
 
   /** Prevotes the round's proposal if this node may (committee member, not yet prevoted this round, lock rules). */
   #considerPrevote (p: Proposal, hash: string): void {
