@@ -12,6 +12,7 @@
  * certificate by the committee of its block's own epoch, as it was signed.
  */
 import { errors } from '../common/errors.ts'
+import { isShared } from '../common/frozen.ts'
 import { toHex } from '../common/hash.ts'
 import { proposalHash, roundVoteHash, signingMessage, voteHash, type SignDomain } from './encoding.ts'
 import { epochInfo, hasQuorum, type Committee } from './schedule.ts'
@@ -30,7 +31,38 @@ export function voteDomain(type: VoteType): SignDomain {
 
 /** The 48-byte message a vote of `type` for (`height`, `round`, `hash`) signs. */
 export function voteMessage(type: VoteType, height: number, round: number, hash: string): Uint8Array {
-  return signingMessage(voteDomain(type), roundVoteHash(height, round, hash))
+  // Every receiver of a vote or certificate computes the same message: remembered by the block hash text (a
+  // string the receivers of one message share) and then by type, height and round. The bytes returned are
+  // shared: callers read them (signers and verifiers do), never write them.
+  let list = VOTE_MESSAGES.get(hash)
+  if (list !== undefined) for (const e of list) if (e.type === type && e.height === height && e.round === round) return e.message
+  const message = signingMessage(voteDomain(type), roundVoteHash(height, round, hash))
+  if (list === undefined || list.length >= 64) {
+    if (VOTE_MESSAGES.size >= 4096) VOTE_MESSAGES.clear()
+    list = []
+    VOTE_MESSAGES.set(hash, list)
+  }
+  list.push({ type, height, round, message })
+  return message
+}
+
+const VOTE_MESSAGES = new Map<string, Array<{ readonly type: VoteType; readonly height: number; readonly round: number; readonly message: Uint8Array }>>()
+
+/** Shared (deep-frozen) votes of certificates and proofs of lock already found well formed. */
+const WELL_FORMED = new WeakSet<object>()
+
+function wellFormedVote(v: VoteSignature): boolean {
+  if (WELL_FORMED.has(v)) return true
+  const ok =
+    v !== null &&
+    typeof v === 'object' &&
+    Object.keys(v).length === 2 &&
+    typeof v.voter === 'string' &&
+    HEX64.test(v.voter) &&
+    typeof v.signature === 'string' &&
+    HEX128.test(v.signature)
+  if (ok && isShared(v)) WELL_FORMED.add(v)
+  return ok
 }
 
 /** `signer`'s vote of `type` for the block `hash` at `height` in `round`. */
@@ -82,15 +114,7 @@ export function checkQuorum(votes: readonly VoteSignature[], message: Uint8Array
   let weight = 0
   let prev = ''
   for (const v of votes) {
-    if (
-      v === null ||
-      typeof v !== 'object' ||
-      Object.keys(v).length !== 2 ||
-      typeof v.voter !== 'string' ||
-      !HEX64.test(v.voter) ||
-      typeof v.signature !== 'string' ||
-      !HEX128.test(v.signature)
-    ) {
+    if (!wellFormedVote(v)) {
       throw new errors.LUCID_ERR_5015(`malformed vote in ${what}`)
     }
     if (v.voter <= prev) throw new errors.LUCID_ERR_5015(`votes in ${what} must be sorted by voter, one each`)

@@ -13,6 +13,7 @@
  *   The tag stops a signature over a block hash from being replayed as a vote or a transaction, and a fixed
  *   length lets the sync workers receive messages as one flat array.
  */
+import { memoShared } from '../common/frozen.ts'
 import { fromHex, hashCanonical, merkleRoot, sha256, toHex, u64be } from '../common/hash.ts'
 import type { Anchor, Block, BlockHeader, DataAnchor, Genesis, Transaction, TxBody } from './types.ts'
 
@@ -47,12 +48,18 @@ export function txBody(tx: Transaction): TxBody {
 
 /** A transaction's id (hex). */
 export function txId(tx: TxBody): string {
-  return toHex(hashCanonical(txBody(tx as Transaction)))
+  return memoShared(TX_IDS, tx, (t) => toHex(hashCanonical(txBody(t as Transaction))))
 }
+
+// Hashes and sizes of shared (deep-frozen, services/common/frozen.ts) objects, by identity: the receivers of
+// one broadcast block compute each once.
+const TX_IDS = new WeakMap<TxBody, string>()
+const BLOCK_HASHES = new WeakMap<BlockHeader, string>()
+const BLOCK_BYTES = new WeakMap<Block, number>()
 
 /** A block's hash (hex): the hash of its header. */
 export function blockHash(header: BlockHeader): string {
-  return toHex(hashCanonical(header))
+  return memoShared(BLOCK_HASHES, header, (h) => toHex(hashCanonical(h)))
 }
 
 /** The genesis hash (hex), which block 1 names as its previous hash. */
@@ -117,10 +124,19 @@ export function proposalHash(height: number, round: number, polRound: number, bl
  * encoding differs from JSON.stringify only in key order, never in length, so the cheaper one is measured.
  */
 export function blockBytes(block: Block): number {
-  return Buffer.byteLength(JSON.stringify(block))
+  return memoShared(BLOCK_BYTES, block, (b) => Buffer.byteLength(JSON.stringify(b)))
 }
 
 /** The tie-break key of a candidate in a slot: SHA-256(u64(slot) ‖ epoch seed ‖ node id), hex. */
 export function tieBreakKey(slot: number, seed: string, nodeId: string): string {
   return toHex(sha256(u64be(slot), fromHex(seed), fromHex(nodeId)))
+}
+
+/**
+ * tieBreakKey(slot, seed, id) for each of `nodeIds`, the same bytes hashed, with the slot and seed encoded once
+ * (a slot's order hashes every tied node of a hundred).
+ */
+export function tieBreakKeys(slot: number, seed: string, nodeIds: readonly string[]): string[] {
+  const prefix = [u64be(slot), fromHex(seed)]
+  return nodeIds.map((id) => toHex(sha256(...prefix, fromHex(id))))
 }

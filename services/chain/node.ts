@@ -31,6 +31,7 @@
  * daily epoch), the most the uptime rule counts.
  */
 import { errors, isLucidError, type LucidError } from '../common/errors.ts'
+import { isShared, memoShared, parseFrozen } from '../common/frozen.ts'
 import { signTransaction } from './client.ts'
 import { checkCertificate, checkQuorum, headCommittee, makeCertificate, signProposal, signVote, sortVotes, voteMessage } from './certificate.ts'
 import { memoryConsensusStore, type ConsensusRecord, type ConsensusStore, type RoundChoice } from './consensus-store.ts'
@@ -50,7 +51,8 @@ import {
   slotAt,
   slotSchedule,
   slotStart,
-  type Committee
+  type Committee,
+  type SlotSchedule
 } from './schedule.ts'
 import type { Cancel, Scheduler } from './scheduler.ts'
 import { ed25519Verifier, type Signer, type Verifier } from './signer.ts'
@@ -175,6 +177,27 @@ const WANT_RETRY_MS = 1000
 const WANT_ATTEMPTS = 8
 /** A day of 10 s slots. */
 const DEFAULT_FINAL_INDEX_BLOCKS = 8640
+
+/** Shared (deep-frozen) votes found well formed, and proposals' signed messages: once per message in a process. */
+const WELL_FORMED_VOTES = new WeakSet<object>()
+const PROPOSAL_MESSAGES = new WeakMap<Proposal, Uint8Array>()
+
+function wellFormedVote(v: Vote): boolean {
+  if (WELL_FORMED_VOTES.has(v)) return true
+  const ok =
+    v !== null &&
+    typeof v === 'object' &&
+    (v.type === 'prevote' || v.type === 'precommit') &&
+    typeof v.block_hash === 'string' &&
+    /^[0-9a-f]{64}$/.test(v.block_hash) &&
+    typeof v.voter === 'string' &&
+    typeof v.signature === 'string' &&
+    /^[0-9a-f]{128}$/.test(v.signature) &&
+    Number.isSafeInteger(v.round) &&
+    v.round >= 0
+  if (ok && isShared(v)) WELL_FORMED_VOTES.add(v)
+  return ok
+}
 
 /** One PoOT node. */
 export class ChainNode {
@@ -582,16 +605,7 @@ export class ChainNode {
 
   /** The attempt this node holds in slot `slot` (-1 for none). */
   #attempt(slot: number): number {
-    const params = this.#o.genesis.params
-    const state = this.ledger.state
-    const schedule = slotSchedule(
-      epochInfo(state, epochOf(params, slot)),
-      params,
-      slot,
-      state.get('recent') as Array<[number, string]>,
-      this.ledger.head().slot
-    )
-    return schedule === undefined ? -1 : attemptOf(schedule, params, this.id)
+    return this.#attemptOf(this.id, slot)
   }
 
   /**
@@ -648,7 +662,8 @@ export class ChainNode {
     if (!this.#running) return
     let msg: Message
     try {
-      msg = JSON.parse(data) as Message
+      // Parsed once per text in this process and deep-frozen: the receivers of a broadcast read one object.
+      msg = parseFrozen(data) as Message
     } catch {
       this.#reject('LUCID_ERR_5001')
       return
@@ -837,9 +852,10 @@ export class ChainNode {
       throw new errors.LUCID_ERR_5007(`attempt ${attempt} of round ${r} before its window`)
     const valid = this.#validBlock(p.block)
     if (valid.block.header.slot > r) throw new errors.LUCID_ERR_5011(`block of slot ${valid.block.header.slot} proposed in round ${r}`)
+    // p.height is the open height (#heightCheck) and valid.hash its block's hash: a pure function of p.
     this.#sigs.check(
       p.proposer,
-      signingMessage('LUCID-PROPOSE-V1', proposalHash(h.height, r, p.pol_round, valid.hash)),
+      memoShared(PROPOSAL_MESSAGES, p, () => signingMessage('LUCID-PROPOSE-V1', proposalHash(h.height, r, p.pol_round, valid.hash))),
       p.signature,
       () => new errors.LUCID_ERR_5008(`proposal of round ${r} is not signed by ${p.proposer}`)
     )
@@ -856,17 +872,23 @@ export class ChainNode {
   }
 
   #attemptOf(producer: string, slot: number): number {
+    const schedule = this.#schedule(slot)
+    return schedule === undefined ? -1 : attemptOf(schedule, this.#o.genesis.params, producer)
+  }
+
+  /** The schedule of `slot` for the open height: a function of the final chain, kept while the final head and the slot stay. */
+  #schedule(slot: number): SlotSchedule | undefined {
+    const head = this.ledger.head()
+    const m = this.#scheduleMemo
+    if (m !== undefined && m.slot === slot && m.hash === head.hash) return m.schedule
     const params = this.#o.genesis.params
     const state = this.ledger.state
-    const schedule = slotSchedule(
-      epochInfo(state, epochOf(params, slot)),
-      params,
-      slot,
-      state.get('recent') as Array<[number, string]>,
-      this.ledger.head().slot
-    )
-    return schedule === undefined ? -1 : attemptOf(schedule, params, producer)
+    const schedule = slotSchedule(epochInfo(state, epochOf(params, slot)), params, slot, state.get('recent') as Array<[number, string]>, head.slot)
+    this.#scheduleMemo = { slot, hash: head.hash, schedule }
+    return schedule
   }
+
+  #scheduleMemo: { readonly slot: number; readonly hash: string; readonly schedule: SlotSchedule | undefined } | undefined
 
   /** Prevotes the round's proposal if this node may (committee member, not yet prevoted this round, lock rules). */
   #considerPrevote(p: Proposal, hash: string): void {
@@ -896,20 +918,7 @@ export class ChainNode {
   }
 
   #onVote(from: string, v: Vote): void {
-    if (
-      v === null ||
-      typeof v !== 'object' ||
-      (v.type !== 'prevote' && v.type !== 'precommit') ||
-      typeof v.block_hash !== 'string' ||
-      !/^[0-9a-f]{64}$/.test(v.block_hash) ||
-      typeof v.voter !== 'string' ||
-      typeof v.signature !== 'string' ||
-      !/^[0-9a-f]{128}$/.test(v.signature) ||
-      !Number.isSafeInteger(v.round) ||
-      v.round < 0
-    ) {
-      throw new errors.LUCID_ERR_5015('malformed vote')
-    }
+    if (!wellFormedVote(v)) throw new errors.LUCID_ERR_5015('malformed vote')
     if (!this.#heightCheck(from, v.height, { t: 'vote', vote: v })) return
     const h = this.#h
     const params = this.#o.genesis.params
@@ -1124,12 +1133,24 @@ export class ChainNode {
   }
 
   #spreadCertificate(committee: Committee, certificate: Certificate): void {
+    const nodes = this.ledger.state.get('nodes') as Array<[string, number]>
+    let memo = this.#spreadMemo
+    if (memo === undefined || memo.committee !== committee || memo.nodes !== nodes) {
+      memo = { committee, nodes, to: this.#spreadTargets(committee, nodes) }
+      this.#spreadMemo = memo
+    }
+    this.#sendTo(memo.to, { t: 'commit', certificate })
+  }
+
+  /** Who a committee member passes certificates on to (a function of the committee and the registered nodes, kept while both stay). */
+  #spreadMemo: { readonly committee: Committee; readonly nodes: ReadonlyArray<[string, number]>; readonly to: readonly string[] } | undefined
+
+  #spreadTargets(committee: Committee, nodes: ReadonlyArray<[string, number]>): string[] {
     const members = [...committee.members.keys()].sort()
     const i = members.indexOf(this.id)
-    if (i < 0) return
+    if (i < 0) return []
     const k = members.length
-    const others = (this.ledger.state.get('nodes') as Array<[string, number]>).map(([n]) => n).filter((n) => !committee.members.has(n))
-    const to = others.filter((_, j) => j % k === i || j % k === (i + 1) % k)
-    this.#sendTo(to, { t: 'commit', certificate })
+    const others = nodes.map(([n]) => n).filter((n) => !committee.members.has(n))
+    return others.filter((_, j) => j % k === i || j % k === (i + 1) % k)
   }
 }

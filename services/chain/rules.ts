@@ -4,6 +4,7 @@
  * verify at once while sync collects them for the worker threads.
  */
 import { errors } from '../common/errors.ts'
+import { isShared, memoShared } from '../common/frozen.ts'
 import { fromHex } from '../common/hash.ts'
 import { taskProof } from './credits.ts'
 import { signingMessage, txId, voteHash } from './encoding.ts'
@@ -36,7 +37,7 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
   const id = txId(tx)
   sigs.check(
     tx.from,
-    signingMessage('LUCID-TX-V1', fromHex(id)),
+    memoShared(TX_MESSAGES, tx, () => signingMessage('LUCID-TX-V1', fromHex(id))),
     tx.signature,
     () => new errors.LUCID_ERR_5013(`transaction ${id} is not signed by ${tx.from}`)
   )
@@ -148,8 +149,14 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
   return id
 }
 
-/** The anchor a session_anchor transaction carries (checked). */
+/** The anchor a session_anchor transaction carries (checked; once per shared transaction). */
 export function anchorOf(tx: Transaction): Anchor {
+  return isShared(tx) ? memoShared(ANCHORS, tx, (t) => Object.freeze(checkedAnchor(t))) : checkedAnchor(tx)
+}
+
+const ANCHORS = new WeakMap<Transaction, Anchor>()
+
+function checkedAnchor(tx: Transaction): Anchor {
   const p = tx.payload as { [k: string]: Json }
   fieldsOnly(p, ['session_id', 'manifest_hash', 'merkle_root'])
   const { session_id: sessionId, manifest_hash: manifestHash, merkle_root: merkleRoot } = p
@@ -193,8 +200,24 @@ export function blockAnchors(txs: readonly Transaction[]): { anchors: Anchor[]; 
   return { anchors, dataAnchors }
 }
 
+// Derived once from a shared (deep-frozen) transaction, however many receivers check it: the message its
+// signature signs (read, never written), that its shape passed, and its encoded size.
+const TX_MESSAGES = new WeakMap<Transaction, Uint8Array>()
+const TX_SHAPED = new WeakSet<object>()
+const TX_BYTES = new WeakMap<Transaction, number>()
+
 /** Shape checks that need no state beyond the parameters. */
 function checkShape(view: StateView, tx: Transaction): void {
+  if (!TX_SHAPED.has(tx as object)) {
+    checkFields(tx)
+    if (isShared(tx)) TX_SHAPED.add(tx)
+  }
+  const bytes = memoShared(TX_BYTES, tx, (t) => Buffer.byteLength(JSON.stringify(t)))
+  if (bytes > view.genesis.params.max_tx_bytes) throw new errors.LUCID_ERR_5002(`transaction of ${bytes} bytes exceeds ${view.genesis.params.max_tx_bytes}`)
+}
+
+/** The shape checks that depend on the transaction alone. */
+function checkFields(tx: Transaction): void {
   if (tx === null || typeof tx !== 'object') throw new errors.LUCID_ERR_5002('not an object')
   fieldsOnly(tx as unknown as { [k: string]: Json }, ['type', 'from', 'nonce', 'timestamp', 'payload', 'signature'])
   if (!(TX_TYPES as readonly string[]).includes(tx.type)) throw new errors.LUCID_ERR_5002(`unknown type ${JSON.stringify(tx.type)}`)
@@ -203,8 +226,6 @@ function checkShape(view: StateView, tx: Transaction): void {
   if (!isUint(tx.nonce) || tx.nonce < 1 || !isUint(tx.timestamp)) throw new errors.LUCID_ERR_5002('nonce (>= 1) and timestamp must be non-negative integers')
   if (tx.payload === null || typeof tx.payload !== 'object' || Array.isArray(tx.payload)) throw new errors.LUCID_ERR_5002('payload must be an object')
   checkJson(tx.payload, 0)
-  const bytes = Buffer.byteLength(JSON.stringify(tx))
-  if (bytes > view.genesis.params.max_tx_bytes) throw new errors.LUCID_ERR_5002(`transaction of ${bytes} bytes exceeds ${view.genesis.params.max_tx_bytes}`)
 }
 
 // Integers only (floats have no single canonical form across languages), bounded depth.

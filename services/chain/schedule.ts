@@ -12,7 +12,7 @@
  *   score    = floor(credits x uptime / 10000)
  * Eligible (to lead and to vote): registered before epoch e, uptime >= min_uptime_bp, score > 0.
  */
-import { tieBreakKey } from './encoding.ts'
+import { tieBreakKeys } from './encoding.ts'
 import { intAt, type StateReader } from './state.ts'
 import type { ChainParams } from './types.ts'
 
@@ -127,9 +127,37 @@ export function epochInfo(state: StateReader & { readonly memo?: Map<string, unk
   const members = new Map(ranking.slice(0, params.committee_size).map((r) => [r.node, r.score]))
   let total = 0
   for (const w of members.values()) total += w
-  const info: EpochInfo = { epoch, seed, ranking, committee: { members, total } }
+  const info = internInfo({ epoch, seed, ranking, committee: { members, total } })
   state.memo?.set(memoKey, info)
   return info
+}
+
+// Every node of one process computes the same epoch's info from its own state: one shared object per
+// (epoch, seed) when equal entry by entry (never merely by key), so that the slot schedule memo below is keyed
+// by its identity. Read-only like every EpochInfo. Bounded by clearing.
+const INFOS = new Map<string, EpochInfo>()
+const INFOS_LIMIT = 256
+
+function internInfo(info: EpochInfo): EpochInfo {
+  const key = `${info.epoch}/${info.seed}`
+  const hit = INFOS.get(key)
+  if (hit !== undefined && sameInfo(hit, info)) return hit
+  if (INFOS.size >= INFOS_LIMIT) INFOS.clear()
+  for (const r of info.ranking) Object.freeze(r)
+  Object.freeze(info.ranking)
+  INFOS.set(key, Object.freeze(info))
+  return info
+}
+
+function sameInfo(a: EpochInfo, b: EpochInfo): boolean {
+  if (a.ranking.length !== b.ranking.length || a.committee.total !== b.committee.total || a.committee.members.size !== b.committee.members.size) return false
+  for (let i = 0; i < a.ranking.length; i++) {
+    const x = a.ranking[i] as Ranked
+    const y = b.ranking[i] as Ranked
+    if (x.node !== y.node || x.score !== y.score || x.credits !== y.credits || x.uptime_bp !== y.uptime_bp) return false
+  }
+  for (const [m, w] of a.committee.members) if (b.committee.members.get(m) !== w) return false
+  return true
 }
 
 /** The hash of the last block before `epoch` in this state's history (the genesis hash for epoch 0). */
@@ -164,10 +192,42 @@ export function slotSchedule(
 ): SlotSchedule | undefined {
   if (info.ranking.length === 0 || slot <= parentSlot) return undefined
   const base = parentSlot + 1
+  const cooldown = Math.min(params.cooldown_slots, info.ranking.length - 1)
+  // The schedule depends on recent only through the producers cooling down, in recent's order: a memo hit
+  // must have the very same list (and the same info object, params and slots).
+  const coolingList: string[] = []
+  for (const [s, producer] of recent) if (s < base && s >= base - cooldown) coolingList.push(producer)
+  let memo = SCHEDULES.get(info)
+  if (memo === undefined) {
+    memo = new Map()
+    SCHEDULES.set(info, memo)
+  }
+  const key = `${slot}/${parentSlot}/${params.cooldown_slots}/${params.fallbacks}`
+  const hit = memo.get(key)
+  if (hit !== undefined && sameList(hit.cooling, coolingList)) return hit.schedule
+  const schedule = computeSchedule(info, params, slot, base, coolingList)
+  if (schedule !== undefined) {
+    Object.freeze(schedule.fallbacks)
+    Object.freeze(schedule)
+  }
+  if (memo.size >= SCHEDULES_LIMIT) memo.clear()
+  memo.set(key, { cooling: coolingList, schedule })
+  return schedule
+}
+
+/** Schedules by epoch info (shared across the nodes of a process, see internInfo), slots and cooling producers. */
+const SCHEDULES = new WeakMap<EpochInfo, Map<string, { readonly cooling: readonly string[]; readonly schedule: SlotSchedule | undefined }>>()
+const SCHEDULES_LIMIT = 4096
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function computeSchedule(info: EpochInfo, params: ChainParams, slot: number, base: number, coolingList: readonly string[]): SlotSchedule | undefined {
   const ranked = slotOrder(info, base)
-  const cooldown = Math.min(params.cooldown_slots, ranked.length - 1)
-  const cooling = new Set<string>()
-  for (const [s, producer] of recent) if (s < base && s >= base - cooldown) cooling.add(producer)
+  const cooling = new Set<string>(coolingList)
   const free = ranked.filter((r) => !cooling.has(r.node))
   const hot = ranked.filter((r) => cooling.has(r.node))
   const order = [...free, ...hot].map((r) => r.node)
@@ -228,16 +288,22 @@ function sameRanking(a: readonly Ranked[], b: readonly Ranked[]): boolean {
   return true
 }
 
-// Score descending; equal scores by the slot's tie-break hash (computed only for nodes that tie).
+// Score descending; equal scores by the slot's tie-break hash, computed only for nodes whose score another
+// shares (no other node is ever compared by key). Decorated once, so that the comparator reads fields rather
+// than a map: the same comparison on the same input, so the same (stable) sort and the same order.
 function sortRanked(list: Ranked[], slot: number, seed: string): void {
-  const keys = new Map<string, string>()
-  const key = (n: string): string => {
-    let k = keys.get(n)
-    if (k === undefined) {
-      k = tieBreakKey(slot, seed, n)
-      keys.set(n, k)
-    }
-    return k
-  }
-  list.sort((a, b) => b.score - a.score || (key(a.node) < key(b.node) ? -1 : key(a.node) > key(b.node) ? 1 : 0))
+  const scores = new Map<number, number>()
+  for (const r of list) scores.set(r.score, (scores.get(r.score) ?? 0) + 1)
+  const tied = list.filter((r) => (scores.get(r.score) ?? 0) > 1)
+  const keys = new Map<Ranked, string>()
+  tieBreakKeys(
+    slot,
+    seed,
+    tied.map((r) => r.node)
+  ).forEach((k, i) => {
+    keys.set(tied[i] as Ranked, k)
+  })
+  const decorated = list.map((r) => ({ r, k: keys.get(r) ?? '' }))
+  decorated.sort((a, b) => b.r.score - a.r.score || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+  for (let i = 0; i < decorated.length; i++) list[i] = (decorated[i] as { r: Ranked }).r
 }

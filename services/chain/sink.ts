@@ -27,8 +27,8 @@ export interface SignatureSink {
  * instead of filling to a fixed size over hours, which a soak run would rightly read as growth.
  */
 export class VerifiedCache {
-  #current = new Set<string>()
-  #previous = new Set<string>()
+  #current = new Generation()
+  #previous = new Generation()
   #blocks = 0
 
   /**
@@ -42,15 +42,15 @@ export class VerifiedCache {
     if (!(limit >= 2) || !(generationBlocks >= 1)) throw new RangeError('a verified cache needs a limit of at least 2 and generations of at least 1 block')
   }
 
-  /** Whether `key` was verified recently. */
-  has(key: string): boolean {
-    return this.#current.has(key) || this.#previous.has(key)
+  /** Whether `publicKey`'s `signature` (hex) of exactly `message` was verified recently. */
+  has(publicKey: string, signature: string, message: Uint8Array): boolean {
+    return this.#current.has(publicKey, signature, message) || this.#previous.has(publicKey, signature, message)
   }
 
-  /** Remembers a verified `key`. */
-  add(key: string): void {
+  /** Remembers that `publicKey`'s `signature` of `message` verified. */
+  add(publicKey: string, signature: string, message: Uint8Array): void {
     if (this.#current.size >= this.limit / 2) this.#rotate()
-    this.#current.add(key)
+    this.#current.add(publicKey, signature, message)
   }
 
   /** A block became final: the clock entries age by. */
@@ -65,23 +65,70 @@ export class VerifiedCache {
 
   #rotate(): void {
     this.#previous = this.#current
-    this.#current = new Set()
+    this.#current = new Generation()
     this.#blocks = 0
   }
 }
 
+/** A verified (key, message) under one signature text; `next` chains the (never expected) others under the same text. */
+interface Verified {
+  readonly publicKey: string
+  readonly message: Uint8Array
+  readonly next: Verified | undefined
+}
+
+/**
+ * One generation of verified checks, a set of (public key, signature, message) triples indexed by the signature
+ * text: the receivers of a broadcast hold the same string, whose hash V8 keeps, so a lookup hashes nothing new.
+ */
+class Generation {
+  readonly #bySignature = new Map<string, Verified>()
+  size = 0
+
+  has(publicKey: string, signature: string, message: Uint8Array): boolean {
+    for (let e = this.#bySignature.get(signature); e !== undefined; e = e.next) if (e.publicKey === publicKey && sameBytes(e.message, message)) return true
+    return false
+  }
+
+  add(publicKey: string, signature: string, message: Uint8Array): void {
+    if (this.has(publicKey, signature, message)) return
+    this.#bySignature.set(signature, { publicKey, message: message.slice(), next: this.#bySignature.get(signature) })
+    this.size++
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 /**
  * A sink that verifies at once and throws. `cache` remembers signatures verified before (a transaction
- * checked when it entered the pool is not verified again when its block arrives). The key holds the
+ * checked when it entered the pool is not verified again when its block arrives). An entry holds the
  * public key, the signature and the whole message: a hit must mean this very check passed before.
  */
 export function immediateSink(verifier: Verifier, cache?: VerifiedCache): SignatureSink {
   return {
     check(publicKey, message, signature, fail) {
-      const key = cache === undefined ? undefined : `${publicKey}${signature}${Buffer.from(message).toString('hex')}`
-      if (key !== undefined && cache?.has(key) === true) return
-      if (!verifier.verify(publicKey, message, fromHex(signature))) throw fail()
-      if (key !== undefined) cache?.add(key)
+      if (cache?.has(publicKey, signature, message) === true) return
+      if (!verifier.verify(publicKey, message, signatureBytes(signature))) throw fail()
+      cache?.add(publicKey, signature, message)
     }
   }
+}
+
+// Decoded signatures by their text (every receiver of a message verifies the same one): shared bytes that
+// verifiers read and never write. Bounded: the oldest goes first.
+const SIGNATURE_BYTES = new Map<string, Uint8Array>()
+const SIGNATURE_BYTES_LIMIT = 1024
+
+function signatureBytes(hex: string): Uint8Array {
+  const hit = SIGNATURE_BYTES.get(hex)
+  if (hit !== undefined) return hit
+  const bytes = fromHex(hex)
+  if (SIGNATURE_BYTES.size >= SIGNATURE_BYTES_LIMIT) SIGNATURE_BYTES.delete(SIGNATURE_BYTES.keys().next().value as string)
+  SIGNATURE_BYTES.set(hex, bytes)
+  return bytes
 }

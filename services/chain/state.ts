@@ -153,7 +153,8 @@ export class StateDelta implements StateView, StateBase {
     return this.base.memo
   }
   get(key: string): Json | undefined {
-    return this.#writes.has(key) ? this.#writes.get(key) : this.base.get(key)
+    const v = this.#writes.get(key)
+    return v !== undefined || this.#writes.has(key) ? v : this.#base.get(key)
   }
   set(key: string, value: Json): void {
     this.#writes.set(key, value)

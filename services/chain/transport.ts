@@ -1,7 +1,8 @@
 /**
  * How nodes exchange messages, behind an interface so the simulator can put latency, loss and partitions
  * between them. Messages are strings (the JSON a socket would carry): a receiver parses and validates
- * everything it gets and shares no object with the sender, as it would across a network.
+ * everything it gets and shares no object with the sender, as it would across a network. (Receivers in one
+ * process may share one deep-frozen parse of the same text: services/common/frozen.ts.)
  */
 import type { Scheduler } from './scheduler.ts'
 

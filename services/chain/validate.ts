@@ -5,6 +5,7 @@
  * then the transactions, then the commitments that need their ids.
  */
 import { errors } from '../common/errors.ts'
+import { isShared, memoShared } from '../common/frozen.ts'
 import { fromHex } from '../common/hash.ts'
 import { checkCertificate, headCommittee } from './certificate.ts'
 import { blockBytes, blockHash, blockMerkleRoot, signingMessage } from './encoding.ts'
@@ -12,7 +13,7 @@ import { applyTx, blockAnchors, type BlockContext } from './rules.ts'
 import { attemptOf, attemptOpensAfter, epochInfo, epochOf, slotSchedule, slotStart } from './schedule.ts'
 import type { SignatureSink } from './sink.ts'
 import { StateDelta, type ChainState, type Head, type StateBase, type StateView } from './state.ts'
-import type { Anchor, Block, BlockHeader, Json } from './types.ts'
+import type { Anchor, Block, BlockHeader, Json, Transaction } from './types.ts'
 
 /** A block that passed validation against a final state. */
 export interface ValidBlock {
@@ -33,6 +34,11 @@ export interface ValidateOptions {
   readonly now?: number
 }
 
+/** By shared (deep-frozen) header: the message the producer signs (read, never written). */
+const BLOCK_MESSAGES = new WeakMap<BlockHeader, Uint8Array>()
+/** By shared transaction list: its session anchors and the Merkle root over it. */
+const TX_LIST_ROOTS = new WeakMap<readonly Transaction[], { readonly anchors: readonly Anchor[]; readonly root: string }>()
+
 const HEADER_FIELDS = ['anchor_count', 'chain_id', 'epoch', 'height', 'merkle_root', 'previous_hash', 'producer', 'slot', 'timestamp', 'tx_count']
 const BLOCK_FIELDS = ['anchors', 'header', 'parent_certificate', 'signature', 'transactions']
 const HEX64 = /^[0-9a-f]{64}$/
@@ -40,9 +46,16 @@ const HEX128 = /^[0-9a-f]{128}$/
 
 /** The block hash of a shape-checked block. Throws LUCID_ERR_5001 for a malformed one. */
 export function checkedHash(state: StateBase, block: Block): string {
-  checkShape(state, block)
+  // A shared (deep-frozen) block passes the same shape check for the same chain id every time: once.
+  if (SHAPED.get(block) !== state.genesis.chain_id) {
+    checkShape(state, block)
+    if (isShared(block)) SHAPED.set(block, state.genesis.chain_id)
+  }
   return blockHash(block.header)
 }
+
+/** Shared blocks whose shape passed, with the chain id it was checked against. */
+const SHAPED = new WeakMap<Block, string>()
 
 /**
  * Validates `block` as the child of `state`'s head (the final state, or a delta of blocks validated before it
@@ -86,7 +99,7 @@ export function validateBlock(state: ChainState | StateDelta, block: Block, opts
 
   opts.sigs.check(
     h.producer,
-    signingMessage('LUCID-BLOCK-V1', fromHex(hash)),
+    memoShared(BLOCK_MESSAGES, h, () => signingMessage('LUCID-BLOCK-V1', fromHex(hash))),
     block.signature,
     () => new errors.LUCID_ERR_5008(`block ${hash} is not signed by ${h.producer}`)
   )
@@ -94,9 +107,12 @@ export function validateBlock(state: ChainState | StateDelta, block: Block, opts
   const delta = new StateDelta(state)
   const ctx: BlockContext = { height: h.height, slot: h.slot, epoch: h.epoch, timestamp: h.timestamp }
   const txIds = block.transactions.map((tx) => applyTx(delta, tx, ctx, opts.sigs))
-  const { anchors, dataAnchors } = blockAnchors(block.transactions)
+  // The anchors and the root are pure functions of the transactions (the ids are theirs): once per shared list.
+  const { anchors, root } = memoShared(TX_LIST_ROOTS, block.transactions, (txs) => {
+    const { anchors, dataAnchors } = blockAnchors(txs)
+    return { anchors, root: blockMerkleRoot(txIds, anchors, dataAnchors) }
+  })
   if (!sameAnchors(anchors, block.anchors)) throw new errors.LUCID_ERR_5009('the anchors are not those of the session_anchor transactions')
-  const root = blockMerkleRoot(txIds, anchors, dataAnchors)
   if (root !== h.merkle_root) throw new errors.LUCID_ERR_5009(`computed ${root}, header says ${h.merkle_root}`)
   applyBlockMeta(delta, h, hash, failedLeaders(state, h, schedule.leader, attempt))
   return { block, hash, attempt, delta, txIds }

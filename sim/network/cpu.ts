@@ -44,7 +44,7 @@ export class NodeCpu {
       this.#inbox.push(fn)
       if (!this.#draining) {
         this.#draining = true
-        this.queue.at(this.#busyUntil, this.#drain)
+        this.queue.post(this.#busyUntil, this.#drain)
       }
       return
     }
@@ -60,7 +60,7 @@ export class NodeCpu {
     if (fn !== undefined) this.#work(fn)
     if (this.#inbox.length > 0) {
       this.#draining = true
-      this.queue.at(this.#busyUntil, this.#drain)
+      this.queue.post(this.#busyUntil, this.#drain)
     }
   }
 

@@ -31,7 +31,7 @@ export { DEFAULT_COSTS, measureSignatureCosts, type SignatureCosts } from './cos
 /** Virtual and charged signing (for tests and other simulations). */
 export { SignatureOracle, chargedSigner, chargedVerifier, virtualSigner, virtualVerifier, type CostSink } from './signatures.ts'
 /** The event queue and a node's virtual CPU. */
-export { EventQueue } from './queue.ts'
+export { EventQueue, TICK_EVENTS, queueBaseline } from './queue.ts'
 export { NodeCpu } from './cpu.ts'
 /** Counters of the simulated network and load. */
 export type { NetworkStats } from './network.ts'

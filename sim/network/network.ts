@@ -4,7 +4,8 @@
  * that crashes is lost with it). Delivery runs as the receiver's work on its virtual CPU; a message leaves
  * its sender after the work the sender did before sending it.
  *
- * Messages stay the JSON text a socket would carry: every receiver parses its own copy, as in the devnet.
+ * Messages stay the JSON text a socket would carry, as in the devnet; a broadcast hands every receiver the same
+ * string, which ChainNode parses once per process (services/common/frozen.ts, parseFrozen).
  */
 import type { Rng } from '../../services/common/rng.ts'
 import type { MessageHandler, Transport } from '../../services/chain/index.ts'
@@ -142,7 +143,7 @@ export class SimNetwork {
     }
     const leaves = q.now() + (this.#cpus[from]?.spent ?? 0)
     const fromId = this.#ids[from] as string
-    q.at(leaves + sampleLatency(this.#o.latency(from, to), this.#o.rng), () => {
+    q.post(leaves + sampleLatency(this.#o.latency(from, to), this.#o.rng), () => {
       const cpu = this.#cpus[to]
       if (cpu === undefined) return
       // Run as the receiver's work, which may wait for its CPU; whether it is still up (and which process

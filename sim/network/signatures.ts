@@ -42,9 +42,16 @@ export class SignatureOracle {
   /** True when `signature` is a record of `publicKey` signing exactly `message`. */
   verify(publicKey: string, message: Uint8Array, signature: Uint8Array): boolean {
     if (signature.length !== 64) return false
-    const view = new DataView(signature.buffer, signature.byteOffset, 64)
     for (let i = 6; i < 64; i++) if (signature[i] !== 0) return false
-    const rec = this.#signed[view.getUint16(0) * 2 ** 32 + view.getUint32(2)]
+    // The serial, big-endian in bytes 0..5 (as sign wrote it).
+    const s = signature as Uint8Array
+    const serial =
+      ((s[0] as number) * 256 + (s[1] as number)) * 2 ** 32 +
+      (s[2] as number) * 2 ** 24 +
+      (s[3] as number) * 2 ** 16 +
+      (s[4] as number) * 256 +
+      (s[5] as number)
+    const rec = this.#signed[serial]
     if (rec === undefined || rec.publicKey !== publicKey || rec.message.length !== message.length) return false
     for (let i = 0; i < message.length; i++) if (rec.message[i] !== message[i]) return false
     return true

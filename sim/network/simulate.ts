@@ -79,8 +79,13 @@ export interface SimOptions {
   readonly retainBlocks?: number
   /** Validators send their uptime beacons (default true; false to measure what the beacons cost). */
   readonly uptimeBeacons?: boolean
-  /** Called every simulated hour with the virtual ms after genesis and the best final height. */
+  /** Called every simulated hour with the virtual ms after genesis and the best final height (an event of the run). */
   readonly progress?: (simMs: number, height: number) => void
+  /**
+   * Called every TICK_EVENTS events (queue.ts) with the virtual ms after genesis and the events run so far: for
+   * a wall-clock progress report. Not an event: the run is the same with or without it.
+   */
+  readonly tick?: (simMs: number, events: number) => void
 }
 
 /** A finished run. */
@@ -116,6 +121,7 @@ export const SIM_GENESIS_TIME = 1_700_000_000_000
 const SYNC_BATCH = 256
 const HOUR_MS = 3_600_000
 const VERIFIED_CACHE = 1024
+const FINAL_INDEX_BLOCKS = 16
 
 /** Runs a simulation to its end. */
 export async function simulate(opts: SimOptions): Promise<SimResult> {
@@ -242,6 +248,11 @@ export class Simulation {
       })
     }
     if (this.#load !== undefined) this.#arrival(this.#load)
+    const tick = this.#o.tick
+    if (tick !== undefined)
+      this.queue.onTick = () => {
+        tick(this.queue.now() - g, this.queue.executed)
+      }
     if (this.#o.progress !== undefined) {
       const progress = this.#o.progress
       for (let t = g + HOUR_MS; t <= end; t += HOUR_MS)
@@ -299,6 +310,9 @@ export class Simulation {
       // Enough to cover a few slots of votes and transactions; the default (200k per node) would hold ~5 GB
       // across a hundred nodes over a day.
       verifiedCache: VERIFIED_CACHE,
+      // Only txStatus reads the index of final transactions, and nothing here asks it: the default (a day of
+      // blocks per node) would only hold a hundred copies of every transaction id.
+      finalIndexBlocks: FINAL_INDEX_BLOCKS,
       connect: (_id, handler): Transport => {
         const raw = this.network.join(n.index, n.cpu, adversary === undefined ? handler : adversary.handler(handler))
         return adversary === undefined ? raw : adversary.transport(raw)

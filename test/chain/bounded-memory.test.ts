@@ -24,20 +24,30 @@ import {
 
 test('VerifiedCache: entries live one to two generations of final blocks, and the limit rotates early', () => {
   const c = new VerifiedCache(100, 2)
-  c.add('a')
+  const m = (i: number): Uint8Array => Uint8Array.of(i, 7)
+  c.add('k', 'a', m(1))
   c.blockFinal()
-  assert.ok(c.has('a'))
+  assert.ok(c.has('k', 'a', m(1)))
+  // The whole triple is the key: another key, another message or a message that changed is no hit.
+  assert.equal(c.has('j', 'a', m(1)), false)
+  assert.equal(c.has('k', 'a', m(2)), false)
+  assert.equal(c.has('k', 'a', Uint8Array.of(1)), false)
+  const mutable = m(3)
+  c.add('k', 'c', mutable)
+  mutable[0] = 4
+  assert.equal(c.has('k', 'c', mutable), false)
+  assert.ok(c.has('k', 'c', m(3)))
   c.blockFinal() // a's generation becomes the previous one
-  assert.ok(c.has('a'))
-  c.add('b')
+  assert.ok(c.has('k', 'a', m(1)))
+  c.add('k', 'b', m(1))
   c.blockFinal()
   c.blockFinal()
-  assert.equal(c.has('a'), false)
-  assert.ok(c.has('b'))
+  assert.equal(c.has('k', 'a', m(1)), false)
+  assert.ok(c.has('k', 'b', m(1)))
   const small = new VerifiedCache(4, 1000)
-  for (const k of ['1', '2', '3', '4', '5']) small.add(k)
+  for (const k of ['1', '2', '3', '4', '5']) small.add('k', k, m(0))
   assert.ok(small.size <= 4)
-  assert.ok(small.has('5'))
+  assert.ok(small.has('k', '5', m(0)))
   assert.throws(() => new VerifiedCache(1, 1), RangeError)
 })
 

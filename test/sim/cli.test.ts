@@ -102,7 +102,7 @@ describe('lucid sim chain', () => {
     const file = join(dir, 'sim.json')
     const r = await run(['chain', '--nodes', '8', '--duration', '5m', '--loss', '1%', '--seed', '3', '--json', file])
     assert.equal(r.code, 0)
-    for (const label of ['blocks', 'slots', 'finality', 'throughput', 'forks', 'safety', 'liveness', 'catch-up', 'fresh node'])
+    for (const label of ['blocks', 'slots', 'finality', 'throughput', 'forks', 'safety', 'liveness', 'catch-up', 'fresh node', 'speed'])
       assert.match(r.out, new RegExp(`^${label}\\s`, 'm'))
     assert.match(r.out, /safe: no two final blocks at one height/)
     const report = JSON.parse(readFileSync(file, 'utf8')) as Report
@@ -126,10 +126,16 @@ describe('lucid sim chain', () => {
       'forks_count',
       'orphans_count',
       'fresh_sync_s',
-      'day_wall_s'
+      'day_wall_s',
+      'events_per_s',
+      'baseline_events_per_s',
+      'baseline_ratio'
     ]) {
       assert.equal(typeof e?.metrics[m], 'number', m)
     }
+    // The speed beside its same-process yardstick: a bare event queue runs far more events per second than the chain.
+    assert.match(r.out, /^speed\s+.* events\/s of wall time; a bare event queue here: .* events\/s \(the baseline, same process\), ratio \d/m)
+    assert.ok((e?.metrics.baseline_events_per_s ?? 0) > (e?.metrics.events_per_s ?? Infinity))
   })
 
   it('exits 1 when two blocks became final at one height', async () => {

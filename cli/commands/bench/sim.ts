@@ -27,6 +27,7 @@ import {
   parseLoss,
   parsePartitions,
   parseTime,
+  queueBaseline,
   renderBattery,
   reproduceCommand,
   runBattery,
@@ -328,6 +329,44 @@ async function batteryCommand(a: BatteryArgs): Promise<number> {
   return verdict.pass && reportVerdict === 'pass' ? 0 : 1
 }
 
+const fmtRate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`)
+
+/**
+ * Progress of a long run on stderr: simulated time, the best final height (hourly), events per second and the
+ * time left at this pace. On a terminal one live line (redrawn at most twice a second), otherwise a line every
+ * 10 s of wall time. Runs shorter than a report interval print nothing.
+ */
+function progressReporter(
+  durationMs: number,
+  started: number
+): { hour: (simMs: number, height: number) => void; tick: (simMs: number, events: number) => void; end: () => void } {
+  const tty = process.stderr.isTTY === true
+  const every = tty ? 500 : 10_000
+  let height = 0
+  let last = started
+  let drawn = false
+  return {
+    hour: (_simMs, h) => {
+      height = h
+    },
+    tick: (simMs, events) => {
+      const now = performance.now()
+      if (now - last < every) return
+      last = now
+      const wallS = (now - started) / 1000
+      const eta = simMs > 0 ? (wallS * (durationMs - simMs)) / simMs : NaN
+      const line = `simulated ${(simMs / 3_600_000).toFixed(2)} h of ${(durationMs / 3_600_000).toFixed(2)} h (${((100 * simMs) / durationMs).toFixed(0)} %), height ${height}, ${fmtRate(events / wallS)} events/s, ${wallS.toFixed(0)} s, ETA ${Number.isFinite(eta) ? eta.toFixed(0) : '?'} s`
+      if (tty) {
+        process.stderr.write(`\r${line}\x1b[K`)
+        drawn = true
+      } else process.stderr.write(`${line}\n`)
+    },
+    end: () => {
+      if (drawn) process.stderr.write('\n')
+    }
+  }
+}
+
 /** Runs `lucid sim ...` with the arguments after `sim`; returns the exit code. */
 export async function simCommand(argv: string[]): Promise<number> {
   const battery = parseBatteryArgs(argv)
@@ -338,20 +377,20 @@ export async function simCommand(argv: string[]): Promise<number> {
     return 0
   }
   const env = captureEnv()
+  // The yardstick, in this process before the run: a bare event queue's events per second (queue.ts).
+  const baseline = queueBaseline()
   const started = performance.now()
-  const tty = process.stderr.isTTY === true
-  const r = await simulate({
-    ...opts,
-    progress: (ms, height) => {
-      if (tty) process.stderr.write(`\rsimulated ${(ms / 3_600_000).toFixed(0)} h, height ${height}, ${((performance.now() - started) / 1000).toFixed(1)} s`)
-    }
-  })
-  if (tty) process.stderr.write('\n')
+  const progress = progressReporter(opts.durationMs, started)
+  const r = await simulate({ ...opts, progress: progress.hour, tick: progress.tick })
+  progress.end()
   const f = r.figures
   const verdict = simVerdict(f)
-  process.stdout.write(`${renderFigures(f)}\nverdict          ${verdict.pass ? 'PASS' : `FAIL: ${verdict.reasons.join('; ')}`}\n`)
+  const eventsPerS = f.events / f.wallS
+  process.stdout.write(
+    `${renderFigures(f)}\nspeed            ${fmtRate(eventsPerS)} events/s of wall time; a bare event queue here: ${fmtRate(baseline)} events/s (the baseline, same process), ratio ${(eventsPerS / baseline).toFixed(4)}\nverdict          ${verdict.pass ? 'PASS' : `FAIL: ${verdict.reasons.join('; ')}`}\n`
+  )
   if (json !== undefined) {
-    const metrics = figureMetrics(f)
+    const metrics = { ...figureMetrics(f), events_per_s: eventsPerS, baseline_events_per_s: baseline, baseline_ratio: eventsPerS / baseline }
     writeReport(json, env, 'full', [simEntry('chain.sim', simConditions(opts), metrics, [metrics], (performance.now() - started) / 1000)])
   }
   return verdict.pass ? 0 : 1
