@@ -22,12 +22,16 @@ function stdev(xs: readonly number[]): number {
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1))
 }
 
-/** Proposal (block timestamp) to finality at the observer, per final block, in ms. */
-/** Messages the validators sent (every kind) per final block: what a block costs the network. */
-function messagesPerBlock(run: RunResult): number {
-  return run.messagesSent / Math.max(1, run.finals.length)
+/**
+ * Messages delivered per final block, one per receiver: every kind, and consensus only (proposals, votes,
+ * certificates, catch-up; all but transaction gossip): what a block costs the network.
+ */
+function messagesPerBlock(run: RunResult): { messages_per_block: number; consensus_messages_per_block: number } {
+  const blocks = Math.max(1, run.finals.length)
+  return { messages_per_block: run.messagesSent / blocks, consensus_messages_per_block: run.consensusMessages / blocks }
 }
 
+/** Proposal (block timestamp) to finality at the observer, per final block, in ms. */
 function finalityMs(run: RunResult): number[] {
   return run.finals.map((f) => f.finalAt - f.fin.block.header.timestamp)
 }
@@ -55,7 +59,7 @@ export const blockInterval: CaseRun = async (ctx) => {
       blocks_count: run.finals.length,
       missed_slots_count: run.slotsRun - run.finals.length,
       fallback_blocks_count: fallbacks,
-      messages_per_block: messagesPerBlock(run),
+      ...messagesPerBlock(run),
       ...finalityMetrics(run)
     },
     conditions: { ...run.conditions, ...slotNote(ctx), load: 'session anchors at 10 tx/s' }
@@ -70,7 +74,7 @@ export const consensus: CaseRun = async (ctx) => {
   for (const ms of finalityMs(run)) recordMs(h, ms)
   return {
     status: 'completed',
-    metrics: { ...finalityMetrics(run), blocks_count: run.finals.length, mean_s: mean(finalityMs(run)) / 1000, messages_per_block: messagesPerBlock(run) },
+    metrics: { ...finalityMetrics(run), blocks_count: run.finals.length, mean_s: mean(finalityMs(run)) / 1000, ...messagesPerBlock(run) },
     conditions: {
       ...run.conditions,
       ...slotNote(ctx),
@@ -101,7 +105,7 @@ export const txThroughput: CaseRun = async (ctx) => {
       final_tx_count: finalTx,
       max_block_tx_count: Math.max(0, ...run.finals.map((f) => f.fin.block.transactions.length)),
       rejected_submissions_count: run.rejectedSubmissions,
-      messages_per_block: messagesPerBlock(run),
+      ...messagesPerBlock(run),
       validate_tx_per_s: validate.txPerS,
       validate_signatures_per_s: validate.sigPerS
     },

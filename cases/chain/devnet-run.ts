@@ -45,6 +45,8 @@ export interface RunResult {
   readonly nodes: readonly ChainNode[]
   /** Messages the validators sent, every kind (proposals, votes, certificates, transactions, catch-up). */
   readonly messagesSent: number
+  /** Of those, consensus messages (proposals, votes, certificates, catch-up): all but transaction gossip. */
+  readonly consensusMessages: number
   readonly conditions: Conditions
 }
 
@@ -116,7 +118,9 @@ export async function runDevnet(ctx: CaseContext, opts: RunOptions): Promise<Run
     slotsRun: Math.floor((endAt - startAt) / opts.slotMs),
     genesisTime: startAt,
     nodes: net.nodes,
-    messagesSent: net.nodes.reduce((n, node) => n + [...node.sent.values()].reduce((a, b) => a + b, 0), 0),
+    // Counted where they arrive, one per receiver, as the simulator counts them.
+    messagesSent: net.network.delivered,
+    consensusMessages: net.network.delivered - net.network.deliveredTx,
     conditions: {
       network: `${net.nodes.length} nodes in one process, in-process message passing (JSON text, delivered on the next event-loop turn)`,
       timers: 'real',

@@ -28,8 +28,10 @@ export type LinkModel = (from: string, to: string) => number | undefined
 export class LocalNetwork {
   readonly #handlers = new Map<string, MessageHandler>()
   readonly #down = new Set<string>()
-  /** Messages delivered so far. */
+  /** Messages delivered so far (one per receiver). */
   delivered = 0
+  /** Of those, transactions gossiped (the rest is consensus: proposals, votes, certificates, catch-up). */
+  deliveredTx = 0
 
   /**
    * @param scheduler delivers the messages
@@ -67,6 +69,7 @@ export class LocalNetwork {
       const h = this.#handlers.get(to)
       if (h === undefined || this.#down.has(to)) return
       this.delivered++
+      if (data.startsWith('{"t":"tx"')) this.deliveredTx++
       h(from, data)
     })
   }
