@@ -24,6 +24,7 @@ import {
   keySeeds,
   replayLedgers,
   type ConsensusRecord,
+  type ConsensusStore,
   type FinalBlock,
   type Genesis,
   type Message,
@@ -45,8 +46,15 @@ after(async () => {
 /** Which messages a test lets through: (from, to, message) -> deliver? */
 type Filter = (from: number, to: number, msg: Message) => boolean
 
-/** Four validators on one manual clock with file consensus records in `sub`, messages passing `filter`. */
-function boot(genesis: Genesis, signers: readonly Signer[], sched: ManualScheduler, sub: string, ledgers: readonly Ledger[], filter: Filter): ChainNode[] {
+/** Four validators on one manual clock with file consensus records in `sub` (or the stores it makes), messages passing `filter`. */
+function boot(
+  genesis: Genesis,
+  signers: readonly Signer[],
+  sched: ManualScheduler,
+  sub: string | ((i: number) => ConsensusStore),
+  ledgers: readonly Ledger[],
+  filter: Filter
+): ChainNode[] {
   const handlers = new Map<string, (from: string, data: string) => void>()
   const index = new Map(signers.map((s, i) => [s.publicKey, i]))
   const deliver = (from: string, to: string, data: string): void => {
@@ -62,7 +70,7 @@ function boot(genesis: Genesis, signers: readonly Signer[], sched: ManualSchedul
         signer,
         scheduler: sched,
         ledger: ledgers[i] as Ledger,
-        consensus: fileConsensusStore(join(dir, sub, `${i}.json`)),
+        consensus: typeof sub === 'string' ? fileConsensusStore(join(dir, sub, `${i}.json`)) : sub(i),
         connect: (id, handler) => {
           handlers.set(id, handler)
           return {
@@ -274,7 +282,7 @@ test('no vote or proposal leaves a validator before the record it depends on is 
   const { genesis, signers, sched } = setup()
   const held: Array<() => void> = []
   let saves = 0
-  const slowStore = (): import('../../services/chain/index.ts').ConsensusStore => ({
+  const slowStore = (): ConsensusStore => ({
     load: () => undefined,
     save(_record, done) {
       saves++
@@ -284,31 +292,18 @@ test('no vote or proposal leaves a validator before the record it depends on is 
     },
     flush: async () => {}
   })
-  const handlers = new Map<string, (from: string, data: string) => void>()
   let consensusSent = 0
-  const nodes = signers.map(
-    (signer) =>
-      new ChainNode({
-        genesis,
-        signer,
-        scheduler: sched,
-        consensus: slowStore(),
-        connect: (id, handler) => {
-          handlers.set(id, handler)
-          const out = (to: string, data: string): void => {
-            if (!data.startsWith('{"t":"tx"')) consensusSent++
-            sched.at(sched.clock.now() + 10, () => {
-              handlers.get(to)?.(id, data)
-            })
-          }
-          return {
-            broadcast: (data) => {
-              for (const to of handlers.keys()) if (to !== id) out(to, data)
-            },
-            send: out
-          }
-        }
-      })
+  // The filter sees every message as it leaves its sender.
+  const nodes = boot(
+    genesis,
+    signers,
+    sched,
+    () => slowStore(),
+    signers.map(() => new Ledger(genesis)),
+    (_f, _t, m) => {
+      if (m.t !== 'tx') consensusSent++
+      return true
+    }
   )
   for (const n of nodes) n.start()
   sched.advance(3 * SLOT)
