@@ -233,8 +233,6 @@ export class ChainNode {
   #faulted = false
   /** Messages refused, by error code (what a misbehaving peer sent). */
   readonly rejected = new Map<string, number>()
-  /** Messages this node sent, by type (what a block costs the network). */
-  readonly sent = new Map<string, number>()
 
   constructor(opts: NodeOptions) {
     this.#o = opts
@@ -355,14 +353,9 @@ export class ChainNode {
 
   // ---- sending: every consensus message waits until the records it depends on are durable ----
 
-  #count(type: string): void {
-    this.sent.set(type, (this.sent.get(type) ?? 0) + 1)
-  }
-
   #broadcast(msg: Message, ordered = true): void {
     const data = JSON.stringify(msg)
     const send = (): void => {
-      this.#count(msg.t)
       this.#transport.broadcast(data)
     }
     if (ordered && this.#unsynced > 0) this.#outbox.push(send)
@@ -373,10 +366,7 @@ export class ChainNode {
     if (to.length === 0) return
     const data = JSON.stringify(msg)
     const send = (): void => {
-      for (const id of to) {
-        this.#count(msg.t)
-        this.#transport.send(id, data)
-      }
+      for (const id of to) this.#transport.send(id, data)
     }
     if (this.#unsynced > 0) this.#outbox.push(send)
     else send()
