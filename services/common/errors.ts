@@ -112,6 +112,8 @@ export const errors = {
   LUCID_ERR_5015: define('LUCID_ERR_5015', 'Invalid certificate: %s', 400),
   LUCID_ERR_5016: define('LUCID_ERR_5016', 'Transaction pool full: %s', 503),
   LUCID_ERR_5017: define('LUCID_ERR_5017', 'Sync failed: %s', 502),
+  LUCID_ERR_5018: define('LUCID_ERR_5018', 'Peer network failure: %s', 502),
+  LUCID_ERR_5019: define('LUCID_ERR_5019', 'Node process failed: %s', 502),
 
   // 9xxx CLI and harness
   LUCID_ERR_9001: define('LUCID_ERR_9001', 'Usage: %s', 2),

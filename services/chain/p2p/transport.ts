@@ -1,0 +1,172 @@
+/**
+ * The chain's Transport over libp2p (services/chain/transport.ts): what a ChainNode sends, routed by kind.
+ *
+ * - **Gossiped** (gossipsub, one topic per chain and kind, signed by the author's peer key): proposals, votes
+ *   and certificates on `/lucid/<genesis>/consensus/1`, transactions on `/lucid/<genesis>/tx/1`. A node sends
+ *   a vote to each committee member in turn (`send` once per member, synchronously); here those calls are one
+ *   publish: the same text sent again within one turn of the event loop is not published again. A vote
+ *   re-sent later (the node's re-sends of an undecided round) is a new publish, so gossipsub's duplicate
+ *   filter (by author and sequence number) never swallows a deliberate re-send. Nodes outside the committee
+ *   hear the votes too and form the certificate themselves, one hop after the committee, as Lodestar's
+ *   attestations reach every subscriber.
+ * - **Direct** (request/response between two peers, `/lucid/chain/direct/1`, one length-prefixed message per
+ *   stream): catch-up, `want_block`/`block` and `want_final`/`final`. A request to a node this host has no
+ *   connection to (a gateway's observer connected to one validator only) goes to a connected peer instead:
+ *   any honest node holding the block or the final chain answers it, and the answer comes back over the
+ *   connection the request came in on.
+ *
+ * The sender of every message is its author's peer id, hence its chain node id (identity.ts): authenticated by
+ * the connection's Noise handshake (direct) or by gossipsub's StrictSign signature (gossip). Sends never block
+ * the node: a direct send runs in the background with a deadline and at most MAX_DIRECT_IN_FLIGHT at once;
+ * what cannot be sent is dropped and counted, and the node's own re-sends and catch-up take it from there, as
+ * with a lost packet.
+ */
+import type { Stream } from '@libp2p/interface'
+import { lpStream } from 'it-length-prefixed-stream'
+import type { MessageHandler, Transport } from '../transport.ts'
+import { MAX_MESSAGE_BYTES, type Host } from './host.ts'
+import { nodeIdOf, peerIdOf } from './identity.ts'
+
+/** The protocol of direct (catch-up) messages. */
+export const DIRECT_PROTOCOL = '/lucid/chain/direct/1'
+const MAX_DIRECT_IN_FLIGHT = 64
+const DIRECT_TIMEOUT_MS = 10_000
+
+/** What a transport sent and received, by route (application messages, not bytes: Host.wire counts bytes). */
+export interface TransportCounters {
+  gossipOut: number
+  gossipIn: number
+  directOut: number
+  directIn: number
+  /** Sends dropped: no route, too many in flight, or the peer failed mid-message. */
+  dropped: number
+}
+
+const GOSSIP_KINDS = ['{"t":"proposal"', '{"t":"vote"', '{"t":"commit"']
+const REQUEST_KINDS = ['{"t":"want_block"', '{"t":"want_final"']
+
+/** The gossip topics of the chain of `genesisHash`. */
+export function topics(genesisHash: string): { consensus: string; tx: string } {
+  return { consensus: `/lucid/${genesisHash}/consensus/1`, tx: `/lucid/${genesisHash}/tx/1` }
+}
+
+/** A chain node's endpoint on a libp2p host. */
+export class P2pTransport implements Transport {
+  readonly counters: TransportCounters = { gossipOut: 0, gossipIn: 0, directOut: 0, directIn: 0, dropped: 0 }
+  readonly #host: Host
+  readonly #topics: { consensus: string; tx: string }
+  readonly #burst = new Set<string>()
+  #inFlight = 0
+  #closed = false
+
+  /**
+   * Joins the chain of `genesisHash` on `host` as node `id` (whose key must be the host's): subscribes to the
+   * chain's topics and delivers every message to `handler` with its author's node id.
+   */
+  constructor(host: Host, genesisHash: string, handler: MessageHandler) {
+    this.#host = host
+    this.#topics = topics(genesisHash)
+    const libp2p = host.libp2p
+    const pubsub = libp2p.services.pubsub
+    const decoder = new TextDecoder()
+    pubsub.subscribe(this.#topics.consensus)
+    pubsub.subscribe(this.#topics.tx)
+    pubsub.addEventListener('message', (ev) => {
+      const m = ev.detail
+      if (this.#closed || m.type !== 'signed' || (m.topic !== this.#topics.consensus && m.topic !== this.#topics.tx)) return
+      const from = nodeIdOf(m.from)
+      if (from === undefined) return
+      this.counters.gossipIn++
+      handler(from, decoder.decode(m.data))
+    })
+    void libp2p.handle(
+      DIRECT_PROTOCOL,
+      ({ stream, connection }) => {
+        const from = nodeIdOf(connection.remotePeer)
+        if (from === undefined || this.#closed) {
+          stream.abort(new Error('not a chain node'))
+          return
+        }
+        void readOne(stream).then(
+          (data) => {
+            this.counters.directIn++
+            handler(from, data)
+          },
+          () => {
+            // A peer that died mid-message: nothing was delivered, nothing to answer.
+          }
+        )
+      },
+      { maxInboundStreams: MAX_DIRECT_IN_FLIGHT }
+    )
+  }
+
+  broadcast(data: string): void {
+    this.#route(undefined, data)
+  }
+
+  send(to: string, data: string): void {
+    this.#route(to, data)
+  }
+
+  /** Stops delivering and sending (the host is stopped by its owner). */
+  close(): void {
+    this.#closed = true
+  }
+
+  #route(to: string | undefined, data: string): void {
+    if (this.#closed) return
+    if (data.startsWith('{"t":"tx"')) this.#publish(this.#topics.tx, data)
+    else if (to === undefined || GOSSIP_KINDS.some((k) => data.startsWith(k))) this.#publish(this.#topics.consensus, data)
+    else this.#direct(to, data)
+  }
+
+  #publish(topic: string, data: string): void {
+    if (this.#burst.has(data)) return
+    if (this.#burst.size === 0) queueMicrotask(() => this.#burst.clear())
+    this.#burst.add(data)
+    this.counters.gossipOut++
+    this.#host.libp2p.services.pubsub.publish(topic, new TextEncoder().encode(data)).catch(() => {
+      this.counters.dropped++
+    })
+  }
+
+  #direct(to: string, data: string): void {
+    if (this.#inFlight >= MAX_DIRECT_IN_FLIGHT) {
+      this.counters.dropped++
+      return
+    }
+    const libp2p = this.#host.libp2p
+    let peer = peerIdOf(to)
+    if (libp2p.getConnections(peer).length === 0) {
+      const other = libp2p.getPeers()[0]
+      if (other === undefined || !REQUEST_KINDS.some((k) => data.startsWith(k))) {
+        this.counters.dropped++
+        return
+      }
+      peer = other
+    }
+    this.#inFlight++
+    this.counters.directOut++
+    const signal = AbortSignal.timeout(DIRECT_TIMEOUT_MS)
+    void (async () => {
+      const stream = await libp2p.dialProtocol(peer, DIRECT_PROTOCOL, { signal })
+      await lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES }).write(new TextEncoder().encode(data), { signal })
+      await stream.close({ signal })
+    })()
+      .catch(() => {
+        this.counters.dropped++
+      })
+      .finally(() => {
+        this.#inFlight--
+      })
+  }
+}
+
+async function readOne(stream: Stream): Promise<string> {
+  const signal = AbortSignal.timeout(DIRECT_TIMEOUT_MS)
+  const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+  const msg = await lp.read({ signal })
+  await stream.close({ signal }).catch(() => {})
+  return new TextDecoder().decode(msg.subarray())
+}
