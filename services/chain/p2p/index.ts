@@ -5,7 +5,7 @@
  */
 export { MAX_MESSAGE_BYTES, parsePeerAddress, startHost, type Host, type HostOptions } from './host.ts'
 export { nodeIdOf, peerIdOf, peerKey } from './identity.ts'
-export { PeerNode, type PeerNodeOptions } from './peer-node.ts'
+export { PeerNode, genesisFromPeers, type PeerNodeOptions } from './peer-node.ts'
 export { ProcessDevnet, freePorts, type DevnetProcess, type ProcessDevnetOptions } from './processes.ts'
 export { MAX_RPC_BLOCKS, RPC_PROTOCOL, rpcCall, rpcSyncSource, serveRpc, type PeerStatus, type RpcServer } from './rpc.ts'
 export { DIRECT_PROTOCOL, P2pTransport, topics, type TransportCounters } from './transport.ts'

@@ -46,6 +46,8 @@ export interface PeerNodeOptions {
    * into its database). Default: replay DIR/chain and append every final block to it.
    */
   readonly ledger?: Ledger
+  /** Keep DIR/chain's archive (default true); false: start from `ledger` or genesis and write none (the owner archives). */
+  readonly archive?: boolean
   /** How long to wait for the first peer when the genesis must come from one (default 30 s). */
   readonly peerWaitMs?: number
 }
@@ -91,7 +93,10 @@ export class PeerNode {
     let ledger = opts.ledger
     let genesis = opts.genesis ?? ledger?.genesis
     let archive: BlockArchive | undefined
-    if (ledger === undefined) {
+    if (ledger === undefined && opts.archive === false) {
+      genesis ??= await genesisFromPeers(host, opts.peers, opts.peerWaitMs ?? 30_000)
+      ledger = new Ledger(genesis, { retainBlocks: retain })
+    } else if (ledger === undefined) {
       const archived = await readArchive(opts.dataDir).catch((err: unknown) => {
         if ((err as { code?: string }).code === 'LUCID_ERR_5004') return undefined
         throw err
@@ -218,7 +223,7 @@ export class PeerNode {
 }
 
 /** Asks the bootstrap peers for the chain's genesis until one answers or `ms` passes; LUCID_ERR_5018 if none did. */
-async function genesisFromPeers(host: Host, peers: readonly string[], ms: number): Promise<Genesis> {
+export async function genesisFromPeers(host: Host, peers: readonly string[], ms: number): Promise<Genesis> {
   if (peers.length === 0) throw new errors.LUCID_ERR_5004('no genesis given, none archived, and no peer to ask')
   const until = Date.now() + ms
   let last = 'no peer connected'
