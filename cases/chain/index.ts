@@ -8,6 +8,8 @@ const mod = (f: string): string => new URL(f, import.meta.url).href
 const CASES = mod('./cases.ts')
 const SIM = 'simulated: 100 nodes of the real chain code on a virtual clock, virtual signatures charged their measured cost'
 const DEVNET = 'real-time devnet: 4 nodes in one process, real timers and Ed25519 signatures, 10 s slots (smoke: 2 s)'
+const P2P =
+  'over real sockets: 4 validator processes (lucid node) on loopback through js-libp2p and gossipsub, 10 s slots (smoke: 2 s), load and observation from a following node; bytes on the wire per block'
 
 /** The chain cases. */
 export const chainCases: readonly CaseDef[] = [
@@ -34,6 +36,31 @@ export const chainCases: readonly CaseDef[] = [
     module: CASES,
     export: 'txThroughput',
     timeoutS: { smoke: 60, quick: 180 },
+    baselines: [{ id: 'baseline.ed25519', metrics: { validate_signatures_per_s: 'verify_per_s', validate_tx_per_s: 'verify_per_s' } }]
+  },
+  {
+    id: 'chain.block_interval_p2p',
+    component: 'chain',
+    description: `${P2P}; intervals between consecutive final blocks at 10 anchors/s`,
+    module: CASES,
+    export: 'blockIntervalP2p',
+    timeoutS: { smoke: 120, quick: 300 }
+  },
+  {
+    id: 'chain.consensus_p2p',
+    component: 'chain',
+    description: `${P2P}; block proposal to finality certificate at 50 anchors/s`,
+    module: CASES,
+    export: 'consensusP2p',
+    timeoutS: { smoke: 120, quick: 240 }
+  },
+  {
+    id: 'chain.tx_throughput_p2p',
+    component: 'chain',
+    description: `${P2P}; anchors offered at 300/s, final transactions per second`,
+    module: CASES,
+    export: 'txThroughputP2p',
+    timeoutS: { smoke: 120, quick: 240 },
     baselines: [{ id: 'baseline.ed25519', metrics: { validate_signatures_per_s: 'verify_per_s', validate_tx_per_s: 'verify_per_s' } }]
   },
   {

@@ -30,7 +30,9 @@ async function until<T>(what: string, ms: number, fn: () => Promise<T | undefine
   }
 }
 
-test('4 validator processes on libp2p: the gateway anchors through --chain, a kill -9 leaves finality going, the node catches up, nothing reverts', { timeout: 180_000 }, async () => {
+test('4 validator processes on libp2p: the gateway anchors through --chain, a kill -9 leaves finality going, the node catches up, nothing reverts', {
+  timeout: 180_000
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lucid-p2p-'))
   const log: string[] = []
   const heights = new Map<number, number>()

@@ -32,7 +32,8 @@ export interface ServeIo {
   readonly onListening?: (g: Gateway) => void
 }
 
-const USAGE = 'lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N] [--seed-demo] [--load-test] [--log-level LEVEL] [--chain MULTIADDR]'
+const USAGE =
+  'lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N] [--seed-demo] [--load-test] [--log-level LEVEL] [--chain MULTIADDR]'
 
 const HELP = `${USAGE}
 
@@ -112,7 +113,7 @@ export function parseServeFlags(argv: string[]): ServeFlags | 'help' {
   const data = v.data ?? '.lucid-data'
   if (data === '') throw new errors.LUCID_ERR_9003('--data (a directory)')
   if (v.chain !== undefined && !/^\/.+\/p2p\/\w+$/.test(v.chain)) throw new errors.LUCID_ERR_9003(`--chain ${v.chain} (a multiaddr with /p2p/<peer id>)`)
-  if (v.chain !== undefined && v.validators !== undefined) throw new errors.LUCID_ERR_9001('--chain and --validators: the validators are the external chain\'s')
+  if (v.chain !== undefined && v.validators !== undefined) throw new errors.LUCID_ERR_9001("--chain and --validators: the validators are the external chain's")
   const logLevel = v['log-level'] === undefined ? undefined : resolveLogLevel(v['log-level'], {})
   return {
     port,

@@ -65,6 +65,7 @@ export class PeerNode {
   readonly #transport: P2pTransport
   readonly #archive: BlockArchive | undefined
   readonly #retain: number
+  #peersGiven = 0
   #closing: Promise<void> | undefined
 
   private constructor(node: ChainNode, host: Host, genesis: Genesis, transport: P2pTransport, archive: BlockArchive | undefined, retain: number) {
@@ -132,6 +133,7 @@ export class PeerNode {
     const a = archive
     if (a !== undefined) node.on({ final: (fin) => void a.append(fin) })
     const peer = new PeerNode(node, host, genesis, transport as P2pTransport, archive, retain)
+    peer.#peersGiven = opts.peers.length
     await serveRpc(host, {
       status: () => peer.status(),
       genesis: () => genesis,
@@ -158,7 +160,8 @@ export class PeerNode {
    * answer are skipped; with none, nothing is synced (the first node of a new chain).
    */
   async catchUp(): Promise<number> {
-    await this.#waitForPeer(STATUS_WAIT_MS)
+    // A node given no peers (the first of a new chain, or one that only serves) has no one to wait for.
+    if (this.#peersGiven > 0) await this.#waitForPeer(STATUS_WAIT_MS)
     const gh = genesisHash(this.genesis)
     let best: { peer: (typeof peers)[number]; height: number } | undefined
     const peers = this.host.libp2p.getPeers()
@@ -183,6 +186,7 @@ export class PeerNode {
       wire_bytes_out: this.host.wire.bytesOut,
       gossip_out: c.gossipOut,
       gossip_in: c.gossipIn,
+      tx_in: c.txIn,
       direct_out: c.directOut,
       direct_in: c.directIn,
       dropped: c.dropped

@@ -31,6 +31,8 @@ export interface PeerStatus {
   /** Application messages by route (P2pTransport.counters). */
   readonly gossip_out: number
   readonly gossip_in: number
+  /** Of gossip_in, transactions. */
+  readonly tx_in: number
   readonly direct_out: number
   readonly direct_in: number
   readonly dropped: number

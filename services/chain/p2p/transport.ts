@@ -36,6 +36,8 @@ const DIRECT_TIMEOUT_MS = 10_000
 export interface TransportCounters {
   gossipOut: number
   gossipIn: number
+  /** Of gossipIn, transactions (the rest is consensus). */
+  txIn: number
   directOut: number
   directIn: number
   /** Sends dropped: no route, too many in flight, or the peer failed mid-message. */
@@ -52,7 +54,7 @@ export function topics(genesisHash: string): { consensus: string; tx: string } {
 
 /** A chain node's endpoint on a libp2p host. */
 export class P2pTransport implements Transport {
-  readonly counters: TransportCounters = { gossipOut: 0, gossipIn: 0, directOut: 0, directIn: 0, dropped: 0 }
+  readonly counters: TransportCounters = { gossipOut: 0, gossipIn: 0, txIn: 0, directOut: 0, directIn: 0, dropped: 0 }
   readonly #host: Host
   readonly #topics: { consensus: string; tx: string }
   readonly #burst = new Set<string>()
@@ -77,6 +79,7 @@ export class P2pTransport implements Transport {
       const from = nodeIdOf(m.from)
       if (from === undefined) return
       this.counters.gossipIn++
+      if (m.topic === this.#topics.tx) this.counters.txIn++
       handler(from, decoder.decode(m.data))
     })
     void libp2p.handle(
