@@ -81,6 +81,15 @@ export const chainCases: readonly CaseDef[] = [
     baselines: [{ id: 'baseline.ed25519', metrics: { sync_verify_per_core_per_s: 'verify_per_s' } }]
   },
   {
+    id: 'chain.sync_p2p',
+    component: 'chain',
+    description:
+      'the chain.sync day synced over real sockets: a lucid node process serves its archive through js-libp2p request/response; a fresh host syncs and verifies it on all cores',
+    module: mod('./sync.ts'),
+    export: 'runP2p',
+    timeoutS: { smoke: 180, quick: 600 }
+  },
+  {
     id: 'chain.sim_wan',
     component: 'chain',
     description: `${SIM}; 50 ms one-way latency, 1 % message loss (smoke 30 min, quick 4 h, full 24 h simulated)`,

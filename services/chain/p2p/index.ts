@@ -6,7 +6,7 @@
 export { MAX_MESSAGE_BYTES, parsePeerAddress, startHost, type Host, type HostOptions } from './host.ts'
 export { nodeIdOf, peerIdOf, peerKey } from './identity.ts'
 export { PeerNode, genesisFromPeers, type PeerNodeOptions } from './peer-node.ts'
-export { ProcessDevnet, freePorts, type DevnetProcess, type ProcessDevnetOptions } from './processes.ts'
+export { ProcessDevnet, freePorts, spawnNode, type DevnetProcess, type ProcessDevnetOptions, type SpawnNodeOptions } from './processes.ts'
 export { MAX_RPC_BLOCKS, RPC_PROTOCOL, rpcCall, rpcSyncSource, serveRpc, type PeerStatus, type RpcServer } from './rpc.ts'
 export { DIRECT_PROTOCOL, P2pTransport, topics, type TransportCounters } from './transport.ts'
 export type { WireCounters } from './wire-metrics.ts'

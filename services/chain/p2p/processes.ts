@@ -173,33 +173,73 @@ export class ProcessDevnet {
       `/ip4/127.0.0.1/tcp/${n.port}`,
       ...this.nodes.filter((p) => p !== n).flatMap((p) => ['--peer', p.address])
     ]
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: o.env ?? process.env })
-    n.child = child
-    const tail: string[] = []
-    await new Promise<void>((resolve, reject) => {
-      let ready = false
-      const timer = setTimeout(() => {
-        reject(new errors.LUCID_ERR_5019(`node ${n.index} printed no address within ${o.readyTimeoutMs ?? 60_000} ms: ${tail.join(' | ')}`))
-      }, o.readyTimeoutMs ?? 60_000)
-      const onLine = (line: string): void => {
-        tail.push(line)
-        if (tail.length > 10) tail.shift()
-        o.onLine?.(n.index, line)
-        if (!ready && line.startsWith(READY)) {
-          ready = true
-          clearTimeout(timer)
-          resolve()
-        }
+    const started = await spawnNode([cmd, ...args], {
+      readyTimeoutMs: o.readyTimeoutMs ?? 60_000,
+      label: `node ${n.index}`,
+      ...(o.env !== undefined ? { env: o.env } : {}),
+      onLine: (line) => o.onLine?.(n.index, line),
+      onExit: (signal, code) => {
+        if (!this.#stopping && o.onLine !== undefined && signal !== 'SIGKILL') o.onLine(n.index, `exited (${signal ?? code})`)
+      },
+      onSpawn: (child) => {
+        n.child = child
       }
-      lines(child.stdout, onLine)
-      lines(child.stderr, onLine)
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer)
-        if (!ready) reject(new errors.LUCID_ERR_5019(`node ${n.index} exited (${signal ?? code}) before it was ready: ${tail.join(' | ')}`))
-        else if (!this.#stopping && o.onLine !== undefined && signal !== 'SIGKILL') o.onLine(n.index, `exited (${signal ?? code})`)
-      })
     })
+    n.child = started.child
   }
+}
+
+/** Options of spawnNode. */
+export interface SpawnNodeOptions {
+  /** How long the node may take to print its address. */
+  readonly readyTimeoutMs: number
+  /** Names the node in errors. */
+  readonly label: string
+  readonly env?: NodeJS.ProcessEnv
+  /** Each line it prints (stdout and stderr). */
+  readonly onLine?: (line: string) => void
+  /** Called when it exits after it was ready. */
+  readonly onExit?: (signal: NodeJS.Signals | null, code: number | null) => void
+  /** Called right after spawning (the child may still fail to become ready). */
+  readonly onSpawn?: (child: ChildProcess) => void
+}
+
+/**
+ * Starts one `lucid node` process (`argv`: the command and its flags) and resolves once it printed
+ * `lucid node: ready <node id> <address>`, with its first address; LUCID_ERR_5019 (and the process killed)
+ * when it exits first or stays silent past the deadline.
+ */
+export async function spawnNode(argv: readonly string[], o: SpawnNodeOptions): Promise<{ child: ChildProcess; address: string; nodeId: string }> {
+  const [cmd, ...args] = argv
+  if (cmd === undefined) throw new errors.LUCID_ERR_9003('command (empty)')
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: o.env ?? process.env })
+  o.onSpawn?.(child)
+  const tail: string[] = []
+  return await new Promise((resolve, reject) => {
+    let ready = false
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new errors.LUCID_ERR_5019(`${o.label} printed no address within ${o.readyTimeoutMs} ms: ${tail.join(' | ')}`))
+    }, o.readyTimeoutMs)
+    const onLine = (line: string): void => {
+      tail.push(line)
+      if (tail.length > 10) tail.shift()
+      o.onLine?.(line)
+      if (!ready && line.startsWith(READY)) {
+        ready = true
+        clearTimeout(timer)
+        const [nodeId = '', address = ''] = line.slice(READY.length).trim().split(' ')
+        resolve({ child, address, nodeId })
+      }
+    }
+    lines(child.stdout, onLine)
+    lines(child.stderr, onLine)
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer)
+      if (!ready) reject(new errors.LUCID_ERR_5019(`${o.label} exited (${signal ?? code}) before it was ready: ${tail.join(' | ')}`))
+      else o.onExit?.(signal, code)
+    })
+  })
 }
 
 function lines(stream: NodeJS.ReadableStream | null, fn: (line: string) => void): void {
