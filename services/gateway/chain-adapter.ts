@@ -1,6 +1,9 @@
 /**
  * The PoOT chain (services/chain) adapted to the gateway's ChainPort: `lucid serve --validators N` runs the
- * chain's devnet in-process on real timers, and every chain route answers from node 0 of it.
+ * chain's devnet in-process on real timers, and every chain route answers from node 0 of it. With
+ * `lucid serve --chain ADDRESS` (openRemoteChainPort) the routes answer from a following node in this process
+ * instead, joined over libp2p to an external chain's validators (services/chain/p2p): the same archive,
+ * receipts and routes; it validates and follows finality but votes in no round.
  *
  * - Blocks that become final are appended to the block archive (`DIR/chain/blocks.jsonl` and the shared
  *   database's blocks and transactions), so `lucid chain export --data DIR` and `lucid db stats` see them.
