@@ -138,7 +138,8 @@ export async function nodeCommand(argv: string[], io: { out: NodeJS.WritableStre
       io.out.write(`lucid node: consensus record failed, node stopped: ${err.message}\n`)
     }
   })
-  const { synced } = await peer.start()
+  const { synced, syncError } = await peer.start()
+  if (syncError !== undefined) io.out.write(`lucid node: sync from peers failed, catching up through the rounds instead: ${syncError.message}\n`)
   io.out.write(
     `lucid node: ${role}, chain ${peer.genesis.chain_id}, data ${f.data}, final height ${peer.node.ledger.head().height}${synced > 0 ? ` (${synced} synced)` : ''}, ${f.peers.length} peers given\n`
   )

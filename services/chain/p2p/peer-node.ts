@@ -147,11 +147,21 @@ export class PeerNode {
     return this.host.addresses()
   }
 
-  /** Catches up with the best connected peer (sync when far behind), then takes part in the rounds. */
-  async start(): Promise<{ synced: number }> {
-    const synced = await this.catchUp()
+  /**
+   * Catches up with the best connected peer (sync when far behind), then takes part in the rounds. A sync that
+   * fails (the peer died mid-sync, or sent a block that does not verify) is reported, not fatal: what was
+   * verified stays, and the node's own catch-up (`want_final`) fetches the rest from whoever answers.
+   */
+  async start(): Promise<{ synced: number; syncError?: Error }> {
+    let synced = 0
+    let syncError: Error | undefined
+    try {
+      synced = await this.catchUp()
+    } catch (err) {
+      syncError = err as Error
+    }
     this.node.start()
-    return { synced }
+    return { synced, ...(syncError !== undefined ? { syncError } : {}) }
   }
 
   /**
