@@ -76,6 +76,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       pubsub: gossipsub({
         // Validators are few and latency is finality: publish to every subscribed peer, not only the mesh.
         floodPublish: true,
+        // One encoding of a published message for all its recipients, rather than one per peer.
+        batchPublish: true,
         // A node alone (its peers down, or not yet dialled) publishes into nothing rather than throwing.
         allowPublishToZeroTopicPeers: true,
         ignoreDuplicatePublishError: true,
