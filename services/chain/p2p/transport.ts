@@ -15,12 +15,19 @@
  *   any honest node holding the block or the final chain answers it, and the answer comes back over the
  *   connection the request came in on.
  *
- * The sender of every message is its author's peer id, hence its chain node id (identity.ts): authenticated by
- * the connection's Noise handshake (direct) or by gossipsub's StrictSign signature (gossip). Sends never block
+ * The sender handed to the node is the peer the message came from, authenticated by the connection's Noise
+ * handshake, hence a chain node id (identity.ts): for a direct message its author, for gossip the peer that
+ * delivered it first (with floodPublish on a small network, almost always the author; a relay that forwarded
+ * it holds it too, so asking it for the block a vote names is as good). Gossip carries no gossipsub signature
+ * (host.ts): the chain's own signatures authenticate what counts. Each publish is prefixed with this host's
+ * start time and a counter (`<start>.<n>\n`), stripped on arrival: message ids hash the bytes, and without it
+ * a vote re-sent word for word would be dropped as a duplicate by the very gossip that should carry it to a
+ * peer that missed it. Sends never block
  * the node: a direct send runs in the background with a deadline and at most MAX_DIRECT_IN_FLIGHT at once;
  * what cannot be sent is dropped and counted, and the node's own re-sends and catch-up take it from there, as
  * with a lost packet.
  */
+import type { GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
 import type { Stream } from '@libp2p/interface'
 import { lpStream } from 'it-length-prefixed-stream'
 import type { MessageHandler, Transport } from '../transport.ts'
@@ -60,6 +67,9 @@ export class P2pTransport implements Transport {
   readonly #burst = new Set<string>()
   #inFlight = 0
   #closed = false
+  /** Publishes so far, and this transport's start: together unique per publish, across restarts. */
+  #published = 0
+  readonly #epoch = Date.now()
 
   /**
    * Joins the chain of `genesisHash` on `host` as node `id` (whose key must be the host's): subscribes to the
@@ -73,14 +83,16 @@ export class P2pTransport implements Transport {
     const decoder = new TextDecoder()
     pubsub.subscribe(this.#topics.consensus)
     pubsub.subscribe(this.#topics.tx)
-    pubsub.addEventListener('message', (ev) => {
-      const m = ev.detail
-      if (this.#closed || m.type !== 'signed' || (m.topic !== this.#topics.consensus && m.topic !== this.#topics.tx)) return
-      const from = nodeIdOf(m.from)
-      if (from === undefined) return
+    ;(pubsub as unknown as EventTarget).addEventListener('gossipsub:message', (ev) => {
+      const { msg: m, propagationSource } = (ev as CustomEvent<GossipsubMessage>).detail
+      if (this.#closed || (m.topic !== this.#topics.consensus && m.topic !== this.#topics.tx)) return
+      const from = nodeIdOf(propagationSource)
+      const text = decoder.decode(m.data)
+      const nl = text.indexOf('\n')
+      if (from === undefined || nl < 0) return
       this.counters.gossipIn++
       if (m.topic === this.#topics.tx) this.counters.txIn++
-      handler(from, decoder.decode(m.data))
+      handler(from, text.slice(nl + 1))
     })
     void libp2p.handle(
       DIRECT_PROTOCOL,
@@ -129,7 +141,8 @@ export class P2pTransport implements Transport {
     if (this.#burst.size === 0) queueMicrotask(() => this.#burst.clear())
     this.#burst.add(data)
     this.counters.gossipOut++
-    this.#host.libp2p.services.pubsub.publish(topic, new TextEncoder().encode(data)).catch(() => {
+    const envelope = `${this.#epoch}.${++this.#published}\n${data}`
+    this.#host.libp2p.services.pubsub.publish(topic, new TextEncoder().encode(envelope)).catch(() => {
       this.counters.dropped++
     })
   }
