@@ -16,11 +16,13 @@ export interface CreditParams {
 }
 
 /**
- * The default credit parameters (docs/chain.md, "Credits"): a block gives 110 consensus credits (10 to its
- * producer, 100 to its parent's voters by weight), about 950k a day of 10 s slots; service credits count up to a
- * quarter of that; a session declares at most 100 GB.
+ * The default credit parameters (docs/chain.md, "Credits"): a block gives 100 consensus credits to its parent's
+ * voters by weight, 864k a day of 10 s slots; service credits count up to a tenth of that (the share that sets
+ * how fast an operator flooding receipted claims can gain weight: the E2 bound); a session declares at most 100
+ * GB. Producing earns nothing by default: leader slots go round the eligible nodes per identity (cooldown), so
+ * crediting them would pay an operator for splitting into many identities.
  */
-export const DEFAULT_CREDITS: CreditParams = { produce_credits: 10, vote_credits: 100, service_share_bp: 2_500, max_session_bytes: 100_000_000_000 }
+export const DEFAULT_CREDITS: CreditParams = { produce_credits: 0, vote_credits: 100, service_share_bp: 1_000, max_session_bytes: 100_000_000_000 }
 
 /**
  * The default parameters.
