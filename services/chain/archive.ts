@@ -182,8 +182,11 @@ export class BlockArchive {
       for (const tx of fin.block.transactions) {
         if (tx.type !== 'task_proof') continue
         const p = taskProof(tx.payload)
-        await t.taskProofs.insert({ slot: p.slot, node_id: tx.from, epoch: h.epoch, kind: p.kind, credits: p.credits, timestamp: tx.timestamp })
-        await t.workTally.addCredits(h.epoch, tx.from, p.credits)
+        // The service credits a proof claimed (a beacon's are 0); the consensus credits and the share of claims
+        // that counts are in the chain state (docs/chain.md, "Credits"), which the repositories do not mirror.
+        const credits = p.kind === 'uptime_beacon' ? 0 : p.credits
+        await t.taskProofs.insert({ slot: p.slot, node_id: tx.from, epoch: h.epoch, kind: p.kind, credits, timestamp: tx.timestamp })
+        await t.workTally.addCredits(h.epoch, tx.from, credits)
       }
     })
   }

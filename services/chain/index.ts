@@ -33,7 +33,7 @@ export type {
 /** The transaction types. */
 export { TX_TYPES } from './types.ts'
 /** Default parameters and their check. */
-export { DEFAULT_PARAMS, checkParams } from './params.ts'
+export { DEFAULT_CREDITS, DEFAULT_PARAMS, checkParams, creditParams, type CreditParams } from './params.ts'
 /** Hashing and signing messages. */
 export {
   anchorLeaf,
@@ -54,7 +54,7 @@ export { ed25519Signer, ed25519Verifier, type Signer, type Verifier } from './si
 /** Where signature checks go: at once, or collected for worker threads. */
 export { VerifiedCache, immediateSink, type SignatureSink } from './sink.ts'
 /** Work credits of task proofs. */
-export { TASK_KINDS, taskProof, type TaskKind, type TaskProof } from './credits.ts'
+export { TASK_KINDS, receiptMessage, serviceCredits, taskProof, type ServiceKind, type TaskKind, type TaskProof } from './credits.ts'
 /** The state after the final blocks. */
 export { ChainState, StateDelta, type Head, type StateBase, type StateReader, type StateView } from './state.ts'
 /** Live scores, the leader schedule, the committee. */

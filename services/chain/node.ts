@@ -228,6 +228,14 @@ export class ChainNode {
   #lastWantFinal = -Infinity
   /** When the last height became final here. */
   #finalAt = -Infinity
+  /**
+   * Precommits for the last final block that came after its certificate formed, by voter (height `#lateHeight`):
+   * the parent certificate of this node's next block carries them too, so that vote credits (docs/chain.md,
+   * "Credits") reach every member that voted, not only the first quorum to arrive (which would always leave out
+   * the farthest members, and shrink their weight epoch after epoch).
+   */
+  #late = new Map<string, string>()
+  #lateHeight = 0
   readonly #lastServed = new Map<string, number>()
   #running = false
   #faulted = false
@@ -634,7 +642,7 @@ export class ChainNode {
 
   #build(slot: number, epoch: number, timestamp: number): Block {
     const head = this.ledger.head()
-    const parentCertificate = head.height === 0 ? null : (this.ledger.at(head.height) as FinalBlock).certificate
+    const parentCertificate = this.#parentCertificate()
     const ctx: BlockContext = { height: head.height + 1, slot, epoch, timestamp }
     return buildBlock(
       this.ledger.state,
@@ -713,6 +721,7 @@ export class ChainNode {
     const open = this.#h.height
     if (height === open) return true
     if (height < open) {
+      if (msg.t === 'vote' && height === open - 1) this.#lateVote(msg.vote)
       this.#serveLagging(from, height)
       return false
     }
@@ -735,6 +744,37 @@ export class ChainNode {
     if (now - this.#lastWantFinal < WANT_RETRY_MS) return
     this.#lastWantFinal = now
     this.#sendTo([from], { t: 'want_final', from: this.#h.height })
+  }
+
+  /** A precommit of the last final block's deciding round from a member its certificate lacks: kept for the next block (#late). */
+  #lateVote(v: Vote): void {
+    const head = this.ledger.head()
+    const cert = this.ledger.at(head.height)?.certificate
+    if (!wellFormedVote(v) || v.type !== 'precommit' || cert === undefined || cert === null || cert.round === undefined) return
+    if (v.height !== head.height || v.block_hash !== head.hash || v.round !== cert.round) return
+    if (this.#lateHeight !== head.height) {
+      this.#late.clear()
+      this.#lateHeight = head.height
+    }
+    if (this.#late.has(v.voter) || cert.votes.some((x) => x.voter === v.voter)) return
+    if (!headCommittee(this.ledger.state, cert).members.has(v.voter)) return
+    this.#sigs.check(
+      v.voter,
+      voteMessage('precommit', v.height, v.round, v.block_hash),
+      v.signature,
+      () => new errors.LUCID_ERR_5015(`precommit of ${v.voter} has a bad signature`)
+    )
+    this.#late.set(v.voter, v.signature)
+  }
+
+  /** The certificate of the final head for the next block: the one that made it final, with the late precommits. */
+  #parentCertificate(): Certificate | null {
+    const head = this.ledger.head()
+    if (head.height === 0) return null
+    const cert = (this.ledger.at(head.height) as FinalBlock).certificate
+    if (this.#lateHeight !== head.height || this.#late.size === 0 || cert.round === undefined) return cert
+    const late = [...this.#late].map(([voter, signature]) => ({ voter, signature }))
+    return makeCertificate(cert.height, cert.round, cert.block_hash, [...cert.votes, ...late])
   }
 
   /**

@@ -6,7 +6,8 @@
 import { errors } from '../common/errors.ts'
 import { isShared, memoShared } from '../common/frozen.ts'
 import { fromHex } from '../common/hash.ts'
-import { taskProof } from './credits.ts'
+import { receiptMessage, taskProof } from './credits.ts'
+import { creditParams } from './params.ts'
 import { signingMessage, txId, voteHash } from './encoding.ts'
 import { beaconWindow, epochInfo, epochOf } from './schedule.ts'
 import type { SignatureSink } from './sink.ts'
@@ -53,6 +54,13 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
       const a = anchorOf(tx)
       if (view.get(`a/${a.session_id}`) !== undefined) throw new errors.LUCID_ERR_5012(`session ${a.session_id} is already anchored`)
       view.set(`a/${a.session_id}`, block.height)
+      // The owner and declared size bound the service work its receipts can credit (docs/chain.md, "Credits").
+      const size = p.size_bytes
+      if (size !== undefined) {
+        const most = creditParams(params).max_session_bytes
+        if (!isUint(size) || size < 1 || size > most) throw new errors.LUCID_ERR_5002(`session_anchor: size_bytes must be an integer in 1..${most}`)
+        view.set(`ao/${a.session_id}`, [tx.from, size])
+      }
       break
     }
     case 'data_anchor': {
@@ -86,13 +94,34 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
       view.set(`p/${proof.slot}/${tx.from}`, 1)
       if (proof.kind === 'uptime_beacon') {
         // One per node and beacon window (1/24 of an epoch: an hour of a daily epoch), the most the uptime counts.
+        // A beacon proves liveness only, which anyone can sign for any number of keys: it earns no credits.
         const w = beaconWindow(params, proof.slot)
         if (view.get(`bh/${tx.from}/${w}`) !== undefined) throw new errors.LUCID_ERR_5012(`uptime beacon of ${tx.from} for beacon window ${w} already recorded`)
         view.set(`bh/${tx.from}/${w}`, 1)
         view.set(`b/${block.epoch}/${tx.from}`, intAt(view, `b/${block.epoch}/${tx.from}`) + 1)
+        break
       }
-      view.set(`t/${block.epoch}/${tx.from}`, intAt(view, `t/${block.epoch}/${tx.from}`) + proof.credits)
-      view.set(`e/${tx.from}`, intAt(view, `e/${tx.from}`) + proof.credits)
+      // Service work: the receipt of the anchored session's owner, within what the session declared, shared by
+      // every node that claims work on it (so one session's bytes earn once per kind, however many identities
+      // claim them).
+      const owned = view.get(`ao/${proof.session_id}`) as [string, number] | undefined
+      if (owned === undefined)
+        throw new errors.LUCID_ERR_5002(`task_proof ${proof.kind}: session ${proof.session_id} is not anchored on chain with a size_bytes`)
+      const [owner, size] = owned
+      if (owner === tx.from) throw new errors.LUCID_ERR_5002(`task_proof ${proof.kind}: a node cannot receipt its own session's work`)
+      const used = intAt(view, `sb/${proof.kind}/${proof.session_id}`)
+      if (used + proof.bytes > size)
+        throw new errors.LUCID_ERR_5002(
+          `task_proof ${proof.kind}: ${proof.bytes} bytes more than the ${size - used} left of session ${proof.session_id}'s ${size}`
+        )
+      sigs.check(
+        owner,
+        receiptMessage(proof.kind, tx.from, proof.session_id, proof.bytes),
+        proof.receipt,
+        () => new errors.LUCID_ERR_5013(`task_proof ${id}: the receipt is not signed by ${owner}, the owner of session ${proof.session_id}`)
+      )
+      view.set(`sb/${proof.kind}/${proof.session_id}`, used + proof.bytes)
+      addCredits(view, `s/${block.epoch}`, tx.from, proof.credits)
       break
     }
     case 'payout_request': {
@@ -158,7 +187,8 @@ const ANCHORS = new WeakMap<Transaction, Anchor>()
 
 function checkedAnchor(tx: Transaction): Anchor {
   const p = tx.payload as { [k: string]: Json }
-  fieldsOnly(p, ['session_id', 'manifest_hash', 'merkle_root'])
+  // size_bytes (optional) is checked where the anchor is applied: it is not part of the block's anchor entry.
+  fieldsOnly(p, ['session_id', 'manifest_hash', 'merkle_root'], ['size_bytes'])
   const { session_id: sessionId, manifest_hash: manifestHash, merkle_root: merkleRoot } = p
   if (
     typeof sessionId !== 'string' ||
@@ -247,8 +277,20 @@ function checkJson(v: unknown, depth: number): void {
   throw new errors.LUCID_ERR_5002('payload is not JSON')
 }
 
-function fieldsOnly(o: { [k: string]: Json }, allowed: readonly string[]): void {
-  for (const k of Object.keys(o)) if (!allowed.includes(k)) throw new errors.LUCID_ERR_5002(`unexpected field ${k}`)
+/**
+ * Adds `credits` to `node`'s tally under `prefix` (`c/<epoch>` consensus, `s/<epoch>` service) and to the
+ * prefix's total, and to its earned credits (`e/`, what payouts draw on).
+ */
+export function addCredits(view: StateView, prefix: string, node: string, credits: number): void {
+  if (credits === 0) return
+  view.set(`${prefix}/${node}`, intAt(view, `${prefix}/${node}`) + credits)
+  view.set(prefix, intAt(view, prefix) + credits)
+  view.set(`e/${node}`, intAt(view, `e/${node}`) + credits)
+}
+
+/** Exactly the `allowed` fields, each required but the `optional` ones. */
+function fieldsOnly(o: { [k: string]: Json }, allowed: readonly string[], optional: readonly string[] = []): void {
+  for (const k of Object.keys(o)) if (!allowed.includes(k) && !optional.includes(k)) throw new errors.LUCID_ERR_5002(`unexpected field ${k}`)
   for (const k of allowed) if (!(k in o)) throw new errors.LUCID_ERR_5002(`missing field ${k}`)
 }
 

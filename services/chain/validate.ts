@@ -9,11 +9,12 @@ import { isShared, memoShared } from '../common/frozen.ts'
 import { fromHex } from '../common/hash.ts'
 import { checkCertificate, headCommittee } from './certificate.ts'
 import { blockBytes, blockHash, blockMerkleRoot, signingMessage } from './encoding.ts'
-import { applyTx, blockAnchors, type BlockContext } from './rules.ts'
-import { attemptOf, attemptOpensAfter, epochInfo, epochOf, slotSchedule, slotStart } from './schedule.ts'
+import { creditParams } from './params.ts'
+import { addCredits, applyTx, blockAnchors, type BlockContext } from './rules.ts'
+import { attemptOf, attemptOpensAfter, epochInfo, epochOf, slotSchedule, slotStart, type Committee } from './schedule.ts'
 import type { SignatureSink } from './sink.ts'
 import { StateDelta, type ChainState, type Head, type StateBase, type StateView } from './state.ts'
-import type { Anchor, Block, BlockHeader, Json, Transaction } from './types.ts'
+import type { Anchor, Block, BlockHeader, Certificate, Json, Transaction } from './types.ts'
 
 /** A block that passed validation against a final state. */
 export interface ValidBlock {
@@ -86,11 +87,13 @@ export function validateBlock(state: ChainState | StateDelta, block: Block, opts
   if (opts.now !== undefined && h.timestamp > opts.now + params.max_clock_skew_ms)
     throw new errors.LUCID_ERR_5011(`timestamp ${h.timestamp} is in the future (now ${opts.now})`)
 
+  let voters: Committee | undefined
   if (h.height === 1) {
     if (block.parent_certificate !== null) throw new errors.LUCID_ERR_5015('block 1 carries no parent certificate (genesis is final)')
   } else {
     if (block.parent_certificate === null) throw new errors.LUCID_ERR_5014(`block ${h.height} carries no certificate of its parent`)
-    checkCertificate(block.parent_certificate, head.height, head.hash, headCommittee(state, block.parent_certificate), opts.sigs)
+    voters = headCommittee(state, block.parent_certificate)
+    checkCertificate(block.parent_certificate, head.height, head.hash, voters, opts.sigs)
   }
 
   if (h.tx_count > params.max_block_txs) throw new errors.LUCID_ERR_5010(`${h.tx_count} transactions, at most ${params.max_block_txs}`)
@@ -114,8 +117,29 @@ export function validateBlock(state: ChainState | StateDelta, block: Block, opts
   })
   if (!sameAnchors(anchors, block.anchors)) throw new errors.LUCID_ERR_5009('the anchors are not those of the session_anchor transactions')
   if (root !== h.merkle_root) throw new errors.LUCID_ERR_5009(`computed ${root}, header says ${h.merkle_root}`)
+  creditConsensus(delta, h, block.parent_certificate, voters)
   applyBlockMeta(delta, h, hash, failedLeaders(state, h, schedule.leader, attempt))
   return { block, hash, attempt, delta, txIds }
+}
+
+/**
+ * Consensus credits of a final block (docs/chain.md, "Credits"): `produce_credits` to its producer and
+ * `vote_credits` split among the voters of the parent certificate it carries, by their committee weight (rounded
+ * down). Counted from the certificate on chain, which every node verified, never from certificates exported or
+ * gossiped (another valid vote set of the same block could credit other voters). By weight, not per voter, so
+ * that a member split into many identities earns no more than it would whole.
+ */
+function creditConsensus(view: StateView, h: BlockHeader, cert: Certificate | null, committee: Committee | undefined): void {
+  const c = creditParams(view.genesis.params)
+  const prefix = `c/${h.epoch}`
+  addCredits(view, prefix, h.producer, c.produce_credits)
+  if (cert === null || committee === undefined || committee.total <= 0) return
+  for (const v of cert.votes) {
+    const w = committee.members.get(v.voter) ?? 0
+    const product = c.vote_credits * w
+    const share = Number.isSafeInteger(product) ? Math.floor(product / committee.total) : Number((BigInt(c.vote_credits) * BigInt(w)) / BigInt(committee.total))
+    addCredits(view, prefix, v.voter, share)
+  }
 }
 
 /**
