@@ -128,7 +128,7 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
       requireNode(view, tx.from)
       fieldsOnly(p, ['amount'])
       const amount = p.amount
-      const unpaid = intAt(view, `e/${tx.from}`) - intAt(view, `paid/${tx.from}`)
+      const unpaid = earned(view, tx.from, block.epoch) - intAt(view, `paid/${tx.from}`)
       if (typeof amount !== 'number' || amount < 1 || amount > unpaid)
         throw new errors.LUCID_ERR_5002(`payout_request: amount must be 1..${unpaid} (unpaid credits)`)
       view.set(`paid/${tx.from}`, intAt(view, `paid/${tx.from}`) + amount)
@@ -278,10 +278,21 @@ function checkJson(v: unknown, depth: number): void {
 }
 
 /**
- * Adds `credits` to `node`'s tally under `prefix` (`c/<epoch>` consensus, `s/<epoch>` service) and to the
- * prefix's total, and to its earned credits (`e/`, what payouts draw on).
+ * What `node` has earned up to epoch `epoch`: its service credits as claimed (`e/`) and its consensus credits of
+ * every epoch (`c/<d>/<node>`, summed here rather than added to `e/` block by block: a payout is rare, a block
+ * credits its voters every 10 s on every node).
  */
-export function addCredits(view: StateView, prefix: string, node: string, credits: number): void {
+function earned(view: StateView, node: string, epoch: number): number {
+  let sum = intAt(view, `e/${node}`)
+  for (let d = 0; d <= epoch; d++) sum += intAt(view, `c/${d}/${node}`)
+  return sum
+}
+
+/**
+ * Adds `credits` to `node`'s tally under `prefix` (`s/<epoch>` service) and to the prefix's total, and to its
+ * earned service credits (`e/`, part of what payouts draw on).
+ */
+function addCredits(view: StateView, prefix: string, node: string, credits: number): void {
   if (credits === 0) return
   view.set(`${prefix}/${node}`, intAt(view, `${prefix}/${node}`) + credits)
   view.set(prefix, intAt(view, prefix) + credits)

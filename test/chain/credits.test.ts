@@ -13,6 +13,7 @@ import {
   createDevnet,
   ed25519Signer,
   epochInfo,
+  keySeeds,
   hasQuorum,
   receiptMessage,
   type ChainNode,
@@ -117,4 +118,29 @@ test('a claimed storage of 1e14 bytes is refused; receipted self-dealing floods 
     // Its single vote is no certificate.
     assert.equal(hasQuorum(info.committee, w), false)
   }
+})
+
+test('a validator is paid out what its votes earned (summed over the epochs), never more', () => {
+  const sched = new ManualScheduler(undefined, 1_000_000)
+  const net = createDevnet({ nodes: 4, scheduler: sched, seed: 6, params: { slots_per_epoch: SLOTS_PER_EPOCH } })
+  const params = net.genesis.params
+  net.start()
+  sched.runUntil(net.genesis.genesis_time + (SLOTS_PER_EPOCH + 10) * params.slot_ms + 1)
+  const node = net.nodes[0] as ChainNode
+  const signer = ed25519Signer(keySeeds(6, 4).find((s) => ed25519Signer(s).publicKey === node.id) as Uint8Array)
+  const me = new Account(signer)
+  const state = node.ledger.state
+  const earned = [0, 1].reduce((n, d) => n + ((state.get(`c/${d}/${node.id}`) as number | undefined) ?? 0), 0)
+  assert.ok(earned > 0, 'its votes earned credits')
+  me.resetNonce(node.lastNonce(node.id))
+  assert.equal(
+    codeOf(() => node.submit(me.tx('payout_request', { amount: earned + 1_000_000 }, sched.clock.now()))),
+    'LUCID_ERR_5002'
+  )
+  me.resetNonce(node.lastNonce(node.id))
+  assert.equal(
+    codeOf(() => node.submit(me.tx('payout_request', { amount: earned }, sched.clock.now()))),
+    undefined
+  )
+  net.stop()
 })
