@@ -44,6 +44,7 @@ export {
   GOAL_STALL_SLOTS,
   batteryMetrics,
   batteryScenarios,
+  scenarioSeeds,
   batteryVerdict,
   committeeOf,
   faultName,

@@ -18,6 +18,7 @@ import {
   BATTERY_PLANS,
   batteryMetrics,
   batteryScenarios,
+  scenarioSeeds,
   batteryVerdict,
   committeeOf,
   partitionGroups,
@@ -93,6 +94,12 @@ describe('consensus battery', () => {
     )
     // The sybil scenario runs 17 epochs of 48 slots, whatever the profile's duration.
     assert.equal(quick.find((s) => s.id === 'n4_sybil_4')?.durationMs, 17 * 48 * 10_000)
+    // ... for 5 seeds at most, the others for all of the plan's.
+    const sybil = quick.find((s) => s.id === 'n4_sybil_4')
+    const loss = quick.find((s) => s.id === 'n4_loss_1pct')
+    assert.ok(sybil !== undefined && loss !== undefined)
+    assert.deepEqual(scenarioSeeds(sybil, BATTERY_PLANS.quick), [1, 2, 3, 4, 5])
+    assert.equal(scenarioSeeds(loss, BATTERY_PLANS.quick).length, BATTERY_PLANS.quick.seeds.length)
     assert.deepEqual(
       batteryScenarios(BATTERY_PLANS.full).map((s) => s.nodes),
       Array(12).fill(100)

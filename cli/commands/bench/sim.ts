@@ -19,6 +19,7 @@ import {
   GOAL_STALL_SLOTS,
   MAX_STALL_SLOTS,
   batteryScenarios,
+  scenarioSeeds,
   batteryVerdict,
   describeLatency,
   figureMetrics,
@@ -313,7 +314,7 @@ function creditLines(summaries: readonly ScenarioSummary[]): string[] {
 async function batteryCommand(a: BatteryArgs): Promise<number> {
   const env = captureEnv()
   const scenarios = batteryScenarios(a.plan).filter((s) => a.scenario === undefined || s.id.includes(a.scenario))
-  const total = scenarios.length * a.plan.seeds.length
+  const total = scenarios.reduce((n, s) => n + scenarioSeeds(s, a.plan).length, 0)
   const tty = process.stderr.isTTY === true
   const started = performance.now()
   let lastLine = 0
@@ -339,7 +340,7 @@ async function batteryCommand(a: BatteryArgs): Promise<number> {
   const seedText = `${seeds[0] ?? '-'}-${seeds[seeds.length - 1] ?? '-'}`
   process.stdout.write(
     [
-      `consensus battery, profile ${a.plan.profile}: ${scenarios.length} scenarios x ${seeds.length} seeds (${seedText}), ${a.plan.durationMs / 60_000} simulated minutes each (sybil: 17 epochs of 48 slots, 136 minutes, 16 judged), ${r.runs.length} runs on ${r.threads} threads in ${r.wallS.toFixed(1)} s of wall time`,
+      `consensus battery, profile ${a.plan.profile}: ${scenarios.length} scenarios x ${seeds.length} seeds (${seedText}), ${a.plan.durationMs / 60_000} simulated minutes each (sybil: 17 epochs of 48 slots, 136 minutes, 16 judged, 5 seeds at most), ${r.runs.length} runs on ${r.threads} threads in ${r.wallS.toFixed(1)} s of wall time`,
       'stall: the longest time without a final block after the fault ended (max over seeds; 1 slot = the normal pace) and its seed;',
       "fin p50: median of the runs' finality p50; fin p99: max of the runs' p99; msg/blk: mean over seeds",
       renderBattery(r.summaries),
