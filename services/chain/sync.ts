@@ -88,7 +88,11 @@ class Collector implements SignatureSink {
       batch.msgs.set(c.msg, i * 48)
       batch.sigs.set(fromHex(c.sig), i * 64)
     })
-    this.jobs.push({ checks, result: this.pool.verify(batch) })
+    const result = this.pool.verify(batch)
+    // Settled by settle(); when sync fails on an earlier batch, the jobs still in flight are rejected by the
+    // pool's close and nobody awaits them: marked handled here, so that is no unhandled rejection.
+    result.catch(() => undefined)
+    this.jobs.push({ checks, result })
   }
 
   /** Waits for every job so far; throws the error of the first bad signature. */

@@ -82,6 +82,7 @@ export const errors = {
   // 3xxx rate limiting and load shedding
   LUCID_ERR_3001: define('LUCID_ERR_3001', 'Rate limit exceeded, retry in %s', 429),
   LUCID_ERR_3002: define('LUCID_ERR_3002', 'Server busy: %s', 503),
+  LUCID_ERR_3003: define('LUCID_ERR_3003', 'Worker threads unavailable: %s', 503),
 
   // 4xxx database
   LUCID_ERR_4001: define('LUCID_ERR_4001', 'Document not found: %s', 404),
