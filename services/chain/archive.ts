@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs'
 import { mkdir, open as openFile, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { createFileAtomic } from '../common/create-file.ts'
+import { writeFileAtomic } from '../common/atomic-file.ts'
 import { errors } from '../common/errors.ts'
 import type { Database } from '../db/index.ts'
 import { taskProof } from './credits.ts'
@@ -55,7 +55,7 @@ export class BlockArchive {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
       // Whole or not at all: a genesis cut short by a kill would be refused at every later start.
-      await createFileAtomic(file, JSON.stringify(genesis) + '\n')
+      await writeFileAtomic(file, JSON.stringify(genesis) + '\n', { mode: 'create' })
     }
     await dropPartialLine(join(dir, 'blocks.jsonl'))
     const { offsets, end } = await lineOffsets(join(dir, 'blocks.jsonl'))

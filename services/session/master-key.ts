@@ -4,7 +4,7 @@
  * printed; messages name the file only.
  */
 import { readFile } from 'node:fs/promises'
-import { createFileAtomic } from '../common/create-file.ts'
+import { writeFileAtomic } from '../common/atomic-file.ts'
 import { randomBytes } from 'node:crypto'
 import { errors } from '../common/errors.ts'
 import { MASTER_KEY_BYTES } from './keys.ts'
@@ -41,6 +41,6 @@ export async function loadMasterKey(keyFile: string, create: boolean, env: NodeJ
   }
   const key = new Uint8Array(randomBytes(MASTER_KEY_BYTES))
   // Whole or not at all: a kill mid-creation must not leave a key file of no key (refused at every start).
-  await createFileAtomic(keyFile, Buffer.from(key).toString('hex') + '\n', 0o600)
+  await writeFileAtomic(keyFile, Buffer.from(key).toString('hex') + '\n', { mode: 'create', permissions: 0o600 })
   return { key, source: { kind: 'file', path: keyFile, created: true } }
 }

@@ -16,11 +16,11 @@
  * a recording that fails verification prints its LUCID_ERR_2xxx code and the chunk, exit 1.
  */
 import { createWriteStream } from 'node:fs'
-import { access, type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { access, mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { randomBytes } from 'node:crypto'
 import { errors, isLucidError } from '../../../services/common/errors.ts'
+import { writeFileAtomic } from '../../../services/common/atomic-file.ts'
 import { createRng } from '../../../services/common/rng.ts'
 import type { Database } from '../../../services/db/index.ts'
 import {
@@ -214,26 +214,14 @@ async function play(args: string[], io: SessionIo): Promise<number> {
 
 async function playFrom(store: FsChunkStore, db: Database, key: Uint8Array, outFile: string, io: SessionIo): Promise<number> {
   const player = await SessionPlayer.open({ store, db, masterKey: key })
-  const tmp = join(dirname(outFile), `.${basename(outFile)}.${randomBytes(6).toString('hex')}.tmp`)
-  let fh: FileHandle
+  let bytes: number
   try {
-    fh = await open(tmp, 'wx', 0o600)
+    bytes = await writeFileAtomic(outFile, player.chunks(), { permissions: 0o600 })
   } catch (err) {
-    throw new errors.LUCID_ERR_9004(`${outFile} (${(err as Error).message})`)
-  }
-  let bytes = 0
-  try {
-    for await (const chunk of player.chunks()) {
-      await fh.write(chunk)
-      bytes += chunk.length
-    }
-    await fh.datasync()
-    await fh.close()
-    await rename(tmp, outFile)
-  } catch (err) {
-    await fh.close().catch(() => {})
-    await rm(tmp, { force: true })
-    throw err
+    // A chunk that fails its checks is the player's error; the file system's (no such directory, no right to
+    // write) is the output's.
+    if (isLucidError(err) || typeof (err as NodeJS.ErrnoException).code !== 'string') throw err
+    throw new errors.LUCID_ERR_9004(`${outFile} (${(err as Error).message})`, { cause: err })
   }
   io.out.write(
     `played session ${player.manifest.session_id}: ${player.manifest.chunk_count} chunks verified (hash, Merkle proof, metadata, GCM tag), ${bytes} bytes written to ${outFile}\n`
