@@ -81,10 +81,11 @@ export async function profileCommand(argv: string[]): Promise<number> {
     throw new errors.LUCID_ERR_9004(`--dest ${dest}: ${(err as Error).message}`)
   }
 
-  // clinic doctor's sampler can cut its last record short when the machine is very busy (seen at load ~18 on 2
-  // cores: "Decoded message is not valid" while analysing); one more run then, said so, never more.
+  // clinic doctor's samplers can cut a record short when the machine is very busy (seen at load 17-20 on 2 cores:
+  // "Decoded message is not valid", "Unknown wire type: 6" while it decodes its own files); one more run then,
+  // said so, never more.
   let run = await profileOnce(tool, serverName, scenarioName, durationS, dest)
-  if (run.html === undefined && run.out.includes('Decoded message is not valid')) {
+  if (run.html === undefined && /Decoded message is not valid|Unknown wire type|index out of range/.test(run.out)) {
     process.stderr.write(`clinic ${tool} could not decode its own samples (a record cut short on a busy machine): profiling once more\n`)
     run = await profileOnce(tool, serverName, scenarioName, durationS, dest)
   }
