@@ -5,7 +5,7 @@
  * master/worker mode) against the gateway, with the Locust tables and the harness's report; the scenario's
  * targets decide the exit code.
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { errors } from '../../../services/common/errors.ts'
 import { customScenario, SCENARIOS } from '../../../load/scenarios/index.ts'
@@ -19,6 +19,7 @@ import { loadProgress } from '../../../load/report/progress.ts'
 import { renderLocustTables, writeLocustCsv } from '../../../load/report/locust.ts'
 import { exitCode } from '../../../harness/verdict.ts'
 import { judgedLoadReport } from '../../../load/report/judged.ts'
+import { locustBinary } from '../../../load/locust/run.ts'
 
 /** Usage of `lucid load`. */
 export const LOAD_USAGE = `lucid load --scenario light|medium|heavy|stress [options]
@@ -100,6 +101,8 @@ export async function loadCommand(argv: string[]): Promise<number> {
     if (arrivalRate !== undefined) throw new errors.LUCID_ERR_9001('--arrival-rate works with --engine lucid only')
     if (seed !== undefined) throw new errors.LUCID_ERR_9001('--seed works with --engine lucid only')
     if ((remoteWorkers ?? 0) > 0 && masterPort === undefined) throw new errors.LUCID_ERR_9001('--remote-workers needs --master-port (the workers must know it)')
+    // Checked before a local gateway is started for nothing.
+    if (!existsSync(locustBinary())) throw new errors.LUCID_ERR_9011(`${locustBinary()} not found (apt-get install python3-locust, or set LUCID_LOCUST)`)
   } else if (remoteWorkers !== undefined || masterPort !== undefined)
     throw new errors.LUCID_ERR_9001('--remote-workers and --master-port work with --engine locust only')
   let target: string | undefined
