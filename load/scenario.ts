@@ -91,7 +91,7 @@ async function runEngine(opts: ScenarioRunOptions, run: ReturnType<typeof scaleR
         locust_run_time_s: r.runTimeS,
         percentiles: LOCUST_ROUNDING,
         series_note: "Locust's stats history: rates and percentiles over its rolling window of ~10 s",
-        histograms: 'none: Locust keeps rounded counts, not HDR histograms, so this report cannot be merged with lucid merge'
+        histograms_note: 'none: Locust keeps rounded counts, not HDR histograms, so this report cannot be merged with lucid merge'
       }
     }
   }
