@@ -84,8 +84,19 @@ function freePort(): Promise<number> {
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode)
-    else child.once('exit', (code) => resolve(code))
+    else {
+      child.once('exit', (code) => resolve(code))
+      // A binary that cannot be started never exits: resolve as a failure rather than wait forever.
+      child.once('error', () => resolve(-1))
+    }
   })
+}
+
+/** The users the master's "All users spawned: {...} (N total users)" line reports (0 when it has none). */
+export function spawnedUsers(masterLog: string): number {
+  let n = 0
+  for (const m of masterLog.matchAll(/(?:All users spawned|Spawning is complete)[^\n]*\((\d+) total users\)/g)) n = Math.max(n, Number(m[1]))
+  return n
 }
 
 const tail = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-5).join(' | ') : '')
@@ -101,19 +112,33 @@ export async function runLocust(opts: LocustRunOptions): Promise<LocustRunResult
   const dir = mkdtempSync(join(tmpdir(), 'lucid-locust-'))
   const port = opts.masterPort ?? (await freePort())
   const runTimeS = Math.max(1, Math.round(opts.run.durationS))
-  const env = { ...process.env, PYTHONWARNINGS: 'ignore' }
+  const env = {
+    ...process.env,
+    PYTHONWARNINGS: 'ignore',
+    // How long the master waits, after spawning, for every worker to report its users: Locust's default of 1 s
+    // can pass on a busy machine before the reports arrive (the users count is then short); this is the value
+    // Locust's own documentation calls sensible. It only waits while reports are missing.
+    LOCUST_WAIT_FOR_WORKERS_REPORT_AFTER_RAMP_UP: '1.25 * WORKER_REPORT_INTERVAL'
+  }
   const started: ChildProcess[] = []
-  const start = (args: string[], log: string): ChildProcess => {
+  const logs: Array<Promise<void>> = []
+  const start = (args: string[], log: string): { child: ChildProcess; logged: Promise<void> } => {
     const out = createWriteStream(join(dir, log))
     const child = spawn(bin, ['-f', LOCUSTFILE, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    child.stdout?.pipe(out)
-    child.stderr?.pipe(out)
+    // Both streams into one file: neither may end it alone; it ends once the process has closed both.
+    child.stdout?.pipe(out, { end: false })
+    child.stderr?.pipe(out, { end: false })
+    const logged = new Promise<void>((resolve) => {
+      child.once('close', () => out.end(resolve))
+      child.once('error', () => out.end(resolve))
+    })
     started.push(child)
-    return child
+    logs.push(logged)
+    return { child, logged }
   }
   const connectS = opts.connectTimeoutS ?? 60
   try {
-    const master = start(
+    const { child: master, logged: masterLogged } = start(
       [
         '--master',
         '--master-bind-host',
@@ -152,6 +177,7 @@ export async function runLocust(opts: LocustRunOptions): Promise<LocustRunResult
     const timer = setTimeout(() => master.kill('SIGKILL'), limitS * 1000)
     const code = await exited(master)
     clearTimeout(timer)
+    await masterLogged
     if (code !== 0)
       throw new errors.LUCID_ERR_9012(
         `the Locust master exited with ${code === null ? `a signal (killed after ${limitS} s?)` : code}: ${tail(join(dir, 'master.log'))}`
@@ -165,7 +191,10 @@ export async function runLocust(opts: LocustRunOptions): Promise<LocustRunResult
     const failures = file('failures')
     const history = file('stats_history')
     const endpoints = locustEndpoints(readFileSync(stats, 'utf8'), readFileSync(failures, 'utf8'))
-    const { series, usersMax } = locustSeries(readFileSync(history, 'utf8'))
+    const { series, usersMax: historyUsers } = locustSeries(readFileSync(history, 'utf8'))
+    // The history's user count is what the workers had reported at each write (every 3 s): on a short run or a
+    // busy machine it can miss the peak. The master's log line at the end of spawning reports it too.
+    const usersMax = Math.max(historyUsers, spawnedUsers(readFileSync(join(dir, 'master.log'), 'utf8')))
     const csvFiles: string[] = []
     if (opts.csvPrefix !== undefined)
       for (const [from, suffix] of [
@@ -187,6 +216,7 @@ export async function runLocust(opts: LocustRunOptions): Promise<LocustRunResult
         clearTimeout(timer)
       })
     )
+    await Promise.all(logs)
     rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { locustEndpoints, locustSeries, parseCsv } from '../../load/locust/csv.ts'
 import { loadMetrics } from '../../load/metrics.ts'
+import { spawnedUsers } from '../../load/locust/run.ts'
 
 // Locust 2.12's own columns, rows taken from a real `--csv --csv-full-history` run (trimmed), plus an endpoint
 // that was never answered (N/A) and a failure reason with a comma and quotes, as Locust quotes it.
@@ -64,6 +65,18 @@ describe("the real Locust's CSV files", () => {
 
   it('refuses a stats file without its Aggregated row', () => {
     assert.throws(() => locustEndpoints(STATS.split('\n').slice(0, 3).join('\n'), FAILURES), /no Aggregated row/)
+  })
+
+  it("takes the users the master's log reports at the end of spawning", () => {
+    const log = `[2026-12-03 12:07:33,101] vm/INFO/locust.runners: Sending spawn messages for 8 total users to 2 worker(s)
+[2026-12-03 12:07:33,200] vm/INFO/locust.runners: All users spawned: {"APIUser": 2, "AdminUser": 2, "BlockchainUser": 2, "SessionUser": 2} (8 total users)
+`
+    assert.equal(spawnedUsers(log), 8)
+    assert.equal(
+      spawnedUsers('Spawning is complete and report waittime is expired, but not all reports received from workers: {"APIUser": 1} (5 total users)'),
+      5
+    )
+    assert.equal(spawnedUsers('nothing here'), 0)
   })
 
   it('reads the history: Aggregated rows only, seconds from the first, the most users', () => {
