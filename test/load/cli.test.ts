@@ -118,7 +118,9 @@ describe('lucid load', () => {
       ['--scenario', 'light', '--engine', 'k6'],
       ['--scenario', 'light', '--engine', 'locust', '--arrival-rate', '5'],
       ['--scenario', 'light', '--engine', 'locust', '--remote-workers', '2'],
-      ['--scenario', 'light', '--master-port', '5557']
+      ['--scenario', 'light', '--master-port', '5557'],
+      ['--scenario', 'light', '--engine', 'locust', '--workers', '0'],
+      ['--scenario', 'light', '--workers', '0']
     ]) {
       const r = await lucid('load', ...args)
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)

@@ -33,6 +33,7 @@ against the gateway. Without --target it starts 'lucid serve --seed-demo --load-
   --arrival-rate R    open model: R users/s arrive and run their sequence once (instead of looping users)
   --engine E          lucid (default): the simulated users above; locust: the real Locust (/usr/bin/locust, or
                       LUCID_LOCUST) in master/worker mode on load/locust/locustfile.py, W local workers
+                      (0 with --remote-workers: this machine only coordinates)
   --remote-workers M  locust: also wait for M workers started on other machines with
                       'locust -f load/locust/locustfile.py --worker --master-host THIS-HOST --master-port P'
   --master-port P     locust: the master's port (default: a free one; needed with --remote-workers)
@@ -89,7 +90,8 @@ export async function loadCommand(argv: string[]): Promise<number> {
   })
   const timeScale = positive(values['time-scale'], '--time-scale', false) ?? 1
   if (timeScale < 1) throw new errors.LUCID_ERR_9003(`--time-scale: '${values['time-scale'] ?? ''}' (>= 1)`)
-  const workers = positive(values.workers, '--workers', true)
+  // --workers 0: a Locust master that only coordinates workers on other machines (checked with --remote-workers below).
+  const workers = values.workers === '0' && values.engine === 'locust' ? 0 : positive(values.workers, '--workers', true)
   const arrivalRate = positive(values['arrival-rate'], '--arrival-rate', false)
   const seed = positive(values.seed, '--seed', true)
   const engine = values.engine ?? 'lucid'
@@ -101,6 +103,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
     if (arrivalRate !== undefined) throw new errors.LUCID_ERR_9001('--arrival-rate works with --engine lucid only')
     if (seed !== undefined) throw new errors.LUCID_ERR_9001('--seed works with --engine lucid only')
     if ((remoteWorkers ?? 0) > 0 && masterPort === undefined) throw new errors.LUCID_ERR_9001('--remote-workers needs --master-port (the workers must know it)')
+    if (workers === 0 && (remoteWorkers ?? 0) === 0) throw new errors.LUCID_ERR_9003("--workers: '0' needs --remote-workers (Locust needs a worker somewhere)")
     // Checked before a local gateway is started for nothing.
     if (!existsSync(locustBinary())) throw new errors.LUCID_ERR_9011(`${locustBinary()} not found (apt-get install python3-locust, or set LUCID_LOCUST)`)
   } else if (remoteWorkers !== undefined || masterPort !== undefined)
