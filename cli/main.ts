@@ -15,6 +15,8 @@ Usage:
               [--seed-demo] [--load-test]
   lucid load --scenario light|medium|heavy|stress [--target URL] [--users N] [--spawn-rate R]
              [--duration D] [--time-scale N] [--workers W] [--arrival-rate R] [--json F] [--html F] [--csv PREFIX]
+             [--engine lucid|locust] [--remote-workers M --master-port P]
+  lucid merge A.json B.json ... [--json F] [--html F]
   lucid profile doctor|flame|bubbleprof|heapprofiler [--scenario NAME] [--duration D] [--server gateway|raw]
   lucid chaos --suite fuzz|overload|faults|soak|all [--duration D] [--full] [--target URL] [--seed N] [--json F]
   lucid sim chain --nodes N --duration D [--latency L] [--loss P] [--partition SPEC] [--crash SPEC]
@@ -27,7 +29,7 @@ Usage:
   lucid help [COMMAND]
 
 Run 'lucid bench --help' for the benchmark options, 'lucid bench --list' for the cases,
-'lucid compare --help' for comparing two reports.
+'lucid compare --help' for comparing two reports, 'lucid merge --help' for merging load runs.
 Exit codes: 0 success, 1 a target missed (bench), a significant regression (compare) or a recording that
 fails verification (session play), 2 usage or setup error, 3 a benchmark crashed.`
 
@@ -42,6 +44,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   sim: async () => (await import('./commands/bench/sim.ts')).simCommand,
   db: async () => (await import('./commands/product/db.ts')).dbCommand,
   load: async () => (await import('./commands/bench/load.ts')).loadCommand,
+  merge: async () => (await import('./commands/bench/merge.ts')).mergeCommand,
   profile: async () => (await import('./commands/bench/profile.ts')).profileCommand,
   serve: async () => (await import('./commands/product/serve.ts')).serveCommand,
   session: async () => (await import('./commands/product/session.ts')).sessionCommand

@@ -123,7 +123,10 @@ export const errors = {
   LUCID_ERR_9006: define('LUCID_ERR_9006', 'Benchmark case crashed: %s', 3),
   LUCID_ERR_9007: define('LUCID_ERR_9007', 'Benchmark case timed out: %s', 3),
   LUCID_ERR_9008: define('LUCID_ERR_9008', 'Malformed report: %s', 2),
-  LUCID_ERR_9009: define('LUCID_ERR_9009', 'Not available yet: %s', 2)
+  LUCID_ERR_9009: define('LUCID_ERR_9009', 'Not available yet: %s', 2),
+  LUCID_ERR_9010: define('LUCID_ERR_9010', 'Load runs cannot be merged: %s', 2),
+  LUCID_ERR_9011: define('LUCID_ERR_9011', 'Locust unavailable: %s', 2),
+  LUCID_ERR_9012: define('LUCID_ERR_9012', 'Locust run failed: %s', 3)
 } as const
 
 /** A code from the catalogue. */
