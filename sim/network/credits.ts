@@ -90,7 +90,7 @@ export function captureBound(shareBp: number, history: number, start = 0): numbe
 /** Signs and submits the newcomers' transactions through their own nodes. */
 export class NewcomerWork {
   #sessions = 0
-  readonly #owners: Map<string, { signer: Signer; nonce: number }>
+  readonly #owners: Map<string, { signer: Signer; nonce: number; node?: ChainNode }>
   /** Claims and anchors the nodes refused (a nonce gap after a dropped proof, a full pool). */
   refused = 0
 
@@ -108,7 +108,19 @@ export class NewcomerWork {
     readonly params: ChainParams,
     readonly typicalBytes: number
   ) {
-    this.#owners = new Map([...owners].map(([id, signer]) => [id, { signer, nonce: 0 }]))
+    // One nonce counter per owner key: the operator's identities share one owner, whose transactions must
+    // follow one sequence.
+    const byKey = new Map<string, { signer: Signer; nonce: number; node?: ChainNode }>()
+    this.#owners = new Map(
+      [...owners].map(([id, signer]) => {
+        let entry = byKey.get(signer.publicKey)
+        if (entry === undefined) {
+          entry = { signer, nonce: 0 }
+          byKey.set(signer.publicKey, entry)
+        }
+        return [id, entry]
+      })
+    )
   }
 
   /** The registration of node `signer`, its first transaction. */
@@ -136,9 +148,13 @@ export class NewcomerWork {
     if (phase === 0) {
       const sid = `work-${++this.#sessions}`
       this.#current.set(id, sid)
-      owner.nonce = Math.max(owner.nonce, node.lastNonce(owner.signer.publicKey)) + 1
+      // An owner's anchors all go through one node (the first of its identities to work), in nonce order: sent
+      // to several nodes at once they would arrive out of order and be refused for their gaps.
+      owner.node ??= node
+      const via = owner.node
+      owner.nonce = Math.max(owner.nonce, via.lastNonce(owner.signer.publicKey)) + 1
       const ok = this.#submit(
-        node,
+        via,
         signTransaction(owner.signer, {
           type: 'session_anchor',
           nonce: owner.nonce,
@@ -146,7 +162,7 @@ export class NewcomerWork {
           payload: { session_id: sid, manifest_hash: '00'.repeat(32), merkle_root: '00'.repeat(32), size_bytes: size }
         })
       )
-      if (!ok) owner.nonce = node.lastNonce(owner.signer.publicKey)
+      if (!ok) owner.nonce = via.lastNonce(owner.signer.publicKey)
       return
     }
     const sid = this.#current.get(id)

@@ -19,7 +19,7 @@ test('E2 grows as the service share shrinks and with the honest history behind t
   assert.equal(joinBound({ ...DEFAULT_PARAMS, min_uptime_bp: 5_000 }, 2), 7)
 })
 
-test('simulated: four identities flooding claims 1000x over the cap stay under a third until past E2; the honest newcomer joins by E1', async () => {
+test('simulated: four identities flooding claims thousands of times over the cap stay under a third until past E2; the honest newcomer joins by E1', async () => {
   const r = await simulate({
     nodes: 4,
     durationMs: 17 * 48 * 10_000,
