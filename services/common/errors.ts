@@ -122,7 +122,9 @@ export const errors = {
   LUCID_ERR_9006: define('LUCID_ERR_9006', 'Benchmark case crashed: %s', 3),
   LUCID_ERR_9007: define('LUCID_ERR_9007', 'Benchmark case timed out: %s', 3),
   LUCID_ERR_9008: define('LUCID_ERR_9008', 'Malformed report: %s', 2),
-  LUCID_ERR_9009: define('LUCID_ERR_9009', 'Not available yet: %s', 2)
+  LUCID_ERR_9009: define('LUCID_ERR_9009', 'Not available yet: %s', 2),
+  LUCID_ERR_9010: define('LUCID_ERR_9010', 'Cannot prepare the base tree: %s', 2),
+  LUCID_ERR_9011: define('LUCID_ERR_9011', 'A compared tree failed to run: %s', 2)
 } as const
 
 /** A code from the catalogue. */

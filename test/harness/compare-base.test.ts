@@ -1,0 +1,191 @@
+/**
+ * `lucid compare --base REF`: the interleaved A/B. Fixture trees (test/fixtures/compare-tree, a stand-in
+ * `lucid bench` whose figures are seeded noise around levels an env var scales) prove the decisions both ways
+ * without timing anything; one short run against HEAD proves the real checkout, install and CLI plumbing.
+ */
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { compareTrees, type CompareTreesOptions } from '../../cli/commands/bench/compare.ts'
+import { prepareBaseTree } from '../../harness/base-tree.ts'
+import type { CompareReport } from '../../harness/compare.ts'
+import type { TargetSpec } from '../../harness/targets.ts'
+import { isLucidError } from '../../services/common/errors.ts'
+
+const LUCID = fileURLToPath(new URL('../../bin/lucid.js', import.meta.url))
+const FIXTURE_TREE = fileURLToPath(new URL('../fixtures/compare-tree', import.meta.url))
+const TARGETS: TargetSpec[] = [
+  { case: 'fixture.speed', metric: 'p95_ms', op: '<', value: 50, source: 'test', kind: 'target' },
+  { case: 'fixture.speed', metric: 'requests_per_s', op: '>', value: 1000, source: 'test', kind: 'target' }
+]
+
+/** A comparison of two fixture trees with the given environments. */
+async function fixtureCompare(
+  baseEnv: Record<string, string>,
+  headEnv: Record<string, string>,
+  extra: Partial<CompareTreesOptions> = {}
+): Promise<{ code: number; report: CompareReport; printed: string }> {
+  let printed = ''
+  const r = await compareTrees({
+    base: { dir: FIXTURE_TREE, env: { LUCID_FIXTURE_SALT: '1', ...baseEnv }, ref: 'fixture-base', commit: 'b'.repeat(40) },
+    head: { dir: FIXTURE_TREE, env: { LUCID_FIXTURE_SALT: '2', ...headEnv }, ref: 'fixture-head', commit: 'h'.repeat(40), dirty: false },
+    cases: ['fixture.speed'],
+    profile: 'smoke',
+    budgetS: 120,
+    minEffect: 0.05,
+    maxRounds: 40,
+    targets: TARGETS,
+    log: () => {},
+    print: (t) => {
+      printed += t
+    },
+    ...extra
+  })
+  return { ...r, printed }
+}
+
+function lucid(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [LUCID, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, LUCID_DEBUG: '', ...env } })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+describe('lucid compare --base (fixture trees)', () => {
+  it('identical code: every metric "no difference", sampling stops when decided, exit 0', async () => {
+    const { code, report, printed } = await fixtureCompare({}, {})
+    assert.equal(code, 0)
+    assert.equal(report.stopped, 'decided', printed)
+    assert.deepEqual(
+      report.decisions.map((d) => [d.metric, d.decision]),
+      [
+        ['p95_ms', 'same'],
+        ['requests_per_s', 'same']
+      ]
+    )
+    assert.ok(report.rounds.length >= 2 && report.rounds.length < 40)
+    assert.match(printed, /no difference/)
+    assert.match(printed, /Holm-Bonferroni over 2 metrics/)
+  })
+
+  it('alternates the trees, swapping the order every round, and keeps every sample', async () => {
+    const { report } = await fixtureCompare({}, {}, { maxRounds: 4 })
+    assert.deepEqual(
+      report.rounds.map((r) => r.order),
+      [
+        ['base', 'head'],
+        ['head', 'base'],
+        ['base', 'head'],
+        ['head', 'base']
+      ].slice(0, report.rounds.length)
+    )
+    for (const r of report.rounds) {
+      assert.equal(r.base.seed, r.head.seed, 'both trees of a round get the same seed')
+      assert.equal(r.base.results[0]?.status, 'completed')
+      assert.ok(Number.isFinite(r.base.results[0]?.metrics.p95_ms) && Number.isFinite(r.head.results[0]?.metrics.p95_ms))
+    }
+    assert.equal(new Set(report.rounds.map((r) => r.base.seed)).size, report.rounds.length, 'rounds get different seeds')
+    const d = report.decisions.find((x) => x.metric === 'p95_ms')!
+    assert.equal(d.n, report.rounds.length)
+  })
+
+  it('a 20 % slowdown of the head: decided regressions of the targeted metrics, exit 1', async () => {
+    const { code, report, printed } = await fixtureCompare({}, { LUCID_FIXTURE_FACTOR: '1.2' })
+    assert.equal(code, 1, printed)
+    assert.equal(report.verdict, 'regression')
+    for (const d of report.decisions) {
+      assert.equal(d.decision, 'regression', `${d.metric}: ${JSON.stringify(d)}`)
+      assert.ok(Math.abs(d.metric === 'p95_ms' ? d.ratio - 1.2 : 1 / d.ratio - 1.2) < 0.05, `${d.metric} ratio ${d.ratio}`)
+    }
+    assert.match(printed, /p95_ms .* REGRESSION/)
+    // And the other way round it is an improvement, which passes.
+    const back = await fixtureCompare({ LUCID_FIXTURE_FACTOR: '1.2' }, {})
+    assert.equal(back.code, 0)
+    assert.ok(back.report.decisions.every((d) => d.decision === 'improvement'))
+  })
+
+  it('the budget runs out before a small change in wide noise is decided: undecided, exit 0', async () => {
+    const { code, report, printed } = await fixtureCompare(
+      { LUCID_FIXTURE_NOISE: '0.3', LUCID_FIXTURE_SLEEP_MS: '200' },
+      { LUCID_FIXTURE_NOISE: '0.3', LUCID_FIXTURE_SLEEP_MS: '200', LUCID_FIXTURE_FACTOR: '1.05' },
+      { budgetS: 2.5, maxRounds: 12 }
+    )
+    assert.equal(code, 0)
+    assert.equal(report.stopped, 'budget')
+    assert.ok(report.rounds.length >= 1)
+    assert.ok(
+      report.decisions.every((d) => d.decision === 'undecided'),
+      JSON.stringify(report.decisions)
+    )
+    assert.match(printed, /the budget ran out/)
+  })
+
+  it('a case that errors in a tree is reported and exits 3', async () => {
+    const { code, report } = await fixtureCompare({}, { LUCID_FIXTURE_ERROR: 'fixture.speed' }, { maxRounds: 2 })
+    assert.equal(code, 3)
+    assert.equal(report.verdict, 'error')
+    assert.ok(report.errors.length >= 2 && report.errors.every((e) => e.side === 'head' && e.id === 'fixture.speed'))
+    assert.equal(report.rounds.length, 2, 'nothing to decide on: it stops')
+  })
+
+  it('a tree whose lucid bench fails to run is LUCID_ERR_9011', async () => {
+    await assert.rejects(
+      fixtureCompare({ LUCID_FIXTURE_EXIT: '2' }, {}),
+      (err: unknown) => isLucidError(err, 'LUCID_ERR_9011') && /base tree/.test(err.message)
+    )
+  })
+})
+
+describe('lucid compare --base (the real CLI)', () => {
+  let cache = ''
+  before(() => {
+    cache = mkdtempSync(join(tmpdir(), 'lucid-compare-cache-'))
+  })
+  after(() => rmSync(cache, { recursive: true, force: true }))
+
+  it('usage errors exit 2 with one line and a code', () => {
+    const bad = (args: string[], pattern: RegExp): void => {
+      const r = lucid(['compare', ...args], { LUCID_COMPARE_CACHE: cache })
+      assert.equal(r.status, 2, r.stderr)
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+      assert.match(r.stderr, pattern)
+    }
+    bad(['--base', 'no-such-ref-anywhere', 'baseline.ed25519'], /no-such-ref-anywhere.*LUCID_ERR_9010/)
+    bad(['--base', 'HEAD', 'nosuch'], /'nosuch'.*LUCID_ERR_9002/)
+    bad(['--base', 'HEAD', '--budget', 'soon'], /--budget.*LUCID_ERR_9003/)
+    bad(['--base', 'HEAD', '--min-effect', '0%'], /--min-effect.*LUCID_ERR_9003/)
+    bad(['a.json', 'b.json', '--budget', '5m'], /--budget goes with --base.*LUCID_ERR_9001/)
+  })
+
+  it('checks HEAD out beside the tree, links its install and runs both trees alternately', () => {
+    const json = join(cache, 'cmp.json')
+    const r = lucid(['compare', '--base', 'HEAD', 'baseline.ed25519', '--max-rounds', '2', '--json', json], { LUCID_COMPARE_CACHE: cache })
+    assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}: ${r.stderr}`)
+    assert.match(r.stdout, /One sitting: base HEAD/)
+    const report = JSON.parse(readFileSync(json, 'utf8')) as CompareReport
+    assert.equal(report.schema, 'lucid-compare/1')
+    assert.equal(report.rounds.length, 2)
+    assert.equal(report.base.install, 'linked', 'same lockfile: the install is shared')
+    assert.ok(lstatSync(join(report.base.dir, 'node_modules')).isSymbolicLink())
+    assert.ok(existsSync(join(report.base.dir, 'bin', 'lucid.js')))
+    for (const round of report.rounds)
+      for (const side of [round.base, round.head]) {
+        assert.equal(side.results.find((c) => c.id === 'baseline.ed25519')?.status, 'completed')
+        assert.ok((side.results[0]?.metrics.verify_per_s ?? 0) > 0)
+      }
+    assert.deepEqual(report.decisions.map((d) => d.metric).sort(), ['sign_per_s', 'verify_per_s'])
+    // A second preparation reuses the checkout.
+    const again = prepareBaseTree({ ref: 'HEAD', cacheDir: cache })
+    assert.equal(again.reused, true)
+    assert.equal(again.dir, report.base.dir)
+  })
+
+  it('two-file mode says it compares two sittings', () => {
+    const r = lucid(['compare', '--help'])
+    assert.equal(r.status, 0)
+    assert.match(r.stdout, /--base REF/)
+    assert.match(r.stdout, /two sittings/)
+  })
+})
