@@ -43,7 +43,7 @@ export interface BaseTree {
 /** The commit and state of a tree's git checkout (empty commit outside git). */
 export interface HeadState {
   commit: string
-  /** True when the working tree has uncommitted changes (they are part of what is measured). */
+  /** True when the working tree has uncommitted changes or untracked files (they are part of what is measured). */
   dirty: boolean
 }
 
@@ -56,7 +56,7 @@ function git(repoDir: string, args: string[]): string {
 /** The head side's commit and whether it has uncommitted changes. */
 export function headState(repoDir: string = HEAD_DIR): HeadState {
   try {
-    return { commit: git(repoDir, ['rev-parse', 'HEAD']), dirty: git(repoDir, ['status', '--porcelain', '--untracked-files=no']) !== '' }
+    return { commit: git(repoDir, ['rev-parse', 'HEAD']), dirty: git(repoDir, ['status', '--porcelain']) !== '' }
   } catch {
     return { commit: '', dirty: false }
   }
