@@ -109,6 +109,7 @@ export interface CompareReport {
   verdict: 'regression' | 'no-regression' | 'error'
   base: { ref: string; commit: string; dir: string; install?: string }
   head: { ref: string; commit: string; dirty: boolean; dir: string }
+  /** The case ids compared, each run on its own in both trees. */
   cases: string[]
   profile: Profile
   budget_s: number
@@ -124,11 +125,13 @@ export interface CompareReport {
   errors: CaseError[]
 }
 
-/** Every errored run of a case, on either side. */
+/** Every errored run of a case, on either side (a baseline run with a case included). */
 export function caseErrors(rounds: readonly Round[]): CaseError[] {
   return rounds.flatMap((r) =>
-    (['base', 'head'] as const).flatMap((side) =>
-      r[side].results.filter((c) => c.status === 'errored').map((c) => ({ side, round: r.index, id: c.id, reason: c.reason ?? '' }))
+    r.pairs.flatMap((p) =>
+      (['base', 'head'] as const).flatMap((side) =>
+        p[side].results.filter((c) => c.status === 'errored').map((c) => ({ side, round: r.index, id: c.id, reason: c.reason ?? '' }))
+      )
     )
   )
 }
@@ -146,4 +149,4 @@ export function interleavedExitCode(verdict: CompareReport['verdict']): number {
 
 /** The method, in one sentence, for the report and the printed summary. */
 export const INTERLEAVED_METHOD =
-  'rounds of one run per tree back to back, order alternating; per metric the geometric mean of the per-round head/base ratios with a Student-t 95 % interval; a difference beyond the minimum effect (one-sided tests against its edges) and no difference within it (TOST) each Holm-Bonferroni-corrected over the metrics at 5 % familywise'
+  'rounds of every case run in both trees back to back (a pair), which tree goes first alternating; per metric the geometric mean of the per-round head/base ratios with a Student-t 95 % interval; a difference beyond the minimum effect (one-sided tests against its edges) and no difference within it (TOST) each Holm-Bonferroni-corrected over the metrics at 5 % familywise'

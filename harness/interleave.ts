@@ -1,13 +1,16 @@
 /**
  * The sampling loop of `lucid compare --base REF`: runs the base tree's and the head tree's cases alternately in
- * one sitting, each run a child process `node <tree>/bin/lucid.js bench CASES --profile P --seed S --json F`
- * (so the base may be any commit whose `lucid bench` writes `lucid-bench/1`), and after every round decides each
- * metric (harness/stats/decide.ts) until all are decided or the budget is spent.
+ * one sitting and after every round decides each metric (harness/stats/decide.ts), until all are decided or the
+ * budget is spent.
  *
- * A round is one run of each tree, back to back; the order alternates (base-head, head-base, ...), so whatever
- * the second run of a pair inherits from the first (a warm page cache, a neighbour's burst) falls on each tree
- * as often. Both runs of a round get the same seed, so seeded workloads are the same on both sides; rounds get
- * different seeds.
+ * A round takes every case in turn and runs it in both trees back to back: a pair. Each run is a child process
+ * `node <tree>/bin/lucid.js bench CASE --profile P --seed S --json F`, so the base may be any commit whose
+ * `lucid bench` writes `lucid-bench/1` (the baselines a case divides by run with it, as in any `lucid bench`).
+ * Pairing per case, as Node's benchmark/compare.js interleaves per benchmark, keeps the two halves of a pair
+ * seconds apart: a neighbour's burst or the machine's drift hits both. Which tree goes first alternates from
+ * pair to pair and round to round (base-head, head-base, ...), so whatever the second run inherits from the
+ * first (a warm page cache) falls on each tree as often. Both runs of a pair get the same seed, so seeded
+ * workloads are the same on both sides; rounds get successive seeds.
  */
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -27,7 +30,7 @@ export interface Side {
   env?: Readonly<Record<string, string>>
 }
 
-/** One case's outcome in one run of a tree. */
+/** One case's outcome in one run of a tree (a run of a case also runs the baselines it divides by). */
 export interface CaseSample {
   id: string
   status: 'completed' | 'errored' | 'skipped'
@@ -49,12 +52,19 @@ export interface SideRun {
   results: CaseSample[]
 }
 
-/** One round: a run of each tree, in `order`. */
-export interface Round {
-  index: number
+/** One case run in both trees back to back, in `order`. */
+export interface Pair {
+  case: string
   order: [SideName, SideName]
   base: SideRun
   head: SideRun
+}
+
+/** One round: every case once, as a pair. */
+export interface Round {
+  index: number
+  seed: number
+  pairs: Pair[]
 }
 
 /** Whether a metric is decided on, which way is better and whether a target names it; undefined leaves it out. */
@@ -62,18 +72,18 @@ export type FamilyOf = (caseId: string, metric: string) => { better: Direction; 
 
 /** What the loop tells its caller. */
 export type InterleaveEvent =
-  | { type: 'run-start'; round: number; side: SideName }
-  | { type: 'run-end'; round: number; run: SideRun }
+  | { type: 'run-start'; round: number; case: string; side: SideName }
+  | { type: 'run-end'; round: number; case: string; run: SideRun }
   | { type: 'round-end'; round: number; elapsed_s: number; decisions: readonly MetricDecision[] }
 
 /** Options of the loop. */
 export interface InterleaveOptions {
   base: Side
   head: Side
-  /** Case patterns handed to both trees' `lucid bench` (components, ids, globs). */
+  /** Case ids, each run on its own (`lucid bench ID`) in both trees. */
   cases: readonly string[]
   profile: Profile
-  /** Wall-clock budget in seconds: no round starts that would, by the last round's length, end after it. */
+  /** Wall-clock budget in seconds: after the first round, no pair starts that would, by its last length, end after it. */
   budgetS: number
   minEffect: number
   alpha?: number
@@ -149,30 +159,29 @@ export async function runTree(
   return { side, seed, seconds, exit_code: code, results }
 }
 
-/** The paired samples of every metric in the family, from the rounds where both trees completed the case. */
+/** The paired samples of every metric in the family: per pair, the paired case's figures from both trees, when both completed it. */
 export function pairSamples(rounds: readonly Round[], family: FamilyOf): PairedSamples[] {
   const out = new Map<string, PairedSamples & { base: number[]; head: number[] }>()
-  for (const round of rounds) {
-    const heads = new Map(round.head.results.map((r) => [r.id, r]))
-    for (const b of round.base.results) {
-      const h = heads.get(b.id)
-      if (b.status !== 'completed' || h === undefined || h.status !== 'completed') continue
+  for (const round of rounds)
+    for (const pair of round.pairs) {
+      const b = pair.base.results.find((r) => r.id === pair.case)
+      const h = pair.head.results.find((r) => r.id === pair.case)
+      if (b === undefined || h === undefined || b.status !== 'completed' || h.status !== 'completed') continue
       for (const [metric, bv] of Object.entries(b.metrics)) {
         const hv = h.metrics[metric]
         if (hv === undefined || !Number.isFinite(hv) || !Number.isFinite(bv)) continue
-        const key = `${b.id}\u0000${metric}`
+        const key = `${pair.case}\u0000${metric}`
         let s = out.get(key)
         if (s === undefined) {
-          const f = family(b.id, metric)
+          const f = family(pair.case, metric)
           if (f === undefined) continue
-          s = { case: b.id, metric, better: f.better, targeted: f.targeted, base: [], head: [] }
+          s = { case: pair.case, metric, better: f.better, targeted: f.targeted, base: [], head: [] }
           out.set(key, s)
         }
         s.base.push(bv)
         s.head.push(hv)
       }
     }
-  }
   return [...out.values()]
 }
 
@@ -184,45 +193,44 @@ export async function interleave(opts: InterleaveOptions): Promise<InterleaveRes
   const elapsed = (): number => (performance.now() - start) / 1000
   const rounds: Round[] = []
   let decisions: MetricDecision[] = []
-  let stopped: Stopped = 'budget'
+  let stopped: Stopped | undefined
   const scratch = await mkdtemp(join(tmpdir(), 'lucid-compare-run-'))
   try {
-    for (let r = 0; ; r++) {
+    for (let r = 0; stopped === undefined; r++) {
       if (opts.maxRounds !== undefined && r >= opts.maxRounds) {
         stopped = 'max-rounds'
         break
       }
-      const lastRound = rounds.at(-1)
-      const roundS = lastRound !== undefined ? lastRound.base.seconds + lastRound.head.seconds : 0
-      if (r > 0 && elapsed() + roundS > opts.budgetS) {
-        stopped = 'budget'
-        break
+      const round: Round = { index: r, seed: seed0 + r, pairs: [] }
+      const previous = rounds.at(-1)
+      for (const [k, id] of opts.cases.entries()) {
+        const last = previous?.pairs.find((p) => p.case === id)
+        if (r > 0 && elapsed() + (last !== undefined ? last.base.seconds + last.head.seconds : 0) > opts.budgetS) {
+          stopped = 'budget'
+          break
+        }
+        const order: [SideName, SideName] = (r + k) % 2 === 0 ? ['base', 'head'] : ['head', 'base']
+        const runs: Partial<Record<SideName, SideRun>> = {}
+        for (const side of order) {
+          opts.onEvent?.({ type: 'run-start', round: r, case: id, side })
+          const started_s = elapsed()
+          const loadavg_1m = load()
+          const run = await runTree(side, side === 'base' ? opts.base : opts.head, [id], opts.profile, round.seed, scratch)
+          runs[side] = { ...run, started_s, loadavg_1m }
+          opts.onEvent?.({ type: 'run-end', round: r, case: id, run: runs[side]! })
+        }
+        round.pairs.push({ case: id, order, base: runs.base!, head: runs.head! })
       }
-      const order: [SideName, SideName] = r % 2 === 0 ? ['base', 'head'] : ['head', 'base']
-      const runs: Partial<Record<SideName, SideRun>> = {}
-      for (const side of order) {
-        opts.onEvent?.({ type: 'run-start', round: r, side })
-        const started_s = elapsed()
-        const loadavg_1m = load()
-        const run = await runTree(side, side === 'base' ? opts.base : opts.head, opts.cases, opts.profile, seed0 + r, scratch)
-        runs[side] = { ...run, started_s, loadavg_1m }
-        opts.onEvent?.({ type: 'run-end', round: r, run: runs[side]! })
-      }
-      rounds.push({ index: r, order, base: runs.base!, head: runs.head! })
+      if (round.pairs.length === 0) break
+      rounds.push(round)
       decisions = decide(pairSamples(rounds, opts.family), { minEffect: opts.minEffect, ...(opts.alpha !== undefined ? { alpha: opts.alpha } : {}) })
       opts.onEvent?.({ type: 'round-end', round: r, elapsed_s: elapsed(), decisions })
-      if (allDecided(decisions)) {
-        stopped = 'decided'
-        break
-      }
+      if (allDecided(decisions)) stopped = 'decided'
       // Nothing to decide on after two rounds (every case failed on a side): more rounds will not help.
-      if (decisions.length === 0 && r >= 1) {
-        stopped = 'decided'
-        break
-      }
+      else if (decisions.length === 0 && r >= 1) stopped = 'decided'
     }
   } finally {
     await rm(scratch, { recursive: true, force: true })
   }
-  return { rounds, decisions, stopped, elapsed_s: elapsed() }
+  return { rounds, decisions, stopped: stopped ?? 'budget', elapsed_s: elapsed() }
 }

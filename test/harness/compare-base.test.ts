@@ -70,25 +70,39 @@ describe('lucid compare --base (fixture trees)', () => {
     assert.match(printed, /Holm-Bonferroni over 2 metrics/)
   })
 
-  it('alternates the trees, swapping the order every round, and keeps every sample', async () => {
-    const { report } = await fixtureCompare({}, {}, { maxRounds: 4 })
+  it('runs each case in both trees back to back, alternating which goes first, and keeps every sample', async () => {
+    const { report } = await fixtureCompare({}, {}, { maxRounds: 3, cases: ['fixture.speed', 'fixture.other'], all: true })
+    assert.equal(report.rounds.length, 3)
     assert.deepEqual(
-      report.rounds.map((r) => r.order),
+      report.rounds.map((r) => r.pairs.map((p) => `${p.case}:${p.order.join('-')}`)),
       [
-        ['base', 'head'],
-        ['head', 'base'],
-        ['base', 'head'],
-        ['head', 'base']
-      ].slice(0, report.rounds.length)
+        ['fixture.speed:base-head', 'fixture.other:head-base'],
+        ['fixture.speed:head-base', 'fixture.other:base-head'],
+        ['fixture.speed:base-head', 'fixture.other:head-base']
+      ]
     )
-    for (const r of report.rounds) {
-      assert.equal(r.base.seed, r.head.seed, 'both trees of a round get the same seed')
-      assert.equal(r.base.results[0]?.status, 'completed')
-      assert.ok(Number.isFinite(r.base.results[0]?.metrics.p95_ms) && Number.isFinite(r.head.results[0]?.metrics.p95_ms))
-    }
-    assert.equal(new Set(report.rounds.map((r) => r.base.seed)).size, report.rounds.length, 'rounds get different seeds')
-    const d = report.decisions.find((x) => x.metric === 'p95_ms')!
-    assert.equal(d.n, report.rounds.length)
+    for (const r of report.rounds)
+      for (const p of r.pairs) {
+        assert.equal(p.base.seed, r.seed, 'both trees of a pair get the round`s seed')
+        assert.equal(p.head.seed, r.seed)
+        assert.deepEqual(
+          p.base.results.map((c) => c.id),
+          [p.case],
+          'each run is one case'
+        )
+        assert.ok(Number.isFinite(p.base.results[0]?.metrics.p95_ms) && Number.isFinite(p.head.results[0]?.metrics.p95_ms))
+      }
+    assert.equal(new Set(report.rounds.map((r) => r.seed)).size, report.rounds.length, 'rounds get different seeds')
+    assert.deepEqual(report.decisions.map((d) => `${d.case} ${d.metric} ${d.n}`).sort(), [
+      'fixture.other p95_ms 3',
+      'fixture.other requests_per_s 3',
+      'fixture.speed p95_ms 3',
+      'fixture.speed requests_per_s 3'
+    ])
+    assert.ok(
+      report.decisions.every((d) => d.targeted === d.case.endsWith('speed')),
+      'targets name fixture.speed only'
+    )
   })
 
   it('a 20 % slowdown of the head: decided regressions of the targeted metrics, exit 1', async () => {
@@ -171,7 +185,7 @@ describe('lucid compare --base (the real CLI)', () => {
     assert.ok(lstatSync(join(report.base.dir, 'node_modules')).isSymbolicLink())
     assert.ok(existsSync(join(report.base.dir, 'bin', 'lucid.js')))
     for (const round of report.rounds)
-      for (const side of [round.base, round.head]) {
+      for (const side of round.pairs.flatMap((p) => [p.base, p.head])) {
         assert.equal(side.results.find((c) => c.id === 'baseline.ed25519')?.status, 'completed')
         assert.ok((side.results[0]?.metrics.verify_per_s ?? 0) > 0)
       }

@@ -150,7 +150,7 @@ export function renderDecisions(report: CompareReport): string {
   const why = { decided: 'every metric decided', budget: 'the budget ran out', 'max-rounds': 'the round limit was reached' }[report.stopped]
   const errs = report.errors.map((e) => `errored: ${e.id} in the ${e.side} tree, round ${e.round + 1}: ${e.reason}`)
   return [
-    `One sitting: base ${base} against head ${headName}, ${report.rounds.length} round(s) alternating in ${Math.round(report.elapsed_s)} s (${why}); profile ${report.profile}.`,
+    `One sitting: base ${base} against head ${headName}, ${report.rounds.length} round(s) of ${report.cases.length} case(s) run in both trees back to back, in ${Math.round(report.elapsed_s)} s (${why}); profile ${report.profile}.`,
     '',
     line(head),
     w.map((n) => '-'.repeat(n)).join('  '),
@@ -166,6 +166,7 @@ export function renderDecisions(report: CompareReport): string {
 export interface CompareTreesOptions {
   base: Side & { ref: string; commit: string; install?: string }
   head: Side & { ref: string; commit: string; dirty: boolean }
+  /** Case ids, each run on its own in both trees. */
   cases: readonly string[]
   profile: Profile
   budgetS: number
@@ -189,7 +190,7 @@ export async function compareTrees(opts: CompareTreesOptions): Promise<{ code: n
     if (e.type === 'run-end') {
       const failed = e.run.results.filter((r) => r.status === 'errored').map((r) => r.id)
       log(
-        `round ${e.round + 1} ${e.run.side}: ${e.run.seconds.toFixed(1)} s, load ${e.run.loadavg_1m.toFixed(2)}${failed.length > 0 ? `, errored: ${failed.join(' ')}` : ''}`
+        `round ${e.round + 1} ${e.case} ${e.run.side}: ${e.run.seconds.toFixed(1)} s, load ${e.run.loadavg_1m.toFixed(2)}${failed.length > 0 ? `, errored: ${failed.join(' ')}` : ''}`
       )
     } else if (e.type === 'round-end') {
       const n = e.decisions.filter((d) => d.decision !== 'undecided').length
@@ -283,7 +284,8 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const seed = positiveInt(values.seed, '--seed')
   const maxRounds = positiveInt(values['max-rounds'], '--max-rounds')
   for (const p of positionals) if (p.endsWith('.json')) throw new errors.LUCID_ERR_9001(`'${p}': --base runs the cases; it compares no report files`)
-  selectCases(positionals, REGISTRY) // an unknown case is a usage error here, before any checkout
+  // An unknown case is a usage error here, before any checkout. Each case runs on its own in both trees.
+  const caseIds = selectCases(positionals, REGISTRY).map((c) => c.id)
   if (values.json !== undefined) assertWritable(values.json, '--json')
   const log = (l: string): void => {
     process.stderr.write(`${l}\n`)
@@ -294,7 +296,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const { code } = await compareTrees({
     base: { dir: tree.dir, ref: tree.ref, commit: tree.commit, install: tree.install },
     head: { dir: HEAD_DIR, ref: 'working tree', commit: state.commit, dirty: state.dirty },
-    cases: positionals,
+    cases: caseIds,
     profile,
     budgetS,
     minEffect,
