@@ -80,7 +80,7 @@ export type InterleaveEvent =
 export interface InterleaveOptions {
   base: Side
   head: Side
-  /** Case ids, each run on its own (`lucid bench ID`) in both trees. */
+  /** Case ids, each run on its own (`lucid bench ID`, with its baselines) in both trees (see runsFor). */
   cases: readonly string[]
   profile: Profile
   /** Wall-clock budget in seconds: after the first round, no pair starts that would, by its last length, end after it. */
@@ -159,30 +159,42 @@ export async function runTree(
   return { side, seed, seconds, exit_code: code, results }
 }
 
-/** The paired samples of every metric in the family: per pair, the paired case's figures from both trees, when both completed it. */
+/**
+ * The paired samples of every metric in the family: per pair, every case both trees' runs completed (the
+ * paired case, and the baselines that ran with it: a baseline that several cases divide by is sampled once per
+ * such case).
+ */
 export function pairSamples(rounds: readonly Round[], family: FamilyOf): PairedSamples[] {
   const out = new Map<string, PairedSamples & { base: number[]; head: number[] }>()
   for (const round of rounds)
     for (const pair of round.pairs) {
-      const b = pair.base.results.find((r) => r.id === pair.case)
-      const h = pair.head.results.find((r) => r.id === pair.case)
-      if (b === undefined || h === undefined || b.status !== 'completed' || h.status !== 'completed') continue
-      for (const [metric, bv] of Object.entries(b.metrics)) {
-        const hv = h.metrics[metric]
-        if (hv === undefined || !Number.isFinite(hv) || !Number.isFinite(bv)) continue
-        const key = `${pair.case}\u0000${metric}`
-        let s = out.get(key)
-        if (s === undefined) {
-          const f = family(pair.case, metric)
-          if (f === undefined) continue
-          s = { case: pair.case, metric, better: f.better, targeted: f.targeted, base: [], head: [] }
-          out.set(key, s)
+      const heads = new Map(pair.head.results.map((r) => [r.id, r]))
+      for (const b of pair.base.results) {
+        const h = heads.get(b.id)
+        if (h === undefined || b.status !== 'completed' || h.status !== 'completed') continue
+        for (const [metric, bv] of Object.entries(b.metrics)) {
+          const hv = h.metrics[metric]
+          if (hv === undefined || !Number.isFinite(hv) || !Number.isFinite(bv)) continue
+          const key = `${b.id}\u0000${metric}`
+          let s = out.get(key)
+          if (s === undefined) {
+            const f = family(b.id, metric)
+            if (f === undefined) continue
+            s = { case: b.id, metric, better: f.better, targeted: f.targeted, base: [], head: [] }
+            out.set(key, s)
+          }
+          s.base.push(bv)
+          s.head.push(hv)
         }
-        s.base.push(bv)
-        s.head.push(hv)
       }
     }
   return [...out.values()]
+}
+
+/** The runs a round needs: every case, except a baseline that another selected case runs with it anyway. */
+export function runsFor(cases: ReadonlyArray<{ id: string; baselines?: ReadonlyArray<{ id: string }> }>): string[] {
+  const ranWith = new Set(cases.flatMap((c) => (c.baselines ?? []).map((b) => b.id)))
+  return cases.filter((c) => !ranWith.has(c.id)).map((c) => c.id)
 }
 
 /** Runs rounds until every metric is decided, the budget is spent or maxRounds is reached. */

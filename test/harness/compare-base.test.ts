@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { compareTrees, type CompareTreesOptions } from '../../cli/commands/bench/compare.ts'
 import { prepareBaseTree } from '../../harness/base-tree.ts'
-import type { CompareReport } from '../../harness/compare.ts'
+import { familyOf, type CompareReport } from '../../harness/compare.ts'
+import { pairSamples, runsFor, type Round, type SideRun } from '../../harness/interleave.ts'
 import type { TargetSpec } from '../../harness/targets.ts'
 import { isLucidError } from '../../services/common/errors.ts'
 
@@ -52,6 +53,46 @@ function lucid(args: string[], env: Record<string, string> = {}): { status: numb
   const r = spawnSync(process.execPath, [LUCID, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, LUCID_DEBUG: '', ...env } })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
+
+describe('lucid compare --base: runs and pairs', () => {
+  it('runs a baseline on its own only when no selected case runs it anyway', () => {
+    const zlib = { id: 'baseline.zlib' }
+    const chunk = { id: 'session.chunk_1k', baselines: [{ id: 'baseline.zlib' }] }
+    assert.deepEqual(runsFor([{ id: 'baseline.http' }, zlib, chunk, { id: 'session.chunk_100k', baselines: [{ id: 'baseline.zlib' }] }]), [
+      'baseline.http',
+      'session.chunk_1k',
+      'session.chunk_100k'
+    ])
+    assert.deepEqual(runsFor([zlib]), ['baseline.zlib'])
+  })
+
+  it('pairs every case both runs of a pair completed, baselines that ran with a case included', () => {
+    const run = (side: 'base' | 'head', zlib: number, p95: number, chunkStatus: 'completed' | 'errored' = 'completed'): SideRun => ({
+      side,
+      seed: 1,
+      started_s: 0,
+      seconds: 1,
+      exit_code: 0,
+      loadavg_1m: 0,
+      results: [
+        { id: 'baseline.zlib', status: 'completed', metrics: { one_core_mb_per_s: zlib } },
+        { id: 'session.chunk_1k', status: chunkStatus, metrics: chunkStatus === 'completed' ? { p95_ms: p95, p99_9_ms: 1 } : {} }
+      ]
+    })
+    const rounds: Round[] = [
+      { index: 0, seed: 1, pairs: [{ case: 'session.chunk_1k', order: ['base', 'head'], base: run('base', 200, 10), head: run('head', 190, 11) }] },
+      { index: 1, seed: 2, pairs: [{ case: 'session.chunk_1k', order: ['head', 'base'], base: run('base', 210, 12), head: run('head', 205, 0, 'errored') }] }
+    ]
+    const s = pairSamples(rounds, familyOf())
+    assert.deepEqual(
+      s.map((x) => [x.case, x.metric, x.base, x.head]),
+      [
+        ['baseline.zlib', 'one_core_mb_per_s', [200, 210], [190, 205]],
+        ['session.chunk_1k', 'p95_ms', [10], [11]]
+      ]
+    )
+  })
+})
 
 describe('lucid compare --base (fixture trees)', () => {
   it('identical code: every metric "no difference", sampling stops when decided, exit 0', async () => {

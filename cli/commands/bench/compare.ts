@@ -25,7 +25,7 @@ import {
   type MetricChange
 } from '../../../harness/compare.ts'
 import { captureEnv, finishEnv } from '../../../harness/env.ts'
-import { interleave, type InterleaveEvent, type Side } from '../../../harness/interleave.ts'
+import { interleave, runsFor, type InterleaveEvent, type Side } from '../../../harness/interleave.ts'
 import { PROFILES } from '../../../harness/profile.ts'
 import { selectCases } from '../../../harness/select.ts'
 import { REGISTRY } from '../../../cases/index.ts'
@@ -284,8 +284,9 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const seed = positiveInt(values.seed, '--seed')
   const maxRounds = positiveInt(values['max-rounds'], '--max-rounds')
   for (const p of positionals) if (p.endsWith('.json')) throw new errors.LUCID_ERR_9001(`'${p}': --base runs the cases; it compares no report files`)
-  // An unknown case is a usage error here, before any checkout. Each case runs on its own in both trees.
-  const caseIds = selectCases(positionals, REGISTRY).map((c) => c.id)
+  // An unknown case is a usage error here, before any checkout. Each case runs on its own in both trees; a
+  // baseline that a selected case divides by runs with that case, not on its own as well.
+  const caseIds = runsFor(selectCases(positionals, REGISTRY))
   if (values.json !== undefined) assertWritable(values.json, '--json')
   const log = (l: string): void => {
     process.stderr.write(`${l}\n`)
