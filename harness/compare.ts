@@ -149,4 +149,4 @@ export function interleavedExitCode(verdict: CompareReport['verdict']): number {
 
 /** The method, in one sentence, for the report and the printed summary. */
 export const INTERLEAVED_METHOD =
-  'rounds of every case run in both trees back to back (a pair), which tree goes first alternating; per metric the geometric mean of the per-round head/base ratios with a Student-t 95 % interval; a difference beyond the minimum effect (one-sided tests against its edges) and no difference within it (TOST) each Holm-Bonferroni-corrected over the metrics at 5 % familywise'
+  'rounds of every case run in both trees back to back (a pair), which tree goes first alternating; per metric the geometric mean of the per-pair head/base ratios with a Student-t 95 % interval; a difference beyond the minimum effect (one-sided tests against its edges) and no difference within it (TOST) each Holm-Bonferroni-corrected over the metrics at 5 % familywise'

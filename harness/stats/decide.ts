@@ -3,11 +3,11 @@
  * no I/O, so the statistics are tested apart from the processes that gather them (docs/measurement.md,
  * "Comparing against a git ref").
  *
- * The samples come in rounds: one run of the base tree and one of the head tree, back to back, so each round is
- * a pair that shares the machine's state of that minute. Per metric the effect of a round is the log of
- * head/base (`ln(b/a)`; metrics that can be zero use the difference relative to the pair's mean level), and the
- * estimate is their mean: the geometric mean of the per-round ratios, with a Student-t interval. A drift of the
- * machine between rounds moves both halves of a pair and cancels; only the drift inside one round is noise.
+ * The samples come in pairs: one run of the base tree and one of the head tree, back to back, sharing the
+ * machine's state of those seconds. Per metric the effect of a pair is the log of head/base (`ln(b/a)`; metrics
+ * that can be zero use the difference relative to the pair's mean level), and the estimate is their mean: the
+ * geometric mean of the per-pair ratios, with a Student-t interval. A drift of the machine between pairs moves
+ * both halves of each pair and cancels; only what changes within one pair is noise.
  *
  * Each metric gets two tests against the minimum effect `e` (the band |ln ratio| <= ln(1 + e)):
  * - difference: the effect lies beyond the band, worse or better (one-sided test against the nearer edge,
@@ -26,7 +26,7 @@ import { tTwoSidedP } from './spread.ts'
 /** Which way is better for a metric. */
 export type Direction = 'lower' | 'higher'
 
-/** The samples of one metric: `base[i]` and `head[i]` come from round i. */
+/** The samples of one metric: `base[i]` and `head[i]` come from pair i. */
 export interface PairedSamples {
   case: string
   metric: string
@@ -46,12 +46,12 @@ export interface MetricDecision {
   metric: string
   better: Direction
   targeted: boolean
-  /** Rounds with a value on both sides. */
+  /** Pairs with a value on both sides. */
   n: number
   /** Medians of the two sides' samples. */
   base: number
   head: number
-  /** head/base: the geometric mean of the per-round ratios (log scale), or 1 + mean relative difference. */
+  /** head/base: the geometric mean of the per-pair ratios (log scale), or 1 + mean relative difference. */
   ratio: number
   /** 95 % confidence interval of the ratio (not corrected for the number of metrics: the decision is). */
   ci_low: number

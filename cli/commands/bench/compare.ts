@@ -41,12 +41,13 @@ export const COMPARE_USAGE = `lucid compare --base REF [COMPONENT|CASE|CASE-GLOB
 lucid compare OLD.json NEW.json [--min-effect 5%] [--all]
 
 --base REF: an A/B in one sitting. REF (a commit, branch or tag) is checked out into a cache directory
-(its dependencies linked from this tree when the lockfile is the same, else npm ci there, once), then the
-ref's cases and this tree's (uncommitted changes included) run alternately, one lucid bench each, order
-swapped every round, until every metric is decided or the budget ends. Per metric: head/base as the
-geometric mean of the per-round ratios with its 95 % interval, and a decision: regression or improvement
-(beyond the minimum effect), "no difference" (within it), or "undecided" (the budget ran out first). Both
-decisions are Holm-Bonferroni-corrected over all the metrics (5 % familywise).
+(its dependencies linked from this tree when the lockfile is the same, else npm ci there, once). Then, round
+after round, each case runs in both trees back to back (lucid bench CASE, same seed), which tree goes first
+alternating, until every metric is decided or the budget ends; this tree runs as it is, uncommitted
+changes included. Per metric: head/base as the geometric mean of the per-pair ratios with its 95 %
+interval, and a decision: regression or improvement (beyond the minimum effect), "no difference" (within
+it), or "undecided" (the budget ran out first). Both decisions are Holm-Bonferroni-corrected over all the
+metrics (5 % familywise).
   --budget D          wall-clock budget (default 5m; 90s, 10m, 1h)
   --min-effect P      the smallest change that matters (default 5%)
   --profile P         profile of each run: smoke (default: short runs, more rounds), quick or full
