@@ -10,6 +10,7 @@ Usage:
   lucid bench [COMPONENT|CASE-GLOB ...] [--profile smoke|quick|full] [--repeat R] [--json F] [--html F]
               [--hgrm DIR] [--targets F] [--target URL] [--pin-server CPUS] [--pin-load CPUS]
               [--find-max --p99 MS] [--strict] [--list]
+  lucid compare --base REF [COMPONENT|CASE-GLOB ...] [--budget 5m] [--min-effect 5%] [--profile P] [--json F]
   lucid compare OLD.json NEW.json [--min-effect 5%] [--all]
   lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N]
               [--seed-demo] [--load-test]
@@ -29,7 +30,7 @@ Usage:
   lucid help [COMMAND]
 
 Run 'lucid bench --help' for the benchmark options, 'lucid bench --list' for the cases,
-'lucid compare --help' for comparing two reports, 'lucid merge --help' for merging load runs.
+'lucid compare --help' for comparing against a git ref or two reports, 'lucid merge --help' for merging load runs.
 Exit codes: 0 success, 1 a target missed (bench), a significant regression (compare) or a recording that
 fails verification (session play), 2 usage or setup error, 3 a benchmark crashed.`
 

@@ -126,7 +126,9 @@ export const errors = {
   LUCID_ERR_9009: define('LUCID_ERR_9009', 'Not available yet: %s', 2),
   LUCID_ERR_9010: define('LUCID_ERR_9010', 'Load runs cannot be merged: %s', 2),
   LUCID_ERR_9011: define('LUCID_ERR_9011', 'Locust unavailable: %s', 2),
-  LUCID_ERR_9012: define('LUCID_ERR_9012', 'Locust run failed: %s', 3)
+  LUCID_ERR_9012: define('LUCID_ERR_9012', 'Locust run failed: %s', 3),
+  LUCID_ERR_9013: define('LUCID_ERR_9013', 'Cannot prepare the base tree: %s', 2),
+  LUCID_ERR_9014: define('LUCID_ERR_9014', 'A compared tree failed to run: %s', 2)
 } as const
 
 /** A code from the catalogue. */
