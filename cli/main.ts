@@ -22,7 +22,7 @@ Usage:
   lucid sim chain --profile quick|full [--seeds N] [--scenario TEXT] [--threads T] [--json F]
   lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext]
   lucid session play DIR --out FILE
-  lucid chain export --out FILE (--data DIR | --from URL)
+  lucid chain export --out FILE (--data DIR | --from URL) [--no-verify]
   lucid db seed --docs N [--data DIR] | lucid db stats [--data DIR]
   lucid help [COMMAND]
 
