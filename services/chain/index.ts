@@ -109,5 +109,7 @@ export { VerifyPool, type SignatureBatch } from './verify-pool.ts'
 export { generateChain, type GenerateOptions, type GeneratedChain } from './generate.ts'
 /** The block archive (log + database). */
 export { BlockArchive, CHAIN_DIR, readArchive } from './archive.ts'
+/** A recording's anchor in final blocks (the earliest of its session id) with its inclusion proof. */
+export { findRecordingAnchor, proveRecordingAnchor, recordingAnchorText, recordingDigest, type RecordingAnchor } from './recording-anchor.ts'
 /** The export document. */
 export { CHAIN_EXPORT_SCHEMA, chainExport, type ChainExport } from './export.ts'

@@ -1,0 +1,96 @@
+/**
+ * Issue 23: `lucid session play --anchor` holds a recording to its chain anchor (the earliest anchor of its
+ * session id in verified final blocks, with its inclusion proof), so a recording cut by a holder of the master
+ * key (who can re-authenticate the manifest) still fails: LUCID_ERR_2014.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { Account, ManualScheduler, chainExport, createDevnet, ed25519Signer, recordingDigest, type ChainNode } from '../../services/chain/index.ts'
+import { importMasterKey } from '../../services/session/keys.ts'
+import { buildManifest, type Manifest } from '../../services/session/manifest.ts'
+import { manifestMac } from '../../services/session/manifest-mac.ts'
+import { sessionCommand } from '../../cli/commands/product/session.ts'
+import { cleanup, recordFixture, tempDir, withDb } from './helpers.ts'
+
+/** An export file of a devnet whose chain holds `anchors` (label and digest) as data anchors, final. */
+async function chainWith(file: string, anchors: Array<{ label: string; digest: string }>): Promise<void> {
+  const sched = new ManualScheduler(undefined, 2_000_000)
+  const net = createDevnet({ nodes: 4, scheduler: sched, seed: 31 })
+  const node = net.nodes[0] as ChainNode
+  net.start()
+  sched.runUntil(net.genesis.genesis_time + 1)
+  const acct = new Account(ed25519Signer(new Uint8Array(32).fill(31)))
+  for (const a of anchors) {
+    const now = sched.clock.now()
+    node.submit(acct.dataAnchor({ label: a.label, data_hash_sha256: a.digest, submitted_at: now }, now))
+    sched.runUntil(now + 10_000)
+  }
+  sched.runUntil(sched.clock.now() + 30_000)
+  net.stop()
+  await writeFile(file, JSON.stringify(chainExport(net.genesis, node.ledger.range(1, node.ledger.head().height))))
+}
+
+async function play(dir: string, key: Uint8Array, extra: string[] = []): Promise<{ code: number; err: string }> {
+  const err = new PassThrough()
+  let text = ''
+  err.on('data', (c: Buffer) => {
+    text += c.toString()
+  })
+  const code = await sessionCommand(['play', dir, '--out', join(dir, `out-${Math.random()}.raw`), ...extra], {
+    out: new PassThrough(),
+    err,
+    env: { LUCID_MASTER_KEY: Buffer.from(key).toString('hex') }
+  })
+  return { code, err: text }
+}
+
+test('play --anchor: the anchored recording plays; cut by a holder of the key it plays without --anchor and fails with it (LUCID_ERR_2014)', async () => {
+  const root = await tempDir()
+  try {
+    const fx = await recordFixture(join(root, 'rec'), { chunks: 4 })
+    const m = fx.manifest
+    const chain = join(root, 'chain.json')
+    // The recording's anchor first; then the key holder's anchor of the cut manifest, later: the earliest counts.
+    const last = m.chunk_count - 1
+    const { session_id, owner_address, started_at, ended_at, key_id, codec } = m
+    const cut = buildManifest({ session_id, owner_address, started_at, ended_at, key_id, codec }, m.chunks.slice(0, last))
+    await chainWith(chain, [
+      { label: m.session_id, digest: recordingDigest(m.manifest_hash, m.merkle_root) },
+      { label: m.session_id, digest: recordingDigest(cut.manifest_hash, cut.merkle_root) }
+    ])
+    assert.deepEqual(await play(fx.dir, fx.key, ['--anchor', chain]), { code: 0, err: '' })
+
+    // A holder of the key cuts the tail and rewrites everything consistently, MAC included.
+    await rm(join(fx.dir, 'chunks', `${String(last).padStart(12, '0')}.lsc`))
+    const signed: Manifest = { ...cut, manifest_mac: await manifestMac(await importMasterKey(fx.key), cut.manifest_hash) }
+    await writeFile(join(fx.dir, 'manifest.json'), JSON.stringify(signed))
+    await withDb(fx.dir, async (db) => {
+      await db.sessions.update(m.session_id, { merkle_root: cut.merkle_root, chunk_count: cut.chunk_count })
+      await db.chunks.delete(m.session_id, last)
+    })
+    assert.equal((await play(fx.dir, fx.key)).code, 0, 'without the anchor the key holder wins')
+    const r = await play(fx.dir, fx.key, ['--anchor', chain])
+    assert.equal(r.code, 1)
+    assert.match(r.err, /LUCID_ERR_2014/)
+
+    // A session the chain does not anchor at all.
+    const other = await recordFixture(join(root, 'other'), { chunks: 2 })
+    const none = await play(other.dir, other.key, ['--anchor', chain])
+    assert.equal(none.code, 1)
+    assert.match(none.err, /LUCID_ERR_2014 .*not anchored/)
+    // A chain export that does not verify is refused with its chain code.
+    const doc = JSON.parse(await readFile(chain, 'utf8')) as { blocks: Array<{ certificate: { votes: unknown[] } | null }> }
+    const lastBlock = doc.blocks[doc.blocks.length - 1]
+    assert.ok(lastBlock?.certificate)
+    lastBlock.certificate.votes = lastBlock.certificate.votes.slice(0, 1)
+    await writeFile(chain, JSON.stringify(doc))
+    const forged = await play(other.dir, other.key, ['--anchor', chain])
+    assert.equal(forged.code, 1)
+    assert.match(forged.err, /LUCID_ERR_5014/)
+  } finally {
+    await cleanup(root)
+  }
+})
