@@ -8,6 +8,8 @@ import assert from 'node:assert/strict'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { Account, ManualScheduler, chainExport, createDevnet, ed25519Signer, recordingDigest, type ChainNode } from '../../services/chain/index.ts'
 import { importMasterKey } from '../../services/session/keys.ts'
 import { buildManifest, type Manifest } from '../../services/session/manifest.ts'
@@ -90,6 +92,61 @@ test('play --anchor: the anchored recording plays; cut by a holder of the key it
     const forged = await play(other.dir, other.key, ['--anchor', chain])
     assert.equal(forged.code, 1)
     assert.match(forged.err, /LUCID_ERR_5014/)
+  } finally {
+    await cleanup(root)
+  }
+})
+
+const CHECKER = fileURLToPath(new URL('./verify_recording.py', import.meta.url))
+/** A Python with the `cryptography` package (CI: Debian's python3-cryptography in /usr/bin/python3). */
+const PY = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import cryptography.hazmat.primitives.kdf.hkdf']).status === 0)
+const REQUIRED = process.env.LUCID_REQUIRE_PYTHON_CRYPTO === '1'
+
+test('an independent Python checker written from the docs verifies the manifest MAC and the anchor inclusion proof', {
+  skip: PY === undefined && !REQUIRED ? 'no python3 with the cryptography package (apt-get install python3-cryptography)' : false
+}, async () => {
+  assert.ok(PY !== undefined, 'LUCID_REQUIRE_PYTHON_CRYPTO=1 but no python3 with the cryptography package')
+  const root = await tempDir()
+  const check = (key: Uint8Array, dir: string, chain?: string): { status: number | null; out: string } => {
+    const r = spawnSync(PY, [CHECKER, Buffer.from(key).toString('hex'), dir, ...(chain !== undefined ? [chain] : [])], { encoding: 'utf8' })
+    return { status: r.status, out: r.stdout + r.stderr }
+  }
+  try {
+    // A non-ASCII session id: JCS and the label go through UTF-8 and UTF-16 ordering alike.
+    const fx = await recordFixture(join(root, 'rec'), { chunks: 5, sessionId: 'séance-\u{1F600}' })
+    const m = fx.manifest
+    const chain = join(root, 'chain.json')
+    await chainWith(chain, [
+      { label: 'someone else', digest: 'cd'.repeat(32) },
+      { label: m.session_id, digest: recordingDigest(m.manifest_hash, m.merkle_root) }
+    ])
+    const good = check(fx.key, fx.dir, chain)
+    assert.equal(good.status, 0, good.out)
+    assert.match(good.out, new RegExp(`ok manifest ${m.session_id} 5\nok anchor data \\d+`))
+    assert.equal(check(new Uint8Array(32).fill(1), fx.dir).status, 1, 'another key: the MAC does not verify')
+
+    // Without the key: the manifest re-hashed after an edit fails the MAC.
+    const text = await readFile(join(fx.dir, 'manifest.json'), 'utf8')
+    const edited = JSON.parse(text) as Manifest & { ended_at: string }
+    const { session_id, owner_address, started_at, key_id, codec } = edited
+    const rehashed = {
+      ...buildManifest({ session_id, owner_address, started_at, ended_at: '2030-01-01T00:00:00.000Z', key_id, codec }, edited.chunks),
+      manifest_mac: edited.manifest_mac
+    }
+    await writeFile(join(fx.dir, 'manifest.json'), JSON.stringify(rehashed))
+    assert.match(check(fx.key, fx.dir).out, /manifest_mac does not verify/)
+    // With the key: re-authenticated, the manifest passes, and the anchor (of the original) does not.
+    await writeFile(
+      join(fx.dir, 'manifest.json'),
+      JSON.stringify({ ...rehashed, manifest_mac: await manifestMac(await importMasterKey(fx.key), rehashed.manifest_hash) })
+    )
+    assert.equal(check(fx.key, fx.dir).status, 0)
+    assert.match(check(fx.key, fx.dir, chain).out, /earliest anchor .* is not of this manifest/)
+    // Strict JSON: a duplicate key.
+    await writeFile(join(fx.dir, 'manifest.json'), text.replace('"chunk_count":', '"chunk_count": 4, "chunk_count":'))
+    assert.match(check(fx.key, fx.dir).out, /duplicate key/)
+    await writeFile(join(fx.dir, 'manifest.json'), text.replace(/"chunk_count": (\d+)/, '"chunk_count": $1.0'))
+    assert.match(check(fx.key, fx.dir).out, /not an integer/)
   } finally {
     await cleanup(root)
   }
