@@ -15,6 +15,8 @@ import { importMasterKey } from '../../services/session/keys.ts'
 import { buildManifest, type Manifest } from '../../services/session/manifest.ts'
 import { manifestMac } from '../../services/session/manifest-mac.ts'
 import { sessionCommand } from '../../cli/commands/product/session.ts'
+import { ChainDouble } from '../gateway/chain-double.ts'
+import { testGateway } from '../gateway/helpers.ts'
 import { cleanup, recordFixture, tempDir, withDb } from './helpers.ts'
 
 /** An export file of a devnet whose chain holds `anchors` (label and digest) as data anchors, final. */
@@ -148,6 +150,39 @@ test('an independent Python checker written from the docs verifies the manifest 
     await writeFile(join(fx.dir, 'manifest.json'), text.replace(/"chunk_count": (\d+)/, '"chunk_count": $1.0'))
     assert.match(check(fx.key, fx.dir).out, /not an integer/)
   } finally {
+    await cleanup(root)
+  }
+})
+
+test('record --anchor URL anchors the finished recording: a data anchor labelled with its session id, of SHA-256(manifest_hash:merkle_root)', async () => {
+  const chain = new ChainDouble()
+  const seen: Array<{ label: string; digest: string }> = []
+  const anchorData = chain.anchorData.bind(chain)
+  chain.anchorData = async (a) => {
+    seen.push({ label: a.label, digest: a.digest })
+    return await anchorData(a)
+  }
+  const g = await testGateway({ accounts: [], chain })
+  const root = await tempDir()
+  try {
+    const out = new PassThrough()
+    let text = ''
+    out.on('data', (c: Buffer) => {
+      text += c.toString()
+    })
+    const dir = join(root, 'rec')
+    const key = new Uint8Array(32).fill(3)
+    const code = await sessionCommand(['record', '--frames', '1', '--chunk-size', '1m', '--out', dir, '--anchor', g.base], {
+      out,
+      err: new PassThrough(),
+      env: { LUCID_MASTER_KEY: Buffer.from(key).toString('hex') }
+    })
+    assert.equal(code, 0)
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest
+    assert.deepEqual(seen, [{ label: m.session_id, digest: recordingDigest(m.manifest_hash, m.merkle_root) }])
+    assert.match(text, new RegExp(`anchored: data anchor \\S+ labelled ${m.session_id}`))
+  } finally {
+    await g.close()
     await cleanup(root)
   }
 })

@@ -241,7 +241,9 @@ async function submitAnchor(base: URL, label: string, dataHash: string): Promise
     res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ session_id: label, data_hash: dataHash, timestamp: new Date().toISOString() })
+      // No timestamp: the gateway stamps it with its own clock, which the chain's window is about (this
+      // machine's clock may be off by more than the chain's skew).
+      body: JSON.stringify({ session_id: label, data_hash: dataHash })
     })
   } catch (err) {
     throw new errors.LUCID_ERR_5004(`${url.href}: ${(err as Error).message}`)
