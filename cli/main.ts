@@ -23,9 +23,9 @@ Usage:
   lucid sim chain --nodes N --duration D [--latency L] [--loss P] [--partition SPEC] [--crash SPEC]
                   [--byzantine K] [--behaviour equivocate|invalid] [--tx-rate R] [--seed S] [--json F]
   lucid sim chain --profile quick|full [--seeds N] [--scenario TEXT] [--threads T] [--json F]
-  lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext]
-  lucid session play DIR --out FILE
-  lucid chain export --out FILE (--data DIR | --from URL)
+  lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext] [--anchor URL]
+  lucid session play DIR --out FILE [--anchor URL|EXPORT_FILE]
+  lucid chain export --out FILE (--data DIR | --from URL) [--no-verify]
   lucid db seed --docs N [--data DIR] | lucid db stats [--data DIR]
   lucid help [COMMAND]
 

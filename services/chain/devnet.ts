@@ -77,7 +77,8 @@ export function devnetGenesis(validators: readonly Signer[], genesisTime: number
   return {
     chain_id: chainId,
     genesis_time: genesisTime,
-    params: { ...DEFAULT_PARAMS, ...params },
+    // A parameter given as undefined is left out, as in a genesis written before it (e.g. anchor_rules: rules 1).
+    params: Object.fromEntries(Object.entries({ ...DEFAULT_PARAMS, ...params }).filter(([, v]) => v !== undefined)) as unknown as ChainParams,
     validators: validators.map((v) => ({ node_id: v.publicKey, credits: 1000, uptime_bp: 10_000 })).sort((a, b) => (a.node_id < b.node_id ? -1 : 1))
   }
 }

@@ -33,7 +33,9 @@ export type {
 /** The transaction types. */
 export { TX_TYPES } from './types.ts'
 /** Default parameters and their check. */
-export { DEFAULT_CREDITS, DEFAULT_PARAMS, checkParams, creditParams, type CreditParams } from './params.ts'
+export { DEFAULT_CREDITS, DEFAULT_PARAMS, anchorRules, checkParams, creditParams, type CreditParams } from './params.ts'
+/** The one rule for labels and session ids (code points, printable defined) and a data anchor's submitted_at window. */
+export { CURRENT_ANCHOR_RULES, MAX_LABEL_CODE_POINTS, SUBMITTED_AT_PAST_MS, labelProblem, submittedAtProblem } from './label.ts'
 /** Hashing and signing messages. */
 export {
   anchorLeaf,
@@ -107,5 +109,7 @@ export { VerifyPool, type SignatureBatch } from './verify-pool.ts'
 export { generateChain, type GenerateOptions, type GeneratedChain } from './generate.ts'
 /** The block archive (log + database). */
 export { BlockArchive, CHAIN_DIR, readArchive } from './archive.ts'
+/** A recording's anchor in final blocks (the earliest of its session id) with its inclusion proof. */
+export { findRecordingAnchor, proveRecordingAnchor, recordingAnchorText, recordingDigest, type RecordingAnchor } from './recording-anchor.ts'
 /** The export document. */
 export { CHAIN_EXPORT_SCHEMA, chainExport, type ChainExport } from './export.ts'

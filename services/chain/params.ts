@@ -4,6 +4,7 @@
  * uptime >= 0.2) and are chosen here where it is silent or self-defeating (docs/chain.md, "Parameters").
  */
 import { errors } from '../common/errors.ts'
+import { CURRENT_ANCHOR_RULES } from './label.ts'
 import { BEACONS_PER_EPOCH } from './schedule.ts'
 import type { ChainParams } from './types.ts'
 
@@ -47,7 +48,13 @@ export const DEFAULT_PARAMS: ChainParams = {
   slots_per_epoch: 8_640,
   min_uptime_bp: 2_000,
   max_clock_skew_ms: 500,
-  ...DEFAULT_CREDITS
+  ...DEFAULT_CREDITS,
+  anchor_rules: CURRENT_ANCHOR_RULES
+}
+
+/** The anchor rules of a chain: its genesis's, or 1 for a genesis written before the parameter (label.ts). */
+export function anchorRules(p: ChainParams): number {
+  return p.anchor_rules ?? 1
 }
 
 /** The credit parameters of `p`, defaults filled in (docs/chain.md, "Credits"). */
@@ -74,6 +81,8 @@ export function checkParams(p: ChainParams): ChainParams {
   if (p.slots_per_epoch < BEACONS_PER_EPOCH)
     throw new errors.LUCID_ERR_5001(`slots_per_epoch must be at least ${BEACONS_PER_EPOCH} (a slot in every uptime beacon window)`)
   if (p.min_uptime_bp > 10_000) throw new errors.LUCID_ERR_5001('min_uptime_bp is at most 10000')
+  if (p.anchor_rules !== undefined && (p.anchor_rules < 1 || p.anchor_rules > CURRENT_ANCHOR_RULES))
+    throw new errors.LUCID_ERR_5001(`anchor_rules must be 1..${CURRENT_ANCHOR_RULES}`)
   const c = creditParams(p)
   if (c.service_share_bp > 10_000) throw new errors.LUCID_ERR_5001('service_share_bp is at most 10000')
   // Bounded so that credit sums (at most vote_credits per block, max_session_bytes / 5e6 per proof) stay exact.

@@ -7,12 +7,13 @@ import { errors } from '../common/errors.ts'
 import { isShared, memoShared } from '../common/frozen.ts'
 import { fromHex } from '../common/hash.ts'
 import { receiptMessage, taskProof } from './credits.ts'
-import { creditParams } from './params.ts'
+import { labelProblem, submittedAtProblem } from './label.ts'
+import { anchorRules, creditParams } from './params.ts'
 import { signingMessage, txId, voteHash } from './encoding.ts'
 import { beaconWindow, epochInfo, epochOf } from './schedule.ts'
 import type { SignatureSink } from './sink.ts'
 import { intAt, type StateView } from './state.ts'
-import { TX_TYPES, type Anchor, type DataAnchor, type Json, type Transaction } from './types.ts'
+import { TX_TYPES, type Anchor, type ChainParams, type DataAnchor, type Json, type Transaction } from './types.ts'
 
 /** The block a transaction is being applied in. */
 export interface BlockContext {
@@ -52,6 +53,7 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
   switch (tx.type) {
     case 'session_anchor': {
       const a = anchorOf(tx)
+      checkName(params, 'session_anchor: session_id', a.session_id)
       if (view.get(`a/${a.session_id}`) !== undefined) throw new errors.LUCID_ERR_5012(`session ${a.session_id} is already anchored`)
       view.set(`a/${a.session_id}`, block.height)
       // The owner and declared size bound the service work its receipts can credit (docs/chain.md, "Credits").
@@ -67,8 +69,13 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
       // A public timestamp: it writes no state of its own (only the sender's nonce), so whatever its label
       // it cannot touch a/<session_id>, the key that makes a session's anchor unique.
       const d = dataAnchorOf(tx)
-      if (d.submitted_at > tx.timestamp + params.max_clock_skew_ms)
+      checkName(params, 'data_anchor: label', d.label)
+      if (anchorRules(params) >= 2) {
+        const problem = submittedAtProblem(d.submitted_at, tx.timestamp, params.max_clock_skew_ms)
+        if (problem !== undefined) throw new errors.LUCID_ERR_5002(`data_anchor: ${problem}`)
+      } else if (d.submitted_at > tx.timestamp + params.max_clock_skew_ms) {
         throw new errors.LUCID_ERR_5002(`data_anchor: submitted_at ${d.submitted_at} is after the transaction's timestamp ${tx.timestamp}`)
+      }
       break
     }
     case 'node_registration': {
@@ -314,8 +321,26 @@ function isUint(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 }
 
-// Printable, no '/', so names cannot forge another state key.
+/**
+ * A name's shape, as the block's anchor list is derived (no parameters at hand there): what either rule set
+ * allows. applyTx then holds it to its chain's own rules (checkName).
+ */
 function validName(s: string): boolean {
+  return labelProblem(s) === undefined || validNameV1(s)
+}
+
+// Rules 1 (a genesis before issue 23): 1..128 UTF-16 units, no C0 control, DEL or '/'.
+function validNameV1(s: string): boolean {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point of this test
   return s.length >= 1 && s.length <= 128 && !/[\u0000-\u001f\u007f/]/.test(s)
+}
+
+/** Holds a label or session id to its chain's anchor rules (label.ts for rules 2); LUCID_ERR_5002 otherwise. */
+function checkName(params: ChainParams, what: string, name: string): void {
+  if (anchorRules(params) >= 2) {
+    const problem = labelProblem(name)
+    if (problem !== undefined) throw new errors.LUCID_ERR_5002(`${what} ${problem}`)
+  } else if (!validNameV1(name)) {
+    throw new errors.LUCID_ERR_5002(`${what} must be 1..128 printable characters without '/'`)
+  }
 }

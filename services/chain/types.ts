@@ -180,6 +180,12 @@ export interface ChainParams {
   readonly service_share_bp?: number
   /** The largest size a session anchor may declare (`size_bytes`), the most any session's receipts can credit. */
   readonly max_session_bytes?: number
+  /**
+   * The anchor rules (docs/chain.md, "Transactions"): 2 = labels and session ids by the shared rule of label.ts
+   * (code points, printable defined) and a data anchor's submitted_at no more than 10 minutes before its
+   * transaction. Absent (a genesis written before issue 23): 1, the rules its archived blocks were made under.
+   */
+  readonly anchor_rules?: number
 }
 
 /** The chain's first state: everything a node needs to validate block 1. */

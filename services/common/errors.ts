@@ -78,6 +78,8 @@ export const errors = {
   LUCID_ERR_2010: define('LUCID_ERR_2010', 'Wrong master key: %s', 401),
   LUCID_ERR_2011: define('LUCID_ERR_2011', 'Recording in the wrong state: %s', 409),
   LUCID_ERR_2012: define('LUCID_ERR_2012', 'Recording metadata disagrees with the stored recording: %s', 422),
+  LUCID_ERR_2013: define('LUCID_ERR_2013', 'Manifest authentication failed: %s', 422),
+  LUCID_ERR_2014: define('LUCID_ERR_2014', 'Recording does not match its chain anchor: %s', 422),
 
   // 3xxx rate limiting and load shedding
   LUCID_ERR_3001: define('LUCID_ERR_3001', 'Rate limit exceeded, retry in %s', 429),

@@ -191,9 +191,12 @@ export class DevnetChainPort implements ChainPort {
       throw err
     })
     const validators = keySeeds(DEVNET_SEED, opts.validators).map(ed25519Signer)
+    // A chain made before genesis had anchor_rules runs on under the rules it was made with (rules 1: docs/chain.md,
+    // "Parameters"), so its archive still replays and its genesis (hence every hash) is unchanged.
+    const params = archived !== undefined && archived.genesis.params.anchor_rules === undefined ? { ...opts.params, anchor_rules: undefined } : opts.params
     let ledgers: Ledger[] | undefined
     if (archived !== undefined) {
-      const want = devnetGenesis(validators, archived.genesis.genesis_time, opts.params)
+      const want = devnetGenesis(validators, archived.genesis.genesis_time, params)
       if (JSON.stringify(want) !== JSON.stringify(archived.genesis)) {
         throw new errors.LUCID_ERR_5001(
           `${join(opts.dataDir, CHAIN_DIR)} holds a devnet of ${archived.genesis.validators.length} validators with other parameters or keys than --validators ${opts.validators} gives; start with its --validators, or another --data`
@@ -209,7 +212,7 @@ export class DevnetChainPort implements ChainPort {
       finalIndexBlocks: opts.retainBlocks ?? RECENT_BLOCKS,
       // Each validator's consensus record (votes, lock, valid block), synced in groups before its messages leave.
       consensus: (_i, id, genesis) => fileConsensusStore(join(opts.dataDir, CHAIN_DIR, 'consensus', genesisHash(genesis), `${id}.json`)),
-      ...(opts.params !== undefined ? { params: opts.params } : {}),
+      ...(params !== undefined ? { params } : {}),
       ...(archived !== undefined ? { genesisTime: archived.genesis.genesis_time } : {}),
       ...(ledgers !== undefined ? { ledgers } : {})
     })

@@ -458,7 +458,10 @@ export class SessionService {
         store: new FsChunkStore(this.#dir(id), { durable: this.#durable }),
         db: this.#db,
         masterKey: this.#masterKey,
-        codec: this.#codec
+        codec: this.#codec,
+        // Recordings made before manifest MACs: this database, kept apart from the recording directories,
+        // holds their chunk count, Merkle root and chunk hashes, which an edit of the files cannot change.
+        acceptUnauthenticated: true
       })
       p.catch(() => this.#players.delete(id))
       if (this.#players.size >= PLAYER_CACHE) this.#players.delete(this.#players.keys().next().value as string)

@@ -1,9 +1,12 @@
 /**
  * Playing a recording back with its integrity proven. Before a chunk's first byte is handed out:
  *
- * 1. recording.json and manifest.json agree on the session (LUCID_ERR_2009 for a foreign manifest) and the
- *    master key matches the recording's key id (2010);
- * 2. the manifest verifies: manifest_hash over its JCS encoding, numbering, Merkle root (2005);
+ * 1. recording.json and manifest.json agree on the session (LUCID_ERR_2009 for a foreign manifest), the
+ *    manifest verifies (manifest_hash over its JCS encoding, numbering, Merkle root: 2005) and repeats
+ *    recording.json's owner, start time, key id and codec (2005), and the master key matches the key id (2010);
+ * 2. the manifest is authenticated: its manifest_mac verifies under the master key (2013), and when the caller
+ *    gives the chain's anchor, its manifest_hash and merkle_root are the anchored ones (2014). A format-1
+ *    manifest (no MAC) is played only with an anchor, or when the caller vouches for it otherwise (2013);
  * 3. the database agrees: the session is finalised (2011 otherwise: its finish was never acknowledged)
  *    with the manifest's merkle_root and chunk_count, and has no chunk documents past it (2012);
  * 4. the chunk file exists (2007), has the manifest's size and SHA-256 (2008: flipped bit, truncation,
@@ -24,7 +27,8 @@ import type { Database } from '../db/index.ts'
 import type { Codec } from './codec.ts'
 import { createZlibCodec } from './codec-zlib.ts'
 import { importMasterKey, masterKeyId } from './keys.ts'
-import { chunkProof, parseManifest, verifyChunkProof, verifyManifest, type Manifest } from './manifest.ts'
+import { LEGACY_MANIFEST_FORMAT, chunkProof, parseManifest, verifyChunkProof, verifyManifest, type Manifest } from './manifest.ts'
+import { manifestMacValid } from './manifest-mac.ts'
 import { SESSION_STATUS, crossCheckChunk } from './metadata.ts'
 import { readRecordingInfo } from './recording-info.ts'
 import { ChunkOpener } from './seal.ts'
@@ -39,6 +43,23 @@ export interface PlayerOptions {
   readonly masterKey: Uint8Array
   /** Decoder (default node:zlib; either codec decodes the other's chunks). Not closed by the player. */
   readonly codec?: Codec
+  /**
+   * The recording's anchor, already proven to be in a final block (the CLI's `--anchor`): playback refuses a
+   * manifest whose hash or Merkle root differs (LUCID_ERR_2014), which no holder of the key can get past.
+   */
+  readonly anchor?: AnchoredManifest
+  /**
+   * Play a format-1 manifest (made before manifest_mac) without an anchor. Only for a caller whose own
+   * records vouch for it: the gateway, whose database (chunk count, Merkle root, chunk hashes) is kept apart
+   * from the recording directory. Default false: LUCID_ERR_2013.
+   */
+  readonly acceptUnauthenticated?: boolean
+}
+
+/** What a chain anchor commits a recording to. */
+export interface AnchoredManifest {
+  readonly manifest_hash: string
+  readonly merkle_root: string
 }
 
 /** A verified recording, opened for playback. */
@@ -66,10 +87,15 @@ export class SessionPlayer {
     if (manifest.session_id !== info.session_id)
       throw new errors.LUCID_ERR_2009(`manifest of session ${JSON.stringify(manifest.session_id)} in the recording of ${JSON.stringify(info.session_id)}`)
     verifyManifest(manifest)
+    for (const k of ['owner_address', 'started_at', 'key_id', 'codec'] as const) {
+      if (manifest[k] !== info[k])
+        throw new errors.LUCID_ERR_2005(`the manifest's ${k} ${JSON.stringify(manifest[k])} is not recording.json's ${JSON.stringify(info[k])}`)
+    }
     const master = await importMasterKey(opts.masterKey)
     const keyId = await masterKeyId(master)
     if (keyId !== manifest.key_id || keyId !== info.key_id)
       throw new errors.LUCID_ERR_2010(`the recording was made with key ${manifest.key_id}, this key is ${keyId}`)
+    await authenticate(manifest, master, opts)
     const id = JSON.stringify(manifest.session_id)
     const session = await opts.db.sessions.get(manifest.session_id)
     if (session === undefined) throw new errors.LUCID_ERR_2012(`session ${id} has no document in the database`)
@@ -118,4 +144,21 @@ export class SessionPlayer {
   async *chunks(): AsyncGenerator<Uint8Array> {
     for (let i = 0; i < this.manifest.chunk_count; i++) yield await this.chunk(i)
   }
+}
+
+/** Step 2 of the module comment: the manifest's MAC, the legacy rule and the anchor. */
+async function authenticate(manifest: Manifest, master: Parameters<typeof manifestMacValid>[0], opts: PlayerOptions): Promise<void> {
+  if (manifest.format === LEGACY_MANIFEST_FORMAT) {
+    if (opts.anchor === undefined && opts.acceptUnauthenticated !== true)
+      throw new errors.LUCID_ERR_2013(
+        `the manifest is of ${LEGACY_MANIFEST_FORMAT}, made before manifests were authenticated: play it with its chain anchor (--anchor)`
+      )
+  } else if (manifest.manifest_mac === undefined || !(await manifestMacValid(master, manifest.manifest_hash, manifest.manifest_mac))) {
+    throw new errors.LUCID_ERR_2013('manifest_mac does not verify under this master key (the manifest was edited after it was written)')
+  }
+  const a = opts.anchor
+  if (a !== undefined && (a.manifest_hash !== manifest.manifest_hash || a.merkle_root !== manifest.merkle_root))
+    throw new errors.LUCID_ERR_2014(
+      `the chain anchors manifest_hash ${a.manifest_hash} and merkle_root ${a.merkle_root}, the manifest has ${manifest.manifest_hash} and ${manifest.merkle_root}`
+    )
 }

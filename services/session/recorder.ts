@@ -20,8 +20,9 @@ import type { Database } from '../db/index.ts'
 import type { Codec } from './codec.ts'
 import { createZlibCodec } from './codec-zlib.ts'
 import { MAX_CHUNK_BYTES } from './envelope.ts'
-import { importMasterKey, masterKeyId } from './keys.ts'
+import { importMasterKey, masterKeyId, type CryptoKey } from './keys.ts'
 import { buildManifest, type Manifest, type ManifestChunk } from './manifest.ts'
+import { manifestMac } from './manifest-mac.ts'
 import { SESSION_STATUS, recordingSessionDoc, sessionChunkRows } from './metadata.ts'
 import { RECORDING_FORMAT, readRecordingInfo, writeRecordingInfo, type RecordingInfo } from './recording-info.ts'
 import { ChunkOpener, ChunkSealer } from './seal.ts'
@@ -73,6 +74,8 @@ export class SessionRecorder {
   readonly #codec: Codec
   readonly #ownCodec: boolean
   readonly #sealer: ChunkSealer
+  /** The master key (not extractable): finish() authenticates the manifest under it. */
+  readonly #master: CryptoKey
   readonly #clock: Clock
   readonly #chunks = new Map<number, ManifestChunk>()
   readonly #inFlight = new Set<Promise<unknown>>()
@@ -88,9 +91,11 @@ export class SessionRecorder {
     db: Database,
     codec: Codec | undefined,
     sealer: ChunkSealer,
+    master: CryptoKey,
     clock: Clock,
     existing: readonly ManifestChunk[]
   ) {
+    this.#master = master
     this.info = info
     this.sessionId = info.session_id
     this.#store = store
@@ -132,7 +137,7 @@ export class SessionRecorder {
     const sealer = await ChunkSealer.create(master, info.session_id)
     await writeRecordingInfo(opts.store, info)
     await opts.db.sessions.insert(recordingSessionDoc(sessionId, opts.userId, startedAt))
-    return new SessionRecorder(info, opts.store, opts.db, opts.codec, sealer, clock, [])
+    return new SessionRecorder(info, opts.store, opts.db, opts.codec, sealer, master, clock, [])
   }
 
   /**
@@ -175,7 +180,7 @@ export class SessionRecorder {
     for (const index of await opts.store.chunkIndices()) if (index >= rows.length) await opts.store.deleteChunk(index)
     const sealer = await ChunkSealer.create(master, id)
     const clock = opts.clock ?? systemClock
-    return new SessionRecorder(info, opts.store, opts.db, opts.codec, sealer, clock, existing)
+    return new SessionRecorder(info, opts.store, opts.db, opts.codec, sealer, master, clock, existing)
   }
 
   /** Index the next append will get. */
@@ -250,7 +255,7 @@ export class SessionRecorder {
   }
 
   /**
-   * Waits for appends in flight, writes manifest.json, then marks the session finalised with its
+   * Waits for appends in flight, writes manifest.json (authenticated: manifest_mac under the master key), then marks the session finalised with its
    * merkle_root (that update acknowledges the finish), and returns the manifest. A failed append fails
    * finish (LUCID_ERR_2007 names the missing chunk): a manifest never skips a chunk.
    */
@@ -259,7 +264,7 @@ export class SessionRecorder {
     this.#finished = true
     try {
       await Promise.allSettled([...this.#inFlight])
-      const manifest = buildManifest(
+      const unsigned = buildManifest(
         {
           session_id: this.info.session_id,
           owner_address: this.info.owner_address,
@@ -270,6 +275,7 @@ export class SessionRecorder {
         },
         [...this.#chunks.values()]
       )
+      const manifest: Manifest = { ...unsigned, manifest_mac: await manifestMac(this.#master, unsigned.manifest_hash) }
       if (manifest.chunk_count !== this.#next) throw new errors.LUCID_ERR_2007(`chunk ${firstMissing(this.#chunks, this.#next)} was never stored`)
       await this.#store.putFile('manifest.json', new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'))
       await this.#db.sessions.update(this.sessionId, (s) => {

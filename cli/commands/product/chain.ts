@@ -1,22 +1,26 @@
 /**
- * `lucid chain export --out FILE (--data DIR | --from URL)`: writes the chain's export document
+ * `lucid chain export --out FILE (--data DIR | --from URL) [--no-verify]`: writes the chain's export document
  * (docs/chain.md, "Export"), from the block archive in a data directory, or from a running gateway
  * (`lucid serve`) over HTTP. Both give the same document for the same final blocks: `--from` pages through
  * GET /chain/export, which serves the chain's objects as they are hashed, up to the final height the first
- * page reports, and verifies every block, signature and certificate (replaying the chain from genesis)
- * before writing anything: a gateway is a peer like any other.
+ * page reports. Either way every block, signature and certificate is verified (the chain replayed from
+ * genesis, the same replay and codes as `lucid serve` resuming) before anything is written: a gateway is a
+ * peer like any other, and a data directory is only files anyone may have edited. `--no-verify` writes the
+ * raw dump unchecked, and says so.
  */
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { errors } from '../../../services/common/errors.ts'
 import { chainExport, genesisHash, readArchive, replayLedgers, type FinalBlock, type Genesis } from '../../../services/chain/index.ts'
 
-const USAGE = 'lucid chain export --out FILE (--data DIR | --from URL)'
+const USAGE = 'lucid chain export --out FILE (--data DIR | --from URL) [--no-verify]'
 
 interface Flags {
   out?: string
   data?: string
   from?: string
+  /** Write without replaying the chain (a raw dump). */
+  noVerify?: boolean
 }
 
 /** One page of GET /chain/export (services/gateway/chain-port.ts, ExportPage). */
@@ -32,13 +36,17 @@ function parseFlags(args: readonly string[]): Flags {
   const flags: Flags = {}
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string
+    if (a === '--no-verify') {
+      flags.noVerify = true
+      continue
+    }
     const eq = a.indexOf('=')
     const name = eq >= 0 ? a.slice(0, eq) : a
     const value = eq >= 0 ? a.slice(eq + 1) : args[++i]
     if (name !== '--out' && name !== '--data' && name !== '--from') throw new errors.LUCID_ERR_9001(`unknown option ${a}: ${USAGE}`)
     if (value === undefined || value === '' || value.startsWith('--'))
       throw new errors.LUCID_ERR_9003(`${name}: ${name === '--from' ? 'a URL' : name === '--out' ? 'a file' : 'a directory'}`)
-    flags[name.slice(2) as keyof Flags] = value
+    flags[name.slice(2) as 'out' | 'data' | 'from'] = value
   }
   return flags
 }
@@ -115,12 +123,17 @@ export async function chainCommand(argv: string[]): Promise<number> {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new errors.LUCID_ERR_9003(`--from: an http(s) URL, not ${flags.from}`)
     chain = await fetchChain(url.href)
-    // Every block as a live node would validate it, every signature and certificate: throws the first failure.
-    replayLedgers(chain.genesis, chain.blocks, 1)
-    source = `${url.href} (every block, signature and certificate verified)`
+    source = url.href
   } else {
     chain = await readArchive(resolve(flags.data as string))
     source = resolve(flags.data as string)
+  }
+  if (flags.noVerify === true) {
+    source += ' (NOT verified: --no-verify, a raw dump)'
+  } else {
+    // Every block as a live node would validate it, every signature and certificate: throws the first failure.
+    replayLedgers(chain.genesis, chain.blocks, 1)
+    source += ' (every block, signature and certificate verified)'
   }
   const out = resolve(flags.out)
   try {
