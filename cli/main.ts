@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const load = COMMANDS[cmd]
     if (load === undefined) {
-      throw new errors.LUCID_ERR_9001(`unknown command '${cmd}' (try lucid --help)`)
+      throw new errors.Usage(`unknown command '${cmd}' (try lucid --help)`)
     }
     return await (await load())(rest)
   } catch (err) {

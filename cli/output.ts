@@ -13,7 +13,7 @@ export function assertWritableDir(path: string, flag: string): void {
     accessSync(path, constants.W_OK)
     if (!statSync(path).isDirectory()) throw new Error('not a directory')
   } catch (err) {
-    throw new errors.LUCID_ERR_9004(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new errors.CannotWrite(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
 }
 
@@ -30,6 +30,6 @@ export function assertWritable(path: string, flag: string): void {
       accessSync(dir, constants.W_OK)
     }
   } catch (err) {
-    throw new errors.LUCID_ERR_9004(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new errors.CannotWrite(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
 }

@@ -64,11 +64,11 @@ export function headState(repoDir: string = HEAD_DIR): HeadState {
 
 /** Resolves a ref to its commit; LUCID_ERR_9013 when git does not know it. */
 export function resolveCommit(repoDir: string, ref: string): string {
-  if (ref.startsWith('-')) throw new errors.LUCID_ERR_9013(`--base: '${ref}' is not a git ref`)
+  if (ref.startsWith('-')) throw new errors.BaseTreeUnavailable(`--base: '${ref}' is not a git ref`)
   try {
     return git(repoDir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
   } catch {
-    throw new errors.LUCID_ERR_9013(`--base: '${ref}' is not a commit of the repository at ${repoDir}`)
+    throw new errors.BaseTreeUnavailable(`--base: '${ref}' is not a commit of the repository at ${repoDir}`)
   }
 }
 
@@ -81,9 +81,9 @@ function checkout(repoDir: string, commit: string, dir: string): void {
   rmSync(tmp, { recursive: true, force: true })
   mkdirSync(tmp, { recursive: true })
   const archive = spawnSync('git', ['archive', '--format=tar', commit], { cwd: repoDir, maxBuffer: 1 << 30, timeout: 120_000 })
-  if (archive.status !== 0) throw new errors.LUCID_ERR_9013(`git archive ${commit}: ${archive.stderr?.toString().trim() ?? archive.error?.message ?? ''}`)
+  if (archive.status !== 0) throw new errors.BaseTreeUnavailable(`git archive ${commit}: ${archive.stderr?.toString().trim() ?? archive.error?.message ?? ''}`)
   const untar = spawnSync('tar', ['-x', '-C', tmp], { input: archive.stdout, timeout: 120_000 })
-  if (untar.status !== 0) throw new errors.LUCID_ERR_9013(`unpacking ${commit}: ${untar.stderr?.toString().trim() ?? untar.error?.message ?? ''}`)
+  if (untar.status !== 0) throw new errors.BaseTreeUnavailable(`unpacking ${commit}: ${untar.stderr?.toString().trim() ?? untar.error?.message ?? ''}`)
   writeFileSync(join(tmp, MARK), `${commit}\n`)
   rmSync(dir, { recursive: true, force: true })
   renameSync(tmp, dir)
@@ -102,7 +102,7 @@ function install(dir: string, headDir: string, log: (line: string) => void): Ins
     }
     return 'cached' // an earlier npm ci of the same lockfile
   }
-  if (!existsSync(lock)) throw new errors.LUCID_ERR_9013(`${dir} has no package-lock.json to install from`)
+  if (!existsSync(lock)) throw new errors.BaseTreeUnavailable(`${dir} has no package-lock.json to install from`)
   const want = sha256(lock)
   const markFile = join(dir, INSTALL_MARK)
   if (!isLink && existsSync(modules) && existsSync(markFile) && readFileSync(markFile, 'utf8').trim() === want) return 'cached'
@@ -111,7 +111,7 @@ function install(dir: string, headDir: string, log: (line: string) => void): Ins
   const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: 1_800_000 })
   if (r.status !== 0) {
     const tail = (r.stderr?.toString() ?? r.error?.message ?? '').trim().split('\n').slice(-3).join(' | ')
-    throw new errors.LUCID_ERR_9013(`npm ci in ${dir} failed: ${tail}`)
+    throw new errors.BaseTreeUnavailable(`npm ci in ${dir} failed: ${tail}`)
   }
   writeFileSync(markFile, `${want}\n`)
   return 'npm ci'
@@ -142,7 +142,7 @@ export function prepareBaseTree(opts: { ref: string; repoDir?: string; cacheDir?
     mkdirSync(opts.cacheDir ?? defaultCacheDir(), { recursive: true })
     checkout(repoDir, commit, dir)
   }
-  if (!existsSync(join(dir, 'bin', 'lucid.js'))) throw new errors.LUCID_ERR_9013(`${opts.ref} (${commit.slice(0, 12)}) has no bin/lucid.js`)
+  if (!existsSync(join(dir, 'bin', 'lucid.js'))) throw new errors.BaseTreeUnavailable(`${opts.ref} (${commit.slice(0, 12)}) has no bin/lucid.js`)
   const kind = install(dir, repoDir, log)
   return { ref: opts.ref, commit, dir, reused, install: kind }
 }

@@ -136,7 +136,7 @@ export async function runTree(
     .filter((l) => l.trim() !== '')
     .slice(-2)
     .join(' | ')
-  if (code === 2 || code < 0) throw new errors.LUCID_ERR_9014(`${side} tree (${tree.dir}): lucid bench exited ${code}: ${last}`)
+  if (code === 2 || code < 0) throw new errors.ComparedTreeFailed(`${side} tree (${tree.dir}): lucid bench exited ${code}: ${last}`)
   let report: Report
   try {
     const raw: unknown = JSON.parse(await readFile(json, 'utf8'))
@@ -144,7 +144,7 @@ export async function runTree(
     if (problems.length > 0) throw new Error(`its report is not lucid-bench/1: ${problems[0] ?? ''}`)
     report = raw as Report
   } catch (err) {
-    throw new errors.LUCID_ERR_9014(`${side} tree (${tree.dir}): lucid bench exited ${code} without a usable report (${(err as Error).message}): ${last}`, {
+    throw new errors.ComparedTreeFailed(`${side} tree (${tree.dir}): lucid bench exited ${code} without a usable report (${(err as Error).message}): ${last}`, {
       cause: err
     })
   } finally {

@@ -70,7 +70,7 @@ export async function runOnce(def: CaseDef, opts: CaseOptions & { profile: Profi
       })
       let settled: Attempt | undefined
       const timer = setTimeout(() => {
-        settled = { ok: false, code: 'LUCID_ERR_9007', reason: new errors.LUCID_ERR_9007(`${def.id} exceeded ${timeoutS} s`).message }
+        settled = { ok: false, code: 'LUCID_ERR_9007', reason: new errors.CaseTimedOut(`${def.id} exceeded ${timeoutS} s`).message }
         child.kill('SIGKILL')
       }, timeoutS * 1000)
       child.on('message', (m: WorkerMessage) => {
@@ -86,7 +86,7 @@ export async function runOnce(def: CaseDef, opts: CaseOptions & { profile: Profi
         if (settled === undefined) {
           const how = signal !== null ? `killed by ${signal}` : `exited with code ${String(code)}`
           const tail = stderrTail.trim().split('\n').slice(-3).join(' | ')
-          settled = { ok: false, code: 'LUCID_ERR_9006', reason: new errors.LUCID_ERR_9006(`${def.id} ${how}${tail !== '' ? `: ${tail}` : ''}`).message }
+          settled = { ok: false, code: 'LUCID_ERR_9006', reason: new errors.CaseCrashed(`${def.id} ${how}${tail !== '' ? `: ${tail}` : ''}`).message }
         }
         resolve(settled)
       })

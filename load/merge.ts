@@ -27,15 +27,15 @@ const short = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v)
 /** Checks one source and returns its single load result. */
 function loadResult(s: MergeSource): { report: Report; entry: Report['results'][number]; histograms: Record<string, string>; endpoints: EndpointStats[] } {
   const problems = validateReport(s.report)
-  if (problems.length > 0) throw new errors.LUCID_ERR_9008(`${s.file}: ${problems.slice(0, 3).join('; ')}`)
+  if (problems.length > 0) throw new errors.MalformedReport(`${s.file}: ${problems.slice(0, 3).join('; ')}`)
   const report = s.report as Report
   const entry = report.results[0]
   if (report.results.length !== 1 || entry === undefined || !/^load\.[a-z]+$/.test(entry.id))
-    throw new errors.LUCID_ERR_9010(`${s.file} is not the report of one lucid load run (${report.results.map((r) => r.id).join(', ') || 'no results'})`)
-  if (entry.status !== 'completed') throw new errors.LUCID_ERR_9010(`${s.file}: its run ${entry.status} (${entry.reason ?? ''})`)
+    throw new errors.LoadRunsNotMergeable(`${s.file} is not the report of one lucid load run (${report.results.map((r) => r.id).join(', ') || 'no results'})`)
+  if (entry.status !== 'completed') throw new errors.LoadRunsNotMergeable(`${s.file}: its run ${entry.status} (${entry.reason ?? ''})`)
   const histograms = entry.histograms
   if (histograms?.Aggregated === undefined || !Array.isArray(entry.endpoints))
-    throw new errors.LUCID_ERR_9010(
+    throw new errors.LoadRunsNotMergeable(
       `${s.file} carries no histograms (${entry.conditions.engine === 'locust' ? 'a Locust run: Locust keeps rounded percentiles only' : 'made before lucid load kept them'})`
     )
   return { report, entry, histograms, endpoints: entry.endpoints as EndpointStats[] }
@@ -48,18 +48,18 @@ function loadResult(s: MergeSource): { report: Report; entry: Report['results'][
 export function mergeLoadReports(sources: readonly MergeSource[], env: ReportEnv): Report {
   const runs = sources.map((s) => ({ file: s.file, ...loadResult(s) }))
   const first = runs[0]
-  if (first === undefined) throw new errors.LUCID_ERR_9001('lucid merge needs reports to merge')
+  if (first === undefined) throw new errors.Usage('lucid merge needs reports to merge')
   for (const r of runs.slice(1)) {
-    if (r.entry.id !== first.entry.id) throw new errors.LUCID_ERR_9010(`${first.file} is ${first.entry.id}, ${r.file} is ${r.entry.id}`)
+    if (r.entry.id !== first.entry.id) throw new errors.LoadRunsNotMergeable(`${first.file} is ${first.entry.id}, ${r.file} is ${r.entry.id}`)
     for (const k of SAME) {
       const a = first.entry.conditions[k]
       const b = r.entry.conditions[k]
-      if (a === undefined || a !== b) throw new errors.LUCID_ERR_9010(`different ${k}: ${short(a)} in ${first.file}, ${short(b)} in ${r.file}`)
+      if (a === undefined || a !== b) throw new errors.LoadRunsNotMergeable(`different ${k}: ${short(a)} in ${first.file}, ${short(b)} in ${r.file}`)
     }
   }
   const timeScale = Number(first.entry.conditions.time_scale)
   const runS = Number(first.entry.conditions.duration_s) / timeScale
-  if (!(runS > 0)) throw new errors.LUCID_ERR_9010(`${first.file}: no run time in its conditions (duration_s / time_scale)`)
+  if (!(runS > 0)) throw new errors.LoadRunsNotMergeable(`${first.file}: no run time in its conditions (duration_s / time_scale)`)
 
   // Each source becomes what a worker process ships, so the merge is the one a single run makes of its workers.
   const parts: EndpointWire[][] = runs.map((r) =>
@@ -68,7 +68,7 @@ export function mergeLoadReports(sources: readonly MergeSource[], env: ReportEnv
       .map((e) => {
         const name = `${e.method} ${e.name}`
         const histogram = r.histograms[name]
-        if (histogram === undefined) throw new errors.LUCID_ERR_9010(`${r.file}: no histogram for ${name}`)
+        if (histogram === undefined) throw new errors.LoadRunsNotMergeable(`${r.file}: no histogram for ${name}`)
         return { name, requests: e.requests, failures: e.failures, histogram, reasons: Object.entries(e.failure_reasons) }
       })
   )

@@ -104,10 +104,10 @@ const tail = (file: string): string => (existsSync(file) ? readFileSync(file, 'u
 /** Runs the scenario under Locust and reads its CSV files. */
 export async function runLocust(opts: LocustRunOptions): Promise<LocustRunResult> {
   const bin = locustBinary()
-  if (!existsSync(bin)) throw new errors.LUCID_ERR_9011(`${bin} not found (apt-get install python3-locust, or set LUCID_LOCUST)`)
+  if (!existsSync(bin)) throw new errors.LocustUnavailable(`${bin} not found (apt-get install python3-locust, or set LUCID_LOCUST)`)
   const remote = opts.remoteWorkers ?? 0
   const workers = opts.workers + remote
-  if (workers < 1) throw new errors.LUCID_ERR_9003('--workers: Locust needs at least one worker, here or remote')
+  if (workers < 1) throw new errors.BadValue('--workers: Locust needs at least one worker, here or remote')
   const version = await locustVersion(bin)
   const dir = mkdtempSync(join(tmpdir(), 'lucid-locust-'))
   const port = opts.masterPort ?? (await freePort())
@@ -179,12 +179,12 @@ export async function runLocust(opts: LocustRunOptions): Promise<LocustRunResult
     clearTimeout(timer)
     await masterLogged
     if (code !== 0)
-      throw new errors.LUCID_ERR_9012(
+      throw new errors.LocustRunFailed(
         `the Locust master exited with ${code === null ? `a signal (killed after ${limitS} s?)` : code}: ${tail(join(dir, 'master.log'))}`
       )
     const file = (suffix: string): string => {
       const f = join(dir, `locust_${suffix}.csv`)
-      if (!existsSync(f)) throw new errors.LUCID_ERR_9012(`Locust wrote no ${suffix}.csv: ${tail(join(dir, 'master.log'))}`)
+      if (!existsSync(f)) throw new errors.LocustRunFailed(`Locust wrote no ${suffix}.csv: ${tail(join(dir, 'master.log'))}`)
       return f
     }
     const stats = file('stats')

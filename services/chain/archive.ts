@@ -51,7 +51,7 @@ export class BlockArchive {
     const file = join(dir, 'genesis.json')
     try {
       const have = JSON.parse(await readFile(file, 'utf8')) as Genesis
-      if (JSON.stringify(have) !== JSON.stringify(genesis)) throw new errors.LUCID_ERR_5001(`${file} holds another chain's genesis`)
+      if (JSON.stringify(have) !== JSON.stringify(genesis)) throw new errors.InvalidBlock(`${file} holds another chain's genesis`)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
       // Whole or not at all: a genesis cut short by a kill would be refused at every later start.
@@ -99,7 +99,7 @@ export class BlockArchive {
       .map((l) => JSON.parse(l) as FinalBlock)
     blocks.forEach((b, i) => {
       if (b.block?.header?.height !== first + i)
-        throw new errors.LUCID_ERR_5004(`${join(this.dir, 'blocks.jsonl')} holds height ${String(b.block?.header?.height)} where ${first + i} belongs`)
+        throw new errors.ChainUnavailable(`${join(this.dir, 'blocks.jsonl')} holds height ${String(b.block?.header?.height)} where ${first + i} belongs`)
     })
     return blocks
   }
@@ -146,7 +146,7 @@ export class BlockArchive {
 
   async #write(fin: FinalBlock): Promise<void> {
     if (fin.block.header.height !== this.#offsets.length + 1)
-      throw new errors.LUCID_ERR_5005(`block ${fin.block.header.height} appended after height ${this.#offsets.length}`)
+      throw new errors.NotOnFinalChain(`block ${fin.block.header.height} appended after height ${this.#offsets.length}`)
     const line = JSON.stringify(fin) + '\n'
     await appendDurably(join(this.dir, 'blocks.jsonl'), line, this.#end === 0)
     this.#offsets.push(this.#end)
@@ -275,7 +275,7 @@ export async function readArchive(dataDir: string): Promise<{ genesis: Genesis; 
   try {
     genesis = JSON.parse(await readFile(join(dir, 'genesis.json'), 'utf8')) as Genesis
   } catch (err) {
-    throw new errors.LUCID_ERR_5004(`no chain in ${dataDir} (${(err as Error).message})`)
+    throw new errors.ChainUnavailable(`no chain in ${dataDir} (${(err as Error).message})`)
   }
   const blocks: FinalBlock[] = []
   try {

@@ -150,7 +150,7 @@ function readRecord(path: string): ConsensusRecord | undefined {
     !choiceOk(r.valid) ||
     (r.proposed !== undefined && !Number.isSafeInteger(r.proposed))
   ) {
-    throw new errors.LUCID_ERR_5001(
+    throw new errors.InvalidBlock(
       `${path} does not hold a consensus record; a validator that cannot tell how it last voted must not vote (move the file away only if this key never voted on this chain)`
     )
   }

@@ -57,7 +57,7 @@ export function taskProof(payload: Json): TaskProof {
   const slot = uint(p.slot, 'slot')
   const fields = (want: readonly string[]): void => {
     const extra = Object.keys(p).filter((k) => k !== 'kind' && k !== 'slot' && !want.includes(k))
-    if (extra.length > 0) throw new errors.LUCID_ERR_5002(`task_proof ${String(kind)}: unexpected field ${extra[0]}`)
+    if (extra.length > 0) throw new errors.InvalidTransaction(`task_proof ${String(kind)}: unexpected field ${extra[0]}`)
   }
   switch (kind) {
     case 'relay_bandwidth':
@@ -66,22 +66,22 @@ export function taskProof(payload: Json): TaskProof {
       const sessionId = p.session_id
       const receipt = p.receipt
       if (typeof sessionId !== 'string' || sessionId.length < 1 || sessionId.length > 128)
-        throw new errors.LUCID_ERR_5002(`task_proof ${kind}: session_id must name an anchored session`)
+        throw new errors.InvalidTransaction(`task_proof ${kind}: session_id must name an anchored session`)
       if (typeof receipt !== 'string' || !HEX128.test(receipt))
-        throw new errors.LUCID_ERR_5002(`task_proof ${kind}: needs the session owner's receipt (128 hex digits)`)
+        throw new errors.InvalidTransaction(`task_proof ${kind}: needs the session owner's receipt (128 hex digits)`)
       const bytes = uint(p.bytes, 'bytes')
-      if (bytes < 1) throw new errors.LUCID_ERR_5002(`task_proof ${kind}: bytes must be at least 1`)
+      if (bytes < 1) throw new errors.InvalidTransaction(`task_proof ${kind}: bytes must be at least 1`)
       return { kind, slot, session_id: sessionId, bytes, receipt, credits: serviceCredits(kind, bytes) }
     }
     case 'uptime_beacon':
       fields([])
       return { kind, slot }
     case 'validation_signature':
-      throw new errors.LUCID_ERR_5002(
+      throw new errors.InvalidTransaction(
         'task_proof validation_signature: a claim of validation the chain cannot check earns nothing (votes are credited from the certificates on chain)'
       )
     default:
-      throw new errors.LUCID_ERR_5002(`task_proof: unknown kind ${JSON.stringify(kind)}`)
+      throw new errors.InvalidTransaction(`task_proof: unknown kind ${JSON.stringify(kind)}`)
   }
 }
 
@@ -99,13 +99,13 @@ export function receiptMessage(kind: ServiceKind, node: string, sessionId: strin
 }
 
 function asObject(v: Json): { [k: string]: Json } {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new errors.LUCID_ERR_5002('payload must be an object')
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new errors.InvalidTransaction('payload must be an object')
   return v
 }
 
 // Bounded well below 2^53 / 10 so the credit arithmetic above stays exact.
 function uint(v: Json | undefined, name: string): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > 1e15)
-    throw new errors.LUCID_ERR_5002(`task_proof: ${name} must be an integer in 0..1e15`)
+    throw new errors.InvalidTransaction(`task_proof: ${name} must be an integer in 0..1e15`)
   return v
 }

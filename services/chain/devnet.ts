@@ -92,7 +92,7 @@ export function createDevnet(opts: DevnetOptions): Devnet {
   const genesis = devnetGenesis(signers, opts.genesisTime ?? Math.ceil((now + 1) / 1000) * 1000, opts.params)
   const network = new LocalNetwork(opts.scheduler, opts.link)
   if (opts.ledgers !== undefined && (opts.ledgers.length !== n || opts.ledgers.some((l) => JSON.stringify(l.genesis) !== JSON.stringify(genesis)))) {
-    throw new errors.LUCID_ERR_5001(`the ${opts.ledgers.length} ledgers given are not ${n} ledgers of this devnet's genesis`)
+    throw new errors.InvalidBlock(`the ${opts.ledgers.length} ledgers given are not ${n} ledgers of this devnet's genesis`)
   }
   const nodes = signers.map(
     (signer, i) =>

@@ -71,22 +71,22 @@ export function creditParams(p: ChainParams): CreditParams {
 export function checkParams(p: ChainParams): ChainParams {
   const ints = Object.entries(p) as Array<[string, unknown]>
   for (const [k, v] of ints) {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new errors.LUCID_ERR_5001(`parameter ${k} must be a non-negative integer`)
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new errors.InvalidBlock(`parameter ${k} must be a non-negative integer`)
   }
-  if (p.slot_ms < 1 || p.leader_timeout_ms >= p.slot_ms) throw new errors.LUCID_ERR_5001('leader_timeout_ms must be shorter than slot_ms')
-  if (p.fallback_attempts > p.fallbacks) throw new errors.LUCID_ERR_5001('fallback_attempts cannot exceed fallbacks')
+  if (p.slot_ms < 1 || p.leader_timeout_ms >= p.slot_ms) throw new errors.InvalidBlock('leader_timeout_ms must be shorter than slot_ms')
+  if (p.fallback_attempts > p.fallbacks) throw new errors.InvalidBlock('fallback_attempts cannot exceed fallbacks')
   if (p.committee_size < 1 || p.slots_per_epoch < 1 || p.max_block_txs < 1)
-    throw new errors.LUCID_ERR_5001('committee_size, slots_per_epoch and max_block_txs must be positive')
+    throw new errors.InvalidBlock('committee_size, slots_per_epoch and max_block_txs must be positive')
   // Fewer slots than beacon windows would leave windows without a slot, capping every uptime below 1.
   if (p.slots_per_epoch < BEACONS_PER_EPOCH)
-    throw new errors.LUCID_ERR_5001(`slots_per_epoch must be at least ${BEACONS_PER_EPOCH} (a slot in every uptime beacon window)`)
-  if (p.min_uptime_bp > 10_000) throw new errors.LUCID_ERR_5001('min_uptime_bp is at most 10000')
+    throw new errors.InvalidBlock(`slots_per_epoch must be at least ${BEACONS_PER_EPOCH} (a slot in every uptime beacon window)`)
+  if (p.min_uptime_bp > 10_000) throw new errors.InvalidBlock('min_uptime_bp is at most 10000')
   if (p.anchor_rules !== undefined && (p.anchor_rules < 1 || p.anchor_rules > CURRENT_ANCHOR_RULES))
-    throw new errors.LUCID_ERR_5001(`anchor_rules must be 1..${CURRENT_ANCHOR_RULES}`)
+    throw new errors.InvalidBlock(`anchor_rules must be 1..${CURRENT_ANCHOR_RULES}`)
   const c = creditParams(p)
-  if (c.service_share_bp > 10_000) throw new errors.LUCID_ERR_5001('service_share_bp is at most 10000')
+  if (c.service_share_bp > 10_000) throw new errors.InvalidBlock('service_share_bp is at most 10000')
   // Bounded so that credit sums (at most vote_credits per block, max_session_bytes / 5e6 per proof) stay exact.
   if (c.vote_credits > 1_000_000 || c.produce_credits > 1_000_000 || c.max_session_bytes > 1e15)
-    throw new errors.LUCID_ERR_5001('vote_credits and produce_credits are at most 10^6, max_session_bytes at most 10^15')
+    throw new errors.InvalidBlock('vote_credits and produce_credits are at most 10^6, max_session_bytes at most 10^15')
   return p
 }

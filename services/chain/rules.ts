@@ -29,24 +29,25 @@ const MAX_DEPTH = 8
 
 /**
  * Checks `tx` against the state and applies it to `view`; returns its id. The signature goes to `sigs`.
- * Throws LUCID_ERR_5002 (malformed or not allowed), 5010 (timestamp ahead of the block), 5011 (replay).
+ * Throws InvalidTransaction (LUCID_ERR_5002: malformed or not allowed), SlotOrTimestampOutOfBounds (5011: its
+ * timestamp ahead of its block's), TransactionReplayed (5012: a nonce or a once-only record used again).
  */
 export function applyTx(view: StateView, tx: Transaction, block: BlockContext, sigs: SignatureSink): string {
   checkShape(view, tx)
   const params = view.genesis.params
   if (tx.timestamp > block.timestamp + params.max_clock_skew_ms)
-    throw new errors.LUCID_ERR_5011(`transaction timestamp ${tx.timestamp} is ahead of its block (${block.timestamp})`)
+    throw new errors.SlotOrTimestampOutOfBounds(`transaction timestamp ${tx.timestamp} is ahead of its block (${block.timestamp})`)
   const id = txId(tx)
   sigs.check(
     tx.from,
     memoShared(TX_MESSAGES, tx, () => signingMessage('LUCID-TX-V1', fromHex(id))),
     tx.signature,
-    () => new errors.LUCID_ERR_5013(`transaction ${id} is not signed by ${tx.from}`)
+    () => new errors.BadTransactionSignature(`transaction ${id} is not signed by ${tx.from}`)
   )
 
   const last = intAt(view, `n/${tx.from}`)
-  if (tx.nonce <= last) throw new errors.LUCID_ERR_5012(`transaction ${id}: nonce ${tx.nonce} of ${tx.from} already used`)
-  if (tx.nonce !== last + 1) throw new errors.LUCID_ERR_5002(`transaction ${id}: nonce ${tx.nonce} skips ahead of ${last + 1}`)
+  if (tx.nonce <= last) throw new errors.TransactionReplayed(`transaction ${id}: nonce ${tx.nonce} of ${tx.from} already used`)
+  if (tx.nonce !== last + 1) throw new errors.InvalidTransaction(`transaction ${id}: nonce ${tx.nonce} skips ahead of ${last + 1}`)
   view.set(`n/${tx.from}`, tx.nonce)
 
   const p = tx.payload as { [k: string]: Json }
@@ -54,13 +55,13 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
     case 'session_anchor': {
       const a = anchorOf(tx)
       checkName(params, 'session_anchor: session_id', a.session_id)
-      if (view.get(`a/${a.session_id}`) !== undefined) throw new errors.LUCID_ERR_5012(`session ${a.session_id} is already anchored`)
+      if (view.get(`a/${a.session_id}`) !== undefined) throw new errors.TransactionReplayed(`session ${a.session_id} is already anchored`)
       view.set(`a/${a.session_id}`, block.height)
       // The owner and declared size bound the service work its receipts can credit (docs/chain.md, "Credits").
       const size = p.size_bytes
       if (size !== undefined) {
         const most = creditParams(params).max_session_bytes
-        if (!isUint(size) || size < 1 || size > most) throw new errors.LUCID_ERR_5002(`session_anchor: size_bytes must be an integer in 1..${most}`)
+        if (!isUint(size) || size < 1 || size > most) throw new errors.InvalidTransaction(`session_anchor: size_bytes must be an integer in 1..${most}`)
         view.set(`ao/${a.session_id}`, [tx.from, size])
       }
       break
@@ -72,18 +73,18 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
       checkName(params, 'data_anchor: label', d.label)
       if (anchorRules(params) >= 2) {
         const problem = submittedAtProblem(d.submitted_at, tx.timestamp, params.max_clock_skew_ms)
-        if (problem !== undefined) throw new errors.LUCID_ERR_5002(`data_anchor: ${problem}`)
+        if (problem !== undefined) throw new errors.InvalidTransaction(`data_anchor: ${problem}`)
       } else if (d.submitted_at > tx.timestamp + params.max_clock_skew_ms) {
-        throw new errors.LUCID_ERR_5002(`data_anchor: submitted_at ${d.submitted_at} is after the transaction's timestamp ${tx.timestamp}`)
+        throw new errors.InvalidTransaction(`data_anchor: submitted_at ${d.submitted_at} is after the transaction's timestamp ${tx.timestamp}`)
       }
       break
     }
     case 'node_registration': {
       fieldsOnly(p, ['endpoint'])
       if (typeof p.endpoint !== 'string' || p.endpoint.length > 256)
-        throw new errors.LUCID_ERR_5002('node_registration: endpoint must be a string of at most 256 characters')
+        throw new errors.InvalidTransaction('node_registration: endpoint must be a string of at most 256 characters')
       const nodes = view.get('nodes') as Array<[string, number]>
-      if (nodes.some(([n]) => n === tx.from)) throw new errors.LUCID_ERR_5012(`node ${tx.from} is already registered`)
+      if (nodes.some(([n]) => n === tx.from)) throw new errors.TransactionReplayed(`node ${tx.from} is already registered`)
       const added: Array<[string, number]> = [...nodes, [tx.from, block.epoch]]
       view.set(
         'nodes',
@@ -95,15 +96,16 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
       requireNode(view, tx.from)
       const proof = taskProof(tx.payload)
       if (proof.slot > block.slot || epochOf(params, proof.slot) !== block.epoch)
-        throw new errors.LUCID_ERR_5002(`task_proof: slot ${proof.slot} is not in the block's epoch up to its slot`)
+        throw new errors.InvalidTransaction(`task_proof: slot ${proof.slot} is not in the block's epoch up to its slot`)
       if (view.get(`p/${proof.slot}/${tx.from}`) !== undefined)
-        throw new errors.LUCID_ERR_5012(`task proof of ${tx.from} for slot ${proof.slot} already recorded`)
+        throw new errors.TransactionReplayed(`task proof of ${tx.from} for slot ${proof.slot} already recorded`)
       view.set(`p/${proof.slot}/${tx.from}`, 1)
       if (proof.kind === 'uptime_beacon') {
         // One per node and beacon window (1/24 of an epoch: an hour of a daily epoch), the most the uptime counts.
         // A beacon proves liveness only, which anyone can sign for any number of keys: it earns no credits.
         const w = beaconWindow(params, proof.slot)
-        if (view.get(`bh/${tx.from}/${w}`) !== undefined) throw new errors.LUCID_ERR_5012(`uptime beacon of ${tx.from} for beacon window ${w} already recorded`)
+        if (view.get(`bh/${tx.from}/${w}`) !== undefined)
+          throw new errors.TransactionReplayed(`uptime beacon of ${tx.from} for beacon window ${w} already recorded`)
         view.set(`bh/${tx.from}/${w}`, 1)
         view.set(`b/${block.epoch}/${tx.from}`, intAt(view, `b/${block.epoch}/${tx.from}`) + 1)
         break
@@ -113,19 +115,19 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
       // claim them).
       const owned = view.get(`ao/${proof.session_id}`) as [string, number] | undefined
       if (owned === undefined)
-        throw new errors.LUCID_ERR_5002(`task_proof ${proof.kind}: session ${proof.session_id} is not anchored on chain with a size_bytes`)
+        throw new errors.InvalidTransaction(`task_proof ${proof.kind}: session ${proof.session_id} is not anchored on chain with a size_bytes`)
       const [owner, size] = owned
-      if (owner === tx.from) throw new errors.LUCID_ERR_5002(`task_proof ${proof.kind}: a node cannot receipt its own session's work`)
+      if (owner === tx.from) throw new errors.InvalidTransaction(`task_proof ${proof.kind}: a node cannot receipt its own session's work`)
       const used = intAt(view, `sb/${proof.kind}/${proof.session_id}`)
       if (used + proof.bytes > size)
-        throw new errors.LUCID_ERR_5002(
+        throw new errors.InvalidTransaction(
           `task_proof ${proof.kind}: ${proof.bytes} bytes more than the ${size - used} left of session ${proof.session_id}'s ${size}`
         )
       sigs.check(
         owner,
         receiptMessage(proof.kind, tx.from, proof.session_id, proof.bytes),
         proof.receipt,
-        () => new errors.LUCID_ERR_5013(`task_proof ${id}: the receipt is not signed by ${owner}, the owner of session ${proof.session_id}`)
+        () => new errors.BadTransactionSignature(`task_proof ${id}: the receipt is not signed by ${owner}, the owner of session ${proof.session_id}`)
       )
       view.set(`sb/${proof.kind}/${proof.session_id}`, used + proof.bytes)
       addCredits(view, `s/${block.epoch}`, tx.from, proof.credits)
@@ -137,7 +139,7 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
       const amount = p.amount
       const unpaid = earned(view, tx.from, block.epoch) - intAt(view, `paid/${tx.from}`)
       if (typeof amount !== 'number' || amount < 1 || amount > unpaid)
-        throw new errors.LUCID_ERR_5002(`payout_request: amount must be 1..${unpaid} (unpaid credits)`)
+        throw new errors.InvalidTransaction(`payout_request: amount must be 1..${unpaid} (unpaid credits)`)
       view.set(`paid/${tx.from}`, intAt(view, `paid/${tx.from}`) + amount)
       break
     }
@@ -154,18 +156,18 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
         typeof signature !== 'string' ||
         !HEX128.test(signature)
       ) {
-        throw new errors.LUCID_ERR_5002('consensus_vote: needs an earlier height, its block_hash and a signature')
+        throw new errors.InvalidTransaction('consensus_vote: needs an earlier height, its block_hash and a signature')
       }
       const known = view.get(`h/${height}`) as [string, number] | undefined
-      if (known === undefined || known[0] !== hash) throw new errors.LUCID_ERR_5002(`consensus_vote: ${hash} is not the final block at height ${height}`)
+      if (known === undefined || known[0] !== hash) throw new errors.InvalidTransaction(`consensus_vote: ${hash} is not the final block at height ${height}`)
       if (!epochInfo(view, known[1]).committee.members.has(tx.from))
-        throw new errors.LUCID_ERR_5002(`consensus_vote: ${tx.from} was not on the committee of height ${height}`)
-      if (view.get(`v/${height}/${tx.from}`) !== undefined) throw new errors.LUCID_ERR_5012(`vote of ${tx.from} for height ${height} already recorded`)
+        throw new errors.InvalidTransaction(`consensus_vote: ${tx.from} was not on the committee of height ${height}`)
+      if (view.get(`v/${height}/${tx.from}`) !== undefined) throw new errors.TransactionReplayed(`vote of ${tx.from} for height ${height} already recorded`)
       sigs.check(
         tx.from,
         signingMessage('LUCID-VOTE-V1', voteHash(hash)),
         signature,
-        () => new errors.LUCID_ERR_5013(`consensus_vote ${id}: the vote is not signed by ${tx.from}`)
+        () => new errors.BadTransactionSignature(`consensus_vote ${id}: the vote is not signed by ${tx.from}`)
       )
       view.set(`v/${height}/${tx.from}`, 1)
       break
@@ -174,10 +176,10 @@ export function applyTx(view: StateView, tx: Transaction, block: BlockContext, s
       fieldsOnly(p, ['policy_id', 'rules'])
       const { policy_id: policyId, rules } = p
       if (typeof policyId !== 'string' || !validName(policyId) || rules === null || typeof rules !== 'object' || Array.isArray(rules)) {
-        throw new errors.LUCID_ERR_5002('trust_policy: needs a policy_id and a rules object')
+        throw new errors.InvalidTransaction('trust_policy: needs a policy_id and a rules object')
       }
       const cur = view.get(`pol/${policyId}`) as { owner: string } | undefined
-      if (cur !== undefined && cur.owner !== tx.from) throw new errors.LUCID_ERR_5002(`trust_policy: ${policyId} belongs to another account`)
+      if (cur !== undefined && cur.owner !== tx.from) throw new errors.InvalidTransaction(`trust_policy: ${policyId} belongs to another account`)
       view.set(`pol/${policyId}`, { owner: tx.from, rules, height: block.height })
       break
     }
@@ -205,7 +207,7 @@ function checkedAnchor(tx: Transaction): Anchor {
     typeof merkleRoot !== 'string' ||
     !HEX64.test(merkleRoot)
   ) {
-    throw new errors.LUCID_ERR_5002('session_anchor: needs session_id (1..128 printable characters), manifest_hash and merkle_root (64 hex digits)')
+    throw new errors.InvalidTransaction('session_anchor: needs session_id (1..128 printable characters), manifest_hash and merkle_root (64 hex digits)')
   }
   return { session_id: sessionId, manifest_hash: manifestHash, merkle_root: merkleRoot }
 }
@@ -216,7 +218,7 @@ export function dataAnchorOf(tx: Transaction): DataAnchor {
   fieldsOnly(p, ['label', 'data_hash_sha256', 'submitted_at'])
   const { label, data_hash_sha256: digest, submitted_at: at } = p
   if (typeof label !== 'string' || !validName(label) || typeof digest !== 'string' || !HEX64.test(digest) || !isUint(at)) {
-    throw new errors.LUCID_ERR_5002(
+    throw new errors.InvalidTransaction(
       "data_anchor: needs label (1..128 printable characters, no '/'), data_hash_sha256 (64 hex digits) and submitted_at (ms, an integer)"
     )
   }
@@ -250,26 +252,27 @@ function checkShape(view: StateView, tx: Transaction): void {
     if (isShared(tx)) TX_SHAPED.add(tx)
   }
   const bytes = memoShared(TX_BYTES, tx, (t) => Buffer.byteLength(JSON.stringify(t)))
-  if (bytes > view.genesis.params.max_tx_bytes) throw new errors.LUCID_ERR_5002(`transaction of ${bytes} bytes exceeds ${view.genesis.params.max_tx_bytes}`)
+  if (bytes > view.genesis.params.max_tx_bytes) throw new errors.InvalidTransaction(`transaction of ${bytes} bytes exceeds ${view.genesis.params.max_tx_bytes}`)
 }
 
 /** The shape checks that depend on the transaction alone. */
 function checkFields(tx: Transaction): void {
-  if (tx === null || typeof tx !== 'object') throw new errors.LUCID_ERR_5002('not an object')
+  if (tx === null || typeof tx !== 'object') throw new errors.InvalidTransaction('not an object')
   fieldsOnly(tx as unknown as { [k: string]: Json }, ['type', 'from', 'nonce', 'timestamp', 'payload', 'signature'])
-  if (!(TX_TYPES as readonly string[]).includes(tx.type)) throw new errors.LUCID_ERR_5002(`unknown type ${JSON.stringify(tx.type)}`)
-  if (typeof tx.from !== 'string' || !HEX64.test(tx.from)) throw new errors.LUCID_ERR_5002('from must be 64 lower-case hex digits')
-  if (typeof tx.signature !== 'string' || !HEX128.test(tx.signature)) throw new errors.LUCID_ERR_5002('signature must be 128 lower-case hex digits')
-  if (!isUint(tx.nonce) || tx.nonce < 1 || !isUint(tx.timestamp)) throw new errors.LUCID_ERR_5002('nonce (>= 1) and timestamp must be non-negative integers')
-  if (tx.payload === null || typeof tx.payload !== 'object' || Array.isArray(tx.payload)) throw new errors.LUCID_ERR_5002('payload must be an object')
+  if (!(TX_TYPES as readonly string[]).includes(tx.type)) throw new errors.InvalidTransaction(`unknown type ${JSON.stringify(tx.type)}`)
+  if (typeof tx.from !== 'string' || !HEX64.test(tx.from)) throw new errors.InvalidTransaction('from must be 64 lower-case hex digits')
+  if (typeof tx.signature !== 'string' || !HEX128.test(tx.signature)) throw new errors.InvalidTransaction('signature must be 128 lower-case hex digits')
+  if (!isUint(tx.nonce) || tx.nonce < 1 || !isUint(tx.timestamp))
+    throw new errors.InvalidTransaction('nonce (>= 1) and timestamp must be non-negative integers')
+  if (tx.payload === null || typeof tx.payload !== 'object' || Array.isArray(tx.payload)) throw new errors.InvalidTransaction('payload must be an object')
   checkJson(tx.payload, 0)
 }
 
 // Integers only (floats have no single canonical form across languages), bounded depth.
 function checkJson(v: unknown, depth: number): void {
-  if (depth > MAX_DEPTH) throw new errors.LUCID_ERR_5002('payload nested too deep')
+  if (depth > MAX_DEPTH) throw new errors.InvalidTransaction('payload nested too deep')
   if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v)) throw new errors.LUCID_ERR_5002('payload numbers must be safe integers')
+    if (!Number.isSafeInteger(v)) throw new errors.InvalidTransaction('payload numbers must be safe integers')
     return
   }
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return
@@ -281,7 +284,7 @@ function checkJson(v: unknown, depth: number): void {
     for (const x of Object.values(v as object)) checkJson(x, depth + 1)
     return
   }
-  throw new errors.LUCID_ERR_5002('payload is not JSON')
+  throw new errors.InvalidTransaction('payload is not JSON')
 }
 
 /**
@@ -308,13 +311,13 @@ function addCredits(view: StateView, prefix: string, node: string, credits: numb
 
 /** Exactly the `allowed` fields, each required but the `optional` ones. */
 function fieldsOnly(o: { [k: string]: Json }, allowed: readonly string[], optional: readonly string[] = []): void {
-  for (const k of Object.keys(o)) if (!allowed.includes(k) && !optional.includes(k)) throw new errors.LUCID_ERR_5002(`unexpected field ${k}`)
-  for (const k of allowed) if (!(k in o)) throw new errors.LUCID_ERR_5002(`missing field ${k}`)
+  for (const k of Object.keys(o)) if (!allowed.includes(k) && !optional.includes(k)) throw new errors.InvalidTransaction(`unexpected field ${k}`)
+  for (const k of allowed) if (!(k in o)) throw new errors.InvalidTransaction(`missing field ${k}`)
 }
 
 function requireNode(view: StateView, node: string): void {
   const nodes = view.get('nodes') as Array<[string, number]>
-  if (!nodes.some(([n]) => n === node)) throw new errors.LUCID_ERR_5002(`${node} is not a registered node`)
+  if (!nodes.some(([n]) => n === node)) throw new errors.InvalidTransaction(`${node} is not a registered node`)
 }
 
 function isUint(v: unknown): v is number {
@@ -339,8 +342,8 @@ function validNameV1(s: string): boolean {
 function checkName(params: ChainParams, what: string, name: string): void {
   if (anchorRules(params) >= 2) {
     const problem = labelProblem(name)
-    if (problem !== undefined) throw new errors.LUCID_ERR_5002(`${what} ${problem}`)
+    if (problem !== undefined) throw new errors.InvalidTransaction(`${what} ${problem}`)
   } else if (!validNameV1(name)) {
-    throw new errors.LUCID_ERR_5002(`${what} must be 1..128 printable characters without '/'`)
+    throw new errors.InvalidTransaction(`${what} must be 1..128 printable characters without '/'`)
   }
 }

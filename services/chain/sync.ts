@@ -149,7 +149,7 @@ export async function syncLedger(ledger: Ledger, source: SyncSource, opts: SyncO
     const upto = Math.min(target, to + 1)
     const got = await source.blocks(from, upto)
     if (got.length !== upto - from + 1 || got.some((f, i) => f.block?.header?.height !== from + i))
-      throw new errors.LUCID_ERR_5017(`peer sent ${got.length} blocks for ${from}..${upto}`)
+      throw new errors.SyncFailed(`peer sent ${got.length} blocks for ${from}..${upto}`)
     const delta = new StateDelta(base ?? ledger.state)
     const collector = opts.pool === undefined ? undefined : new Collector(opts.pool, opts.jobSignatures ?? 2048)
     const sink = counting(collector ?? (inline as SignatureSink), () => {

@@ -90,7 +90,7 @@ export class WorkerPool<I, O> {
   }
 
   #unavailable(why: string): LucidError {
-    return new errors.LUCID_ERR_3003(`${this.#o.name} pool: ${why}`)
+    return new errors.WorkerThreadsUnavailable(`${this.#o.name} pool: ${why}`)
   }
 
   #spawn(): void {
@@ -137,7 +137,7 @@ export class WorkerPool<I, O> {
     const job = this.#running.get(w)
     this.#running.delete(w)
     if (this.#closed) return
-    job?.reject(new errors.LUCID_ERR_3003(`${this.#o.name} pool: a worker thread crashed (${err.message})`, { cause: err }))
+    job?.reject(new errors.WorkerThreadsUnavailable(`${this.#o.name} pool: a worker thread crashed (${err.message})`, { cause: err }))
     if (this.#restarts < (this.#o.maxRestarts ?? 3)) {
       this.#restarts++
       this.#spawn()

@@ -17,7 +17,7 @@ export async function loadOrCreateKey(path: string, bytes: number, exact = false
   try {
     const hex = (await readFile(path, 'utf8')).trim()
     const ok = /^([0-9a-f]{2})+$/.test(hex) && (exact ? hex.length === 2 * bytes : hex.length >= 2 * bytes)
-    if (!ok) throw new errors.LUCID_ERR_9003(`key file ${path} (expected ${exact ? 'exactly' : 'at least'} ${bytes} bytes as hex)`)
+    if (!ok) throw new errors.BadValue(`key file ${path} (expected ${exact ? 'exactly' : 'at least'} ${bytes} bytes as hex)`)
     return { key: new Uint8Array(Buffer.from(hex, 'hex')), created: false }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err

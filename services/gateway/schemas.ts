@@ -206,11 +206,11 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\
 export function timestampMs(t: number | string | undefined, fallback: number): number {
   if (t === undefined) return fallback
   if (typeof t === 'number') {
-    if (!Number.isSafeInteger(t) || t < 0) throw new errors.LUCID_ERR_1001('timestamp must be milliseconds since the epoch (an integer) or an ISO-8601 date')
+    if (!Number.isSafeInteger(t) || t < 0) throw new errors.InvalidRequest('timestamp must be milliseconds since the epoch (an integer) or an ISO-8601 date')
     return t
   }
   const ms = ISO_8601.test(t) ? Date.parse(t) : Number.NaN
-  if (!Number.isFinite(ms) || ms < 0) throw new errors.LUCID_ERR_1001('timestamp is neither milliseconds since the epoch nor an ISO-8601 date with a zone')
+  if (!Number.isFinite(ms) || ms < 0) throw new errors.InvalidRequest('timestamp is neither milliseconds since the epoch nor an ISO-8601 date with a zone')
   return ms
 }
 

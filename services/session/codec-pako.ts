@@ -36,9 +36,10 @@ export function createPakoCodec(opts: PakoCodecOptions = {}): Codec {
       try {
         inflator.push(gz, true)
       } catch (err) {
-        throw new errors.LUCID_ERR_2006(`pako: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+        throw new errors.DecompressionFailed(`pako: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
       }
-      if (inflator.err !== 0 || !(inflator.result instanceof Uint8Array)) throw new errors.LUCID_ERR_2006(`pako: ${inflator.msg || 'truncated gzip stream'}`)
+      if (inflator.err !== 0 || !(inflator.result instanceof Uint8Array))
+        throw new errors.DecompressionFailed(`pako: ${inflator.msg || 'truncated gzip stream'}`)
       const out = inflator.result
       if (out.length !== expectedSize) throw lengthMismatch('pako', out.length, expectedSize)
       // `strm` is typed private but is pako's documented zlib stream state; avail_in is what inflate left unread.

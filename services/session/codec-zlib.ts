@@ -58,7 +58,7 @@ function gunzipCounted(gz: Uint8Array, limit: number): Promise<{ out: Buffer; co
         resolve({ out: Buffer.concat(parts, n), consumed: gz.length })
       }
     })
-    z.on('error', (err) => reject(new errors.LUCID_ERR_2006(`zlib: ${err.message}`, { cause: err })))
+    z.on('error', (err) => reject(new errors.DecompressionFailed(`zlib: ${err.message}`, { cause: err })))
     z.on('end', () => resolve({ out: Buffer.concat(parts, n), consumed: z.bytesWritten }))
     z.end(gz)
   })

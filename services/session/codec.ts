@@ -52,10 +52,10 @@ export const DEFAULT_MEMBER_SIZE = 1024 * 1024
  * assume), as Python's `gzip.decompress` does, so both codecs count the bytes inflate consumed themselves.
  */
 export function trailingBytes(codec: CodecName, trailing: number): Error {
-  return new errors.LUCID_ERR_2006(`${codec}: ${trailing} bytes after the last gzip member`)
+  return new errors.DecompressionFailed(`${codec}: ${trailing} bytes after the last gzip member`)
 }
 
 /** The LUCID_ERR_2006 thrown when output length differs from the recorded plaintext length. */
 export function lengthMismatch(codec: CodecName, got: number, expected: number): Error {
-  return new errors.LUCID_ERR_2006(`${codec}: ${got} bytes decompressed, ${expected} expected`)
+  return new errors.DecompressionFailed(`${codec}: ${got} bytes decompressed, ${expected} expected`)
 }

@@ -77,7 +77,7 @@ export function leafHashes(chunks: readonly ManifestChunk[]): Uint8Array[] {
 export function buildManifest(fields: ManifestFields, chunks: readonly ManifestChunk[]): Manifest {
   const sorted = [...chunks].sort((a, b) => a.index - b.index)
   sorted.forEach((c, i) => {
-    if (c.index !== i) throw new errors.LUCID_ERR_2007(`chunk ${i} of ${sorted.length}`)
+    if (c.index !== i) throw new errors.ChunkMissing(`chunk ${i} of ${sorted.length}`)
   })
   const body = {
     format: MANIFEST_FORMAT as typeof MANIFEST_FORMAT,
@@ -100,7 +100,7 @@ export function computeManifestHash(m: Manifest): string {
  * Returns the leaf hashes (for proofs). Throws LUCID_ERR_2005 naming what is wrong.
  */
 export function verifyManifest(m: Manifest): Uint8Array[] {
-  const fail = (why: string): Error => new errors.LUCID_ERR_2005(why)
+  const fail = (why: string): Error => new errors.ManifestIntegrityFailed(why)
   if (computeManifestHash(m) !== m.manifest_hash) throw fail('manifest_hash does not match the manifest')
   if (m.chunk_count !== m.chunks.length) throw fail(`chunk_count ${m.chunk_count} but ${m.chunks.length} chunks listed`)
   m.chunks.forEach((c, i) => {
@@ -153,7 +153,7 @@ const HEX64 = /^[0-9a-f]{64}$/
  * less than its format has, a wrong type); does not verify hashes or the MAC.
  */
 export function parseManifest(text: string): Manifest {
-  const fail = (why: string): Error => new errors.LUCID_ERR_2005(`malformed manifest: ${why}`)
+  const fail = (why: string): Error => new errors.ManifestIntegrityFailed(`malformed manifest: ${why}`)
   let v: unknown
   try {
     v = parseStrictJson(text)

@@ -82,47 +82,51 @@ export class SessionPlayer {
   static async open(opts: PlayerOptions): Promise<SessionPlayer> {
     const info = await readRecordingInfo(opts.store)
     const raw = await opts.store.getFile('manifest.json')
-    if (raw === undefined) throw new errors.LUCID_ERR_2011(`the recording in ${opts.store.location} has no manifest (not finished: resume and finish it)`)
+    if (raw === undefined) throw new errors.RecordingWrongState(`the recording in ${opts.store.location} has no manifest (not finished: resume and finish it)`)
     const manifest = parseManifest(new TextDecoder().decode(raw))
     if (manifest.session_id !== info.session_id)
-      throw new errors.LUCID_ERR_2009(`manifest of session ${JSON.stringify(manifest.session_id)} in the recording of ${JSON.stringify(info.session_id)}`)
+      throw new errors.WrongSession(`manifest of session ${JSON.stringify(manifest.session_id)} in the recording of ${JSON.stringify(info.session_id)}`)
     verifyManifest(manifest)
     for (const k of ['owner_address', 'started_at', 'key_id', 'codec'] as const) {
       if (manifest[k] !== info[k])
-        throw new errors.LUCID_ERR_2005(`the manifest's ${k} ${JSON.stringify(manifest[k])} is not recording.json's ${JSON.stringify(info[k])}`)
+        throw new errors.ManifestIntegrityFailed(`the manifest's ${k} ${JSON.stringify(manifest[k])} is not recording.json's ${JSON.stringify(info[k])}`)
     }
     const master = await importMasterKey(opts.masterKey)
     const keyId = await masterKeyId(master)
     if (keyId !== manifest.key_id || keyId !== info.key_id)
-      throw new errors.LUCID_ERR_2010(`the recording was made with key ${manifest.key_id}, this key is ${keyId}`)
+      throw new errors.WrongMasterKey(`the recording was made with key ${manifest.key_id}, this key is ${keyId}`)
     await authenticate(manifest, master, opts)
     const id = JSON.stringify(manifest.session_id)
     const session = await opts.db.sessions.get(manifest.session_id)
-    if (session === undefined) throw new errors.LUCID_ERR_2012(`session ${id} has no document in the database`)
+    if (session === undefined) throw new errors.RecordingMetadataMismatch(`session ${id} has no document in the database`)
     if (session.status !== SESSION_STATUS.finalised)
-      throw new errors.LUCID_ERR_2011(`session ${id} is ${session.status} in the database (its finish was not acknowledged: resume and finish it)`)
+      throw new errors.RecordingWrongState(`session ${id} is ${session.status} in the database (its finish was not acknowledged: resume and finish it)`)
     if (session.merkle_root !== manifest.merkle_root)
-      throw new errors.LUCID_ERR_2012(`session ${id}: merkle_root ${String(session.merkle_root)} in the database, ${manifest.merkle_root} in the manifest`)
+      throw new errors.RecordingMetadataMismatch(
+        `session ${id}: merkle_root ${String(session.merkle_root)} in the database, ${manifest.merkle_root} in the manifest`
+      )
     if (session.chunk_count !== manifest.chunk_count)
-      throw new errors.LUCID_ERR_2012(`session ${id}: chunk_count ${session.chunk_count} in the database, ${manifest.chunk_count} in the manifest`)
+      throw new errors.RecordingMetadataMismatch(`session ${id}: chunk_count ${session.chunk_count} in the database, ${manifest.chunk_count} in the manifest`)
     const [extra] = await opts.db.chunks.bySession(manifest.session_id, { fromIdx: manifest.chunk_count, limit: 1 })
     if (extra !== undefined)
-      throw new errors.LUCID_ERR_2012(`chunk ${extra.idx}: the database has metadata for it, the manifest ends at ${manifest.chunk_count} chunks`)
+      throw new errors.RecordingMetadataMismatch(`chunk ${extra.idx}: the database has metadata for it, the manifest ends at ${manifest.chunk_count} chunks`)
     return new SessionPlayer(manifest, opts.store, opts.db, new ChunkOpener(master, info.session_id), opts.codec ?? createZlibCodec())
   }
 
   /** The verified plaintext of chunk `index` (steps 4 to 6). */
   async chunk(index: number): Promise<Uint8Array> {
     const entry = this.manifest.chunks[index]
-    if (entry === undefined) throw new errors.LUCID_ERR_2007(`chunk ${index}: the manifest has ${this.manifest.chunk_count}`)
+    if (entry === undefined) throw new errors.ChunkMissing(`chunk ${index}: the manifest has ${this.manifest.chunk_count}`)
     const label = `chunk ${index}`
     const bytes = await this.#store.getChunk(index)
-    if (bytes === undefined) throw new errors.LUCID_ERR_2007(`${label} (${this.#store.location})`)
+    if (bytes === undefined) throw new errors.ChunkMissing(`${label} (${this.#store.location})`)
     if (bytes.length !== entry.size)
-      throw new errors.LUCID_ERR_2008(`${label}: ${bytes.length} bytes stored, ${entry.size} in the manifest${bytes.length < entry.size ? ' (truncated)' : ''}`)
+      throw new errors.ChunkHashMismatch(
+        `${label}: ${bytes.length} bytes stored, ${entry.size} in the manifest${bytes.length < entry.size ? ' (truncated)' : ''}`
+      )
     const digest = toHex(sha256(bytes))
     if (digest !== entry.ciphertext_sha256)
-      throw new errors.LUCID_ERR_2008(`${label}: SHA-256 ${digest} differs from the manifest's ${entry.ciphertext_sha256}`)
+      throw new errors.ChunkHashMismatch(`${label}: SHA-256 ${digest} differs from the manifest's ${entry.ciphertext_sha256}`)
     crossCheckChunk(await this.#db.chunks.get(this.manifest.session_id, index), index, { size: bytes.length, sha256: digest })
     if (
       !verifyChunkProof(
@@ -132,11 +136,11 @@ export class SessionPlayer {
         chunkProof(this.manifest, index)
       )
     ) {
-      throw new errors.LUCID_ERR_2005(`${label}: inclusion proof does not verify against merkle_root`)
+      throw new errors.ManifestIntegrityFailed(`${label}: inclusion proof does not verify against merkle_root`)
     }
     const { header, compressed } = await this.#opener.open(bytes, index)
     if (header.plaintextSize !== entry.plaintext_size)
-      throw new errors.LUCID_ERR_2005(`${label}: plaintext size ${header.plaintextSize} in the envelope, ${entry.plaintext_size} in the manifest`)
+      throw new errors.ManifestIntegrityFailed(`${label}: plaintext size ${header.plaintextSize} in the envelope, ${entry.plaintext_size} in the manifest`)
     return await this.#codec.decompress(compressed, header.plaintextSize)
   }
 
@@ -150,15 +154,15 @@ export class SessionPlayer {
 async function authenticate(manifest: Manifest, master: Parameters<typeof manifestMacValid>[0], opts: PlayerOptions): Promise<void> {
   if (manifest.format === LEGACY_MANIFEST_FORMAT) {
     if (opts.anchor === undefined && opts.acceptUnauthenticated !== true)
-      throw new errors.LUCID_ERR_2013(
+      throw new errors.ManifestAuthenticationFailed(
         `the manifest is of ${LEGACY_MANIFEST_FORMAT}, made before manifests were authenticated: play it with its chain anchor (--anchor)`
       )
   } else if (manifest.manifest_mac === undefined || !(await manifestMacValid(master, manifest.manifest_hash, manifest.manifest_mac))) {
-    throw new errors.LUCID_ERR_2013('manifest_mac does not verify under this master key (the manifest was edited after it was written)')
+    throw new errors.ManifestAuthenticationFailed('manifest_mac does not verify under this master key (the manifest was edited after it was written)')
   }
   const a = opts.anchor
   if (a !== undefined && (a.manifest_hash !== manifest.manifest_hash || a.merkle_root !== manifest.merkle_root))
-    throw new errors.LUCID_ERR_2014(
+    throw new errors.AnchorMismatch(
       `the chain anchors manifest_hash ${a.manifest_hash} and merkle_root ${a.merkle_root}, the manifest has ${manifest.manifest_hash} and ${manifest.merkle_root}`
     )
 }

@@ -88,7 +88,7 @@ test('resubmission is bounded: a count that keeps moving gives up after MAX_RESU
     submit(tx: Transaction): Receipt {
       submissions++
       last = tx.nonce + 1
-      throw new errors.LUCID_ERR_5012(`nonce ${tx.nonce} already used`)
+      throw new errors.TransactionReplayed(`nonce ${tx.nonce} already used`)
     },
     lastNonce: () => last
   }

@@ -42,7 +42,7 @@ Exit codes: 0 every target met, 1 a target missed, 2 usage or setup error, 3 a c
 
 function positiveInt(v: string | undefined, flag: string, dflt: number): number {
   if (v === undefined) return dflt
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new errors.LUCID_ERR_9003(`${flag}: '${v}' (a whole number >= 1)`)
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new errors.BadValue(`${flag}: '${v}' (a whole number >= 1)`)
   return Number(v)
 }
 
@@ -51,9 +51,9 @@ function loopbackUrl(v: string): string {
   try {
     u = new URL(v)
   } catch {
-    throw new errors.LUCID_ERR_9003(`--target: '${v}' is not a URL`)
+    throw new errors.BadValue(`--target: '${v}' is not a URL`)
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new errors.LUCID_ERR_9003(`--target: '${v}' (http or https only)`)
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new errors.BadValue(`--target: '${v}' (http or https only)`)
   return u.origin
 }
 
@@ -94,7 +94,7 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     return 0
   }
   const profile = (values.profile ?? 'quick') as Profile
-  if (!PROFILES.includes(profile)) throw new errors.LUCID_ERR_9003(`--profile: '${values.profile ?? ''}' (smoke, quick or full)`)
+  if (!PROFILES.includes(profile)) throw new errors.BadValue(`--profile: '${values.profile ?? ''}' (smoke, quick or full)`)
   const repeat = positiveInt(values.repeat, '--repeat', 1)
   const seed = positiveInt(values.seed, '--seed', 42)
   const target = values.target !== undefined ? loopbackUrl(values.target) : undefined
@@ -105,11 +105,11 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     ...(values['pin-server'] !== undefined ? { server: parseCpuList(values['pin-server'], '--pin-server') } : {}),
     ...(values['pin-load'] !== undefined ? { load: parseCpuList(values['pin-load'], '--pin-load') } : {})
   }
-  if ((values['find-max'] === true) !== (values.p99 !== undefined)) throw new errors.LUCID_ERR_9001('--find-max and --p99 MS go together')
+  if ((values['find-max'] === true) !== (values.p99 !== undefined)) throw new errors.Usage('--find-max and --p99 MS go together')
   let findMax: { p99Ms: number } | undefined
   if (values.p99 !== undefined) {
     const p99Ms = Number(values.p99)
-    if (!Number.isFinite(p99Ms) || p99Ms <= 0) throw new errors.LUCID_ERR_9003(`--p99: '${values.p99}' (milliseconds, > 0)`)
+    if (!Number.isFinite(p99Ms) || p99Ms <= 0) throw new errors.BadValue(`--p99: '${values.p99}' (milliseconds, > 0)`)
     findMax = { p99Ms }
   }
   const targets = values.targets !== undefined ? mergeTargets(TARGETS, loadTargetsFile(values.targets)) : [...TARGETS]

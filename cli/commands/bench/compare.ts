@@ -68,16 +68,16 @@ function readReport(path: string): Report {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'))
   } catch (err) {
-    throw new errors.LUCID_ERR_9008(`${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err })
+    throw new errors.MalformedReport(`${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err })
   }
   const problems = validateReport(raw)
-  if (problems.length > 0) throw new errors.LUCID_ERR_9008(`${path}: ${problems[0] ?? ''}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`)
+  if (problems.length > 0) throw new errors.MalformedReport(`${path}: ${problems[0] ?? ''}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`)
   return raw as Report
 }
 
 function parseEffect(v: string): number {
   const m = /^(\d+(?:\.\d+)?)%?$/.exec(v)
-  if (m === null) throw new errors.LUCID_ERR_9003(`--min-effect: '${v}' (a percentage like 5%)`)
+  if (m === null) throw new errors.BadValue(`--min-effect: '${v}' (a percentage like 5%)`)
   return Number(m[1]) / 100
 }
 
@@ -243,7 +243,7 @@ export async function compareTrees(opts: CompareTreesOptions): Promise<{ code: n
 
 function positiveInt(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new errors.LUCID_ERR_9003(`${flag}: '${v}' (a whole number >= 1)`)
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new errors.BadValue(`${flag}: '${v}' (a whole number >= 1)`)
   return Number(v)
 }
 
@@ -271,20 +271,20 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const minEffect = values['min-effect'] !== undefined ? parseEffect(values['min-effect']) : 0.05
   if (values.base === undefined) {
     for (const flag of ['budget', 'profile', 'json', 'seed', 'max-rounds'] as const)
-      if (values[flag] !== undefined) throw new errors.LUCID_ERR_9001(`--${flag} goes with --base REF (two reports are compared as they are)`)
-    if (positionals.length !== 2) throw new errors.LUCID_ERR_9001('lucid compare OLD.json NEW.json [--min-effect 5%], or lucid compare --base REF [CASES...]')
+      if (values[flag] !== undefined) throw new errors.Usage(`--${flag} goes with --base REF (two reports are compared as they are)`)
+    if (positionals.length !== 2) throw new errors.Usage('lucid compare OLD.json NEW.json [--min-effect 5%], or lucid compare --base REF [CASES...]')
     const changes = compareReports(readReport(positionals[0]!), readReport(positionals[1]!), minEffect)
     process.stdout.write(`${renderComparison(changes, values.all === true)}\n`)
     return changes.some((c) => c.change === 'regression') ? 1 : 0
   }
-  if (values.base === '') throw new errors.LUCID_ERR_9003("--base: '' (a git ref: a commit, branch or tag)")
+  if (values.base === '') throw new errors.BadValue("--base: '' (a git ref: a commit, branch or tag)")
   const budgetS = parseDuration(values.budget ?? '5m', '--budget')
   const profile = (values.profile ?? 'smoke') as Profile
-  if (!PROFILES.includes(profile)) throw new errors.LUCID_ERR_9003(`--profile: '${values.profile ?? ''}' (smoke, quick or full)`)
-  if (minEffect <= 0) throw new errors.LUCID_ERR_9003(`--min-effect: '${values['min-effect'] ?? ''}' (above 0 with --base: equivalence needs a band)`)
+  if (!PROFILES.includes(profile)) throw new errors.BadValue(`--profile: '${values.profile ?? ''}' (smoke, quick or full)`)
+  if (minEffect <= 0) throw new errors.BadValue(`--min-effect: '${values['min-effect'] ?? ''}' (above 0 with --base: equivalence needs a band)`)
   const seed = positiveInt(values.seed, '--seed')
   const maxRounds = positiveInt(values['max-rounds'], '--max-rounds')
-  for (const p of positionals) if (p.endsWith('.json')) throw new errors.LUCID_ERR_9001(`'${p}': --base runs the cases; it compares no report files`)
+  for (const p of positionals) if (p.endsWith('.json')) throw new errors.Usage(`'${p}': --base runs the cases; it compares no report files`)
   // An unknown case is a usage error here, before any checkout. Each case runs on its own in both trees; a
   // baseline that a selected case divides by runs with that case, not on its own as well.
   const caseIds = runsFor(selectCases(positionals, REGISTRY))

@@ -45,8 +45,7 @@ Exit codes: 0 the scenario's targets met, 1 one missed, 2 usage error, 3 the run
 function positive(v: string | undefined, flag: string, integer: boolean): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
-    throw new errors.LUCID_ERR_9003(`${flag}: '${v}' (a ${integer ? 'whole ' : ''}number > 0)`)
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new errors.BadValue(`${flag}: '${v}' (a ${integer ? 'whole ' : ''}number > 0)`)
   return n
 }
 
@@ -78,8 +77,8 @@ export async function loadCommand(argv: string[]): Promise<number> {
     return 0
   }
   const name = values.scenario
-  if (name === undefined) throw new errors.LUCID_ERR_9001('lucid load needs --scenario light|medium|heavy|stress')
-  if (!(name in SCENARIOS)) throw new errors.LUCID_ERR_9003(`--scenario: '${name}' (light, medium, heavy or stress)`)
+  if (name === undefined) throw new errors.Usage('lucid load needs --scenario light|medium|heavy|stress')
+  if (!(name in SCENARIOS)) throw new errors.BadValue(`--scenario: '${name}' (light, medium, heavy or stress)`)
   const users = positive(values.users, '--users', true)
   const spawnRate = positive(values['spawn-rate'], '--spawn-rate', false)
   const durationS = values.duration !== undefined ? parseDuration(values.duration, '--duration') : undefined
@@ -89,31 +88,31 @@ export async function loadCommand(argv: string[]): Promise<number> {
     ...(durationS !== undefined ? { durationS } : {})
   })
   const timeScale = positive(values['time-scale'], '--time-scale', false) ?? 1
-  if (timeScale < 1) throw new errors.LUCID_ERR_9003(`--time-scale: '${values['time-scale'] ?? ''}' (>= 1)`)
+  if (timeScale < 1) throw new errors.BadValue(`--time-scale: '${values['time-scale'] ?? ''}' (>= 1)`)
   // --workers 0: a Locust master that only coordinates workers on other machines (checked with --remote-workers below).
   const workers = values.workers === '0' && values.engine === 'locust' ? 0 : positive(values.workers, '--workers', true)
   const arrivalRate = positive(values['arrival-rate'], '--arrival-rate', false)
   const seed = positive(values.seed, '--seed', true)
   const engine = values.engine ?? 'lucid'
-  if (engine !== 'lucid' && engine !== 'locust') throw new errors.LUCID_ERR_9003(`--engine: '${engine}' (lucid or locust)`)
+  if (engine !== 'lucid' && engine !== 'locust') throw new errors.BadValue(`--engine: '${engine}' (lucid or locust)`)
   const remoteWorkers = values['remote-workers'] === '0' ? 0 : positive(values['remote-workers'], '--remote-workers', true)
   const masterPort = positive(values['master-port'], '--master-port', true)
   if (engine === 'locust') {
     // The open model and the seed belong to the simulated users; Locust has neither.
-    if (arrivalRate !== undefined) throw new errors.LUCID_ERR_9001('--arrival-rate works with --engine lucid only')
-    if (seed !== undefined) throw new errors.LUCID_ERR_9001('--seed works with --engine lucid only')
-    if ((remoteWorkers ?? 0) > 0 && masterPort === undefined) throw new errors.LUCID_ERR_9001('--remote-workers needs --master-port (the workers must know it)')
-    if (workers === 0 && (remoteWorkers ?? 0) === 0) throw new errors.LUCID_ERR_9003("--workers: '0' needs --remote-workers (Locust needs a worker somewhere)")
+    if (arrivalRate !== undefined) throw new errors.Usage('--arrival-rate works with --engine lucid only')
+    if (seed !== undefined) throw new errors.Usage('--seed works with --engine lucid only')
+    if ((remoteWorkers ?? 0) > 0 && masterPort === undefined) throw new errors.Usage('--remote-workers needs --master-port (the workers must know it)')
+    if (workers === 0 && (remoteWorkers ?? 0) === 0) throw new errors.BadValue("--workers: '0' needs --remote-workers (Locust needs a worker somewhere)")
     // Checked before a local gateway is started for nothing.
-    if (!existsSync(locustBinary())) throw new errors.LUCID_ERR_9011(`${locustBinary()} not found (apt-get install python3-locust, or set LUCID_LOCUST)`)
+    if (!existsSync(locustBinary())) throw new errors.LocustUnavailable(`${locustBinary()} not found (apt-get install python3-locust, or set LUCID_LOCUST)`)
   } else if (remoteWorkers !== undefined || masterPort !== undefined)
-    throw new errors.LUCID_ERR_9001('--remote-workers and --master-port work with --engine locust only')
+    throw new errors.Usage('--remote-workers and --master-port work with --engine locust only')
   let target: string | undefined
   if (values.target !== undefined) {
     try {
       target = new URL(values.target).origin
     } catch {
-      throw new errors.LUCID_ERR_9003(`--target: '${values.target}' is not a URL`)
+      throw new errors.BadValue(`--target: '${values.target}' is not a URL`)
     }
   }
   if (values.json !== undefined) assertWritable(values.json, '--json')

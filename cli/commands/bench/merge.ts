@@ -40,7 +40,7 @@ export async function mergeCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${MERGE_USAGE}\n`)
     return 0
   }
-  if (positionals.length < 2) throw new errors.LUCID_ERR_9001('lucid merge needs two or more lucid load --json reports')
+  if (positionals.length < 2) throw new errors.Usage('lucid merge needs two or more lucid load --json reports')
   if (values.json !== undefined) assertWritable(values.json, '--json')
   if (values.html !== undefined) assertWritable(values.html, '--html')
   const env = captureEnv()
@@ -49,12 +49,12 @@ export async function mergeCommand(argv: string[]): Promise<number> {
     try {
       text = readFileSync(file, 'utf8')
     } catch (err) {
-      throw new errors.LUCID_ERR_9008(`${file}: ${(err as Error).message}`)
+      throw new errors.MalformedReport(`${file}: ${(err as Error).message}`)
     }
     try {
       return { file, report: JSON.parse(text) as unknown }
     } catch (err) {
-      throw new errors.LUCID_ERR_9008(`${file}: not JSON (${(err as Error).message})`)
+      throw new errors.MalformedReport(`${file}: not JSON (${(err as Error).message})`)
     }
   })
   const report = mergeLoadReports(sources, finishEnv(env))

@@ -112,7 +112,7 @@ type Values = Record<string, string | boolean | undefined>
 /** `lucid sim chain`'s flags, parsed strictly, with string and integer readers. Throws LUCID_ERR_9001 / 9003. */
 function parseFlags(argv: readonly string[]): { values: Values; str: (k: string) => string | undefined; int: (k: string, min: number) => number | undefined } {
   const [what, ...rest] = argv
-  if (what !== 'chain') throw new errors.LUCID_ERR_9001(`lucid sim chain ... (got '${what ?? ''}'); try lucid sim --help`)
+  if (what !== 'chain') throw new errors.Usage(`lucid sim chain ... (got '${what ?? ''}'); try lucid sim --help`)
   let values: Values
   try {
     values = parseArgs({
@@ -124,13 +124,13 @@ function parseFlags(argv: readonly string[]): { values: Values; str: (k: string)
       }
     }).values
   } catch (err) {
-    throw new errors.LUCID_ERR_9001(`${(err as Error).message}; try lucid sim --help`)
+    throw new errors.Usage(`${(err as Error).message}; try lucid sim --help`)
   }
   const str = (k: string): string | undefined => values[k] as string | undefined
   const int = (k: string, min: number): number | undefined => {
     const v = str(k)
     if (v === undefined) return undefined
-    if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new errors.LUCID_ERR_9003(`--${k}: '${v}' (an integer >= ${min})`)
+    if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new errors.BadValue(`--${k}: '${v}' (an integer >= ${min})`)
     return Number(v)
   }
   return { values, str, int }
@@ -142,17 +142,17 @@ export function parseSimArgs(argv: readonly string[]): { opts: SimOptions; json?
   const { values, str, int } = parseFlags(argv)
   if (values.help === true) return { opts: { nodes: 1, durationMs: 1 }, help: true }
   const battery = BATTERY_FLAGS.find((k) => values[k] !== undefined)
-  if (battery !== undefined) throw new errors.LUCID_ERR_9001(`--${battery} belongs to the battery (--profile quick|full); try lucid sim --help`)
+  if (battery !== undefined) throw new errors.Usage(`--${battery} belongs to the battery (--profile quick|full); try lucid sim --help`)
   const nodes = int('nodes', 1)
   const duration = str('duration')
-  if (nodes === undefined || duration === undefined) throw new errors.LUCID_ERR_9001('lucid sim chain needs --nodes N and --duration D; try lucid sim --help')
+  if (nodes === undefined || duration === undefined) throw new errors.Usage('lucid sim chain needs --nodes N and --duration D; try lucid sim --help')
   const behaviour = str('behaviour')
   if (behaviour !== undefined && !BEHAVIOURS.includes(behaviour as Behaviour))
-    throw new errors.LUCID_ERR_9003(`--behaviour: '${behaviour}' (${BEHAVIOURS.join(' or ')})`)
+    throw new errors.BadValue(`--behaviour: '${behaviour}' (${BEHAVIOURS.join(' or ')})`)
   const byzantine = int('byzantine', 0)
-  if (byzantine !== undefined && byzantine > nodes) throw new errors.LUCID_ERR_9003(`--byzantine: ${byzantine} (at most --nodes, ${nodes})`)
+  if (byzantine !== undefined && byzantine > nodes) throw new errors.BadValue(`--byzantine: ${byzantine} (at most --nodes, ${nodes})`)
   const rate = str('tx-rate')
-  if (rate !== undefined && !/^\d+(\.\d+)?$/.test(rate)) throw new errors.LUCID_ERR_9003(`--tx-rate: '${rate}' (transactions per second, >= 0)`)
+  if (rate !== undefined && !/^\d+(\.\d+)?$/.test(rate)) throw new errors.BadValue(`--tx-rate: '${rate}' (transactions per second, >= 0)`)
   const json = jsonFlag(str)
   const opt = <T>(k: string, parse: (v: string) => T): T | undefined => {
     const v = str(k)
@@ -204,10 +204,10 @@ export function parseBatteryArgs(argv: readonly string[]): BatteryArgs | undefin
   const { values, str, int } = parseFlags(argv)
   const profile = str('profile')
   if (profile === undefined || values.help === true) return undefined
-  if (profile !== 'quick' && profile !== 'full') throw new errors.LUCID_ERR_9003(`--profile: '${profile}' (quick or full)`)
+  if (profile !== 'quick' && profile !== 'full') throw new errors.BadValue(`--profile: '${profile}' (quick or full)`)
   const single = RUN_FLAGS.find((k) => values[k] !== undefined)
   if (single !== undefined)
-    throw new errors.LUCID_ERR_9001(`--${single} does not apply to --profile ${profile} (the battery runs its own scenarios); try lucid sim --help`)
+    throw new errors.Usage(`--${single} does not apply to --profile ${profile} (the battery runs its own scenarios); try lucid sim --help`)
   const base = BATTERY_PLANS[profile as BatteryProfile]
   const seeds = int('seeds', 1)
   const threads = int('threads', 1)
@@ -215,7 +215,7 @@ export function parseBatteryArgs(argv: readonly string[]): BatteryArgs | undefin
   const json = jsonFlag(str)
   const plan = seeds === undefined ? base : { ...base, seeds: Array.from({ length: seeds }, (_, i) => i + 1) }
   if (scenario !== undefined && !batteryScenarios(plan).some((s) => s.id.includes(scenario)))
-    throw new errors.LUCID_ERR_9003(`--scenario: '${scenario}' names no scenario of --profile ${profile}`)
+    throw new errors.BadValue(`--scenario: '${scenario}' names no scenario of --profile ${profile}`)
   return { plan, ...(scenario !== undefined ? { scenario } : {}), ...(threads !== undefined ? { threads } : {}), ...(json !== undefined ? { json } : {}) }
 }
 

@@ -82,14 +82,14 @@ export async function sessionCommand(argv: string[], io: SessionIo = { out: proc
     }
     throw err
   }
-  throw new errors.LUCID_ERR_9001(USAGE)
+  throw new errors.Usage(USAGE)
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true } as const)
   } catch (err) {
-    throw new errors.LUCID_ERR_9001(`${(err as Error).message}; ${USAGE}`)
+    throw new errors.Usage(`${(err as Error).message}; ${USAGE}`)
   }
 }
 
@@ -102,21 +102,21 @@ async function record(args: string[], io: SessionIo): Promise<number> {
     'keep-plaintext': { type: 'boolean' },
     anchor: { type: 'string' }
   })
-  if (positionals.length > 0) throw new errors.LUCID_ERR_9001(`unexpected ${positionals.join(' ')}; ${USAGE}`)
-  if (typeof values.frames !== 'string' || typeof values.out !== 'string') throw new errors.LUCID_ERR_9001(`record needs --frames and --out; ${USAGE}`)
+  if (positionals.length > 0) throw new errors.Usage(`unexpected ${positionals.join(' ')}; ${USAGE}`)
+  if (typeof values.frames !== 'string' || typeof values.out !== 'string') throw new errors.Usage(`record needs --frames and --out; ${USAGE}`)
   const frames = Number(values.frames)
-  if (!Number.isSafeInteger(frames) || frames < 1) throw new errors.LUCID_ERR_9003(`--frames ${values.frames} (a positive integer)`)
+  if (!Number.isSafeInteger(frames) || frames < 1) throw new errors.BadValue(`--frames ${values.frames} (a positive integer)`)
   const chunkSize = values['chunk-size'] === undefined ? DEFAULT_CHUNK : parseSize(String(values['chunk-size']))
   const codecName = (values.codec ?? 'zlib') as CodecName
-  if (!CODEC_NAMES.includes(codecName)) throw new errors.LUCID_ERR_9003(`--codec ${String(values.codec)} (zlib or pako)`)
+  if (!CODEC_NAMES.includes(codecName)) throw new errors.BadValue(`--codec ${String(values.codec)} (zlib or pako)`)
   const anchorUrl = values.anchor === undefined ? undefined : httpUrl(values.anchor, '--anchor')
   const dir = values.out
   const store = new FsChunkStore(dir)
-  if ((await store.getFile('recording.json')) !== undefined) throw new errors.LUCID_ERR_9003(`--out ${dir}: already holds a recording`)
+  if ((await store.getFile('recording.json')) !== undefined) throw new errors.BadValue(`--out ${dir}: already holds a recording`)
   try {
     await mkdir(dir, { recursive: true })
   } catch (err) {
-    throw new errors.LUCID_ERR_9004(`${dir} (${(err as Error).message})`)
+    throw new errors.CannotWrite(`${dir} (${(err as Error).message})`)
   }
   const { key, source } = await loadMasterKey(join(dir, KEY_FILE), true, io.env)
   const db = await openRecordingDatabase(dir)
@@ -227,9 +227,9 @@ function httpUrl(text: string, flag: string): URL {
   try {
     url = new URL(text)
   } catch {
-    throw new errors.LUCID_ERR_9003(`${flag}: a URL, not ${text}`)
+    throw new errors.BadValue(`${flag}: a URL, not ${text}`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new errors.LUCID_ERR_9003(`${flag}: an http(s) URL, not ${text}`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new errors.BadValue(`${flag}: an http(s) URL, not ${text}`)
   return url
 }
 
@@ -246,10 +246,10 @@ async function submitAnchor(base: URL, label: string, dataHash: string): Promise
       body: JSON.stringify({ session_id: label, data_hash: dataHash })
     })
   } catch (err) {
-    throw new errors.LUCID_ERR_5004(`${url.href}: ${(err as Error).message}`)
+    throw new errors.ChainUnavailable(`${url.href}: ${(err as Error).message}`)
   }
   const text = await res.text()
-  if (res.status !== 201) throw new errors.LUCID_ERR_5004(`${url.href} answered ${res.status}: ${text.slice(0, 200)}`)
+  if (res.status !== 201) throw new errors.ChainUnavailable(`${url.href} answered ${res.status}: ${text.slice(0, 200)}`)
   return JSON.parse(text) as { tx_id: string; status_url: string }
 }
 
@@ -267,17 +267,17 @@ async function provenAnchor(where: string, sessionId: string, manifest: { manife
     try {
       doc = JSON.parse(await readFile(where, 'utf8')) as typeof doc
     } catch (err) {
-      throw new errors.LUCID_ERR_9003(`--anchor ${where}: not a readable chain export (${(err as Error).message})`)
+      throw new errors.BadValue(`--anchor ${where}: not a readable chain export (${(err as Error).message})`)
     }
-    if (doc.genesis === undefined || !Array.isArray(doc.blocks)) throw new errors.LUCID_ERR_9003(`--anchor ${where}: not a chain export`)
+    if (doc.genesis === undefined || !Array.isArray(doc.blocks)) throw new errors.BadValue(`--anchor ${where}: not a chain export`)
     chain = { genesis: doc.genesis, blocks: doc.blocks }
   }
   replayLedgers(chain.genesis, chain.blocks, 1)
   const a = findRecordingAnchor(chain.blocks, sessionId)
   if (a === undefined)
-    throw new errors.LUCID_ERR_2014(`session ${JSON.stringify(sessionId)} is not anchored in the ${chain.blocks.length} final blocks of ${where}`)
+    throw new errors.AnchorMismatch(`session ${JSON.stringify(sessionId)} is not anchored in the ${chain.blocks.length} final blocks of ${where}`)
   if (!proveRecordingAnchor(a, manifest.manifest_hash, manifest.merkle_root))
-    throw new errors.LUCID_ERR_2014(
+    throw new errors.AnchorMismatch(
       `the ${a.kind} anchor of session ${JSON.stringify(sessionId)} in block ${a.height} is not of this manifest (manifest_hash ${manifest.manifest_hash}, merkle_root ${manifest.merkle_root})`
     )
   return { manifest_hash: manifest.manifest_hash, merkle_root: manifest.merkle_root }
@@ -285,7 +285,7 @@ async function provenAnchor(where: string, sessionId: string, manifest: { manife
 
 async function play(args: string[], io: SessionIo): Promise<number> {
   const { values, positionals } = parse(args, { out: { type: 'string' }, anchor: { type: 'string' } })
-  if (positionals.length !== 1 || typeof values.out !== 'string') throw new errors.LUCID_ERR_9001(`play needs DIR and --out FILE; ${USAGE}`)
+  if (positionals.length !== 1 || typeof values.out !== 'string') throw new errors.Usage(`play needs DIR and --out FILE; ${USAGE}`)
   const dir = positionals[0] as string
   const outFile = values.out
   const store = new FsChunkStore(dir)
@@ -294,7 +294,7 @@ async function play(args: string[], io: SessionIo): Promise<number> {
   let anchor: AnchoredManifest | undefined
   if (values.anchor !== undefined) {
     const raw = await store.getFile('manifest.json')
-    if (raw === undefined) throw new errors.LUCID_ERR_2011(`the recording in ${dir} has no manifest`)
+    if (raw === undefined) throw new errors.RecordingWrongState(`the recording in ${dir} has no manifest`)
     anchor = await provenAnchor(values.anchor, info.session_id, parseManifest(new TextDecoder().decode(raw)))
   }
   const metaDir = join(dir, METADATA_DIR)
@@ -302,7 +302,7 @@ async function play(args: string[], io: SessionIo): Promise<number> {
   try {
     await access(metaDir)
   } catch {
-    throw new errors.LUCID_ERR_2012(`${metaDir}: the recording's metadata database is missing`)
+    throw new errors.RecordingMetadataMismatch(`${metaDir}: the recording's metadata database is missing`)
   }
   const db = await openRecordingDatabase(dir)
   try {
@@ -321,7 +321,7 @@ async function playFrom(store: FsChunkStore, db: Database, key: Uint8Array, outF
     // A chunk that fails its checks is the player's error; the file system's (no such directory, no right to
     // write) is the output's.
     if (isLucidError(err) || typeof (err as NodeJS.ErrnoException).code !== 'string') throw err
-    throw new errors.LUCID_ERR_9004(`${outFile} (${(err as Error).message})`, { cause: err })
+    throw new errors.CannotWrite(`${outFile} (${(err as Error).message})`, { cause: err })
   }
   io.out.write(
     `played session ${player.manifest.session_id}: ${player.manifest.chunk_count} chunks verified (manifest MAC${anchor !== undefined ? ', chain anchor' : ''}, hash, Merkle proof, metadata, GCM tag), ${bytes} bytes written to ${outFile}\n`
@@ -335,7 +335,7 @@ export function parseSize(text: string): number {
   const unit = m?.[2]?.toLowerCase()
   const n = m?.[1] === undefined ? NaN : Number(m[1]) * (unit === undefined ? 1 : unit.startsWith('k') ? 1024 : 1024 * 1024)
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_CHUNK_BYTES)
-    throw new errors.LUCID_ERR_9003(`--chunk-size ${text} (1 byte to ${MAX_CHUNK_BYTES / 1024 / 1024} MiB, e.g. 10m or 512k)`)
+    throw new errors.BadValue(`--chunk-size ${text} (1 byte to ${MAX_CHUNK_BYTES / 1024 / 1024} MiB, e.g. 10m or 512k)`)
   return n
 }
 
