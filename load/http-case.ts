@@ -24,6 +24,11 @@ export interface HttpCaseSpec {
   serverOptions?: Record<string, unknown>
   /** Describes the server for `conditions.server`. */
   serverName: string
+  /**
+   * Always this process's own server, never `--target` (baselines: dividing the system under test by itself, as
+   * `bench gateway.health --target URL` did, measured nothing; issue 21).
+   */
+  ownServer?: boolean
   /** Requests cycled by both models (default GET /health). */
   requests?: RequestSpec[]
   /** Closed model: connections (the seed's concurrency). */
@@ -54,15 +59,16 @@ export interface HttpCaseSpec {
 /** Runs the closed and open phases (and the capacity search when asked) and returns the case result. */
 export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise<CaseResult> {
   // A whole system (seeding accounts, starting validators) may take a while on a busy machine: bounded, generously.
+  const target = spec.ownServer === true ? undefined : ctx.target
   const server =
-    ctx.target === undefined
+    target === undefined
       ? await startServerProcess(spec.serverModule, { timeoutMs: 120_000, ...(spec.serverOptions !== undefined ? { options: spec.serverOptions } : {}) })
       : undefined
   try {
     if (server !== undefined && ctx.pin.server !== undefined) pinProcess(server.pid, ctx.pin.server)
     // The closed model runs in this process: pin it to the load CPUs too.
     if (ctx.pin.load !== undefined) pinProcess(process.pid, ctx.pin.load)
-    const url = ctx.target ?? server!.url
+    const url = target ?? server!.url
     const q = spec.seconds ?? 10
     const durationS = Math.max(1, Math.round(ctx.seconds(q, { smoke: 2, full: q * 3 })))
     const warmupS = ctx.profile === 'smoke' ? 1 : 2
@@ -143,7 +149,7 @@ export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise
         ...windows
       },
       conditions: {
-        server: ctx.target ?? spec.serverName,
+        server: target ?? spec.serverName,
         closed_model: `autocannon, ${spec.connections} connections, ${durationS} s after ${warmupS} s warm-up`,
         open_model: `${spec.rate} req/s from ${open.generators} generator process(es), up to ${spec.maxConnections ?? 256} connections, ${durationS} s after ${warmupS} s warm-up`,
         rate_held: open.rateHeld,

@@ -29,7 +29,8 @@ Runs every selected benchmark case (default: all) in its own process against its
   --repeat R                  run each case R times; metrics are medians, each repeat is kept
   --json FILE                 write the JSON report (schema lucid-bench/1, docs/report.md)
   --targets FILE              override or add targets (docs/report.md, "Your own targets")
-  --target URL                measure an already running server for HTTP cases (loopback by default)
+  --target URL                measure an already running server for the gateway cases (baselines always run
+                              their own raw servers; loopback by default)
   --html FILE                 write a self-contained HTML page (latency curves, load over time, targets)
   --hgrm DIR                  write HdrHistogram percentile-distribution files, one per case and histogram
   --pin-server CPUS           pin the server process to CPUS (taskset list, e.g. 0)
