@@ -39,6 +39,11 @@ export interface HttpCaseSpec {
   maxConnections?: number
   /** Quick-profile seconds of each measured phase (default 10; smoke 2, full 30). */
   seconds?: number
+  /**
+   * Smoke-profile seconds of each phase (default 2): longer for a case whose requests take seconds each, so that
+   * smoke still sees answers (a case with no successful request is an error, issue 21).
+   */
+  smokeSeconds?: number
   conditions?: Conditions
   /**
    * Runs once the server listens, before any load: logs in, creates data, pre-signs single-use requests.
@@ -70,7 +75,7 @@ export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise
     if (ctx.pin.load !== undefined) pinProcess(process.pid, ctx.pin.load)
     const url = target ?? server!.url
     const q = spec.seconds ?? 10
-    const durationS = Math.max(1, Math.round(ctx.seconds(q, { smoke: 2, full: q * 3 })))
+    const durationS = Math.max(1, Math.round(ctx.seconds(q, { smoke: spec.smokeSeconds ?? 2, full: q * 3 })))
     const warmupS = ctx.profile === 'smoke' ? 1 : 2
     const prepared = spec.prepare !== undefined ? await spec.prepare(url, { closedS: durationS + warmupS, openS: durationS + warmupS }) : {}
     const requests = prepared.open ?? spec.requests ?? [{ method: 'GET', path: '/health' }]
