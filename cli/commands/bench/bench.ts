@@ -1,7 +1,3 @@
-/**
- * `lucid bench`: runs the selected cases against their targets, prints the table, writes the JSON report.
- */
-import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { errors } from '../../../services/common/errors.ts'
 import type { Profile } from '../../../harness/case.ts'
@@ -10,7 +6,6 @@ import type { CaseDef } from '../../../harness/registry.ts'
 import { REGISTRY } from '../../../cases/index.ts'
 import { renderTable } from '../../../harness/report/console.ts'
 import { writeHgrm } from '../../../harness/report/hgrm.ts'
-import { renderHtml } from '../../../harness/report/html.ts'
 import { parseCpuList } from '../../../load/pin.ts'
 import { progressPrinter } from '../../../harness/report/progress.ts'
 import { runBench } from '../../../harness/runner.ts'
@@ -18,7 +13,7 @@ import { selectCases } from '../../../harness/select.ts'
 import { loadTargetsFile, mergeTargets } from '../../../harness/targets-file.ts'
 import { TARGETS } from '../../../harness/targets.ts'
 import { exitCode } from '../../../harness/verdict.ts'
-import { assertWritable, assertWritableDir } from '../../output.ts'
+import { assertWritable, assertWritableDir, writeReportFiles } from '../../output.ts'
 
 /** Usage of `lucid bench`. */
 export const BENCH_USAGE = `lucid bench [COMPONENT|CASE|CASE-GLOB ...] [options]
@@ -129,14 +124,7 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     ...(findMax !== undefined ? { findMax } : {})
   })
   process.stdout.write(`\n${renderTable(report)}\n`)
-  if (values.json !== undefined) {
-    writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`)
-    process.stdout.write(`report: ${values.json}\n`)
-  }
-  if (values.html !== undefined) {
-    writeFileSync(values.html, renderHtml(report))
-    process.stdout.write(`html: ${values.html}\n`)
-  }
+  writeReportFiles(report, values)
   if (values.hgrm !== undefined) {
     const files = writeHgrm(report, values.hgrm)
     process.stdout.write(`hgrm: ${files.length} files in ${values.hgrm}\n`)

@@ -5,16 +5,15 @@
  * master/worker mode) against the gateway, with the Locust tables and the harness's report; the scenario's
  * targets decide the exit code.
  */
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { errors } from '../../../services/common/errors.ts'
 import { customScenario, SCENARIOS } from '../../../load/scenarios/index.ts'
 import { parseDuration } from '../../duration.ts'
-import { assertWritable } from '../../output.ts'
+import { assertWritable, writeReportFiles } from '../../output.ts'
 import { captureEnv, finishEnv } from '../../../harness/env.ts'
 import { runScenario } from '../../../load/scenario.ts'
 import { renderTable } from '../../../harness/report/console.ts'
-import { renderHtml } from '../../../harness/report/html.ts'
 import { loadProgress } from '../../../load/report/progress.ts'
 import { renderLocustTables, writeLocustCsv } from '../../../load/report/locust.ts'
 import { exitCode } from '../../../harness/verdict.ts'
@@ -152,14 +151,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
   })
   const note = engine === 'locust' ? "Locust's, rounded: see conditions.percentiles" : undefined
   process.stdout.write(`\n${renderLocustTables(r.endpoints, note)}\n\n${renderTable(report)}\n`)
-  if (values.json !== undefined) {
-    writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`)
-    process.stdout.write(`report: ${values.json}\n`)
-  }
-  if (values.html !== undefined) {
-    writeFileSync(values.html, renderHtml(report))
-    process.stdout.write(`html: ${values.html}\n`)
-  }
+  writeReportFiles(report, values)
   if (values.csv !== undefined) {
     const files = r.csvFiles ?? writeLocustCsv(values.csv, r.endpoints, r.series, startedAtS)
     process.stdout.write(`csv: ${files.join(', ')}\n`)

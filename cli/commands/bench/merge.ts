@@ -3,13 +3,12 @@
  * (typically from several load machines at once) become one judged report: histograms added, counts summed,
  * each source's conditions listed. The scenario's targets decide the exit code, as for `lucid load`.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { errors } from '../../../services/common/errors.ts'
-import { assertWritable } from '../../output.ts'
+import { assertWritable, writeReportFiles } from '../../output.ts'
 import { captureEnv, finishEnv } from '../../../harness/env.ts'
 import { renderTable } from '../../../harness/report/console.ts'
-import { renderHtml } from '../../../harness/report/html.ts'
 import { exitCode } from '../../../harness/verdict.ts'
 import { mergeLoadReports, type MergeSource } from '../../../load/merge.ts'
 import { renderLocustTables } from '../../../load/report/locust.ts'
@@ -61,13 +60,6 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   const entry = report.results[0]!
   process.stdout.write(`merged ${sources.length} runs of ${entry.id}: ${sources.map((s) => s.file).join(', ')}\n`)
   process.stdout.write(`\n${renderLocustTables((entry.endpoints ?? []) as EndpointStats[], 'from the merged HDR histograms')}\n\n${renderTable(report)}\n`)
-  if (values.json !== undefined) {
-    writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`)
-    process.stdout.write(`report: ${values.json}\n`)
-  }
-  if (values.html !== undefined) {
-    writeFileSync(values.html, renderHtml(report))
-    process.stdout.write(`html: ${values.html}\n`)
-  }
+  writeReportFiles(report, values)
   return exitCode(report.verdict, 'full')
 }
