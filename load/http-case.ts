@@ -8,7 +8,7 @@
  */
 import type autocannon from 'autocannon'
 import type { CapacityPoint, CaseContext, CaseResult, Conditions, Metrics } from '../harness/case.ts'
-import { request } from 'undici'
+import { gatewayCall } from '../services/gateway/client.ts'
 import { encodeHistogram, latencyMetrics, mergeHistograms, type Histogram } from '../harness/stats/histogram.ts'
 import type { RequestSpec } from './open.ts'
 import { runClosedLoad } from './closed.ts'
@@ -187,10 +187,9 @@ export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise
 /** The per-route server-side timing of a gateway (GET /debug/timing), merged; undefined when not served. */
 async function serverTiming(url: string): Promise<Histogram | undefined> {
   try {
-    const res = await request(`${url}/debug/timing?reset=1`, { headersTimeout: 10_000, bodyTimeout: 10_000 })
-    const text = await res.body.text()
-    if (res.statusCode !== 200) return undefined
-    const view = JSON.parse(text) as { unit?: string; routes?: Record<string, { histogram: string }> }
+    const res = await gatewayCall(url, 'GET', '/debug/timing?reset=1', { timeoutMs: 10_000 })
+    if (res.status !== 200) return undefined
+    const view = res.json as { unit?: string; routes?: Record<string, { histogram: string }> }
     if (view.unit !== 'us' || view.routes === undefined) return undefined
     return mergeHistograms(Object.values(view.routes).map((r) => r.histogram))
   } catch {
