@@ -49,6 +49,8 @@ export class WorkerPool<I, O> {
   readonly #running = new Map<Worker, Job<I, O>>()
   #nextId = 0
   #closed = false
+  /** Whether the threads hold the process open (#hold). */
+  #held = false
   /** Replacements since a job last finished: bounded by maxRestarts. */
   #restarts = 0
   /** Threads started, replacements included (for tests and diagnostics). */
@@ -74,6 +76,7 @@ export class WorkerPool<I, O> {
     return new Promise<O>((resolve, reject) => {
       this.#queue.push({ id: this.#nextId++, input, resolve, reject })
       this.#pump()
+      this.#hold()
     })
   }
 
@@ -85,7 +88,14 @@ export class WorkerPool<I, O> {
     for (const job of this.#queue.splice(0)) job.reject(err)
     for (const job of this.#running.values()) job.reject(err)
     this.#running.clear()
-    await Promise.all([...this.#all].map(async (w) => await w.terminate()))
+    // Held while they stop: an unref'd thread's termination does not keep the loop alive, and a process that only
+    // awaited close() would end with the promise pending.
+    await Promise.all(
+      [...this.#all].map(async (w) => {
+        w.ref()
+        await w.terminate()
+      })
+    )
     this.#all.clear()
   }
 
@@ -96,13 +106,15 @@ export class WorkerPool<I, O> {
   #spawn(): void {
     const w = new Worker(this.#url)
     this.started++
-    w.unref() // an idle pool must not keep a CLI process alive
+    // An idle pool must not keep a CLI process alive; one with work pending must (#hold).
+    w.unref()
     w.on('message', (m: Reply<O>) => this.#done(w, m))
     w.on('error', (err) => this.#lost(w, err))
     // A thread that ends without an error event (process.exit in the worker) is lost too.
     w.on('exit', (code) => this.#lost(w, new Error(`worker thread exited with code ${code}`)))
     this.#all.add(w)
     this.#idle.push(w)
+    if (this.#held) w.ref()
   }
 
   #pump(): void {
@@ -110,16 +122,15 @@ export class WorkerPool<I, O> {
       const w = this.#idle.pop() as Worker
       const job = this.#queue.shift() as Job<I, O>
       this.#running.set(w, job)
-      w.ref() // busy: keep the process alive until the answer arrives
       const enc = this.#o.encode?.(job.input) ?? { message: job.input }
       w.postMessage({ id: job.id, input: enc.message }, (enc.transfer ?? []) as ArrayBuffer[])
     }
   }
 
   #done(w: Worker, m: Reply<O>): void {
+    if (this.#closed) return // its job was rejected by close()
     const job = this.#running.get(w)
     this.#running.delete(w)
-    w.unref()
     this.#idle.push(w)
     this.#restarts = 0
     if (job !== undefined && job.id === m.id) {
@@ -127,6 +138,24 @@ export class WorkerPool<I, O> {
       else job.resolve(m.output)
     }
     this.#pump()
+    this.#hold()
+  }
+
+  /**
+   * Every thread holds the process open while any job is queued or running, none once all are done: the
+   * per-thread way (ref while busy) left moments, between one job's answer and the next job's post or while a
+   * replacement thread started, when nothing held the event loop and a process awaiting a job could end.
+   */
+  #hold(): void {
+    // Once closing, close() holds every thread until it has stopped: an answer arriving meanwhile must not let go.
+    if (this.#closed) return
+    const busy = this.#queue.length > 0 || this.#running.size > 0
+    if (busy === this.#held) return
+    this.#held = busy
+    for (const w of this.#all) {
+      if (busy) w.ref()
+      else w.unref()
+    }
   }
 
   /** A thread crashed or exited: its job fails, and it is replaced unless the pool is closing or crash-looping. */
@@ -145,5 +174,6 @@ export class WorkerPool<I, O> {
     } else if (this.#all.size === 0) {
       for (const q of this.#queue.splice(0)) q.reject(this.#unavailable('every worker thread crashed'))
     }
+    this.#hold()
   }
 }
