@@ -150,11 +150,8 @@ export class Client {
   }
 }
 
-/** The catalogue code of an error answer, or undefined when the body is not `{"error": {"code", "message"}}`. */
-export function errorCodeOf(json: unknown): string | undefined {
-  const e = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error
-  return typeof e?.code === 'string' && /^LUCID_ERR_[0-9]{4}$/.test(e.code) && typeof e.message === 'string' ? e.code : undefined
-}
+/** The catalogue code of an error answer's body (services/gateway/client.ts). */
+export { errorCodeOf } from '../services/gateway/client.ts'
 
 /** Codes a 503 may carry when it is intended load shedding: hashing queue full, chain transaction pool full. */
 export const SHEDDING_CODES: ReadonlySet<string> = new Set(['LUCID_ERR_3002', 'LUCID_ERR_5016'])

@@ -6,7 +6,7 @@ import { errors } from '../services/common/errors.ts'
 /** Seconds of a duration flag; throws LUCID_ERR_9003 naming the flag. */
 export function parseDuration(v: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim())
-  if (m === null || Number(m[1]) <= 0) throw new errors.LUCID_ERR_9003(`${flag}: '${v}' (a duration like 90s, 5m or 1h)`)
+  if (m === null || Number(m[1]) <= 0) throw new errors.BadValue(`${flag}: '${v}' (a duration like 90s, 5m or 1h)`)
   const n = Number(m[1])
   switch (m[2]) {
     case 'ms':

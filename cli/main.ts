@@ -10,6 +10,7 @@ Usage:
   lucid bench [COMPONENT|CASE-GLOB ...] [--profile smoke|quick|full] [--repeat R] [--json F] [--html F]
               [--hgrm DIR] [--targets F] [--target URL] [--pin-server CPUS] [--pin-load CPUS]
               [--find-max --p99 MS] [--strict] [--list]
+  lucid compare --base REF [COMPONENT|CASE-GLOB ...] [--budget 5m] [--min-effect 5%] [--profile P] [--json F]
   lucid compare OLD.json NEW.json [--min-effect 5%] [--all]
   lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N]
               [--seed-demo] [--load-test] [--chain MULTIADDR]
@@ -17,19 +18,21 @@ Usage:
   lucid devnet [--nodes 4] [--data DIR] [--slot-ms MS] [--verbose]
   lucid load --scenario light|medium|heavy|stress [--target URL] [--users N] [--spawn-rate R]
              [--duration D] [--time-scale N] [--workers W] [--arrival-rate R] [--json F] [--html F] [--csv PREFIX]
+             [--engine lucid|locust] [--remote-workers M --master-port P]
+  lucid merge A.json B.json ... [--json F] [--html F]
   lucid profile doctor|flame|bubbleprof|heapprofiler [--scenario NAME] [--duration D] [--server gateway|raw]
   lucid chaos --suite fuzz|overload|faults|soak|all [--duration D] [--full] [--target URL] [--seed N] [--json F]
   lucid sim chain --nodes N --duration D [--latency L] [--loss P] [--partition SPEC] [--crash SPEC]
                   [--byzantine K] [--behaviour equivocate|invalid] [--tx-rate R] [--seed S] [--json F]
   lucid sim chain --profile quick|full [--seeds N] [--scenario TEXT] [--threads T] [--json F]
-  lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext]
-  lucid session play DIR --out FILE
-  lucid chain export --out FILE (--data DIR | --from URL)
+  lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext] [--anchor URL]
+  lucid session play DIR --out FILE [--anchor URL|EXPORT_FILE]
+  lucid chain export --out FILE (--data DIR | --from URL) [--no-verify]
   lucid db seed --docs N [--data DIR] | lucid db stats [--data DIR]
   lucid help [COMMAND]
 
 Run 'lucid bench --help' for the benchmark options, 'lucid bench --list' for the cases,
-'lucid compare --help' for comparing two reports.
+'lucid compare --help' for comparing against a git ref or two reports, 'lucid merge --help' for merging load runs.
 Exit codes: 0 success, 1 a target missed (bench), a significant regression (compare) or a recording that
 fails verification (session play), 2 usage or setup error, 3 a benchmark crashed.`
 
@@ -46,6 +49,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   node: async () => (await import('./commands/product/node.ts')).nodeCommand,
   db: async () => (await import('./commands/product/db.ts')).dbCommand,
   load: async () => (await import('./commands/bench/load.ts')).loadCommand,
+  merge: async () => (await import('./commands/bench/merge.ts')).mergeCommand,
   profile: async () => (await import('./commands/bench/profile.ts')).profileCommand,
   serve: async () => (await import('./commands/product/serve.ts')).serveCommand,
   session: async () => (await import('./commands/product/session.ts')).sessionCommand
@@ -66,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const load = COMMANDS[cmd]
     if (load === undefined) {
-      throw new errors.LUCID_ERR_9001(`unknown command '${cmd}' (try lucid --help)`)
+      throw new errors.Usage(`unknown command '${cmd}' (try lucid --help)`)
     }
     return await (await load())(rest)
   } catch (err) {

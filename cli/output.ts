@@ -2,9 +2,11 @@
  * Output flags checked before any work starts (minutes of benchmarking should not end in an unwritable path):
  * shared by the commands that write reports (bench, chaos, load, sim).
  */
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { errors } from '../services/common/errors.ts'
+import { renderHtml } from '../harness/report/html.ts'
+import type { Report } from '../harness/report/schema.ts'
 
 /** Fails early when an output directory cannot be created or written. */
 export function assertWritableDir(path: string, flag: string): void {
@@ -13,7 +15,7 @@ export function assertWritableDir(path: string, flag: string): void {
     accessSync(path, constants.W_OK)
     if (!statSync(path).isDirectory()) throw new Error('not a directory')
   } catch (err) {
-    throw new errors.LUCID_ERR_9004(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new errors.CannotWrite(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
 }
 
@@ -30,6 +32,18 @@ export function assertWritable(path: string, flag: string): void {
       accessSync(dir, constants.W_OK)
     }
   } catch (err) {
-    throw new errors.LUCID_ERR_9004(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new errors.CannotWrite(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+}
+
+/** Writes a judged report where `--json` and `--html` ask (paths checked earlier), saying where on stdout. */
+export function writeReportFiles(report: Report, out: { readonly json?: string | undefined; readonly html?: string | undefined }): void {
+  if (out.json !== undefined) {
+    writeFileSync(out.json, `${JSON.stringify(report, null, 2)}\n`)
+    process.stdout.write(`report: ${out.json}\n`)
+  }
+  if (out.html !== undefined) {
+    writeFileSync(out.html, renderHtml(report))
+    process.stdout.write(`html: ${out.html}\n`)
   }
 }

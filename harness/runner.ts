@@ -19,7 +19,7 @@ import { forkTs } from './spawn.ts'
 import { medianMetrics } from './stats/median.ts'
 import { spreadMetrics } from './stats/spread.ts'
 import type { TargetSpec } from './targets.ts'
-import { caseVerdict, judge, runVerdict, specsFor } from './verdict.ts'
+import { caseVerdict, defaultTargets, judge, nothingSucceeded, runVerdict, specsFor } from './verdict.ts'
 
 /** What every case of a run is told beyond its id and profile. */
 export interface CaseOptions {
@@ -70,7 +70,7 @@ export async function runOnce(def: CaseDef, opts: CaseOptions & { profile: Profi
       })
       let settled: Attempt | undefined
       const timer = setTimeout(() => {
-        settled = { ok: false, code: 'LUCID_ERR_9007', reason: new errors.LUCID_ERR_9007(`${def.id} exceeded ${timeoutS} s`).message }
+        settled = { ok: false, code: 'LUCID_ERR_9007', reason: new errors.CaseTimedOut(`${def.id} exceeded ${timeoutS} s`).message }
         child.kill('SIGKILL')
       }, timeoutS * 1000)
       child.on('message', (m: WorkerMessage) => {
@@ -86,7 +86,7 @@ export async function runOnce(def: CaseDef, opts: CaseOptions & { profile: Profi
         if (settled === undefined) {
           const how = signal !== null ? `killed by ${signal}` : `exited with code ${String(code)}`
           const tail = stderrTail.trim().split('\n').slice(-3).join(' | ')
-          settled = { ok: false, code: 'LUCID_ERR_9006', reason: new errors.LUCID_ERR_9006(`${def.id} ${how}${tail !== '' ? `: ${tail}` : ''}`).message }
+          settled = { ok: false, code: 'LUCID_ERR_9006', reason: new errors.CaseCrashed(`${def.id} ${how}${tail !== '' ? `: ${tail}` : ''}`).message }
         }
         resolve(settled)
       })
@@ -142,8 +142,10 @@ function entryOf(def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEntr
   const { baselines, ratios } = baselineRatios(def, metrics, done)
   metrics = { ...metrics, ...ratios }
   const specs = specsFor(def.id, targetSpecs, profile)
+  const defaults = defaultTargets(def.id, metrics, [...specs.targets, ...specs.goals])
   // A case that did not complete has no figures to judge: its targets are absent, not failed.
-  const targets = status === 'completed' ? specs.targets.map((s) => judge(s, metrics)) : []
+  const targets = status === 'completed' ? [...specs.targets, ...defaults].map((s) => judge(s, metrics)) : []
+  const failedAll = status === 'completed' ? nothingSucceeded(metrics) : undefined
   const goals = status === 'completed' ? specs.goals.map((s) => judge(s, metrics)) : []
   const last = g.last
   const histograms = Object.fromEntries((last?.histograms ?? []).map((h) => [h.name, h.encoded]))
@@ -151,7 +153,7 @@ function entryOf(def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEntr
     id: def.id,
     component: def.component,
     status,
-    ...(g.failure !== undefined ? { reason: g.failure.reason } : {}),
+    ...(g.failure !== undefined ? { reason: g.failure.reason } : failedAll !== undefined ? { reason: failedAll } : {}),
     ...(g.failure?.code !== undefined ? { code: g.failure.code } : {}),
     conditions: g.conditions,
     metrics,
@@ -166,7 +168,7 @@ function entryOf(def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEntr
     ...(last?.series !== undefined ? { series: last.series } : {}),
     ...(last?.capacity !== undefined ? { capacity: last.capacity } : {}),
     duration_s: g.seconds,
-    verdict: caseVerdict(status, targets)
+    verdict: caseVerdict(status, targets, failedAll)
   }
 }
 

@@ -14,7 +14,7 @@ export function selectCases(patterns: readonly string[], registry: readonly Case
     const hits = registry.filter((c) => c.component === p || idMatches(p, c.id))
     if (hits.length === 0) {
       const components = [...new Set(registry.map((c) => c.component))].join(', ')
-      throw new errors.LUCID_ERR_9002(`'${p}' (components: ${components}; or a case id or glob, see lucid bench --list)`)
+      throw new errors.UnknownCase(`'${p}' (components: ${components}; or a case id or glob, see lucid bench --list)`)
     }
     for (const h of hits) chosen.add(h.id)
   }

@@ -17,13 +17,13 @@ export function loadTargetsFile(path: string): TargetSpec[] {
     raw = JSON.parse(readFileSync(path, 'utf8'))
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message
-    throw new errors.LUCID_ERR_9005(`${path}: ${why}`, { cause: err })
+    throw new errors.MalformedTargetsFile(`${path}: ${why}`, { cause: err })
   }
   const list = Array.isArray(raw) ? raw : (raw as { targets?: unknown } | null)?.targets
-  if (!Array.isArray(list)) throw new errors.LUCID_ERR_9005(`${path}: expected an array of targets or {"targets": [...]}`)
+  if (!Array.isArray(list)) throw new errors.MalformedTargetsFile(`${path}: expected an array of targets or {"targets": [...]}`)
   return list.map((e: unknown, i): TargetSpec => {
     const bad = (what: string): never => {
-      throw new errors.LUCID_ERR_9005(`${path}: entry ${i}: ${what}`)
+      throw new errors.MalformedTargetsFile(`${path}: entry ${i}: ${what}`)
     }
     if (typeof e !== 'object' || e === null) return bad('not an object')
     const o = e as Record<string, unknown>

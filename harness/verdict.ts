@@ -48,10 +48,36 @@ export function specsFor(id: string, specs: readonly TargetSpec[], profile?: Pro
   return { targets: mine.filter((s) => s.kind === 'target'), goals: mine.filter((s) => s.kind === 'goal') }
 }
 
+/** The bound on a case's error ratio when no target names one: a case whose requests fail cannot pass (issue 21). */
+export const DEFAULT_ERROR_RATIO = 0.05
+
+/** True for an error-ratio metric (`error_ratio`, `generator_error_ratio`, ...). */
+const isErrorRatio = (metric: string): boolean => metric === 'error_ratio' || metric.endsWith('_error_ratio')
+
+/**
+ * Targets a case gets by default: `< 0.05` on each error-ratio metric it measured that no target of `specs` names,
+ * so that no case passes while its requests fail, whatever the target table says of it.
+ */
+export function defaultTargets(id: string, metrics: Metrics, specs: readonly TargetSpec[]): TargetSpec[] {
+  return Object.keys(metrics)
+    .filter((m) => isErrorRatio(m) && !specs.some((s) => s.metric === m))
+    .map((metric) => ({ case: id, metric, op: '<', value: DEFAULT_ERROR_RATIO, source: 'default: a case whose requests fail cannot pass', kind: 'target' }))
+}
+
+/**
+ * Why a completed case measured nothing: an error-ratio metric of 1 (no request got a good answer, e.g. an
+ * unreachable target). Its latencies then time failures, not service: the case is an error, never judged on them.
+ */
+export function nothingSucceeded(metrics: Metrics): string | undefined {
+  const m = Object.keys(metrics).find((k) => isErrorRatio(k) && (metrics[k] ?? 0) >= 1)
+  return m === undefined ? undefined : `no request succeeded (${m} ${metrics[m]}): the figures time failures, not the system`
+}
+
 /** A case's verdict: errored -> error, skipped -> skipped, else from its targets (goals never count). */
-export function caseVerdict(status: ResultEntry['status'], targets: readonly JudgedTarget[]): CaseVerdict {
+export function caseVerdict(status: ResultEntry['status'], targets: readonly JudgedTarget[], failedAll?: string): CaseVerdict {
   if (status === 'errored') return 'error'
   if (status === 'skipped') return 'skipped'
+  if (failedAll !== undefined) return 'error'
   if (targets.some((t) => t.verdict === 'error')) return 'error'
   if (targets.some((t) => t.verdict === 'fail')) return 'fail'
   return 'pass'

@@ -8,7 +8,7 @@
  */
 import type autocannon from 'autocannon'
 import type { CapacityPoint, CaseContext, CaseResult, Conditions, Metrics } from '../harness/case.ts'
-import { request } from 'undici'
+import { gatewayCall } from '../services/gateway/client.ts'
 import { encodeHistogram, latencyMetrics, mergeHistograms, type Histogram } from '../harness/stats/histogram.ts'
 import type { RequestSpec } from './open.ts'
 import { runClosedLoad } from './closed.ts'
@@ -24,6 +24,11 @@ export interface HttpCaseSpec {
   serverOptions?: Record<string, unknown>
   /** Describes the server for `conditions.server`. */
   serverName: string
+  /**
+   * Always this process's own server, never `--target` (baselines: dividing the system under test by itself, as
+   * `bench gateway.health --target URL` did, measured nothing; issue 21).
+   */
+  ownServer?: boolean
   /** Requests cycled by both models (default GET /health). */
   requests?: RequestSpec[]
   /** Closed model: connections (the seed's concurrency). */
@@ -34,6 +39,11 @@ export interface HttpCaseSpec {
   maxConnections?: number
   /** Quick-profile seconds of each measured phase (default 10; smoke 2, full 30). */
   seconds?: number
+  /**
+   * Smoke-profile seconds of each phase (default 2): longer for a case whose requests take seconds each, so that
+   * smoke still sees answers (a case with no successful request is an error, issue 21).
+   */
+  smokeSeconds?: number
   conditions?: Conditions
   /**
    * Runs once the server listens, before any load: logs in, creates data, pre-signs single-use requests.
@@ -54,17 +64,18 @@ export interface HttpCaseSpec {
 /** Runs the closed and open phases (and the capacity search when asked) and returns the case result. */
 export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise<CaseResult> {
   // A whole system (seeding accounts, starting validators) may take a while on a busy machine: bounded, generously.
+  const target = spec.ownServer === true ? undefined : ctx.target
   const server =
-    ctx.target === undefined
+    target === undefined
       ? await startServerProcess(spec.serverModule, { timeoutMs: 120_000, ...(spec.serverOptions !== undefined ? { options: spec.serverOptions } : {}) })
       : undefined
   try {
     if (server !== undefined && ctx.pin.server !== undefined) pinProcess(server.pid, ctx.pin.server)
     // The closed model runs in this process: pin it to the load CPUs too.
     if (ctx.pin.load !== undefined) pinProcess(process.pid, ctx.pin.load)
-    const url = ctx.target ?? server!.url
+    const url = target ?? server!.url
     const q = spec.seconds ?? 10
-    const durationS = Math.max(1, Math.round(ctx.seconds(q, { smoke: 2, full: q * 3 })))
+    const durationS = Math.max(1, Math.round(ctx.seconds(q, { smoke: spec.smokeSeconds ?? 2, full: q * 3 })))
     const warmupS = ctx.profile === 'smoke' ? 1 : 2
     const prepared = spec.prepare !== undefined ? await spec.prepare(url, { closedS: durationS + warmupS, openS: durationS + warmupS }) : {}
     const requests = prepared.open ?? spec.requests ?? [{ method: 'GET', path: '/health' }]
@@ -143,7 +154,7 @@ export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise
         ...windows
       },
       conditions: {
-        server: ctx.target ?? spec.serverName,
+        server: target ?? spec.serverName,
         closed_model: `autocannon, ${spec.connections} connections, ${durationS} s after ${warmupS} s warm-up`,
         open_model: `${spec.rate} req/s from ${open.generators} generator process(es), up to ${spec.maxConnections ?? 256} connections, ${durationS} s after ${warmupS} s warm-up`,
         rate_held: open.rateHeld,
@@ -176,10 +187,9 @@ export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise
 /** The per-route server-side timing of a gateway (GET /debug/timing), merged; undefined when not served. */
 async function serverTiming(url: string): Promise<Histogram | undefined> {
   try {
-    const res = await request(`${url}/debug/timing?reset=1`, { headersTimeout: 10_000, bodyTimeout: 10_000 })
-    const text = await res.body.text()
-    if (res.statusCode !== 200) return undefined
-    const view = JSON.parse(text) as { unit?: string; routes?: Record<string, { histogram: string }> }
+    const res = await gatewayCall(url, 'GET', '/debug/timing?reset=1', { timeoutMs: 10_000 })
+    if (res.status !== 200) return undefined
+    const view = res.json as { unit?: string; routes?: Record<string, { histogram: string }> }
     if (view.unit !== 'us' || view.routes === undefined) return undefined
     return mergeHistograms(Object.values(view.routes).map((r) => r.histogram))
   } catch {

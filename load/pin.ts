@@ -7,7 +7,7 @@ import { errors } from '../services/common/errors.ts'
 
 /** Validates a taskset CPU list such as "0", "1", "0-1", "0,2". */
 export function parseCpuList(v: string, flag: string): string {
-  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(v)) throw new errors.LUCID_ERR_9003(`${flag}: '${v}' (a CPU list like 0, 1 or 0-1)`)
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(v)) throw new errors.BadValue(`${flag}: '${v}' (a CPU list like 0, 1 or 0-1)`)
   return v
 }
 
@@ -16,7 +16,7 @@ export function pinProcess(pid: number, cpus: string): void {
   try {
     execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000 })
   } catch (err) {
-    throw new errors.LUCID_ERR_9003(`CPU list ${cpus}: taskset failed (${(err as { stderr?: Buffer }).stderr?.toString().trim() ?? (err as Error).message})`, {
+    throw new errors.BadValue(`CPU list ${cpus}: taskset failed (${(err as { stderr?: Buffer }).stderr?.toString().trim() ?? (err as Error).message})`, {
       cause: err
     })
   }

@@ -36,7 +36,7 @@ export function standinBinary(): string | undefined {
  */
 export async function startStandin(opts: { timeoutMs?: number } = {}): Promise<Standin> {
   const bin = standinBinary()
-  if (bin === undefined) throw new errors.LUCID_ERR_4008('the jongodb stand-in (@jongodb/memory-server-bin-linux-x64-gnu) is not installed')
+  if (bin === undefined) throw new errors.NoDatabaseServer('the jongodb stand-in (@jongodb/memory-server-bin-linux-x64-gnu) is not installed')
   const child = spawn(bin, ['--host=127.0.0.1', '--port=0', '--topology-profile=singleNodeReplicaSet', '--replica-set-name=rs0'], {
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -86,7 +86,7 @@ export async function startStandin(opts: { timeoutMs?: number } = {}): Promise<S
     return { uri: withPolling(uri), pid: child.pid as number, stop }
   } catch (err) {
     await stop()
-    throw new errors.LUCID_ERR_4008(`the jongodb stand-in did not start: ${(err as Error).message}`, { cause: err })
+    throw new errors.NoDatabaseServer(`the jongodb stand-in did not start: ${(err as Error).message}`, { cause: err })
   }
 }
 

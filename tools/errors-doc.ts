@@ -19,15 +19,16 @@ const lines = [
   '',
   'Every typed error and every HTTP error body (`{"error": {"code", "message"}}`) carries one of these codes.',
   'A code is never reused once retired. Generated from `services/common/errors.ts` by',
-  '`node --import tsx tools/errors-doc.ts`; the message column is the template (`%s` is filled in).',
+  '`node --import tsx tools/errors-doc.ts`; the message column is the template (`%s` is filled in). In code an',
+  'error is thrown by its name, which keeps its code: `throw new errors.TransactionReplayed(detail, { cause })`.',
   ''
 ]
 for (const [digit, title] of RANGES) {
-  lines.push(`## ${digit}xxx: ${title}`, '', '| code | status | message |', '|---|---|---|')
-  for (const [code, E] of Object.entries(errors)) {
-    if (code.charAt(10) !== digit) continue
+  lines.push(`## ${digit}xxx: ${title}`, '', '| code | name | status | message |', '|---|---|---|---|')
+  for (const E of Object.values(errors)) {
+    if (E.code.charAt(10) !== digit) continue
     const message = (new E() as Error).message.replace(/\|/g, '\\|')
-    lines.push(`| \`${code}\` | ${E.statusCode} | ${message} |`)
+    lines.push(`| \`${E.code}\` | \`${E.errorName}\` | ${E.statusCode} | ${message} |`)
   }
   lines.push('')
 }

@@ -87,7 +87,7 @@ export async function openBenchDb(dir: string): Promise<BenchDb | { skipped: str
       }
     }
   }
-  if (which !== 'mongodb' && which !== 'jongodb') throw new errors.LUCID_ERR_9003(`LUCID_BENCH_DB=${which} (level, mongodb or jongodb)`)
+  if (which !== 'mongodb' && which !== 'jongodb') throw new errors.BadValue(`LUCID_BENCH_DB=${which} (level, mongodb or jongodb)`)
   let standin: Standin | undefined
   try {
     if (which === 'jongodb') standin = await startStandin()

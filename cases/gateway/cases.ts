@@ -86,6 +86,8 @@ export const authPassword: CaseRun = (ctx) =>
     // hashing throughput rather than load shedding; the open model at 500 req/s shows the shedding.
     connections: 50,
     rate: 500,
+    // A login takes ~0.3 s of hashing two at a time (more on a busy machine): 2 s of smoke could see none answer.
+    smokeSeconds: 6,
     prepare: withConfig(async (url) => {
       const users = Array.from({ length: 8 }, (_, i) => ({ username: `bench_user_${i}`, password: `bench_password_${i}` }))
       ctx.progress('registering 8 users at the default scrypt cost')

@@ -3,23 +3,16 @@
  * reported in every case's conditions), log in, create data, and pre-sign single-use wallet logins.
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { request } from 'undici'
 import type { Conditions } from '../../harness/case.ts'
-import { tronAddressFromPublicKey, tronMessageDigest } from '../../services/gateway/index.ts'
+import { gatewayJson, tronAddressFromPublicKey, tronMessageDigest, type JsonRecord } from '../../services/gateway/index.ts'
 
 /** A JSON call to the gateway; throws on a non-2xx answer (setup must not silently half-work). */
-// biome-ignore lint/suspicious/noExplicitAny: set-up answers are read field by field by the callers, which know each route's shape
-export async function call(url: string, method: 'GET' | 'POST', path: string, body?: unknown, token?: string): Promise<any> {
-  const res = await request(`${url}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    headersTimeout: 60_000,
-    bodyTimeout: 60_000
+export async function call<T = JsonRecord>(url: string, method: 'GET' | 'POST', path: string, body?: unknown, token?: string): Promise<T> {
+  return await gatewayJson<T>(url, method, path, {
+    ...(body !== undefined ? { json: body } : {}),
+    ...(token !== undefined ? { token } : {}),
+    timeoutMs: 60_000
   })
-  const text = await res.body.text()
-  if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`setup: ${method} ${path} answered ${res.statusCode}: ${text.slice(0, 200)}`)
-  return text === '' ? undefined : JSON.parse(text)
 }
 
 /** The gateway's own account of its configuration (GET /config), as case conditions. */

@@ -9,7 +9,7 @@
  * must be exactly the bytes that were sent (a different or damaged chunk would be a torn record).
  */
 import { createHash } from 'node:crypto'
-import { request } from 'undici'
+import { errorCodeOf, gatewayCall, type GatewayAnswer } from '../../services/gateway/client.ts'
 
 /** A chunk as the client sent it. */
 export interface ChunkRecord {
@@ -37,33 +37,16 @@ export interface SessionRecord {
   lostCounted: boolean
 }
 
-/** One HTTP answer. */
-export interface Answer {
-  status: number
-  // biome-ignore lint/suspicious/noExplicitAny: an answer's JSON is checked field by field where it is read
-  json: any
-  bytes: Buffer
-}
+/** One HTTP answer (services/gateway/client.ts). */
+export type Answer = GatewayAnswer
 
 /** A request against the server under test; throws on a connection error (the server is gone). */
 export async function call(base: string, method: string, path: string, o: { token?: string; json?: unknown; body?: Buffer } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {}
-  if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`
-  let body: string | Buffer | undefined = o.body
-  if (o.json !== undefined) {
-    body = JSON.stringify(o.json)
-    headers['content-type'] = 'application/json'
-  }
-  if (o.body !== undefined) headers['content-type'] = 'application/octet-stream'
-  const r = await request(base + path, { method: method as 'GET', headers, body, headersTimeout: 30_000, bodyTimeout: 30_000 })
-  const bytes = Buffer.from(await r.body.arrayBuffer())
-  let json: unknown
-  try {
-    json = JSON.parse(bytes.toString('utf8'))
-  } catch {
-    json = undefined
-  }
-  return { status: r.statusCode, json, bytes }
+  return await gatewayCall(base, method, path, {
+    ...o,
+    ...(o.body !== undefined ? { headers: { 'content-type': 'application/octet-stream' } } : {}),
+    timeoutMs: 30_000
+  })
 }
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
@@ -184,7 +167,7 @@ export class Ledger {
       for (let i = from; i < s.chunks.length; i++) {
         const p = await call(base, 'GET', `/sessions/${s.id}/chunks/${i}`, { token })
         if (p.status !== 200) {
-          rep.torn.push(`session ${s.id}: chunk ${i} does not play (${p.status} ${String(p.json?.error?.code)})`)
+          rep.torn.push(`session ${s.id}: chunk ${i} does not play (${p.status} ${String(errorCodeOf(p.parsed))})`)
           continue
         }
         if (sha256(p.bytes) !== s.chunks[i]!.sha256) rep.torn.push(`session ${s.id}: chunk ${i} plays other bytes than were acknowledged`)
@@ -217,7 +200,7 @@ export class Ledger {
       } else {
         const b = await call(base, 'GET', `/chain/blocks/${h}`)
         if (b.status === 200 && b.json.hash === hash) continue
-        reverted.push(`final block ${h} was ${hash.slice(0, 12)}, after the restart ${String(b.json?.hash).slice(0, 12)}`)
+        reverted.push(`final block ${h} was ${hash.slice(0, 12)}, after the restart ${String(b.json.hash).slice(0, 12)}`)
       }
       // Counted once, then forgotten, so that the block the chain makes at that height is recorded anew.
       this.finalBlocks.delete(h)

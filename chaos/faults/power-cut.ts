@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createRng, type Rng } from '../../services/common/rng.ts'
 import { Ledger, call, loginAll } from './ledger.ts'
+import { errorCodeOf } from '../../services/gateway/client.ts'
 import { checkStore } from './scan.ts'
 import { startServe, type ServeChild } from './serve.ts'
 import { startWorkload } from './workload.ts'
@@ -331,7 +332,7 @@ async function verifyAccounts(
   for (const a of picked) {
     checked++
     const l = await call(base, 'POST', '/auth/login', { json: { username: a.username, password: a.password } })
-    if (l.status !== 200) lost.push(`account ${a.username}: registration acknowledged, login now ${l.status} ${String(l.json?.error?.code ?? '')}`)
+    if (l.status !== 200) lost.push(`account ${a.username}: registration acknowledged, login now ${l.status} ${String(errorCodeOf(l.parsed) ?? '')}`)
     for (const t of a.spent.slice(-2)) {
       checked++
       const r = await call(base, 'POST', '/auth/refresh', { json: { refresh_token: t } })

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { request } from 'undici'
+import { gatewayCall } from '../../services/gateway/client.ts'
 
 const LUCID = fileURLToPath(new URL('../../bin/lucid.js', import.meta.url))
 
@@ -75,9 +75,7 @@ export async function startServe(o: ServeStartOptions): Promise<ServeChild> {
     // The banner is printed after listen(); the first answered request is what a client sees as "back".
     for (;;) {
       try {
-        const r = await request(`${url}/health`, { headersTimeout: 2000, bodyTimeout: 2000 })
-        await r.body.dump()
-        if (r.statusCode === 200) break
+        if ((await gatewayCall(url, 'GET', '/health', { timeoutMs: 2000 })).status === 200) break
       } catch {
         /* not answering yet */
       }

@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Rng } from '../../services/common/rng.ts'
 import { call, sha256, type Ledger, type SessionRecord } from './ledger.ts'
+import { errorCodeOf } from '../../services/gateway/client.ts'
 
 /** Something the orchestrator wants done next, and told when it has been sent. */
 export interface Forced {
@@ -55,9 +56,8 @@ export function startWorkload(base: string, tokens: ReadonlyMap<string, string>,
     unexpected,
     acks: 0
   }
-  // biome-ignore lint/suspicious/noExplicitAny: an answer's JSON is checked field by field where it is read
-  const note = (what: string, a: { status: number; json: any }): void => {
-    const key = `${what} ${a.status} ${String(a.json?.error?.code ?? '')}`.trim()
+  const note = (what: string, a: { status: number; parsed: unknown }): void => {
+    const key = `${what} ${a.status} ${String(errorCodeOf(a.parsed) ?? '')}`.trim()
     unexpected.set(key, (unexpected.get(key) ?? 0) + 1)
   }
 

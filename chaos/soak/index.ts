@@ -14,7 +14,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { request } from 'undici'
+import { gatewayCall } from '../../services/gateway/client.ts'
 import { SCENARIOS, customScenario, scaleRun } from '../../load/scenarios/index.ts'
 import { median } from '../../harness/stats/median.ts'
 import { parsePrometheus } from '../../load/resources.ts'
@@ -132,8 +132,7 @@ export function analyseSoak(
 }
 
 async function get(url: string, token?: string): Promise<{ status: number; text: string }> {
-  const r = await request(url, { headersTimeout: 5000, bodyTimeout: 5000, ...(token !== undefined ? { headers: { authorization: `Bearer ${token}` } } : {}) })
-  return { status: r.statusCode, text: await r.body.text() }
+  return await gatewayCall(url, 'GET', '', { timeoutMs: 5000, ...(token !== undefined ? { token } : {}) })
 }
 
 /** Reads one sample: /metrics when served, else /proc and the admin dashboard. */
@@ -141,13 +140,8 @@ function sampler(url: string, pid: number): { mode: () => string; sample: (tMin:
   let prom: boolean | undefined
   let adminToken: string | undefined
   const adminLogin = async (): Promise<void> => {
-    const r = await request(`${url}/admin/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'admin_password_123' })
-    })
-    const body = (await r.body.json()) as { token?: string }
-    adminToken = body.token
+    const r = await gatewayCall(url, 'POST', '/admin/auth/login', { json: { username: 'admin', password: 'admin_password_123' } })
+    adminToken = typeof r.json.token === 'string' ? r.json.token : undefined
   }
   return {
     mode: () =>

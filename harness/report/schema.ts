@@ -43,10 +43,20 @@ export interface ResultEntry {
   histograms?: Record<string, string>
   endpoints?: unknown[]
   series?: unknown[]
+  /** A merged report (`lucid merge`): each source run's file, environment, conditions and metrics. */
+  sources?: ReportSource[]
   /** With `--find-max`: the rates tried and their p99. */
   capacity?: CapacityPoint[]
   duration_s: number
   verdict: CaseVerdict
+}
+
+/** One run that went into a merged report, as it was measured. */
+export interface ReportSource {
+  file: string
+  env: ReportEnv
+  conditions: Conditions
+  metrics: Metrics
 }
 
 /** The environment a run was measured in. */

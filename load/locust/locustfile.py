@@ -6,6 +6,13 @@ For users who outgrow one machine: Locust's master/worker mode spreads these use
     # distributed: one master, N workers (on any machines that reach the master and the gateway)
     locust -f load/locust/locustfile.py --master --host http://GATEWAY:8080 --headless -u 1000 -r 50 -t 20m --expect-workers 4
     locust -f load/locust/locustfile.py --worker --master-host MASTER
+    # the same, judged by lucid's targets (docs/load.md): lucid runs the master and 2 local workers
+    npx lucid load --engine locust --scenario stress --workers 2 --remote-workers 2 --master-port 5557 --target http://GATEWAY:8080
+    locust -f load/locust/locustfile.py --worker --master-host THIS-MACHINE --master-port 5557   # on 2 other machines
+
+`--time-scale N` (a custom Locust argument, default 1) divides every wait by N, as `lucid load --time-scale N` does;
+give the scaled users, spawn rate and run time on the command line (`lucid load --engine locust` does). In
+distributed mode the master sends it to the workers with each spawn message: set it on the master only.
 
 Each behaviour runs its tasks in sequence (xN = N times in a row), waiting between task executions.
 Success = 200/201 (200 or 204 for deletes; the anchor answers 201 with its receipt, as the original client expects), plus the fields the original
@@ -16,7 +23,32 @@ import os
 import random
 from datetime import datetime, timezone
 
-from locust import HttpUser, SequentialTaskSet, between, task
+import locust.runners
+from locust import HttpUser, SequentialTaskSet, events
+
+# Debian's python3-locust 2.12.1 ships an empty version string. A worker sends its version when it connects, and
+# a master reads an empty one as "an old (pre 2.0) worker" and refuses it, so master/worker mode never starts.
+# Both sides load this file, so both send and expect the same non-empty stand-in (a worker from a correctly
+# packaged Locust only makes the master log a version warning).
+if not locust.runners.__version__:
+    locust.runners.__version__ = "unversioned"
+
+
+@events.init_command_line_parser.add_listener
+def _time_scale_argument(parser):
+    parser.add_argument("--time-scale", type=float, default=1.0, help="divide every wait by this factor (lucid load --time-scale)")
+
+
+def scaled_between(low, high):
+    """Locust's between(low, high) divided by the run's --time-scale, read at each wait: on a worker the option
+    arrives from the master with the spawn message, after the classes are defined."""
+
+    def wait_time(user):
+        options = user.environment.parsed_options
+        scale = getattr(options, "time_scale", 1.0) if options is not None else 1.0
+        return random.uniform(low, high) / max(1.0, scale)
+
+    return wait_time
 
 
 def _ok(response, codes, field=None):
@@ -131,7 +163,7 @@ class AdminSequence(_Sequence):
 
 class APIUser(HttpUser):
     weight = 1
-    wait_time = between(1, 3)
+    wait_time = scaled_between(1, 3)
     tasks = [APISequence]
 
     def on_start(self):
@@ -140,7 +172,7 @@ class APIUser(HttpUser):
 
 class BlockchainUser(HttpUser):
     weight = 1
-    wait_time = between(5, 10)
+    wait_time = scaled_between(5, 10)
     tasks = [BlockchainSequence]
 
     def on_start(self):
@@ -149,7 +181,7 @@ class BlockchainUser(HttpUser):
 
 class SessionUser(HttpUser):
     weight = 1
-    wait_time = between(2, 5)
+    wait_time = scaled_between(2, 5)
     tasks = [SessionSequence]
 
     def on_start(self):
@@ -158,7 +190,7 @@ class SessionUser(HttpUser):
 
 class AdminUser(HttpUser):
     weight = 1
-    wait_time = between(10, 30)
+    wait_time = scaled_between(10, 30)
     tasks = [AdminSequence]
 
     def on_start(self):

@@ -11,8 +11,8 @@ const pkey = (p: number): string => `p${String(p).replace('.', '_')}_ms`
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2))
 const pct = (p: number): string => `${p}%`
 
-/** The console tables. */
-export function renderLocustTables(rows: readonly EndpointStats[]): string {
+/** The console tables; `percentiles` says where the percentile table's figures come from. */
+export function renderLocustTables(rows: readonly EndpointStats[], percentiles = 'from HDR histograms, not rounded'): string {
   const nameW = Math.max(20, ...rows.map((r) => r.name.length))
   const out: string[] = []
   const head = `${'Type'.padEnd(8)} ${'Name'.padEnd(nameW)} ${'# reqs'.padStart(8)} ${'# fails'.padStart(14)} | ${'Avg'.padStart(7)} ${'Min'.padStart(7)} ${'Max'.padStart(7)} ${'Med'.padStart(7)} | ${'req/s'.padStart(8)} ${'failures/s'.padStart(10)}`
@@ -25,13 +25,16 @@ export function renderLocustTables(rows: readonly EndpointStats[]): string {
       `${r.method.padEnd(8)} ${r.name.padEnd(nameW)} ${String(r.requests).padStart(8)} ${`${r.failures}(${failPct.toFixed(2)}%)`.padStart(14)} | ${ms(r.mean_ms).padStart(7)} ${ms(r.min_ms).padStart(7)} ${ms(r.max_ms).padStart(7)} ${ms(r.percentiles_ms.p50_ms ?? 0).padStart(7)} | ${r.requests_per_s.toFixed(2).padStart(8)} ${r.failures_per_s.toFixed(2).padStart(10)}`
     )
   }
-  out.push('', 'Response time percentiles (ms, from HDR histograms, not rounded)')
+  out.push('', `Response time percentiles (ms, ${percentiles})`)
   out.push(`${'Type'.padEnd(8)} ${'Name'.padEnd(nameW)} ${LOCUST_PERCENTILES.map((p) => pct(p).padStart(7)).join(' ')} ${'# reqs'.padStart(8)}`)
   out.push(sep)
   for (const r of rows) {
     if (r.name === 'Aggregated') out.push(sep)
     out.push(
-      `${r.method.padEnd(8)} ${r.name.padEnd(nameW)} ${LOCUST_PERCENTILES.map((p) => ms(r.percentiles_ms[pkey(p)] ?? 0).padStart(7)).join(' ')} ${String(r.requests).padStart(8)}`
+      `${r.method.padEnd(8)} ${r.name.padEnd(nameW)} ${LOCUST_PERCENTILES.map((p) => {
+        const v = r.percentiles_ms[pkey(p)]
+        return (v === undefined ? 'N/A' : ms(v)).padStart(7)
+      }).join(' ')} ${String(r.requests).padStart(8)}`
     )
   }
   const failures = rows

@@ -12,6 +12,7 @@ import { setMaxListeners } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
 import { createRng, type Rng } from '../../services/common/rng.ts'
+import { errorCodeOf } from '../../services/gateway/client.ts'
 import type { SimHttp, SimResponse, UserKind, UserState } from './types.ts'
 import { StatsCollector, type SecondWire } from './stats.ts'
 
@@ -189,8 +190,8 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
 }
 
 function errorCode(json: unknown): string {
-  const code = (json as { error?: { code?: unknown } } | undefined)?.error?.code
-  return typeof code === 'string' ? ` ${code}` : ''
+  const code = errorCodeOf(json)
+  return code !== undefined ? ` ${code}` : ''
 }
 
 function heapNow(): number {

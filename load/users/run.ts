@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os'
 import type { ScaledRun } from '../scenarios/index.ts'
 import { assignKinds, spawnAt } from '../scenarios/index.ts'
 import { forkTs } from '../../harness/spawn.ts'
-import { mergeEndpoints, mergeSecond, type EndpointStats, type EndpointWire, type LoadSeriesPoint, type SecondWire } from './stats.ts'
+import { mergeEndpointsWithHistograms, mergeSecond, type EndpointStats, type EndpointWire, type LoadSeriesPoint, type SecondWire } from './stats.ts'
 
 /** What the parent sends a worker. */
 export interface WorkerJob {
@@ -44,6 +44,8 @@ export interface UsersRunOptions {
 /** The merged result. */
 export interface UsersRunResult {
   endpoints: EndpointStats[]
+  /** Every endpoint's merged HDR histogram (µs), encoded, keyed `GET /health` ..., and `Aggregated`. */
+  histograms: Record<string, string>
   series: LoadSeriesPoint[]
   usersStarted: number
   workers: number
@@ -114,11 +116,13 @@ export async function runUsers(opts: UsersRunOptions): Promise<UsersRunResult> {
   flush(Number.POSITIVE_INFINITY)
   const mem = done.map((d) => d.memoryPerUserBytes).filter((v): v is number => v !== undefined)
   const durationS = run.durationS
+  const merged = mergeEndpointsWithHistograms(
+    done.map((d) => d.endpoints),
+    durationS
+  )
   return {
-    endpoints: mergeEndpoints(
-      done.map((d) => d.endpoints),
-      durationS
-    ),
+    endpoints: merged.rows,
+    histograms: merged.histograms,
     series: series.filter((p) => p.t < Math.ceil(durationS)),
     usersStarted: done.reduce((a, d) => a + d.usersStarted, 0),
     workers: w,

@@ -112,6 +112,18 @@ const pkey = (p: number): string => `p${String(p).replace('.', '_')}_ms`
 
 /** Merges endpoint statistics from every process and computes the figures, plus the Aggregated row. */
 export function mergeEndpoints(parts: readonly EndpointWire[][], durationS: number): EndpointStats[] {
+  return mergeEndpointsWithHistograms(parts, durationS).rows
+}
+
+/**
+ * mergeEndpoints, plus every merged histogram encoded (keyed by the wire name, `GET /health`, and `Aggregated`):
+ * what `lucid load --json` carries so that runs from several machines can be merged again (`lucid merge`)
+ * exactly as the worker processes of one run are merged here.
+ */
+export function mergeEndpointsWithHistograms(
+  parts: readonly EndpointWire[][],
+  durationS: number
+): { rows: EndpointStats[]; histograms: Record<string, string> } {
   const merged = new Map<string, { requests: number; failures: number; h: Histogram; reasons: Map<string, number> }>()
   for (const part of parts) {
     for (const e of part) {
@@ -128,6 +140,7 @@ export function mergeEndpoints(parts: readonly EndpointWire[][], durationS: numb
   }
   const all = { requests: 0, failures: 0, h: createHistogram(), reasons: new Map<string, number>() }
   const rows: EndpointStats[] = []
+  const histograms: Record<string, string> = {}
   const row = (method: string, name: string, m: typeof all): EndpointStats => ({
     method,
     name,
@@ -144,13 +157,15 @@ export function mergeEndpoints(parts: readonly EndpointWire[][], durationS: numb
   for (const [name, m] of [...merged].sort((a, b) => a[0].localeCompare(b[0]))) {
     const sp = name.indexOf(' ')
     rows.push(row(name.slice(0, sp), name.slice(sp + 1), m))
+    histograms[name] = encodeHistogram(m.h)
     all.requests += m.requests
     all.failures += m.failures
     all.h.add(m.h)
     for (const [r, n] of m.reasons) all.reasons.set(`${name}: ${r}`, (all.reasons.get(`${name}: ${r}`) ?? 0) + n)
   }
   rows.push(row('', 'Aggregated', all))
-  return rows
+  histograms.Aggregated = encodeHistogram(all.h)
+  return { rows, histograms }
 }
 
 /** One point of the merged per-second series (the report's `series`). */

@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs'
 import { mkdir, open as openFile, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { createFileAtomic } from '../common/create-file.ts'
+import { writeFileAtomic } from '../common/atomic-file.ts'
 import { errors } from '../common/errors.ts'
 import type { Database } from '../db/index.ts'
 import { taskProof } from './credits.ts'
@@ -51,11 +51,11 @@ export class BlockArchive {
     const file = join(dir, 'genesis.json')
     try {
       const have = JSON.parse(await readFile(file, 'utf8')) as Genesis
-      if (JSON.stringify(have) !== JSON.stringify(genesis)) throw new errors.LUCID_ERR_5001(`${file} holds another chain's genesis`)
+      if (JSON.stringify(have) !== JSON.stringify(genesis)) throw new errors.InvalidBlock(`${file} holds another chain's genesis`)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
       // Whole or not at all: a genesis cut short by a kill would be refused at every later start.
-      await createFileAtomic(file, JSON.stringify(genesis) + '\n')
+      await writeFileAtomic(file, JSON.stringify(genesis) + '\n', { mode: 'create' })
     }
     await dropPartialLine(join(dir, 'blocks.jsonl'))
     const { offsets, end } = await lineOffsets(join(dir, 'blocks.jsonl'))
@@ -99,7 +99,7 @@ export class BlockArchive {
       .map((l) => JSON.parse(l) as FinalBlock)
     blocks.forEach((b, i) => {
       if (b.block?.header?.height !== first + i)
-        throw new errors.LUCID_ERR_5004(`${join(this.dir, 'blocks.jsonl')} holds height ${String(b.block?.header?.height)} where ${first + i} belongs`)
+        throw new errors.ChainUnavailable(`${join(this.dir, 'blocks.jsonl')} holds height ${String(b.block?.header?.height)} where ${first + i} belongs`)
     })
     return blocks
   }
@@ -146,7 +146,7 @@ export class BlockArchive {
 
   async #write(fin: FinalBlock): Promise<void> {
     if (fin.block.header.height !== this.#offsets.length + 1)
-      throw new errors.LUCID_ERR_5005(`block ${fin.block.header.height} appended after height ${this.#offsets.length}`)
+      throw new errors.NotOnFinalChain(`block ${fin.block.header.height} appended after height ${this.#offsets.length}`)
     const line = JSON.stringify(fin) + '\n'
     await appendDurably(join(this.dir, 'blocks.jsonl'), line, this.#end === 0)
     this.#offsets.push(this.#end)
@@ -182,8 +182,11 @@ export class BlockArchive {
       for (const tx of fin.block.transactions) {
         if (tx.type !== 'task_proof') continue
         const p = taskProof(tx.payload)
-        await t.taskProofs.insert({ slot: p.slot, node_id: tx.from, epoch: h.epoch, kind: p.kind, credits: p.credits, timestamp: tx.timestamp })
-        await t.workTally.addCredits(h.epoch, tx.from, p.credits)
+        // The service credits a proof claimed (a beacon's are 0); the consensus credits and the share of claims
+        // that counts are in the chain state (docs/chain.md, "Credits"), which the repositories do not mirror.
+        const credits = p.kind === 'uptime_beacon' ? 0 : p.credits
+        await t.taskProofs.insert({ slot: p.slot, node_id: tx.from, epoch: h.epoch, kind: p.kind, credits, timestamp: tx.timestamp })
+        await t.workTally.addCredits(h.epoch, tx.from, credits)
       }
     })
   }
@@ -272,7 +275,7 @@ export async function readArchive(dataDir: string): Promise<{ genesis: Genesis; 
   try {
     genesis = JSON.parse(await readFile(join(dir, 'genesis.json'), 'utf8')) as Genesis
   } catch (err) {
-    throw new errors.LUCID_ERR_5004(`no chain in ${dataDir} (${(err as Error).message})`)
+    throw new errors.ChainUnavailable(`no chain in ${dataDir} (${(err as Error).message})`)
   }
   const blocks: FinalBlock[] = []
   try {

@@ -110,21 +110,21 @@ export function headCommittee(state: StateBase, cert: Certificate): Committee {
  * each a valid signature of `message` (LUCID_ERR_5015 for a bad vote, LUCID_ERR_5014 short of quorum).
  */
 export function checkQuorum(votes: readonly VoteSignature[], message: Uint8Array, committee: Committee, what: string, sigs: SignatureSink): void {
-  if (!Array.isArray(votes)) throw new errors.LUCID_ERR_5015(`malformed votes in ${what}`)
+  if (!Array.isArray(votes)) throw new errors.InvalidCertificate(`malformed votes in ${what}`)
   let weight = 0
   let prev = ''
   for (const v of votes) {
     if (!wellFormedVote(v)) {
-      throw new errors.LUCID_ERR_5015(`malformed vote in ${what}`)
+      throw new errors.InvalidCertificate(`malformed vote in ${what}`)
     }
-    if (v.voter <= prev) throw new errors.LUCID_ERR_5015(`votes in ${what} must be sorted by voter, one each`)
+    if (v.voter <= prev) throw new errors.InvalidCertificate(`votes in ${what} must be sorted by voter, one each`)
     prev = v.voter
     const w = committee.members.get(v.voter)
-    if (w === undefined) throw new errors.LUCID_ERR_5015(`${v.voter} is not on the committee (${what})`)
+    if (w === undefined) throw new errors.InvalidCertificate(`${v.voter} is not on the committee (${what})`)
     weight += w
   }
-  if (!hasQuorum(committee, weight)) throw new errors.LUCID_ERR_5014(`weight ${weight} of ${committee.total} in ${what} (more than 2/3 needed)`)
-  for (const v of votes) sigs.check(v.voter, message, v.signature, () => new errors.LUCID_ERR_5015(`vote of ${v.voter} in ${what} has a bad signature`))
+  if (!hasQuorum(committee, weight)) throw new errors.CertificateShortOfQuorum(`weight ${weight} of ${committee.total} in ${what} (more than 2/3 needed)`)
+  for (const v of votes) sigs.check(v.voter, message, v.signature, () => new errors.InvalidCertificate(`vote of ${v.voter} in ${what} has a bad signature`))
 }
 
 /**
@@ -134,13 +134,13 @@ export function checkQuorum(votes: readonly VoteSignature[], message: Uint8Array
  * round; a first-format one (no round) LUCID-VOTE-V1 votes over the block hash.
  */
 export function checkCertificate(cert: Certificate, height: number, hash: string, committee: Committee, sigs: SignatureSink): void {
-  if (cert === null || typeof cert !== 'object' || !Array.isArray(cert.votes)) throw new errors.LUCID_ERR_5015('malformed certificate')
+  if (cert === null || typeof cert !== 'object' || !Array.isArray(cert.votes)) throw new errors.InvalidCertificate('malformed certificate')
   const keys = Object.keys(cert).length
   const v2 = cert.round !== undefined
   if (keys !== (v2 ? 4 : 3) || (v2 && (typeof cert.round !== 'number' || !Number.isSafeInteger(cert.round) || cert.round < 0)))
-    throw new errors.LUCID_ERR_5015('malformed certificate')
+    throw new errors.InvalidCertificate('malformed certificate')
   if (cert.height !== height || cert.block_hash !== hash)
-    throw new errors.LUCID_ERR_5015(`certificate is for ${String(cert.block_hash)} at ${String(cert.height)}, not ${hash} at ${height}`)
+    throw new errors.InvalidCertificate(`certificate is for ${String(cert.block_hash)} at ${String(cert.height)}, not ${hash} at ${height}`)
   const message = v2 ? voteMessage('precommit', height, cert.round as number, hash) : signingMessage('LUCID-VOTE-V1', voteHash(hash))
   checkQuorum(cert.votes, message, committee, `the certificate of height ${height}`, sigs)
 }

@@ -12,7 +12,7 @@
  * loop with the API, so a blocking fsync per vote would show in every request's latency.
  */
 import { mkdirSync, readFileSync } from 'node:fs'
-import { open, rename } from 'node:fs/promises'
+import { writeFileAtomic } from '../common/atomic-file.ts'
 import { dirname } from 'node:path'
 import { errors } from '../common/errors.ts'
 import type { Block, Certificate, VoteSignature } from './types.ts'
@@ -69,8 +69,8 @@ export function memoryConsensusStore(initial?: ConsensusRecord): ConsensusStore 
 }
 
 /**
- * A store in one small file per validator, replaced whole: the record goes to `<path>.tmp`, is fsync'ed,
- * renamed over `path`, and the directory fsync'ed, so after a crash or a power loss the file holds an old
+ * A store in one small file per validator, replaced whole (writeFileAtomic: a temporary file, fdatasync'ed,
+ * renamed over `path`, and the directory fsync'ed), so after a crash or a power loss the file holds an old
  * record or the new one, never a torn one. Group commit: while one write is in flight, further saves wait,
  * and the next write carries only the latest record, its sync answering for every save before it.
  *
@@ -86,22 +86,7 @@ export function fileConsensusStore(path: string): ConsensusStore {
   let failed: Error | undefined
 
   const write = async (record: ConsensusRecord): Promise<void> => {
-    const tmp = `${path}.tmp`
-    const fh = await open(tmp, 'w', 0o644)
-    try {
-      await fh.writeFile(`${JSON.stringify(record)}\n`)
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    await rename(tmp, path)
-    // The rename itself is durable only once the directory is.
-    const d = await open(dir, 'r')
-    try {
-      await d.sync()
-    } finally {
-      await d.close()
-    }
+    await writeFileAtomic(path, `${JSON.stringify(record)}\n`)
   }
 
   const drain = async (): Promise<void> => {
@@ -165,7 +150,7 @@ function readRecord(path: string): ConsensusRecord | undefined {
     !choiceOk(r.valid) ||
     (r.proposed !== undefined && !Number.isSafeInteger(r.proposed))
   ) {
-    throw new errors.LUCID_ERR_5001(
+    throw new errors.InvalidBlock(
       `${path} does not hold a consensus record; a validator that cannot tell how it last voted must not vote (move the file away only if this key never voted on this chain)`
     )
   }

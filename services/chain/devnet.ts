@@ -77,7 +77,8 @@ export function devnetGenesis(validators: readonly Signer[], genesisTime: number
   return {
     chain_id: chainId,
     genesis_time: genesisTime,
-    params: { ...DEFAULT_PARAMS, ...params },
+    // A parameter given as undefined is left out, as in a genesis written before it (e.g. anchor_rules: rules 1).
+    params: Object.fromEntries(Object.entries({ ...DEFAULT_PARAMS, ...params }).filter(([, v]) => v !== undefined)) as unknown as ChainParams,
     validators: validators.map((v) => ({ node_id: v.publicKey, credits: 1000, uptime_bp: 10_000 })).sort((a, b) => (a.node_id < b.node_id ? -1 : 1))
   }
 }
@@ -91,7 +92,7 @@ export function createDevnet(opts: DevnetOptions): Devnet {
   const genesis = devnetGenesis(signers, opts.genesisTime ?? Math.ceil((now + 1) / 1000) * 1000, opts.params)
   const network = new LocalNetwork(opts.scheduler, opts.link)
   if (opts.ledgers !== undefined && (opts.ledgers.length !== n || opts.ledgers.some((l) => JSON.stringify(l.genesis) !== JSON.stringify(genesis)))) {
-    throw new errors.LUCID_ERR_5001(`the ${opts.ledgers.length} ledgers given are not ${n} ledgers of this devnet's genesis`)
+    throw new errors.InvalidBlock(`the ${opts.ledgers.length} ledgers given are not ${n} ledgers of this devnet's genesis`)
   }
   const nodes = signers.map(
     (signer, i) =>

@@ -24,9 +24,10 @@ export const SIGNED_MESSAGE_BYTES = 48
  * The domains a signature can belong to. LUCID-VOTE-V1 is the single-phase vote of the first chain format
  * (the block hash alone), still read in archived certificates; the voting rounds sign prevotes
  * (LUCID-PREVOTE-V1) and precommits (LUCID-VOTE-V2, what certificates hold) over roundVoteHash, and a
- * round's proposal (LUCID-PROPOSE-V1) over proposalHash. Every tag is at most 16 bytes.
+ * round's proposal (LUCID-PROPOSE-V1) over proposalHash; a session owner receipts a node's service work with
+ * LUCID-RECEIPT-V1 (credits.ts receiptMessage). Every tag is at most 16 bytes.
  */
-export type SignDomain = 'LUCID-TX-V1' | 'LUCID-BLOCK-V1' | 'LUCID-VOTE-V1' | 'LUCID-PREVOTE-V1' | 'LUCID-VOTE-V2' | 'LUCID-PROPOSE-V1'
+export type SignDomain = 'LUCID-TX-V1' | 'LUCID-BLOCK-V1' | 'LUCID-VOTE-V1' | 'LUCID-PREVOTE-V1' | 'LUCID-VOTE-V2' | 'LUCID-PROPOSE-V1' | 'LUCID-RECEIPT-V1'
 
 const TX_LEAF_TAG = 0x54
 const ANCHOR_LEAF_TAG = 0x41

@@ -33,7 +33,9 @@ export type {
 /** The transaction types. */
 export { TX_TYPES } from './types.ts'
 /** Default parameters and their check. */
-export { DEFAULT_PARAMS, checkParams } from './params.ts'
+export { DEFAULT_CREDITS, DEFAULT_PARAMS, anchorRules, checkParams, creditParams, type CreditParams } from './params.ts'
+/** The one rule for labels and session ids (code points, printable defined) and a data anchor's submitted_at window. */
+export { CURRENT_ANCHOR_RULES, MAX_LABEL_CODE_POINTS, SUBMITTED_AT_PAST_MS, labelProblem, submittedAtProblem } from './label.ts'
 /** Hashing and signing messages. */
 export {
   anchorLeaf,
@@ -54,7 +56,7 @@ export { ed25519Signer, ed25519Verifier, type Signer, type Verifier } from './si
 /** Where signature checks go: at once, or collected for worker threads. */
 export { VerifiedCache, immediateSink, type SignatureSink } from './sink.ts'
 /** Work credits of task proofs. */
-export { TASK_KINDS, taskProof, type TaskKind, type TaskProof } from './credits.ts'
+export { TASK_KINDS, receiptMessage, serviceCredits, taskProof, type ServiceKind, type TaskKind, type TaskProof } from './credits.ts'
 /** The state after the final blocks. */
 export { ChainState, StateDelta, type Head, type StateBase, type StateReader, type StateView } from './state.ts'
 /** Live scores, the leader schedule, the committee. */
@@ -107,5 +109,7 @@ export { VerifyPool, type SignatureBatch } from './verify-pool.ts'
 export { generateChain, type GenerateOptions, type GeneratedChain } from './generate.ts'
 /** The block archive (log + database). */
 export { BlockArchive, CHAIN_DIR, readArchive } from './archive.ts'
+/** A recording's anchor in final blocks (the earliest of its session id) with its inclusion proof. */
+export { findRecordingAnchor, proveRecordingAnchor, recordingAnchorText, recordingDigest, type RecordingAnchor } from './recording-anchor.ts'
 /** The export document. */
 export { CHAIN_EXPORT_SCHEMA, chainExport, type ChainExport } from './export.ts'

@@ -38,7 +38,7 @@ export class Ledger {
     readonly genesis: Genesis,
     opts: { readonly retainBlocks?: number } = {}
   ) {
-    if (genesis.validators.length === 0) throw new errors.LUCID_ERR_5001('genesis names no validator')
+    if (genesis.validators.length === 0) throw new errors.InvalidBlock('genesis names no validator')
     checkParams(genesis.params)
     this.state = new ChainState(genesis)
     this.#retain = Math.max(1, opts.retainBlocks ?? Infinity)
@@ -71,10 +71,10 @@ export class Ledger {
   append(valid: ValidBlock, certificate: Certificate): FinalBlock {
     const head = this.head()
     if (valid.block.header.height !== head.height + 1 || valid.block.header.previous_hash !== head.hash || valid.delta.base !== this.state) {
-      throw new errors.LUCID_ERR_5005(`block ${valid.hash} was validated against another head`)
+      throw new errors.NotOnFinalChain(`block ${valid.hash} was validated against another head`)
     }
     if (certificate.block_hash !== valid.hash || certificate.height !== valid.block.header.height)
-      throw new errors.LUCID_ERR_5015('certificate of another block')
+      throw new errors.InvalidCertificate('certificate of another block')
     this.state.commit(valid.delta)
     const fin: FinalBlock = { block: valid.block, hash: valid.hash, certificate }
     this.#push(fin)
@@ -90,7 +90,7 @@ export class Ledger {
     if (first === undefined) return
     const head = this.head()
     if (first.block.header.previous_hash !== head.hash || delta.root !== this.state)
-      throw new errors.LUCID_ERR_5005('a synced batch must continue the final head')
+      throw new errors.NotOnFinalChain('a synced batch must continue the final head')
     this.state.commit(delta)
     for (const fin of blocks) this.#push(fin)
   }

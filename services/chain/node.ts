@@ -228,6 +228,14 @@ export class ChainNode {
   #lastWantFinal = -Infinity
   /** When the last height became final here. */
   #finalAt = -Infinity
+  /**
+   * Precommits for the last final block that came after its certificate formed, by voter (height `#lateHeight`):
+   * the parent certificate of this node's next block carries them too, so that vote credits (docs/chain.md,
+   * "Credits") reach every member that voted, not only the first quorum to arrive (which would always leave out
+   * the farthest members, and shrink their weight epoch after epoch).
+   */
+  #late = new Map<string, string>()
+  #lateHeight = 0
   readonly #lastServed = new Map<string, number>()
   #running = false
   #faulted = false
@@ -634,7 +642,7 @@ export class ChainNode {
 
   #build(slot: number, epoch: number, timestamp: number): Block {
     const head = this.ledger.head()
-    const parentCertificate = head.height === 0 ? null : (this.ledger.at(head.height) as FinalBlock).certificate
+    const parentCertificate = this.#parentCertificate()
     const ctx: BlockContext = { height: head.height + 1, slot, epoch, timestamp }
     return buildBlock(
       this.ledger.state,
@@ -663,7 +671,7 @@ export class ChainNode {
 
   #handle(from: string, msg: Message): void {
     try {
-      if (msg === null || typeof msg !== 'object') throw new errors.LUCID_ERR_5001('a message is an object')
+      if (msg === null || typeof msg !== 'object') throw new errors.InvalidBlock('a message is an object')
       switch (msg.t) {
         case 'proposal':
           this.#onProposal(from, msg.proposal)
@@ -690,7 +698,7 @@ export class ChainNode {
           this.#onFinal(msg.blocks)
           break
         default:
-          throw new errors.LUCID_ERR_5001('unknown message type')
+          throw new errors.InvalidBlock('unknown message type')
       }
     } catch (err) {
       // A peer's invalid message is counted and dropped; a bug in this node is not swallowed.
@@ -709,10 +717,11 @@ export class ChainNode {
    * height opens). Returns true when the message is for the open height.
    */
   #heightCheck(from: string, height: unknown, msg: Message): boolean {
-    if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1) throw new errors.LUCID_ERR_5001('a height is a positive integer')
+    if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1) throw new errors.InvalidBlock('a height is a positive integer')
     const open = this.#h.height
     if (height === open) return true
     if (height < open) {
+      if (msg.t === 'vote' && height === open - 1) this.#lateVote(msg.vote)
       this.#serveLagging(from, height)
       return false
     }
@@ -735,6 +744,37 @@ export class ChainNode {
     if (now - this.#lastWantFinal < WANT_RETRY_MS) return
     this.#lastWantFinal = now
     this.#sendTo([from], { t: 'want_final', from: this.#h.height })
+  }
+
+  /** A precommit of the last final block's deciding round from a member its certificate lacks: kept for the next block (#late). */
+  #lateVote(v: Vote): void {
+    const head = this.ledger.head()
+    const cert = this.ledger.at(head.height)?.certificate
+    if (!wellFormedVote(v) || v.type !== 'precommit' || cert === undefined || cert === null || cert.round === undefined) return
+    if (v.height !== head.height || v.block_hash !== head.hash || v.round !== cert.round) return
+    if (this.#lateHeight !== head.height) {
+      this.#late.clear()
+      this.#lateHeight = head.height
+    }
+    if (this.#late.has(v.voter) || cert.votes.some((x) => x.voter === v.voter)) return
+    if (!headCommittee(this.ledger.state, cert).members.has(v.voter)) return
+    this.#sigs.check(
+      v.voter,
+      voteMessage('precommit', v.height, v.round, v.block_hash),
+      v.signature,
+      () => new errors.InvalidCertificate(`precommit of ${v.voter} has a bad signature`)
+    )
+    this.#late.set(v.voter, v.signature)
+  }
+
+  /** The certificate of the final head for the next block: the one that made it final, with the late precommits. */
+  #parentCertificate(): Certificate | null {
+    const head = this.ledger.head()
+    if (head.height === 0) return null
+    const cert = (this.ledger.at(head.height) as FinalBlock).certificate
+    if (this.#lateHeight !== head.height || this.#late.size === 0 || cert.round === undefined) return cert
+    const late = [...this.#late].map(([voter, signature]) => ({ voter, signature }))
+    return makeCertificate(cert.height, cert.round, cert.block_hash, [...cert.votes, ...late])
   }
 
   /**
@@ -765,7 +805,7 @@ export class ChainNode {
 
   /** Final blocks from a peer: each that continues this node's chain is validated with its certificate and appended. */
   #onFinal(blocks: unknown): void {
-    if (!Array.isArray(blocks)) throw new errors.LUCID_ERR_5001('final: blocks is an array')
+    if (!Array.isArray(blocks)) throw new errors.InvalidBlock('final: blocks is an array')
     for (const f of blocks.slice(0, MAX_FINAL_BATCH) as Array<{ block: Block; certificate: Certificate }>) {
       if (f === null || typeof f !== 'object' || f.block?.header?.height !== this.#h.height) continue
       const valid = validateBlock(this.ledger.state, f.block, { sigs: this.#sigs })
@@ -780,7 +820,7 @@ export class ChainNode {
     const hash = checkedHash(this.ledger.state, block)
     const known = h.blocks.get(hash)
     if (known !== undefined) return known
-    if (block.header.height !== h.height) throw new errors.LUCID_ERR_5005(`block at height ${block.header.height}, open height ${h.height}`)
+    if (block.header.height !== h.height) throw new errors.NotOnFinalChain(`block at height ${block.header.height}, open height ${h.height}`)
     if (h.blocks.size >= MAX_BLOCKS_PER_HEIGHT) this.#evictBlock()
     const valid = validateBlock(this.ledger.state, block, { sigs: this.#sigs, now: this.#now() })
     h.blocks.set(hash, valid)
@@ -805,13 +845,13 @@ export class ChainNode {
     let oldest: string | undefined
     for (const [hash] of h.blocks)
       if (!keep.has(hash) && (oldest === undefined || (h.receivedAt.get(hash) ?? 0) < (h.receivedAt.get(oldest) ?? 0))) oldest = hash
-    if (oldest === undefined) throw new errors.LUCID_ERR_5001(`more than ${MAX_BLOCKS_PER_HEIGHT} blocks held at height ${h.height}`)
+    if (oldest === undefined) throw new errors.InvalidBlock(`more than ${MAX_BLOCKS_PER_HEIGHT} blocks held at height ${h.height}`)
     h.blocks.delete(oldest)
     h.receivedAt.delete(oldest)
   }
 
   #onProposal(from: string, p: Proposal): void {
-    if (p === null || typeof p !== 'object' || typeof p.block !== 'object' || p.block === null) throw new errors.LUCID_ERR_5001('malformed proposal')
+    if (p === null || typeof p !== 'object' || typeof p.block !== 'object' || p.block === null) throw new errors.InvalidBlock('malformed proposal')
     if (!this.#heightCheck(from, p.height, { t: 'proposal', proposal: p })) return
     const h = this.#h
     const { genesis } = this.#o
@@ -827,31 +867,31 @@ export class ChainNode {
       !/^[0-9a-f]{128}$/.test(p.signature) ||
       !Array.isArray(p.pol)
     ) {
-      throw new errors.LUCID_ERR_5001('malformed proposal')
+      throw new errors.InvalidBlock('malformed proposal')
     }
     // Rounds of this height are the slots after the parent's, up to the next one (clock skew).
     if (r <= this.ledger.head().slot || r > slotAt(genesis.genesis_time, params, this.#now() + params.max_clock_skew_ms))
-      throw new errors.LUCID_ERR_5011(`proposal for round ${r} outside this height's rounds`)
+      throw new errors.SlotOrTimestampOutOfBounds(`proposal for round ${r} outside this height's rounds`)
     if (h.proposals.has(r) || r < h.round - ROUNDS_KEPT) {
       // Known already: but a proposal re-sent by a proposer that missed its own round's votes is answered.
       return
     }
     const attempt = this.#attemptOf(p.proposer, r)
-    if (attempt < 0) throw new errors.LUCID_ERR_5006(`${p.proposer} proposes in round ${r}`)
+    if (attempt < 0) throw new errors.WrongLeader(`${p.proposer} proposes in round ${r}`)
     if (this.#now() + params.max_clock_skew_ms < slotStart(genesis.genesis_time, params, r) + attemptOpensAfter(params, attempt))
-      throw new errors.LUCID_ERR_5007(`attempt ${attempt} of round ${r} before its window`)
+      throw new errors.FallbackTooEarly(`attempt ${attempt} of round ${r} before its window`)
     const valid = this.#validBlock(p.block)
-    if (valid.block.header.slot > r) throw new errors.LUCID_ERR_5011(`block of slot ${valid.block.header.slot} proposed in round ${r}`)
+    if (valid.block.header.slot > r) throw new errors.SlotOrTimestampOutOfBounds(`block of slot ${valid.block.header.slot} proposed in round ${r}`)
     // p.height is the open height (#heightCheck) and valid.hash its block's hash: a pure function of p.
     this.#sigs.check(
       p.proposer,
       memoShared(PROPOSAL_MESSAGES, p, () => signingMessage('LUCID-PROPOSE-V1', proposalHash(h.height, r, p.pol_round, valid.hash))),
       p.signature,
-      () => new errors.LUCID_ERR_5008(`proposal of round ${r} is not signed by ${p.proposer}`)
+      () => new errors.BadBlockSignature(`proposal of round ${r} is not signed by ${p.proposer}`)
     )
     if (p.pol_round >= 0) {
       if (p.pol_round < valid.block.header.slot)
-        throw new errors.LUCID_ERR_5011(`proof of lock of round ${p.pol_round} for a block of slot ${valid.block.header.slot}`)
+        throw new errors.SlotOrTimestampOutOfBounds(`proof of lock of round ${p.pol_round} for a block of slot ${valid.block.header.slot}`)
       checkQuorum(p.pol, voteMessage('prevote', h.height, p.pol_round, valid.hash), h.committee, `the proof of lock of round ${p.pol_round}`, this.#sigs)
       for (const v of p.pol) this.#tally('prevote', p.pol_round, valid.hash, v.voter, v.signature)
     }
@@ -908,7 +948,7 @@ export class ChainNode {
   }
 
   #onVote(from: string, v: Vote): void {
-    if (!wellFormedVote(v)) throw new errors.LUCID_ERR_5015('malformed vote')
+    if (!wellFormedVote(v)) throw new errors.InvalidCertificate('malformed vote')
     if (!this.#heightCheck(from, v.height, { t: 'vote', vote: v })) return
     const h = this.#h
     const params = this.#o.genesis.params
@@ -918,7 +958,7 @@ export class ChainNode {
       v.round < h.round - ROUNDS_KEPT
     )
       return
-    if (!h.committee.members.has(v.voter)) throw new errors.LUCID_ERR_5015(`${v.voter} is not on the committee of height ${h.height}`)
+    if (!h.committee.members.has(v.voter)) throw new errors.InvalidCertificate(`${v.voter} is not on the committee of height ${h.height}`)
     const tally = (v.type === 'prevote' ? h.prevotes : h.precommits).get(v.round)
     const seen = tally?.byVoter.get(v.voter)
     if (seen !== undefined) return
@@ -927,7 +967,7 @@ export class ChainNode {
         v.voter,
         voteMessage(v.type, h.height, v.round, v.block_hash),
         v.signature,
-        () => new errors.LUCID_ERR_5015(`${v.type} of ${v.voter} has a bad signature`)
+        () => new errors.InvalidCertificate(`${v.type} of ${v.voter} has a bad signature`)
       )
     this.#tally(v.type, v.round, v.block_hash, v.voter, v.signature)
     // Votes of more than a third of the weight for a block this node lacks (so an honest node holds it): ask the
@@ -1003,7 +1043,7 @@ export class ChainNode {
   }
 
   #onWantBlock(from: string, height: unknown, hash: unknown): void {
-    if (typeof height !== 'number' || typeof hash !== 'string') throw new errors.LUCID_ERR_5001('malformed block request')
+    if (typeof height !== 'number' || typeof hash !== 'string') throw new errors.InvalidBlock('malformed block request')
     if (height < this.#h.height) {
       this.#serveLagging(from, height)
       return
@@ -1066,13 +1106,13 @@ export class ChainNode {
 
   /** A certificate from a peer (a commit message, or a later block's parent certificate). */
   #onCommit(from: string, cert: Certificate): void {
-    if (cert === null || typeof cert !== 'object') throw new errors.LUCID_ERR_5015('malformed certificate')
+    if (cert === null || typeof cert !== 'object') throw new errors.InvalidCertificate('malformed certificate')
     const h = this.#h
     if (cert.height !== h.height) {
       if (typeof cert.height === 'number' && cert.height > h.height && from !== '') this.#wantFinal(from)
       return
     }
-    if (typeof cert.block_hash !== 'string') throw new errors.LUCID_ERR_5015('malformed certificate')
+    if (typeof cert.block_hash !== 'string') throw new errors.InvalidCertificate('malformed certificate')
     const valid = h.blocks.get(cert.block_hash)
     if (valid === undefined) {
       if (h.pendingCerts.size < MAX_BLOCKS_PER_HEIGHT) h.pendingCerts.set(cert.block_hash, cert)

@@ -37,7 +37,7 @@ export class TxPool {
 
   /** Validates `tx` as if it were in the next block and keeps it; returns its id. Throws the rule it breaks. */
   admit(tx: Transaction, ctx: BlockContext, sigs: SignatureSink): string {
-    if (this.#txs.size >= this.limit) throw new errors.LUCID_ERR_5016(`${this.#txs.size} transactions pending`)
+    if (this.#txs.size >= this.limit) throw new errors.TransactionPoolFull(`${this.#txs.size} transactions pending`)
     const scratch = new StateDelta(this.#delta)
     const id = applyTx(scratch, tx, ctx, sigs)
     scratch.mergeIntoBase()

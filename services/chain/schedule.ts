@@ -6,13 +6,16 @@
  * Live score of a node for epoch e, from the seven epochs before it (genesis stands in for the days before
  * epoch 0 at each validator's genesis rates):
  *   missing  = max(0, 7 - e)                     days of the window before genesis
- *   credits  = floor(genesis_credits x missing / 7) + sum of t/<d>/<node> for d in [max(0, e-7), e-1]
+ *   credits  = floor(genesis_credits x missing / 7) + sum for d in [max(0, e-7), e-1] of
+ *              c/<d>/<node> (consensus credits: blocks produced, votes in on-chain certificates)
+ *              + countedService(d, node) (receipted service credits, within the epoch's cap)
  *   uptime   = min(10000, floor((genesis_uptime_bp x 24 x missing + 10000 x beacons in the window) / (24 x 7)))
  * where a node's beacons count at most one per beacon window, 1/24 of an epoch (beaconWindow).
  *   score    = floor(credits x uptime / 10000)
  * Eligible (to lead and to vote): registered before epoch e, uptime >= min_uptime_bp, score > 0.
  */
 import { tieBreakKeys } from './encoding.ts'
+import { creditParams } from './params.ts'
 import { intAt, type StateReader } from './state.ts'
 import type { ChainParams } from './types.ts'
 
@@ -110,13 +113,14 @@ export function epochInfo(state: StateReader & { readonly memo?: Map<string, unk
   const boot = new Map(genesis.validators.map((v) => [v.node_id, v]))
   const missing = Math.max(0, WINDOW_DAYS - epoch)
   const nodes = (state.get('nodes') as Array<[string, number]>).filter(([, reg]) => reg < epoch)
+  const shareBp = creditParams(params).service_share_bp
   const ranking: Ranked[] = []
   for (const [node] of nodes) {
     const g = boot.get(node)
     let credits = g === undefined ? 0 : Math.floor((g.credits * missing) / WINDOW_DAYS)
     let beacons = 0
     for (let d = Math.max(0, epoch - WINDOW_DAYS); d < epoch; d++) {
-      credits += intAt(state, `t/${d}/${node}`)
+      credits += intAt(state, `c/${d}/${node}`) + countedService(state, d, node, shareBp)
       beacons += intAt(state, `b/${d}/${node}`)
     }
     const uptime = Math.min(BP, Math.floor(((g?.uptime_bp ?? 0) * BEACONS_PER_EPOCH * missing + BP * beacons) / (BEACONS_PER_EPOCH * WINDOW_DAYS)))
@@ -130,6 +134,22 @@ export function epochInfo(state: StateReader & { readonly memo?: Map<string, unk
   const info = internInfo({ epoch, seed, ranking, committee: { members, total } })
   state.memo?.set(memoKey, info)
   return info
+}
+
+/**
+ * The service credits of `node` that count in epoch `d`: all of them while the epoch's service claims stay
+ * within `service_share_bp` of its consensus credits, else their pro-rata share of that cap. This is what bounds
+ * an operator with any number of identities and any number of self-anchored sessions: all claims together earn
+ * at most the cap, which only the committee's verified consensus work sets (docs/chain.md, "Credits").
+ */
+export function countedService(state: StateReader, d: number, node: string, shareBp: number): number {
+  const mine = intAt(state, `s/${d}/${node}`)
+  if (mine === 0) return 0
+  const claimed = intAt(state, `s/${d}`)
+  const cap = Math.floor((shareBp * intAt(state, `c/${d}`)) / BP)
+  if (claimed <= cap) return mine
+  const product = mine * cap
+  return Number.isSafeInteger(product) ? Math.floor(product / claimed) : Number((BigInt(mine) * BigInt(cap)) / BigInt(claimed))
 }
 
 // Every node of one process computes the same epoch's info from its own state: one shared object per

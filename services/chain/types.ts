@@ -169,6 +169,23 @@ export interface ChainParams {
   readonly min_uptime_bp: number
   /** Clock disagreement tolerated between nodes. */
   readonly max_clock_skew_ms: number
+  /**
+   * Credits of a final block's producer (docs/chain.md, "Credits"). The four credit parameters are optional so
+   * that a genesis written before them keeps its hash; a missing one takes its DEFAULT_PARAMS value.
+   */
+  readonly produce_credits?: number
+  /** Credits a final block gives the voters of the certificate it carries, split by their committee weight. */
+  readonly vote_credits?: number
+  /** Service credits (relay, storage) count towards scores up to this share (basis points) of the epoch's consensus credits. */
+  readonly service_share_bp?: number
+  /** The largest size a session anchor may declare (`size_bytes`), the most any session's receipts can credit. */
+  readonly max_session_bytes?: number
+  /**
+   * The anchor rules (docs/chain.md, "Transactions"): 2 = labels and session ids by the shared rule of label.ts
+   * (code points, printable defined) and a data anchor's submitted_at no more than 10 minutes before its
+   * transaction. Absent (a genesis written before issue 23): 1, the rules its archived blocks were made under.
+   */
+  readonly anchor_rules?: number
 }
 
 /** The chain's first state: everything a node needs to validate block 1. */

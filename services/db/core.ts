@@ -23,8 +23,8 @@ export class Core {
 
   /** Throws LUCID_ERR_4004 when closed, and when `tx` has already finished. */
   assertOpen(tx?: TxHandle): void {
-    if (this.#closed) throw new errors.LUCID_ERR_4004('the database was closed')
-    if (tx !== undefined && finished.has(tx)) throw new errors.LUCID_ERR_4004('the transaction has already finished')
+    if (this.#closed) throw new errors.DatabaseNotOpen('the database was closed')
+    if (tx !== undefined && finished.has(tx)) throw new errors.DatabaseNotOpen('the transaction has already finished')
   }
 }
 

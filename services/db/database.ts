@@ -71,7 +71,7 @@ export class Database implements Repositories {
    */
   async transaction<R>(fn: (t: Repositories) => Promise<R>, opts: TransactionOptions = {}): Promise<R> {
     const retries = opts.retries ?? 5
-    if (!Number.isSafeInteger(retries) || retries < 0) throw new errors.LUCID_ERR_4009('retries must be a non-negative integer')
+    if (!Number.isSafeInteger(retries) || retries < 0) throw new errors.InvalidQuery('retries must be a non-negative integer')
     for (let attempt = 0; ; attempt++) {
       this.#core.assertOpen()
       try {

@@ -49,11 +49,11 @@ export type OpenOptions =
 /** Opens a database of either backend. */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.backend === 'level') {
-    if (typeof opts.path !== 'string' || opts.path === '') throw new errors.LUCID_ERR_4009('the level backend needs a data directory (path)')
+    if (typeof opts.path !== 'string' || opts.path === '') throw new errors.InvalidQuery('the level backend needs a data directory (path)')
     return new Database(await openLevelBackend(opts))
   }
   if (opts.backend === 'mongodb') return new Database(await openMongoBackend(opts))
-  throw new errors.LUCID_ERR_4009(`unknown backend ${String((opts as { backend?: unknown }).backend)}: level or mongodb`)
+  throw new errors.InvalidQuery(`unknown backend ${String((opts as { backend?: unknown }).backend)}: level or mongodb`)
 }
 
 export { Database } from './database.ts'

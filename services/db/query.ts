@@ -38,30 +38,30 @@ export interface IndexQuery {
 export function queryFields(spec: CollectionSpec, index: string): readonly IndexField[] {
   if (index === PRIMARY) return spec.key.map((field) => ({ field, dir: 1 as const }))
   const ix = spec.indexes.find((i) => i.name === index)
-  if (ix === undefined) throw new errors.LUCID_ERR_4009(`${spec.name} has no index ${index}`)
+  if (ix === undefined) throw new errors.InvalidQuery(`${spec.name} has no index ${index}`)
   return ix.fields
 }
 
 /** Validates every part of a query against the schema; throws LUCID_ERR_4009. */
 export function validateQuery(spec: CollectionSpec, q: IndexQuery): IndexQuery {
   const fields = queryFields(spec, q.index)
-  if (q.eq.length > fields.length) throw new errors.LUCID_ERR_4009(`${spec.name}.${q.index}: too many equality values`)
+  if (q.eq.length > fields.length) throw new errors.InvalidQuery(`${spec.name}.${q.index}: too many equality values`)
   q.eq.forEach((v, i) => {
     validateValue(spec, (fields[i] as IndexField).field, v)
   })
   if (q.range !== undefined) {
     const f = fields[q.eq.length]
-    if (f === undefined) throw new errors.LUCID_ERR_4009(`${spec.name}.${q.index}: no field left for a range`)
+    if (f === undefined) throw new errors.InvalidQuery(`${spec.name}.${q.index}: no field left for a range`)
     for (const b of ['gte', 'gt', 'lte', 'lt'] as const) {
       const v = q.range[b]
       if (v !== undefined) validateValue(spec, f.field, v)
     }
   }
   if (q.where !== undefined) {
-    if (!Array.isArray(q.where.in) || q.where.in.length === 0) throw new errors.LUCID_ERR_4009(`${spec.name}: $in needs at least one value`)
+    if (!Array.isArray(q.where.in) || q.where.in.length === 0) throw new errors.InvalidQuery(`${spec.name}: $in needs at least one value`)
     for (const v of q.where.in) validateValue(spec, q.where.field, v)
   }
-  if (q.order !== 'asc' && q.order !== 'desc') throw new errors.LUCID_ERR_4009(`order must be asc or desc`)
+  if (q.order !== 'asc' && q.order !== 'desc') throw new errors.InvalidQuery(`order must be asc or desc`)
   validateLimit(q.limit, q.limit)
   return q
 }

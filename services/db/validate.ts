@@ -52,21 +52,21 @@ function isJson(v: unknown, depth: number): boolean {
 /** Validates a whole document against its collection; returns a clean copy or throws LUCID_ERR_4003. */
 export function validateDoc(spec: CollectionSpec, input: unknown): Doc {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new errors.LUCID_ERR_4003(`${spec.name}: a document must be a plain object`)
+    throw new errors.InvalidDocument(`${spec.name}: a document must be a plain object`)
   }
   const src = input as Record<string, unknown>
   for (const name of Object.keys(src)) {
-    if (!(name in spec.fields) && src[name] !== undefined) throw new errors.LUCID_ERR_4003(`${spec.name}: unknown field ${name}`)
+    if (!(name in spec.fields) && src[name] !== undefined) throw new errors.InvalidDocument(`${spec.name}: unknown field ${name}`)
   }
   const out: Doc = {}
   for (const [name, f] of Object.entries(spec.fields)) {
     const v = src[name]
     if (v === undefined) {
       if (f.optional === true) continue
-      throw new errors.LUCID_ERR_4003(`${spec.name}: missing field ${name}`)
+      throw new errors.InvalidDocument(`${spec.name}: missing field ${name}`)
     }
     const problem = typeProblem(f.type, v)
-    if (problem !== undefined) throw new errors.LUCID_ERR_4003(`${spec.name}: field ${name} must be ${problem}`)
+    if (problem !== undefined) throw new errors.InvalidDocument(`${spec.name}: field ${name} must be ${problem}`)
     // Deep-copy JSON and arrays so later mutation of the caller's object cannot change a buffered write.
     out[name] = f.type === 'json' || f.type === 'keys' ? structuredClone(v) : v
   }
@@ -75,16 +75,16 @@ export function validateDoc(spec: CollectionSpec, input: unknown): Doc {
 
 /** Validates the primary key tuple of `spec`; throws LUCID_ERR_4009 (a lookup with a malformed id). */
 export function validateKey(spec: CollectionSpec, key: readonly unknown[]): Scalar[] {
-  if (key.length !== spec.key.length) throw new errors.LUCID_ERR_4009(`${spec.name}: key needs ${spec.key.join(', ')}`)
+  if (key.length !== spec.key.length) throw new errors.InvalidQuery(`${spec.name}: key needs ${spec.key.join(', ')}`)
   return spec.key.map((name, i) => validateValue(spec, name, key[i]))
 }
 
 /** Validates one value of an indexed or key field; throws LUCID_ERR_4009. */
 export function validateValue(spec: CollectionSpec, field: string, v: unknown): Scalar {
   const f = spec.fields[field]
-  if (f === undefined) throw new errors.LUCID_ERR_4009(`${spec.name}: unknown field ${field}`)
+  if (f === undefined) throw new errors.InvalidQuery(`${spec.name}: unknown field ${field}`)
   const problem = typeProblem(f.type, v)
-  if (problem !== undefined) throw new errors.LUCID_ERR_4009(`${spec.name}.${field} must be ${problem}`)
+  if (problem !== undefined) throw new errors.InvalidQuery(`${spec.name}.${field} must be ${problem}`)
   return v as Scalar
 }
 
@@ -95,7 +95,7 @@ export const MAX_LIMIT = 10_000
 export function validateLimit(limit: unknown, fallback: number): number {
   const n = limit ?? fallback
   if (!Number.isSafeInteger(n) || (n as number) < 1 || (n as number) > MAX_LIMIT) {
-    throw new errors.LUCID_ERR_4009(`limit must be an integer in 1..${MAX_LIMIT}`)
+    throw new errors.InvalidQuery(`limit must be an integer in 1..${MAX_LIMIT}`)
   }
   return n as number
 }

@@ -90,7 +90,7 @@ export class AccountService {
    */
   async register(username: string, password: string, email?: string, from?: string): Promise<User> {
     const reserved = reservedName(username, email)
-    if (reserved !== undefined) throw new errors.LUCID_ERR_1014(reserved)
+    if (reserved !== undefined) throw new errors.ReservedName(reserved)
     const mail = email ?? `${username}@users.lucid.invalid`
     // Both names checked before any hashing: a duplicate must not cost (or let anyone make us spend) a hash.
     const [byId, byMail] = await Promise.all([this.#db.users.get(username), this.#db.users.byEmail(mail)])
@@ -119,8 +119,8 @@ export class AccountService {
   async checkPassword(username: string, password: string, signal?: AbortSignal, from?: string): Promise<User> {
     const [user, h] = await Promise.all([this.#db.users.get(username), this.#store.credential(username)])
     const ok = await this.#pool.verify(password, h ?? this.#decoy, signal, from)
-    if (user === undefined || h === undefined || !ok) throw new errors.LUCID_ERR_1004()
-    if (user.status !== ACTIVE) throw new errors.LUCID_ERR_1005(`account ${username} is ${user.status}`)
+    if (user === undefined || h === undefined || !ok) throw new errors.InvalidCredentials()
+    if (user.status !== ACTIVE) throw new errors.Forbidden(`account ${username} is ${user.status}`)
     if (isWeaker(h, this.#policy)) await this.#upgrade(username, password)
     return user
   }
@@ -128,7 +128,7 @@ export class AccountService {
   /** An active account by id (refresh); LUCID_ERR_1003 when it is gone or disabled, so its tokens stop working. */
   async activeUser(userId: string): Promise<User> {
     const user = await this.#db.users.get(userId)
-    if (user === undefined || user.status !== ACTIVE) throw new errors.LUCID_ERR_1003()
+    if (user === undefined || user.status !== ACTIVE) throw new errors.InvalidToken()
     return user
   }
 
@@ -157,19 +157,19 @@ export class AccountService {
       if (!isLucidError(err, 'LUCID_ERR_4002')) throw err
       const created = await this.#walletAccount(address)
       if (created !== undefined) return created
-      throw new errors.LUCID_ERR_1011(`an account other than wallet ${address}'s holds its id or e-mail`, { cause: err })
+      throw new errors.AlreadyExists(`an account other than wallet ${address}'s holds its id or e-mail`, { cause: err })
     }
   }
 
   async #walletAccount(address: string): Promise<User | undefined> {
     const existing = await this.#db.users.byTronAddress(address)
-    if (existing !== undefined && existing.status !== ACTIVE) throw new errors.LUCID_ERR_1005(`account ${existing.user_id} is ${existing.status}`)
+    if (existing !== undefined && existing.status !== ACTIVE) throw new errors.Forbidden(`account ${existing.user_id} is ${existing.status}`)
     return existing
   }
 
   /** Replaces an account's roles; LUCID_ERR_1006 for an unknown account. */
   async setRoles(userId: string, roles: readonly Role[]): Promise<User> {
-    if ((await this.#db.users.get(userId)) === undefined) throw new errors.LUCID_ERR_1006(`user ${userId}`)
+    if ((await this.#db.users.get(userId)) === undefined) throw new errors.NotFound(`user ${userId}`)
     return await this.#db.users.update(userId, { roles: [...roles] })
   }
 
@@ -209,5 +209,5 @@ export class AccountService {
 
 /** The one answer to a registration whose username or e-mail is taken: it names neither. */
 function taken(): Error {
-  return new errors.LUCID_ERR_1011('an account with this username or e-mail')
+  return new errors.AlreadyExists('an account with this username or e-mail')
 }

@@ -66,7 +66,7 @@ export class ChainAccount {
         const nonceWasWrong = tx.nonce !== last + 1
         if (!isLucidError(err) || !nonceWasWrong) throw err
         if (attempt >= MAX_RESUBMITS)
-          throw new errors.LUCID_ERR_5002(`the gateway account's nonce kept changing under it (${attempt + 1} attempts): ${err.message}`)
+          throw new errors.InvalidTransaction(`the gateway account's nonce kept changing under it (${attempt + 1} attempts): ${err.message}`)
         this.resubmits++
       }
     }

@@ -232,11 +232,14 @@ export class DevnetChainPort implements ChainPort {
       throw err
     })
     const validators = keySeeds(DEVNET_SEED, opts.validators).map(ed25519Signer)
+    // A chain made before genesis had anchor_rules runs on under the rules it was made with (rules 1: docs/chain.md,
+    // "Parameters"), so its archive still replays and its genesis (hence every hash) is unchanged.
+    const params = archived !== undefined && archived.genesis.params.anchor_rules === undefined ? { ...opts.params, anchor_rules: undefined } : opts.params
     let ledgers: Ledger[] | undefined
     if (archived !== undefined) {
-      const want = devnetGenesis(validators, archived.genesis.genesis_time, opts.params)
+      const want = devnetGenesis(validators, archived.genesis.genesis_time, params)
       if (JSON.stringify(want) !== JSON.stringify(archived.genesis)) {
-        throw new errors.LUCID_ERR_5001(
+        throw new errors.InvalidBlock(
           `${join(opts.dataDir, CHAIN_DIR)} holds a devnet of ${archived.genesis.validators.length} validators with other parameters or keys than --validators ${opts.validators} gives; start with its --validators, or another --data`
         )
       }
@@ -250,7 +253,7 @@ export class DevnetChainPort implements ChainPort {
       finalIndexBlocks: opts.retainBlocks ?? RECENT_BLOCKS,
       // Each validator's consensus record (votes, lock, valid block), synced in groups before its messages leave.
       consensus: (_i, id, genesis) => fileConsensusStore(join(opts.dataDir, CHAIN_DIR, 'consensus', genesisHash(genesis), `${id}.json`)),
-      ...(opts.params !== undefined ? { params: opts.params } : {}),
+      ...(params !== undefined ? { params } : {}),
       ...(archived !== undefined ? { genesisTime: archived.genesis.genesis_time } : {}),
       ...(ledgers !== undefined ? { ledgers } : {})
     })
@@ -285,7 +288,7 @@ export class DevnetChainPort implements ChainPort {
       if (archived !== undefined) {
         const theirs = await genesisFromPeers(peer.host, [opts.address], 30_000)
         if (JSON.stringify(theirs) !== JSON.stringify(archived.genesis))
-          throw new errors.LUCID_ERR_5001(`${join(opts.dataDir, CHAIN_DIR)} holds another chain than ${opts.address}'s; use another --data`)
+          throw new errors.InvalidBlock(`${join(opts.dataDir, CHAIN_DIR)} holds another chain than ${opts.address}'s; use another --data`)
       }
       const archive = await BlockArchive.open(opts.dataDir, peer.genesis, opts.db)
       await archive.reconcile(archived?.blocks ?? [])
@@ -340,13 +343,13 @@ export class DevnetChainPort implements ChainPort {
 
   async submitTransaction(s: TransactionSubmission): Promise<TxReceipt> {
     const d = s.data as { [k: string]: Json } | null
-    if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new errors.LUCID_ERR_5002('data must be {from, nonce, payload, signature}')
+    if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new errors.InvalidTransaction('data must be {from, nonce, payload, signature}')
     const extra = Object.keys(d).filter((k) => !['from', 'nonce', 'payload', 'signature'].includes(k))
     if (extra.length > 0)
-      throw new errors.LUCID_ERR_5002(`data has ${extra.join(', ')}: it is {from, nonce, payload, signature} of a transaction signed by its sender`)
-    if (!(TX_TYPES as readonly string[]).includes(s.type)) throw new errors.LUCID_ERR_5002(`unknown type ${s.type}`)
+      throw new errors.InvalidTransaction(`data has ${extra.join(', ')}: it is {from, nonce, payload, signature} of a transaction signed by its sender`)
+    if (!(TX_TYPES as readonly string[]).includes(s.type)) throw new errors.InvalidTransaction(`unknown type ${s.type}`)
     if (s.type === 'session_anchor')
-      throw new errors.LUCID_ERR_5002(
+      throw new errors.InvalidTransaction(
         'session anchors are submitted by finalising the session (POST /sessions/{id}/finalize), signed by the gateway over the manifest it wrote'
       )
     const tx = { type: s.type, from: d.from, nonce: d.nonce, timestamp: s.timestamp, payload: d.payload, signature: d.signature } as unknown as Transaction
@@ -356,9 +359,9 @@ export class DevnetChainPort implements ChainPort {
       try {
         id = txId(tx)
       } catch {
-        throw new errors.LUCID_ERR_5002('the transaction cannot be encoded (data is {from, nonce, payload, signature})')
+        throw new errors.InvalidTransaction('the transaction cannot be encoded (data is {from, nonce, payload, signature})')
       }
-      if (id !== s.tx_id) throw new errors.LUCID_ERR_5002(`transaction_id ${s.tx_id} is not the transaction's id ${id}`)
+      if (id !== s.tx_id) throw new errors.InvalidTransaction(`transaction_id ${s.tx_id} is not the transaction's id ${id}`)
     }
     return receipt(this.#node.submit(tx))
   }

@@ -26,20 +26,20 @@ export interface ErrorBody {
 
 /** The catalogue error an arbitrary thrown value answers as. */
 export function toLucidError(err: unknown): LucidError {
-  if (err instanceof LucidError) return err.statusCode >= 400 && err.statusCode <= 599 ? err : new errors.LUCID_ERR_1009(err.code)
+  if (err instanceof LucidError) return err.statusCode >= 400 && err.statusCode <= 599 ? err : new errors.InternalError(err.code)
   const e = err as Partial<FastifyError> & { validation?: unknown; validationContext?: string }
   const message = typeof e.message === 'string' ? e.message : String(err)
-  if (e.validation !== undefined) return new errors.LUCID_ERR_1001(message)
+  if (e.validation !== undefined) return new errors.InvalidRequest(message)
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500
-  if (err instanceof SyntaxError && status === 400) return new errors.LUCID_ERR_1001(`malformed JSON body (${message})`)
-  if (status === 413) return new errors.LUCID_ERR_1007(message)
-  if (status === 415 || status === 406) return new errors.LUCID_ERR_1008(message)
-  if (status === 404) return new errors.LUCID_ERR_1006(message)
-  if (status === 401) return new errors.LUCID_ERR_1003()
-  if (status === 429) return new errors.LUCID_ERR_3001(message)
-  if (status === 503) return new errors.LUCID_ERR_3002(message)
-  if (status >= 400 && status < 500) return new errors.LUCID_ERR_1001(message)
-  return new errors.LUCID_ERR_1009('the request failed on the server (logged)')
+  if (err instanceof SyntaxError && status === 400) return new errors.InvalidRequest(`malformed JSON body (${message})`)
+  if (status === 413) return new errors.PayloadTooLarge(message)
+  if (status === 415 || status === 406) return new errors.UnsupportedMediaType(message)
+  if (status === 404) return new errors.NotFound(message)
+  if (status === 401) return new errors.InvalidToken()
+  if (status === 429) return new errors.RateLimited(message)
+  if (status === 503) return new errors.ServerBusy(message)
+  if (status >= 400 && status < 500) return new errors.InvalidRequest(message)
+  return new errors.InternalError('the request failed on the server (logged)')
 }
 
 /** The JSON body of `e`. */
@@ -68,7 +68,7 @@ export function installErrorHandling(app: FastifyInstance): void {
  */
 export function installNotFound(app: FastifyInstance, limit?: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
   const handler = (req: FastifyRequest, reply: FastifyReply): FastifyReply =>
-    sendError(reply, new errors.LUCID_ERR_1006(`${req.method} ${req.url.split('?')[0] ?? ''}`), req)
+    sendError(reply, new errors.NotFound(`${req.method} ${req.url.split('?')[0] ?? ''}`), req)
   if (limit === undefined) app.setNotFoundHandler(handler)
   else app.setNotFoundHandler({ preHandler: limit }, handler)
 }
@@ -81,10 +81,10 @@ export function clientError(err: Error & { code?: string }, socket: Socket): voi
   if (err.code === 'ECONNRESET' || socket.destroyed) return
   const e =
     err.code === 'HPE_HEADER_OVERFLOW'
-      ? new errors.LUCID_ERR_1012('the request headers exceed 16 KiB')
+      ? new errors.HeaderFieldsTooLarge('the request headers exceed 16 KiB')
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? new errors.LUCID_ERR_1013('the request did not arrive in time')
-        : new errors.LUCID_ERR_1001(`malformed HTTP request (${err.code ?? 'parse error'})`)
+        ? new errors.RequestTimeout('the request did not arrive in time')
+        : new errors.InvalidRequest(`malformed HTTP request (${err.code ?? 'parse error'})`)
   const body = JSON.stringify(errorBody(e))
   if (socket.writable) {
     socket.write(

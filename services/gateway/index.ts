@@ -14,6 +14,8 @@
 
 /** Open a whole gateway (stores, keys, app, listen), and the harness's child-process entry. */
 export { openGateway, start } from './server.ts'
+/** The HTTP client of the gateway's API (cases, chaos suites, tests). */
+export { errorCodeOf, gatewayCall, gatewayJson, type GatewayAnswer, type GatewayCallOptions, type JsonRecord } from './client.ts'
 /** Options and handle of a running gateway. */
 export type { Gateway, GatewayOptions } from './server.ts'
 

@@ -54,7 +54,7 @@ export function resolveLogLevel(flag: string | undefined, env: NodeJS.ProcessEnv
   if (raw === undefined || raw === '') return DEFAULT_LOG_LEVEL
   const level = raw.toLowerCase()
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    throw new errors.LUCID_ERR_9003(`log level ${raw}${flag === undefined ? ` (from ${LOG_LEVEL_ENV})` : ''}: one of ${LOG_LEVELS.join(', ')}`)
+    throw new errors.BadValue(`log level ${raw}${flag === undefined ? ` (from ${LOG_LEVEL_ENV})` : ''}: one of ${LOG_LEVELS.join(', ')}`)
   }
   return level as LogLevel
 }

@@ -82,7 +82,7 @@ function limitKey(req: FastifyRequest): string {
 /** A 429 answer after which the client may retry in `retryAfterS` seconds. */
 function limited(retryAfterS: number, what: string): Error {
   const s = Math.max(1, Math.ceil(retryAfterS))
-  return Object.assign(new errors.LUCID_ERR_3001(`${s} s (${what})`), { retryAfterS: s })
+  return Object.assign(new errors.RateLimited(`${s} s (${what})`), { retryAfterS: s })
 }
 
 /**
@@ -103,7 +103,7 @@ export async function registerRateLimits(app: FastifyInstance, tiers: RateLimitT
     max: (req) => tiers[tierOf(req)],
     addHeadersOnExceeding: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true },
     addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true, 'retry-after': true },
-    errorResponseBuilder: (_req, ctx) => new errors.LUCID_ERR_3001(`${Math.max(1, Math.ceil(ctx.ttl / 1000))} s (limit ${ctx.max} per minute)`)
+    errorResponseBuilder: (_req, ctx) => new errors.RateLimited(`${Math.max(1, Math.ceil(ctx.ttl / 1000))} s (limit ${ctx.max} per minute)`)
   })
   // The address budget of authenticated requests, checked after the subject's (a request the subject's
   // budget refused is not counted again here): added after the limiter's onRoute hook, so it runs after.
@@ -183,7 +183,7 @@ export class ByteBudget {
     if (b.level < bytes && !full) {
       this.#buckets.set(key, b)
       const retryS = Math.max(1, Math.ceil((Math.min(bytes, this.#rate) - b.level) / this.#rate))
-      throw Object.assign(new errors.LUCID_ERR_3001(`${retryS} s (upload limit ${this.#rate / 1e6} MB/s)`), { retryAfterS: retryS })
+      throw Object.assign(new errors.RateLimited(`${retryS} s (upload limit ${this.#rate / 1e6} MB/s)`), { retryAfterS: retryS })
     }
     b.level -= bytes
     this.#buckets.set(key, b)

@@ -191,14 +191,26 @@ export const TIMESTAMP = {
 } as const
 
 /**
- * Milliseconds since the epoch of a TIMESTAMP (numbers below 1e11 are taken as seconds: that is the year
- * 5138 in seconds and 1973 in ms), or `fallback` when absent; LUCID_ERR_1001 for a string that is no date.
+ * ISO-8601 date and time with seconds and a zone, as RFC 3339 writes it (`2026-12-03T12:00:00Z`,
+ * `...T12:00:00.123456+00:00`: the reference client sends Python's `isoformat()`). Date.parse alone would also
+ * take "Dec 3 2026" and other forms no document promises.
+ */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
+
+/**
+ * Milliseconds since the epoch of a TIMESTAMP, or `fallback` when absent. The one rule (docs/gateway.md): a
+ * number is milliseconds since the epoch, a non-negative integer, taken as it is (no guessing seconds from its
+ * size: `5` is 5 ms after the epoch, and then refused by the anchor's time window); a string is ISO-8601 with a
+ * zone. Anything else is LUCID_ERR_1001.
  */
 export function timestampMs(t: number | string | undefined, fallback: number): number {
   if (t === undefined) return fallback
-  if (typeof t === 'number') return Math.round(t < 1e11 ? t * 1000 : t)
-  const ms = Date.parse(t)
-  if (!Number.isFinite(ms) || ms < 0) throw new errors.LUCID_ERR_1001('timestamp is neither a number nor an ISO 8601 date')
+  if (typeof t === 'number') {
+    if (!Number.isSafeInteger(t) || t < 0) throw new errors.InvalidRequest('timestamp must be milliseconds since the epoch (an integer) or an ISO-8601 date')
+    return t
+  }
+  const ms = ISO_8601.test(t) ? Date.parse(t) : Number.NaN
+  if (!Number.isFinite(ms) || ms < 0) throw new errors.InvalidRequest('timestamp is neither milliseconds since the epoch nor an ISO-8601 date with a zone')
   return ms
 }
 

@@ -230,13 +230,13 @@ export class SessionService {
    */
   async appendChunk(p: Principal, id: string, data: Uint8Array, expectedIndex?: number): Promise<ChunkUploadView> {
     const doc = await this.#owned(p, id)
-    if (doc.status !== RECORDING) throw new errors.LUCID_ERR_2011(`session ${id} is ${doc.status}`)
+    if (doc.status !== RECORDING) throw new errors.RecordingWrongState(`session ${id} is ${doc.status}`)
     const live = this.#open(id)
-    if (live.closing) throw new errors.LUCID_ERR_2011(`session ${id} is being finalised`)
+    if (live.closing) throw new errors.RecordingWrongState(`session ${id} is being finalised`)
     const work = (async () => {
       const rec = await live.recorder
       if (expectedIndex !== undefined && expectedIndex !== rec.nextIndex)
-        throw new errors.LUCID_ERR_2003(`chunk_index ${expectedIndex}, the next chunk of session ${id} is ${rec.nextIndex}`)
+        throw new errors.ChunkOutOfOrder(`chunk_index ${expectedIndex}, the next chunk of session ${id} is ${rec.nextIndex}`)
       const r = await rec.append(data)
       this.#counters.acknowledged()
       // Acknowledgements come in index order, so after chunk i the session holds i + 1 chunks.
@@ -261,14 +261,14 @@ export class SessionService {
   /** The verified plaintext of chunk `index` of a finalised session the caller may read. */
   async playChunk(p: Principal, id: string, index: number): Promise<Uint8Array> {
     const doc = await this.#readable(p, id)
-    if (doc.status !== FINALISED) throw new errors.LUCID_ERR_2011(`session ${id} is ${doc.status}: playback needs its manifest (finalise it first)`)
+    if (doc.status !== FINALISED) throw new errors.RecordingWrongState(`session ${id} is ${doc.status}: playback needs its manifest (finalise it first)`)
     return await (await this.#player(id)).chunk(index)
   }
 
   /** The manifest of a finalised session the caller may read. */
   async manifest(p: Principal, id: string): Promise<Manifest> {
     const doc = await this.#readable(p, id)
-    if (doc.status !== FINALISED) throw new errors.LUCID_ERR_2011(`session ${id} is ${doc.status}: it has no manifest before finalisation`)
+    if (doc.status !== FINALISED) throw new errors.RecordingWrongState(`session ${id} is ${doc.status}: it has no manifest before finalisation`)
     return await this.#readManifest(id)
   }
 
@@ -279,9 +279,9 @@ export class SessionService {
    */
   async finalize(p: Principal, id: string): Promise<FinalizeView> {
     const doc = await this.#owned(p, id)
-    if (doc.status !== RECORDING) throw new errors.LUCID_ERR_2011(`session ${id} is already ${doc.status}`)
+    if (doc.status !== RECORDING) throw new errors.RecordingWrongState(`session ${id} is already ${doc.status}`)
     const live = this.#open(id)
-    if (live.closing) throw new errors.LUCID_ERR_2011(`session ${id} is being finalised`)
+    if (live.closing) throw new errors.RecordingWrongState(`session ${id} is being finalised`)
     live.closing = true
     let manifest: Manifest
     try {
@@ -316,14 +316,14 @@ export class SessionService {
    */
   async anchorSession(p: Principal, id: string, merkleRoot: string, chunkHashes: readonly string[]): Promise<AnchorView> {
     const doc = await this.#owned(p, id)
-    if (doc.status !== FINALISED) throw new errors.LUCID_ERR_2011(`session ${id} is ${doc.status}: finalise it before anchoring`)
+    if (doc.status !== FINALISED) throw new errors.RecordingWrongState(`session ${id} is ${doc.status}: finalise it before anchoring`)
     const manifest = await this.#readManifest(id)
     if (merkleRoot.toLowerCase() !== manifest.merkle_root)
-      throw new errors.LUCID_ERR_2005(`merkle_root ${merkleRoot} is not the manifest's ${manifest.merkle_root}`)
+      throw new errors.ManifestIntegrityFailed(`merkle_root ${merkleRoot} is not the manifest's ${manifest.merkle_root}`)
     if (chunkHashes.length > 0) {
       const mine = manifest.chunks.map((c) => c.ciphertext_sha256)
       if (chunkHashes.length !== mine.length || chunkHashes.some((h, i) => h.toLowerCase() !== mine[i]))
-        throw new errors.LUCID_ERR_2005(`the chunk hashes are not the manifest's ${mine.length}`)
+        throw new errors.ManifestIntegrityFailed(`the chunk hashes are not the manifest's ${mine.length}`)
     }
     const existing = (await this.#store.session(id))?.anchor
     if (existing !== undefined) {
@@ -342,7 +342,7 @@ export class SessionService {
   async anchorStatus(p: Principal, id: string): Promise<AnchorView> {
     const doc = await this.#readable(p, id)
     const rec = (await this.#store.session(id))?.anchor
-    if (rec === undefined) throw new errors.LUCID_ERR_1006(`an anchor of session ${id} (finalise it, or retry POST /anchoring/session)`)
+    if (rec === undefined) throw new errors.NotFound(`an anchor of session ${id} (finalise it, or retry POST /anchoring/session)`)
     const v = await this.#anchorView(id, rec)
     await this.#recordFinal(doc, rec, v)
     return v
@@ -458,7 +458,10 @@ export class SessionService {
         store: new FsChunkStore(this.#dir(id), { durable: this.#durable }),
         db: this.#db,
         masterKey: this.#masterKey,
-        codec: this.#codec
+        codec: this.#codec,
+        // Recordings made before manifest MACs: this database, kept apart from the recording directories,
+        // holds their chunk count, Merkle root and chunk hashes, which an edit of the files cannot change.
+        acceptUnauthenticated: true
       })
       p.catch(() => this.#players.delete(id))
       if (this.#players.size >= PLAYER_CACHE) this.#players.delete(this.#players.keys().next().value as string)
@@ -471,21 +474,21 @@ export class SessionService {
 
   async #readManifest(id: string): Promise<Manifest> {
     const raw = await new FsChunkStore(this.#dir(id), { durable: this.#durable }).getFile('manifest.json')
-    if (raw === undefined) throw new errors.LUCID_ERR_2007(`the manifest of session ${id}`)
+    if (raw === undefined) throw new errors.ChunkMissing(`the manifest of session ${id}`)
     return parseManifest(new TextDecoder().decode(raw))
   }
 
   /** The session if the caller owns it or is an Admin; 404 otherwise. */
   async #readable(p: Principal, id: string): Promise<Session> {
     const doc = await this.#db.sessions.get(id)
-    if (doc === undefined || (doc.user_id !== p.sub && !hasRole(p.roles, 'Admin'))) throw new errors.LUCID_ERR_1006(`session ${id}`)
+    if (doc === undefined || (doc.user_id !== p.sub && !hasRole(p.roles, 'Admin'))) throw new errors.NotFound(`session ${id}`)
     return doc
   }
 
   /** The session if the caller owns it; 404 otherwise (admins read, they do not write others' sessions). */
   async #owned(p: Principal, id: string): Promise<Session> {
     const doc = await this.#db.sessions.get(id)
-    if (doc === undefined || doc.user_id !== p.sub) throw new errors.LUCID_ERR_1006(`session ${id}`)
+    if (doc === undefined || doc.user_id !== p.sub) throw new errors.NotFound(`session ${id}`)
     return doc
   }
 
@@ -496,7 +499,7 @@ export class SessionService {
 
 /** The chain, or LUCID_ERR_5004 when none is wired into this gateway. */
 export function requireChain(chain: ChainPort | undefined): ChainPort {
-  if (chain === undefined) throw new errors.LUCID_ERR_5004('no chain is wired into this gateway')
+  if (chain === undefined) throw new errors.ChainUnavailable('no chain is wired into this gateway')
   return chain
 }
 

@@ -5,7 +5,7 @@
  */
 import * as pako from 'pako'
 import { errors } from '../common/errors.ts'
-import { DEFAULT_MEMBER_SIZE, GZIP_LEVEL, lengthMismatch, type Codec, type CodecOptions } from './codec.ts'
+import { DEFAULT_MEMBER_SIZE, GZIP_LEVEL, lengthMismatch, trailingBytes, type Codec, type CodecOptions } from './codec.ts'
 import { concatBytes, memberRanges } from './members.ts'
 import { PakoPool } from './pako-pool.ts'
 
@@ -30,14 +30,21 @@ export function createPakoCodec(opts: PakoCodecOptions = {}): Codec {
       return concatBytes(await Promise.all(ranges.map(([s, e]) => p.gzip(data.subarray(s, e), GZIP_LEVEL))))
     },
     async decompress(gz, expectedSize) {
-      let out: Uint8Array
+      // pako's inflate reads every member of a multi-member stream (as gunzip does) and, like node's, stops at a
+      // zero byte after a member, leaving the rest unread in avail_in: counted here (codec.ts, trailingBytes).
+      const inflator = new pako.Inflate()
       try {
-        // pako's inflate reads every member of a multi-member stream (as gunzip does).
-        out = pako.ungzip(gz)
+        inflator.push(gz, true)
       } catch (err) {
-        throw new errors.LUCID_ERR_2006(`pako: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+        throw new errors.DecompressionFailed(`pako: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
       }
+      if (inflator.err !== 0 || !(inflator.result instanceof Uint8Array))
+        throw new errors.DecompressionFailed(`pako: ${inflator.msg || 'truncated gzip stream'}`)
+      const out = inflator.result
       if (out.length !== expectedSize) throw lengthMismatch('pako', out.length, expectedSize)
+      // `strm` is typed private but is pako's documented zlib stream state; avail_in is what inflate left unread.
+      const unread = (inflator as unknown as { strm: { avail_in: number } }).strm.avail_in
+      if (unread > 0) throw trailingBytes('pako', unread)
       return out
     },
     async close() {

@@ -45,7 +45,17 @@ export interface CodecOptions {
 /** Default bytes of input per gzip member. */
 export const DEFAULT_MEMBER_SIZE = 1024 * 1024
 
+/**
+ * The LUCID_ERR_2006 thrown for bytes after the last gzip member. The rule (docs/envelope.md, step 4): the
+ * stream is gzip members and nothing else. A standard `windowBits = 31` loop refuses anything after a member
+ * that is not another member; node's gunzip and pako stop at a zero byte and ignore the rest (padding, they
+ * assume), as Python's `gzip.decompress` does, so both codecs count the bytes inflate consumed themselves.
+ */
+export function trailingBytes(codec: CodecName, trailing: number): Error {
+  return new errors.DecompressionFailed(`${codec}: ${trailing} bytes after the last gzip member`)
+}
+
 /** The LUCID_ERR_2006 thrown when output length differs from the recorded plaintext length. */
 export function lengthMismatch(codec: CodecName, got: number, expected: number): Error {
-  return new errors.LUCID_ERR_2006(`${codec}: ${got} bytes decompressed, ${expected} expected`)
+  return new errors.DecompressionFailed(`${codec}: ${got} bytes decompressed, ${expected} expected`)
 }

@@ -97,7 +97,7 @@ export function encodeHeader(h: EnvelopeHeader): Uint8Array {
  * announces a plaintext above MAX_CHUNK_BYTES. Authenticity is not checked here (that is the tag's job).
  */
 export function parseEnvelope(bytes: Uint8Array, label: string): ParsedEnvelope {
-  const bad = (why: string): Error => new errors.LUCID_ERR_2001(`${label}: ${why}`)
+  const bad = (why: string): Error => new errors.MalformedChunkEnvelope(`${label}: ${why}`)
   if (bytes.length < FIXED_HEADER_BYTES + 1 + TAG_BYTES) throw bad(`${bytes.length} bytes is shorter than any envelope`)
   for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) throw bad('not a Lucid chunk envelope (bad magic)')
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
@@ -110,7 +110,7 @@ export function parseEnvelope(bytes: Uint8Array, label: string): ParsedEnvelope 
   if (index > BigInt(Number.MAX_SAFE_INTEGER)) throw bad('chunk index out of range')
   const plaintextSize = v.getBigUint64(16)
   if (plaintextSize > BigInt(MAX_CHUNK_BYTES))
-    throw new errors.LUCID_ERR_2004(`${label}: plaintext of ${plaintextSize} bytes announced, limit ${MAX_CHUNK_BYTES}`)
+    throw new errors.ChunkTooLarge(`${label}: plaintext of ${plaintextSize} bytes announced, limit ${MAX_CHUNK_BYTES}`)
   const sidLen = v.getUint16(68)
   if (sidLen < 1 || sidLen > MAX_SESSION_ID_BYTES) throw bad(`session id length ${sidLen}`)
   const headerLen = FIXED_HEADER_BYTES + sidLen

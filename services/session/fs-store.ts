@@ -5,13 +5,13 @@
  *   DIR/chunks/000000000007.lsc   one envelope per chunk (12-digit index, sorts as it counts)
  *   DIR/manifest.json             written when the recording is finished
  *
- * Every write goes to a temporary file in the same directory, is fsync'ed, renamed over the final name
- * (rename is atomic within a filesystem) and the directory is fsync'ed so the rename itself is durable.
+ * Every write goes through writeFileAtomic (services/common/atomic-file.ts): a temporary file in the same
+ * directory, fsync'ed, renamed over the final name, and the directory fsync'ed so the rename itself is durable.
  * A crash leaves either no chunk or the whole chunk, plus at most a stray *.tmp file that
  * removeStrayTemps() clears on resume.
  */
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
-import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises'
+import { writeFileAtomic } from '../common/atomic-file.ts'
 import { join } from 'node:path'
 import type { ChunkStore, RecordingFile } from './store.ts'
 
@@ -48,7 +48,7 @@ export class FsChunkStore implements ChunkStore {
 
   async putChunk(index: number, parts: readonly Uint8Array[]): Promise<void> {
     await this.#mkdirs()
-    await this.#atomicWrite(this.#chunks, this.chunkPath(index), parts)
+    await this.#atomicWrite(this.chunkPath(index), parts)
   }
 
   async getChunk(index: number): Promise<Uint8Array | undefined> {
@@ -77,7 +77,7 @@ export class FsChunkStore implements ChunkStore {
 
   async putFile(name: RecordingFile, data: Uint8Array): Promise<void> {
     await this.#mkdirs()
-    await this.#atomicWrite(this.location, join(this.location, name), [data])
+    await this.#atomicWrite(join(this.location, name), [data])
   }
 
   async getFile(name: RecordingFile): Promise<Uint8Array | undefined> {
@@ -103,38 +103,8 @@ export class FsChunkStore implements ChunkStore {
     return this.#ready
   }
 
-  async #atomicWrite(dir: string, path: string, parts: readonly Uint8Array[]): Promise<void> {
-    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
-    const fh = await open(tmp, 'wx', 0o644)
-    try {
-      let off = 0
-      for (const p of parts) {
-        // Parts back to back at explicit positions; a short write is continued, never silently dropped.
-        let done = 0
-        while (done < p.length) {
-          const { bytesWritten } = await fh.write(p, done, p.length - done, off)
-          done += bytesWritten
-          off += bytesWritten
-        }
-      }
-      if (this.#durable) await fh.datasync()
-    } catch (err) {
-      await fh.close().catch(() => {})
-      await rm(tmp, { force: true })
-      throw err
-    }
-    await fh.close()
-    await rename(tmp, path)
-    if (this.#durable) await fsyncDir(dir)
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const d = await open(dir, 'r')
-  try {
-    await d.sync()
-  } finally {
-    await d.close()
+  async #atomicWrite(path: string, parts: readonly Uint8Array[]): Promise<void> {
+    await writeFileAtomic(path, parts, { durable: this.#durable })
   }
 }
 

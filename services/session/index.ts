@@ -22,8 +22,8 @@ export type { RecorderOptions, ResumeOptions, ChunkReceipt } from './recorder.ts
 
 /** Plays a finished recording, verifying manifest, metadata, hash, proof and tag before returning a byte. */
 export { SessionPlayer } from './player.ts'
-/** Options of SessionPlayer.open. */
-export type { PlayerOptions } from './player.ts'
+/** Options of SessionPlayer.open, and what a chain anchor commits a recording to. */
+export type { PlayerOptions, AnchoredManifest } from './player.ts'
 
 /** Session statuses, the metadata directory of a recording, and opening the database kept there. */
 export { SESSION_STATUS, METADATA_DIR, openRecordingDatabase } from './metadata.ts'
@@ -53,7 +53,9 @@ export { createZlibCodec } from './codec-zlib.ts'
 export { MAX_CHUNK_BYTES } from './envelope.ts'
 
 /** The manifest: building, parsing and verifying it, and per-chunk Merkle inclusion proofs. */
-export { buildManifest, parseManifest, verifyManifest, chunkProof, verifyChunkProof } from './manifest.ts'
+export { buildManifest, parseManifest, verifyManifest, chunkProof, verifyChunkProof, MANIFEST_FORMAT, LEGACY_MANIFEST_FORMAT } from './manifest.ts'
+/** The manifest's authentication under the master key (HMAC of manifest_hash) and its check. */
+export { manifestMac, manifestMacValid } from './manifest-mac.ts'
 /** A manifest and one chunk's entry in it. */
 export type { Manifest, ManifestChunk } from './manifest.ts'
 

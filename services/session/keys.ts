@@ -31,7 +31,7 @@ const utf8 = new TextEncoder()
 
 /** A master key imported for HKDF (not extractable: the raw bytes stay with the caller). */
 export async function importMasterKey(raw: Uint8Array): Promise<CryptoKey> {
-  if (raw.length !== MASTER_KEY_BYTES) throw new errors.LUCID_ERR_2010(`a master key is ${MASTER_KEY_BYTES} bytes, got ${raw.length}`)
+  if (raw.length !== MASTER_KEY_BYTES) throw new errors.WrongMasterKey(`a master key is ${MASTER_KEY_BYTES} bytes, got ${raw.length}`)
   return await crypto.subtle.importKey('raw', raw, 'HKDF', false, ['deriveKey', 'deriveBits'])
 }
 

@@ -4,7 +4,7 @@
  * printed; messages name the file only.
  */
 import { readFile } from 'node:fs/promises'
-import { createFileAtomic } from '../common/create-file.ts'
+import { writeFileAtomic } from '../common/atomic-file.ts'
 import { randomBytes } from 'node:crypto'
 import { errors } from '../common/errors.ts'
 import { MASTER_KEY_BYTES } from './keys.ts'
@@ -18,7 +18,7 @@ export function parseMasterKey(text: string, source: string): Uint8Array {
   let key: Buffer | undefined
   if (/^[0-9a-fA-F]{64}$/.test(t)) key = Buffer.from(t, 'hex')
   else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(t)) key = Buffer.from(t, t.includes('-') || t.includes('_') ? 'base64url' : 'base64')
-  if (key?.length !== MASTER_KEY_BYTES) throw new errors.LUCID_ERR_9003(`${source} (expected ${MASTER_KEY_BYTES} bytes as 64 hex digits or base64)`)
+  if (key?.length !== MASTER_KEY_BYTES) throw new errors.BadValue(`${source} (expected ${MASTER_KEY_BYTES} bytes as 64 hex digits or base64)`)
   return new Uint8Array(key)
 }
 
@@ -37,10 +37,10 @@ export async function loadMasterKey(keyFile: string, create: boolean, env: NodeJ
     return { key: parseMasterKey(await readFile(keyFile, 'utf8'), `key file ${keyFile}`), source: { kind: 'file', path: keyFile, created: false } }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-    if (!create) throw new errors.LUCID_ERR_9003(`${MASTER_KEY_ENV}: not set, and no key file at ${keyFile}`)
+    if (!create) throw new errors.BadValue(`${MASTER_KEY_ENV}: not set, and no key file at ${keyFile}`)
   }
   const key = new Uint8Array(randomBytes(MASTER_KEY_BYTES))
   // Whole or not at all: a kill mid-creation must not leave a key file of no key (refused at every start).
-  await createFileAtomic(keyFile, Buffer.from(key).toString('hex') + '\n', 0o600)
+  await writeFileAtomic(keyFile, Buffer.from(key).toString('hex') + '\n', { mode: 'create', permissions: 0o600 })
   return { key, source: { kind: 'file', path: keyFile, created: true } }
 }

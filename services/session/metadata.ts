@@ -65,9 +65,9 @@ export function recordingSessionDoc(sessionId: string, userId: string, createdAt
  */
 export function crossCheckChunk(row: Chunk | undefined, index: number, stored: { size: number; sha256: string }): void {
   const label = `chunk ${index}`
-  if (row === undefined) throw new errors.LUCID_ERR_2012(`${label}: the database has no metadata for it`)
+  if (row === undefined) throw new errors.RecordingMetadataMismatch(`${label}: the database has no metadata for it`)
   if (row.size_bytes !== stored.size || row.ciphertext_sha256 !== stored.sha256) {
-    throw new errors.LUCID_ERR_2012(
+    throw new errors.RecordingMetadataMismatch(
       `${label}: the database records ${row.size_bytes} bytes with SHA-256 ${row.ciphertext_sha256}, the stored envelope is ${stored.size} bytes with SHA-256 ${stored.sha256}`
     )
   }

@@ -20,8 +20,9 @@ import type { Database } from '../db/index.ts'
 import type { Codec } from './codec.ts'
 import { createZlibCodec } from './codec-zlib.ts'
 import { MAX_CHUNK_BYTES } from './envelope.ts'
-import { importMasterKey, masterKeyId } from './keys.ts'
+import { importMasterKey, masterKeyId, type CryptoKey } from './keys.ts'
 import { buildManifest, type Manifest, type ManifestChunk } from './manifest.ts'
+import { manifestMac } from './manifest-mac.ts'
 import { SESSION_STATUS, recordingSessionDoc, sessionChunkRows } from './metadata.ts'
 import { RECORDING_FORMAT, readRecordingInfo, writeRecordingInfo, type RecordingInfo } from './recording-info.ts'
 import { ChunkOpener, ChunkSealer } from './seal.ts'
@@ -73,6 +74,8 @@ export class SessionRecorder {
   readonly #codec: Codec
   readonly #ownCodec: boolean
   readonly #sealer: ChunkSealer
+  /** The master key (not extractable): finish() authenticates the manifest under it. */
+  readonly #master: CryptoKey
   readonly #clock: Clock
   readonly #chunks = new Map<number, ManifestChunk>()
   readonly #inFlight = new Set<Promise<unknown>>()
@@ -88,9 +91,11 @@ export class SessionRecorder {
     db: Database,
     codec: Codec | undefined,
     sealer: ChunkSealer,
+    master: CryptoKey,
     clock: Clock,
     existing: readonly ManifestChunk[]
   ) {
+    this.#master = master
     this.info = info
     this.sessionId = info.session_id
     this.#store = store
@@ -113,10 +118,10 @@ export class SessionRecorder {
     // These lookups also validate both ids as database keys (LUCID_ERR_4009) before anything is written, so
     // the session document written after recording.json cannot be refused for its ids.
     if ((await opts.db.sessions.get(sessionId)) !== undefined)
-      throw new errors.LUCID_ERR_2011(`session ${JSON.stringify(sessionId)} already exists in the database`)
+      throw new errors.RecordingWrongState(`session ${JSON.stringify(sessionId)} already exists in the database`)
     await opts.db.sessions.byUser(opts.userId, { limit: 1 })
     if ((await opts.store.getFile('recording.json')) !== undefined)
-      throw new errors.LUCID_ERR_2011(`${opts.store.location} already holds a recording (resume it or choose another directory)`)
+      throw new errors.RecordingWrongState(`${opts.store.location} already holds a recording (resume it or choose another directory)`)
     const clock = opts.clock ?? systemClock
     const master = await importMasterKey(opts.masterKey)
     const startedAt = clock.now()
@@ -132,7 +137,7 @@ export class SessionRecorder {
     const sealer = await ChunkSealer.create(master, info.session_id)
     await writeRecordingInfo(opts.store, info)
     await opts.db.sessions.insert(recordingSessionDoc(sessionId, opts.userId, startedAt))
-    return new SessionRecorder(info, opts.store, opts.db, opts.codec, sealer, clock, [])
+    return new SessionRecorder(info, opts.store, opts.db, opts.codec, sealer, master, clock, [])
   }
 
   /**
@@ -149,33 +154,33 @@ export class SessionRecorder {
   static async resume(opts: ResumeOptions): Promise<SessionRecorder> {
     const info = await readRecordingInfo(opts.store)
     const master = await importMasterKey(opts.masterKey)
-    if ((await masterKeyId(master)) !== info.key_id) throw new errors.LUCID_ERR_2010(`the recording in ${opts.store.location} was made with another master key`)
+    if ((await masterKeyId(master)) !== info.key_id) throw new errors.WrongMasterKey(`the recording in ${opts.store.location} was made with another master key`)
     const id = info.session_id
     const session = (await opts.db.sessions.get(id)) ?? (await opts.db.sessions.insert(recordingSessionDoc(id, info.user_id, Date.parse(info.started_at))))
     if (session.status !== SESSION_STATUS.recording)
-      throw new errors.LUCID_ERR_2011(`session ${JSON.stringify(id)} is ${session.status}, not ${SESSION_STATUS.recording}: it cannot be resumed`)
+      throw new errors.RecordingWrongState(`session ${JSON.stringify(id)} is ${session.status}, not ${SESSION_STATUS.recording}: it cannot be resumed`)
     const rows = await sessionChunkRows(opts.db, id)
     rows.forEach((r, i) => {
-      if (r.idx !== i) throw new errors.LUCID_ERR_2012(`chunk ${i}: no metadata, but chunk ${r.idx} has`)
+      if (r.idx !== i) throw new errors.RecordingMetadataMismatch(`chunk ${i}: no metadata, but chunk ${r.idx} has`)
     })
     if (rows.length !== session.chunk_count)
-      throw new errors.LUCID_ERR_2012(`session ${JSON.stringify(id)}: chunk_count ${session.chunk_count}, ${rows.length} chunk documents`)
+      throw new errors.RecordingMetadataMismatch(`session ${JSON.stringify(id)}: chunk_count ${session.chunk_count}, ${rows.length} chunk documents`)
     const opener = new ChunkOpener(master, id)
     const existing: ManifestChunk[] = []
     for (const row of rows) {
       const label = `chunk ${row.idx}`
       const bytes = await opts.store.getChunk(row.idx)
-      if (bytes === undefined) throw new errors.LUCID_ERR_2007(`${label} was acknowledged but is not in ${opts.store.location}`)
+      if (bytes === undefined) throw new errors.ChunkMissing(`${label} was acknowledged but is not in ${opts.store.location}`)
       const digest = toHex(sha256(bytes))
       if (bytes.length !== row.size_bytes || digest !== row.ciphertext_sha256)
-        throw new errors.LUCID_ERR_2008(`${label}: the stored envelope (${bytes.length} bytes, SHA-256 ${digest}) is not the one acknowledged`)
+        throw new errors.ChunkHashMismatch(`${label}: the stored envelope (${bytes.length} bytes, SHA-256 ${digest}) is not the one acknowledged`)
       const { header } = await opener.open(bytes, row.idx)
       existing.push({ index: row.idx, size: bytes.length, ciphertext_sha256: digest, plaintext_size: header.plaintextSize })
     }
     for (const index of await opts.store.chunkIndices()) if (index >= rows.length) await opts.store.deleteChunk(index)
     const sealer = await ChunkSealer.create(master, id)
     const clock = opts.clock ?? systemClock
-    return new SessionRecorder(info, opts.store, opts.db, opts.codec, sealer, clock, existing)
+    return new SessionRecorder(info, opts.store, opts.db, opts.codec, sealer, master, clock, existing)
   }
 
   /** Index the next append will get. */
@@ -195,8 +200,8 @@ export class SessionRecorder {
    * acknowledged behind a hole.
    */
   append(data: Uint8Array): Promise<ChunkReceipt> {
-    if (this.#finished) return Promise.reject(new errors.LUCID_ERR_2011('append after finish'))
-    if (data.length > MAX_CHUNK_BYTES) return Promise.reject(new errors.LUCID_ERR_2004(`chunk ${this.#next}: ${data.length} bytes, limit ${MAX_CHUNK_BYTES}`))
+    if (this.#finished) return Promise.reject(new errors.RecordingWrongState('append after finish'))
+    if (data.length > MAX_CHUNK_BYTES) return Promise.reject(new errors.ChunkTooLarge(`chunk ${this.#next}: ${data.length} bytes, limit ${MAX_CHUNK_BYTES}`))
     const p = this.#append(this.#next++, data, this.#acked)
     this.#acked = p
     this.#inFlight.add(p)
@@ -224,7 +229,7 @@ export class SessionRecorder {
       // The file just written has no metadata, so nothing can see it; removing it keeps the store tidy
       // (resume would delete it anyway, hence a failure to remove is not this append's error).
       await this.#store.deleteChunk(index).catch(() => {})
-      throw new errors.LUCID_ERR_2007(`chunk ${index - 1} was not stored, so chunk ${index} cannot be acknowledged`, { cause: err })
+      throw new errors.ChunkMissing(`chunk ${index - 1} was not stored, so chunk ${index} cannot be acknowledged`, { cause: err })
     }
     const t4 = c.monotonic()
     const row = { session_id: this.sessionId, idx: index, ciphertext_sha256: entry.ciphertext_sha256, size_bytes: entry.size, created_at: c.now() }
@@ -250,16 +255,16 @@ export class SessionRecorder {
   }
 
   /**
-   * Waits for appends in flight, writes manifest.json, then marks the session finalised with its
+   * Waits for appends in flight, writes manifest.json (authenticated: manifest_mac under the master key), then marks the session finalised with its
    * merkle_root (that update acknowledges the finish), and returns the manifest. A failed append fails
    * finish (LUCID_ERR_2007 names the missing chunk): a manifest never skips a chunk.
    */
   async finish(): Promise<Manifest> {
-    if (this.#finished) throw new errors.LUCID_ERR_2011('finish called twice')
+    if (this.#finished) throw new errors.RecordingWrongState('finish called twice')
     this.#finished = true
     try {
       await Promise.allSettled([...this.#inFlight])
-      const manifest = buildManifest(
+      const unsigned = buildManifest(
         {
           session_id: this.info.session_id,
           owner_address: this.info.owner_address,
@@ -270,12 +275,13 @@ export class SessionRecorder {
         },
         [...this.#chunks.values()]
       )
-      if (manifest.chunk_count !== this.#next) throw new errors.LUCID_ERR_2007(`chunk ${firstMissing(this.#chunks, this.#next)} was never stored`)
+      const manifest: Manifest = { ...unsigned, manifest_mac: await manifestMac(this.#master, unsigned.manifest_hash) }
+      if (manifest.chunk_count !== this.#next) throw new errors.ChunkMissing(`chunk ${firstMissing(this.#chunks, this.#next)} was never stored`)
       await this.#store.putFile('manifest.json', new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'))
       await this.#db.sessions.update(this.sessionId, (s) => {
-        if (s.status !== SESSION_STATUS.recording) throw new errors.LUCID_ERR_2011(`session ${JSON.stringify(this.sessionId)} is ${s.status}`)
+        if (s.status !== SESSION_STATUS.recording) throw new errors.RecordingWrongState(`session ${JSON.stringify(this.sessionId)} is ${s.status}`)
         if (s.chunk_count !== manifest.chunk_count)
-          throw new errors.LUCID_ERR_2012(
+          throw new errors.RecordingMetadataMismatch(
             `session ${JSON.stringify(this.sessionId)}: chunk_count ${s.chunk_count} in the database, ${manifest.chunk_count} chunks recorded`
           )
         return { status: SESSION_STATUS.finalised, merkle_root: manifest.merkle_root }

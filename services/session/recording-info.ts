@@ -30,12 +30,12 @@ export async function writeRecordingInfo(store: ChunkStore, info: RecordingInfo)
 /** Reads recording.json; LUCID_ERR_2011 when absent (no recording here), 2005 when malformed. */
 export async function readRecordingInfo(store: ChunkStore): Promise<RecordingInfo> {
   const raw = await store.getFile('recording.json')
-  if (raw === undefined) throw new errors.LUCID_ERR_2011(`no recording in ${store.location} (recording.json missing)`)
+  if (raw === undefined) throw new errors.RecordingWrongState(`no recording in ${store.location} (recording.json missing)`)
   let v: Partial<Record<keyof RecordingInfo, unknown>>
   try {
     v = JSON.parse(new TextDecoder().decode(raw)) as typeof v
   } catch {
-    throw new errors.LUCID_ERR_2005('recording.json is not JSON')
+    throw new errors.ManifestIntegrityFailed('recording.json is not JSON')
   }
   if (
     v.format !== RECORDING_FORMAT ||
@@ -46,7 +46,7 @@ export async function readRecordingInfo(store: ChunkStore): Promise<RecordingInf
     typeof v.key_id !== 'string' ||
     !CODEC_NAMES.includes(v.codec as CodecName)
   ) {
-    throw new errors.LUCID_ERR_2005('recording.json is malformed')
+    throw new errors.ManifestIntegrityFailed('recording.json is malformed')
   }
   return v as RecordingInfo
 }

@@ -45,7 +45,7 @@ export class ChunkSealer {
 
   /** Encrypts the gzip stream `compressed` of chunk `index` whose plaintext is `plaintextSize` bytes. */
   async seal(index: number, compressed: Uint8Array, plaintextSize: number): Promise<SealedChunk> {
-    if (plaintextSize > MAX_CHUNK_BYTES) throw new errors.LUCID_ERR_2004(`chunk ${index}: ${plaintextSize} bytes, limit ${MAX_CHUNK_BYTES}`)
+    if (plaintextSize > MAX_CHUNK_BYTES) throw new errors.ChunkTooLarge(`chunk ${index}: ${plaintextSize} bytes, limit ${MAX_CHUNK_BYTES}`)
     // The nonce is taken before the first await: concurrent seals can never observe the same counter value.
     const header = encodeHeader({
       version: FORMAT_VERSION,
@@ -88,13 +88,13 @@ export class ChunkOpener {
     const label = `chunk ${index}`
     const { header, aad, body } = parseEnvelope(bytes, label)
     if (header.sessionId !== this.#sessionId)
-      throw new errors.LUCID_ERR_2009(`${label} is from session ${JSON.stringify(header.sessionId)}, not ${JSON.stringify(this.#sessionId)}`)
-    if (header.index !== index) throw new errors.LUCID_ERR_2003(`${label} holds chunk ${header.index}`)
+      throw new errors.WrongSession(`${label} is from session ${JSON.stringify(header.sessionId)}, not ${JSON.stringify(this.#sessionId)}`)
+    if (header.index !== index) throw new errors.ChunkOutOfOrder(`${label} holds chunk ${header.index}`)
     let plain: ArrayBuffer
     try {
       plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: header.nonce, additionalData: aad, tagLength: 128 }, await this.#key(header.salt), body)
     } catch (err) {
-      throw new errors.LUCID_ERR_2002(`${label}: AES-GCM tag does not verify (tampered chunk or wrong key)`, { cause: err })
+      throw new errors.ChunkAuthenticationFailed(`${label}: AES-GCM tag does not verify (tampered chunk or wrong key)`, { cause: err })
     }
     return { header, compressed: new Uint8Array(plain) }
   }

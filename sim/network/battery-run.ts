@@ -6,7 +6,16 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { SimFigures } from './figures.ts'
-import { batteryScenarios, scenarioOptions, summarise, type BatteryPlan, type BatteryRun, type BatteryScenario, type ScenarioSummary } from './battery.ts'
+import {
+  batteryScenarios,
+  scenarioOptions,
+  scenarioSeeds,
+  summarise,
+  type BatteryPlan,
+  type BatteryRun,
+  type BatteryScenario,
+  type ScenarioSummary
+} from './battery.ts'
 import type { BatteryJob } from './battery-worker.ts'
 
 /** How to run a battery. */
@@ -35,7 +44,9 @@ export async function runBattery(
   scenarios: readonly BatteryScenario[] = batteryScenarios(plan)
 ): Promise<BatteryResult> {
   const started = performance.now()
-  const jobs = scenarios.flatMap((s) => plan.seeds.map((seed) => ({ s, seed }))).sort((a, b) => b.s.nodes * b.s.durationMs - a.s.nodes * a.s.durationMs)
+  const jobs = scenarios
+    .flatMap((s) => scenarioSeeds(s, plan).map((seed) => ({ s, seed })))
+    .sort((a, b) => b.s.nodes * b.s.durationMs - a.s.nodes * a.s.durationMs)
   const runs: BatteryRun[] = []
   const threads = Math.max(1, Math.min(jobs.length, opts.threads ?? availableParallelism()))
   let next = 0
@@ -71,7 +82,7 @@ export async function runBattery(
   }
   await Promise.all(Array.from({ length: threads }, worker))
   return {
-    summaries: scenarios.map((s) => summarise(s, plan.seeds.length, runs)),
+    summaries: scenarios.map((s) => summarise(s, scenarioSeeds(s, plan).length, runs)),
     runs: runs.slice().sort((a, b) => a.scenario.localeCompare(b.scenario) || a.seed - b.seed),
     wallS: (performance.now() - started) / 1000,
     threads

@@ -15,6 +15,9 @@
  *   double voter (sim/network/byzantine.ts);
  * - f committee members (drawn per seed) each crash once at a random ms (so at a random point of a round)
  *   and restart 1-3 minutes later.
+ * - sybil: one operator joins with 4 identities that vote and flood receipted relay claims, beside one honest
+ *   newcomer, over 16 epochs of 48 slots (docs/chain.md, "Credits"): the operator must not hold a third of the
+ *   committee's weight before the E2 bound, and the newcomer must sit on a committee with room by E1.
  * Partitions start 5 minutes after genesis plus a random ms within a slot.
  */
 import { DEFAULT_PARAMS } from '../../services/chain/index.ts'
@@ -58,6 +61,7 @@ export type BatteryFault =
   | { readonly kind: 'partition'; readonly lengthMs: number; readonly split: 'halves' | 'minority' }
   | { readonly kind: 'byzantine'; readonly behaviour: Behaviour }
   | { readonly kind: 'crash'; readonly minMs: number; readonly maxMs: number }
+  | { readonly kind: 'sybil'; readonly identities: number }
 
 /** One scenario: a fault at a network size, run for `durationMs` per seed. */
 export interface BatteryScenario {
@@ -66,6 +70,16 @@ export interface BatteryScenario {
   readonly nodes: number
   readonly durationMs: number
   readonly fault: BatteryFault
+  /**
+   * At most this many of the plan's seeds (the sybil scenario: an economic bound that varies little from seed to
+   * seed, in runs 4.5 times as long as the others'); all of them when absent.
+   */
+  readonly maxSeeds?: number
+}
+
+/** The seeds a scenario runs: the plan's, up to the scenario's cap. */
+export function scenarioSeeds(s: BatteryScenario, plan: BatteryPlan): readonly number[] {
+  return s.maxSeeds === undefined ? plan.seeds : plan.seeds.slice(0, s.maxSeeds)
 }
 
 /** Committee members and the byzantine (and crash) budget f at a size: K = min(nodes, committee_size), f = floor((K - 1) / 3). */
@@ -89,8 +103,18 @@ export const BATTERY_FAULTS: readonly BatteryFault[] = [
   { kind: 'byzantine', behaviour: 'equivocate' },
   { kind: 'byzantine', behaviour: 'silent' },
   { kind: 'byzantine', behaviour: 'double' },
-  { kind: 'crash', minMs: MIN, maxMs: 3 * MIN }
+  { kind: 'crash', minMs: MIN, maxMs: 3 * MIN },
+  { kind: 'sybil', identities: 4 }
 ]
+
+/**
+ * The sybil scenario's epochs: 48 slots (8 simulated minutes); 16 judged (the run lasts one more, whose ranking the
+ * 16th fixes), past the E2 bound at genesis (14).
+ */
+const SYBIL_SLOTS_PER_EPOCH = 48
+const SYBIL_EPOCHS = 16
+/** Seeds of the sybil scenario, at most. */
+const SYBIL_SEEDS = 5
 
 /** A fault's name within a size: `loss_1pct`, `partition_1m_halves`, `byzantine_equivocate`, `crash`. */
 export function faultName(f: BatteryFault): string {
@@ -103,17 +127,21 @@ export function faultName(f: BatteryFault): string {
       return `byzantine_${f.behaviour}`
     case 'crash':
       return 'crash'
+    case 'sybil':
+      return `sybil_${f.identities}`
   }
 }
 
 /** A scenario at a size. */
 export function scenario(nodes: number, durationMs: number, fault: BatteryFault): BatteryScenario {
-  return { id: `n${nodes}_${faultName(fault)}`, nodes, durationMs, fault }
+  return { id: `n${nodes}_${faultName(fault)}`, nodes, durationMs, fault, ...(fault.kind === 'sybil' ? { maxSeeds: SYBIL_SEEDS } : {}) }
 }
 
 /** The scenarios of a plan: every fault at every size, in the plan's order. */
 export function batteryScenarios(plan: BatteryPlan): BatteryScenario[] {
-  return plan.sizes.flatMap((n) => BATTERY_FAULTS.map((f) => scenario(n, plan.durationMs, f)))
+  return plan.sizes.flatMap((n) =>
+    BATTERY_FAULTS.map((f) => scenario(n, f.kind === 'sybil' ? (SYBIL_EPOCHS + 1) * SYBIL_SLOTS_PER_EPOCH * DEFAULT_PARAMS.slot_ms : plan.durationMs, f))
+  )
 }
 
 const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i)
@@ -153,6 +181,8 @@ export function scenarioConditions(s: BatteryScenario): Record<string, string | 
       return { ...base, byzantine: f, behaviour: s.fault.behaviour }
     case 'crash':
       return { ...base, crashed: f, crash_s: `${s.fault.minMs / 1000}-${s.fault.maxMs / 1000}`, start: 'a random ms in [2 min, half the run), per node' }
+    case 'sybil':
+      return { ...base, newcomers: 1, sybil_identities: s.fault.identities, slots_per_epoch: SYBIL_SLOTS_PER_EPOCH, epochs: SYBIL_EPOCHS }
   }
 }
 
@@ -189,6 +219,8 @@ export function scenarioOptions(s: BatteryScenario, seed: number): SimOptions {
         })
       return { ...base, crashes }
     }
+    case 'sybil':
+      return { ...base, params: { slots_per_epoch: SYBIL_SLOTS_PER_EPOCH }, newcomers: { honest: 1, sybils: s.fault.identities } }
   }
 }
 
@@ -210,6 +242,8 @@ export function reproduceCommand(s: BatteryScenario, seed: number): string {
   const args = [`--nodes ${o.nodes}`, `--duration ${o.durationMs / 1000}s`, `--seed ${seed}`]
   if (o.loss !== undefined) args.push(`--loss ${o.loss}`)
   if (o.byzantine !== undefined) args.push(`--byzantine ${o.byzantine} --behaviour ${o.behaviour ?? 'equivocate'}`)
+  if (o.newcomers !== undefined) args.push(`--newcomers ${o.newcomers.honest ?? 1} --sybils ${o.newcomers.sybils ?? 0}`)
+  if (o.params?.slots_per_epoch !== undefined) args.push(`--slots-per-epoch ${o.params.slots_per_epoch}`)
   const spans = (w: ReadonlyArray<{ fromMs: number; toMs: number }>, what: (i: number) => string): string =>
     w.map((x, i) => `${x.fromMs}ms-${x.toMs}ms:${what(i)}`).join(';')
   const partitions = o.partitions ?? []
@@ -256,6 +290,12 @@ export interface ScenarioSummary {
   readonly goalMet: boolean
   /** Seeds whose stall after the fault exceeded the goal (investigate these first). */
   readonly overGoal: readonly number[]
+  /** Sybil scenarios: the earliest epoch (over the seeds) the operator held a third (epochs + 1 when never), and its E2 bound. */
+  readonly sybilCaptureEpoch?: number
+  readonly e2Bound?: number
+  /** Sybil scenarios: the latest epoch the honest newcomer joined the committee (epochs + 1 when never), and E1. */
+  readonly newcomerJoinEpoch?: number
+  readonly e1Bound?: number
 }
 
 const slotsOf = (f: SimFigures): number => f.stallAfterFaultS / (f.slots > 0 ? f.simS / f.slots : NaN)
@@ -286,12 +326,26 @@ export function summarise(s: BatteryScenario, seedsPlanned: number, all: readonl
     messagesPerBlock: meanStdev(ok.map((r) => r.f.messagesPerBlock)).mean,
     blocksMean: meanStdev(ok.map((r) => r.f.blocks)).mean,
     wallS: ok.reduce((n, r) => n + r.f.wallS, 0),
-    overGoal: ok.filter((r) => slotsOf(r.f) > GOAL_STALL_SLOTS).map((r) => r.seed)
+    overGoal: ok.filter((r) => slotsOf(r.f) > GOAL_STALL_SLOTS).map((r) => r.seed),
+    ...creditSummary(ok.map((r) => r.f))
   }
   const finite = [summary.stallAfterFaultS, summary.stallSlots, summary.finalityP50S, summary.finalityP99S, summary.messagesPerBlock].every(Number.isFinite)
   const pass =
     seedsPlanned > 0 && ok.length === seedsPlanned && mine.length === seedsPlanned && failures.length === 0 && finite && summary.stallSlots <= MAX_STALL_SLOTS
   return { ...summary, pass, goalMet: pass && summary.stallSlots <= GOAL_STALL_SLOTS }
+}
+
+/** The credit figures over the seeds (sybil scenarios), the worst case of each. */
+function creditSummary(figures: readonly SimFigures[]): Pick<ScenarioSummary, 'sybilCaptureEpoch' | 'e2Bound' | 'newcomerJoinEpoch' | 'e1Bound'> {
+  const credits = figures.flatMap((f) => (f.credits === undefined ? [] : [f.credits]))
+  const first = credits[0]
+  if (first === undefined) return {}
+  return {
+    sybilCaptureEpoch: Math.min(...credits.map((c) => c.sybilCaptureEpoch ?? c.epochs + 1)),
+    e2Bound: first.e2Bound,
+    newcomerJoinEpoch: Math.max(...credits.map((c) => c.newcomerJoinEpoch ?? c.epochs + 1)),
+    e1Bound: first.e1Bound
+  }
 }
 
 /** The battery's verdict: it passes only when something ran and every scenario passed. */
@@ -322,7 +376,9 @@ export function scenarioMetrics(s: ScenarioSummary): Record<string, number> {
     finality_p99_s: s.finalityP99S,
     messages_per_block: s.messagesPerBlock,
     blocks_mean_count: s.blocksMean,
-    wall_s: s.wallS
+    wall_s: s.wallS,
+    ...(s.sybilCaptureEpoch === undefined ? {} : { sybil_capture_epoch_count: s.sybilCaptureEpoch, e2_bound_epoch_count: s.e2Bound ?? NaN }),
+    ...(s.newcomerJoinEpoch === undefined ? {} : { newcomer_join_epoch_count: s.newcomerJoinEpoch, e1_bound_epoch_count: s.e1Bound ?? NaN })
   }
   return Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v)))
 }

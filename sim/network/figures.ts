@@ -5,6 +5,7 @@
  */
 import { slotStart, type FinalBlock, type Genesis, type Ledger, type Transaction } from '../../services/chain/index.ts'
 import type { AdversaryStats } from './byzantine.ts'
+import { creditVerdict, type CreditFigures } from './credits.ts'
 import type { LoadStats } from './load.ts'
 import type { NetworkStats } from './network.ts'
 import type { Observer, SafetyViolation } from './observer.ts'
@@ -69,6 +70,8 @@ export interface SimFigures {
   readonly events: number
   /** Wall time of the run itself (without the fresh sync). */
   readonly wallS: number
+  /** The credit economy, when the run had newcomers (sim/network/credits.ts); absent otherwise. */
+  readonly credits?: CreditFigures
 }
 
 /** Inputs of computeFigures. */
@@ -91,6 +94,7 @@ export interface FigureInputs {
   readonly signatures: number
   /** When the last partition or crash ends, ms after genesis (0 for none). */
   readonly faultEndMs: number
+  readonly credits: CreditFigures | undefined
 }
 
 /** Nearest-rank percentile of ascending `sorted` (NaN when empty). */
@@ -173,7 +177,8 @@ export function computeFigures(i: FigureInputs): SimFigures {
     rejected: i.rejected,
     signatures: i.signatures,
     events: i.events,
-    wallS: i.runWallS
+    wallS: i.runWallS,
+    ...(i.credits === undefined ? {} : { credits: i.credits })
   }
 }
 
@@ -185,6 +190,7 @@ export function simVerdict(f: SimFigures): { readonly pass: boolean; readonly re
   const reasons: string[] = []
   if (f.safetyViolations.length > 0) reasons.push(`two final blocks at one height (${f.safetyViolations.length} heights)`)
   if (f.blocks === 0) reasons.push('no block became final')
+  if (f.credits !== undefined) reasons.push(...creditVerdict(f.credits))
   const slotS = f.slots > 0 ? f.simS / f.slots : Infinity
   if (f.stallAfterFaultS > MAX_STALL_SLOTS * slotS)
     reasons.push(

@@ -17,6 +17,7 @@
 export { simulate, Simulation, SIM_GENESIS_TIME, type SimOptions, type SimResult } from './simulate.ts'
 /** What a run measured, and the same as report metrics. */
 export { MAX_STALL_SLOTS, computeFigures, meanStdev, percentile, simVerdict, type SimFigures } from './figures.ts'
+export { captureBound, creditFigures, creditVerdict, joinBound, type CreditFigures, type NewcomerOptions } from './credits.ts'
 export { figureMetrics } from './metrics.ts'
 /** The hard safety check's record. */
 export type { SafetyViolation } from './observer.ts'
@@ -43,6 +44,7 @@ export {
   GOAL_STALL_SLOTS,
   batteryMetrics,
   batteryScenarios,
+  scenarioSeeds,
   batteryVerdict,
   committeeOf,
   faultName,

@@ -34,6 +34,7 @@ import {
 import { isLucidError } from '../../services/common/errors.ts'
 import { FinalArchive } from './archive.ts'
 import { Adversary, type AdversaryStats, type Behaviour } from './byzantine.ts'
+import { NewcomerWork, creditFigures, type NewcomerOptions } from './credits.ts'
 import { DEFAULT_COSTS, type SignatureCosts } from './costs.ts'
 import { NodeCpu } from './cpu.ts'
 import { computeFigures, type SimFigures } from './figures.ts'
@@ -77,6 +78,11 @@ export interface SimOptions {
   readonly freshSync?: boolean
   /** Final blocks each node keeps in memory (default 256; older ones are in the run's archive). */
   readonly retainBlocks?: number
+  /**
+   * Nodes that join after genesis (after the `nodes` validators, by index): honest newcomers and one operator's
+   * identities, registering in the first slots and doing receipted service work (sim/network/credits.ts).
+   */
+  readonly newcomers?: NewcomerOptions
   /** Validators send their uptime beacons (default true; false to measure what the beacons cost). */
   readonly uptimeBeacons?: boolean
   /** Called every simulated hour with the virtual ms after genesis and the best final height (an event of the run). */
@@ -148,6 +154,7 @@ export class Simulation {
   /** Refusals counted by node processes that have since stopped. */
   readonly #refusedBefore = new Map<string, number>()
   readonly #archive = new FinalArchive()
+  readonly #work: NewcomerWork | undefined = undefined
 
   constructor(opts: SimOptions) {
     if (!Number.isSafeInteger(opts.nodes) || opts.nodes < 1) throw new RangeError('a simulation needs at least one node')
@@ -167,15 +174,35 @@ export class Simulation {
     // committee (0..K-1) and the byzantine nodes are its heaviest members.
     const real = opts.signatures === 'real'
     const cpus = new Map<string, NodeCpu>()
-    const signers = keySeeds(seed, opts.nodes).map((s) => {
+    const makeSigner = (s: Uint8Array): Signer => {
       const cpu = new NodeCpu(this.queue)
       const signer = real ? chargedSigner(ed25519Signer(s), this.#costs, cpu) : virtualSigner(this.#oracle, s, this.#costs, cpu)
       cpus.set(signer.publicKey, cpu)
       return signer
-    })
+    }
+    const signers = keySeeds(seed, opts.nodes).map(makeSigner)
     this.genesis = devnetGenesis(signers, SIM_GENESIS_TIME, params, 'lucid-sim')
     const rank = new Map(epochInfo(new Ledger(this.genesis).state, 0).ranking.map((r, i) => [r.node, i]))
     signers.sort((a, b) => (rank.get(a.publicKey) ?? Infinity) - (rank.get(b.publicKey) ?? Infinity))
+    // Newcomers after the validators, keys of their own streams (the validators' keys, and so every figure of a
+    // run without newcomers, stay as they were).
+    const honestNew = opts.newcomers?.honest ?? (opts.newcomers === undefined ? 0 : 1)
+    const sybils = opts.newcomers?.sybils ?? 0
+    const extra = keySeeds(seed ^ 0x5eed, honestNew + sybils).map(makeSigner)
+    if (extra.length > 0) {
+      const owners = keySeeds(seed ^ 0x0a1e, honestNew + 1).map((s) => (real ? ed25519Signer(s) : virtualSigner(this.#oracle, s, this.#costs)))
+      const ids = extra.map((x) => x.publicKey)
+      // One owner per honest newcomer; the operator's identities share its one owner key.
+      const ownerOf = new Map(ids.map((id, i) => [id, owners[Math.min(i, honestNew)] as Signer]))
+      this.#work = new NewcomerWork(
+        ids.slice(0, honestNew),
+        ids.slice(honestNew),
+        ownerOf,
+        this.genesis.params,
+        opts.newcomers?.typicalBytes ?? 100_000_000_000
+      )
+      signers.push(...extra)
+    }
     const byzantine = Math.min(opts.byzantine ?? 0, opts.nodes)
 
     this.network = new SimNetwork({
@@ -185,7 +212,7 @@ export class Simulation {
       loss: opts.loss ?? 0,
       partitions: opts.partitions ?? [],
       genesisTime: SIM_GENESIS_TIME,
-      nodes: opts.nodes
+      nodes: signers.length
     })
     const ids = signers.map((s) => s.publicKey)
     const rankOf = new Map(ids.map((id, i) => [id, i]))
@@ -248,6 +275,7 @@ export class Simulation {
       })
     }
     if (this.#load !== undefined) this.#arrival(this.#load)
+    if (this.#work !== undefined) this.#newcomers(this.#work)
     const tick = this.#o.tick
     if (tick !== undefined)
       this.queue.onTick = () => {
@@ -285,6 +313,8 @@ export class Simulation {
       runWallS,
       events: this.queue.executed,
       signatures: this.#oracle.issued,
+      credits:
+        this.#work === undefined || best === undefined ? undefined : creditFigures(best.ledger.state, this.#work.honest, this.#work.sybils, 0, this.#o.nodes),
       faultEndMs: Math.min(this.#o.durationMs, Math.max(0, ...(this.#o.partitions ?? []).map((p) => p.toMs), ...(this.#o.crashes ?? []).map((c) => c.toMs)))
     })
     return {
@@ -429,6 +459,29 @@ export class Simulation {
       this.#sync.pending.delete(n.index)
     }
     this.#spawn(n)
+  }
+
+  /**
+   * The newcomers register in slot 1 and work from slot 2 on, each through its own node, a second into each slot
+   * (after the block of the slot: the proof's slot is the slot it is filed in).
+   */
+  #newcomers(work: NewcomerWork): void {
+    const g = SIM_GENESIS_TIME
+    const slotMs = this.genesis.params.slot_ms
+    const workers = this.nodes.slice(this.#o.nodes)
+    for (let slot = 1; g + slot * slotMs < g + this.#o.durationMs; slot++) {
+      const s = slot
+      this.queue.at(g + s * slotMs + 1000, () => {
+        for (const n of workers) {
+          const node = n.node
+          if (node === undefined) continue
+          n.cpu.run(() => {
+            if (s === 1) work.register(node, n.signer, n.cpu.clock.now())
+            else work.slot(node, n.signer, s, n.cpu.clock.now())
+          })
+        }
+      })
+    }
   }
 
   /** The next transaction of the load, to a random live honest node. */

@@ -34,7 +34,7 @@ const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h
 /** Milliseconds of a TIME (`30m`, `1h30m`, `0.5s`); throws LUCID_ERR_9003 naming `flag`. */
 export function parseTime(text: string, flag: string): number {
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)]
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new errors.LUCID_ERR_9003(`${flag}: '${text}' (a time like 50ms, 30m or 1h30m)`)
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new errors.BadValue(`${flag}: '${text}' (a time like 50ms, 30m or 1h30m)`)
   return parts.reduce((ms, p) => ms + Number(p[1]) * (UNIT_MS[p[2] as string] as number), 0)
 }
 
@@ -44,7 +44,7 @@ export function parseLatency(text: string, flag = '--latency'): Latency {
   if (uniform !== null) {
     const minMs = parseTime(uniform[1] as string, flag)
     const maxMs = parseTime(uniform[2] as string, flag)
-    if (maxMs < minMs) throw new errors.LUCID_ERR_9003(`${flag}: '${text}' (the lower bound comes first)`)
+    if (maxMs < minMs) throw new errors.BadValue(`${flag}: '${text}' (the lower bound comes first)`)
     return { kind: 'uniform', minMs, maxMs }
   }
   const normal = /^([^-~]+)~([^-~]+)$/.exec(text)
@@ -56,7 +56,7 @@ export function parseLatency(text: string, flag = '--latency'): Latency {
 export function parseLoss(text: string, flag = '--loss'): number {
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text)
   const p = m === null ? NaN : Number(m[1]) / (m[2] === '%' ? 100 : 1)
-  if (!(p >= 0 && p < 1)) throw new errors.LUCID_ERR_9003(`${flag}: '${text}' (a probability like 1% or 0.01, below 1)`)
+  if (!(p >= 0 && p < 1)) throw new errors.BadValue(`${flag}: '${text}' (a probability like 1% or 0.01, below 1)`)
   return p
 }
 
@@ -65,10 +65,10 @@ export function parseNodes(text: string, nodes: number, flag: string): number[] 
   const out: number[] = []
   for (const part of text.split(',')) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part)
-    if (m === null) throw new errors.LUCID_ERR_9003(`${flag}: '${part}' (node indices like 0-10,16)`)
+    if (m === null) throw new errors.BadValue(`${flag}: '${part}' (node indices like 0-10,16)`)
     const a = Number(m[1])
     const b = m[2] === undefined ? a : Number(m[2])
-    if (b < a || b >= nodes) throw new errors.LUCID_ERR_9003(`${flag}: '${part}' (indices from 0 to ${nodes - 1}, the lower first)`)
+    if (b < a || b >= nodes) throw new errors.BadValue(`${flag}: '${part}' (indices from 0 to ${nodes - 1}, the lower first)`)
     for (let i = a; i <= b; i++) out.push(i)
   }
   return out
@@ -77,10 +77,10 @@ export function parseNodes(text: string, nodes: number, flag: string): number[] 
 /** FROM-TO:REST, FROM before TO. */
 function window(text: string, flag: string): { fromMs: number; toMs: number; rest: string } {
   const m = /^([0-9.a-z]+)-([0-9.a-z]+):(.+)$/.exec(text)
-  if (m === null) throw new errors.LUCID_ERR_9003(`${flag}: '${text}' (FROM-TO:NODES..., e.g. 30m-45m:0-49|50-99)`)
+  if (m === null) throw new errors.BadValue(`${flag}: '${text}' (FROM-TO:NODES..., e.g. 30m-45m:0-49|50-99)`)
   const fromMs = parseTime(m[1] as string, flag)
   const toMs = parseTime(m[2] as string, flag)
-  if (toMs <= fromMs) throw new errors.LUCID_ERR_9003(`${flag}: '${text}' (the window must end after it starts)`)
+  if (toMs <= fromMs) throw new errors.BadValue(`${flag}: '${text}' (the window must end after it starts)`)
   return { fromMs, toMs, rest: m[3] as string }
 }
 
@@ -91,10 +91,10 @@ export function parsePartitions(text: string, nodes: number, flag = '--partition
     const groups = rest.split('|').map((g) => parseNodes(g, nodes, flag))
     const seen = new Set<number>()
     for (const i of groups.flat()) {
-      if (seen.has(i)) throw new errors.LUCID_ERR_9003(`${flag}: node ${i} is in two groups of '${w}'`)
+      if (seen.has(i)) throw new errors.BadValue(`${flag}: node ${i} is in two groups of '${w}'`)
       seen.add(i)
     }
-    if (groups.length < 2 && seen.size === nodes) throw new errors.LUCID_ERR_9003(`${flag}: '${w}' names one group holding every node (nothing is cut)`)
+    if (groups.length < 2 && seen.size === nodes) throw new errors.BadValue(`${flag}: '${w}' names one group holding every node (nothing is cut)`)
     return { fromMs, toMs, groups }
   })
 }

@@ -43,7 +43,7 @@ describe('clock', () => {
 describe('error catalogue', () => {
   it('gives every error a stable code, a status, a cause and the shared base class', () => {
     const cause = new Error('ECONNREFUSED')
-    const e = new errors.LUCID_ERR_4005('127.0.0.1:27017', { cause })
+    const e = new errors.DatabaseUnreachable('127.0.0.1:27017', { cause })
     assert.ok(e instanceof LucidError)
     assert.ok(isLucidError(e, 'LUCID_ERR_4005'))
     assert.equal(isLucidError(e, 'LUCID_ERR_4001'), false)
@@ -52,14 +52,19 @@ describe('error catalogue', () => {
     assert.equal(e.cause, cause)
     assert.equal(e.message, 'Database unreachable: 127.0.0.1:27017')
     assert.equal(e.name, 'LucidError')
-    assert.equal(errors.LUCID_ERR_3001.statusCode, 429)
+    assert.equal(errors.RateLimited.statusCode, 429)
   })
   it('keeps codes in their ranges, matching their keys, and documented', () => {
     const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')
-    for (const [key, E] of Object.entries(errors)) {
-      assert.equal(E.code, key)
-      assert.match(key, /^LUCID_ERR_[1-59]\d{3}$/)
-      assert.ok(doc.includes(key), `${key} is documented in docs/errors.md`)
+    const codes = new Set<string>()
+    for (const [name, E] of Object.entries(errors)) {
+      assert.equal(E.errorName, name)
+      assert.equal(E.name, name)
+      assert.match(name, /^[A-Z][A-Za-z]+$/)
+      assert.match(E.code, /^LUCID_ERR_[1-59]\d{3}$/)
+      assert.equal(codes.has(E.code), false, `${E.code} used twice`)
+      codes.add(E.code)
+      assert.ok(doc.includes(`\`${E.code}\` | \`${name}\``), `${E.code} (${name}) is documented in docs/errors.md`)
     }
   })
 })

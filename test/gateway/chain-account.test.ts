@@ -13,8 +13,11 @@ import { ChainAccount, MAX_RESUBMITS, type NonceAuthority } from '../../services
 const SEED = new Uint8Array(32).fill(77)
 const anchor =
   (i: number) =>
-  (a: Account): Transaction =>
-    a.dataAnchor({ label: `label-${i}`, data_hash_sha256: 'ab'.repeat(32), submitted_at: 1 }, Date.now())
+  (a: Account): Transaction => {
+    // submitted_at within the chain's window around the transaction's timestamp (docs/chain.md, "Transactions").
+    const now = Date.now()
+    return a.dataAnchor({ label: `label-${i}`, data_hash_sha256: 'ab'.repeat(32), submitted_at: now }, now)
+  }
 
 function node(): { node: ChainNode; stop: () => void } {
   // The node's virtual clock is a minute ahead of the wall clock the transactions are stamped with, so no
@@ -85,7 +88,7 @@ test('resubmission is bounded: a count that keeps moving gives up after MAX_RESU
     submit(tx: Transaction): Receipt {
       submissions++
       last = tx.nonce + 1
-      throw new errors.LUCID_ERR_5012(`nonce ${tx.nonce} already used`)
+      throw new errors.TransactionReplayed(`nonce ${tx.nonce} already used`)
     },
     lastNonce: () => last
   }

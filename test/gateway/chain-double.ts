@@ -85,7 +85,7 @@ export class ChainDouble implements ChainPort {
   }
 
   async submitTransaction(tx: TransactionSubmission): Promise<TxReceipt> {
-    if (tx.data === null || typeof tx.data !== 'object') throw new errors.LUCID_ERR_5002('data must be an object')
+    if (tx.data === null || typeof tx.data !== 'object') throw new errors.InvalidTransaction('data must be an object')
     return this.#accept({ tx_id: tx.tx_id ?? `tx-${++this.#n}` })
   }
 
@@ -155,7 +155,7 @@ export class ChainDouble implements ChainPort {
   }
 
   #accept(p: Pending): TxReceipt {
-    if (this.#status.has(p.tx_id)) throw new errors.LUCID_ERR_5002(`duplicate id ${p.tx_id}`)
+    if (this.#status.has(p.tx_id)) throw new errors.InvalidTransaction(`duplicate id ${p.tx_id}`)
     this.#pending.push(p)
     this.#status.set(p.tx_id, { tx_id: p.tx_id, status: 'pending', block_height: null, block_hash: null, reason: '' })
     return { tx_id: p.tx_id, status: 'pending', accepted_at: Date.now() }

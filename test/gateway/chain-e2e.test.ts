@@ -79,7 +79,7 @@ test('finalising a session anchors its manifest, signed by the gateway, in a FIN
   sessionId = created.json.session_id as string
   // Before the session is even finalised, someone timestamps data under its id: a data anchor.
   const pub = await call(g.base, 'POST', '/chain/anchor', {
-    json: { session_id: sessionId, data_hash: 'not the manifest', timestamp: new Date().toISOString() }
+    json: { session_id: sessionId, data_hash: 'not the manifest', timestamp: new Date(g.clock.now()).toISOString() }
   })
   assert.equal(pub.status, 201, pub.text)
   assert.equal(pub.json.status, 'pending')

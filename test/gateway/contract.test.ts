@@ -67,7 +67,7 @@ for (const prefix of ['', '/api/v1']) {
         assert.equal(typeof b.json.height, 'number')
       }
       const a = await call(g.base, 'POST', `${prefix}/chain/anchor`, {
-        json: { session_id: 'session_7', data_hash: 'ab'.repeat(32), timestamp: Date.now() / 1000 }
+        json: { session_id: 'session_7', data_hash: 'ab'.repeat(32), timestamp: new Date(g.clock.now()).toISOString() }
       })
       // Issue 16, item 6: the original client counts 200/201 only; 201 Created with the receipt, its status
       // URL in the body and in Location.

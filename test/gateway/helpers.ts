@@ -3,56 +3,40 @@
  * undici, and the load contract's demo accounts seeded at the load-test KDF cost (only those a test
  * needs, so seeding takes a fraction of a second).
  */
-import { request, type Dispatcher } from 'undici'
 import { ManualClock } from '../../services/common/clock.ts'
-import { LOAD_TEST_KDF, demoAccounts, openGateway, type Gateway, type GatewayConfig, type GatewayOptions } from '../../services/gateway/index.ts'
+import {
+  LOAD_TEST_KDF,
+  demoAccounts,
+  errorCodeOf,
+  gatewayCall,
+  openGateway,
+  type Gateway,
+  type GatewayAnswer,
+  type GatewayCallOptions,
+  type GatewayConfig,
+  type GatewayOptions
+} from '../../services/gateway/index.ts'
 
-/** An answer: status, headers, the body as text and parsed JSON (undefined when it is not JSON). */
-export interface Answer {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  text: string
+/** An answer (services/gateway/client.ts), its JSON loosely typed: the tests check it field by field. */
+export interface Answer extends Omit<GatewayAnswer, 'json'> {
   // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field by the tests
   json: any
-  bytes: Buffer
 }
 
 /** Options of one call. */
-export interface CallOptions {
-  token?: string
-  json?: unknown
-  body?: string | Buffer
-  headers?: Record<string, string>
-  /** The undici dispatcher (e.g. an Agent bound to another local address); default the global one. */
-  dispatcher?: Dispatcher
-}
+export type CallOptions = GatewayCallOptions
 
-/** Sends one request to the gateway. */
+/** Sends one request to the gateway (the project's one client); `json` is the parsed body, undefined when not JSON. */
 export async function call(base: string, method: string, path: string, o: CallOptions = {}): Promise<Answer> {
-  const headers: Record<string, string> = { ...o.headers }
-  if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`
-  let body: string | Buffer | undefined = o.body
-  if (o.json !== undefined) {
-    body = JSON.stringify(o.json)
-    headers['content-type'] ??= 'application/json'
-  }
-  const r = await request(base + path, { method: method as 'GET', headers, body, ...(o.dispatcher !== undefined ? { dispatcher: o.dispatcher } : {}) })
-  const bytes = Buffer.from(await r.body.arrayBuffer())
-  const text = bytes.toString('utf8')
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = undefined
-  }
-  return { status: r.statusCode, headers: r.headers, text, json, bytes }
+  const a = await gatewayCall(base, method, path, o)
+  return { ...a, json: a.parsed }
 }
 
 /** Asserts an error answer's shape and returns its code. */
 export function errorCode(a: Answer): string {
-  const e = a.json?.error
-  if (typeof e?.code !== 'string' || typeof e?.message !== 'string') throw new Error(`not an error body (${a.status}): ${a.text.slice(0, 200)}`)
-  return e.code
+  const code = errorCodeOf(a.parsed)
+  if (code === undefined) throw new Error(`not an error body (${a.status}): ${a.text.slice(0, 200)}`)
+  return code
 }
 
 /** A gateway for a test: load-test KDF cost, rate limits as given (default: lifted), a manual clock. */

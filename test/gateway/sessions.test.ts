@@ -171,7 +171,9 @@ test("a finalised session's anchor: pending, then in a block, then final; the bl
   const txId = f.json.anchor.tx_id as string
 
   // Someone else anchors data under this session's id: a public data anchor, never the session's.
-  const pub = await call(g.base, 'POST', '/chain/anchor', { json: { session_id: id, data_hash: 'forged manifest', timestamp: new Date().toISOString() } })
+  const pub = await call(g.base, 'POST', '/chain/anchor', {
+    json: { session_id: id, data_hash: 'forged manifest', timestamp: new Date(g.clock.now()).toISOString() }
+  })
   assert.equal(pub.status, 201)
   assert.notEqual(pub.json.tx_id, txId)
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { betterOf, compareReports } from '../../harness/compare.ts'
+import { betterOf, compareReports, familyOf } from '../../harness/compare.ts'
 import type { Report } from '../../harness/report/schema.ts'
 import { createRng } from '../../services/common/rng.ts'
 
@@ -53,6 +53,21 @@ describe('lucid compare', () => {
     assert.equal(betterOf('session.chunk_1k', 'compression_ratio'), 'lower')
     assert.equal(betterOf('baseline.zlib', 'one_core_mb_per_s'), 'higher')
     assert.equal(betterOf('x.y', 'samples_count'), undefined)
+  })
+
+  it('decides with --base on targeted metrics and the baselines` headline figures (all with --all)', () => {
+    const f = familyOf()
+    assert.deepEqual(f('session.chunk_1k', 'p95_ms'), { better: 'lower', targeted: true })
+    assert.deepEqual(f('session.chunk_1k', 'compress_mb_per_s'), { better: 'higher', targeted: true })
+    assert.equal(f('session.chunk_1k', 'p99_9_ms'), undefined, 'too noisy to decide: kept in the samples only')
+    assert.deepEqual(f('baseline.http', 'requests_per_s'), { better: 'higher', targeted: false })
+    assert.deepEqual(f('baseline.zlib', 'compression_ratio'), { better: 'lower', targeted: false })
+    assert.equal(f('baseline.http', 'closed_p50_ms'), undefined)
+    assert.equal(f('baseline.http', 'achieved_rate_per_s'), undefined)
+    assert.equal(f('baseline.http', 'samples_count'), undefined)
+    const all = familyOf(undefined, true)
+    assert.deepEqual(all('session.chunk_1k', 'p99_9_ms'), { better: 'lower', targeted: false })
+    assert.equal(all('session.chunk_1k', 'chunks_count'), undefined, 'counts never')
   })
 
   it('flags a real 20 % regression as significant', () => {

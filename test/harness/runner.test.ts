@@ -70,3 +70,49 @@ describe('runner', () => {
     assert.equal(exitCode(strict.verdict, 'quick'), 1)
   })
 })
+
+describe('a case whose requests fail cannot pass (issue 21)', () => {
+  it('every request failed: an error (exit 3, even on smoke) naming why, though its speed targets are "met"', async () => {
+    for (const profile of ['smoke', 'quick'] as const) {
+      const report = await runBench({ cases: [FIXTURES.allFailed], profile, targets: FIXTURE_TARGETS })
+      const [r] = report.results
+      assert.equal(r?.verdict, 'error')
+      assert.match(r?.reason ?? '', /no request succeeded \(error_ratio 1\)/)
+      assert.equal(report.verdict, 'error')
+      assert.equal(exitCode(report.verdict, profile), 3)
+    }
+  })
+  it('a third of the requests failed and no target names the error ratio: the default bound (< 0.05) fails it', async () => {
+    const report = await runBench({ cases: [FIXTURES.someFailed], profile: 'quick', targets: FIXTURE_TARGETS })
+    const [r] = report.results
+    const t = r?.targets.find((x) => x.metric === 'error_ratio')
+    assert.deepEqual([t?.op, t?.value, t?.verdict], ['<', 0.05, 'fail'])
+    assert.match(t?.source ?? '', /default/)
+    assert.equal(r?.verdict, 'fail')
+    assert.equal(exitCode(report.verdict, 'quick'), 1)
+  })
+})
+
+describe('--target moves the system under test, never its baseline (issue 21)', () => {
+  it('baseline.http with --target pointing nowhere still measures its own node:http server', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const { tmpdir } = await import('node:os')
+    const dir = mkdtempSync(join(tmpdir(), 'lucid-target-'))
+    try {
+      const json = join(dir, 'r.json')
+      const lucid = new URL('../../bin/lucid.js', import.meta.url).pathname
+      const r = spawnSync(process.execPath, [lucid, 'bench', 'baseline.http', '--target', 'http://127.0.0.1:1', '--profile', 'smoke', '--json', json], {
+        encoding: 'utf8',
+        timeout: 180_000
+      })
+      assert.equal(r.status, 0, r.stdout + r.stderr)
+      const report = JSON.parse(readFileSync(json, 'utf8')) as { results: Array<{ conditions: { server?: string }; metrics: { error_ratio?: number } }> }
+      assert.equal(report.results[0]?.conditions.server, 'node:http (child process)')
+      assert.ok((report.results[0]?.metrics.error_ratio ?? 1) < 1)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -110,10 +110,36 @@ describe('lucid load', () => {
   })
 
   it('refuses bad input with one line and exit 2', async () => {
-    for (const args of [['--scenario', 'huge'], ['--scenario', 'light', '--time-scale', '0.5'], ['--scenario', 'light', '--duration', 'soon'], []]) {
+    for (const args of [
+      ['--scenario', 'huge'],
+      ['--scenario', 'light', '--time-scale', '0.5'],
+      ['--scenario', 'light', '--duration', 'soon'],
+      [],
+      ['--scenario', 'light', '--engine', 'k6'],
+      ['--scenario', 'light', '--engine', 'locust', '--arrival-rate', '5'],
+      ['--scenario', 'light', '--engine', 'locust', '--remote-workers', '2'],
+      ['--scenario', 'light', '--master-port', '5557'],
+      ['--scenario', 'light', '--engine', 'locust', '--workers', '0'],
+      ['--scenario', 'light', '--workers', '0']
+    ]) {
       const r = await lucid('load', ...args)
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
       assert.equal(r.stderr.trim().split('\n').length, 1)
     }
+  })
+
+  it('says so in one line (exit 2) when Locust is not installed, before starting anything', async () => {
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [LUCID, 'load', '--engine', 'locust', '--scenario', 'light'],
+        { timeout: 60_000, env: { ...process.env, LUCID_LOCUST: join(dir, 'no-locust') } },
+        (err, _stdout, stderr) => {
+          resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stderr })
+        }
+      )
+    })
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /^lucid: Locust unavailable: .*no-locust not found .*\[LUCID_ERR_9011\]\n$/)
   })
 })

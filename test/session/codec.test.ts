@@ -76,3 +76,19 @@ test('member ranges cover the input exactly', () => {
   ])
   assert.throws(() => memberRanges(5, 0), RangeError)
 })
+
+test('bytes after the last gzip member are refused, zeros included (LUCID_ERR_2006; issue 23, item 4)', async () => {
+  // One member and two members (1 MiB + 5 bytes of input): the rule is about the end of the stream.
+  for (const data of [desktopBytes(4096, { seed: 4 }), desktopBytes(1024 * 1024 + 5, { seed: 4 })]) {
+    for (const codec of [zlib, pako]) {
+      const gz = await codec.compress(data)
+      assert.deepEqual(await codec.decompress(gz, data.length), data)
+      for (const tail of [Uint8Array.of(0), new Uint8Array(8), Uint8Array.of(0, 1, 2), Uint8Array.of(7)]) {
+        const padded = new Uint8Array(gz.length + tail.length)
+        padded.set(gz)
+        padded.set(tail, gz.length)
+        await assert.rejects(codec.decompress(padded, data.length), (e) => isLucidError(e, 'LUCID_ERR_2006'), `${codec.name}, tail ${tail.join(',')}`)
+      }
+    }
+  }
+})

@@ -5,9 +5,9 @@ usage: decode_chunk.py MASTER_KEY_HEX ENVELOPE_FILE OUT_FILE
 Writes the chunk's plaintext to OUT_FILE and prints "index=<i> session=<id> size=<n>".
 Exits 1 with a message on any check that fails.
 """
-import gzip
 import struct
 import sys
+import zlib
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -17,6 +17,24 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 def fail(msg):
     print(msg, file=sys.stderr)
     sys.exit(1)
+
+
+def gunzip_exact(data):
+    """Every gzip member to the end of the stream, as a windowBits=31 loop reads it: anything after a
+    member that is not another whole member (zero bytes included) is refused. gzip.decompress would
+    skip trailing zeros, which envelope.md does not allow."""
+    out = []
+    while True:
+        d = zlib.decompressobj(31)
+        try:
+            out.append(d.decompress(data))
+        except zlib.error as e:
+            fail(f'gzip: {e}')
+        if not d.eof:
+            fail('gzip: truncated member')
+        data = d.unused_data
+        if not data:
+            return b''.join(out)
 
 
 def main():
@@ -41,7 +59,7 @@ def main():
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt,
                info=b'lucid/session/v1/chunk-key:' + session_id.encode('utf-8')).derive(master)
     compressed = AESGCM(key).decrypt(nonce, data[70 + sid_len:], header)
-    plaintext = gzip.decompress(compressed)
+    plaintext = gunzip_exact(compressed)
     if len(plaintext) != plaintext_size:
         fail('plaintext size mismatch')
     open(sys.argv[3], 'wb').write(plaintext)

@@ -1,9 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
+import { gzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { importMasterKey } from '../../services/session/keys.ts'
+import { ChunkSealer } from '../../services/session/seal.ts'
 import { cleanup, recordFixture, tempDir } from './helpers.ts'
 
 const DECODER = fileURLToPath(new URL('./decode_chunk.py', import.meta.url))
@@ -40,6 +43,35 @@ test('an independent Python decoder written from docs/envelope.md decrypts and d
         assert.equal(r.stdout.trim(), `index=${i} session=sess-${codec}-é size=${fx.chunks[i]?.length}`)
         assert.deepEqual(new Uint8Array(await readFile(out)), fx.chunks[i])
       }
+    }
+  } finally {
+    await cleanup(dir)
+  }
+})
+
+test('the independent decoder refuses bytes after the last gzip member, zeros included (issue 23, item 4)', {
+  skip: py === undefined && !REQUIRED ? 'no python3 with the cryptography package (apt-get install python3-cryptography)' : false
+}, async () => {
+  assert.ok(py !== undefined, 'LUCID_REQUIRE_PYTHON_CRYPTO=1 but no python3 with the cryptography package')
+  const dir = await tempDir()
+  try {
+    const key = new Uint8Array(32).fill(7)
+    const plain = new TextEncoder().encode('a chunk of desktop')
+    const gz = new Uint8Array(gzipSync(plain))
+    const sealer = await ChunkSealer.create(await importMasterKey(key), 'sess-tail')
+    for (const [name, tail, status] of [
+      ['none', new Uint8Array(0), 0],
+      ['zeros', new Uint8Array(4), 1],
+      ['non-zero', Uint8Array.of(1, 2), 1]
+    ] as const) {
+      const stream = new Uint8Array(gz.length + tail.length)
+      stream.set(gz)
+      stream.set(tail, gz.length)
+      const sealed = await sealer.seal(0, stream, plain.length)
+      const file = join(dir, `${name}.lsc`)
+      await writeFile(file, Buffer.concat([sealed.header, sealed.body]))
+      const r: SpawnSyncReturns<string> = spawnSync(py, [DECODER, Buffer.from(key).toString('hex'), file, join(dir, `${name}.raw`)], { encoding: 'utf8' })
+      assert.equal(r.status, status, `${name}: ${r.stderr}`)
     }
   } finally {
     await cleanup(dir)

@@ -5,7 +5,9 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { isLucidError, type LucidErrorCode } from '../../services/common/errors.ts'
 import { sha256, toHex } from '../../services/common/hash.ts'
-import { buildManifest, chunkProof, verifyChunkProof, type Manifest } from '../../services/session/manifest.ts'
+import { importMasterKey } from '../../services/session/keys.ts'
+import { buildManifest, chunkProof, computeManifestHash, verifyChunkProof, type Manifest } from '../../services/session/manifest.ts'
+import { manifestMac } from '../../services/session/manifest-mac.ts'
 import { cleanup, playAll, recordFixture, tempDir, withDb, type Fixture } from './helpers.ts'
 
 let root: string
@@ -28,21 +30,28 @@ async function expectFailure(name: string, code: LucidErrorCode, tamper: (dir: s
   const dir = join(root, name.replace(/\W+/g, '-'))
   await cp(fx.dir, dir, { recursive: true })
   await tamper(dir)
-  await assert.rejects(playAll(dir, key), (e) => {
-    assert.ok(isLucidError(e, code), `${name}: expected ${code}, got ${String((e as Error).message)}`)
-    if (chunk !== undefined) assert.match((e as Error).message, new RegExp(`chunk ${chunk}\\b`), name)
-    return true
-  })
+  await assert.rejects(
+    playAll(dir, key),
+    (e) => {
+      assert.ok(isLucidError(e, code), `${name}: expected ${code}, got ${String((e as Error).message)}`)
+      if (chunk !== undefined) assert.match((e as Error).message, new RegExp(`chunk ${chunk}\\b`), name)
+      return true
+    },
+    `${name}: played without an error`
+  )
 }
 
 /**
  * Rewrites the manifest and the metadata database consistently, as an attacker with write access to the
- * recording directory (DIR/meta included) but without the master key could.
+ * recording directory (DIR/meta included) could: with `key`, a holder of the master key re-authenticates the
+ * manifest (manifest_mac); without it the MAC is left as it was, which is all an attacker without the key can do.
  */
-async function forgeManifest(dir: string, edit: (m: Manifest) => Manifest['chunks']): Promise<void> {
+async function forgeManifest(dir: string, edit: (m: Manifest) => Manifest['chunks'], key: Uint8Array | null = fx.key): Promise<void> {
   const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest
   const { session_id, owner_address, started_at, ended_at, key_id, codec } = m
-  const forged = buildManifest({ session_id, owner_address, started_at, ended_at, key_id, codec }, edit(m))
+  const unsigned = buildManifest({ session_id, owner_address, started_at, ended_at, key_id, codec }, edit(m))
+  const mac = key === null ? m.manifest_mac : await manifestMac(await importMasterKey(key), unsigned.manifest_hash)
+  const forged = { ...unsigned, manifest_mac: mac }
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(forged))
   await withDb(dir, async (db) => {
     await db.sessions.update(session_id, { merkle_root: forged.merkle_root, chunk_count: forged.chunk_count })
@@ -116,7 +125,7 @@ test('truncated, swapped, replayed and missing chunks are detected', async () =>
   )
 })
 
-test('with a consistently forged manifest, the authenticated header still catches swaps, moves and bit flips', async () => {
+test('with a consistently forged manifest re-authenticated by a holder of the key, the authenticated header still catches swaps, moves and bit flips', async () => {
   await expectFailure(
     'forged-swap',
     'LUCID_ERR_2003',
@@ -189,4 +198,71 @@ test('a chunk proves its inclusion from the root alone, and no other chunk does'
     assert.ok(!verifyChunkProof(m.merkle_root, m.chunk_count, { ...c, ciphertext_sha256: foreign.manifest.chunks[c.index]?.ciphertext_sha256 ?? '' }, proof))
     assert.ok(!verifyChunkProof(foreign.manifest.merkle_root, m.chunk_count, c, proof))
   }
+})
+
+test('without the key, a cut tail or an edited field is refused however consistently the files are rewritten (LUCID_ERR_2013; issue 23, items 1 and 2)', async () => {
+  // Item 1: the last chunk deleted, the manifest's count and root and the chunk rows in DIR/meta rewritten.
+  await expectFailure('cut-tail', 'LUCID_ERR_2013', async (dir) => {
+    const last = fx.manifest.chunk_count - 1
+    await rm(chunkFile(dir, last))
+    await forgeManifest(dir, (m) => m.chunks.filter((c) => c.index !== last), null)
+    await withDb(dir, async (db) => {
+      await db.chunks.delete(fx.manifest.session_id, last)
+    })
+  })
+  // Item 2: each field edited and the manifest re-hashed (no key needed for the hash).
+  const edits: Array<[string, (m: Record<string, unknown>) => void]> = [
+    ['owner_address', (m) => (m.owner_address = '0xmallory')],
+    ['ended_at', (m) => (m.ended_at = '2030-01-01T00:00:00.000Z')],
+    ['codec', (m) => (m.codec = m.codec === 'zlib' ? 'pako' : 'zlib')]
+  ]
+  for (const [field, edit] of edits) {
+    await expectFailure(`edit-${field}`, 'LUCID_ERR_2013', async (dir) => {
+      const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>
+      edit(m)
+      m.manifest_hash = computeManifestHash(m as unknown as Manifest)
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify(m))
+      // recording.json repeats owner and codec: the attacker edits it too, so that only the MAC is left to catch it.
+      const info = JSON.parse(await readFile(join(dir, 'recording.json'), 'utf8')) as Record<string, unknown>
+      await writeFile(join(dir, 'recording.json'), JSON.stringify({ ...info, owner_address: m.owner_address, codec: m.codec }))
+    })
+  }
+  // A start time that no longer matches recording.json, and an added field: refused before the MAC is looked at.
+  await expectFailure('edit-started_at', 'LUCID_ERR_2005', async (dir) => {
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>
+    m.started_at = '2001-01-01T00:00:00.000Z'
+    m.manifest_hash = computeManifestHash(m as unknown as Manifest)
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(m))
+  })
+  await expectFailure('added-field', 'LUCID_ERR_2005', async (dir) => {
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>
+    m.note = 'approved'
+    m.manifest_hash = computeManifestHash(m as unknown as Manifest)
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(m))
+  })
+  // A format-1 manifest (no MAC) is not played without its chain anchor: no downgrade around the MAC.
+  await expectFailure('downgrade', 'LUCID_ERR_2013', async (dir) => {
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>
+    m.format = 'lucid-session-manifest/1'
+    delete m.manifest_mac
+    m.manifest_hash = computeManifestHash(m as unknown as Manifest)
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(m))
+  })
+})
+
+test('a manifest with a duplicate key or a non-integer number is refused (LUCID_ERR_2005; issue 23, item 5)', async () => {
+  const text = async (dir: string): Promise<string> => await readFile(join(dir, 'manifest.json'), 'utf8')
+  // The duplicate keeps the right value last, so JSON.parse alone would read the genuine manifest.
+  await expectFailure('duplicate-key', 'LUCID_ERR_2005', async (dir) => {
+    const t = await text(dir)
+    await writeFile(join(dir, 'manifest.json'), t.replace('"chunk_count":', '"chunk_count": 3, "chunk_count":'))
+  })
+  await expectFailure('float-count', 'LUCID_ERR_2005', async (dir) => {
+    const t = await text(dir)
+    await writeFile(join(dir, 'manifest.json'), t.replace(/"chunk_count": (\d+)/, '"chunk_count": $1.0'))
+  })
+  await expectFailure('exponent-size', 'LUCID_ERR_2005', async (dir) => {
+    const t = await text(dir)
+    await writeFile(join(dir, 'manifest.json'), t.replace(/"index": 0,/, '"index": 0e0,'))
+  })
 })

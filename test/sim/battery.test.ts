@@ -18,6 +18,7 @@ import {
   BATTERY_PLANS,
   batteryMetrics,
   batteryScenarios,
+  scenarioSeeds,
   batteryVerdict,
   committeeOf,
   partitionGroups,
@@ -71,8 +72,8 @@ describe('consensus battery', () => {
     assert.deepEqual(committeeOf(20), { k: 16, f: 5 })
     assert.deepEqual(committeeOf(100), { k: 16, f: 5 })
     const quick = batteryScenarios(BATTERY_PLANS.quick)
-    assert.equal(quick.length, 22)
-    assert.equal(new Set(quick.map((s) => s.id)).size, 22)
+    assert.equal(quick.length, 24)
+    assert.equal(new Set(quick.map((s) => s.id)).size, 24)
     assert.ok(BATTERY_PLANS.quick.seeds.length >= 20)
     assert.deepEqual(
       quick.filter((s) => s.nodes === 20).map((s) => s.id),
@@ -87,12 +88,21 @@ describe('consensus battery', () => {
         'n20_byzantine_equivocate',
         'n20_byzantine_silent',
         'n20_byzantine_double',
-        'n20_crash'
+        'n20_crash',
+        'n20_sybil_4'
       ]
     )
+    // The sybil scenario runs 17 epochs of 48 slots, whatever the profile's duration.
+    assert.equal(quick.find((s) => s.id === 'n4_sybil_4')?.durationMs, 17 * 48 * 10_000)
+    // ... for 5 seeds at most, the others for all of the plan's.
+    const sybil = quick.find((s) => s.id === 'n4_sybil_4')
+    const loss = quick.find((s) => s.id === 'n4_loss_1pct')
+    assert.ok(sybil !== undefined && loss !== undefined)
+    assert.deepEqual(scenarioSeeds(sybil, BATTERY_PLANS.quick), [1, 2, 3, 4, 5])
+    assert.equal(scenarioSeeds(loss, BATTERY_PLANS.quick).length, BATTERY_PLANS.quick.seeds.length)
     assert.deepEqual(
       batteryScenarios(BATTERY_PLANS.full).map((s) => s.nodes),
-      Array(11).fill(100)
+      Array(12).fill(100)
     )
     // Halves leave neither side a quorum of the committee; the minority side has f members.
     const inK = (g: number[], k: number): number => g.filter((i) => i < k).length

@@ -1,7 +1,3 @@
-/**
- * `lucid bench`: runs the selected cases against their targets, prints the table, writes the JSON report.
- */
-import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { errors } from '../../../services/common/errors.ts'
 import type { Profile } from '../../../harness/case.ts'
@@ -10,7 +6,6 @@ import type { CaseDef } from '../../../harness/registry.ts'
 import { REGISTRY } from '../../../cases/index.ts'
 import { renderTable } from '../../../harness/report/console.ts'
 import { writeHgrm } from '../../../harness/report/hgrm.ts'
-import { renderHtml } from '../../../harness/report/html.ts'
 import { parseCpuList } from '../../../load/pin.ts'
 import { progressPrinter } from '../../../harness/report/progress.ts'
 import { runBench } from '../../../harness/runner.ts'
@@ -18,7 +13,7 @@ import { selectCases } from '../../../harness/select.ts'
 import { loadTargetsFile, mergeTargets } from '../../../harness/targets-file.ts'
 import { TARGETS } from '../../../harness/targets.ts'
 import { exitCode } from '../../../harness/verdict.ts'
-import { assertWritable, assertWritableDir } from '../../output.ts'
+import { assertWritable, assertWritableDir, writeReportFiles } from '../../output.ts'
 
 /** Usage of `lucid bench`. */
 export const BENCH_USAGE = `lucid bench [COMPONENT|CASE|CASE-GLOB ...] [options]
@@ -29,7 +24,8 @@ Runs every selected benchmark case (default: all) in its own process against its
   --repeat R                  run each case R times; metrics are medians, each repeat is kept
   --json FILE                 write the JSON report (schema lucid-bench/1, docs/report.md)
   --targets FILE              override or add targets (docs/report.md, "Your own targets")
-  --target URL                measure an already running server for HTTP cases (loopback by default)
+  --target URL                measure an already running server for the gateway cases (baselines always run
+                              their own raw servers; loopback by default)
   --html FILE                 write a self-contained HTML page (latency curves, load over time, targets)
   --hgrm DIR                  write HdrHistogram percentile-distribution files, one per case and histogram
   --pin-server CPUS           pin the server process to CPUS (taskset list, e.g. 0)
@@ -42,7 +38,7 @@ Exit codes: 0 every target met, 1 a target missed, 2 usage or setup error, 3 a c
 
 function positiveInt(v: string | undefined, flag: string, dflt: number): number {
   if (v === undefined) return dflt
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new errors.LUCID_ERR_9003(`${flag}: '${v}' (a whole number >= 1)`)
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new errors.BadValue(`${flag}: '${v}' (a whole number >= 1)`)
   return Number(v)
 }
 
@@ -51,9 +47,9 @@ function loopbackUrl(v: string): string {
   try {
     u = new URL(v)
   } catch {
-    throw new errors.LUCID_ERR_9003(`--target: '${v}' is not a URL`)
+    throw new errors.BadValue(`--target: '${v}' is not a URL`)
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new errors.LUCID_ERR_9003(`--target: '${v}' (http or https only)`)
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new errors.BadValue(`--target: '${v}' (http or https only)`)
   return u.origin
 }
 
@@ -94,7 +90,7 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     return 0
   }
   const profile = (values.profile ?? 'quick') as Profile
-  if (!PROFILES.includes(profile)) throw new errors.LUCID_ERR_9003(`--profile: '${values.profile ?? ''}' (smoke, quick or full)`)
+  if (!PROFILES.includes(profile)) throw new errors.BadValue(`--profile: '${values.profile ?? ''}' (smoke, quick or full)`)
   const repeat = positiveInt(values.repeat, '--repeat', 1)
   const seed = positiveInt(values.seed, '--seed', 42)
   const target = values.target !== undefined ? loopbackUrl(values.target) : undefined
@@ -105,11 +101,11 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     ...(values['pin-server'] !== undefined ? { server: parseCpuList(values['pin-server'], '--pin-server') } : {}),
     ...(values['pin-load'] !== undefined ? { load: parseCpuList(values['pin-load'], '--pin-load') } : {})
   }
-  if ((values['find-max'] === true) !== (values.p99 !== undefined)) throw new errors.LUCID_ERR_9001('--find-max and --p99 MS go together')
+  if ((values['find-max'] === true) !== (values.p99 !== undefined)) throw new errors.Usage('--find-max and --p99 MS go together')
   let findMax: { p99Ms: number } | undefined
   if (values.p99 !== undefined) {
     const p99Ms = Number(values.p99)
-    if (!Number.isFinite(p99Ms) || p99Ms <= 0) throw new errors.LUCID_ERR_9003(`--p99: '${values.p99}' (milliseconds, > 0)`)
+    if (!Number.isFinite(p99Ms) || p99Ms <= 0) throw new errors.BadValue(`--p99: '${values.p99}' (milliseconds, > 0)`)
     findMax = { p99Ms }
   }
   const targets = values.targets !== undefined ? mergeTargets(TARGETS, loadTargetsFile(values.targets)) : [...TARGETS]
@@ -128,14 +124,7 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     ...(findMax !== undefined ? { findMax } : {})
   })
   process.stdout.write(`\n${renderTable(report)}\n`)
-  if (values.json !== undefined) {
-    writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`)
-    process.stdout.write(`report: ${values.json}\n`)
-  }
-  if (values.html !== undefined) {
-    writeFileSync(values.html, renderHtml(report))
-    process.stdout.write(`html: ${values.html}\n`)
-  }
+  writeReportFiles(report, values)
   if (values.hgrm !== undefined) {
     const files = writeHgrm(report, values.hgrm)
     process.stdout.write(`hgrm: ${files.length} files in ${values.hgrm}\n`)

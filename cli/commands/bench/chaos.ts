@@ -160,29 +160,27 @@ export function parseChaosArgs(argv: string[]): ChaosArgs | 'help' {
     }
   })
   if (values.help === true) return 'help'
-  if (positionals.length > 0) throw new errors.LUCID_ERR_9001(`lucid chaos takes no positional arguments ('${positionals[0] ?? ''}'); try --suite`)
+  if (positionals.length > 0) throw new errors.Usage(`lucid chaos takes no positional arguments ('${positionals[0] ?? ''}'); try --suite`)
   const name = values.suite
-  if (name === undefined) throw new errors.LUCID_ERR_9001('lucid chaos needs --suite fuzz|overload|faults|soak|all')
-  if (name !== 'all' && !(SUITES as readonly string[]).includes(name))
-    throw new errors.LUCID_ERR_9003(`--suite: '${name}' (fuzz, overload, faults, soak or all)`)
+  if (name === undefined) throw new errors.Usage('lucid chaos needs --suite fuzz|overload|faults|soak|all')
+  if (name !== 'all' && !(SUITES as readonly string[]).includes(name)) throw new errors.BadValue(`--suite: '${name}' (fuzz, overload, faults, soak or all)`)
   const suites = name === 'all' ? [...SUITES] : [name as SuiteName]
   const out: ChaosArgs = { suites, full: values.full === true }
   if (values.duration !== undefined) out.durationS = parseDuration(values.duration, '--duration')
   if (values.target !== undefined) {
-    if (name !== 'all' && !HTTP_SUITES.has(name as SuiteName))
-      throw new errors.LUCID_ERR_9001(`--target applies to the fuzz and overload suites, not '${name}'`)
+    if (name !== 'all' && !HTTP_SUITES.has(name as SuiteName)) throw new errors.Usage(`--target applies to the fuzz and overload suites, not '${name}'`)
     let url: URL
     try {
       url = new URL(values.target)
     } catch {
-      throw new errors.LUCID_ERR_9003(`--target: '${values.target}' is not a URL`)
+      throw new errors.BadValue(`--target: '${values.target}' is not a URL`)
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new errors.LUCID_ERR_9003(`--target: '${values.target}' (http:// or https://)`)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new errors.BadValue(`--target: '${values.target}' (http:// or https://)`)
     out.target = url.origin
   }
   if (values.seed !== undefined) {
     const n = Number(values.seed)
-    if (!Number.isSafeInteger(n) || n < 0) throw new errors.LUCID_ERR_9003(`--seed: '${values.seed}' (a whole number >= 0)`)
+    if (!Number.isSafeInteger(n) || n < 0) throw new errors.BadValue(`--seed: '${values.seed}' (a whole number >= 0)`)
     out.seed = n
   }
   if (values.json !== undefined) {
@@ -195,9 +193,9 @@ export function parseChaosArgs(argv: string[]): ChaosArgs | 'help' {
 /** Loads a suite's `run`; LUCID_ERR_9009 naming the module when it is not there (yet). */
 export async function loadSuite(suite: SuiteName, moduleUrl = suiteModule(suite)): Promise<ChaosRun> {
   const path = fileURLToPath(moduleUrl)
-  if (!existsSync(path)) throw new errors.LUCID_ERR_9009(`the ${suite} suite (${path} is missing)`)
+  if (!existsSync(path)) throw new errors.NotAvailableYet(`the ${suite} suite (${path} is missing)`)
   const mod = (await import(moduleUrl.href)) as { run?: unknown }
-  if (typeof mod.run !== 'function') throw new errors.LUCID_ERR_9009(`the ${suite} suite (${path} does not export run(opts))`)
+  if (typeof mod.run !== 'function') throw new errors.NotAvailableYet(`the ${suite} suite (${path} does not export run(opts))`)
   return mod.run as ChaosRun
 }
 

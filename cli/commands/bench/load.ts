@@ -1,24 +1,24 @@
 /**
- * `lucid load --scenario light|medium|heavy|stress [--target URL] [--users N] [--spawn-rate R]
- * [--duration D] [--time-scale N] [--workers W] [--arrival-rate R] [--json F] [--html F] [--csv PREFIX]`:
- * Locust-style simulated users against the gateway, with live progress, the Locust tables, and the harness's
- * report; the scenario's targets decide the exit code.
+ * `lucid load --scenario light|medium|heavy|stress [--engine lucid|locust] [--target URL] [--users N]
+ * [--spawn-rate R] [--duration D] [--time-scale N] [--workers W] [--arrival-rate R] [--remote-workers M]
+ * [--master-port P] [--json F] [--html F] [--csv PREFIX]`: Locust-style simulated users (or the real Locust in
+ * master/worker mode) against the gateway, with the Locust tables and the harness's report; the scenario's
+ * targets decide the exit code.
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { errors } from '../../../services/common/errors.ts'
 import { customScenario, SCENARIOS } from '../../../load/scenarios/index.ts'
 import { parseDuration } from '../../duration.ts'
-import { assertWritable } from '../../output.ts'
+import { assertWritable, writeReportFiles } from '../../output.ts'
 import { captureEnv, finishEnv } from '../../../harness/env.ts'
 import { runScenario } from '../../../load/scenario.ts'
 import { renderTable } from '../../../harness/report/console.ts'
-import { renderHtml } from '../../../harness/report/html.ts'
 import { loadProgress } from '../../../load/report/progress.ts'
 import { renderLocustTables, writeLocustCsv } from '../../../load/report/locust.ts'
-import type { Report, ResultEntry } from '../../../harness/report/schema.ts'
-import { TARGETS } from '../../../harness/targets.ts'
-import { caseVerdict, exitCode, judge, runVerdict, specsFor } from '../../../harness/verdict.ts'
+import { exitCode } from '../../../harness/verdict.ts'
+import { judgedLoadReport } from '../../../load/report/judged.ts'
+import { locustBinary } from '../../../load/locust/run.ts'
 
 /** Usage of `lucid load`. */
 export const LOAD_USAGE = `lucid load --scenario light|medium|heavy|stress [options]
@@ -30,14 +30,21 @@ against the gateway. Without --target it starts 'lucid serve --seed-demo --load-
   --duration D        override the run time (90s, 5m)      --time-scale N   divide waits and durations by N
   --workers W         generator processes (default: cores - 1)
   --arrival-rate R    open model: R users/s arrive and run their sequence once (instead of looping users)
-  --json F  --html F  --csv PREFIX   reports (harness JSON, self-contained HTML, Locust-style CSV files)
+  --engine E          lucid (default): the simulated users above; locust: the real Locust (/usr/bin/locust, or
+                      LUCID_LOCUST) in master/worker mode on load/locust/locustfile.py, W local workers
+                      (0 with --remote-workers: this machine only coordinates)
+  --remote-workers M  locust: also wait for M workers started on other machines with
+                      'locust -f load/locust/locustfile.py --worker --master-host THIS-HOST --master-port P'
+  --master-port P     locust: the master's port (default: a free one; needed with --remote-workers)
+  --json F  --html F  --csv PREFIX   reports (harness JSON with each endpoint's HDR histogram, self-contained
+                      HTML, Locust-style CSV files; with --engine locust, Locust's own CSV files)
+Runs from several machines merge into one report with 'lucid merge A.json B.json ...' (lucid engine only).
 Exit codes: 0 the scenario's targets met, 1 one missed, 2 usage error, 3 the run failed.`
 
 function positive(v: string | undefined, flag: string, integer: boolean): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
-    throw new errors.LUCID_ERR_9003(`${flag}: '${v}' (a ${integer ? 'whole ' : ''}number > 0)`)
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new errors.BadValue(`${flag}: '${v}' (a ${integer ? 'whole ' : ''}number > 0)`)
   return n
 }
 
@@ -55,6 +62,9 @@ export async function loadCommand(argv: string[]): Promise<number> {
       workers: { type: 'string' },
       'arrival-rate': { type: 'string' },
       seed: { type: 'string' },
+      engine: { type: 'string' },
+      'remote-workers': { type: 'string' },
+      'master-port': { type: 'string' },
       json: { type: 'string' },
       html: { type: 'string' },
       csv: { type: 'string' },
@@ -66,8 +76,8 @@ export async function loadCommand(argv: string[]): Promise<number> {
     return 0
   }
   const name = values.scenario
-  if (name === undefined) throw new errors.LUCID_ERR_9001('lucid load needs --scenario light|medium|heavy|stress')
-  if (!(name in SCENARIOS)) throw new errors.LUCID_ERR_9003(`--scenario: '${name}' (light, medium, heavy or stress)`)
+  if (name === undefined) throw new errors.Usage('lucid load needs --scenario light|medium|heavy|stress')
+  if (!(name in SCENARIOS)) throw new errors.BadValue(`--scenario: '${name}' (light, medium, heavy or stress)`)
   const users = positive(values.users, '--users', true)
   const spawnRate = positive(values['spawn-rate'], '--spawn-rate', false)
   const durationS = values.duration !== undefined ? parseDuration(values.duration, '--duration') : undefined
@@ -77,16 +87,31 @@ export async function loadCommand(argv: string[]): Promise<number> {
     ...(durationS !== undefined ? { durationS } : {})
   })
   const timeScale = positive(values['time-scale'], '--time-scale', false) ?? 1
-  if (timeScale < 1) throw new errors.LUCID_ERR_9003(`--time-scale: '${values['time-scale'] ?? ''}' (>= 1)`)
-  const workers = positive(values.workers, '--workers', true)
+  if (timeScale < 1) throw new errors.BadValue(`--time-scale: '${values['time-scale'] ?? ''}' (>= 1)`)
+  // --workers 0: a Locust master that only coordinates workers on other machines (checked with --remote-workers below).
+  const workers = values.workers === '0' && values.engine === 'locust' ? 0 : positive(values.workers, '--workers', true)
   const arrivalRate = positive(values['arrival-rate'], '--arrival-rate', false)
   const seed = positive(values.seed, '--seed', true)
+  const engine = values.engine ?? 'lucid'
+  if (engine !== 'lucid' && engine !== 'locust') throw new errors.BadValue(`--engine: '${engine}' (lucid or locust)`)
+  const remoteWorkers = values['remote-workers'] === '0' ? 0 : positive(values['remote-workers'], '--remote-workers', true)
+  const masterPort = positive(values['master-port'], '--master-port', true)
+  if (engine === 'locust') {
+    // The open model and the seed belong to the simulated users; Locust has neither.
+    if (arrivalRate !== undefined) throw new errors.Usage('--arrival-rate works with --engine lucid only')
+    if (seed !== undefined) throw new errors.Usage('--seed works with --engine lucid only')
+    if ((remoteWorkers ?? 0) > 0 && masterPort === undefined) throw new errors.Usage('--remote-workers needs --master-port (the workers must know it)')
+    if (workers === 0 && (remoteWorkers ?? 0) === 0) throw new errors.BadValue("--workers: '0' needs --remote-workers (Locust needs a worker somewhere)")
+    // Checked before a local gateway is started for nothing.
+    if (!existsSync(locustBinary())) throw new errors.LocustUnavailable(`${locustBinary()} not found (apt-get install python3-locust, or set LUCID_LOCUST)`)
+  } else if (remoteWorkers !== undefined || masterPort !== undefined)
+    throw new errors.Usage('--remote-workers and --master-port work with --engine locust only')
   let target: string | undefined
   if (values.target !== undefined) {
     try {
       target = new URL(values.target).origin
     } catch {
-      throw new errors.LUCID_ERR_9003(`--target: '${values.target}' is not a URL`)
+      throw new errors.BadValue(`--target: '${values.target}' is not a URL`)
     }
   }
   if (values.json !== undefined) assertWritable(values.json, '--json')
@@ -96,52 +121,40 @@ export async function loadCommand(argv: string[]): Promise<number> {
   const env = captureEnv()
   const startedAtS = Date.now() / 1000
   const started = performance.now()
+  if (engine === 'locust')
+    process.stderr.write(
+      `lucid load: the real Locust, master and ${workers ?? 'cores - 1'} worker process(es)${remoteWorkers !== undefined ? ` + ${remoteWorkers} remote` : ''}; its figures come at the end of the run\n`
+    )
   const r = await runScenario({
     scenario,
     timeScale,
     onSecond: loadProgress(),
+    engine,
+    ...(engine === 'locust' && values.csv !== undefined ? { csvPrefix: values.csv } : {}),
+    ...(remoteWorkers !== undefined ? { remoteWorkers } : {}),
+    ...(masterPort !== undefined ? { masterPort } : {}),
     ...(target !== undefined ? { target } : {}),
     ...(workers !== undefined ? { workers } : {}),
     ...(arrivalRate !== undefined ? { arrivalRate } : {}),
     ...(seed !== undefined ? { seed } : {})
   })
   if (process.stderr.isTTY === true) process.stderr.write('\n')
-  const id = `load.${name}`
-  const specs = specsFor(id, TARGETS)
-  const targets = specs.targets.map((s) => judge(s, r.metrics))
-  const entry: ResultEntry = {
-    id,
-    component: 'load',
-    status: 'completed',
-    conditions: r.conditions,
+  const report = judgedLoadReport({
+    id: `load.${name}`,
     metrics: r.metrics,
-    repeats: [r.metrics],
-    baselines: [],
-    targets,
-    goals: specs.goals.map((s) => judge(s, r.metrics)),
+    conditions: r.conditions,
     endpoints: r.endpoints,
     series: r.series,
-    duration_s: (performance.now() - started) / 1000,
-    verdict: caseVerdict('completed', targets)
+    ...(r.histograms !== undefined ? { histograms: r.histograms } : {}),
+    durationS: (performance.now() - started) / 1000,
+    env: finishEnv(env)
+  })
+  const note = engine === 'locust' ? "Locust's, rounded: see conditions.percentiles" : undefined
+  process.stdout.write(`\n${renderLocustTables(r.endpoints, note)}\n\n${renderTable(report)}\n`)
+  writeReportFiles(report, values)
+  if (values.csv !== undefined) {
+    const files = r.csvFiles ?? writeLocustCsv(values.csv, r.endpoints, r.series, startedAtS)
+    process.stdout.write(`csv: ${files.join(', ')}\n`)
   }
-  const report: Report = {
-    schema: 'lucid-bench/1',
-    verdict: runVerdict([entry], false),
-    profile: 'full',
-    judged: true,
-    strict: false,
-    env: finishEnv(env),
-    results: [entry]
-  }
-  process.stdout.write(`\n${renderLocustTables(r.endpoints)}\n\n${renderTable(report)}\n`)
-  if (values.json !== undefined) {
-    writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`)
-    process.stdout.write(`report: ${values.json}\n`)
-  }
-  if (values.html !== undefined) {
-    writeFileSync(values.html, renderHtml(report))
-    process.stdout.write(`html: ${values.html}\n`)
-  }
-  if (values.csv !== undefined) process.stdout.write(`csv: ${writeLocustCsv(values.csv, r.endpoints, r.series, startedAtS).join(', ')}\n`)
   return exitCode(report.verdict, 'full')
 }

@@ -19,6 +19,7 @@ import {
   GOAL_STALL_SLOTS,
   MAX_STALL_SLOTS,
   batteryScenarios,
+  scenarioSeeds,
   batteryVerdict,
   describeLatency,
   figureMetrics,
@@ -38,6 +39,7 @@ import {
   type BatteryPlan,
   type BatteryProfile,
   type BatteryRun,
+  type CreditFigures,
   type Behaviour,
   type ScenarioSummary,
   type SimFigures,
@@ -64,6 +66,12 @@ const USAGE = `Usage: lucid sim chain --nodes N --duration D [--latency L] [--lo
   --behaviour B      what they do: equivocate (default; twin proposals, split votes), double (split votes),
                      silent (withholds votes) or invalid (bad block signatures)
   --tx-rate R        session anchors offered per simulated second (default 0.2)
+  --newcomers N      N honest nodes join after genesis (registered in slot 1), relaying 100 GB a day for
+                     an independent session owner (docs/sim.md, "Newcomers and Sybils")
+  --sybils K         one operator joins with K identities that vote and flood receipted relay claims on
+                     100 GB sessions of its own; the run reports its committee weight epoch by epoch and
+                     fails if it reaches a third before the E2 bound (or a newcomer misses E1)
+  --slots-per-epoch S  epoch length in slots (default 8640, a day; 48 runs epochs in 8 simulated minutes)
   --seed S           seeds keys, delays, losses and the load (default 1)
   --json F           write a lucid-bench/1 report
 
@@ -81,7 +89,21 @@ stall of more than 10 slots after the last partition or crash ended (loss and by
 whole run: then any stall of more than 10 slots), in the run or in any run of the battery; 2 usage error.`
 
 /** A single run's flags. */
-const RUN_FLAGS = ['nodes', 'duration', 'latency', 'loss', 'partition', 'crash', 'byzantine', 'behaviour', 'tx-rate', 'seed'] as const
+const RUN_FLAGS = [
+  'nodes',
+  'duration',
+  'latency',
+  'loss',
+  'partition',
+  'crash',
+  'byzantine',
+  'behaviour',
+  'tx-rate',
+  'seed',
+  'newcomers',
+  'sybils',
+  'slots-per-epoch'
+] as const
 /** The battery's flags (with --profile). */
 const BATTERY_FLAGS = ['profile', 'seeds', 'scenario', 'threads'] as const
 
@@ -90,7 +112,7 @@ type Values = Record<string, string | boolean | undefined>
 /** `lucid sim chain`'s flags, parsed strictly, with string and integer readers. Throws LUCID_ERR_9001 / 9003. */
 function parseFlags(argv: readonly string[]): { values: Values; str: (k: string) => string | undefined; int: (k: string, min: number) => number | undefined } {
   const [what, ...rest] = argv
-  if (what !== 'chain') throw new errors.LUCID_ERR_9001(`lucid sim chain ... (got '${what ?? ''}'); try lucid sim --help`)
+  if (what !== 'chain') throw new errors.Usage(`lucid sim chain ... (got '${what ?? ''}'); try lucid sim --help`)
   let values: Values
   try {
     values = parseArgs({
@@ -102,13 +124,13 @@ function parseFlags(argv: readonly string[]): { values: Values; str: (k: string)
       }
     }).values
   } catch (err) {
-    throw new errors.LUCID_ERR_9001(`${(err as Error).message}; try lucid sim --help`)
+    throw new errors.Usage(`${(err as Error).message}; try lucid sim --help`)
   }
   const str = (k: string): string | undefined => values[k] as string | undefined
   const int = (k: string, min: number): number | undefined => {
     const v = str(k)
     if (v === undefined) return undefined
-    if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new errors.LUCID_ERR_9003(`--${k}: '${v}' (an integer >= ${min})`)
+    if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new errors.BadValue(`--${k}: '${v}' (an integer >= ${min})`)
     return Number(v)
   }
   return { values, str, int }
@@ -120,17 +142,17 @@ export function parseSimArgs(argv: readonly string[]): { opts: SimOptions; json?
   const { values, str, int } = parseFlags(argv)
   if (values.help === true) return { opts: { nodes: 1, durationMs: 1 }, help: true }
   const battery = BATTERY_FLAGS.find((k) => values[k] !== undefined)
-  if (battery !== undefined) throw new errors.LUCID_ERR_9001(`--${battery} belongs to the battery (--profile quick|full); try lucid sim --help`)
+  if (battery !== undefined) throw new errors.Usage(`--${battery} belongs to the battery (--profile quick|full); try lucid sim --help`)
   const nodes = int('nodes', 1)
   const duration = str('duration')
-  if (nodes === undefined || duration === undefined) throw new errors.LUCID_ERR_9001('lucid sim chain needs --nodes N and --duration D; try lucid sim --help')
+  if (nodes === undefined || duration === undefined) throw new errors.Usage('lucid sim chain needs --nodes N and --duration D; try lucid sim --help')
   const behaviour = str('behaviour')
   if (behaviour !== undefined && !BEHAVIOURS.includes(behaviour as Behaviour))
-    throw new errors.LUCID_ERR_9003(`--behaviour: '${behaviour}' (${BEHAVIOURS.join(' or ')})`)
+    throw new errors.BadValue(`--behaviour: '${behaviour}' (${BEHAVIOURS.join(' or ')})`)
   const byzantine = int('byzantine', 0)
-  if (byzantine !== undefined && byzantine > nodes) throw new errors.LUCID_ERR_9003(`--byzantine: ${byzantine} (at most --nodes, ${nodes})`)
+  if (byzantine !== undefined && byzantine > nodes) throw new errors.BadValue(`--byzantine: ${byzantine} (at most --nodes, ${nodes})`)
   const rate = str('tx-rate')
-  if (rate !== undefined && !/^\d+(\.\d+)?$/.test(rate)) throw new errors.LUCID_ERR_9003(`--tx-rate: '${rate}' (transactions per second, >= 0)`)
+  if (rate !== undefined && !/^\d+(\.\d+)?$/.test(rate)) throw new errors.BadValue(`--tx-rate: '${rate}' (transactions per second, >= 0)`)
   const json = jsonFlag(str)
   const opt = <T>(k: string, parse: (v: string) => T): T | undefined => {
     const v = str(k)
@@ -141,6 +163,9 @@ export function parseSimArgs(argv: readonly string[]): { opts: SimOptions; json?
   const partitions = opt('partition', (v) => parsePartitions(v, nodes))
   const crashes = opt('crash', (v) => parseCrashes(v, nodes))
   const seed = int('seed', 0)
+  const newcomers = int('newcomers', 0)
+  const sybils = int('sybils', 0)
+  const spe = int('slots-per-epoch', 24)
   const opts: SimOptions = {
     nodes,
     durationMs: parseTime(duration, '--duration'),
@@ -151,7 +176,9 @@ export function parseSimArgs(argv: readonly string[]): { opts: SimOptions; json?
     ...(byzantine !== undefined ? { byzantine } : {}),
     ...(behaviour !== undefined ? { behaviour: behaviour as Behaviour } : {}),
     ...(rate !== undefined ? { txPerS: Number(rate) } : {}),
-    ...(seed !== undefined ? { seed } : {})
+    ...(seed !== undefined ? { seed } : {}),
+    ...(newcomers !== undefined || sybils !== undefined ? { newcomers: { honest: newcomers ?? 0, sybils: sybils ?? 0 } } : {}),
+    ...(spe !== undefined ? { params: { slots_per_epoch: spe } } : {})
   }
   return { opts, ...(json !== undefined ? { json } : {}), help: false }
 }
@@ -177,10 +204,10 @@ export function parseBatteryArgs(argv: readonly string[]): BatteryArgs | undefin
   const { values, str, int } = parseFlags(argv)
   const profile = str('profile')
   if (profile === undefined || values.help === true) return undefined
-  if (profile !== 'quick' && profile !== 'full') throw new errors.LUCID_ERR_9003(`--profile: '${profile}' (quick or full)`)
+  if (profile !== 'quick' && profile !== 'full') throw new errors.BadValue(`--profile: '${profile}' (quick or full)`)
   const single = RUN_FLAGS.find((k) => values[k] !== undefined)
   if (single !== undefined)
-    throw new errors.LUCID_ERR_9001(`--${single} does not apply to --profile ${profile} (the battery runs its own scenarios); try lucid sim --help`)
+    throw new errors.Usage(`--${single} does not apply to --profile ${profile} (the battery runs its own scenarios); try lucid sim --help`)
   const base = BATTERY_PLANS[profile as BatteryProfile]
   const seeds = int('seeds', 1)
   const threads = int('threads', 1)
@@ -188,7 +215,7 @@ export function parseBatteryArgs(argv: readonly string[]): BatteryArgs | undefin
   const json = jsonFlag(str)
   const plan = seeds === undefined ? base : { ...base, seeds: Array.from({ length: seeds }, (_, i) => i + 1) }
   if (scenario !== undefined && !batteryScenarios(plan).some((s) => s.id.includes(scenario)))
-    throw new errors.LUCID_ERR_9003(`--scenario: '${scenario}' names no scenario of --profile ${profile}`)
+    throw new errors.BadValue(`--scenario: '${scenario}' names no scenario of --profile ${profile}`)
   return { plan, ...(scenario !== undefined ? { scenario } : {}), ...(threads !== undefined ? { threads } : {}), ...(json !== undefined ? { json } : {}) }
 }
 
@@ -215,9 +242,21 @@ export function renderFigures(f: SimFigures): string {
       ? 'fresh node       nothing to sync'
       : `fresh node       syncs ${f.freshSync.blocks} blocks in ${f3(f.freshSync.virtualS)} s simulated (${f.freshSync.signatures} signatures; ${f3(f.freshSync.wallS)} s of wall time here)`,
     `network          ${f.network.sent} messages: ${f.network.lost} lost, ${f.network.cut} cut by partitions, ${f.network.down} to or from a down node`,
-    `byzantine        ${f.adversary.equivocations} equivocations, ${f.adversary.invalidBlocks} invalid blocks; honest nodes refused ${JSON.stringify(f.rejected)}`
+    `byzantine        ${f.adversary.equivocations} equivocations, ${f.adversary.invalidBlocks} invalid blocks; honest nodes refused ${JSON.stringify(f.rejected)}`,
+    ...(f.credits === undefined ? [] : [creditLine(f.credits)])
   ]
   return lines.join('\n')
+}
+
+/** The credit economy's line: the newcomers' seat and the operator's weight, against the E1 and E2 bounds. */
+function creditLine(c: CreditFigures): string {
+  const shares = c.sybilShare.map((x) => (x * 100).toFixed(1)).join(' ')
+  const join = c.newcomerJoinEpoch === null ? 'never' : `epoch ${c.newcomerJoinEpoch}`
+  const capture = c.sybilCaptureEpoch === null ? `not within ${c.epochs} epochs` : `epoch ${c.sybilCaptureEpoch}`
+  return [
+    `credits          newcomer on the committee: ${join} (E1 bound ${c.e1Bound}${c.committeeRoom ? '' : '; the committee was full, not judged'}); operator's third of the weight: ${capture} (E2 bound ${c.e2Bound})`,
+    `                 operator's weight by epoch, %: ${shares}; its claims ${c.claimedOverCap.toFixed(0)}x the epoch's service cap`
+  ].join('\n')
 }
 
 /** A judged result entry of a simulation (the targets and goals of `id` from the target table). */
@@ -260,11 +299,22 @@ function investigate(summaries: readonly ScenarioSummary[], runs: readonly Batte
   return lines.length === 0 ? [] : ['to investigate (failing seeds, then seeds over the goal):', ...lines]
 }
 
+/** The sybil scenarios' credit bounds, one line each (docs/chain.md, "Credits"). */
+function creditLines(summaries: readonly ScenarioSummary[]): string[] {
+  return summaries.flatMap((s) =>
+    s.sybilCaptureEpoch === undefined
+      ? []
+      : [
+          `${s.scenario.id}: operator's third of the weight at the earliest in epoch ${s.sybilCaptureEpoch} over the seeds (E2 bound ${s.e2Bound ?? '?'}; 17 = not within 16 epochs); honest newcomer on the committee by epoch ${s.newcomerJoinEpoch ?? '?'} at the latest (E1 bound ${s.e1Bound ?? '?'}, judged where the committee has room)`
+        ]
+  )
+}
+
 /** Runs the battery; returns the exit code. */
 async function batteryCommand(a: BatteryArgs): Promise<number> {
   const env = captureEnv()
   const scenarios = batteryScenarios(a.plan).filter((s) => a.scenario === undefined || s.id.includes(a.scenario))
-  const total = scenarios.length * a.plan.seeds.length
+  const total = scenarios.reduce((n, s) => n + scenarioSeeds(s, a.plan).length, 0)
   const tty = process.stderr.isTTY === true
   const started = performance.now()
   let lastLine = 0
@@ -290,11 +340,12 @@ async function batteryCommand(a: BatteryArgs): Promise<number> {
   const seedText = `${seeds[0] ?? '-'}-${seeds[seeds.length - 1] ?? '-'}`
   process.stdout.write(
     [
-      `consensus battery, profile ${a.plan.profile}: ${scenarios.length} scenarios x ${seeds.length} seeds (${seedText}), ${a.plan.durationMs / 60_000} simulated minutes each, ${r.runs.length} runs on ${r.threads} threads in ${r.wallS.toFixed(1)} s of wall time`,
+      `consensus battery, profile ${a.plan.profile}: ${scenarios.length} scenarios x ${seeds.length} seeds (${seedText}), ${a.plan.durationMs / 60_000} simulated minutes each (sybil: 17 epochs of 48 slots, 136 minutes, 16 judged, 5 seeds at most), ${r.runs.length} runs on ${r.threads} threads in ${r.wallS.toFixed(1)} s of wall time`,
       'stall: the longest time without a final block after the fault ended (max over seeds; 1 slot = the normal pace) and its seed;',
       "fin p50: median of the runs' finality p50; fin p99: max of the runs' p99; msg/blk: mean over seeds",
       renderBattery(r.summaries),
       `must: no safety violation, no stall of more than ${MAX_STALL_SLOTS} slots after the fault ends, in any run; goal: ${GOAL_STALL_SLOTS} slots (${r.summaries.filter((s) => s.goalMet).length} of ${r.summaries.length} scenarios meet it)`,
+      ...creditLines(r.summaries),
       ...investigate(r.summaries, r.runs),
       `verdict: ${verdict.pass ? 'PASS' : `FAIL\n  ${verdict.reasons.join('\n  ')}`}`,
       ''

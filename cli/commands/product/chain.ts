@@ -1,22 +1,26 @@
 /**
- * `lucid chain export --out FILE (--data DIR | --from URL)`: writes the chain's export document
+ * `lucid chain export --out FILE (--data DIR | --from URL) [--no-verify]`: writes the chain's export document
  * (docs/chain.md, "Export"), from the block archive in a data directory, or from a running gateway
  * (`lucid serve`) over HTTP. Both give the same document for the same final blocks: `--from` pages through
  * GET /chain/export, which serves the chain's objects as they are hashed, up to the final height the first
- * page reports, and verifies every block, signature and certificate (replaying the chain from genesis)
- * before writing anything: a gateway is a peer like any other.
+ * page reports. Either way every block, signature and certificate is verified (the chain replayed from
+ * genesis, the same replay and codes as `lucid serve` resuming) before anything is written: a gateway is a
+ * peer like any other, and a data directory is only files anyone may have edited. `--no-verify` writes the
+ * raw dump unchecked, and says so.
  */
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { errors } from '../../../services/common/errors.ts'
 import { chainExport, genesisHash, readArchive, replayLedgers, type FinalBlock, type Genesis } from '../../../services/chain/index.ts'
 
-const USAGE = 'lucid chain export --out FILE (--data DIR | --from URL)'
+const USAGE = 'lucid chain export --out FILE (--data DIR | --from URL) [--no-verify]'
 
 interface Flags {
   out?: string
   data?: string
   from?: string
+  /** Write without replaying the chain (a raw dump). */
+  noVerify?: boolean
 }
 
 /** One page of GET /chain/export (services/gateway/chain-port.ts, ExportPage). */
@@ -32,13 +36,17 @@ function parseFlags(args: readonly string[]): Flags {
   const flags: Flags = {}
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string
+    if (a === '--no-verify') {
+      flags.noVerify = true
+      continue
+    }
     const eq = a.indexOf('=')
     const name = eq >= 0 ? a.slice(0, eq) : a
     const value = eq >= 0 ? a.slice(eq + 1) : args[++i]
-    if (name !== '--out' && name !== '--data' && name !== '--from') throw new errors.LUCID_ERR_9001(`unknown option ${a}: ${USAGE}`)
+    if (name !== '--out' && name !== '--data' && name !== '--from') throw new errors.Usage(`unknown option ${a}: ${USAGE}`)
     if (value === undefined || value === '' || value.startsWith('--'))
-      throw new errors.LUCID_ERR_9003(`${name}: ${name === '--from' ? 'a URL' : name === '--out' ? 'a file' : 'a directory'}`)
-    flags[name.slice(2) as keyof Flags] = value
+      throw new errors.BadValue(`${name}: ${name === '--from' ? 'a URL' : name === '--out' ? 'a file' : 'a directory'}`)
+    flags[name.slice(2) as 'out' | 'data' | 'from'] = value
   }
   return flags
 }
@@ -49,7 +57,7 @@ async function getPage(url: URL): Promise<Page> {
   try {
     res = await fetch(url)
   } catch (err) {
-    throw new errors.LUCID_ERR_5004(`${url.href}: ${(err as Error).message}`)
+    throw new errors.ChainUnavailable(`${url.href}: ${(err as Error).message}`)
   }
   const text = await res.text()
   let body: unknown
@@ -60,12 +68,12 @@ async function getPage(url: URL): Promise<Page> {
   }
   if (!res.ok) {
     const e = (body as { error?: { code?: string; message?: string } } | undefined)?.error
-    throw new errors.LUCID_ERR_5004(`${url.href} answered ${res.status}${e !== undefined ? ` ${String(e.code)}: ${String(e.message)}` : ''}`)
+    throw new errors.ChainUnavailable(`${url.href} answered ${res.status}${e !== undefined ? ` ${String(e.code)}: ${String(e.message)}` : ''}`)
   }
   const page = body as Page | undefined
   // Version 1 pages (a gateway from before the voting rounds) hold only round-less certificates, which are still read.
   if ((page?.schema !== 'lucid-chain-export-page/2' && page?.schema !== 'lucid-chain-export-page/1') || !Array.isArray(page.blocks))
-    throw new errors.LUCID_ERR_5017(`${url.href} is not a chain export page`)
+    throw new errors.SyncFailed(`${url.href} is not a chain export page`)
   return page
 }
 
@@ -81,15 +89,15 @@ export async function fetchChain(base: string): Promise<{ genesis: Genesis; bloc
     const page = await getPage(new URL(`chain/export?from=${from}`, root))
     if (first === undefined) {
       first = page
-      if (genesisHash(page.genesis) !== page.genesis_hash) throw new errors.LUCID_ERR_5017('the genesis does not hash to the genesis_hash served')
+      if (genesisHash(page.genesis) !== page.genesis_hash) throw new errors.SyncFailed('the genesis does not hash to the genesis_hash served')
     } else if (page.genesis_hash !== first.genesis_hash) {
-      throw new errors.LUCID_ERR_5017("the gateway's chain changed during the export")
+      throw new errors.SyncFailed("the gateway's chain changed during the export")
     }
     if (from <= first.finalized_height && page.blocks.length === 0)
-      throw new errors.LUCID_ERR_5017(`no block at height ${from}, below the final height ${first.finalized_height}`)
+      throw new errors.SyncFailed(`no block at height ${from}, below the final height ${first.finalized_height}`)
     for (const f of page.blocks) {
       if (from > first.finalized_height) break
-      if (f?.block?.header?.height !== from) throw new errors.LUCID_ERR_5017(`asked for height ${from}, got ${String(f?.block?.header?.height)}`)
+      if (f?.block?.header?.height !== from) throw new errors.SyncFailed(`asked for height ${from}, got ${String(f?.block?.header?.height)}`)
       blocks.push(f)
       from++
     }
@@ -100,10 +108,10 @@ export async function fetchChain(base: string): Promise<{ genesis: Genesis; bloc
 /** Runs `lucid chain ...` with the arguments after `chain`; returns the exit code. Bad usage throws 9001/9003. */
 export async function chainCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
-  if (sub !== 'export') throw new errors.LUCID_ERR_9001(USAGE)
+  if (sub !== 'export') throw new errors.Usage(USAGE)
   const flags = parseFlags(rest)
-  if (flags.out === undefined) throw new errors.LUCID_ERR_9001(`export needs --out FILE: ${USAGE}`)
-  if ((flags.data === undefined) === (flags.from === undefined)) throw new errors.LUCID_ERR_9001(`give exactly one of --data DIR and --from URL: ${USAGE}`)
+  if (flags.out === undefined) throw new errors.Usage(`export needs --out FILE: ${USAGE}`)
+  if ((flags.data === undefined) === (flags.from === undefined)) throw new errors.Usage(`give exactly one of --data DIR and --from URL: ${USAGE}`)
   let source: string
   let chain: { genesis: Genesis; blocks: FinalBlock[] }
   if (flags.from !== undefined) {
@@ -111,22 +119,27 @@ export async function chainCommand(argv: string[]): Promise<number> {
     try {
       url = new URL(flags.from)
     } catch {
-      throw new errors.LUCID_ERR_9003(`--from: a URL, not ${flags.from}`)
+      throw new errors.BadValue(`--from: a URL, not ${flags.from}`)
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new errors.LUCID_ERR_9003(`--from: an http(s) URL, not ${flags.from}`)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new errors.BadValue(`--from: an http(s) URL, not ${flags.from}`)
     chain = await fetchChain(url.href)
-    // Every block as a live node would validate it, every signature and certificate: throws the first failure.
-    replayLedgers(chain.genesis, chain.blocks, 1)
-    source = `${url.href} (every block, signature and certificate verified)`
+    source = url.href
   } else {
     chain = await readArchive(resolve(flags.data as string))
     source = resolve(flags.data as string)
+  }
+  if (flags.noVerify === true) {
+    source += ' (NOT verified: --no-verify, a raw dump)'
+  } else {
+    // Every block as a live node would validate it, every signature and certificate: throws the first failure.
+    replayLedgers(chain.genesis, chain.blocks, 1)
+    source += ' (every block, signature and certificate verified)'
   }
   const out = resolve(flags.out)
   try {
     await writeFile(out, JSON.stringify(chainExport(chain.genesis, chain.blocks)) + '\n')
   } catch (err) {
-    throw new errors.LUCID_ERR_9004(`${out}: ${(err as Error).message}`)
+    throw new errors.CannotWrite(`${out}: ${(err as Error).message}`)
   }
   process.stdout.write(`exported ${chain.blocks.length} blocks of ${chain.genesis.chain_id} from ${source} to ${out}\n`)
   return 0

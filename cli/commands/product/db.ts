@@ -24,14 +24,14 @@ function parseFlags(args: readonly string[], allowDocs: boolean): Flags {
     const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
     const value = inline ?? args[++i]
     if (name === '--data') {
-      if (value === undefined || value === '') throw new errors.LUCID_ERR_9003('--data: a directory')
+      if (value === undefined || value === '') throw new errors.BadValue('--data: a directory')
       flags.data = value
     } else if (name === '--docs' && allowDocs) {
       const n = Number(value)
-      if (value === undefined || !Number.isSafeInteger(n) || n < 1) throw new errors.LUCID_ERR_9003(`--docs: a positive integer, not ${value ?? 'nothing'}`)
+      if (value === undefined || !Number.isSafeInteger(n) || n < 1) throw new errors.BadValue(`--docs: a positive integer, not ${value ?? 'nothing'}`)
       flags.docs = n
     } else {
-      throw new errors.LUCID_ERR_9001(`unknown option ${a}: ${USAGE}`)
+      throw new errors.Usage(`unknown option ${a}: ${USAGE}`)
     }
   }
   return flags
@@ -55,13 +55,13 @@ function bytes(n: number): string {
  */
 export async function dbCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
-  if (sub !== 'seed' && sub !== 'stats') throw new errors.LUCID_ERR_9001(USAGE)
+  if (sub !== 'seed' && sub !== 'stats') throw new errors.Usage(USAGE)
   const flags = parseFlags(rest, sub === 'seed')
   const path = resolve(flags.data)
   const db = await openDatabase({ backend: 'level', path })
   try {
     if (sub === 'seed') {
-      if (flags.docs === undefined) throw new errors.LUCID_ERR_9001(`seed needs --docs N: ${USAGE}`)
+      if (flags.docs === undefined) throw new errors.Usage(`seed needs --docs N: ${USAGE}`)
       const have = (await db.stats()).documents.activity ?? 0
       const started = performance.now()
       let last = started

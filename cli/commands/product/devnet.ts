@@ -32,18 +32,18 @@ export async function devnetCommand(argv: string[], io: { out: NodeJS.WritableSt
   try {
     parsed = parse(argv)
   } catch (err) {
-    throw new errors.LUCID_ERR_9001(`${(err as Error).message}; ${USAGE}`)
+    throw new errors.Usage(`${(err as Error).message}; ${USAGE}`)
   }
   const v = parsed.values
   if (v.help === true) {
     io.out.write(`${HELP}\n`)
     return 0
   }
-  if (parsed.positionals.length > 0) throw new errors.LUCID_ERR_9001(`unexpected ${parsed.positionals.join(' ')}; ${USAGE}`)
+  if (parsed.positionals.length > 0) throw new errors.Usage(`unexpected ${parsed.positionals.join(' ')}; ${USAGE}`)
   const nodes = Number(v.nodes ?? '4')
-  if (!/^\d{1,2}$/.test(v.nodes ?? '4') || nodes < 1 || nodes > 32) throw new errors.LUCID_ERR_9003(`--nodes ${String(v.nodes)} (an integer 1..32)`)
+  if (!/^\d{1,2}$/.test(v.nodes ?? '4') || nodes < 1 || nodes > 32) throw new errors.BadValue(`--nodes ${String(v.nodes)} (an integer 1..32)`)
   const slotMs = Number(v['slot-ms'] ?? '10000')
-  if (!/^\d{3,6}$/.test(v['slot-ms'] ?? '10000') || slotMs < 200) throw new errors.LUCID_ERR_9003(`--slot-ms ${String(v['slot-ms'])} (an integer >= 200)`)
+  if (!/^\d{3,6}$/.test(v['slot-ms'] ?? '10000') || slotMs < 200) throw new errors.BadValue(`--slot-ms ${String(v['slot-ms'])} (an integer >= 200)`)
   const dir = v.data ?? '.lucid-devnet'
   const verbose = v.verbose === true
   io.out.write(`lucid devnet: starting ${nodes} node processes in ${dir} (${slotMs / 1000} s slots)\n`)

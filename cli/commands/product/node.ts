@@ -50,30 +50,30 @@ export async function parseNodeFlags(argv: string[]): Promise<NodeFlags | 'help'
   try {
     parsed = parse(argv)
   } catch (err) {
-    throw new errors.LUCID_ERR_9001(`${(err as Error).message}; ${USAGE}`)
+    throw new errors.Usage(`${(err as Error).message}; ${USAGE}`)
   }
   const v = parsed.values
   if (v.help === true) return 'help'
-  if (parsed.positionals.length > 0) throw new errors.LUCID_ERR_9001(`unexpected ${parsed.positionals.join(' ')}; ${USAGE}`)
+  if (parsed.positionals.length > 0) throw new errors.Usage(`unexpected ${parsed.positionals.join(' ')}; ${USAGE}`)
   let cfg: Partial<Record<'key' | 'data' | 'genesis', string>> & { listen?: string[]; peers?: string[] } = {}
   if (v.config !== undefined) {
     try {
       cfg = JSON.parse(await readFile(v.config, 'utf8')) as typeof cfg
     } catch (err) {
-      throw new errors.LUCID_ERR_9003(`--config ${v.config} (${(err as Error).message})`)
+      throw new errors.BadValue(`--config ${v.config} (${(err as Error).message})`)
     }
-    if (cfg === null || typeof cfg !== 'object') throw new errors.LUCID_ERR_9003(`--config ${v.config} (a JSON object)`)
+    if (cfg === null || typeof cfg !== 'object') throw new errors.BadValue(`--config ${v.config} (a JSON object)`)
   }
   const key = v.key ?? cfg.key
-  if (key === undefined || key === '') throw new errors.LUCID_ERR_9001(`--key is required; ${USAGE}`)
+  if (key === undefined || key === '') throw new errors.Usage(`--key is required; ${USAGE}`)
   const listen = v.listen ?? cfg.listen ?? ['/ip4/127.0.0.1/tcp/0']
   const peers = v.peer ?? cfg.peers ?? []
-  if (!Array.isArray(listen) || !Array.isArray(peers)) throw new errors.LUCID_ERR_9003('listen and peers (arrays of multiaddrs)')
+  if (!Array.isArray(listen) || !Array.isArray(peers)) throw new errors.BadValue('listen and peers (arrays of multiaddrs)')
   for (const p of peers) {
     try {
       parsePeerAddress(p)
     } catch (err) {
-      throw new errors.LUCID_ERR_9003(`--peer ${p} (${(err as Error).message})`)
+      throw new errors.BadValue(`--peer ${p} (${(err as Error).message})`)
     }
   }
   const genesis = v.genesis ?? cfg.genesis
@@ -101,7 +101,7 @@ function parse(args: string[]) {
 async function loadSeed(path: string, out: NodeJS.WritableStream): Promise<Uint8Array> {
   try {
     const hex = (await readFile(path, 'utf8')).trim()
-    if (!/^[0-9a-f]{64}$/.test(hex)) throw new errors.LUCID_ERR_9003(`--key ${path} (64 hex characters: a 32-byte Ed25519 seed)`)
+    if (!/^[0-9a-f]{64}$/.test(hex)) throw new errors.BadValue(`--key ${path} (64 hex characters: a 32-byte Ed25519 seed)`)
     return fromHex(hex)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
@@ -125,7 +125,7 @@ export async function nodeCommand(argv: string[], io: { out: NodeJS.WritableStre
     try {
       genesis = JSON.parse(await readFile(f.genesis, 'utf8')) as Genesis
     } catch (err) {
-      throw new errors.LUCID_ERR_9003(`--genesis ${f.genesis} (${(err as Error).message})`)
+      throw new errors.BadValue(`--genesis ${f.genesis} (${(err as Error).message})`)
     }
   }
   const peer = await PeerNode.open({ dataDir: f.data, seed, listen: f.listen, peers: f.peers, ...(genesis !== undefined ? { genesis } : {}) })

@@ -96,24 +96,24 @@ export function parseServeFlags(argv: string[]): ServeFlags | 'help' {
   try {
     parsed = parseServeArgv(argv)
   } catch (err) {
-    throw new errors.LUCID_ERR_9001(`${(err as Error).message}; ${USAGE}`)
+    throw new errors.Usage(`${(err as Error).message}; ${USAGE}`)
   }
   const v = parsed.values
   if (v.help === true) return 'help'
-  if (parsed.positionals.length > 0) throw new errors.LUCID_ERR_9001(`unexpected ${parsed.positionals.join(' ')}; ${USAGE}`)
+  if (parsed.positionals.length > 0) throw new errors.Usage(`unexpected ${parsed.positionals.join(' ')}; ${USAGE}`)
   const port = v.port === undefined ? 8080 : Number(v.port)
-  if (!/^\d{1,5}$/.test(v.port ?? '8080') || port > 65_535) throw new errors.LUCID_ERR_9003(`--port ${String(v.port)} (an integer 0..65535)`)
+  if (!/^\d{1,5}$/.test(v.port ?? '8080') || port > 65_535) throw new errors.BadValue(`--port ${String(v.port)} (an integer 0..65535)`)
   const validators = v.validators === undefined ? 4 : Number(v.validators)
   if (!/^\d{1,3}$/.test(v.validators ?? '4') || validators < 1 || validators > 100)
-    throw new errors.LUCID_ERR_9003(`--validators ${String(v.validators)} (an integer 1..100)`)
+    throw new errors.BadValue(`--validators ${String(v.validators)} (an integer 1..100)`)
   const db = v.db ?? 'level'
-  if (db !== 'level' && db !== 'mongodb') throw new errors.LUCID_ERR_9003(`--db ${db} (level or mongodb)`)
+  if (db !== 'level' && db !== 'mongodb') throw new errors.BadValue(`--db ${db} (level or mongodb)`)
   const host = v.host ?? '127.0.0.1'
-  if (host === '') throw new errors.LUCID_ERR_9003('--host (an address, e.g. 127.0.0.1 or 0.0.0.0)')
+  if (host === '') throw new errors.BadValue('--host (an address, e.g. 127.0.0.1 or 0.0.0.0)')
   const data = v.data ?? '.lucid-data'
-  if (data === '') throw new errors.LUCID_ERR_9003('--data (a directory)')
-  if (v.chain !== undefined && !/^\/.+\/p2p\/\w+$/.test(v.chain)) throw new errors.LUCID_ERR_9003(`--chain ${v.chain} (a multiaddr with /p2p/<peer id>)`)
-  if (v.chain !== undefined && v.validators !== undefined) throw new errors.LUCID_ERR_9001("--chain and --validators: the validators are the external chain's")
+  if (data === '') throw new errors.BadValue('--data (a directory)')
+  if (v.chain !== undefined && !/^\/.+\/p2p\/\w+$/.test(v.chain)) throw new errors.BadValue(`--chain ${v.chain} (a multiaddr with /p2p/<peer id>)`)
+  if (v.chain !== undefined && v.validators !== undefined) throw new errors.Usage("--chain and --validators: the validators are the external chain's")
   const logLevel = v['log-level'] === undefined ? undefined : resolveLogLevel(v['log-level'], {})
   return {
     port,

@@ -1,8 +1,8 @@
 /**
  * `lucid session record` and `lucid session play` (docs/interfaces.md section 1):
  *
- *   lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext]
- *   lucid session play DIR --out FILE
+ *   lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext] [--anchor URL]
+ *   lucid session play DIR --out FILE [--anchor URL|EXPORT_FILE]
  *
  * record captures N synthetic desktop frames (sim/frames, 1280x720 RGBA, seeded), cuts the stream into
  * chunks of S bytes (default 10 MiB; suffixes k, m, KiB, MiB) and records them into DIR; --keep-plaintext
@@ -10,17 +10,26 @@
  * whole recording chunk by chunk and writes the capture to FILE; FILE appears only complete (temporary
  * file, fsync, rename), never half.
  *
+ * `record --anchor URL` anchors the finished recording on the chain of the gateway at URL: a public data anchor
+ * (POST URL/chain/anchor) labelled with the session id, of SHA-256 of `<manifest_hash>:<merkle_root>`.
+ * `play --anchor` takes the chain from a gateway (URL) or an export file (`lucid chain export`), verifies every
+ * block, signature and certificate (the replay of `lucid chain export`), finds the recording's anchor (the
+ * earliest of its session id: services/chain/recording-anchor.ts), checks its inclusion proof and plays only a
+ * recording whose manifest_hash and merkle_root are the anchored ones (LUCID_ERR_2014 otherwise): a cut or
+ * substituted recording fails even for a holder of the key.
+ *
  * The master key: LUCID_MASTER_KEY (32 bytes, hex or base64), else DIR/master.key, created by record with
  * mode 0600. It is never printed. The session and chunk metadata go to a LevelDB inside the recording,
  * DIR/meta (fsync'ed commits), where play finds them; the session belongs to user `local`. Usage errors throw LUCID_ERR_9001/9003 (the CLI prints one line, exit 2);
- * a recording that fails verification prints its LUCID_ERR_2xxx code and the chunk, exit 1.
+ * a recording that fails verification prints its LUCID_ERR_2xxx code and the chunk, exit 1 (a chain given to
+ * --anchor that fails verification: its LUCID_ERR_5xxx code, exit 1).
  */
 import { createWriteStream } from 'node:fs'
-import { access, type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { access, mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { randomBytes } from 'node:crypto'
 import { errors, isLucidError } from '../../../services/common/errors.ts'
+import { writeFileAtomic } from '../../../services/common/atomic-file.ts'
 import { createRng } from '../../../services/common/rng.ts'
 import type { Database } from '../../../services/db/index.ts'
 import {
@@ -33,12 +42,16 @@ import {
   createCodec,
   loadMasterKey,
   openRecordingDatabase,
+  parseManifest,
   readRecordingInfo,
+  type AnchoredManifest,
   type ChunkReceipt,
   type CodecName,
   type KeySource
 } from '../../../services/session/index.ts'
+import { findRecordingAnchor, proveRecordingAnchor, recordingAnchorText, replayLedgers, type FinalBlock, type Genesis } from '../../../services/chain/index.ts'
 import { renderFrame } from '../../../sim/frames/desktop.ts'
+import { fetchChain } from './chain.ts'
 
 /** Where the command writes, and its environment (injectable for tests). */
 export interface SessionIo {
@@ -47,7 +60,8 @@ export interface SessionIo {
   readonly env: NodeJS.ProcessEnv
 }
 
-const USAGE = 'lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext] | lucid session play DIR --out FILE'
+const USAGE =
+  'lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext] [--anchor URL] | lucid session play DIR --out FILE [--anchor URL|EXPORT_FILE]'
 const KEY_FILE = 'master.key'
 /** sessions.user_id of recordings made by the CLI, which has no signed-in user. */
 const CLI_USER = 'local'
@@ -62,20 +76,20 @@ export async function sessionCommand(argv: string[], io: SessionIo = { out: proc
     if (sub === 'record') return await record(rest, io)
     if (sub === 'play') return await play(rest, io)
   } catch (err) {
-    if (isLucidError(err) && err.code.startsWith('LUCID_ERR_2')) {
+    if (isLucidError(err) && (err.code.startsWith('LUCID_ERR_2') || err.code.startsWith('LUCID_ERR_5'))) {
       io.err.write(`lucid session ${sub ?? ''}: ${err.code} ${err.message}\n`)
       return 1
     }
     throw err
   }
-  throw new errors.LUCID_ERR_9001(USAGE)
+  throw new errors.Usage(USAGE)
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true } as const)
   } catch (err) {
-    throw new errors.LUCID_ERR_9001(`${(err as Error).message}; ${USAGE}`)
+    throw new errors.Usage(`${(err as Error).message}; ${USAGE}`)
   }
 }
 
@@ -85,27 +99,37 @@ async function record(args: string[], io: SessionIo): Promise<number> {
     out: { type: 'string' },
     'chunk-size': { type: 'string' },
     codec: { type: 'string' },
-    'keep-plaintext': { type: 'boolean' }
+    'keep-plaintext': { type: 'boolean' },
+    anchor: { type: 'string' }
   })
-  if (positionals.length > 0) throw new errors.LUCID_ERR_9001(`unexpected ${positionals.join(' ')}; ${USAGE}`)
-  if (typeof values.frames !== 'string' || typeof values.out !== 'string') throw new errors.LUCID_ERR_9001(`record needs --frames and --out; ${USAGE}`)
+  if (positionals.length > 0) throw new errors.Usage(`unexpected ${positionals.join(' ')}; ${USAGE}`)
+  if (typeof values.frames !== 'string' || typeof values.out !== 'string') throw new errors.Usage(`record needs --frames and --out; ${USAGE}`)
   const frames = Number(values.frames)
-  if (!Number.isSafeInteger(frames) || frames < 1) throw new errors.LUCID_ERR_9003(`--frames ${values.frames} (a positive integer)`)
+  if (!Number.isSafeInteger(frames) || frames < 1) throw new errors.BadValue(`--frames ${values.frames} (a positive integer)`)
   const chunkSize = values['chunk-size'] === undefined ? DEFAULT_CHUNK : parseSize(String(values['chunk-size']))
   const codecName = (values.codec ?? 'zlib') as CodecName
-  if (!CODEC_NAMES.includes(codecName)) throw new errors.LUCID_ERR_9003(`--codec ${String(values.codec)} (zlib or pako)`)
+  if (!CODEC_NAMES.includes(codecName)) throw new errors.BadValue(`--codec ${String(values.codec)} (zlib or pako)`)
+  const anchorUrl = values.anchor === undefined ? undefined : httpUrl(values.anchor, '--anchor')
   const dir = values.out
   const store = new FsChunkStore(dir)
-  if ((await store.getFile('recording.json')) !== undefined) throw new errors.LUCID_ERR_9003(`--out ${dir}: already holds a recording`)
+  if ((await store.getFile('recording.json')) !== undefined) throw new errors.BadValue(`--out ${dir}: already holds a recording`)
   try {
     await mkdir(dir, { recursive: true })
   } catch (err) {
-    throw new errors.LUCID_ERR_9004(`${dir} (${(err as Error).message})`)
+    throw new errors.CannotWrite(`${dir} (${(err as Error).message})`)
   }
   const { key, source } = await loadMasterKey(join(dir, KEY_FILE), true, io.env)
   const db = await openRecordingDatabase(dir)
   try {
-    return await recordInto(dir, store, db, key, source, { frames, chunkSize, codecName, keepPlaintext: values['keep-plaintext'] === true }, io)
+    return await recordInto(
+      dir,
+      store,
+      db,
+      key,
+      source,
+      { frames, chunkSize, codecName, keepPlaintext: values['keep-plaintext'] === true, ...(anchorUrl !== undefined ? { anchorUrl } : {}) },
+      io
+    )
   } finally {
     await db.close()
   }
@@ -116,6 +140,8 @@ interface RecordPlan {
   readonly chunkSize: number
   readonly codecName: CodecName
   readonly keepPlaintext: boolean
+  /** The gateway to anchor the finished recording at. */
+  readonly anchorUrl?: URL
 }
 
 async function recordInto(
@@ -186,57 +212,119 @@ async function recordInto(
   io.out.write(`merkle_root ${manifest.merkle_root}\nmanifest_hash ${manifest.manifest_hash}\n`)
   io.out.write(`metadata: session and ${manifest.chunk_count} chunk documents in ${join(dir, METADATA_DIR)} (user ${CLI_USER}, finalised)\n`)
   io.out.write(`${describeKey(source)}\n`)
+  if (plan.anchorUrl !== undefined) {
+    const receipt = await submitAnchor(plan.anchorUrl, manifest.session_id, recordingAnchorText(manifest.manifest_hash, manifest.merkle_root))
+    io.out.write(
+      `anchored: data anchor ${receipt.tx_id} labelled ${manifest.session_id} (where it stands: ${new URL(receipt.status_url, plan.anchorUrl).href})\n`
+    )
+  }
   return 0
 }
 
+/** An http(s) URL from a flag; LUCID_ERR_9003 otherwise. */
+function httpUrl(text: string, flag: string): URL {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new errors.BadValue(`${flag}: a URL, not ${text}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new errors.BadValue(`${flag}: an http(s) URL, not ${text}`)
+  return url
+}
+
+/** POST base/chain/anchor: a public data anchor of `dataHash` labelled `label`; LUCID_ERR_5004 unless 201. */
+async function submitAnchor(base: URL, label: string, dataHash: string): Promise<{ tx_id: string; status_url: string }> {
+  const url = new URL('chain/anchor', base.href.endsWith('/') ? base : `${base.href}/`)
+  let res: Response
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // No timestamp: the gateway stamps it with its own clock, which the chain's window is about (this
+      // machine's clock may be off by more than the chain's skew).
+      body: JSON.stringify({ session_id: label, data_hash: dataHash })
+    })
+  } catch (err) {
+    throw new errors.ChainUnavailable(`${url.href}: ${(err as Error).message}`)
+  }
+  const text = await res.text()
+  if (res.status !== 201) throw new errors.ChainUnavailable(`${url.href} answered ${res.status}: ${text.slice(0, 200)}`)
+  return JSON.parse(text) as { tx_id: string; status_url: string }
+}
+
+/**
+ * The chain at `where` (a gateway URL or an export file), every block, signature and certificate verified, and
+ * the recording's anchor in it proven for this manifest: what SessionPlayer then holds the manifest to.
+ * LUCID_ERR_2014 when the session has no anchor or the anchor is not this manifest's; 5xxx when the chain fails.
+ */
+async function provenAnchor(where: string, sessionId: string, manifest: { manifest_hash: string; merkle_root: string }): Promise<AnchoredManifest> {
+  let chain: { genesis: Genesis; blocks: FinalBlock[] }
+  if (/^https?:\/\//.test(where)) {
+    chain = await fetchChain(httpUrl(where, '--anchor').href)
+  } else {
+    let doc: { genesis?: Genesis; blocks?: FinalBlock[] }
+    try {
+      doc = JSON.parse(await readFile(where, 'utf8')) as typeof doc
+    } catch (err) {
+      throw new errors.BadValue(`--anchor ${where}: not a readable chain export (${(err as Error).message})`)
+    }
+    if (doc.genesis === undefined || !Array.isArray(doc.blocks)) throw new errors.BadValue(`--anchor ${where}: not a chain export`)
+    chain = { genesis: doc.genesis, blocks: doc.blocks }
+  }
+  replayLedgers(chain.genesis, chain.blocks, 1)
+  const a = findRecordingAnchor(chain.blocks, sessionId)
+  if (a === undefined)
+    throw new errors.AnchorMismatch(`session ${JSON.stringify(sessionId)} is not anchored in the ${chain.blocks.length} final blocks of ${where}`)
+  if (!proveRecordingAnchor(a, manifest.manifest_hash, manifest.merkle_root))
+    throw new errors.AnchorMismatch(
+      `the ${a.kind} anchor of session ${JSON.stringify(sessionId)} in block ${a.height} is not of this manifest (manifest_hash ${manifest.manifest_hash}, merkle_root ${manifest.merkle_root})`
+    )
+  return { manifest_hash: manifest.manifest_hash, merkle_root: manifest.merkle_root }
+}
+
 async function play(args: string[], io: SessionIo): Promise<number> {
-  const { values, positionals } = parse(args, { out: { type: 'string' } })
-  if (positionals.length !== 1 || typeof values.out !== 'string') throw new errors.LUCID_ERR_9001(`play needs DIR and --out FILE; ${USAGE}`)
+  const { values, positionals } = parse(args, { out: { type: 'string' }, anchor: { type: 'string' } })
+  if (positionals.length !== 1 || typeof values.out !== 'string') throw new errors.Usage(`play needs DIR and --out FILE; ${USAGE}`)
   const dir = positionals[0] as string
   const outFile = values.out
   const store = new FsChunkStore(dir)
   const { key } = await loadMasterKey(join(dir, KEY_FILE), false, io.env)
-  await readRecordingInfo(store) // LUCID_ERR_2011 when DIR holds no recording, before looking for its metadata
+  const info = await readRecordingInfo(store) // LUCID_ERR_2011 when DIR holds no recording, before looking for its metadata
+  let anchor: AnchoredManifest | undefined
+  if (values.anchor !== undefined) {
+    const raw = await store.getFile('manifest.json')
+    if (raw === undefined) throw new errors.RecordingWrongState(`the recording in ${dir} has no manifest`)
+    anchor = await provenAnchor(values.anchor, info.session_id, parseManifest(new TextDecoder().decode(raw)))
+  }
   const metaDir = join(dir, METADATA_DIR)
   // Opening would create an empty database; a recording without one has lost its metadata.
   try {
     await access(metaDir)
   } catch {
-    throw new errors.LUCID_ERR_2012(`${metaDir}: the recording's metadata database is missing`)
+    throw new errors.RecordingMetadataMismatch(`${metaDir}: the recording's metadata database is missing`)
   }
   const db = await openRecordingDatabase(dir)
   try {
-    return await playFrom(store, db, key, outFile, io)
+    return await playFrom(store, db, key, outFile, io, anchor)
   } finally {
     await db.close()
   }
 }
 
-async function playFrom(store: FsChunkStore, db: Database, key: Uint8Array, outFile: string, io: SessionIo): Promise<number> {
-  const player = await SessionPlayer.open({ store, db, masterKey: key })
-  const tmp = join(dirname(outFile), `.${basename(outFile)}.${randomBytes(6).toString('hex')}.tmp`)
-  let fh: FileHandle
+async function playFrom(store: FsChunkStore, db: Database, key: Uint8Array, outFile: string, io: SessionIo, anchor?: AnchoredManifest): Promise<number> {
+  const player = await SessionPlayer.open({ store, db, masterKey: key, ...(anchor !== undefined ? { anchor } : {}) })
+  let bytes: number
   try {
-    fh = await open(tmp, 'wx', 0o600)
+    bytes = await writeFileAtomic(outFile, player.chunks(), { permissions: 0o600 })
   } catch (err) {
-    throw new errors.LUCID_ERR_9004(`${outFile} (${(err as Error).message})`)
-  }
-  let bytes = 0
-  try {
-    for await (const chunk of player.chunks()) {
-      await fh.write(chunk)
-      bytes += chunk.length
-    }
-    await fh.datasync()
-    await fh.close()
-    await rename(tmp, outFile)
-  } catch (err) {
-    await fh.close().catch(() => {})
-    await rm(tmp, { force: true })
-    throw err
+    // A chunk that fails its checks is the player's error; the file system's (no such directory, no right to
+    // write) is the output's.
+    if (isLucidError(err) || typeof (err as NodeJS.ErrnoException).code !== 'string') throw err
+    throw new errors.CannotWrite(`${outFile} (${(err as Error).message})`, { cause: err })
   }
   io.out.write(
-    `played session ${player.manifest.session_id}: ${player.manifest.chunk_count} chunks verified (hash, Merkle proof, metadata, GCM tag), ${bytes} bytes written to ${outFile}\n`
+    `played session ${player.manifest.session_id}: ${player.manifest.chunk_count} chunks verified (manifest MAC${anchor !== undefined ? ', chain anchor' : ''}, hash, Merkle proof, metadata, GCM tag), ${bytes} bytes written to ${outFile}\n`
   )
   return 0
 }
@@ -247,7 +335,7 @@ export function parseSize(text: string): number {
   const unit = m?.[2]?.toLowerCase()
   const n = m?.[1] === undefined ? NaN : Number(m[1]) * (unit === undefined ? 1 : unit.startsWith('k') ? 1024 : 1024 * 1024)
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_CHUNK_BYTES)
-    throw new errors.LUCID_ERR_9003(`--chunk-size ${text} (1 byte to ${MAX_CHUNK_BYTES / 1024 / 1024} MiB, e.g. 10m or 512k)`)
+    throw new errors.BadValue(`--chunk-size ${text} (1 byte to ${MAX_CHUNK_BYTES / 1024 / 1024} MiB, e.g. 10m or 512k)`)
   return n
 }
 

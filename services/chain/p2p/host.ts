@@ -55,9 +55,9 @@ export function parsePeerAddress(addr: string): Multiaddr {
   try {
     ma = multiaddr(addr)
   } catch (err) {
-    throw new errors.LUCID_ERR_5018(`${addr} is not a multiaddr (${(err as Error).message})`)
+    throw new errors.PeerNetworkFailure(`${addr} is not a multiaddr (${(err as Error).message})`)
   }
-  if (ma.getPeerId() === null) throw new errors.LUCID_ERR_5018(`${addr} names no peer (it needs /p2p/<peer id>)`)
+  if (ma.getPeerId() === null) throw new errors.PeerNetworkFailure(`${addr} names no peer (it needs /p2p/<peer id>)`)
   return ma
 }
 

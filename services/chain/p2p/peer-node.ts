@@ -104,7 +104,7 @@ export class PeerNode {
       })
       genesis ??= archived?.genesis ?? (await genesisFromPeers(host, opts.peers, opts.peerWaitMs ?? 30_000))
       if (archived !== undefined && JSON.stringify(archived.genesis) !== JSON.stringify(genesis))
-        throw new errors.LUCID_ERR_5001(`${join(opts.dataDir, CHAIN_DIR)} holds another chain's genesis`)
+        throw new errors.InvalidBlock(`${join(opts.dataDir, CHAIN_DIR)} holds another chain's genesis`)
       ledger =
         archived === undefined
           ? new Ledger(genesis, { retainBlocks: retain })
@@ -112,7 +112,7 @@ export class PeerNode {
       archive = await BlockArchive.open(opts.dataDir, genesis)
       await archive.reconcile(archived?.blocks ?? [])
     }
-    if (genesis === undefined) throw new errors.LUCID_ERR_5004('no genesis')
+    if (genesis === undefined) throw new errors.ChainUnavailable('no genesis')
     const gh = genesisHash(genesis)
     const validator = genesis.validators.some((v) => v.node_id === signer.publicKey)
     let transport: P2pTransport | undefined
@@ -238,7 +238,7 @@ export class PeerNode {
 
 /** Asks the bootstrap peers for the chain's genesis until one answers or `ms` passes; LUCID_ERR_5018 if none did. */
 export async function genesisFromPeers(host: Host, peers: readonly string[], ms: number): Promise<Genesis> {
-  if (peers.length === 0) throw new errors.LUCID_ERR_5004('no genesis given, none archived, and no peer to ask')
+  if (peers.length === 0) throw new errors.ChainUnavailable('no genesis given, none archived, and no peer to ask')
   const until = Date.now() + ms
   let last = 'no peer connected'
   while (Date.now() < until) {
@@ -251,5 +251,5 @@ export async function genesisFromPeers(host: Host, peers: readonly string[], ms:
     }
     await new Promise((r) => setTimeout(r, 200))
   }
-  throw new errors.LUCID_ERR_5018(`no peer of ${peers.join(', ')} gave the chain's genesis within ${ms} ms (${last})`)
+  throw new errors.PeerNetworkFailure(`no peer of ${peers.join(', ')} gave the chain's genesis within ${ms} ms (${last})`)
 }

@@ -72,7 +72,7 @@ export class ProcessDevnet {
 
   /** Writes (or reads back) the genesis and keys, picks free loopback ports and starts every node. */
   static async start(opts: ProcessDevnetOptions): Promise<ProcessDevnet> {
-    if (!Number.isSafeInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > 100) throw new errors.LUCID_ERR_9003(`--nodes ${opts.nodes} (1..100)`)
+    if (!Number.isSafeInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > 100) throw new errors.BadValue(`--nodes ${opts.nodes} (1..100)`)
     await mkdir(opts.dir, { recursive: true })
     const seeds = keySeeds(opts.seed ?? 1, opts.nodes)
     const signers = seeds.map(ed25519Signer)
@@ -82,7 +82,7 @@ export class ProcessDevnet {
       genesis = JSON.parse(await readFile(genesisFile, 'utf8')) as Genesis
       const want = new Set(signers.map((s) => s.publicKey))
       if (genesis.validators.length !== opts.nodes || genesis.validators.some((v) => !want.has(v.node_id)))
-        throw new errors.LUCID_ERR_5001(
+        throw new errors.InvalidBlock(
           `${genesisFile} is a devnet of ${genesis.validators.length} validators with other keys: start with its --nodes or another directory`
         )
     } catch (err) {
@@ -130,7 +130,7 @@ export class ProcessDevnet {
 
   /** Starts node `i` again on its port and data directory (after kill); resolves once it is listening. */
   async restart(i: number): Promise<void> {
-    if (this.alive(i)) throw new errors.LUCID_ERR_5019(`node ${i} is running`)
+    if (this.alive(i)) throw new errors.NodeProcessFailed(`node ${i} is running`)
     await this.#spawn(this.#node(i))
   }
 
@@ -153,14 +153,14 @@ export class ProcessDevnet {
 
   #node(i: number): DevnetProcess {
     const n = this.nodes[i]
-    if (n === undefined) throw new errors.LUCID_ERR_9003(`node ${i} (0..${this.nodes.length - 1})`)
+    if (n === undefined) throw new errors.BadValue(`node ${i} (0..${this.nodes.length - 1})`)
     return n
   }
 
   async #spawn(n: DevnetProcess): Promise<void> {
     const o = this.#opts
     const [cmd, ...pre] = o.command
-    if (cmd === undefined) throw new errors.LUCID_ERR_9003('command (empty)')
+    if (cmd === undefined) throw new errors.BadValue('command (empty)')
     const args = [
       ...pre,
       '--data',
@@ -211,7 +211,7 @@ export interface SpawnNodeOptions {
  */
 export async function spawnNode(argv: readonly string[], o: SpawnNodeOptions): Promise<{ child: ChildProcess; address: string; nodeId: string }> {
   const [cmd, ...args] = argv
-  if (cmd === undefined) throw new errors.LUCID_ERR_9003('command (empty)')
+  if (cmd === undefined) throw new errors.BadValue('command (empty)')
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: o.env ?? process.env })
   o.onSpawn?.(child)
   const tail: string[] = []
@@ -219,7 +219,7 @@ export async function spawnNode(argv: readonly string[], o: SpawnNodeOptions): P
     let ready = false
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new errors.LUCID_ERR_5019(`${o.label} printed no address within ${o.readyTimeoutMs} ms: ${tail.join(' | ')}`))
+      reject(new errors.NodeProcessFailed(`${o.label} printed no address within ${o.readyTimeoutMs} ms: ${tail.join(' | ')}`))
     }, o.readyTimeoutMs)
     const onLine = (line: string): void => {
       tail.push(line)
@@ -236,7 +236,7 @@ export async function spawnNode(argv: readonly string[], o: SpawnNodeOptions): P
     lines(child.stderr, onLine)
     child.once('exit', (code, signal) => {
       clearTimeout(timer)
-      if (!ready) reject(new errors.LUCID_ERR_5019(`${o.label} exited (${signal ?? code}) before it was ready: ${tail.join(' | ')}`))
+      if (!ready) reject(new errors.NodeProcessFailed(`${o.label} exited (${signal ?? code}) before it was ready: ${tail.join(' | ')}`))
       else o.onExit?.(signal, code)
     })
   })

@@ -78,7 +78,7 @@ async function dispatch(server: RpcServer, req: Request): Promise<unknown> {
   if (req.m === 'genesis') return server.genesis()
   if (req.m === 'blocks' && Number.isSafeInteger(req.from) && Number.isSafeInteger(req.to) && req.from >= 1 && req.to >= req.from)
     return await server.blocks(req.from, Math.min(req.to, req.from + MAX_RPC_BLOCKS - 1))
-  throw new errors.LUCID_ERR_5018(`unknown request ${JSON.stringify(req).slice(0, 80)}`)
+  throw new errors.PeerNetworkFailure(`unknown request ${JSON.stringify(req).slice(0, 80)}`)
 }
 
 /** Asks `peer` once; LUCID_ERR_5018 when it cannot be reached or does not answer within the deadline. */
@@ -92,10 +92,10 @@ export async function rpcCall(host: Host, peer: PeerId | Multiaddr, req: Request
     text = new TextDecoder().decode((await lp.read({ signal })).subarray())
     await stream.close({ signal }).catch(() => {})
   } catch (err) {
-    throw new errors.LUCID_ERR_5018(`${req.m} from ${peer.toString()}: ${(err as Error).message}`)
+    throw new errors.PeerNetworkFailure(`${req.m} from ${peer.toString()}: ${(err as Error).message}`)
   }
   const answer = JSON.parse(text) as { ok?: unknown; error?: { code: string; message: string } }
-  if (answer.error !== undefined) throw new errors.LUCID_ERR_5018(`${peer.toString()} answered ${answer.error.code}: ${answer.error.message}`)
+  if (answer.error !== undefined) throw new errors.PeerNetworkFailure(`${peer.toString()} answered ${answer.error.code}: ${answer.error.message}`)
   return answer.ok
 }
 
@@ -108,7 +108,7 @@ export function rpcSyncSource(host: Host, peer: PeerId | Multiaddr): SyncSource 
       // Pages until the range is covered; every page makes progress or the peer is refused (no endless asking).
       while (from + out.length <= to) {
         const page = (await rpcCall(host, peer, { m: 'blocks', from: from + out.length, to })) as FinalBlock[]
-        if (page.length === 0) throw new errors.LUCID_ERR_5017(`${peer.toString()} has no block ${from + out.length}`)
+        if (page.length === 0) throw new errors.SyncFailed(`${peer.toString()} has no block ${from + out.length}`)
         out.push(...page)
       }
       return out

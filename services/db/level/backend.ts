@@ -103,7 +103,7 @@ class LevelBackend implements Backend {
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i] as Doc
       const dk = dks[i] as string
-      if (claimed.has(dk) || (await this.#read(dk, t)) !== undefined) throw new errors.LUCID_ERR_4002(`${spec.name} ${showKey(keyOf(spec, doc))}`)
+      if (claimed.has(dk) || (await this.#read(dk, t)) !== undefined) throw new errors.DuplicateKey(`${spec.name} ${showKey(keyOf(spec, doc))}`)
       claimed.set(dk, dk)
       await this.#checkUnique(spec, doc, dk, t, claimed)
     }
@@ -264,7 +264,7 @@ class LevelBackend implements Backend {
         owner = pk === undefined ? null : docKeyOfTuple(spec, pk)
       }
       if (owner !== null && owner !== dk) {
-        throw new errors.LUCID_ERR_4002(`${spec.name} ${showKey(keyOf(spec, doc))}: unique index ${e.key.split('\u0000')[2] ?? ''} already has this value`)
+        throw new errors.DuplicateKey(`${spec.name} ${showKey(keyOf(spec, doc))}: unique index ${e.key.split('\u0000')[2] ?? ''} already has this value`)
       }
       claimed.set(e.key, dk)
     }
@@ -307,7 +307,7 @@ class LevelBackend implements Backend {
   async #commitLocked(t: LevelTx): Promise<void> {
     const clash = this.#log.conflict(t.start, { keys: t.reads, ranges: t.ranges })
     if (clash !== undefined)
-      throw new errors.LUCID_ERR_4006(`a concurrent commit changed ${clash.split('\u0000').slice(1, 3).join('.')} after this transaction read it`)
+      throw new errors.TransactionConflict(`a concurrent commit changed ${clash.split('\u0000').slice(1, 3).join('.')} after this transaction read it`)
     // Validation passed, so every document and unique key this transaction read is as it read it: the
     // buffered writes' base documents are the committed ones, and their unique checks still hold.
     type Op = { type: 'put'; key: string; value: string } | { type: 'del'; key: string }

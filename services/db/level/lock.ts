@@ -31,14 +31,14 @@ export async function openExclusive(path: string): Promise<Exclusive> {
   try {
     await mkdir(path, { recursive: true })
   } catch (err) {
-    throw new errors.LUCID_ERR_4005(`cannot create the data directory ${path}: ${(err as Error).message}`, { cause: err })
+    throw new errors.DatabaseUnreachable(`cannot create the data directory ${path}: ${(err as Error).message}`, { cause: err })
   }
   const db = new ClassicLevel<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
   try {
     await db.open()
   } catch (err) {
-    if (isLocked(err)) throw new errors.LUCID_ERR_4007(`${path} is held by ${await describeHolder(path)}`)
-    throw new errors.LUCID_ERR_4005(`cannot open LevelDB at ${path}: ${(err as Error).message}`, { cause: err })
+    if (isLocked(err)) throw new errors.DatabaseLocked(`${path} is held by ${await describeHolder(path)}`)
+    throw new errors.DatabaseUnreachable(`cannot open LevelDB at ${path}: ${(err as Error).message}`, { cause: err })
   }
   const pidPath = join(path, PID_FILE)
   const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command: process.argv.slice(1, 3).join(' ') }

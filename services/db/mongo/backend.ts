@@ -44,9 +44,9 @@ const CAS_RETRIES = 50
 /** Resolves a server, connects (bounded in time), reads buildInfo and creates the indexes. */
 export async function openMongoBackend(opts: MongoOptions = {}): Promise<Backend> {
   const poolSize = opts.poolSize ?? 100
-  if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new errors.LUCID_ERR_4009('poolSize must be a positive integer')
+  if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new errors.InvalidQuery('poolSize must be a positive integer')
   const operationTimeout = opts.operationTimeoutMs ?? 30_000
-  if (!Number.isFinite(operationTimeout) || operationTimeout <= 0) throw new errors.LUCID_ERR_4009('operationTimeoutMs must be a positive number of ms')
+  if (!Number.isFinite(operationTimeout) || operationTimeout <= 0) throw new errors.InvalidQuery('operationTimeoutMs must be a positive number of ms')
   const server = await resolveServer(opts)
   const timeout = opts.connectTimeoutMs ?? 5000
   const client = new MongoClient(server.uri, {
@@ -79,7 +79,7 @@ export async function openMongoBackend(opts: MongoOptions = {}): Promise<Backend
     await server.stop?.()
     const mapped = mapMongoError(err, `connecting to ${redact(server.uri)}`)
     if (mapped instanceof Error && 'code' in mapped && String(mapped.code).startsWith('LUCID_ERR_4')) throw mapped
-    throw new errors.LUCID_ERR_4005(`${redact(server.uri)}: ${(err as Error).message}`, { cause: err })
+    throw new errors.DatabaseUnreachable(`${redact(server.uri)}: ${(err as Error).message}`, { cause: err })
   }
 }
 
@@ -217,7 +217,7 @@ class MongoBackend implements Backend {
         throw mapMongoError(err, what)
       }
     }
-    throw new errors.LUCID_ERR_4006(`${what}: changed by concurrent writers on every attempt`)
+    throw new errors.TransactionConflict(`${what}: changed by concurrent writers on every attempt`)
   }
 
   async _find(spec: CollectionSpec, q: IndexQuery, tx?: TxHandle): Promise<Doc[]> {
@@ -317,7 +317,7 @@ class MongoBackend implements Backend {
           const mapped = mapMongoError(err, 'transaction commit')
           if (isLucidError(mapped, 'LUCID_ERR_4005')) {
             forgetServerSession(session)
-            throw new errors.LUCID_ERR_4005(`transaction commit, outcome unknown (it may have been applied): ${(err as Error).message}`, { cause: err })
+            throw new errors.DatabaseUnreachable(`transaction commit, outcome unknown (it may have been applied): ${(err as Error).message}`, { cause: err })
           }
           if (!hasLabel(err, 'UnknownTransactionCommitResult') || attempt >= 3) throw mapped
         }

@@ -19,14 +19,14 @@ export function isDuplicateId(err: unknown): boolean {
 export function mapMongoError(err: unknown, what: string): unknown {
   if (err instanceof LucidError || !(err instanceof MongoError)) return err
   const name = err.name
-  if (err instanceof MongoServerError && err.code === 11000) return new errors.LUCID_ERR_4002(`${what}: ${err.message}`, { cause: err })
+  if (err instanceof MongoServerError && err.code === 11000) return new errors.DuplicateKey(`${what}: ${err.message}`, { cause: err })
   if (
     name === 'MongoTopologyClosedError' ||
     name === 'MongoNotConnectedError' ||
     name === 'MongoPoolClosedError' ||
     /client was closed|Topology is closed/i.test(err.message)
   ) {
-    return new errors.LUCID_ERR_4004(`${what}: the client was closed`, { cause: err })
+    return new errors.DatabaseNotOpen(`${what}: the client was closed`, { cause: err })
   }
   // Unreachable is decided before the transient label: the driver labels every network error inside a
   // transaction TransientTransactionError, and as LUCID_ERR_4006 (a conflict) an outage made
@@ -34,10 +34,10 @@ export function mapMongoError(err: unknown, what: string): unknown {
   // then report a conflict. A server that does not answer is LUCID_ERR_4005, at once.
   // (instanceof, not the name: MongoPoolClearedError is a network error whose name does not say so.)
   if (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError || name === 'MongoWaitQueueTimeoutError') {
-    return new errors.LUCID_ERR_4005(`${what}: ${err.message}`, { cause: err })
+    return new errors.DatabaseUnreachable(`${what}: ${err.message}`, { cause: err })
   }
   if ((err instanceof MongoServerError && err.code === 112) || err.hasErrorLabel('TransientTransactionError')) {
-    return new errors.LUCID_ERR_4006(`${what}: ${err.message}`, { cause: err })
+    return new errors.TransactionConflict(`${what}: ${err.message}`, { cause: err })
   }
   return err
 }

@@ -34,7 +34,7 @@ export async function resolveServer(opts: ResolveOptions): Promise<ResolvedServe
   } catch (err) {
     why = (err as Error).message.split('\n')[0] ?? String(err)
   }
-  throw new errors.LUCID_ERR_4008(
+  throw new errors.NoDatabaseServer(
     'set MONGODB_URI to a running MongoDB (a replica set, for transactions), or run where mongodb-memory-server can ' +
       `obtain a mongod binary (internet access, or MONGOMS_SYSTEM_BINARY=/path/to/mongod); mongodb-memory-server: ${why}`
   )

@@ -47,7 +47,7 @@ export class Repository<T extends object> {
 
   /** Inserts every document or none (one atomic batch or transaction). */
   async insertMany(docs: readonly T[]): Promise<void> {
-    if (!Array.isArray(docs)) throw new errors.LUCID_ERR_4003(`${this.spec.name}: insertMany takes an array`)
+    if (!Array.isArray(docs)) throw new errors.InvalidDocument(`${this.spec.name}: insertMany takes an array`)
     const clean = docs.map((d) => validateDoc(this.spec, d))
     this.core.assertOpen(this.tx)
     if (clean.length > 0) await this.core.backend._insert(this.spec, clean, this.tx)
@@ -63,7 +63,7 @@ export class Repository<T extends object> {
   /** The document with this key; LUCID_ERR_4001 when there is none. */
   protected async requireByKey(key: readonly unknown[]): Promise<T> {
     const doc = await this.getByKey(key)
-    if (doc === undefined) throw new errors.LUCID_ERR_4001(`${this.spec.name} ${showKey(key as Scalar[])}`)
+    if (doc === undefined) throw new errors.DocumentNotFound(`${this.spec.name} ${showKey(key as Scalar[])}`)
     return doc
   }
 
@@ -75,14 +75,14 @@ export class Repository<T extends object> {
   protected async updateByKey(key: readonly unknown[], patch: Partial<T> | ((current: T) => Partial<T>)): Promise<T> {
     const k = validateKey(this.spec, key)
     if (typeof patch !== 'function' && (patch === null || typeof patch !== 'object')) {
-      throw new errors.LUCID_ERR_4003(`${this.spec.name}: a patch must be an object`)
+      throw new errors.InvalidDocument(`${this.spec.name}: a patch must be an object`)
     }
     this.core.assertOpen(this.tx)
     const written = await this.core.backend._mutate(
       this.spec,
       k,
       (current) => {
-        if (current === undefined) throw new errors.LUCID_ERR_4001(`${this.spec.name} ${showKey(k)}`)
+        if (current === undefined) throw new errors.DocumentNotFound(`${this.spec.name} ${showKey(k)}`)
         const p = typeof patch === 'function' ? patch(current as T) : patch
         return this.#checked({ ...current, ...p }, k)
       },
@@ -107,7 +107,7 @@ export class Repository<T extends object> {
       this.spec,
       k,
       (current) => {
-        if (current === undefined) throw new errors.LUCID_ERR_4001(`${this.spec.name} ${showKey(k)}`)
+        if (current === undefined) throw new errors.DocumentNotFound(`${this.spec.name} ${showKey(k)}`)
         return null
       },
       this.tx
@@ -124,7 +124,7 @@ export class Repository<T extends object> {
   /** Grouped counts of a declared counter within `prefix` values. */
   protected async countBy(counter: string, prefix: readonly unknown[]): Promise<GroupCounts> {
     const c = this.spec.counters.find((x) => x.name === counter)
-    if (c === undefined || prefix.length !== c.fields.length - 1) throw new errors.LUCID_ERR_4009(`${this.spec.name}: bad counter ${counter}`)
+    if (c === undefined || prefix.length !== c.fields.length - 1) throw new errors.InvalidQuery(`${this.spec.name}: bad counter ${counter}`)
     const p = prefix.map((v, i) => validateValue(this.spec, c.fields[i] as string, v))
     this.core.assertOpen(this.tx)
     return await this.core.backend._count(this.spec, counter, p, this.tx)
@@ -134,7 +134,7 @@ export class Repository<T extends object> {
   #checked(doc: unknown, key: readonly Scalar[]): Doc {
     const clean = validateDoc(this.spec, doc)
     const after = keyOf(this.spec, clean)
-    if (after.some((v, i) => v !== key[i])) throw new errors.LUCID_ERR_4003(`${this.spec.name}: the primary key of ${showKey(key)} cannot change`)
+    if (after.some((v, i) => v !== key[i])) throw new errors.InvalidDocument(`${this.spec.name}: the primary key of ${showKey(key)} cannot change`)
     return clean
   }
 }
@@ -142,7 +142,7 @@ export class Repository<T extends object> {
 /** Bounds of a newest-first time range query, validated (since <= until). */
 export function timeRange(opts: TimeRangeOptions): { gte?: number; lte?: number } | undefined {
   const { since, until } = opts
-  if (since !== undefined && until !== undefined && since > until) throw new errors.LUCID_ERR_4009('since must not be after until')
+  if (since !== undefined && until !== undefined && since > until) throw new errors.InvalidQuery('since must not be after until')
   if (since === undefined && until === undefined) return undefined
   return { ...(since !== undefined ? { gte: since } : {}), ...(until !== undefined ? { lte: until } : {}) }
 }

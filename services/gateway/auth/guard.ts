@@ -29,7 +29,7 @@ export function identify(tokens: TokenService): (req: FastifyRequest) => Promise
     if (h === undefined) return
     const m = /^Bearer +([A-Za-z0-9_.-]+) *$/i.exec(h)
     if (m === null) {
-      req.authError = new errors.LUCID_ERR_1003()
+      req.authError = new errors.InvalidToken()
       return
     }
     try {
@@ -43,7 +43,7 @@ export function identify(tokens: TokenService): (req: FastifyRequest) => Promise
 /** The principal of a guarded request (the guard ran, so it is there). */
 export function principalOf(req: FastifyRequest): Principal {
   const p = req.principal
-  if (p === undefined) throw new errors.LUCID_ERR_1002()
+  if (p === undefined) throw new errors.AuthenticationRequired()
   return p
 }
 

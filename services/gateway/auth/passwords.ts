@@ -116,7 +116,7 @@ export class KdfPool {
     const held = this.#perKey.get(key) ?? 0
     if (held >= this.perKeyLimit) {
       const retryS = Math.max(1, Math.ceil((held * (this.#meanMs || 500)) / this.concurrency / 1000))
-      throw Object.assign(new errors.LUCID_ERR_3001(`${retryS} s (${held} password hashes of this address running or waiting, at most ${this.perKeyLimit})`), {
+      throw Object.assign(new errors.RateLimited(`${retryS} s (${held} password hashes of this address running or waiting, at most ${this.perKeyLimit})`), {
         retryAfterS: retryS
       })
     }
@@ -135,7 +135,7 @@ export class KdfPool {
     if (this.#running >= this.concurrency) {
       if (!bypass && this.#waiting.length >= this.queueLimit) {
         const retryS = Math.max(1, Math.ceil(((this.#waiting.length + 1) * (this.#meanMs || 500)) / this.concurrency / 1000))
-        throw Object.assign(new errors.LUCID_ERR_3002(`${this.#waiting.length} password hashes queued, retry in ${retryS} s`), { retryAfterS: retryS })
+        throw Object.assign(new errors.ServerBusy(`${this.#waiting.length} password hashes queued, retry in ${retryS} s`), { retryAfterS: retryS })
       }
       await new Promise<void>((resolve, reject) => {
         const entry = { go: resolve, drop: reject, ...(signal !== undefined ? { signal } : {}) }
@@ -171,5 +171,5 @@ export class KdfPool {
 
 /** The client of a queued hash went away before its turn. */
 function abandoned(): Error {
-  return new errors.LUCID_ERR_1001('the client closed the connection before its password could be checked')
+  return new errors.InvalidRequest('the client closed the connection before its password could be checked')
 }

@@ -41,5 +41,5 @@ export function hasRole(roles: readonly string[], needed: Role): boolean {
 
 /** Throws LUCID_ERR_1005 unless `p` holds `needed` (or above). */
 export function assertRole(p: Principal, needed: Role): void {
-  if (!hasRole(p.roles, needed)) throw new errors.LUCID_ERR_1005(`this needs the ${needed} role`)
+  if (!hasRole(p.roles, needed)) throw new errors.Forbidden(`this needs the ${needed} role`)
 }

@@ -130,9 +130,9 @@ export class TokenService {
   /** The principal of a valid access token; LUCID_ERR_1003 for anything else (bad signature, expired, a refresh token, malformed). */
   verifyAccess(token: string): Principal {
     const c = this.#verify(token, 'access')
-    if (!Array.isArray(c.roles) || !c.roles.every((r) => typeof r === 'string')) throw new errors.LUCID_ERR_1003()
+    if (!Array.isArray(c.roles) || !c.roles.every((r) => typeof r === 'string')) throw new errors.InvalidToken()
     // Access tokens from before families carry none; they expire within one access lifetime.
-    if (typeof c.fam === 'string' && this.#revoked.has(c.fam)) throw new errors.LUCID_ERR_1003()
+    if (typeof c.fam === 'string' && this.#revoked.has(c.fam)) throw new errors.InvalidToken()
     return { sub: c.sub as string, roles: c.roles as string[] }
   }
 
@@ -143,7 +143,7 @@ export class TokenService {
    */
   async consumeRefresh(token: string): Promise<{ sub: string; ticket: FamilyTicket }> {
     const c = this.#verify(token, 'refresh')
-    if (typeof c.jti !== 'string' || typeof c.fam !== 'string') throw new errors.LUCID_ERR_1003()
+    if (typeof c.jti !== 'string' || typeof c.fam !== 'string') throw new errors.InvalidToken()
     const fam = c.fam
     const jti = c.jti
     const sub = c.sub as string
@@ -152,11 +152,11 @@ export class TokenService {
     const before = this.#busy.get(fam) ?? Promise.resolve()
     const run = before.then(noop, noop).then(async () => {
       const f = await this.#families.family(fam)
-      if (f === undefined || f.revoked || f.sub !== sub) throw new errors.LUCID_ERR_1003()
+      if (f === undefined || f.revoked || f.sub !== sub) throw new errors.InvalidToken()
       if (f.current !== jti) {
         await this.#families.setFamily(fam, { ...f, revoked: true }, f)
         this.#revoked.set(fam, f.exp)
-        throw new errors.LUCID_ERR_1003()
+        throw new errors.InvalidToken()
       }
       const next = { fam, jti: randomUUID() }
       await this.#families.setFamily(fam, { sub, current: next.jti, exp: this.#clock.now() + this.#refreshTtlS * 1000, revoked: false }, f)
@@ -175,10 +175,10 @@ export class TokenService {
     try {
       c = this.#app.jwt.verify<Claims>(token)
     } catch {
-      throw new errors.LUCID_ERR_1003()
+      throw new errors.InvalidToken()
     }
-    if (c.typ !== typ || typeof c.sub !== 'string' || typeof c.exp !== 'number') throw new errors.LUCID_ERR_1003()
-    if (c.exp * 1000 <= this.#clock.now()) throw new errors.LUCID_ERR_1003()
+    if (c.typ !== typ || typeof c.sub !== 'string' || typeof c.exp !== 'number') throw new errors.InvalidToken()
+    if (c.exp * 1000 <= this.#clock.now()) throw new errors.InvalidToken()
     return c
   }
 }

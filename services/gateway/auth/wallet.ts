@@ -114,10 +114,10 @@ export class ChallengeStore {
 
   /** A new challenge for `address` (checked to be a TRON address: LUCID_ERR_1001 otherwise). */
   issue(address: string): Challenge {
-    if (!isTronAddress(address)) throw new errors.LUCID_ERR_1001('tron_address is not a base58check TRON address')
+    if (!isTronAddress(address)) throw new errors.InvalidRequest('tron_address is not a base58check TRON address')
     const now = this.#clock.now()
     if (this.#byMessage.size >= this.#max) this.#sweep(now)
-    if (this.#byMessage.size >= this.#max) throw new errors.LUCID_ERR_3002('too many wallet challenges outstanding')
+    if (this.#byMessage.size >= this.#max) throw new errors.ServerBusy('too many wallet challenges outstanding')
     const nonce = randomBytes(16).toString('hex')
     const expires = now + this.#ttlMs
     const message = `Lucid RDP login\naddress: ${address}\nnonce: ${nonce}\nissued: ${new Date(now).toISOString()}\nexpires: ${new Date(expires).toISOString()}`
@@ -133,11 +133,11 @@ export class ChallengeStore {
    */
   verify(address: string, message: string, signature: string): void {
     const c = this.#byMessage.get(message)
-    if (c === undefined) throw new errors.LUCID_ERR_1010('request a new one at /auth/wallet/challenge')
+    if (c === undefined) throw new errors.WalletChallengeInvalid('request a new one at /auth/wallet/challenge')
     this.#byMessage.delete(message)
-    if (c.expires_at <= this.#clock.now()) throw new errors.LUCID_ERR_1010('the challenge expired')
-    if (c.tron_address !== address) throw new errors.LUCID_ERR_1010('the challenge was issued to another address')
-    if (recoverTronSigner(message, signature) !== address) throw new errors.LUCID_ERR_1004()
+    if (c.expires_at <= this.#clock.now()) throw new errors.WalletChallengeInvalid('the challenge expired')
+    if (c.tron_address !== address) throw new errors.WalletChallengeInvalid('the challenge was issued to another address')
+    if (recoverTronSigner(message, signature) !== address) throw new errors.InvalidCredentials()
   }
 
   #sweep(now: number): void {

@@ -43,7 +43,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     },
     async (req, reply) => {
       const u = await ctx.accounts.checkPassword(req.body.username, req.body.password, clientGone(reply), addressKey(req.ip))
-      if (!hasRole(u.roles, 'Admin')) throw new errors.LUCID_ERR_1005('this account is not an Admin')
+      if (!hasRole(u.roles, 'Admin')) throw new errors.Forbidden('this account is not an Admin')
       return await ctx.tokens.issue(u.user_id, u.roles)
     }
   )

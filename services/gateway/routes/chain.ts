@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { TX_TYPES } from '../../chain/index.ts'
+import { DEFAULT_PARAMS, TX_TYPES, labelProblem, submittedAtProblem } from '../../chain/index.ts'
 import { errors } from '../../common/errors.ts'
 import { guard, principalOf } from '../auth/guard.ts'
 import type { GatewayContext } from '../context.ts'
@@ -107,7 +107,7 @@ export async function chainRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
   const blockAt = async (req: { params: { height: string } }): Promise<unknown> => {
     const h = Number(req.params.height)
     const b = Number.isSafeInteger(h) ? await chain().blockAt(h) : undefined
-    if (b === undefined) throw new errors.LUCID_ERR_5003(`height ${req.params.height}`)
+    if (b === undefined) throw new errors.BlockNotFound(`height ${req.params.height}`)
     return b
   }
   app.get<{ Params: { height: string } }>('/chain/blocks/:height', byHeight, blockAt)
@@ -141,9 +141,17 @@ export async function chainRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     async (req, reply) => {
       const b = req.body
       if (!isWellFormed(b.session_id) || !isWellFormed(b.data_hash))
-        throw new errors.LUCID_ERR_1001('session_id and data_hash must be well-formed Unicode (a lone surrogate is not)')
+        throw new errors.InvalidRequest('session_id and data_hash must be well-formed Unicode (a lone surrogate is not)')
+      // The chain's own rule, the same function: what passes here is never refused on chain for its label.
+      const bad = labelProblem(b.session_id)
+      if (bad !== undefined) throw new errors.InvalidRequest(`session_id (the label) ${bad}`)
+      const now = ctx.config.clock.now()
+      const submittedAt = timestampMs(b.timestamp, now)
+      // The gateway stamps the transaction now: the chain's window around it (the gateway's chain has the default skew).
+      const late = submittedAtProblem(submittedAt, now, DEFAULT_PARAMS.max_clock_skew_ms)
+      if (late !== undefined) throw new errors.InvalidRequest(`timestamp: ${late}`)
       const digest = createHash('sha256').update(b.data_hash, 'utf8').digest('hex')
-      const receipt = await chain().anchorData({ label: b.session_id, digest, timestamp: timestampMs(b.timestamp, ctx.config.clock.now()) })
+      const receipt = await chain().anchorData({ label: b.session_id, digest, timestamp: submittedAt })
       // 201, not 202: the reference system's own client counts only 200 and 201 as success here (issue 16,
       // item 6). What is created is the receipt, a resource of its own at its status URL, under the prefix
       // the request came by (root or /api/v1).
@@ -180,7 +188,7 @@ export async function chainRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         reason: 'pending when the gateway restarted (pending transactions are not kept) and in no block: submit the anchor again'
       }
     }
-    throw new errors.LUCID_ERR_5003(`no transaction ${req.params.id}`)
+    throw new errors.BlockNotFound(`no transaction ${req.params.id}`)
   }
   app.get<{ Params: { id: string } }>('/chain/anchor/:id', txStatus, statusOf)
   app.get<{ Params: { id: string } }>('/transactions/:id', txStatus, statusOf)

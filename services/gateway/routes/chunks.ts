@@ -49,7 +49,7 @@ async function readMultipart(req: FastifyRequest, maxBytes: number): Promise<{ d
   } catch (err) {
     const status = (err as { statusCode?: unknown }).statusCode
     if (err instanceof LucidError || (typeof status === 'number' && status >= 400 && status < 500)) throw err
-    throw new errors.LUCID_ERR_1001(`malformed multipart body (${err instanceof Error ? err.message : String(err)})`, { cause: err })
+    throw new errors.InvalidRequest(`malformed multipart body (${err instanceof Error ? err.message : String(err)})`, { cause: err })
   }
 }
 
@@ -60,16 +60,16 @@ async function readParts(req: FastifyRequest, maxBytes: number): Promise<{ data:
     if (part.type === 'file') {
       if (part.fieldname !== 'chunk_data') {
         part.file.resume()
-        throw new errors.LUCID_ERR_1001(`unexpected file field ${JSON.stringify(part.fieldname.slice(0, 64))} (send chunk_data)`)
+        throw new errors.InvalidRequest(`unexpected file field ${JSON.stringify(part.fieldname.slice(0, 64))} (send chunk_data)`)
       }
       data = await part.toBuffer()
     } else if (part.fieldname === 'metadata') {
       meta = parseMeta(typeof part.value === 'string' ? part.value : '')
     } else {
-      throw new errors.LUCID_ERR_1001(`unexpected field ${JSON.stringify(part.fieldname.slice(0, 64))} (metadata and chunk_data only)`)
+      throw new errors.InvalidRequest(`unexpected field ${JSON.stringify(part.fieldname.slice(0, 64))} (metadata and chunk_data only)`)
     }
   }
-  if (data === undefined) throw new errors.LUCID_ERR_1001('multipart upload without a chunk_data file')
+  if (data === undefined) throw new errors.InvalidRequest('multipart upload without a chunk_data file')
   return { data, meta }
 }
 
@@ -79,18 +79,18 @@ function parseMeta(text: string): ChunkMeta {
   try {
     v = JSON.parse(text)
   } catch {
-    throw new errors.LUCID_ERR_1001('metadata is not JSON')
+    throw new errors.InvalidRequest('metadata is not JSON')
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new errors.LUCID_ERR_1001('metadata must be a JSON object')
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new errors.InvalidRequest('metadata must be a JSON object')
   const o = v as Record<string, unknown>
   const meta: ChunkMeta = {}
   const idx = o.chunk_index ?? o.index
   if (idx !== undefined) {
-    if (typeof idx !== 'number' || !Number.isSafeInteger(idx) || idx < 0) throw new errors.LUCID_ERR_1001('metadata.chunk_index must be a non-negative integer')
+    if (typeof idx !== 'number' || !Number.isSafeInteger(idx) || idx < 0) throw new errors.InvalidRequest('metadata.chunk_index must be a non-negative integer')
     meta.chunkIndex = idx
   }
   if (o.sha256 !== undefined) {
-    if (typeof o.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(o.sha256)) throw new errors.LUCID_ERR_1001('metadata.sha256 must be 64 hex digits')
+    if (typeof o.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(o.sha256)) throw new errors.InvalidRequest('metadata.sha256 must be 64 hex digits')
     meta.sha256 = o.sha256
   }
   return meta
@@ -136,12 +136,12 @@ export async function chunkRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
           ...(req.query.sha256 !== undefined ? { sha256: req.query.sha256 } : {})
         }
       } else {
-        throw new errors.LUCID_ERR_1008('send the chunk as application/octet-stream or multipart/form-data')
+        throw new errors.UnsupportedMediaType('send the chunk as application/octet-stream or multipart/form-data')
       }
-      if (data.length === 0) throw new errors.LUCID_ERR_1001('empty chunk')
+      if (data.length === 0) throw new errors.InvalidRequest('empty chunk')
       if (meta.sha256 !== undefined) {
         const got = createHash('sha256').update(data).digest('hex')
-        if (got !== meta.sha256.toLowerCase()) throw new errors.LUCID_ERR_2008(`the upload's SHA-256 is ${got}, the client sent ${meta.sha256}`)
+        if (got !== meta.sha256.toLowerCase()) throw new errors.ChunkHashMismatch(`the upload's SHA-256 is ${got}, the client sent ${meta.sha256}`)
       }
       ctx.uploads?.take(p.sub, data.length)
       const receipt = await ctx.sessions.appendChunk(p, req.params.id, data, meta.chunkIndex)
