@@ -13,7 +13,9 @@ Usage:
   lucid compare --base REF [COMPONENT|CASE-GLOB ...] [--budget 5m] [--min-effect 5%] [--profile P] [--json F]
   lucid compare OLD.json NEW.json [--min-effect 5%] [--all]
   lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N]
-              [--seed-demo] [--load-test]
+              [--seed-demo] [--load-test] [--chain MULTIADDR]
+  lucid node --key FILE [--data DIR] [--genesis FILE] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--config FILE]
+  lucid devnet [--nodes 4] [--data DIR] [--slot-ms MS] [--verbose]
   lucid load --scenario light|medium|heavy|stress [--target URL] [--users N] [--spawn-rate R]
              [--duration D] [--time-scale N] [--workers W] [--arrival-rate R] [--json F] [--html F] [--csv PREFIX]
              [--engine lucid|locust] [--remote-workers M --master-port P]
@@ -43,6 +45,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   chain: async () => (await import('./commands/product/chain.ts')).chainCommand,
   chaos: async () => (await import('./commands/bench/chaos.ts')).chaosCommand,
   sim: async () => (await import('./commands/bench/sim.ts')).simCommand,
+  devnet: async () => (await import('./commands/product/devnet.ts')).devnetCommand,
+  node: async () => (await import('./commands/product/node.ts')).nodeCommand,
   db: async () => (await import('./commands/product/db.ts')).dbCommand,
   load: async () => (await import('./commands/bench/load.ts')).loadCommand,
   merge: async () => (await import('./commands/bench/merge.ts')).mergeCommand,

@@ -6,7 +6,22 @@
 import { Ledger, ed25519Verifier, immediateSink, validateBlock } from '../../services/chain/index.ts'
 import type { CaseContext, CaseResult, CaseRun, Metrics } from '../../harness/case.ts'
 import { createHistogram, encodeHistogram, latencyMetrics, recordMs } from '../../harness/stats/histogram.ts'
-import { runDevnet, type RunResult } from './devnet-run.ts'
+import { runDevnet, type RunOptions, type RunResult } from './devnet-run.ts'
+import { runP2pDevnet, type WireResult } from './p2p-run.ts'
+
+/** Runs the devnet a case measures: in one process (runDevnet) or as node processes over libp2p (runP2pDevnet). */
+type Runner = (ctx: CaseContext, opts: RunOptions) => Promise<RunResult & { wire?: WireResult }>
+
+/** Bytes on the wire per final block, for a run over sockets (nothing for the in-process devnet, which has no wire). */
+function wireMetrics(run: RunResult & { wire?: WireResult }): Metrics {
+  if (run.wire === undefined) return {}
+  const blocks = Math.max(1, run.finals.length)
+  return {
+    wire_bytes_per_block: run.wire.bytes / blocks,
+    wire_validator_bytes_per_block: run.wire.validatorBytes / blocks,
+    dropped_sends_count: run.wire.dropped
+  }
+}
 
 const slotMs = (ctx: CaseContext): number => (ctx.profile === 'smoke' ? 2_000 : 10_000)
 
@@ -44,79 +59,108 @@ function finalityMetrics(run: RunResult): Metrics {
 }
 
 /** chain.block_interval: intervals between consecutive final blocks' timestamps. */
-export const blockInterval: CaseRun = async (ctx) => {
-  const run = await runDevnet(ctx, { seconds: ctx.seconds(90, { smoke: 20, full: 600 }), slotMs: slotMs(ctx), txPerS: 10 })
-  const ts = run.finals.map((f) => f.fin.block.header.timestamp)
-  const intervals = ts.slice(1).map((t, i) => (t - (ts[i] as number)) / 1000)
-  if (intervals.length < 2) throw new Error(`only ${run.finals.length} blocks became final`)
-  const fallbacks = run.finals.filter((f) => (f.fin.block.header.timestamp - run.genesisTime) % slotMs(ctx) >= slotMs(ctx) / 2).length
-  return {
-    status: 'completed',
-    metrics: {
-      interval_mean_s: mean(intervals),
-      interval_stdev_s: stdev(intervals),
-      interval_max_s: Math.max(...intervals),
-      blocks_count: run.finals.length,
-      missed_slots_count: run.slotsRun - run.finals.length,
-      fallback_blocks_count: fallbacks,
-      ...messagesPerBlock(run),
-      ...finalityMetrics(run)
-    },
-    conditions: { ...run.conditions, ...slotNote(ctx), load: 'session anchors at 10 tx/s' }
+function blockIntervalWith(runner: Runner): CaseRun {
+  return async (ctx) => {
+    const run = await runner(ctx, { seconds: ctx.seconds(90, { smoke: 20, full: 600 }), slotMs: slotMs(ctx), txPerS: 10 })
+    const ts = run.finals.map((f) => f.fin.block.header.timestamp)
+    const intervals = ts.slice(1).map((t, i) => (t - (ts[i] as number)) / 1000)
+    if (intervals.length < 2) throw new Error(`only ${run.finals.length} blocks became final`)
+    const fallbacks = run.finals.filter((f) => (f.fin.block.header.timestamp - run.genesisTime) % slotMs(ctx) >= slotMs(ctx) / 2).length
+    return {
+      status: 'completed',
+      metrics: {
+        interval_mean_s: mean(intervals),
+        interval_stdev_s: stdev(intervals),
+        interval_max_s: Math.max(...intervals),
+        blocks_count: run.finals.length,
+        missed_slots_count: run.slotsRun - run.finals.length,
+        fallback_blocks_count: fallbacks,
+        ...messagesPerBlock(run),
+        ...wireMetrics(run),
+        ...finalityMetrics(run)
+      },
+      conditions: { ...run.conditions, ...slotNote(ctx), load: 'session anchors at 10 tx/s' }
+    }
   }
 }
 
+/** chain.block_interval: on the in-process devnet. */
+export const blockInterval: CaseRun = blockIntervalWith(runDevnet)
+/** chain.block_interval_p2p: the same against 4 validator processes over libp2p, with bytes on the wire per block. */
+export const blockIntervalP2p: CaseRun = blockIntervalWith(runP2pDevnet)
+
 /** chain.consensus: time from a block's proposal to its finality certificate at the observer. */
-export const consensus: CaseRun = async (ctx) => {
-  const run = await runDevnet(ctx, { seconds: ctx.seconds(40, { smoke: 10, full: 300 }), slotMs: slotMs(ctx), txPerS: 50 })
-  if (run.finals.length === 0) throw new Error('no block became final')
-  const h = createHistogram()
-  for (const ms of finalityMs(run)) recordMs(h, ms)
-  return {
-    status: 'completed',
-    metrics: { ...finalityMetrics(run), blocks_count: run.finals.length, mean_s: mean(finalityMs(run)) / 1000, ...messagesPerBlock(run) },
-    conditions: {
-      ...run.conditions,
-      ...slotNote(ctx),
-      measures: 'block timestamp (sealed by the producer) to the certificate forming at the observer node, same process clock'
-    },
-    histograms: [{ name: 'finality', encoded: encodeHistogram(h) }]
+function consensusWith(runner: Runner): CaseRun {
+  return async (ctx) => {
+    const run = await runner(ctx, { seconds: ctx.seconds(40, { smoke: 10, full: 300 }), slotMs: slotMs(ctx), txPerS: 50 })
+    if (run.finals.length === 0) throw new Error('no block became final')
+    const h = createHistogram()
+    for (const ms of finalityMs(run)) recordMs(h, ms)
+    return {
+      status: 'completed',
+      metrics: {
+        ...finalityMetrics(run),
+        blocks_count: run.finals.length,
+        mean_s: mean(finalityMs(run)) / 1000,
+        ...messagesPerBlock(run),
+        ...wireMetrics(run)
+      },
+      conditions: {
+        ...run.conditions,
+        ...slotNote(ctx),
+        measures: 'block timestamp (sealed by the producer) to the certificate forming at the observer node, same process clock'
+      },
+      histograms: [{ name: 'finality', encoded: encodeHistogram(h) }]
+    }
   }
 }
+
+/** chain.consensus: on the in-process devnet. */
+export const consensus: CaseRun = consensusWith(runDevnet)
+/** chain.consensus_p2p: the same against 4 validator processes over libp2p, with bytes on the wire per block. */
+export const consensusP2p: CaseRun = consensusWith(runP2pDevnet)
 
 /**
  * chain.tx_throughput: transactions that reached finality per second of chain time, over the whole slots of
  * the run, at an offered load above the target; plus block validation on one core in tx/s (a fresh node
  * re-validating the run's blocks with a fresh verifier, every signature checked), set beside raw Ed25519.
  */
-export const txThroughput: CaseRun = async (ctx) => {
-  const offered = 300
-  const run = await runDevnet(ctx, { seconds: ctx.seconds(50, { smoke: 10, full: 300 }), slotMs: slotMs(ctx), txPerS: offered })
-  // Slot 0 is sealed at genesis, when the load has only just started: the measure is slots 1 .. end.
-  const slots = run.slotsRun - 1
-  const finalTx = run.finals
-    .filter((f) => f.fin.block.header.slot >= 1 && f.fin.block.header.slot <= slots)
-    .reduce((n, f) => n + f.fin.block.transactions.length, 0)
-  const validate = measureValidation(run)
-  return {
-    status: 'completed',
-    metrics: {
-      tx_per_s: finalTx / ((slots * slotMs(ctx)) / 1000),
-      final_tx_count: finalTx,
-      max_block_tx_count: Math.max(0, ...run.finals.map((f) => f.fin.block.transactions.length)),
-      rejected_submissions_count: run.rejectedSubmissions,
-      ...messagesPerBlock(run),
-      validate_tx_per_s: validate.txPerS,
-      validate_signatures_per_s: validate.sigPerS
-    },
-    conditions: {
-      ...run.conditions,
-      ...slotNote(ctx),
-      measured_over_slots: `1..${slots}`,
-      validation: 'one core, fresh verifier (no signature cache), every block of the run re-validated in order'
+function txThroughputWith(runner: Runner): CaseRun {
+  return async (ctx) => {
+    const offered = 300
+    const run = await runner(ctx, { seconds: ctx.seconds(50, { smoke: 10, full: 300 }), slotMs: slotMs(ctx), txPerS: offered })
+    // Slot 0 is sealed at genesis, when the load has only just started: the measure is slots 1 .. end.
+    const slots = run.slotsRun - 1
+    const finalTx = run.finals
+      .filter((f) => f.fin.block.header.slot >= 1 && f.fin.block.header.slot <= slots)
+      .reduce((n, f) => n + f.fin.block.transactions.length, 0)
+    const validate = measureValidation(run)
+    return {
+      status: 'completed',
+      metrics: {
+        tx_per_s: finalTx / ((slots * slotMs(ctx)) / 1000),
+        final_tx_count: finalTx,
+        max_block_tx_count: Math.max(0, ...run.finals.map((f) => f.fin.block.transactions.length)),
+        rejected_submissions_count: run.rejectedSubmissions,
+        ...messagesPerBlock(run),
+        ...wireMetrics(run),
+        validate_tx_per_s: validate.txPerS,
+        validate_signatures_per_s: validate.sigPerS
+      },
+      conditions: {
+        ...run.conditions,
+        ...slotNote(ctx),
+        measured_over_slots: `1..${slots}`,
+        validation: 'one core, fresh verifier (no signature cache), every block of the run re-validated in order'
+      }
     }
   }
 }
+
+/** chain.tx_throughput: on the in-process devnet. */
+export const txThroughput: CaseRun = txThroughputWith(runDevnet)
+/** chain.tx_throughput_p2p: the same against 4 validator processes over libp2p, with bytes on the wire per block. */
+export const txThroughputP2p: CaseRun = txThroughputWith(runP2pDevnet)
 
 function measureValidation(run: RunResult): { txPerS: number; sigPerS: number } {
   const genesis = (run.nodes[0] as { ledger: Ledger }).ledger.genesis

@@ -8,6 +8,8 @@ const mod = (f: string): string => new URL(f, import.meta.url).href
 const CASES = mod('./cases.ts')
 const SIM = 'simulated: 100 nodes of the real chain code on a virtual clock, virtual signatures charged their measured cost'
 const DEVNET = 'real-time devnet: 4 nodes in one process, real timers and Ed25519 signatures, 10 s slots (smoke: 2 s)'
+const P2P =
+  'over real sockets: 4 validator processes (lucid node) on loopback through js-libp2p and gossipsub, 10 s slots (smoke: 2 s), load and observation from a following node; bytes on the wire per block'
 
 /** The chain cases. */
 export const chainCases: readonly CaseDef[] = [
@@ -37,6 +39,31 @@ export const chainCases: readonly CaseDef[] = [
     baselines: [{ id: 'baseline.ed25519', metrics: { validate_signatures_per_s: 'verify_per_s', validate_tx_per_s: 'verify_per_s' } }]
   },
   {
+    id: 'chain.block_interval_p2p',
+    component: 'chain',
+    description: `${P2P}; intervals between consecutive final blocks at 10 anchors/s`,
+    module: CASES,
+    export: 'blockIntervalP2p',
+    timeoutS: { smoke: 120, quick: 300 }
+  },
+  {
+    id: 'chain.consensus_p2p',
+    component: 'chain',
+    description: `${P2P}; block proposal to finality certificate at 50 anchors/s`,
+    module: CASES,
+    export: 'consensusP2p',
+    timeoutS: { smoke: 120, quick: 240 }
+  },
+  {
+    id: 'chain.tx_throughput_p2p',
+    component: 'chain',
+    description: `${P2P}; anchors offered at 300/s, final transactions per second`,
+    module: CASES,
+    export: 'txThroughputP2p',
+    timeoutS: { smoke: 120, quick: 240 },
+    baselines: [{ id: 'baseline.ed25519', metrics: { validate_signatures_per_s: 'verify_per_s', validate_tx_per_s: 'verify_per_s' } }]
+  },
+  {
     id: 'chain.anchoring',
     component: 'chain',
     description: `${DEVNET}; session anchors at 20/s: receipt, inclusion and finality latencies`,
@@ -52,6 +79,15 @@ export const chainCases: readonly CaseDef[] = [
     export: 'run',
     timeoutS: { smoke: 120, quick: 300 },
     baselines: [{ id: 'baseline.ed25519', metrics: { sync_verify_per_core_per_s: 'verify_per_s' } }]
+  },
+  {
+    id: 'chain.sync_p2p',
+    component: 'chain',
+    description:
+      'the chain.sync day synced over real sockets: a lucid node process serves its archive through js-libp2p request/response; a fresh host syncs and verifies it on all cores',
+    module: mod('./sync.ts'),
+    export: 'runP2p',
+    timeoutS: { smoke: 180, quick: 600 }
   },
   {
     id: 'chain.sim_wan',

@@ -23,6 +23,10 @@
  * slows, blackholes and refuses its traffic, against MONGODB_URI, else the jongodb stand-in (named as such:
  * it is not MongoDB); with neither it is reported as skipped in the conditions, never as passed.
  *
+ * Then the validators as processes (validators.ts): a devnet of 4 `lucid node` processes on libp2p, single
+ * validators killed with SIGKILL (at most f = 1 of 4 at a time) and restarted, 8 cycles (40 with --full):
+ * finality must go on while one is down, the restarted node must catch up, and no final block may revert.
+ *
  * Then power cuts (power-cut.ts): the data directory on a FUSE filesystem that loses every unsynced byte
  * when the power goes, 30 cuts (100 with --full); skipped, and reported so, where FUSE is unavailable.
  */
@@ -39,6 +43,7 @@ import { startWorkload } from './workload.ts'
 import { type MongoOutageOptions, runMongoOutage } from './mongo.ts'
 import { type PowerCutOptions, run as runPowerCut } from './power-cut.ts'
 import { untilVoteMoment } from './votes.ts'
+import { runValidatorKills } from './validators.ts'
 import type { ChaosOptions, ChaosResult } from '../types.ts'
 
 /** Kinds of kill moment. */
@@ -61,6 +66,8 @@ export interface FaultsOptions {
    * writes; 30 cuts quick, 100 full), or false to leave it out (then reported skipped).
    */
   powerCut?: PowerCutOptions | false
+  /** Kill cycles of the validator processes check (validators.ts; quick 8, full 40), or false to leave it out (then reported skipped). */
+  p2pCycles?: number | false
 }
 
 const USERS = ['test_user_1', 'test_user_2', 'test_user_3', 'test_user_4']
@@ -200,6 +207,12 @@ export async function run(opts: ChaosOptions, more: FaultsOptions = {}): Promise
         // counts them); the check's ~30 s show as the last cycle's line.
         await runMongoOutage({ ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...more.mongo })
   for (const f of mongo.findings) if (findings.length < 100) findings.push(f)
+  // Validators as processes over libp2p: kill -9 of one at a time, restart, catch-up, nothing reverted.
+  const p2p =
+    more.p2pCycles === false
+      ? { metrics: {}, findings: [], passed: true }
+      : await runValidatorKills({ cycles: more.p2pCycles ?? (opts.full ? 40 : 8), dir: join(opts.tmpdir, 'p2p'), rng, progress: opts.progress })
+  for (const f of p2p.findings) if (findings.length < 100) findings.push(`validator processes: ${f}`)
   // Power cuts after the kills: its own data directory, lazyfs underneath (skipped, and said so, without FUSE).
   const power =
     more.powerCut === false
@@ -227,6 +240,7 @@ export async function run(opts: ChaosOptions, more: FaultsOptions = {}): Promise
     unexpected_answers_count: unexpected,
     startup_failures_count: startupFailures,
     ...mongo.metrics,
+    ...Object.fromEntries(Object.entries(p2p.metrics).map(([k, v]) => [`p2p_${k}`, v])),
     ...Object.fromEntries(Object.entries(power.metrics).map(([k, v]) => [`power_cut_${k}`, v]))
   }
   const conditions: Record<string, string | number | boolean> = {
@@ -236,6 +250,10 @@ export async function run(opts: ChaosOptions, more: FaultsOptions = {}): Promise
     moments: [...byMoment].map(([m, n]) => `${m} ${n}`).join(', '),
     recovery: 'spawn of the new process to its first 200 from /health (node and tsx start-up included)',
     // "run against <server> ..." or "skipped: <why>"; a skipped check is never counted as passed, only as skipped.
+    validator_processes:
+      more.p2pCycles === false
+        ? 'skipped: left out by the caller'
+        : '4 lucid node processes on loopback over js-libp2p, 1 s slots; kill -9 of one at a time at a random instant of a slot, restart from its archive and record',
     mongodb: mongo.ran ? `run against ${mongo.condition}` : mongo.condition,
     power_cut: 'skipped' in power.conditions ? `skipped: ${String(power.conditions.skipped)}` : String(power.conditions.server)
   }
@@ -251,6 +269,7 @@ export async function run(opts: ChaosOptions, more: FaultsOptions = {}): Promise
     unexpected === 0 &&
     stalls === 0 &&
     mongo.passed &&
+    p2p.passed &&
     power.passed
   return { metrics, conditions, passed, findings }
 }

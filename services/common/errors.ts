@@ -128,6 +128,8 @@ export const errors = {
   InvalidCertificate: define('LUCID_ERR_5015', 'InvalidCertificate', 'Invalid certificate: %s', 400),
   TransactionPoolFull: define('LUCID_ERR_5016', 'TransactionPoolFull', 'Transaction pool full: %s', 503),
   SyncFailed: define('LUCID_ERR_5017', 'SyncFailed', 'Sync failed: %s', 502),
+  PeerNetworkFailure: define('LUCID_ERR_5018', 'PeerNetworkFailure', 'Peer network failure: %s', 502),
+  NodeProcessFailed: define('LUCID_ERR_5019', 'NodeProcessFailed', 'Node process failed: %s', 502),
 
   // 9xxx CLI and harness
   Usage: define('LUCID_ERR_9001', 'Usage', 'Usage: %s', 2),

@@ -1,6 +1,9 @@
 /**
  * The PoOT chain (services/chain) adapted to the gateway's ChainPort: `lucid serve --validators N` runs the
- * chain's devnet in-process on real timers, and every chain route answers from node 0 of it.
+ * chain's devnet in-process on real timers, and every chain route answers from node 0 of it. With
+ * `lucid serve --chain ADDRESS` (openRemoteChainPort) the routes answer from a following node in this process
+ * instead, joined over libp2p to an external chain's validators (services/chain/p2p): the same archive,
+ * receipts and routes; it validates and follows finality but votes in no round.
  *
  * - Blocks that become final are appended to the block archive (`DIR/chain/blocks.jsonl` and the shared
  *   database's blocks and transactions), so `lucid chain export --data DIR` and `lucid db stats` see them.
@@ -45,12 +48,12 @@ import {
   type Block,
   type ChainNode,
   type ChainParams,
-  type Devnet,
   type Genesis,
   type Json,
   type Ledger,
   type Transaction
 } from '../chain/index.ts'
+import { PeerNode, genesisFromPeers } from '../chain/p2p/index.ts'
 import { ChainAccount } from './chain-account.ts'
 import type {
   AnchorView,
@@ -114,6 +117,36 @@ const HEALTHY_SLOTS = 3
 /** Starts the devnet in-process and returns it as a ChainPort (the gateway closes it). */
 export const openChainPort: ChainPortFactory = async (opts) => await DevnetChainPort.open(opts)
 
+/** What `lucid serve --chain ADDRESS` is given. */
+export interface RemoteChainOptions {
+  /** A node of the chain to join (multiaddr with /p2p/ id), e.g. one `lucid devnet` printed. */
+  readonly address: string
+  readonly dataDir: string
+  readonly db: Database
+  /** Final blocks kept in memory (as ChainPortOptions.retainBlocks). */
+  readonly retainBlocks?: number
+}
+
+/** The file holding the gateway's own peer key (a follower of the remote chain: it validates, never votes). */
+export const NODE_KEY_FILE = 'gateway-node.key'
+
+/**
+ * Joins an external chain (`lucid serve --chain ADDRESS`) as a following node over libp2p and returns it as
+ * a ChainPort: the same archive, receipts and routes as the in-process devnet, answered from a node of this
+ * process that validates every block and follows finality but votes in no round.
+ */
+export async function openRemoteChainPort(opts: RemoteChainOptions): Promise<ChainPort> {
+  return await DevnetChainPort.openRemote(opts)
+}
+
+/** What the port runs: the in-process devnet, or one following node of an external chain. */
+interface RunningChain {
+  readonly genesis: Genesis
+  /** Node 0 answers every route. */
+  readonly nodes: readonly ChainNode[]
+  stop(): void | Promise<void>
+}
+
 interface Candidate {
   readonly block: Block
   readonly hash: string
@@ -123,7 +156,7 @@ interface Candidate {
 /** The in-process devnet behind the ChainPort. */
 export class DevnetChainPort implements ChainPort {
   readonly description: string
-  readonly #net: Devnet
+  readonly #net: RunningChain
   readonly #node: ChainNode
   readonly #ledger: Ledger
   readonly #genesis: Genesis
@@ -145,7 +178,15 @@ export class DevnetChainPort implements ChainPort {
   /** Slot of the last final block seen in this process; undefined until the first one. */
   #lastFinalSlot: number | undefined
 
-  private constructor(net: Devnet, archive: BlockArchive, db: Database, account: ChainAccount, resumedAt: number | undefined, dataDir: string) {
+  private constructor(
+    net: RunningChain,
+    archive: BlockArchive,
+    db: Database,
+    account: ChainAccount,
+    resumedAt: number | undefined,
+    dataDir: string,
+    what?: string
+  ) {
     this.#net = net
     this.#node = net.nodes[0] as ChainNode
     this.#ledger = this.#node.ledger
@@ -157,7 +198,7 @@ export class DevnetChainPort implements ChainPort {
     this.#durable = resumedAt ?? 0
     const p = net.genesis.params
     this.description =
-      `PoOT devnet: ${net.nodes.length} validators in-process on real timers, ${p.slot_ms / 1000} s slots, committee of ${Math.min(p.committee_size, net.nodes.length)}; ` +
+      `${what ?? `PoOT devnet: ${net.nodes.length} validators in-process on real timers`}, ${p.slot_ms / 1000} s slots, committee of ${Math.min(p.committee_size, net.genesis.validators.length)}; ` +
       `chain ${net.genesis.chain_id} genesis ${this.#genesisHash.slice(0, 16)} (${resumedAt !== undefined ? `resumed from its archive at final height ${resumedAt}` : 'new'}); ` +
       `blocks in ${join(dataDir, CHAIN_DIR)}; gateway account ${account.publicKey.slice(0, 16)}; validator keys from a public seed (not for deployment)`
     this.#node.on({
@@ -224,6 +265,45 @@ export class DevnetChainPort implements ChainPort {
     return port
   }
 
+  /** Joins the chain of `opts.address` as a following node (openRemoteChainPort). */
+  static async openRemote(opts: RemoteChainOptions): Promise<DevnetChainPort> {
+    const { key: seed } = await loadOrCreateKey(join(opts.dataDir, ACCOUNT_KEY_FILE), 32, true)
+    const { key: nodeSeed } = await loadOrCreateKey(join(opts.dataDir, NODE_KEY_FILE), 32, true)
+    const archived = await readArchive(opts.dataDir).catch((err: unknown) => {
+      if ((err as { code?: string }).code === 'LUCID_ERR_5004') return undefined
+      throw err
+    })
+    const retainBlocks = opts.retainBlocks ?? RECENT_BLOCKS
+    const ledger = archived === undefined ? undefined : replayLedgers(archived.genesis, archived.blocks, 1, { retainBlocks })[0]
+    const peer = await PeerNode.open({
+      dataDir: opts.dataDir,
+      seed: nodeSeed,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      peers: [opts.address],
+      retainBlocks,
+      archive: false,
+      ...(ledger !== undefined ? { ledger } : {})
+    })
+    try {
+      if (archived !== undefined) {
+        const theirs = await genesisFromPeers(peer.host, [opts.address], 30_000)
+        if (JSON.stringify(theirs) !== JSON.stringify(archived.genesis))
+          throw new errors.InvalidBlock(`${join(opts.dataDir, CHAIN_DIR)} holds another chain than ${opts.address}'s; use another --data`)
+      }
+      const archive = await BlockArchive.open(opts.dataDir, peer.genesis, opts.db)
+      await archive.reconcile(archived?.blocks ?? [])
+      const account = new ChainAccount(seed, peer.node)
+      const chain: RunningChain = { genesis: peer.genesis, nodes: [peer.node], stop: async () => await peer.close() }
+      const what = `PoOT chain over libp2p: following ${opts.address} (${peer.genesis.validators.length} validators elsewhere; this gateway validates and votes in no round)`
+      const port = new DevnetChainPort(chain, archive, opts.db, account, archived?.blocks.length, opts.dataDir, what)
+      await peer.start()
+      return port
+    } catch (err) {
+      await peer.close()
+      throw err
+    }
+  }
+
   /** The gateway account's public key. */
   get accountKey(): string {
     return this.#account.publicKey
@@ -237,7 +317,7 @@ export class DevnetChainPort implements ChainPort {
       height: head.height,
       latest_hash: head.hash,
       finalized_height: this.#finalHeight(),
-      validators: this.#net.nodes.length,
+      validators: this.#genesis.validators.length,
       slot_ms: this.#genesis.params.slot_ms,
       pending_transactions: this.#node.poolSize
     }
@@ -339,7 +419,7 @@ export class DevnetChainPort implements ChainPort {
       leader: schedule?.leader ?? '',
       height: this.#node.head().height,
       finalized_height: head.height,
-      validators: this.#net.nodes.length,
+      validators: this.#genesis.validators.length,
       // Final once more than two thirds of the committee's weight signed (3 x signed > 2 x total).
       quorum: 0.6667,
       healthy: schedule !== undefined && now - head.timestamp <= HEALTHY_SLOTS * params.slot_ms
@@ -399,7 +479,7 @@ export class DevnetChainPort implements ChainPort {
   /** Stops the validators and writes the last final blocks; reads still answer from the final chain. */
   async close(): Promise<void> {
     this.#closing ??= (async () => {
-      this.#net.stop()
+      await this.#net.stop()
       await Promise.all(
         this.#net.nodes.map(async (n) => {
           await n.flush()

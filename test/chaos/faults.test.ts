@@ -17,7 +17,7 @@ test('three kill -9 cycles lose no acknowledged write, tear nothing and reuse no
     const lines: string[] = []
     const r = await run(
       { full: false, progress: (t) => lines.push(t), tmpdir: dir },
-      { cycles: 3, seed: 7, moments: ['upload', 'create', 'finalise'], powerCut: false }
+      { cycles: 3, seed: 7, moments: ['upload', 'create', 'finalise'], powerCut: false, p2pCycles: false }
     )
     assert.deepEqual(r.findings, [])
     assert.equal(r.metrics.cycles_count, 3)
@@ -60,7 +60,10 @@ test('kills while the validators vote (a vote above the archive, a prevote befor
 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lucid-faults-votes-'))
   try {
-    const r = await run({ full: false, progress: () => {}, tmpdir: dir }, { cycles: 2, seed: 11, moments: ['vote', 'prevote'], mongo: false, powerCut: false })
+    const r = await run(
+      { full: false, progress: () => {}, tmpdir: dir },
+      { cycles: 2, seed: 11, moments: ['vote', 'prevote'], mongo: false, powerCut: false, p2pCycles: false }
+    )
     assert.deepEqual(r.findings, [])
     assert.equal(r.metrics.vote_kills_count, 2)
     assert.ok(r.metrics.vote_kills_in_window_count! >= 1, `${r.metrics.vote_kills_in_window_count} of 2 kills landed in their voting window`)

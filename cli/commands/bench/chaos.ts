@@ -42,7 +42,8 @@ Reliability suites against the whole system (docs/chaos.md):
              with 429/503, /health stays fast, memory bounded, recovery measured
   faults     kill -9 of 'lucid serve' mid-write and mid-vote, many cycles: nothing acknowledged lost or torn, no
              nonce reuse, a new final block within 60 s of every restart; then MongoDB (MONGODB_URI, else the jongodb stand-in) slowed, blackholed, refused;
-             then power cuts (data directory on a FUSE filesystem that drops unsynced writes)
+             then kill -9 of single validator processes of a 4-node libp2p devnet (at most f at a time), restarted:
+             finality goes on, the node catches up, nothing reverts; then power cuts (data directory on a FUSE filesystem that drops unsynced writes)
   soak       contract traffic for 20 minutes (--full 4 h): live heap, RSS outside the heap, handles and
              event-loop delay fitted; a leak is a significant slope over 10 % an hour
 Options:

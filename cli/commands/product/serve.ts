@@ -2,7 +2,7 @@
  * `lucid serve` (docs/interfaces.md section 1): the whole system in one process on embedded defaults.
  *
  *   lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N]
- *               [--seed-demo] [--load-test] [--log-level LEVEL]
+ *               [--seed-demo] [--load-test] [--log-level LEVEL] [--chain MULTIADDR]
  *
  * Prints, at start-up, the URL, the data directory, the database, the password-hashing cost and the
  * rate-limit mode in effect, the chain, and what --seed-demo and --load-test changed. The chain is the PoOT
@@ -18,7 +18,7 @@
 import { parseArgs } from 'node:util'
 import { errors } from '../../../services/common/errors.ts'
 import { DEFAULT_KDF, describeKdf, openGateway, type Gateway, type GatewayOptions } from '../../../services/gateway/index.ts'
-import { openChainPort } from '../../../services/gateway/chain-adapter.ts'
+import { openChainPort, openRemoteChainPort } from '../../../services/gateway/chain-adapter.ts'
 import { LOG_LEVELS, createGatewayLogger, resolveLogLevel, type LogLevel } from '../../../services/gateway/logging.ts'
 
 /** Where serve writes, and how it is stopped (injectable for tests). */
@@ -32,7 +32,8 @@ export interface ServeIo {
   readonly onListening?: (g: Gateway) => void
 }
 
-const USAGE = 'lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N] [--seed-demo] [--load-test] [--log-level LEVEL]'
+const USAGE =
+  'lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N] [--seed-demo] [--load-test] [--log-level LEVEL] [--chain MULTIADDR]'
 
 const HELP = `${USAGE}
 
@@ -42,6 +43,9 @@ const HELP = `${USAGE}
   --db B          level (embedded, default) or mongodb (MONGODB_URI, else mongodb-memory-server)
   --validators N  PoOT validators run in-process, in real time (default 4); a data directory
                   keeps its chain, so a restart needs the same N
+  --chain ADDR    use an external chain instead of in-process validators: join the node at ADDR
+                  (/ip4/H/tcp/P/p2p/ID, e.g. one 'lucid devnet' printed) over libp2p as a following
+                  node that validates every block and votes in no round
   --seed-demo     create the load contract's accounts: test_user_1..100 / test_password_123,
                   session_user_1..50 / session_password_123, admin / admin_password_123
   --load-test     password hashing at scrypt N=2^14 instead of N=2^17, and no rate limits
@@ -57,6 +61,8 @@ interface ServeFlags {
   readonly data: string
   readonly db: 'level' | 'mongodb'
   readonly validators: number
+  /** --chain: a node of an external chain to follow instead of the in-process validators. */
+  readonly chain?: string
   readonly seedDemo: boolean
   readonly loadTest: boolean
   /** --log-level when given (checked); LUCID_LOG_LEVEL and the default apply in serveCommand. */
@@ -73,6 +79,7 @@ function parseServeArgv(args: string[]) {
       data: { type: 'string' },
       db: { type: 'string' },
       validators: { type: 'string' },
+      chain: { type: 'string' },
       'seed-demo': { type: 'boolean' },
       'load-test': { type: 'boolean' },
       'log-level': { type: 'string' },
@@ -105,6 +112,8 @@ export function parseServeFlags(argv: string[]): ServeFlags | 'help' {
   if (host === '') throw new errors.BadValue('--host (an address, e.g. 127.0.0.1 or 0.0.0.0)')
   const data = v.data ?? '.lucid-data'
   if (data === '') throw new errors.BadValue('--data (a directory)')
+  if (v.chain !== undefined && !/^\/.+\/p2p\/\w+$/.test(v.chain)) throw new errors.BadValue(`--chain ${v.chain} (a multiaddr with /p2p/<peer id>)`)
+  if (v.chain !== undefined && v.validators !== undefined) throw new errors.Usage("--chain and --validators: the validators are the external chain's")
   const logLevel = v['log-level'] === undefined ? undefined : resolveLogLevel(v['log-level'], {})
   return {
     port,
@@ -114,6 +123,7 @@ export function parseServeFlags(argv: string[]): ServeFlags | 'help' {
     validators,
     seedDemo: v['seed-demo'] === true,
     loadTest: v['load-test'] === true,
+    ...(v.chain !== undefined ? { chain: v.chain } : {}),
     ...(logLevel !== undefined ? { logLevel } : {})
   }
 }
@@ -166,7 +176,8 @@ export async function serveCommand(argv: string[], io: ServeIo = { out: process.
     config: { loadTest: f.loadTest },
     seedDemo: f.seedDemo,
     env: io.env,
-    chain: async (dataDir, db) => await openChainPort({ validators: f.validators, dataDir, db })
+    chain: async (dataDir, db) =>
+      f.chain !== undefined ? await openRemoteChainPort({ address: f.chain, dataDir, db }) : await openChainPort({ validators: f.validators, dataDir, db })
   }
   const g = await openGateway(opts)
   io.out.write(banner(g, f))
