@@ -50,19 +50,16 @@ export interface RunResult {
   readonly conditions: Conditions
 }
 
-/** Runs a devnet for `seconds` under load and collects what the observer saw. */
-export async function runDevnet(ctx: CaseContext, opts: RunOptions): Promise<RunResult> {
-  const net = createDevnet({
-    nodes: opts.nodes ?? 4,
-    scheduler: realScheduler(),
-    seed: 1,
-    params: { slot_ms: opts.slotMs, leader_timeout_ms: opts.slotMs / 2 }
-  })
-  const observer = net.nodes[0] as ChainNode
+/**
+ * Records, from one node's events, every final block with when it became final there, and when each transaction
+ * the caller tracks in `txs` was included in a candidate block and became final (the in-process and the
+ * multi-process runs observe alike).
+ */
+export function observe(node: ChainNode): { finals: FinalSample[]; txs: Map<string, TxSample> } {
   const finals: FinalSample[] = []
   const txs = new Map<string, TxSample>()
   const idsOf = new Map<string, readonly string[]>()
-  observer.on({
+  node.on({
     candidate: (_block, hash, ids, at) => {
       idsOf.set(hash, ids)
       for (const id of ids) {
@@ -79,6 +76,19 @@ export async function runDevnet(ctx: CaseContext, opts: RunOptions): Promise<Run
       idsOf.clear()
     }
   })
+  return { finals, txs }
+}
+
+/** Runs a devnet for `seconds` under load and collects what the observer saw. */
+export async function runDevnet(ctx: CaseContext, opts: RunOptions): Promise<RunResult> {
+  const net = createDevnet({
+    nodes: opts.nodes ?? 4,
+    scheduler: realScheduler(),
+    seed: 1,
+    params: { slot_ms: opts.slotMs, leader_timeout_ms: opts.slotMs / 2 }
+  })
+  const observer = net.nodes[0] as ChainNode
+  const { finals, txs } = observe(observer)
 
   // 16 accounts per node, each always sending to the same node, so its nonces arrive there in order.
   const accounts = net.nodes.map((_, n) => Array.from({ length: 16 }, (_, i) => new Account(ed25519Signer(seedBytes(n * 16 + i)))))

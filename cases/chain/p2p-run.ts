@@ -19,7 +19,7 @@ import { systemClock } from '../../services/common/clock.ts'
 import { Account, ed25519Signer, keySeeds } from '../../services/chain/index.ts'
 import { PeerNode, ProcessDevnet, rpcCall, type PeerStatus } from '../../services/chain/p2p/index.ts'
 import type { CaseContext } from '../../harness/case.ts'
-import type { FinalSample, RunOptions, RunResult, TxSample } from './devnet-run.ts'
+import { observe, type RunOptions, type RunResult } from './devnet-run.ts'
 
 const LUCID = fileURLToPath(new URL('../../bin/lucid.js', import.meta.url))
 /** Time for 4 node processes to start (tsx compiles each) before slot 0. */
@@ -67,26 +67,7 @@ export async function runP2pDevnet(ctx: CaseContext, opts: RunOptions): Promise<
     })
     observer = obs
     const node = obs.node
-    const finals: FinalSample[] = []
-    const txs = new Map<string, TxSample>()
-    const idsOf = new Map<string, readonly string[]>()
-    node.on({
-      candidate: (_block, hash, ids, at) => {
-        idsOf.set(hash, ids)
-        for (const id of ids) {
-          const t = txs.get(id)
-          if (t !== undefined && t.includedAt === undefined) t.includedAt = at
-        }
-      },
-      final: (fin, at) => {
-        finals.push({ fin, finalAt: at })
-        for (const id of idsOf.get(fin.hash) ?? []) {
-          const t = txs.get(id)
-          if (t !== undefined) t.finalAt = at
-        }
-        idsOf.clear()
-      }
-    })
+    const { finals, txs } = observe(node)
     await obs.start()
     // Many accounts, each sending every 64th transaction, so that gossip's reordering across paths rarely
     // puts one account's nonce n+1 ahead of n at a validator.
