@@ -144,18 +144,21 @@ export async function runDevnet(ctx: CaseContext, opts: RunOptions): Promise<Run
   }
 }
 
-function seedBytes(i: number): Uint8Array {
+/** A load account's key seed: `i` and a tag byte that keeps each run's accounts apart. */
+export function seedBytes(i: number, tag = 0xbe): Uint8Array {
   const b = new Uint8Array(32)
   new DataView(b.buffer).setUint32(0, i + 1)
-  b[31] = 0xbe
+  b[31] = tag
   return b
 }
 
-function hex64(n: number): string {
+/** `n` as 64 hex digits (a stand-in manifest hash or Merkle root). */
+export function hex64(n: number): string {
   return n.toString(16).padStart(64, '0')
 }
 
-async function sleepUntil(t: number): Promise<void> {
+/** Resolves at wall-clock time `t` (at once when it has passed). */
+export async function sleepUntil(t: number): Promise<void> {
   const ms = t - systemClock.now()
   if (ms > 0) await new Promise((r) => setTimeout(r, ms))
 }

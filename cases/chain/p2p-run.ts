@@ -19,7 +19,7 @@ import { systemClock } from '../../services/common/clock.ts'
 import { Account, ed25519Signer, keySeeds } from '../../services/chain/index.ts'
 import { PeerNode, ProcessDevnet, rpcCall, type PeerStatus } from '../../services/chain/p2p/index.ts'
 import type { CaseContext } from '../../harness/case.ts'
-import { observe, type RunOptions, type RunResult } from './devnet-run.ts'
+import { hex64, observe, seedBytes, sleepUntil, type RunOptions, type RunResult } from './devnet-run.ts'
 
 const LUCID = fileURLToPath(new URL('../../bin/lucid.js', import.meta.url))
 /** Time for 4 node processes to start (tsx compiles each) before slot 0. */
@@ -71,7 +71,7 @@ export async function runP2pDevnet(ctx: CaseContext, opts: RunOptions): Promise<
     await obs.start()
     // Many accounts, each sending every 64th transaction, so that gossip's reordering across paths rarely
     // puts one account's nonce n+1 ahead of n at a validator.
-    const accounts = Array.from({ length: 64 }, (_, i) => new Account(ed25519Signer(seedBytes(i))))
+    const accounts = Array.from({ length: 64 }, (_, i) => new Account(ed25519Signer(seedBytes(i, 0xb2))))
     const startAt = d.genesis.genesis_time
     const endAt = startAt + opts.seconds * 1000
     await sleepUntil(startAt)
@@ -150,20 +150,4 @@ async function wireSnapshot(
     dropped += s.dropped
   }
   return { bytes: validatorBytes + own.wire_bytes_in, validatorBytes, messages, txMessages, dropped }
-}
-
-function seedBytes(i: number): Uint8Array {
-  const b = new Uint8Array(32)
-  new DataView(b.buffer).setUint32(0, i + 1)
-  b[31] = 0xb2
-  return b
-}
-
-function hex64(n: number): string {
-  return n.toString(16).padStart(64, '0')
-}
-
-async function sleepUntil(t: number): Promise<void> {
-  const ms = t - systemClock.now()
-  if (ms > 0) await new Promise((r) => setTimeout(r, ms))
 }

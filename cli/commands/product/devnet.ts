@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { errors } from '../../../services/common/errors.ts'
 import { ProcessDevnet } from '../../../services/chain/p2p/index.ts'
+import { untilStopped } from '../../stop.ts'
 
 const USAGE = 'lucid devnet [--nodes 4] [--data DIR] [--slot-ms MS] [--verbose]'
 
@@ -59,16 +60,7 @@ export async function devnetCommand(argv: string[], io: { out: NodeJS.WritableSt
   io.out.write(`lucid devnet: chain ${devnet.genesis.chain_id}, genesis at ${new Date(devnet.genesis.genesis_time).toISOString()}\n`)
   for (const n of devnet.nodes) io.out.write(`  node ${n.index}  ${n.address}  (pid ${n.child?.pid ?? '?'}, data ${n.dataDir})\n`)
   io.out.write(`lucid serve --chain ${devnet.nodes[0]?.address ?? ''}   runs the gateway on this chain. Ctrl-C stops the nodes.\n`)
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done)
-      process.off('SIGTERM', done)
-      resolve()
-    }
-    if (io.stop !== undefined) io.stop.addEventListener('abort', done, { once: true })
-    process.on('SIGINT', done)
-    process.on('SIGTERM', done)
-  })
+  await untilStopped(io.stop)
   io.out.write('lucid devnet: stopping the nodes\n')
   await devnet.stop()
   io.out.write('lucid devnet: stopped\n')

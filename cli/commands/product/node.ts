@@ -20,6 +20,7 @@ import { errors } from '../../../services/common/errors.ts'
 import { fromHex, toHex } from '../../../services/common/hash.ts'
 import { ed25519Signer, type Genesis } from '../../../services/chain/index.ts'
 import { PeerNode, parsePeerAddress } from '../../../services/chain/p2p/index.ts'
+import { untilStopped } from '../../stop.ts'
 
 const USAGE = 'lucid node --key FILE [--data DIR] [--genesis FILE] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--config FILE]'
 
@@ -144,16 +145,7 @@ export async function nodeCommand(argv: string[], io: { out: NodeJS.WritableStre
     `lucid node: ${role}, chain ${peer.genesis.chain_id}, data ${f.data}, final height ${peer.node.ledger.head().height}${synced > 0 ? ` (${synced} synced)` : ''}, ${f.peers.length} peers given\n`
   )
   for (const a of peer.addresses()) io.out.write(`${'lucid node: ready'} ${peer.node.id} ${a}\n`)
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done)
-      process.off('SIGTERM', done)
-      resolve()
-    }
-    if (io.stop !== undefined) io.stop.addEventListener('abort', done, { once: true })
-    process.on('SIGINT', done)
-    process.on('SIGTERM', done)
-  })
+  await untilStopped(io.stop)
   await peer.close()
   io.out.write('lucid node: stopped\n')
   return 0
