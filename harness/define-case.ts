@@ -68,6 +68,8 @@ export interface CaseDefinition extends CaseDef {
 }
 
 const BRAND = Symbol.for('lucid-perf.case')
+/** Set on globalThis in a case's child process (worker.ts), for every copy of this module to see. */
+export const IN_WORKER = Symbol.for('lucid-perf.in-case-worker')
 /** Definition order across every copy of this module, so a file's cases list in the order they are written. */
 const SEQ = Symbol.for('lucid-perf.case-seq')
 const ID = /^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/

@@ -6,7 +6,7 @@
 import { errors } from '../services/common/errors.ts'
 import { createRng } from '../services/common/rng.ts'
 import type { CaseContext } from './case.ts'
-import { casesOf } from './define-case.ts'
+import { casesOf, IN_WORKER } from './define-case.ts'
 import type { RunMessage, WorkerMessage } from './protocol.ts'
 import { profileSeconds } from './profile.ts'
 
@@ -19,6 +19,9 @@ function send(msg: WorkerMessage): Promise<void> {
     process.send(msg, undefined, {}, () => resolve())
   })
 }
+// Marks this process as a case's child before it imports the case's module, so that a module calling bench() at
+// its top level fails with a reason (harness/api.ts) instead of starting a run of its own in every case process.
+;(globalThis as { [IN_WORKER]?: boolean })[IN_WORKER] = true
 
 async function runCase(msg: RunMessage): Promise<void> {
   const def = casesOf((await import(msg.module)) as Record<string, unknown>).find((c) => c.id === msg.id)
