@@ -10,7 +10,6 @@
  * the run reads the validators' counters over the request/response protocol at genesis and at the end, and
  * divides what all five hosts received in between by the blocks that became final.
  */
-import { appendFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -49,12 +48,12 @@ export async function runP2pDevnet(ctx: CaseContext, opts: RunOptions): Promise<
     devnet = await ProcessDevnet.start({
       nodes: opts.nodes ?? 4,
       dir,
-      command: [process.execPath, ...(process.env.LUCID_NODE_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LUCID_NODE_PROF}`] : []), LUCID, 'node'],
+      // LUCID_NODE_PROF=DIR: each node process writes its V8 CPU profile there (docs/chain.md, "Over real sockets").
+      command: [process.execPath, ...nodeProfileFlags(), LUCID, 'node'],
       params: { slot_ms: opts.slotMs, leader_timeout_ms: opts.slotMs / 2 },
       genesisDelayMs: STARTUP_MS,
       readyTimeoutMs: 90_000,
       onLine: (i, line) => {
-        if (process.env.LUCID_NODE_LOG) appendFileSync(process.env.LUCID_NODE_LOG, `[${i}] ${Date.now()} ${line}\n`)
         if (line.startsWith('lucid node: final')) return
         tail.push(`[${i}] ${line}`)
         if (tail.length > 20) tail.shift()
@@ -114,7 +113,12 @@ export async function runP2pDevnet(ctx: CaseContext, opts: RunOptions): Promise<
       nodes: [node],
       messagesSent: messages,
       consensusMessages: messages - (after.txMessages - before.txMessages),
-      wire: { bytes: after.bytes - before.bytes, validatorBytes: after.validatorBytes - before.validatorBytes, dropped: after.dropped - before.dropped, txShed: after.txShed - before.txShed },
+      wire: {
+        bytes: after.bytes - before.bytes,
+        validatorBytes: after.validatorBytes - before.validatorBytes,
+        dropped: after.dropped - before.dropped,
+        txShed: after.txShed - before.txShed
+      },
       conditions: {
         network: `${d.nodes.length} validator processes (lucid node) on loopback TCP through js-libp2p 2.x (Noise, yamux, gossipsub 14), plus this process's following node (observer, load)`,
         timers: 'real',
@@ -134,6 +138,12 @@ export async function runP2pDevnet(ctx: CaseContext, opts: RunOptions): Promise<
     await devnet?.stop()
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/** `--cpu-prof` into $LUCID_NODE_PROF for the node processes (NODE_OPTIONS refuses --cpu-prof), else nothing. */
+function nodeProfileFlags(): string[] {
+  const dir = process.env.LUCID_NODE_PROF
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`]
 }
 
 /** Messages and bytes received so far, summed over the validators (asked over rpc) and the observer. */
