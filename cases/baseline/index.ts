@@ -15,6 +15,13 @@ export const baselineCases: readonly CaseDef[] = [
     export: 'run'
   },
   {
+    id: 'baseline.fastify',
+    component: 'baseline',
+    description: "bare fastify serving the gateway's GET /health (same body and schema, no hooks, logging, metrics or limits): 200 connections, 1000 req/s",
+    module: mod('./fastify.ts'),
+    export: 'run'
+  },
+  {
     id: 'baseline.zlib',
     component: 'baseline',
     description: 'raw node:zlib gzip level 6 on desktop-like data: one core (sync) and all cores (libuv pool)',

@@ -15,7 +15,7 @@ export const gatewayCases: readonly CaseDef[] = [
     description: 'GET /health: 200 connections closed model, 1000 req/s open model',
     module: mod,
     export: 'health',
-    baselines: vsHttp
+    baselines: [...vsHttp, { id: 'baseline.fastify', metrics: { requests_per_s: 'requests_per_s', p99_ms: 'p99_ms' } }]
   },
   {
     id: 'gateway.auth',

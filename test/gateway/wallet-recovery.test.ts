@@ -7,7 +7,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { loadNativeRecovery, nobleRecovery, recoverTronSigner, signTronMessage, tronAddressFromPublicKey, walletRecovery } from '../../services/gateway/index.ts'
+import { loadNativeRecovery, nobleRecovery, recoverTronSigner, signTronMessage, tronAddressFromPublicKey, tronMessageDigest, walletRecovery } from '../../services/gateway/index.ts'
 
 const native = loadNativeRecovery()
 
@@ -52,5 +52,15 @@ test('native and noble recover the same signer, and refuse the same bad signatur
       if (name === 'valid' || name === 'v as 0/1' || name === 'high s') assert.equal(got[0], address, name)
       else assert.notEqual(got[0], address, name)
     }
+  }
+})
+
+test('native and noble sign alike (RFC 6979, low s), so clients get the same signature either way', () => {
+  const { secretKey } = secp256k1.keygen()
+  const digestOf = (m: string): Uint8Array => tronMessageDigest(m)
+  for (const m of ['a', 'Lucid RDP login\nnonce: 1', 'x'.repeat(500)]) {
+    const rec = secp256k1.sign(digestOf(m), secretKey, { prehash: false, format: 'recovered' })
+    const noble = Buffer.concat([rec.subarray(1), Buffer.of(27 + (rec[0] as number))]).toString('hex')
+    assert.equal(signTronMessage(m, secretKey), noble)
   }
 })
