@@ -51,7 +51,9 @@ const chunkTargets = (id: string): TargetSpec[] => [
   t(id, 'store_p95_ms', '<', 200, STORE),
   t(id, 'compression_ratio', '<', 0.3, COMPRESS),
   t(id, 'compress_mb_per_s', '>', 10, `${SEED}"Compression Performance: gzip level 6" (original test: > 10 MB/s)`),
-  t(id, 'encrypt_mb_per_s', '>', 50, ENCRYPT)
+  // A throughput (issue 27): many chunks in flight at the pipeline's concurrency, not one call's latency
+  // divided into a small chunk (encrypt_mb_per_s, kept as a figure).
+  t(id, 'encrypt_throughput_mb_per_s', '>', 50, ENCRYPT)
 ]
 
 const dbQuery = (id: string): TargetSpec[] => [t(id, 'p95_ms', '<', 10, QUERY), t(id, 'p99_ms', '<', 20, QUERY)]

@@ -51,6 +51,18 @@ const SYNC_KEY = '\u0000\u0000sync'
 const AUTO_RETRIES = 50
 
 const parse = (v: string | undefined): Doc | undefined => (v === undefined ? undefined : (JSON.parse(v) as Doc))
+/**
+ * Decodes a page of stored documents (undefined where absent) with one JSON.parse of the joined text: one call
+ * into the parser per page instead of one per row, which is measurably cheaper on pages of hundreds of rows.
+ */
+function parseMany(values: ReadonlyArray<string | undefined>): Array<Doc | undefined> {
+  const present: string[] = []
+  for (const v of values) if (v !== undefined) present.push(v)
+  if (present.length < 2) return values.map(parse)
+  const docs = JSON.parse(`[${present.join(',')}]`) as Doc[]
+  let i = 0
+  return values.map((v) => (v === undefined ? undefined : docs[i++]))
+}
 const copy = (d: Doc | undefined): Doc | undefined => (d === undefined ? undefined : structuredClone(d))
 
 /** Opens the LevelDB backend at `opts.path`; LUCID_ERR_4007 when another process holds it. */
@@ -133,7 +145,17 @@ class LevelBackend implements Backend {
     if (t !== undefined) t.ranges.push({ gte: plan.gte, lt: plan.lt })
     // Buffered writes may hide some committed results, so read as many more as there are buffered writes.
     const want = q.limit + buffered.length
-    const opts = { gte: plan.gte, lt: plan.lt, reverse: q.order === 'desc', ...(t !== undefined ? { snapshot: t.snapshot } : {}) }
+    // A non-unique index entry's value is empty (its key ends with the primary key): read keys alone. Without
+    // a filter every entry is a row, so LevelDB stops at the limit instead of filling a page past it.
+    const keysOnly = plan.kind === 'index'
+    const opts = {
+      gte: plan.gte,
+      lt: plan.lt,
+      reverse: q.order === 'desc',
+      ...(keysOnly ? { values: false } : {}),
+      ...(q.where === undefined ? { limit: want } : {}),
+      ...(t !== undefined ? { snapshot: t.snapshot } : {})
+    }
     const out: Doc[] = []
     const it = this.#db.iterator(opts)
     try {
@@ -146,10 +168,10 @@ class LevelBackend implements Backend {
         let docs: Array<Doc | undefined>
         if (plan.kind === 'doc') {
           dks = page.map(([k]) => k)
-          docs = page.map(([, v]) => parse(v))
+          docs = parseMany(page.map(([, v]) => v))
         } else {
           dks = page.map(([k, v]) => docKeyOfTuple(spec, plan.kind === 'unique' ? v : pkOfIndexKey(spec, plan.index as NonNullable<typeof plan.index>, k)))
-          docs = (await this.#db.getMany(dks, t !== undefined ? { snapshot: t.snapshot } : {})).map(parse)
+          docs = parseMany(await this.#db.getMany(dks, t !== undefined ? { snapshot: t.snapshot } : {}))
         }
         for (let i = 0; i < dks.length && out.length < want; i++) {
           const dk = dks[i] as string
