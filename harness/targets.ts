@@ -120,7 +120,13 @@ export const TARGETS: readonly TargetSpec[] = [
 
   // goals beyond the seed
   g('gateway.health', 'requests_per_s_vs_http_x', '>=', 0.85, 'beyond the seed: within 15 % of raw node:http in the same run'),
-  g('gateway.health', 'requests_per_s_vs_fastify_x', '>=', 0.95, 'issue 27: logging, metrics and limits on cost at most 5 % of bare fastify on the same route, same run'),
+  g(
+    'gateway.health',
+    'requests_per_s_vs_fastify_x',
+    '>=',
+    0.95,
+    'issue 27: logging, metrics and limits on cost at most 5 % of bare fastify on the same route, same run'
+  ),
   g('gateway.health', 'p99_ms', '<=', 5, 'beyond the seed: p99 <= 5 ms at 1000 req/s on the open model, logging, metrics and limits on'),
   g(
     'gateway.upload',

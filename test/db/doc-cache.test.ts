@@ -81,10 +81,7 @@ describe('LevelDB reads through the cache see every write', () => {
       assert.deepEqual(await db.activity.byStatus('active'), [])
 
       await db.activity.insert(act(2, 'active'))
-      assert.deepEqual(
-        (await db.activity.byUser('u1')).map((a) => a.activity_id).sort(),
-        ['a1', 'a2', 'a3']
-      )
+      assert.deepEqual((await db.activity.byUser('u1')).map((a) => a.activity_id).sort(), ['a1', 'a2', 'a3'])
       // Changing what a read returned changes nothing for the next reader.
       const mine = await db.activity.get('a3')
       ;(mine as Activity).status = 'tampered'

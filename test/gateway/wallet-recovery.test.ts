@@ -7,7 +7,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { loadNativeRecovery, nobleRecovery, recoverTronSigner, signTronMessage, tronAddressFromPublicKey, tronMessageDigest, walletRecovery } from '../../services/gateway/index.ts'
+import {
+  loadNativeRecovery,
+  nobleRecovery,
+  recoverTronSigner,
+  signTronMessage,
+  tronAddressFromPublicKey,
+  tronMessageDigest,
+  walletRecovery
+} from '../../services/gateway/index.ts'
 
 const native = loadNativeRecovery()
 
