@@ -50,7 +50,16 @@ export class VerifiedCache {
   /** Remembers that `publicKey`'s `signature` of `message` verified. */
   add(publicKey: string, signature: string, message: Uint8Array): void {
     if (this.#current.size >= this.limit / 2) this.#rotate()
-    this.#current.add(publicKey, signature, message)
+    if (!this.#current.has(publicKey, signature, message)) this.#current.insert(publicKey, signature, message)
+  }
+
+  /**
+   * add() right after has() answered false for the same triple (immediateSink's miss): the entry cannot be in the
+   * current generation, so the second lookup add() makes is skipped. The same entries, sizes and rotations.
+   */
+  addMissing(publicKey: string, signature: string, message: Uint8Array): void {
+    if (this.#current.size >= this.limit / 2) this.#rotate()
+    this.#current.insert(publicKey, signature, message)
   }
 
   /** A block became final: the clock entries age by. */
@@ -90,11 +99,25 @@ class Generation {
     return false
   }
 
-  add(publicKey: string, signature: string, message: Uint8Array): void {
-    if (this.has(publicKey, signature, message)) return
-    this.#bySignature.set(signature, { publicKey, message: message.slice(), next: this.#bySignature.get(signature) })
+  /** Adds a triple this generation does not hold. */
+  insert(publicKey: string, signature: string, message: Uint8Array): void {
+    this.#bySignature.set(signature, { publicKey, message: copyOf(message), next: this.#bySignature.get(signature) })
     this.size++
   }
+}
+
+// Private copies of verified messages, by the caller's array: the receivers of one message pass the same shared
+// bytes (a vote's message, a header's), so one copy serves every node's cache instead of a new buffer per entry.
+// A copy is reused only while it still equals the array (callers do not write them, but an entry must hold exactly
+// the bytes that verified), and nothing outside this module ever sees one, so nothing can change it.
+const COPIES = new WeakMap<Uint8Array, Uint8Array>()
+
+function copyOf(message: Uint8Array): Uint8Array {
+  const copy = COPIES.get(message)
+  if (copy !== undefined && sameBytes(copy, message)) return copy
+  const fresh = message.slice()
+  COPIES.set(message, fresh)
+  return fresh
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -114,7 +137,7 @@ export function immediateSink(verifier: Verifier, cache?: VerifiedCache): Signat
     check(publicKey, message, signature, fail) {
       if (cache?.has(publicKey, signature, message) === true) return
       if (!verifier.verify(publicKey, message, signatureBytes(signature))) throw fail()
-      cache?.add(publicKey, signature, message)
+      cache?.addMissing(publicKey, signature, message)
     }
   }
 }
