@@ -167,8 +167,9 @@ export class StateDelta implements StateView, StateBase {
     return this.base.memo
   }
   get(key: string): Json | undefined {
+    // A JSON value is never undefined, so a miss in the writes is a miss (one lookup per layer, not two).
     const v = this.#writes.get(key)
-    return v !== undefined || this.#writes.has(key) ? v : this.#base.get(key)
+    return v !== undefined ? v : this.#base.get(key)
   }
   set(key: string, value: Json): void {
     this.#writes.set(key, value)
