@@ -31,6 +31,7 @@ import { errorCodeOf } from '../../services/gateway/client.ts'
 import { checkStore } from './scan.ts'
 import { startServe, type ServeChild } from './serve.ts'
 import { startWorkload } from './workload.ts'
+import { powerCutVerdict } from './verdict.ts'
 import type { ChaosOptions, ChaosResult } from '../types.ts'
 
 const LAZYFS = fileURLToPath(new URL('./lazyfs.py', import.meta.url))
@@ -251,7 +252,14 @@ export async function run(opts: ChaosOptions, more: PowerCutOptions = {}): Promi
     cut: 'SIGKILL of the server and of the filesystem process together: every byte not fsynced is lost',
     seed
   }
-  const passed = cycle > 0 && lost === 0 && torn === 0 && ledger.revertedCount === 0 && startupFailures === 0 && unexpected === 0
+  const { passed } = powerCutVerdict({
+    cuts: cycle,
+    lostWrites: lost,
+    tornRecords: torn,
+    revertedBlocks: ledger.revertedCount,
+    startupFailures,
+    unexpectedAnswers: unexpected
+  })
   return { metrics, conditions, passed, findings }
 }
 

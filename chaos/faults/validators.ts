@@ -13,6 +13,7 @@
  *
  * Short slots (1 s) through the chain's parameters: the check is about kills and restarts, not the interval.
  */
+import { validatorKillVerdict } from './verdict.ts'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -151,7 +152,7 @@ export async function runValidatorKills(o: ValidatorKillOptions): Promise<Valida
       catch_up_max_s: catchUps.length > 0 ? Math.max(...catchUps) : 0
     },
     findings,
-    passed: cycle > 0 && reverted === 0 && stalls === 0 && failedCatchUps === 0
+    passed: validatorKillVerdict({ cycles: cycle, reverted, stalls, failedCatchUps }).passed
   }
 }
 
