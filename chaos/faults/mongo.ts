@@ -140,20 +140,86 @@ function chunkDoc(sid: string, idx: number): { session_id: string; idx: number; 
   return { session_id: sid, idx, ciphertext_sha256: createHash('sha256').update(`${sid}/${idx}`).digest('hex'), size_bytes: 1024 + idx, created_at: Date.now() }
 }
 
+/** What the check opened, closed at its end whatever happened. */
+interface Opened {
+  standin?: Standin
+  proxy?: FaultProxy
+  db?: Database
+}
+
+/** The server's URI and its name for the conditions, or the result of a skip. */
+async function serverOf(target: Exclude<Target, { kind: 'skip' }>, res: Opened): Promise<{ uri: string; name: string } | MongoOutageResult> {
+  if (target.kind !== 'standin') return { uri: target.uri, name: `${target.kind === 'env' ? 'MONGODB_URI' : 'uri'} ${redact(target.uri)}` }
+  try {
+    res.standin = await startStandin()
+  } catch (err) {
+    return {
+      ran: false,
+      condition: `skipped: the jongodb stand-in is installed but did not start (${(err as Error).message}); the outage checks did not run`,
+      metrics: {},
+      findings: [],
+      passed: true
+    }
+  }
+  return { uri: res.standin.uri, name: 'the jongodb stand-in, not MongoDB' }
+}
+
+/**
+ * Puts the fault proxy in front of the server and opens the database through it (directly connected when
+ * the server advertises a name the proxy cannot translate). Resolves with how it is routed, or with the
+ * result when it could not be opened (a failure of the check, not a skip).
+ */
+async function openThroughProxy(
+  parts: UriParts,
+  serverName: string,
+  opts: MongoOutageOptions,
+  bounds: { connectTimeoutMs: number; operationTimeoutMs: number },
+  res: Opened,
+  find: (s: string) => void
+): Promise<{ db: Database; proxy: FaultProxy; route: string } | MongoOutageResult> {
+  let advertiser: Advertiser | undefined
+  const proxy = await startFaultProxy({
+    targetHost: parts.host.replace(/^\[|\]$/g, ''),
+    targetPort: parts.port,
+    delayMs: opts.delayMs ?? 200,
+    rewriteFromServer: (m) => advertiser?.rewrite(m) ?? m
+  })
+  res.proxy = proxy
+  advertiser = createAdvertiser(`${parts.host}:${parts.port}`, `127.0.0.1:${proxy.port}`)
+  const proxied = (direct: boolean): string => {
+    const params = new URLSearchParams(parts.params)
+    if (direct) {
+      params.delete('replicaSet')
+      params.set('directConnection', 'true')
+    }
+    const q = params.toString()
+    return `mongodb://${parts.creds}127.0.0.1:${proxy.port}${parts.path}${q === '' ? '' : `?${q}`}`
+  }
+  const dbName = `lucid_chaos_${Date.now().toString(36)}`
+  const open = async (direct: boolean): Promise<Database> => new Database(await openMongoBackend({ uri: proxied(direct), dbName, poolSize: 20, ...bounds }))
+  try {
+    res.db = await open(false)
+  } catch (err) {
+    // The proxy passes: a server that cannot be opened through it is a failure of the check, not a skip.
+    find(`opening ${redact(proxied(false))} through the proxy failed: ${(err as Error).message}`)
+    return { ran: true, condition: `${serverName}, through the fault proxy: could not be opened`, metrics: {}, findings: [], passed: false }
+  }
+  if (advertiser.foreign.size === 0) return { db: res.db, proxy, route: "the server's advertised address rewritten to the proxy's (mongo-advertise.ts)" }
+  // The set advertises a name the proxy cannot translate: the driver would go around the proxy.
+  await res.db.close()
+  res.db = await open(true)
+  return { db: res.db, proxy, route: `directConnection=true (the server advertises itself as ${[...advertiser.foreign].join(', ')})` }
+}
+
 /** Runs the check; never throws for an outage (those are its subject), only for its own setup failing. */
 export async function runMongoOutage(opts: MongoOutageOptions = {}): Promise<MongoOutageResult> {
   const target = chooseTarget(opts)
   if (target.kind === 'skip') return { ran: false, condition: target.why, metrics: {}, findings: [], passed: true }
-  const progress = opts.progress ?? (() => {})
   const connectTimeoutMs = opts.connectTimeoutMs ?? 2000
   const operationTimeoutMs = opts.operationTimeoutMs ?? 2000
   const bound = opts.boundMs ?? errorBoundMs(connectTimeoutMs, operationTimeoutMs)
-  const phaseMs = { ...DEFAULT_PHASE_MS, ...opts.phaseMs }
   const started = performance.now()
-
-  let standin: Standin | undefined
-  let proxy: FaultProxy | undefined
-  let db: Database | undefined
+  const res: Opened = {}
   const findings: string[] = []
   const find = (s: string): void => {
     if (findings.length < 50) findings.push(`mongodb: ${s}`)
@@ -166,73 +232,15 @@ export async function runMongoOutage(opts: MongoOutageOptions = {}): Promise<Mon
   }
   process.on('unhandledRejection', onUnhandled)
   try {
-    let serverUri: string
-    let serverName: string
-    if (target.kind === 'standin') {
-      try {
-        standin = await startStandin()
-      } catch (err) {
-        return {
-          ran: false,
-          condition: `skipped: the jongodb stand-in is installed but did not start (${(err as Error).message}); the outage checks did not run`,
-          metrics: {},
-          findings: [],
-          passed: true
-        }
-      }
-      serverUri = standin.uri
-      serverName = 'the jongodb stand-in, not MongoDB'
-    } else {
-      serverUri = target.uri
-      serverName = `${target.kind === 'env' ? 'MONGODB_URI' : 'uri'} ${redact(target.uri)}`
-    }
-    const parts = splitUri(serverUri)
+    const server = await serverOf(target, res)
+    if ('ran' in server) return server
+    const parts = splitUri(server.uri)
     if (typeof parts === 'string') return { ran: false, condition: `skipped: ${parts}`, metrics: {}, findings: [], passed: true }
-
-    let advertiser: Advertiser | undefined
-    proxy = await startFaultProxy({
-      targetHost: parts.host.replace(/^\[|\]$/g, ''),
-      targetPort: parts.port,
-      delayMs: opts.delayMs ?? 200,
-      rewriteFromServer: (m) => advertiser?.rewrite(m) ?? m
-    })
-    advertiser = createAdvertiser(`${parts.host}:${parts.port}`, `127.0.0.1:${proxy.port}`)
-    const proxied = (direct: boolean): string => {
-      const params = new URLSearchParams(parts.params)
-      if (direct) {
-        params.delete('replicaSet')
-        params.set('directConnection', 'true')
-      }
-      const q = params.toString()
-      return `mongodb://${parts.creds}127.0.0.1:${proxy!.port}${parts.path}${q === '' ? '' : `?${q}`}`
-    }
-    const dbName = `lucid_chaos_${Date.now().toString(36)}`
-    const open = async (direct: boolean): Promise<Database> =>
-      new Database(
-        await openMongoBackend({
-          uri: proxied(direct),
-          dbName,
-          poolSize: 20,
-          connectTimeoutMs,
-          operationTimeoutMs
-        })
-      )
-    try {
-      db = await open(false)
-    } catch (err) {
-      // The proxy passes: a server that cannot be opened through it is a failure of the check, not a skip.
-      find(`opening ${redact(proxied(false))} through the proxy failed: ${(err as Error).message}`)
-      return { ran: true, condition: `${serverName}, through the fault proxy: could not be opened`, metrics: {}, findings, passed: false }
-    }
-    let route = "the server's advertised address rewritten to the proxy's (mongo-advertise.ts)"
-    if (advertiser.foreign.size > 0) {
-      // The set advertises a name the proxy cannot translate: the driver would go around the proxy.
-      await db.close()
-      db = await open(true)
-      route = `directConnection=true (the server advertises itself as ${[...advertiser.foreign].join(', ')})`
-    }
+    const o = await openThroughProxy(parts, server.name, opts, { connectTimeoutMs, operationTimeoutMs }, res, find)
+    if ('ran' in o) return { ...o, findings }
+    const { db, proxy } = o
     const condition =
-      `${serverName} (${db.engine.description}), through the fault proxy: ${route}; ` +
+      `${server.name} (${db.engine.description}), through the fault proxy: ${o.route}; ` +
       `${opts.workers ?? 4} workers${db.engine.standIn ? ', one of them writing sessions and chunks (the stand-in loses concurrent transactional writes)' : ''}; ` +
       `connectTimeoutMs ${connectTimeoutMs}, operationTimeoutMs ${operationTimeoutMs}, error bound ${bound} ms, slow delay ${opts.delayMs ?? 200} ms each way`
 
@@ -241,15 +249,14 @@ export async function runMongoOutage(opts: MongoOutageOptions = {}): Promise<Mon
     // vanish (measured without proxy or layer: 236 of 240 documents from 4 concurrent writers). That is the
     // stand-in, not an outage: on it one worker writes sessions and chunks, the others read and write
     // single documents of another collection. A real MongoDB gets every worker writing.
-    const serialWrites = db.engine.standIn
     const r = await cycle(db, proxy, {
-      phaseMs,
+      phaseMs: { ...DEFAULT_PHASE_MS, ...opts.phaseMs },
       bound,
-      serialWrites,
+      serialWrites: db.engine.standIn,
       workers: opts.workers ?? 4,
       pauseMs: opts.pauseMs ?? 20,
       rng: createRng(opts.seed ?? 12),
-      progress,
+      progress: opts.progress ?? (() => {}),
       find
     })
     if (target.kind !== 'standin') await cleanUp(db, r.writes)
@@ -259,9 +266,9 @@ export async function runMongoOutage(opts: MongoOutageOptions = {}): Promise<Mon
     return { ran: true, condition, metrics, findings, passed }
   } finally {
     // Closing is bounded too: a client stuck on a dead server must not keep the suite (or the stand-in) alive.
-    if (db !== undefined) await Promise.race([db.close().catch(() => {}), sleep(10_000)])
-    await proxy?.close()
-    await standin?.stop()
+    if (res.db !== undefined) await Promise.race([res.db.close().catch(() => {}), sleep(10_000)])
+    await res.proxy?.close()
+    await res.standin?.stop()
     // Rejections during the clean-up are absorbed too (not counted: the figures are out); then the
     // process's default behaviour returns.
     process.off('unhandledRejection', onUnhandled)
