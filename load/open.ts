@@ -76,7 +76,7 @@ interface Second {
  * What the generator records of the measured window: the corrected, uncorrected and send-lag histograms,
  * the counts, and the per-second series. Requests due before the window (warm-up) are not recorded.
  */
-class WindowTally {
+export class WindowTally {
   readonly corrected = createHistogram()
   readonly uncorrected = createHistogram()
   readonly sendLag = createHistogram()
