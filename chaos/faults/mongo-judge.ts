@@ -3,7 +3,6 @@
  * each operation with its phase, start, end and outcome, and the phases' time windows. mongo.ts drives the
  * proxy and the workload; what counts as a failure is decided here (test/chaos/verdicts.test.ts).
  */
-import { createHistogram, recordMs } from '../../harness/stats/histogram.ts'
 import { type Verdict, verdictOf } from '../verdict.ts'
 
 export type PhaseName = 'baseline' | 'slow' | 'blackhole' | 'heal' | 'refuse' | 'restored'
@@ -100,14 +99,6 @@ export function judgeOps(ops: readonly OpRecord[], windows: readonly PhaseWindow
 export function phaseLatencies(ops: readonly OpRecord[], windows: readonly PhaseWindow[], bound: number, name: PhaseName): number[] {
   const outage = windows.filter((w) => OUTAGES.has(w.name))
   return ops.filter((x) => x.ok && x.phase === name && !outage.some((w) => x.start < w.to + bound && x.end > w.from)).map((x) => x.end - x.start)
-}
-
-/** p-th percentile (0..100) of `v` in ms through an HDR histogram; 0 for no values. */
-export function percentile(v: readonly number[], p: number): number {
-  if (v.length === 0) return 0
-  const h = createHistogram()
-  for (const x of v) recordMs(h, x)
-  return h.getValueAtPercentile(p) / 1000
 }
 
 /** What the outage check observed, beside the operations' judgement. */

@@ -23,7 +23,8 @@ import { createRng, type Rng } from '../../services/common/rng.ts'
 import { Database } from '../../services/db/index.ts'
 import { openMongoBackend } from '../../services/db/mongo/backend.ts'
 import { type Standin, standinBinary, startStandin } from '../../testing/mongo-standin.ts'
-import { type OpRecord, OUTAGES, type PhaseName, type PhaseWindow, judgeOps, outageVerdict, percentile, phaseLatencies } from './mongo-judge.ts'
+import { type OpRecord, OUTAGES, type PhaseName, type PhaseWindow, judgeOps, outageVerdict, phaseLatencies } from './mongo-judge.ts'
+import { percentileMs } from '../../harness/stats/histogram.ts'
 import { type FaultProxy, type ProxyMode, startFaultProxy } from './proxy.ts'
 import { type Advertiser, createAdvertiser } from './mongo-advertise.ts'
 
@@ -455,14 +456,14 @@ async function cycle(db: Database, proxy: FaultProxy, o: CycleOptions): Promise<
     mongo_errored_writes_count: st.writes.filter((w) => !w.acked).length,
     mongo_outage_ops_failed_count: j.failedInOutage,
     mongo_error_latency_max_ms: j.errorLatencies.length > 0 ? Math.max(...j.errorLatencies) : 0,
-    mongo_error_latency_p50_ms: percentile(j.errorLatencies, 50),
+    mongo_error_latency_p50_ms: percentileMs(j.errorLatencies, 50),
     mongo_errors_over_bound_count: j.overBound,
     mongo_untyped_errors_count: j.untyped,
     mongo_outage_ops_succeeded_count: j.bypass,
     mongo_slow_ops_failed_count: j.slowFailed,
-    mongo_baseline_p99_ms: percentile(phaseLatencies(st.ops, windows, o.bound, 'baseline'), 99),
-    mongo_slow_p50_ms: percentile(slow, 50),
-    mongo_slow_p99_ms: percentile(slow, 99),
+    mongo_baseline_p99_ms: percentileMs(phaseLatencies(st.ops, windows, o.bound, 'baseline'), 99),
+    mongo_slow_p50_ms: percentileMs(slow, 50),
+    mongo_slow_p99_ms: percentileMs(slow, 99),
     mongo_slow_ops_count: slow.length,
     // Not recovered: the cap, so that the figure can never look good.
     mongo_recovery_ms: recovered ? Math.max(...recoveries) : RECOVERY_CAP_MS,

@@ -21,7 +21,7 @@ import { customScenario, scaleRun, SCENARIOS } from '../../load/scenarios/index.
 import { monitorResources } from '../../load/resources.ts'
 import { runUsers } from '../../load/users/run.ts'
 import { forkTs } from '../../harness/spawn.ts'
-import { createHistogram, recordMs } from '../../harness/stats/histogram.ts'
+import { percentileMs } from '../../harness/stats/histogram.ts'
 import type { ChaosOptions, ChaosResult } from '../types.ts'
 import {
   Client,
@@ -109,14 +109,6 @@ export function addUserOutcomes(c: Classes, requests: number, failures: number, 
       else c.add('transport', undefined, () => reason)
     }
   }
-}
-
-/** p-th percentile (0..100) of latencies in ms, through an HDR histogram (as every other figure here). */
-export function percentileMs(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0
-  const h = createHistogram()
-  for (const v of values) recordMs(h, v)
-  return h.getValueAtPercentile(p) / 1000
 }
 
 /** Starts the prober process; `stop()` resolves with its samples. */
