@@ -5,6 +5,7 @@
  */
 import { type Verdict, verdictOf } from '../verdict.ts'
 
+/** The outage check's phases, in order (mongo.ts PHASES). */
 export type PhaseName = 'baseline' | 'slow' | 'blackhole' | 'heal' | 'refuse' | 'restored'
 /** The phases in which the proxy lets nothing through. */
 export const OUTAGES: ReadonlySet<PhaseName> = new Set(['blackhole', 'refuse'])

@@ -56,4 +56,5 @@ export const ROLES_BODY = Obj(
   { roles: Type.Array(StringEnum(ROLES), { minItems: 1, maxItems: ROLES.length, uniqueItems: true }) },
   { additionalProperties: false }
 )
+/** ROLES_BODY as a TypeScript type. */
 export type RolesBody = Static<typeof ROLES_BODY>

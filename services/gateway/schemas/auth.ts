@@ -19,6 +19,7 @@ export const REGISTER_BODY = Obj(
   },
   { additionalProperties: false }
 )
+/** REGISTER_BODY as a TypeScript type. */
 export type RegisterBody = Static<typeof REGISTER_BODY>
 
 /** The answer to a registration. */
@@ -26,14 +27,17 @@ export const REGISTERED = Obj({ user_id: Type.String(), roles: Type.Array(Type.S
 
 /** `POST /auth/refresh` */
 export const REFRESH_BODY = Obj({ refresh_token: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false })
+/** REFRESH_BODY as a TypeScript type. */
 export type RefreshBody = Static<typeof REFRESH_BODY>
 
 /** `POST /auth/wallet/challenge` */
 export const CHALLENGE_BODY = Obj({ tron_address: TRON_ADDRESS }, { additionalProperties: false })
+/** CHALLENGE_BODY as a TypeScript type. */
 export type ChallengeBody = Static<typeof CHALLENGE_BODY>
 
 /** A wallet challenge: the message to sign and until when. */
 export const CHALLENGE = Obj({ tron_address: Type.String(), message: Type.String(), expires_at: Type.Integer({ description: 'ms since the epoch' }) })
+/** CHALLENGE as a TypeScript type. */
 export type ChallengeView = Static<typeof CHALLENGE>
 
 /** `POST /auth/wallet/login` */
@@ -46,4 +50,5 @@ export const WALLET_LOGIN_BODY = Obj(
   },
   { additionalProperties: false }
 )
+/** WALLET_LOGIN_BODY as a TypeScript type. */
 export type WalletLoginBody = Static<typeof WALLET_LOGIN_BODY>

@@ -20,6 +20,7 @@ export const TX_STATUS = Obj({
   block_hash: Nullable(Type.String()),
   reason: Type.String()
 })
+/** TX_STATUS as a TypeScript type. */
 export type TxStatusView = Static<typeof TX_STATUS>
 
 /** `GET /chain/info` */
@@ -46,6 +47,7 @@ export const DATA_ANCHOR_BODY = Obj(
   },
   { additionalProperties: false }
 )
+/** DATA_ANCHOR_BODY as a TypeScript type. */
 export type DataAnchorBody = Static<typeof DATA_ANCHOR_BODY>
 
 /** The answer to a data anchor: the receipt and where it stands. */
@@ -81,6 +83,7 @@ export const TX_BODY = Obj(
   },
   { additionalProperties: false }
 )
+/** TX_BODY as a TypeScript type. */
 export type TxBody = Static<typeof TX_BODY>
 
 /** `GET /chain/export` query. */
@@ -91,6 +94,7 @@ export const EXPORT_QUERY = Obj(
   },
   { additionalProperties: false }
 )
+/** EXPORT_QUERY as a TypeScript type. */
 export type ExportQuery = Static<typeof EXPORT_QUERY>
 
 /** `GET /chain/export`: documented only; the page is sent as the chain's own JSON text. */

@@ -12,6 +12,7 @@ export const CHUNK_RECEIPT = Obj({
   ciphertext_sha256: Type.String(),
   chunk_count: Type.Integer()
 })
+/** CHUNK_RECEIPT as a TypeScript type. */
 export type ChunkUploadView = Static<typeof CHUNK_RECEIPT>
 
 /** `POST /sessions/{id}/chunks` path parameters. */

@@ -108,6 +108,7 @@ export const TOKENS = Obj({
   user_id: Type.String(),
   roles: Type.Array(Type.String())
 })
+/** TOKENS as a TypeScript type. */
 export type Tokens = Static<typeof TOKENS>
 
 /** `POST /auth/login` and `POST /admin/auth/login`. */
@@ -128,6 +129,7 @@ export const USER = Obj({
   status: Type.String(),
   created_at: Type.String({ format: 'date-time' })
 })
+/** USER as a TypeScript type. */
 export type UserView = Static<typeof USER>
 
 /** A session's anchor as a session shows it: the block that holds it, once included. */

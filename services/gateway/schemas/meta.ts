@@ -33,6 +33,7 @@ export const ROUTE_TIMING = Obj({
   /** The HdrHistogram compressed-base64 encoding, values in µs (decode with hdr-histogram-js). */
   histogram: Type.String()
 })
+/** ROUTE_TIMING as a TypeScript type. */
 export type RouteTimingView = Static<typeof ROUTE_TIMING>
 
 /** `GET /debug/timing` */
@@ -47,6 +48,7 @@ export const TIMING = Obj({
   /** Keyed `METHOD route`, e.g. `GET /health`; routes with no answer in the window are left out. */
   routes: Dictionary(ROUTE_TIMING)
 })
+/** TIMING as a TypeScript type. */
 export type TimingView = Static<typeof TIMING>
 
 /** `GET /debug/timing` query. */

@@ -21,6 +21,7 @@ export const CREATE_SESSION_BODY = Obj(
   },
   { additionalProperties: false }
 )
+/** CREATE_SESSION_BODY as a TypeScript type. */
 export type CreateSessionBody = Static<typeof CREATE_SESSION_BODY>
 
 /** A session as the API shows it. */
@@ -59,6 +60,7 @@ export const MANIFEST = Obj({
   chunks: Type.Immutable(Type.Array(Obj({ index: Type.Integer(), size: Type.Integer(), ciphertext_sha256: Type.String(), plaintext_size: Type.Integer() }))),
   manifest_hash: Type.String()
 })
+/** MANIFEST as a TypeScript type. */
 export type ManifestView = Static<typeof MANIFEST>
 
 /** `POST /sessions/{id}/finalize` */
@@ -72,6 +74,7 @@ export const FINALIZE_VIEW = Obj({
   /** Why there is no anchor (no chain wired, or the chain refused), else ''. */
   anchor_error: Type.String()
 })
+/** FINALIZE_VIEW as a TypeScript type. */
 export type FinalizeView = Static<typeof FINALIZE_VIEW>
 
 /** `POST /anchoring/session` */
@@ -90,4 +93,5 @@ export const ANCHOR_SESSION_BODY = Obj(
   },
   { additionalProperties: false }
 )
+/** ANCHOR_SESSION_BODY as a TypeScript type. */
 export type AnchorSessionBody = Static<typeof ANCHOR_SESSION_BODY>
