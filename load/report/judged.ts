@@ -1,12 +1,12 @@
 /**
- * A load run's `lucid-bench/1` report, judged by the scenario's targets (`load.<scenario>` in
- * harness/targets.ts): one builder for `lucid load` (either engine) and `lucid merge`, so a merged report is
+ * A load run's `lucid-bench/1` report, judged by the scenario's targets (`load.<scenario>`, in
+ * load/scenarios/targets.ts): one builder for `lucid load` (either engine) and `lucid merge`, so a merged report is
  * judged exactly as a single run would be.
  */
 import type { Conditions, Metrics } from '../../harness/case.ts'
 import type { Report, ReportEnv, ReportSource, ResultEntry } from '../../harness/report/schema.ts'
-import { TARGETS } from '../../harness/targets.ts'
 import { caseVerdict, judge, runVerdict, specsFor } from '../../harness/verdict.ts'
+import { LOAD_TARGETS } from '../scenarios/targets.ts'
 import type { EndpointStats, LoadSeriesPoint } from '../users/stats.ts'
 
 /** What a judged load report is made of. */
@@ -25,7 +25,7 @@ export interface LoadReportParts {
 
 /** Judges the metrics and wraps them in a one-result report (profile `full`: load runs are always judged). */
 export function judgedLoadReport(p: LoadReportParts): Report {
-  const specs = specsFor(p.id, TARGETS)
+  const specs = specsFor(p.id, LOAD_TARGETS)
   const targets = specs.targets.map((s) => judge(s, p.metrics))
   const entry: ResultEntry = {
     id: p.id,

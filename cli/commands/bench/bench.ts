@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util'
 import { errors } from '../../../services/common/errors.ts'
 import type { Profile } from '../../../harness/case.ts'
 import { PROFILES } from '../../../harness/profile.ts'
-import type { CaseDef } from '../../../harness/registry.ts'
-import { REGISTRY } from '../../../cases/index.ts'
+import { assertUniqueIds, targetsOf } from '../../../harness/define-case.ts'
+import { type CaseDef, loadCaseFile } from '../../../harness/registry.ts'
+import { REGISTRY, TARGETS } from '../../../cases/index.ts'
 import { renderTable } from '../../../harness/report/console.ts'
 import { writeHgrm } from '../../../harness/report/hgrm.ts'
 import { parseCpuList } from '../../../load/pin.ts'
@@ -11,7 +12,6 @@ import { progressPrinter } from '../../../harness/report/progress.ts'
 import { runBench } from '../../../harness/runner.ts'
 import { selectCases } from '../../../harness/select.ts'
 import { loadTargetsFile, mergeTargets } from '../../../harness/targets-file.ts'
-import { TARGETS } from '../../../harness/targets.ts'
 import { exitCode } from '../../../harness/verdict.ts'
 import { assertWritable, assertWritableDir, writeReportFiles } from '../../output.ts'
 
@@ -24,6 +24,8 @@ Runs every selected benchmark case (default: all) in its own process against its
   --repeat R                  run each case R times; metrics are medians, each repeat is kept
   --json FILE                 write the JSON report (schema lucid-bench/1, docs/report.md)
   --targets FILE              override or add targets (docs/report.md, "Your own targets")
+  --cases FILE                run your own cases (a module exporting defineCase cases, README "Your own cases")
+                              with their own targets, instead of the built-in ones; repeatable
   --target URL                measure an already running server for the gateway cases (baselines always run
                               their own raw servers; loopback by default)
   --html FILE                 write a self-contained HTML page (latency curves, load over time, targets)
@@ -68,6 +70,7 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
       repeat: { type: 'string' },
       json: { type: 'string' },
       targets: { type: 'string' },
+      cases: { type: 'string', multiple: true },
       target: { type: 'string' },
       strict: { type: 'boolean' },
       html: { type: 'string' },
@@ -85,8 +88,13 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     process.stdout.write(`${BENCH_USAGE}\n`)
     return 0
   }
+  // --cases: the user's cases are the ones run (all, or those the patterns name); the built-in ones stay known
+  // so that a user's case may divide by a built-in baseline.
+  const own = (await Promise.all((values.cases ?? []).map((f) => loadCaseFile(f)))).flat()
+  const known = own.length > 0 ? [...own, ...registry] : registry
+  assertUniqueIds(known)
   if (values.list === true) {
-    process.stdout.write(`${listCases(registry)}\n`)
+    process.stdout.write(`${listCases(own.length > 0 ? own : known)}\n`)
     return 0
   }
   const profile = (values.profile ?? 'quick') as Profile
@@ -108,8 +116,9 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     if (!Number.isFinite(p99Ms) || p99Ms <= 0) throw new errors.BadValue(`--p99: '${values.p99}' (milliseconds, > 0)`)
     findMax = { p99Ms }
   }
-  const targets = values.targets !== undefined ? mergeTargets(TARGETS, loadTargetsFile(values.targets)) : [...TARGETS]
-  const cases = selectCases(positionals, registry)
+  const table = [...TARGETS, ...targetsOf(own)]
+  const targets = values.targets !== undefined ? mergeTargets(table, loadTargetsFile(values.targets)) : table
+  const cases = selectCases(positionals.length === 0 && own.length > 0 ? own.map((c) => c.id) : positionals, known)
 
   const report = await runBench({
     cases,
