@@ -2,7 +2,7 @@
  * The target table: every seed target of docs/interfaces.md section 2, as data, each with the sentence of the
  * seed (quoted in docs/reference.md section 1, with the original test files' numbers) it comes
  * from. Goals beyond the seed live here too, marked `kind: 'goal'`; they never change the exit code.
- * `--targets FILE` overrides or adds entries (see loadTargetsFile in targets-file.ts).
+ * `--targets-file FILE` overrides or adds entries (see loadTargetsFile in targets-file.ts).
  */
 
 import type { Profile } from './case.ts'

@@ -1,6 +1,6 @@
 /**
  * The measurement every HTTP case makes, so that the gateway cases and baseline.http are measured by the
- * very same code: the server in its own process (or `--target URL`), then
+ * very same code: the server in its own process (or `--host URL`), then
  *  1. throughput on the closed model at the seed's concurrency (autocannon, a separate process from the server),
  *  2. latency on the open model at the target's rate, corrected for coordinated omission, with the
  *     uncorrected figure beside it (generator processes of their own),
@@ -19,13 +19,13 @@ import { startServerProcess } from './server-process.ts'
 
 /** What an HTTP case measures. */
 export interface HttpCaseSpec {
-  /** Module (file URL) exporting `start(opts)` for the server under test; unused with --target. */
+  /** Module (file URL) exporting `start(opts)` for the server under test; unused with --host. */
   serverModule: string
   serverOptions?: Record<string, unknown>
   /** Describes the server for `conditions.server`. */
   serverName: string
   /**
-   * Always this process's own server, never `--target` (baselines: dividing the system under test by itself, as
+   * Always this process's own server, never `--host` (baselines: dividing the system under test by itself, as
    * `bench gateway.health --target URL` did, measured nothing; issue 21).
    */
   ownServer?: boolean
@@ -158,6 +158,7 @@ export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise
         closed_model: `autocannon, ${spec.connections} connections, ${durationS} s after ${warmupS} s warm-up`,
         open_model: `${spec.rate} req/s from ${open.generators} generator process(es), up to ${spec.maxConnections ?? 256} connections, ${durationS} s after ${warmupS} s warm-up`,
         rate_held: open.rateHeld,
+        ...(closed.firstErrors.length > 0 ? { first_errors: closed.firstErrors.join('; ') } : {}),
         latency:
           'p*_ms are open-model latencies from the intended send time (coordinated omission corrected); uncorrected_* from the actual send; closed_* from the closed model',
         ...(ctx.pin.server !== undefined ? { pin_server: ctx.pin.server } : {}),

@@ -93,8 +93,8 @@ describe('a case whose requests fail cannot pass (issue 21)', () => {
   })
 })
 
-describe('--target moves the system under test, never its baseline (issue 21)', () => {
-  it('baseline.http with --target pointing nowhere still measures its own node:http server', async () => {
+describe('--host moves the system under test, never its baseline (issue 21)', () => {
+  it('baseline.http with --host pointing nowhere still measures its own node:http server', async () => {
     const { spawnSync } = await import('node:child_process')
     const { mkdtempSync, readFileSync, rmSync } = await import('node:fs')
     const { join } = await import('node:path')
@@ -103,7 +103,7 @@ describe('--target moves the system under test, never its baseline (issue 21)', 
     try {
       const json = join(dir, 'r.json')
       const lucid = new URL('../../bin/lucid.js', import.meta.url).pathname
-      const r = spawnSync(process.execPath, [lucid, 'bench', 'baseline.http', '--target', 'http://127.0.0.1:1', '--profile', 'smoke', '--json', json], {
+      const r = spawnSync(process.execPath, [lucid, 'bench', 'baseline.http', '--host', 'http://127.0.0.1:1', '--profile', 'smoke', '--json', json], {
         encoding: 'utf8',
         timeout: 180_000
       })

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
+import { parseFlags } from '../../args.ts'
 import { errors } from '../../../services/common/errors.ts'
 import { customScenario, SCENARIOS } from '../../../load/scenarios/index.ts'
 import { parseDuration } from '../../duration.ts'
@@ -50,8 +50,7 @@ function freePort(): Promise<number> {
 
 /** Runs `lucid profile`; returns the exit code. */
 export async function profileCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
+  const { values, positionals } = parseFlags(argv, 'profile', {
     allowPositionals: true,
     options: {
       scenario: { type: 'string' },
