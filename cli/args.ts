@@ -42,7 +42,11 @@ export function parseErrorMessage(err: Error & { code?: string }, command: strin
  * parseArgs over `argv` for `lucid <command>`: refuses the renamed flags and turns Node's parse errors into
  * LUCID_ERR_9001 with a clear message.
  */
-export function parseFlags<T extends Omit<ParseArgsConfig, 'args'>>(argv: readonly string[], command: string, config: T): ReturnType<typeof parseArgs<T & { args: string[] }>> {
+export function parseFlags<T extends Omit<ParseArgsConfig, 'args'>>(
+  argv: readonly string[],
+  command: string,
+  config: T
+): ReturnType<typeof parseArgs<T & { args: string[] }>> {
   refuseRenamed(argv, command)
   try {
     return parseArgs({ ...config, args: [...argv] })

@@ -5,7 +5,8 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { errors } from '../services/common/errors.ts'
-import { renderHtml } from '../harness/report/html.ts'
+import { renderHtml, type HtmlOptions } from '../harness/report/html.ts'
+import { loadSections } from '../load/report/html.ts'
 import type { Report } from '../harness/report/schema.ts'
 
 /** Fails early when an output directory cannot be created or written. */
@@ -66,14 +67,15 @@ export function writeJson(path: string, doc: unknown): void {
 export function writeReportFiles(
   report: Report,
   out: { readonly json?: string | undefined; readonly html?: string | undefined },
-  human: Human = humanOutput(out)
+  human: Human = humanOutput(out),
+  page: HtmlOptions = { extra: loadSections }
 ): void {
   if (out.json !== undefined) {
     writeJson(out.json, report)
     if (out.json !== STDOUT) human.say(`report: ${out.json}\n`)
   }
   if (out.html !== undefined) {
-    writeFileSync(out.html, renderHtml(report))
+    writeFileSync(out.html, renderHtml(report, page))
     human.say(`html: ${out.html}\n`)
   }
 }

@@ -154,7 +154,13 @@ function entryOf(def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEntr
     id: def.id,
     component: def.component,
     status,
-    ...(g.failure !== undefined ? { reason: g.failure.reason } : failedAll !== undefined ? { reason: failedAll } : unmeasured !== undefined ? { reason: unmeasured } : {}),
+    ...(g.failure !== undefined
+      ? { reason: g.failure.reason }
+      : failedAll !== undefined
+        ? { reason: failedAll }
+        : unmeasured !== undefined
+          ? { reason: unmeasured }
+          : {}),
     ...(g.failure?.code !== undefined ? { code: g.failure.code } : {}),
     conditions: g.conditions,
     metrics,

@@ -177,7 +177,8 @@ export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise
         { name: 'uncorrected', encoded: encodeHistogram(open.uncorrected) },
         { name: 'closed', encoded: encodeHistogram(closed.histogram) }
       ],
-      series: open.series,
+      // Each second of both phases (from each phase's start): the closed model's successes are what requests_per_s judges.
+      series: open.series.map((p) => ({ ...p, closed_requests_per_s: closed.series[p.t]?.ok ?? 0 })),
       ...(capacity !== undefined ? { capacity } : {})
     }
   } finally {

@@ -30,7 +30,8 @@ function firstErrors(endpoints: readonly EndpointStats[]): string {
   const reasons = new Map<string, number>()
   for (const e of endpoints) {
     if (e.method === 'Aggregated' || e.name === 'Aggregated') continue
-    for (const [why, n] of Object.entries(e.failure_reasons)) reasons.set(`${e.method} ${e.name}: ${why}`, (reasons.get(`${e.method} ${e.name}: ${why}`) ?? 0) + n)
+    for (const [why, n] of Object.entries(e.failure_reasons))
+      reasons.set(`${e.method} ${e.name}: ${why}`, (reasons.get(`${e.method} ${e.name}: ${why}`) ?? 0) + n)
   }
   return [...reasons.entries()]
     .sort((a, b) => b[1] - a[1])

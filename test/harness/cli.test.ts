@@ -76,7 +76,10 @@ describe('lucid CLI', () => {
   it('refuses a targets file naming a case that does not exist, with the cases it may have meant', () => {
     const typo = join(dir, 'typo.json')
     writeFileSync(typo, JSON.stringify([{ case: 'gateway.helth', metric: 'p95_ms', op: '<', value: 80 }]))
-    assertUsageError(lucid('bench', 'baseline.ed25519', '--targets-file', typo), /entry 0: case 'gateway\.helth' is no case here \(known: gateway\.health, .*LUCID_ERR_9005/)
+    assertUsageError(
+      lucid('bench', 'baseline.ed25519', '--targets-file', typo),
+      /entry 0: case 'gateway\.helth' is no case here \(known: gateway\.health, .*LUCID_ERR_9005/
+    )
     assertUsageError(lucid('load', '--scenario', 'light', '--targets-file', typo), /case 'gateway\.helth' is no case here.*LUCID_ERR_9005/)
   })
 
@@ -111,7 +114,7 @@ describe('lucid CLI', () => {
       assertUsageError(lucid(cmd, flag, 'x'), /--target URL is now --host URL .* --targets FILE is now --targets-file FILE.*LUCID_ERR_9001/)
   })
 
-  it('has --help for every command and subcommand, and clear parse errors (never Node\'s)', () => {
+  it("has --help for every command and subcommand, and clear parse errors (never Node's)", () => {
     for (const args of [
       ['bench'],
       ['compare'],

@@ -145,10 +145,14 @@ describe('--host moves the system under test, never its baseline (issue 21)', ()
   it('lucid load against an unreachable --host: an error naming the failing requests, not a pass', async () => {
     const { spawnSync } = await import('node:child_process')
     const lucid = new URL('../../bin/lucid.js', import.meta.url).pathname
-    const r = spawnSync(process.execPath, [lucid, 'load', '--scenario', 'light', '--host', 'http://127.0.0.1:1', '-u', '2', '-r', '2', '-t', '3s', '--json', '-'], {
-      encoding: 'utf8',
-      timeout: 120_000
-    })
+    const r = spawnSync(
+      process.execPath,
+      [lucid, 'load', '--scenario', 'light', '--host', 'http://127.0.0.1:1', '-u', '2', '-r', '2', '-t', '3s', '--json', '-'],
+      {
+        encoding: 'utf8',
+        timeout: 120_000
+      }
+    )
     assert.equal(r.status, 3, r.stderr)
     const report = JSON.parse(r.stdout) as { results: Array<{ verdict: string; reason?: string }> }
     assert.equal(report.results[0]?.verdict, 'error')

@@ -104,7 +104,16 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     findMax = { p99Ms }
   }
   const cases = selectCases(positionals, registry)
-  const targets = values['targets-file'] !== undefined ? mergeTargets(TARGETS, loadTargetsFileFor(values['targets-file'], registry.map((c) => c.id))) : [...TARGETS]
+  const targets =
+    values['targets-file'] !== undefined
+      ? mergeTargets(
+          TARGETS,
+          loadTargetsFileFor(
+            values['targets-file'],
+            registry.map((c) => c.id)
+          )
+        )
+      : [...TARGETS]
   const human = humanOutput(values)
 
   const report = await runBench({

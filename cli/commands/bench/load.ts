@@ -19,6 +19,7 @@ import { renderTable } from '../../../harness/report/console.ts'
 import { loadProgress } from '../../../load/report/progress.ts'
 import { renderLocustTables, writeLocustCsv } from '../../../load/report/locust.ts'
 import { exitCode } from '../../../harness/verdict.ts'
+import { loadHtmlOptions } from '../../../load/report/html.ts'
 import { judgedLoadReport } from '../../../load/report/judged.ts'
 import { locustBinary } from '../../../load/locust/run.ts'
 
@@ -174,7 +175,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
   })
   const note = engine === 'locust' ? "Locust's, rounded: see conditions.percentiles" : undefined
   human.say(`\n${renderLocustTables(r.endpoints, note)}\n\n${renderTable(report)}\n`)
-  writeReportFiles(report, values, human)
+  writeReportFiles(report, values, human, loadHtmlOptions(report))
   if (values.csv !== undefined) {
     const files = r.csvFiles ?? writeLocustCsv(values.csv, r.endpoints, r.series, startedAtS)
     human.say(`csv: ${files.join(', ')}\n`)

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { parseFlags } from '../../args.ts'
 import { errors } from '../../../services/common/errors.ts'
+import { loadHtmlOptions } from '../../../load/report/html.ts'
 import { assertWritable, humanOutput, writeReportFiles } from '../../output.ts'
 import { captureEnv, finishEnv } from '../../../harness/env.ts'
 import { renderTable } from '../../../harness/report/console.ts'
@@ -62,6 +63,6 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   const human = humanOutput(values)
   human.say(`merged ${sources.length} runs of ${entry.id}: ${sources.map((s) => s.file).join(', ')}\n`)
   human.say(`\n${renderLocustTables((entry.endpoints ?? []) as EndpointStats[], 'from the merged HDR histograms')}\n\n${renderTable(report)}\n`)
-  writeReportFiles(report, values, human)
+  writeReportFiles(report, values, human, loadHtmlOptions(report))
   return exitCode(report.verdict, 'full')
 }
