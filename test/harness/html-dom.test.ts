@@ -1,3 +1,4 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: Playwright's Locator.innerText, the rendered text a reader sees (table cells apart), not the DOM property the rule is about
 /**
  * Both HTML reports (lucid bench's and lucid load's) rendered in headless Chromium from fixed reports, their
  * fixed elements read from the DOM (issue 21, item 3): colours true to the legend, goals drawn apart from
@@ -154,16 +155,14 @@ describe('the HTML reports read in Chromium (issue 21)', {
 
   /** The target, goal or reference lines of the chart titled `title`: label, class, colour, dash. */
   const linesOf = (page: Page, title: string) =>
-    page
-      .locator(`svg[aria-label="${title}"] line[data-label]`)
-      .evaluateAll((els) =>
-        els.map((e) => ({
-          label: e.getAttribute('data-label'),
-          kind: e.getAttribute('class'),
-          stroke: e.getAttribute('stroke'),
-          dash: e.getAttribute('stroke-dasharray')
-        }))
-      )
+    page.locator(`svg[aria-label="${title}"] line[data-label]`).evaluateAll((els) =>
+      els.map((e) => ({
+        label: e.getAttribute('data-label'),
+        kind: e.getAttribute('class'),
+        stroke: e.getAttribute('stroke'),
+        dash: e.getAttribute('stroke-dasharray')
+      }))
+    )
 
   it('bench: a met throughput target is green, a missed latency target red, as the legend says', async () => {
     assert.match(await bench.locator('p.legend').innerText(), /green met, red missed/)
