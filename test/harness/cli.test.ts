@@ -163,4 +163,15 @@ describe('lucid CLI', () => {
     assert.equal(stats.status, 0, stats.stderr)
     assert.match(stats.stdout, /activity\s+5/)
   })
+
+  it('a database another process holds: exit 2 naming its pid', async () => {
+    const { openDatabase } = await import('../../services/db/index.ts')
+    const data = join(dir, 'held')
+    const db = await openDatabase({ backend: 'level', path: join(data, 'db') })
+    try {
+      assertUsageError(lucid('db', 'stats', '--data', data), new RegExp(`held by process ${process.pid} .*LUCID_ERR_4007`))
+    } finally {
+      await db.close()
+    }
+  })
 })
