@@ -19,7 +19,8 @@ function wireMetrics(run: RunResult & { wire?: WireResult }): Metrics {
   return {
     wire_bytes_per_block: run.wire.bytes / blocks,
     wire_validator_bytes_per_block: run.wire.validatorBytes / blocks,
-    dropped_sends_count: run.wire.dropped
+    dropped_sends_count: run.wire.dropped,
+    shed_tx_count: run.wire.txShed
   }
 }
 

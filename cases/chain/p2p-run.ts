@@ -33,6 +33,8 @@ export interface WireResult {
   readonly validatorBytes: number
   /** Sends dropped by the validators' transports (no route, overload, a peer gone mid-message). */
   readonly dropped: number
+  /** Received transactions the validators shed at their admission lanes (overload). */
+  readonly txShed: number
 }
 
 /** Runs the load of `opts` against a 4-process devnet and collects what the observer saw. */
@@ -46,7 +48,8 @@ export async function runP2pDevnet(ctx: CaseContext, opts: RunOptions): Promise<
     devnet = await ProcessDevnet.start({
       nodes: opts.nodes ?? 4,
       dir,
-      command: [process.execPath, LUCID, 'node'],
+      // LUCID_NODE_PROF=DIR: each node process writes its V8 CPU profile there (docs/chain.md, "Over real sockets").
+      command: [process.execPath, ...nodeProfileFlags(), LUCID, 'node'],
       params: { slot_ms: opts.slotMs, leader_timeout_ms: opts.slotMs / 2 },
       genesisDelayMs: STARTUP_MS,
       readyTimeoutMs: 90_000,
@@ -110,7 +113,12 @@ export async function runP2pDevnet(ctx: CaseContext, opts: RunOptions): Promise<
       nodes: [node],
       messagesSent: messages,
       consensusMessages: messages - (after.txMessages - before.txMessages),
-      wire: { bytes: after.bytes - before.bytes, validatorBytes: after.validatorBytes - before.validatorBytes, dropped: after.dropped - before.dropped },
+      wire: {
+        bytes: after.bytes - before.bytes,
+        validatorBytes: after.validatorBytes - before.validatorBytes,
+        dropped: after.dropped - before.dropped,
+        txShed: after.txShed - before.txShed
+      },
       conditions: {
         network: `${d.nodes.length} validator processes (lucid node) on loopback TCP through js-libp2p 2.x (Noise, yamux, gossipsub 14), plus this process's following node (observer, load)`,
         timers: 'real',
@@ -132,22 +140,30 @@ export async function runP2pDevnet(ctx: CaseContext, opts: RunOptions): Promise<
   }
 }
 
+/** `--cpu-prof` into $LUCID_NODE_PROF for the node processes (NODE_OPTIONS refuses --cpu-prof), else nothing. */
+function nodeProfileFlags(): string[] {
+  const dir = process.env.LUCID_NODE_PROF
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`]
+}
+
 /** Messages and bytes received so far, summed over the validators (asked over rpc) and the observer. */
 async function wireSnapshot(
   obs: PeerNode,
   d: ProcessDevnet
-): Promise<{ bytes: number; validatorBytes: number; messages: number; txMessages: number; dropped: number }> {
+): Promise<{ bytes: number; validatorBytes: number; messages: number; txMessages: number; dropped: number; txShed: number }> {
   const own = obs.status()
   let validatorBytes = 0
   let messages = own.gossip_in + own.direct_in
   let txMessages = own.tx_in
   let dropped = 0
+  let txShed = 0
   for (const n of d.nodes) {
     const s = (await rpcCall(obs.host, multiaddr(n.address), { m: 'status' })) as PeerStatus
     validatorBytes += s.wire_bytes_in
     messages += s.gossip_in + s.direct_in
     txMessages += s.tx_in
     dropped += s.dropped
+    txShed += s.tx_shed
   }
-  return { bytes: validatorBytes + own.wire_bytes_in, validatorBytes, messages, txMessages, dropped }
+  return { bytes: validatorBytes + own.wire_bytes_in, validatorBytes, messages, txMessages, dropped, txShed }
 }

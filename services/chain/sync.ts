@@ -143,11 +143,18 @@ export async function syncLedger(ledger: Ledger, source: SyncSource, opts: SyncO
     opts.progress?.(ledger.head().height, target)
   }
 
+  // One block past each batch too: it carries the certificate of the batch's last block.
+  const fetch = (from: number): Promise<readonly FinalBlock[]> => source.blocks(from, Math.min(target, from + per))
+  // The next batch is fetched while this one is validated and verified (one batch ahead, so memory stays
+  // bounded): over a socket, the peer reading and sending a page took as long as checking it, one after the other.
+  let next: Promise<readonly FinalBlock[]> | undefined = start + 1 <= target ? fetch(start + 1) : undefined
   for (let from = start + 1; from <= target; from += per) {
     const to = Math.min(target, from + per - 1)
-    // One block past the batch too: it carries the certificate of the batch's last block.
     const upto = Math.min(target, to + 1)
-    const got = await source.blocks(from, upto)
+    const got = await (next as Promise<readonly FinalBlock[]>)
+    next = from + per <= target ? fetch(from + per) : undefined
+    // If this batch fails, the prefetch's own failure (if any) must not surface as an unhandled rejection.
+    next?.catch(() => {})
     if (got.length !== upto - from + 1 || got.some((f, i) => f.block?.header?.height !== from + i))
       throw new errors.SyncFailed(`peer sent ${got.length} blocks for ${from}..${upto}`)
     const delta = new StateDelta(base ?? ledger.state)

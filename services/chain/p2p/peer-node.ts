@@ -199,7 +199,8 @@ export class PeerNode {
       tx_in: c.txIn,
       direct_out: c.directOut,
       direct_in: c.directIn,
-      dropped: c.dropped
+      dropped: c.dropped,
+      tx_shed: c.txShed
     }
   }
 

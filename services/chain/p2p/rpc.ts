@@ -36,6 +36,8 @@ export interface PeerStatus {
   readonly direct_out: number
   readonly direct_in: number
   readonly dropped: number
+  /** Received transactions shed by the admission lane (tx-lane.ts). */
+  readonly tx_shed: number
 }
 
 /** What a node answers. */
