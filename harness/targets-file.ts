@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { errors } from '../services/common/errors.ts'
-import type { Op, TargetSpec } from './targets.ts'
+import { TARGETS, type Op, type TargetSpec } from './targets.ts'
 import { idMatches } from './verdict.ts'
 
 const OPS: readonly Op[] = ['<', '<=', '>', '>=']
@@ -69,4 +69,9 @@ export function loadTargetsFileFor(path: string, ids: readonly string[]): Target
     )
   }
   return specs
+}
+
+/** The target table of a command running the cases `ids`: the built-in one, with `--targets-file`'s entries when given. */
+export function targetTable(path: string | undefined, ids: readonly string[]): TargetSpec[] {
+  return path === undefined ? [...TARGETS] : mergeTargets(TARGETS, loadTargetsFileFor(path, ids))
 }

@@ -9,8 +9,7 @@ import { parseCpuList } from '../../../load/pin.ts'
 import { progressPrinter } from '../../../harness/report/progress.ts'
 import { runBench } from '../../../harness/runner.ts'
 import { selectCases } from '../../../harness/select.ts'
-import { loadTargetsFileFor, mergeTargets } from '../../../harness/targets-file.ts'
-import { TARGETS } from '../../../harness/targets.ts'
+import { targetTable } from '../../../harness/targets-file.ts'
 import { exitCode } from '../../../harness/verdict.ts'
 import { hostUrl, parseFlags } from '../../args.ts'
 import { assertWritable, assertWritableDir, humanOutput, writeReportFiles } from '../../output.ts'
@@ -39,7 +38,7 @@ Runs every selected benchmark case (default: all) in its own process against its
   --list                      list the registered cases and exit
 The HTTP cases run at the seed's connections and rate (their targets are judged there), so bench takes no
 autocannon-style -c/-d/-R: 'lucid load -u N -r R -t D' drives the gateway at your own load.
-The default run (every case, quick profile) takes about 25 minutes on 2 cores; --profile smoke about 6.
+How long a run takes: README.md, "What the commands cost".
 Exit codes: 0 every target met, 1 a target missed, 2 usage or setup error, 3 a case crashed.`
 
 function positiveInt(v: string | undefined, flag: string, dflt: number): number {
@@ -104,16 +103,10 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     findMax = { p99Ms }
   }
   const cases = selectCases(positionals, registry)
-  const targets =
-    values['targets-file'] !== undefined
-      ? mergeTargets(
-          TARGETS,
-          loadTargetsFileFor(
-            values['targets-file'],
-            registry.map((c) => c.id)
-          )
-        )
-      : [...TARGETS]
+  const targets = targetTable(
+    values['targets-file'],
+    registry.map((c) => c.id)
+  )
   const human = humanOutput(values)
 
   const report = await runBench({

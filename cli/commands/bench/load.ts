@@ -11,8 +11,7 @@ import { customScenario, SCENARIOS } from '../../../load/scenarios/index.ts'
 import { parseDuration } from '../../duration.ts'
 import { hostUrl, parseFlags } from '../../args.ts'
 import { assertWritable, humanOutput, writeReportFiles } from '../../output.ts'
-import { loadTargetsFileFor, mergeTargets } from '../../../harness/targets-file.ts'
-import { TARGETS } from '../../../harness/targets.ts'
+import { targetTable } from '../../../harness/targets-file.ts'
 import { captureEnv, finishEnv } from '../../../harness/env.ts'
 import { runScenario } from '../../../load/scenario.ts'
 import { renderTable } from '../../../harness/report/console.ts'
@@ -126,16 +125,10 @@ export async function loadCommand(argv: string[]): Promise<number> {
   } else if (remoteWorkers !== undefined || masterPort !== undefined)
     throw new errors.Usage('--remote-workers and --master-port work with --engine locust only')
   const target = values.host !== undefined ? hostUrl(values.host) : undefined
-  const targets =
-    values['targets-file'] !== undefined
-      ? mergeTargets(
-          TARGETS,
-          loadTargetsFileFor(
-            values['targets-file'],
-            Object.keys(SCENARIOS).map((n) => `load.${n}`)
-          )
-        )
-      : undefined
+  const targets = targetTable(
+    values['targets-file'],
+    Object.keys(SCENARIOS).map((n) => `load.${n}`)
+  )
   const human = humanOutput(values)
   if (values.json !== undefined) assertWritable(values.json, '--json')
   if (values.html !== undefined) assertWritable(values.html, '--html')
@@ -171,7 +164,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
     ...(r.histograms !== undefined ? { histograms: r.histograms } : {}),
     durationS: (performance.now() - started) / 1000,
     env: finishEnv(env),
-    ...(targets !== undefined ? { targets } : {})
+    targets
   })
   const note = engine === 'locust' ? "Locust's, rounded: see conditions.percentiles" : undefined
   human.say(`\n${renderLocustTables(r.endpoints, note)}\n\n${renderTable(report)}\n`)
