@@ -1,15 +1,24 @@
 /**
- * Every benchmark case, by component. Each component lists its cases in cases/<component>/index.ts (id, module,
- * export, baselines); this list is what `lucid bench` runs. The harness takes the list as an argument and
- * never imports the cases itself (README, "Layout").
+ * Every benchmark case, found rather than listed: each `cases/<component>/*.case.ts` file is imported and the
+ * `defineCase` definitions it exports are collected (harness/registry.ts `findCases`; harness/define-case.ts
+ * says how a worker finds one again). So a new case is one file, or one more `defineCase` in a component's
+ * file. The definition files import nothing heavy (their `run` loads the measuring code), so listing stays
+ * fast.
+ *
+ * The harness takes this list as an argument and never imports the cases itself (README, "Layout").
  */
-import type { CaseDef } from '../harness/registry.ts'
-import { baselineCases } from './baseline/index.ts'
-import { chainCases } from './chain/index.ts'
-import { dbCases } from './db/index.ts'
-import { gatewayCases } from './gateway/index.ts'
-import { loadCases } from './load/index.ts'
-import { sessionCases } from './session/index.ts'
+import { type CaseDefinition, targetsOf } from '../harness/define-case.ts'
+import { findCases } from '../harness/registry.ts'
+import type { TargetSpec } from '../harness/targets.ts'
+
+/**
+ * Components in the order they run (baselines first: the others divide by them); a component not named here
+ * runs after these, in name order.
+ */
+const ORDER = ['baseline', 'db', 'session', 'chain', 'gateway', 'load']
 
 /** Every registered case, baselines first (they run before the cases that divide by them). */
-export const REGISTRY: readonly CaseDef[] = [...baselineCases, ...dbCases, ...sessionCases, ...chainCases, ...gatewayCases, ...loadCases]
+export const REGISTRY: readonly CaseDefinition[] = await findCases(new URL('./', import.meta.url), ORDER)
+
+/** The target table: every case's seed targets and the goals beyond them (docs/interfaces.md section 2). */
+export const TARGETS: readonly TargetSpec[] = targetsOf(REGISTRY)

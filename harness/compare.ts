@@ -8,7 +8,7 @@ import type { Profile } from './case.ts'
 import type { FamilyOf, InterleaveResult, Round, SideName, Stopped } from './interleave.ts'
 import type { Report, ReportEnv, ResultEntry } from './report/schema.ts'
 import type { MetricDecision } from './stats/decide.ts'
-import { TARGETS, type TargetSpec } from './targets.ts'
+import type { TargetSpec } from './targets.ts'
 import { specsFor } from './verdict.ts'
 import { welch } from './stats/spread.ts'
 
@@ -16,7 +16,7 @@ import { welch } from './stats/spread.ts'
 export type Better = 'lower' | 'higher' | undefined
 
 /** The better direction of a metric: from the case's target when it has one, else from its unit. */
-export function betterOf(caseId: string, metric: string, targets: readonly TargetSpec[] = TARGETS): Better {
+export function betterOf(caseId: string, metric: string, targets: readonly TargetSpec[]): Better {
   const specs = specsFor(caseId, targets)
   const spec = [...specs.targets, ...specs.goals].find((t) => t.metric === metric)
   if (spec !== undefined) return spec.op.startsWith('<') ? 'lower' : 'higher'
@@ -45,17 +45,17 @@ export interface MetricChange {
 const valuesOf = (e: ResultEntry, metric: string): number[] => e.repeats.map((r) => r[metric]).filter((v): v is number => v !== undefined && Number.isFinite(v))
 
 /** Compares every metric two reports share, case by case. */
-export function compareReports(oldR: Report, newR: Report, minEffect = 0.05): MetricChange[] {
+export function compareReports(oldR: Report, newR: Report, targets: readonly TargetSpec[], minEffect = 0.05): MetricChange[] {
   const out: MetricChange[] = []
   const olds = new Map(oldR.results.map((r) => [r.id, r]))
   for (const n of newR.results) {
     const o = olds.get(n.id)
     if (o === undefined || o.status !== 'completed' || n.status !== 'completed') continue
-    const targeted = new Set(specsFor(n.id, TARGETS).targets.map((t) => t.metric))
+    const targeted = new Set(specsFor(n.id, targets).targets.map((t) => t.metric))
     for (const [metric, nv] of Object.entries(n.metrics)) {
       const ov = o.metrics[metric]
       if (ov === undefined || /_count$/.test(metric)) continue
-      const better = betterOf(n.id, metric)
+      const better = betterOf(n.id, metric, targets)
       const ratio = ov === 0 ? (nv === 0 ? 1 : Number.POSITIVE_INFINITY) : nv / ov
       const { p } = welch(valuesOf(o, metric), valuesOf(n, metric))
       const significant = Number.isFinite(p) && p < 0.05 && Math.abs(ratio - 1) >= minEffect
@@ -79,7 +79,7 @@ export function isHeadline(metric: string): boolean {
  * better side (counts never). `targeted` marks the metrics a target (not a goal) names: their decided
  * regressions fail the gate.
  */
-export function familyOf(targets: readonly TargetSpec[] = TARGETS, all = false): FamilyOf {
+export function familyOf(targets: readonly TargetSpec[], all = false): FamilyOf {
   return (caseId, metric) => {
     if (/_count$/.test(metric)) return undefined
     const better = betterOf(caseId, metric, targets)

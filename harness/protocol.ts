@@ -7,8 +7,8 @@ import type { CaseResult, Profile } from './case.ts'
 export interface RunMessage {
   readonly type: 'run'
   readonly id: string
+  /** The file URL of the module exporting the case's definition (found there by id). */
   readonly module: string
-  readonly export: string
   readonly profile: Profile
   readonly seed: number
   readonly target?: string

@@ -54,7 +54,8 @@ export type RunEvent =
 /** One child-process run of a case: its result or why it has none. */
 export type Attempt = { ok: true; result: CaseResult } | { ok: false; reason: string; code: string }
 
-const WORKER = new URL('./worker.ts', import.meta.url).href
+// Built into dist/ the harness is JavaScript: the worker beside this file has this file's extension.
+const WORKER = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url).href
 
 /** Runs one case once in a fresh child process. */
 export async function runOnce(def: CaseDef, opts: CaseOptions & { profile: Profile; seed: number; onProgress?: (t: string) => void }): Promise<Attempt> {
@@ -94,7 +95,6 @@ export async function runOnce(def: CaseDef, opts: CaseOptions & { profile: Profi
         type: 'run',
         id: def.id,
         module: def.module,
-        export: def.export,
         profile: opts.profile,
         seed: opts.seed,
         tmpdir: dir,

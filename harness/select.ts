@@ -21,5 +21,8 @@ export function selectCases(patterns: readonly string[], registry: readonly Case
   // Baselines the chosen cases divide by run too, before them.
   for (const c of registry) if (chosen.has(c.id)) for (const b of c.baselines ?? []) chosen.add(b.id)
   const picked = registry.filter((c) => chosen.has(c.id))
-  return [...picked.filter((c) => c.component === 'baseline'), ...picked.filter((c) => c.component !== 'baseline')]
+  // Baselines first: the `baseline` component, and any case another picked case divides by (a user's own).
+  const divisors = new Set(picked.flatMap((c) => (c.baselines ?? []).map((b) => b.id)))
+  const first = (c: CaseDef): boolean => c.component === 'baseline' || divisors.has(c.id)
+  return [...picked.filter(first), ...picked.filter((c) => !first(c))]
 }

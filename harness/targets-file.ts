@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { errors } from '../services/common/errors.ts'
-import { TARGETS, type Op, type TargetSpec } from './targets.ts'
+import type { Op, TargetSpec } from './targets.ts'
 import { idMatches } from './verdict.ts'
 
 const OPS: readonly Op[] = ['<', '<=', '>', '>=']
@@ -71,7 +71,7 @@ export function loadTargetsFileFor(path: string, ids: readonly string[]): Target
   return specs
 }
 
-/** The target table of a command running the cases `ids`: the built-in one, with `--targets-file`'s entries when given. */
-export function targetTable(path: string | undefined, ids: readonly string[]): TargetSpec[] {
-  return path === undefined ? [...TARGETS] : mergeTargets(TARGETS, loadTargetsFileFor(path, ids))
+/** A command's target table (`base`, running the cases `ids`) with `--targets-file`'s entries applied when given. */
+export function targetTable(base: readonly TargetSpec[], path: string | undefined, ids: readonly string[]): TargetSpec[] {
+  return path === undefined ? [...base] : mergeTargets(base, loadTargetsFileFor(path, ids))
 }

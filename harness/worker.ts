@@ -3,8 +3,10 @@
  * from one case into the next and a crash takes down only its own case. It receives one RunMessage, runs
  * the case and sends back a result or an error, then exits.
  */
+import { errors } from '../services/common/errors.ts'
 import { createRng } from '../services/common/rng.ts'
-import type { CaseContext, CaseRun } from './case.ts'
+import type { CaseContext } from './case.ts'
+import { casesOf, IN_WORKER } from './define-case.ts'
 import type { RunMessage, WorkerMessage } from './protocol.ts'
 import { profileSeconds } from './profile.ts'
 
@@ -17,11 +19,13 @@ function send(msg: WorkerMessage): Promise<void> {
     process.send(msg, undefined, {}, () => resolve())
   })
 }
+// Marks this process as a case's child before it imports the case's module, so that a module calling bench() at
+// its top level fails with a reason (harness/api.ts) instead of starting a run of its own in every case process.
+;(globalThis as { [IN_WORKER]?: boolean })[IN_WORKER] = true
 
 async function runCase(msg: RunMessage): Promise<void> {
-  const mod = (await import(msg.module)) as Record<string, unknown>
-  const fn = mod[msg.export]
-  if (typeof fn !== 'function') throw new Error(`${msg.module} does not export a function '${msg.export}'`)
+  const def = casesOf((await import(msg.module)) as Record<string, unknown>).find((c) => c.id === msg.id)
+  if (def === undefined) throw new errors.UnknownCase(`'${msg.id}': ${msg.module} exports no defineCase case with that id`)
   const ctx: CaseContext = {
     id: msg.id,
     profile: msg.profile,
@@ -36,7 +40,7 @@ async function runCase(msg: RunMessage): Promise<void> {
     ...(msg.findMax !== undefined ? { findMax: msg.findMax } : {}),
     ...(msg.target !== undefined ? { target: msg.target } : {})
   }
-  const result = await (fn as CaseRun)(ctx)
+  const result = await def.run(ctx)
   await send({ type: 'result', result })
 }
 

@@ -26,6 +26,7 @@ export const LAYOUT: Readonly<Record<string, readonly string[]>> = {
   services: [],
   testing: ['services'],
   tools: ['services'],
+  examples: [],
   test: ['cli', 'harness', 'cases', 'load', 'chaos', 'sim', 'services', 'testing', 'tools']
 }
 

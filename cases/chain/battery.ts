@@ -2,7 +2,7 @@
  * chain.battery: the consensus battery (sim/network/battery.ts, docs/sim.md) as a bench case. smoke runs a
  * small battery (4 nodes, 20 simulated minutes, 2 seeds: every scenario once per seed, well under a minute);
  * quick and full run the quick battery (4 and 20 nodes, 30 minutes, 20 seeds: ~6-10 minutes on 2 cores). The
- * 100-node battery is `lucid sim chain --profile full`, too long for a bench run. Its musts (harness/targets.ts):
+ * 100-node battery is `lucid sim chain --profile full`, too long for a bench run. Its musts (chain.case.ts):
  * no safety violation, no run failing simVerdict, no stall of more than 10 slots after a fault ends; goal 3.
  */
 import { BATTERY_PLANS, batteryMetrics, batteryScenarios, batteryVerdict, runBattery } from '../../sim/network/index.ts'

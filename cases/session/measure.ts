@@ -1,7 +1,7 @@
 /**
  * What every session case measures per chunk: the recorder's stage timings (ChunkReceipt) in HDR
  * histograms, plus the byte counts that turn them into ratios and MB/s. One place, so every case names and
- * computes its metrics the same way (targets.ts judges p95_ms, encrypt_p95_ms, store_p95_ms,
+ * computes its metrics the same way (session.case.ts judges p95_ms, encrypt_p95_ms, store_p95_ms,
  * compression_ratio, compress_mb_per_s, encrypt_mb_per_s).
  */
 import type { EncodedHistogram, Metrics } from '../../harness/case.ts'

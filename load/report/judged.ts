@@ -1,12 +1,13 @@
 /**
- * A load run's `lucid-bench/1` report, judged by the scenario's targets (`load.<scenario>` in
- * harness/targets.ts): one builder for `lucid load` (either engine) and `lucid merge`, so a merged report is
+ * A load run's `lucid-bench/1` report, judged by the scenario's targets (`load.<scenario>`, in
+ * load/scenarios/targets.ts): one builder for `lucid load` (either engine) and `lucid merge`, so a merged report is
  * judged exactly as a single run would be.
  */
 import type { Conditions, Metrics } from '../../harness/case.ts'
 import type { Report, ReportEnv, ReportSource, ResultEntry } from '../../harness/report/schema.ts'
-import { TARGETS, type TargetSpec } from '../../harness/targets.ts'
+import type { TargetSpec } from '../../harness/targets.ts'
 import { caseVerdict, defaultTargets, judge, nothingSucceeded, runVerdict, specsFor, unmeasuredTargets } from '../../harness/verdict.ts'
+import { LOAD_TARGETS } from '../scenarios/targets.ts'
 import type { EndpointStats, LoadSeriesPoint } from '../users/stats.ts'
 
 /** What a judged load report is made of. */
@@ -42,7 +43,7 @@ function firstErrors(endpoints: readonly EndpointStats[]): string {
 
 /** Judges the metrics and wraps them in a one-result report (profile `full`: load runs are always judged). */
 export function judgedLoadReport(p: LoadReportParts): Report {
-  const specs = specsFor(p.id, p.targets ?? TARGETS)
+  const specs = specsFor(p.id, p.targets ?? LOAD_TARGETS)
   // As for every bench case: a run whose requests fail cannot pass, and one where none succeeded says why.
   const defaults = defaultTargets(p.id, p.metrics, [...specs.targets, ...specs.goals])
   const targets = [...specs.targets, ...defaults].map((s) => judge(s, p.metrics))

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { compareTrees, type CompareTreesOptions } from '../../cli/commands/bench/compare.ts'
 import { prepareBaseTree } from '../../harness/base-tree.ts'
+import { TARGETS as TABLE } from '../../cases/index.ts'
 import { familyOf, type CompareReport } from '../../harness/compare.ts'
 import { pairSamples, runsFor, type Round, type SideRun } from '../../harness/interleave.ts'
 import type { TargetSpec } from '../../harness/targets.ts'
@@ -85,7 +86,7 @@ describe('lucid compare --base: runs and pairs', () => {
       { index: 0, seed: 1, pairs: [{ case: 'session.chunk_1k', order: ['base', 'head'], base: run('base', 200, 10), head: run('head', 190, 11) }] },
       { index: 1, seed: 2, pairs: [{ case: 'session.chunk_1k', order: ['head', 'base'], base: run('base', 210, 12), head: run('head', 205, 0, 'errored') }] }
     ]
-    const s = pairSamples(rounds, familyOf())
+    const s = pairSamples(rounds, familyOf(TABLE))
     assert.deepEqual(
       s.map((x) => [x.case, x.metric, x.base, x.head]),
       [

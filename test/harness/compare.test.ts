@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { TARGETS } from '../../cases/index.ts'
 import { betterOf, compareReports, familyOf } from '../../harness/compare.ts'
 import type { Report } from '../../harness/report/schema.ts'
 import { createRng } from '../../services/common/rng.ts'
@@ -48,15 +49,15 @@ function report(rps: number, p95: number, n = 6): Report {
 
 describe('lucid compare', () => {
   it('knows which way is better for a metric', () => {
-    assert.equal(betterOf('gateway.health', 'requests_per_s'), 'higher')
-    assert.equal(betterOf('gateway.health', 'p95_ms'), 'lower')
-    assert.equal(betterOf('session.chunk_1k', 'compression_ratio'), 'lower')
-    assert.equal(betterOf('baseline.zlib', 'one_core_mb_per_s'), 'higher')
-    assert.equal(betterOf('x.y', 'samples_count'), undefined)
+    assert.equal(betterOf('gateway.health', 'requests_per_s', TARGETS), 'higher')
+    assert.equal(betterOf('gateway.health', 'p95_ms', TARGETS), 'lower')
+    assert.equal(betterOf('session.chunk_1k', 'compression_ratio', TARGETS), 'lower')
+    assert.equal(betterOf('baseline.zlib', 'one_core_mb_per_s', TARGETS), 'higher')
+    assert.equal(betterOf('x.y', 'samples_count', TARGETS), undefined)
   })
 
   it('decides with --base on targeted metrics and the baselines` headline figures (all with --all)', () => {
-    const f = familyOf()
+    const f = familyOf(TARGETS)
     assert.deepEqual(f('session.chunk_1k', 'p95_ms'), { better: 'lower', targeted: true })
     assert.deepEqual(f('session.chunk_1k', 'compress_mb_per_s'), { better: 'higher', targeted: true })
     assert.equal(f('session.chunk_1k', 'p99_9_ms'), undefined, 'too noisy to decide: kept in the samples only')
@@ -65,25 +66,25 @@ describe('lucid compare', () => {
     assert.equal(f('baseline.http', 'closed_p50_ms'), undefined)
     assert.equal(f('baseline.http', 'achieved_rate_per_s'), undefined)
     assert.equal(f('baseline.http', 'samples_count'), undefined)
-    const all = familyOf(undefined, true)
+    const all = familyOf(TARGETS, true)
     assert.deepEqual(all('session.chunk_1k', 'p99_9_ms'), { better: 'lower', targeted: false })
     assert.equal(all('session.chunk_1k', 'chunks_count'), undefined, 'counts never')
   })
 
   it('flags a real 20 % regression as significant', () => {
-    const changes = compareReports(report(10_000, 10), report(8_000, 12))
+    const changes = compareReports(report(10_000, 10), report(8_000, 12), TARGETS)
     const rps = changes.find((c) => c.metric === 'requests_per_s')!
     const p95 = changes.find((c) => c.metric === 'p95_ms')!
     assert.equal(rps.change, 'regression', `p=${rps.p} ratio=${rps.ratio}`)
     assert.equal(p95.change, 'regression', `p=${p95.p} ratio=${p95.ratio}`)
     assert.ok(rps.p < 0.01)
-    const better = compareReports(report(8_000, 12), report(10_000, 10)).find((c) => c.metric === 'requests_per_s')!
+    const better = compareReports(report(8_000, 12), report(10_000, 10), TARGETS).find((c) => c.metric === 'requests_per_s')!
     assert.equal(better.change, 'improvement')
   })
 
   it('passes two runs of the same code', () => {
     for (let trial = 0; trial < 5; trial++) {
-      const changes = compareReports(report(10_000, 10), report(10_000, 10))
+      const changes = compareReports(report(10_000, 10), report(10_000, 10), TARGETS)
       assert.ok(
         changes.every((c) => c.change !== 'regression'),
         JSON.stringify(changes.map((c) => [c.metric, c.ratio, c.p]))
@@ -100,10 +101,13 @@ describe('lucid compare', () => {
       rep.results[0]!.metrics.requests_per_s = v
       return rep
     }
-    const c = compareReports(tight(a, 10_000), tight(b, 9_800)).find((x) => x.metric === 'requests_per_s')!
+    const c = compareReports(tight(a, 10_000), tight(b, 9_800), TARGETS).find((x) => x.metric === 'requests_per_s')!
     assert.ok(c.p < 0.05, `significant: p=${c.p}`)
     assert.equal(c.change, 'same', 'but below the minimum effect')
-    assert.equal(compareReports(tight(report(1, 1), 10_000), tight(report(1, 1), 9_800), 0.01).find((x) => x.metric === 'requests_per_s')!.change, 'regression')
+    assert.equal(
+      compareReports(tight(report(1, 1), 10_000), tight(report(1, 1), 9_800), TARGETS, 0.01).find((x) => x.metric === 'requests_per_s')!.change,
+      'regression'
+    )
   })
 
   it('exits 1 on a significant regression, 0 otherwise, 2 on a malformed report', () => {

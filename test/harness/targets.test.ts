@@ -3,10 +3,9 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TARGETS } from '../../harness/targets.ts'
 import { loadTargetsFile, mergeTargets } from '../../harness/targets-file.ts'
 import { idMatches, judge, specsFor } from '../../harness/verdict.ts'
-import { REGISTRY } from '../../cases/index.ts'
+import { REGISTRY, TARGETS } from '../../cases/index.ts'
 import { selectCases } from '../../harness/select.ts'
 import { isLucidError } from '../../services/common/errors.ts'
 
@@ -76,7 +75,7 @@ describe('target table', () => {
       () => selectCases(['nope'], REGISTRY),
       (e) => isLucidError(e, 'LUCID_ERR_9002')
     )
-    const withLink = [...REGISTRY, { id: 'x.y', component: 'x', description: '', module: '', export: 'run', baselines: [{ id: 'baseline.http', metrics: {} }] }]
+    const withLink = [...REGISTRY, { id: 'x.y', component: 'x', description: '', module: '', baselines: [{ id: 'baseline.http', metrics: {} }] }]
     assert.deepEqual(
       selectCases(['x'], withLink).map((c) => c.id),
       ['baseline.http', 'x.y']

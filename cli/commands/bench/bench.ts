@@ -1,8 +1,9 @@
 import { errors } from '../../../services/common/errors.ts'
 import type { Profile } from '../../../harness/case.ts'
 import { PROFILES } from '../../../harness/profile.ts'
-import type { CaseDef } from '../../../harness/registry.ts'
-import { REGISTRY } from '../../../cases/index.ts'
+import { assertUniqueIds, targetsOf } from '../../../harness/define-case.ts'
+import { type CaseDef, loadCaseFile } from '../../../harness/registry.ts'
+import { REGISTRY, TARGETS } from '../../../cases/index.ts'
 import { renderTable } from '../../../harness/report/console.ts'
 import { writeHgrm } from '../../../harness/report/hgrm.ts'
 import { parseCpuList } from '../../../load/pin.ts'
@@ -27,6 +28,8 @@ Runs every selected benchmark case (default: all) in its own process against its
   --host URL                  the system under test for the gateway and load cases: an already running
                               gateway (default: each case starts its own on loopback); baselines always run
                               their own raw servers, so the ratios stay true
+  --cases FILE                run your own cases (a module exporting defineCase cases, README "Your own cases")
+                              with their own targets, instead of the built-in ones; repeatable
   -q, --quiet                 print nothing but errors (the exit code and --json/--html carry the result)
   --html FILE                 write a self-contained HTML page (latency curves, load over time, targets)
   --hgrm DIR                  write HdrHistogram percentile-distribution files, one per case and histogram
@@ -63,6 +66,7 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
       'targets-file': { type: 'string' },
       host: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
+      cases: { type: 'string', multiple: true },
       strict: { type: 'boolean' },
       html: { type: 'string' },
       hgrm: { type: 'string' },
@@ -79,8 +83,13 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     process.stdout.write(`${BENCH_USAGE}\n`)
     return 0
   }
+  // --cases: the user's cases are the ones run (all, or those the patterns name); the built-in ones stay known
+  // so that a user's case may divide by a built-in baseline.
+  const own = (await Promise.all((values.cases ?? []).map((f) => loadCaseFile(f)))).flat()
+  const known = own.length > 0 ? [...own, ...registry] : registry
+  assertUniqueIds(known)
   if (values.list === true) {
-    process.stdout.write(`${listCases(registry)}\n`)
+    process.stdout.write(`${listCases(own.length > 0 ? own : known)}\n`)
     return 0
   }
   const profile = (values.profile ?? 'quick') as Profile
@@ -102,11 +111,13 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     if (!Number.isFinite(p99Ms) || p99Ms <= 0) throw new errors.BadValue(`--p99: '${values.p99}' (milliseconds, > 0)`)
     findMax = { p99Ms }
   }
-  const cases = selectCases(positionals, registry)
+  const table = [...TARGETS, ...targetsOf(own)]
   const targets = targetTable(
+    table,
     values['targets-file'],
-    registry.map((c) => c.id)
+    known.map((c) => c.id)
   )
+  const cases = selectCases(positionals.length === 0 && own.length > 0 ? own.map((c) => c.id) : positionals, known)
   const human = humanOutput(values)
 
   const report = await runBench({

@@ -28,11 +28,11 @@ import { captureEnv, finishEnv } from '../../../harness/env.ts'
 import { interleave, runsFor, type InterleaveEvent, type Side } from '../../../harness/interleave.ts'
 import { PROFILES } from '../../../harness/profile.ts'
 import { selectCases } from '../../../harness/select.ts'
-import { REGISTRY } from '../../../cases/index.ts'
+import { REGISTRY, TARGETS } from '../../../cases/index.ts'
 import { fmt } from '../../../harness/report/console.ts'
 import { validateReport, type Report } from '../../../harness/report/schema.ts'
 import type { MetricDecision } from '../../../harness/stats/decide.ts'
-import { TARGETS, type TargetSpec } from '../../../harness/targets.ts'
+import type { TargetSpec } from '../../../harness/targets.ts'
 import { parseDuration } from '../../duration.ts'
 import { assertWritable, STDOUT, writeJson } from '../../output.ts'
 
@@ -272,7 +272,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
     for (const flag of ['budget', 'profile', 'json', 'seed', 'max-rounds'] as const)
       if (values[flag] !== undefined) throw new errors.Usage(`--${flag} goes with --base REF (two reports are compared as they are)`)
     if (positionals.length !== 2) throw new errors.Usage('lucid compare OLD.json NEW.json [--min-effect 5%], or lucid compare --base REF [CASES...]')
-    const changes = compareReports(readReport(positionals[0]!), readReport(positionals[1]!), minEffect)
+    const changes = compareReports(readReport(positionals[0]!), readReport(positionals[1]!), TARGETS, minEffect)
     process.stdout.write(`${renderComparison(changes, values.all === true)}\n`)
     return changes.some((c) => c.change === 'regression') ? 1 : 0
   }

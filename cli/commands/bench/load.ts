@@ -12,6 +12,7 @@ import { parseDuration } from '../../duration.ts'
 import { hostUrl, parseFlags } from '../../args.ts'
 import { assertWritable, humanOutput, writeReportFiles } from '../../output.ts'
 import { targetTable } from '../../../harness/targets-file.ts'
+import { LOAD_TARGETS } from '../../../load/scenarios/targets.ts'
 import { captureEnv, finishEnv } from '../../../harness/env.ts'
 import { runScenario } from '../../../load/scenario.ts'
 import { renderTable } from '../../../harness/report/console.ts'
@@ -126,6 +127,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
     throw new errors.Usage('--remote-workers and --master-port work with --engine locust only')
   const target = values.host !== undefined ? hostUrl(values.host) : undefined
   const targets = targetTable(
+    LOAD_TARGETS,
     values['targets-file'],
     Object.keys(SCENARIOS).map((n) => `load.${n}`)
   )

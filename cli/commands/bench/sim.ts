@@ -49,7 +49,7 @@ import { simConditions } from '../../../sim/conditions.ts'
 import type { Conditions, Metrics } from '../../../harness/case.ts'
 import { captureEnv, finishEnv } from '../../../harness/env.ts'
 import type { Report, ResultEntry } from '../../../harness/report/schema.ts'
-import { TARGETS } from '../../../harness/targets.ts'
+import { TARGETS } from '../../../cases/index.ts'
 import { caseVerdict, judge, runVerdict, specsFor } from '../../../harness/verdict.ts'
 import { assertWritable, STDOUT, writeJson } from '../../output.ts'
 
