@@ -39,3 +39,30 @@ export function captureEnv(): ReportEnv {
 export function finishEnv(env: ReportEnv): ReportEnv {
   return { ...env, loadavg_after: loadavg() }
 }
+
+/** The machine's 1-minute load average while one case ran: at its start, its end, and the highest seen. */
+export interface CaseLoad {
+  loadavg_1m_start: number
+  loadavg_1m_end: number
+  loadavg_1m_max: number
+}
+
+/**
+ * Samples the 1-minute load average every `everyMs` until stopped (the timer does not hold the process).
+ * `read` is injectable for tests; by default os.loadavg()[0].
+ */
+export function sampleLoad(everyMs = 1000, read: () => number = () => loadavg()[0] ?? 0): { stop(): CaseLoad } {
+  const start = read()
+  let max = start
+  const timer = setInterval(() => {
+    max = Math.max(max, read())
+  }, everyMs)
+  timer.unref()
+  return {
+    stop() {
+      clearInterval(timer)
+      const end = read()
+      return { loadavg_1m_start: start, loadavg_1m_end: end, loadavg_1m_max: Math.max(max, end) }
+    }
+  }
+}

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { errors } from '../services/common/errors.ts'
 import type { CaseResult, Metrics, Profile } from './case.ts'
-import { captureEnv, finishEnv } from './env.ts'
+import { startBusy } from './busy.ts'
+import { type CaseLoad, captureEnv, finishEnv, sampleLoad } from './env.ts'
 import { DEFAULT_TIMEOUT_S } from './profile.ts'
 import type { RunMessage, WorkerMessage } from './protocol.ts'
 import type { CaseDef } from './registry.ts'
@@ -43,6 +44,8 @@ export interface RunOptions extends CaseOptions {
   seed?: number
   /** Called with progress lines and case starts/ends. */
   onEvent?: (e: RunEvent) => void
+  /** Processes to keep burning one core each for the whole run (`--busy N`), to measure under contention. */
+  busy?: number
 }
 
 /** What the runner tells its caller while running. */
@@ -134,6 +137,7 @@ interface Gathered {
   conditions: ResultEntry['conditions']
   failure?: { status: 'errored' | 'skipped'; reason: string; code?: string }
   seconds: number
+  load?: CaseLoad
 }
 
 function entryOf(def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEntry>, targetSpecs: readonly TargetSpec[], profile: Profile): ResultEntry {
@@ -175,6 +179,7 @@ function entryOf(def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEntr
     ...(last?.series !== undefined ? { series: last.series } : {}),
     ...(last?.capacity !== undefined ? { capacity: last.capacity } : {}),
     duration_s: g.seconds,
+    ...(g.load !== undefined ? { load: g.load } : {}),
     verdict: caseVerdict(status, targets, failedAll)
   }
 }
@@ -187,6 +192,8 @@ export async function runBench(opts: RunOptions): Promise<Report> {
   const gathered = new Map<string, Gathered>(opts.cases.map((c) => [c.id, { runs: [], conditions: {}, seconds: 0 }]))
   const done = new Map<string, ResultEntry>()
   const sharedDir = await mkdtemp(join(tmpdir(), 'lucid-run-'))
+  const busyN = opts.busy ?? 0
+  const busy = busyN > 0 ? startBusy(busyN) : undefined
   const caseOpts: CaseOptions = {
     sharedDir,
     ...(opts.target !== undefined ? { target: opts.target } : {}),
@@ -200,6 +207,7 @@ export async function runBench(opts: RunOptions): Promise<Report> {
         if (g.failure !== undefined) continue
         opts.onEvent?.({ type: 'case-start', id: def.id, index, total: opts.cases.length, repeat: r + 1, repeats })
         const started = performance.now()
+        const load = sampleLoad()
         const a = await runOnce(def, {
           ...caseOpts,
           profile: opts.profile,
@@ -207,6 +215,7 @@ export async function runBench(opts: RunOptions): Promise<Report> {
           onProgress: (text) => opts.onEvent?.({ type: 'progress', id: def.id, text })
         })
         g.seconds += (performance.now() - started) / 1000
+        g.load = load.stop()
         if (!a.ok) g.failure = { status: 'errored', reason: a.reason, code: a.code }
         else {
           g.conditions = { ...g.conditions, ...a.result.conditions }
@@ -224,6 +233,7 @@ export async function runBench(opts: RunOptions): Promise<Report> {
       }
     }
   } finally {
+    await busy?.stop()
     await rm(sharedDir, { recursive: true, force: true })
   }
   const results = opts.cases.map((c) => done.get(c.id)!)
@@ -234,7 +244,7 @@ export async function runBench(opts: RunOptions): Promise<Report> {
     profile: opts.profile,
     judged: opts.profile !== 'smoke',
     strict,
-    env: finishEnv(env),
+    env: { ...finishEnv(env), ...(busyN > 0 ? { busy: busyN } : {}) },
     results
   }
 }

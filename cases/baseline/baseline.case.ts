@@ -11,6 +11,13 @@ export const http = defineCase({
   run: async (ctx) => (await import('./http.ts')).run(ctx)
 })
 
+/** baseline.fastify */
+export const fastify = defineCase({
+  id: 'baseline.fastify',
+  description: "bare fastify serving the gateway's GET /health (same body and schema, no hooks, logging, metrics or limits): 200 connections, 1000 req/s",
+  run: async (ctx) => (await import('./fastify.ts')).run(ctx)
+})
+
 /** baseline.zlib */
 export const zlib = defineCase({
   id: 'baseline.zlib',

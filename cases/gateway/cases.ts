@@ -11,6 +11,7 @@ import type autocannon from 'autocannon'
 import type { CaseContext, CaseResult, CaseRun } from '../../harness/case.ts'
 import { measureHttp, type HttpCaseSpec } from '../../load/http-case.ts'
 import type { RequestSpec } from '../../load/open.ts'
+import { walletRecovery } from '../../services/gateway/index.ts'
 import { call, createSessions, gatewayConditions, passwordLogin, walletLogins } from './setup.ts'
 
 const GATEWAY = new URL('../../services/gateway/index.ts', import.meta.url).href
@@ -69,7 +70,12 @@ export const auth: CaseRun = (ctx) =>
           }
         ],
         open: bodies.slice(closedN).map((body) => ({ method: 'POST' as const, path: '/auth/wallet/login', headers, body })),
-        conditions: { auth: 'wallet: challenge + TRON-style secp256k1 signature (pre-signed), single use', presigned_closed: closedN }
+        conditions: {
+          auth: 'wallet: challenge + TRON-style secp256k1 signature (pre-signed), single use',
+          presigned_closed: closedN,
+          // The server process loads the same package tree: this names the recovery it runs.
+          wallet_recovery: walletRecovery.name
+        }
       }
     })
   })

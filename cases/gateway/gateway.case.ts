@@ -16,7 +16,7 @@ const durability = (what: string) =>
 export const health = defineCase({
   id: 'gateway.health',
   description: 'GET /health: 200 connections closed model, 1000 req/s open model',
-  baselines: vsHttp,
+  baselines: [...vsHttp, { id: 'baseline.fastify', metrics: { requests_per_s: 'requests_per_s', p99_ms: 'p99_ms' } }],
   targets: [
     target('requests_per_s', '>', 1000, HEALTH),
     target('p95_ms', '<', 50, HEALTH),
@@ -25,6 +25,7 @@ export const health = defineCase({
   ],
   goals: [
     target('requests_per_s_vs_http_x', '>=', 0.85, 'beyond the seed: within 15 % of raw node:http in the same run'),
+    target('requests_per_s_vs_fastify_x', '>=', 0.95, 'issue 27: logging, metrics and limits on cost at most 5 % of bare fastify on the same route, same run'),
     target('p99_ms', '<=', 5, 'beyond the seed: p99 <= 5 ms at 1000 req/s on the open model, logging, metrics and limits on')
   ],
   run: async (ctx) => (await import('./cases.ts')).health(ctx)

@@ -4,7 +4,7 @@
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import type { Conditions } from '../../harness/case.ts'
-import { gatewayJson, tronAddressFromPublicKey, tronMessageDigest, type JsonRecord } from '../../services/gateway/index.ts'
+import { gatewayJson, signTronMessage, tronAddressFromPublicKey, type JsonRecord } from '../../services/gateway/index.ts'
 
 /** A JSON call to the gateway; throws on a non-2xx answer (setup must not silently half-work). */
 export async function call<T = JsonRecord>(url: string, method: 'GET' | 'POST', path: string, body?: unknown, token?: string): Promise<T> {
@@ -59,8 +59,7 @@ export async function walletLogins(url: string, n: number): Promise<string[]> {
     64,
     async (w) => {
       const c = (await call(url, 'POST', '/auth/wallet/challenge', { tron_address: w.address })) as { message: string }
-      const rec = secp256k1.sign(tronMessageDigest(c.message), w.secretKey, { prehash: false, format: 'recovered' })
-      const signature = Buffer.concat([rec.subarray(1), Buffer.of(27 + (rec[0] as number))]).toString('hex')
+      const signature = signTronMessage(c.message, w.secretKey)
       return JSON.stringify({ tron_address: w.address, signature, message: c.message, hardware_wallet: false })
     }
   )

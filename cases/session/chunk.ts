@@ -11,6 +11,7 @@
 import type { CaseContext, CaseResult, CaseRun } from '../../harness/case.ts'
 import { createHistogram, encodeHistogram, latencyMetrics, recordMs } from '../../harness/stats/histogram.ts'
 import { DEFAULT_MEMBER_SIZE, createCodec, createZlibCodec, type CodecName } from '../../services/session/index.ts'
+import { IN_FLIGHT, encryptThroughput } from './encrypt-throughput.ts'
 import { ChunkStats } from './measure.ts'
 import { appendBounded, baseConditions, capturePool, pickChunk, runFor, scratchRecorder, withScratchDatabase } from './setup.ts'
 
@@ -53,8 +54,12 @@ async function chunkCase(ctx: CaseContext, size: number, codecName: CodecName): 
         }
       })
       await recorder.abandon()
+      ctx.progress(`sealing one chunk's gzip stream, 1 and ${IN_FLIGHT} in flight, and with node:crypto`)
+      const streams: Uint8Array[] = []
+      for (let i = 0; i < (large ? 2 : 16); i++) streams.push(await codec.compress(pickChunk(ctx, pool, size)))
+      const throughput = await encryptThroughput(streams, size, ctx.seconds(1, { smoke: 0.2, full: 3 }))
 
-      const metrics = stats.metrics()
+      const metrics = { ...stats.metrics(), ...throughput }
       const histograms = stats.histograms()
       if (large) {
         Object.assign(metrics, latencyMetrics(rawHist, 'raw_gzip_'))
@@ -70,6 +75,7 @@ async function chunkCase(ctx: CaseContext, size: number, codecName: CodecName): 
         conditions: {
           ...baseConditions(codec, size, db),
           model: 'closed loop, one chunk in flight, after warm-up',
+          encrypt_throughput: `the gzip streams of 16 chunks (2 from 1 MiB up) sealed in turn, ${IN_FLIGHT} at a time (session.concurrent's recordings), WebCrypto AES-256-GCM; encrypt_single_*: one at a time; encrypt_node_crypto_mb_per_s: node:crypto synchronous AES-256-GCM`,
           raw_reference: large ? 'node:zlib async gzip-6, same members, same chunk, interleaved' : 'none (chunk below one gzip member)'
         }
       }

@@ -20,7 +20,9 @@ const chunkTargets: CaseTarget[] = [
   target('store_p95_ms', '<', 200, STORE),
   target('compression_ratio', '<', 0.3, COMPRESS),
   target('compress_mb_per_s', '>', 10, `${SEED}"Compression Performance: gzip level 6" (original test: > 10 MB/s)`),
-  target('encrypt_mb_per_s', '>', 50, ENCRYPT)
+  // A throughput (issue 27): many chunks in flight at the pipeline's concurrency, not one call's latency
+  // divided into a small chunk (encrypt_mb_per_s, kept as a figure).
+  target('encrypt_throughput_mb_per_s', '>', 50, ENCRYPT)
 ]
 
 const chunkCase = (id: string, description: string, run: CaseSpec['run'], goals: CaseTarget[] = []) =>

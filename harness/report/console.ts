@@ -85,6 +85,17 @@ export function renderTable(report: Report): string {
     last = r.case
   }
   const count = (v: string): number => report.results.filter((r) => r.verdict === v).length
+  const loads = report.results.filter((r) => r.load !== undefined)
+  if (loads.length > 0) {
+    out.push('')
+    out.push(
+      `load average (1 min) per case, start -> end (max)${(report.env.busy ?? 0) > 0 ? `; --busy ${report.env.busy}: that many cores kept busy by the runner` : ''}:`
+    )
+    for (const r of loads) {
+      const l = r.load as NonNullable<ResultEntry['load']>
+      out.push(`  ${r.id.padEnd(28)} ${l.loadavg_1m_start.toFixed(2)} -> ${l.loadavg_1m_end.toFixed(2)} (${l.loadavg_1m_max.toFixed(2)})`)
+    }
+  }
   out.push('')
   out.push(
     `verdict: ${report.verdict.toUpperCase()}  (${count('pass')} passed, ${count('fail')} failed, ${count('error')} errored, ${count('skipped')} skipped; profile ${report.profile}${report.judged ? '' : ': smoke judges no speed, only that every case runs'})`

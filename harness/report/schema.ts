@@ -5,6 +5,7 @@
 import type { CapacityPoint, Conditions, Metrics, Profile } from '../case.ts'
 import type { Spread } from '../stats/spread.ts'
 import type { Op } from '../targets.ts'
+import type { CaseLoad } from '../env.ts'
 
 /** Verdict of one target or goal. `error`: the case did not produce the metric (fails closed). */
 export type TargetVerdict = 'pass' | 'fail' | 'error'
@@ -48,6 +49,8 @@ export interface ResultEntry {
   /** With `--find-max`: the rates tried and their p99. */
   capacity?: CapacityPoint[]
   duration_s: number
+  /** The machine's 1-minute load average while the case ran (its last repeat): figures on a busy machine say so. */
+  load?: CaseLoad
   verdict: CaseVerdict
 }
 
@@ -70,6 +73,8 @@ export interface ReportEnv {
   loadavg_after: number[]
   commit: string
   date: string
+  /** `--busy N`: processes the runner kept burning one core each during the run (absent or 0: none). */
+  busy?: number
 }
 
 /** The whole report. */

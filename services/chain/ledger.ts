@@ -4,7 +4,8 @@
  * means in code.
  */
 import { errors } from '../common/errors.ts'
-import { ChainState, type Head, type StateDelta } from './state.ts'
+import { memoShared } from '../common/frozen.ts'
+import { ChainState, lineageAfter, type Head, type StateDelta } from './state.ts'
 import type { ValidBlock } from './validate.ts'
 import type { Block, Certificate, Genesis } from './types.ts'
 import { checkParams } from './params.ts'
@@ -75,7 +76,9 @@ export class Ledger {
     }
     if (certificate.block_hash !== valid.hash || certificate.height !== valid.block.header.height)
       throw new errors.InvalidCertificate('certificate of another block')
+    const lineage = this.state.lineage
     this.state.commit(valid.delta)
+    this.state.lineage = lineageAfter(lineage, stateStep(valid.block, valid.hash))
     const fin: FinalBlock = { block: valid.block, hash: valid.hash, certificate }
     this.#push(fin)
     return fin
@@ -91,7 +94,10 @@ export class Ledger {
     const head = this.head()
     if (first.block.header.previous_hash !== head.hash || delta.root !== this.state)
       throw new errors.NotOnFinalChain('a synced batch must continue the final head')
+    let lineage = this.state.lineage
     this.state.commit(delta)
+    for (const fin of blocks) lineage = lineageAfter(lineage, stateStep(fin.block, fin.hash))
+    this.state.lineage = lineage
     for (const fin of blocks) this.#push(fin)
   }
 
@@ -106,3 +112,18 @@ export class Ledger {
     for (const fn of this.#listeners) fn(fin)
   }
 }
+
+/**
+ * What fixes the state writes of a valid block (for ChainState.lineage): its hash (the header, and through its
+ * Merkle root the transactions) and the voters of the parent certificate it carries, in order, which vote
+ * credits follow and no hash covers (signatures write nothing).
+ */
+function stateStep(block: Block, hash: string): string {
+  return memoShared(STEPS, block, (b) => {
+    const cert = b.parent_certificate
+    return cert === null ? hash : `${hash}/${cert.votes.map((v) => v.voter).join(',')}`
+  })
+}
+
+/** By shared (deep-frozen) block: the nodes of a process that finalise one block use one step string. */
+const STEPS = new WeakMap<Block, string>()

@@ -25,10 +25,13 @@ export interface SignatureSink {
  * entry lives between one and two generations; one that aged out is simply verified again (a cost, never
  * a change in what is accepted). Bounded this way, the memory follows the traffic of the last minutes
  * instead of filling to a fixed size over hours, which a soak run would rightly read as growth.
+ *
+ * The triples themselves are kept once per process (see Triple): what a cache holds is, on each triple it
+ * took, the generation it took it in. The caches of the nodes of one process (a simulation's hundred) check
+ * the same signatures, so they read one entry, not one each; what each cache answers is its own alone.
  */
 export class VerifiedCache {
-  #current = new Generation()
-  #previous = new Generation()
+  readonly #s: CacheState = { id: ++lastCacheId, gen: 1, current: [], previous: [] }
   #blocks = 0
 
   /**
@@ -40,17 +43,26 @@ export class VerifiedCache {
     readonly generationBlocks = 8
   ) {
     if (!(limit >= 2) || !(generationBlocks >= 1)) throw new RangeError('a verified cache needs a limit of at least 2 and generations of at least 1 block')
+    RELEASE.register(this, this.#s)
   }
 
   /** Whether `publicKey`'s `signature` (hex) of exactly `message` was verified recently. */
   has(publicKey: string, signature: string, message: Uint8Array): boolean {
-    return this.#current.has(publicKey, signature, message) || this.#previous.has(publicKey, signature, message)
+    const g = findTriple(publicKey, signature, message)?.holders.get(this.#s.id)
+    return g !== undefined && g >= this.#s.gen - 1
   }
 
   /** Remembers that `publicKey`'s `signature` of `message` verified. */
   add(publicKey: string, signature: string, message: Uint8Array): void {
-    if (this.#current.size >= this.limit / 2) this.#rotate()
-    this.#current.add(publicKey, signature, message)
+    const s = this.#s
+    if (s.current.length >= this.limit / 2) this.#rotate()
+    let t = findTriple(publicKey, signature, message)
+    if (t === undefined) {
+      t = { publicKey, signature, message: message.slice(), next: TRIPLES.get(signature), holders: new Map() }
+      TRIPLES.set(signature, t)
+    } else if (t.holders.get(s.id) === s.gen) return
+    t.holders.set(s.id, s.gen)
+    s.current.push(t)
   }
 
   /** A block became final: the clock entries age by. */
@@ -58,43 +70,72 @@ export class VerifiedCache {
     if (++this.#blocks >= this.generationBlocks) this.#rotate()
   }
 
-  /** Entries held now. */
+  /** Entries held now (a triple taken again in the current generation counts in both). */
   get size(): number {
-    return this.#current.size + this.#previous.size
+    return this.#s.current.length + this.#s.previous.length
   }
 
   #rotate(): void {
-    this.#previous = this.#current
-    this.#current = new Generation()
+    const s = this.#s
+    // The previous generation is dropped: its triples not taken again since leave this cache.
+    for (const t of s.previous) if (t.holders.get(s.id) === s.gen - 1) release(t, s.id)
+    s.previous = s.current
+    s.current = []
+    s.gen++
     this.#blocks = 0
   }
 }
 
-/** A verified (key, message) under one signature text; `next` chains the (never expected) others under the same text. */
-interface Verified {
+/**
+ * A verified (key, signature, message), once per process, indexed by the signature text (the receivers of a
+ * broadcast hold the same string, whose hash V8 keeps, so a lookup hashes nothing new); `next` chains the (never
+ * expected) others under the same text. `holders` maps each cache holding it to the generation it took it in;
+ * the triple goes when the last holder drops it. `message` is a private copy: exactly the bytes that verified.
+ */
+interface Triple {
   readonly publicKey: string
+  readonly signature: string
   readonly message: Uint8Array
-  readonly next: Verified | undefined
+  next: Triple | undefined
+  readonly holders: Map<number, number>
 }
 
-/**
- * One generation of verified checks, a set of (public key, signature, message) triples indexed by the signature
- * text: the receivers of a broadcast hold the same string, whose hash V8 keeps, so a lookup hashes nothing new.
- */
-class Generation {
-  readonly #bySignature = new Map<string, Verified>()
-  size = 0
+/** One cache's generations: the triples it took in the current one and in the previous one. */
+interface CacheState {
+  readonly id: number
+  gen: number
+  current: Triple[]
+  previous: Triple[]
+}
 
-  has(publicKey: string, signature: string, message: Uint8Array): boolean {
-    for (let e = this.#bySignature.get(signature); e !== undefined; e = e.next) if (e.publicKey === publicKey && sameBytes(e.message, message)) return true
-    return false
-  }
+const TRIPLES = new Map<string, Triple>()
+let lastCacheId = 0
 
-  add(publicKey: string, signature: string, message: Uint8Array): void {
-    if (this.has(publicKey, signature, message)) return
-    this.#bySignature.set(signature, { publicKey, message: message.slice(), next: this.#bySignature.get(signature) })
-    this.size++
+// A cache that is gone (its node stopped) lets go of its triples, so that they do not outlive every holder. When
+// this runs changes nothing a cache answers (a gone cache is asked nothing), only how long memory is held.
+const RELEASE = new FinalizationRegistry<CacheState>((s) => {
+  for (const t of [...s.previous, ...s.current]) release(t, s.id)
+})
+
+function findTriple(publicKey: string, signature: string, message: Uint8Array): Triple | undefined {
+  for (let t = TRIPLES.get(signature); t !== undefined; t = t.next) if (t.publicKey === publicKey && sameBytes(t.message, message)) return t
+  return undefined
+}
+
+/** Cache `id` no longer holds `t`; the last holder unlinks it. */
+function release(t: Triple, id: number): void {
+  if (!t.holders.delete(id) || t.holders.size > 0) return
+  const head = TRIPLES.get(t.signature)
+  if (head === t) {
+    if (t.next === undefined) TRIPLES.delete(t.signature)
+    else TRIPLES.set(t.signature, t.next)
+    return
   }
+  for (let p = head; p !== undefined; p = p.next)
+    if (p.next === t) {
+      p.next = t.next
+      return
+    }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

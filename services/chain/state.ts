@@ -64,6 +64,13 @@ export class ChainState implements StateBase {
   readonly #kv = new Map<string, Json>()
   /** Derived data (epoch rankings) keyed by what determines them; never part of the digest. */
   readonly memo = new Map<string, unknown>()
+  /**
+   * Names this state's history within the process: two states of one lineage hold the same entries, so what
+   * is derived from one holds for the other (validate.ts shares a block's validation between the nodes of a
+   * simulation this way). Ledger sets it after each block from what determines the state (lineageAfter); any
+   * other commit gets a lineage of its own, which only forgoes the sharing.
+   */
+  lineage: number
 
   /** The state before block 1. */
   constructor(genesis: Genesis) {
@@ -72,12 +79,14 @@ export class ChainState implements StateBase {
     // Slot -1: block 1 may take slot 0.
     const head: Head = { height: 0, hash: this.genesisHash, slot: -1, epoch: 0, timestamp: genesis.genesis_time, vote_epoch: 0 }
     this.#kv.set('head', head as unknown as Json)
+    this.#head = head
     this.#kv.set('recent', [])
     this.#kv.set(
       'nodes',
       genesis.validators.map((v) => [v.node_id, -1])
     )
     this.#kv.set('eb/0', this.genesisHash)
+    this.lineage = lineageAfter(0, this.genesisHash)
   }
 
   /** The value at `key`. */
@@ -87,8 +96,11 @@ export class ChainState implements StateBase {
 
   /** The last final block. */
   head(): Head {
-    return this.#kv.get('head') as unknown as Head
+    return this.#head
   }
+
+  /** #kv's 'head', kept apart: read on every message, where a lookup in a map of ~10^5 keys showed in profiles. */
+  #head: Head
 
   /** A delta over this state, for a block under validation. */
   begin(): StateDelta {
@@ -102,7 +114,9 @@ export class ChainState implements StateBase {
   commit(delta: StateDelta): void {
     if (delta.root !== this) throw new Error('delta belongs to another state')
     for (const [k, v] of delta.writes()) this.#kv.set(k, v)
+    this.#head = this.#kv.get('head') as unknown as Head
     delta.committed = true
+    this.lineage = ++lastLineage
   }
 
   /** SHA-256 (hex) over the JCS encoding of the sorted [key, value] entries: equal states, equal digests. */
@@ -153,8 +167,9 @@ export class StateDelta implements StateView, StateBase {
     return this.base.memo
   }
   get(key: string): Json | undefined {
+    // A JSON value is never undefined, so a miss in the writes is a miss (one lookup per layer, not two).
     const v = this.#writes.get(key)
-    return v !== undefined || this.#writes.has(key) ? v : this.#base.get(key)
+    return v !== undefined ? v : this.#base.get(key)
   }
   set(key: string, value: Json): void {
     this.#writes.set(key, value)
@@ -168,6 +183,34 @@ export class StateDelta implements StateView, StateBase {
     if (!(this.base instanceof StateDelta)) throw new Error('only a delta over a delta merges')
     for (const [k, v] of this.#writes) this.base.set(k, v)
   }
+}
+
+// Lineages by what determines them (a block's step, then the parent lineage; the genesis hash under parent 0):
+// an id is minted once per key and never reused, so one id always names one history. Bounded by clearing: a key
+// minted again gets a new id, which only keeps equal states from sharing (never makes different ones share).
+// Keyed by the step text first: the nodes of a process pass the same string (memoised per shared block), whose
+// hash V8 keeps.
+const LINEAGES = new Map<string, Map<number, number>>()
+const LINEAGES_LIMIT = 4096
+let lastLineage = 0
+
+/**
+ * The lineage of the state after a block whose state writes are fixed by `step` (the block hash, which commits
+ * to the header and the transactions, and the voters of its parent certificate, which vote credits follow and
+ * no hash covers) applied to a state of lineage `parent`; parent 0 and a genesis hash: the genesis state's.
+ */
+export function lineageAfter(parent: number, step: string): number {
+  let byParent = LINEAGES.get(step)
+  const hit = byParent?.get(parent)
+  if (hit !== undefined) return hit
+  if (LINEAGES.size >= LINEAGES_LIMIT) LINEAGES.clear()
+  if (byParent === undefined || !LINEAGES.has(step)) {
+    byParent = new Map()
+    LINEAGES.set(step, byParent)
+  }
+  const id = ++lastLineage
+  byParent.set(parent, id)
+  return id
 }
 
 /** Reads an integer value, 0 when absent. */

@@ -4,8 +4,8 @@
  * producer's signature (one verification rejects a forged block before its transactions cost anything),
  * then the transactions, then the commitments that need their ids.
  */
-import { errors } from '../common/errors.ts'
-import { isShared, memoShared } from '../common/frozen.ts'
+import { errors, type LucidError } from '../common/errors.ts'
+import { deepFreeze, isShared, memoShared } from '../common/frozen.ts'
 import { fromHex } from '../common/hash.ts'
 import { checkCertificate, headCommittee } from './certificate.ts'
 import { blockBytes, blockHash, blockMerkleRoot, signingMessage } from './encoding.ts'
@@ -13,7 +13,7 @@ import { creditParams } from './params.ts'
 import { applyTx, blockAnchors, type BlockContext } from './rules.ts'
 import { attemptOf, attemptOpensAfter, epochInfo, epochOf, slotSchedule, slotStart, type Committee } from './schedule.ts'
 import type { SignatureSink } from './sink.ts'
-import { StateDelta, intAt, type ChainState, type Head, type StateBase, type StateView } from './state.ts'
+import { ChainState, StateDelta, intAt, type Head, type StateBase, type StateView } from './state.ts'
 import type { Anchor, Block, BlockHeader, Certificate, Json, Transaction } from './types.ts'
 
 /** A block that passed validation against a final state. */
@@ -63,6 +63,74 @@ const SHAPED = new WeakMap<Block, string>()
  * in a sync batch); throws the first rule it breaks.
  */
 export function validateBlock(state: ChainState | StateDelta, block: Block, opts: ValidateOptions): ValidBlock {
+  return state instanceof ChainState && isShared(block) ? validateShared(state, block, opts) : validateOnce(state, block, opts)
+}
+
+/** A signature check a validation made, to make again through another node's sink. */
+type SignatureCheck = readonly [publicKey: string, message: Uint8Array, signature: string, fail: () => LucidError]
+
+/** What a shared block's validation against a final state of one lineage found (it passed). */
+interface Validation {
+  readonly hash: string
+  readonly attempt: number
+  readonly txIds: readonly string[]
+  readonly writes: ReadonlyArray<readonly [string, Json]>
+  readonly checks: readonly SignatureCheck[]
+}
+
+/** By shared block, then by the lineage of the final state it was validated against. */
+const VALIDATIONS = new WeakMap<Block, Map<number, Validation>>()
+
+/**
+ * validateOnce for a shared (deep-frozen) block against a final state, once per state lineage in the process:
+ * the nodes of a simulation (or an in-process devnet) whose final states are equal validate each proposal
+ * alike. Everything validation decides is a pure function of the state and the block but two things, which
+ * are done again for each node: the clock check (`opts.now`) and the signature checks, made through the
+ * node's own sink in the same order, so that each node verifies (and is charged for) exactly what it would
+ * have been, its verified cache included. Then the node gets a delta of its own holding the same writes
+ * (deep-frozen: shared by the states that take them). Only validations that passed are remembered.
+ */
+function validateShared(state: ChainState, block: Block, opts: ValidateOptions): ValidBlock {
+  const lineage = state.lineage
+  const hit = VALIDATIONS.get(block)?.get(lineage)
+  if (hit !== undefined) {
+    const h = block.header
+    // Every rule checked before the clock in validateOnce passed for this state: the clock comes first here.
+    if (opts.now !== undefined && h.timestamp > opts.now + state.genesis.params.max_clock_skew_ms)
+      throw new errors.SlotOrTimestampOutOfBounds(`timestamp ${h.timestamp} is in the future (now ${opts.now})`)
+    for (const [publicKey, message, signature, fail] of hit.checks) opts.sigs.check(publicKey, message, signature, fail)
+    const delta = new StateDelta(state)
+    for (const [k, v] of hit.writes) delta.set(k, v)
+    return { block, hash: hit.hash, attempt: hit.attempt, delta, txIds: hit.txIds }
+  }
+  const checks: SignatureCheck[] = []
+  const valid = validateOnce(state, block, {
+    ...opts,
+    sigs: {
+      check(publicKey, message, signature, fail) {
+        opts.sigs.check(publicKey, message, signature, fail)
+        checks.push([publicKey, message, signature, fail])
+      }
+    }
+  })
+  let byLineage = VALIDATIONS.get(block)
+  if (byLineage === undefined) {
+    byLineage = new Map()
+    VALIDATIONS.set(block, byLineage)
+  }
+  // A block is validated against the one or two final states around its height: a few lineages at most.
+  if (byLineage.size >= 8) byLineage.clear()
+  byLineage.set(lineage, {
+    hash: valid.hash,
+    attempt: valid.attempt,
+    txIds: valid.txIds,
+    writes: [...valid.delta.writes()].map(([k, v]) => [k, deepFreeze(v)] as const),
+    checks
+  })
+  return valid
+}
+
+function validateOnce(state: ChainState | StateDelta, block: Block, opts: ValidateOptions): ValidBlock {
   const params = state.genesis.params
   const hash = checkedHash(state, block)
   const h = block.header

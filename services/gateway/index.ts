@@ -52,7 +52,18 @@ export { ROLES, hasRole } from './auth/roles.ts'
 export type { Role, Principal } from './auth/roles.ts'
 
 /** TRON wallet message signing helpers (what a wallet signs, how an address is derived). */
-export { tronMessageDigest, tronAddressFromPublicKey, signTronMessage, recoverTronSigner, isTronAddress, TRON_MESSAGE_PREFIX } from './auth/wallet.ts'
+export {
+  tronMessageDigest,
+  tronAddressFromPublicKey,
+  signTronMessage,
+  recoverTronSigner,
+  isTronAddress,
+  TRON_MESSAGE_PREFIX,
+  walletRecovery,
+  nobleRecovery,
+  loadNativeRecovery,
+  type Secp256k1Recovery
+} from './auth/wallet.ts'
 
 /** Password hashing parameters helpers. */
 export { scryptMaxmem } from './auth/passwords.ts'

@@ -182,7 +182,9 @@ export class SessionService {
   /** The caller's sessions, newest first. */
   async list(owner: Principal, limit: number): Promise<SessionView[]> {
     const docs = await this.#db.sessions.byUser(owner.sub, { limit })
-    return await Promise.all(docs.map(async (d) => view(d, await this.#store.session(d.session_id))))
+    // One read for every row's attributes: a get per row cost more than the query itself (docs/gateway.md).
+    const attrs = await this.#store.sessions(docs.map((d) => d.session_id))
+    return docs.map((d, i) => view(d, attrs[i]))
   }
 
   /**

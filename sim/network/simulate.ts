@@ -104,6 +104,11 @@ export interface SimResult {
   readonly ledgers: readonly Ledger[]
   /** Indices of the byzantine nodes. */
   readonly byzantine: readonly number[]
+  /**
+   * CPU seconds this process spent in the run (figures.wallS's span: the fresh node's sync excluded), every
+   * thread of it counted: beside the wall time, what a busy machine changes least.
+   */
+  readonly runCpuS: number
 }
 
 /** One simulated validator: what survives its restarts. */
@@ -258,6 +263,7 @@ export class Simulation {
   /** Runs to the end and computes the figures. */
   async run(): Promise<SimResult> {
     const wall0 = performance.now()
+    const cpu0 = process.cpuUsage()
     const g = SIM_GENESIS_TIME
     const end = g + this.#o.durationMs
     const slotMs = this.genesis.params.slot_ms
@@ -295,6 +301,7 @@ export class Simulation {
     }
     for (const n of this.nodes) n.node?.stop()
     const runWallS = (performance.now() - wall0) / 1000
+    const cpu = process.cpuUsage(cpu0)
     const fresh = this.#o.freshSync === false ? undefined : await this.#freshSync()
     const best = this.#best()
     const figures = computeFigures({
@@ -322,7 +329,8 @@ export class Simulation {
       genesis: this.genesis,
       ids: this.nodes.map((n) => n.signer.publicKey),
       ledgers: this.nodes.map((n) => n.ledger),
-      byzantine: this.nodes.filter((n) => n.adversary !== undefined).map((n) => n.index)
+      byzantine: this.nodes.filter((n) => n.adversary !== undefined).map((n) => n.index),
+      runCpuS: (cpu.user + cpu.system) / 1e6
     }
   }
 

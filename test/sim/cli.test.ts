@@ -98,6 +98,15 @@ describe('lucid sim chain', () => {
     assert.equal(json, join(dir, 'x.json'))
   })
 
+  it('shows progress on a terminal by default, every 10 s anywhere with --progress, never with --quiet', async () => {
+    const base = ['chain', '--nodes', '4', '--duration', '1h']
+    assert.equal(parseSimArgs(base).progress, 'auto')
+    assert.equal(parseSimArgs([...base, '--progress']).progress, 'lines')
+    assert.equal(parseSimArgs([...base, '--quiet']).progress, 'off')
+    assert.equal(parseSimArgs([...base, '-q']).progress, 'off')
+    await assert.rejects(simCommand([...base, '--quiet', '--progress']), usage('LUCID_ERR_9001', /contradict/))
+  })
+
   it('prints the figures and writes a valid lucid-bench/1 report', async () => {
     const file = join(dir, 'sim.json')
     const r = await run(['chain', '--nodes', '8', '--duration', '5m', '--loss', '1%', '--seed', '3', '--json', file])
@@ -129,12 +138,18 @@ describe('lucid sim chain', () => {
       'day_wall_s',
       'events_per_s',
       'baseline_events_per_s',
-      'baseline_ratio'
+      'baseline_before_events_per_s',
+      'baseline_after_events_per_s',
+      'baseline_ratio',
+      'run_cpu_s'
     ]) {
       assert.equal(typeof e?.metrics[m], 'number', m)
     }
     // The speed beside its same-process yardstick: a bare event queue runs far more events per second than the chain.
-    assert.match(r.out, /^speed\s+.* events\/s of wall time; a bare event queue here: .* events\/s \(the baseline, same process\), ratio \d/m)
+    assert.match(
+      r.out,
+      /^speed\s+.* events\/s of wall time \([\d.]+ s of CPU for the [\d.]+ s run\); a bare event queue here: .* events\/s \(the baseline, same process: .* before the run, .* after\), ratio \d/m
+    )
     assert.ok((e?.metrics.baseline_events_per_s ?? 0) > (e?.metrics.events_per_s ?? Infinity))
   })
 

@@ -36,6 +36,8 @@ Runs every selected benchmark case (default: all) in its own process against its
   --pin-server CPUS           pin the server process to CPUS (taskset list, e.g. 0)
   --pin-load CPUS             pin the load generator processes to CPUS (e.g. 1)
   --find-max --p99 MS         HTTP cases: search the highest open-model rate whose p99 stays under MS
+  --busy N                    keep N processes burning a core each while the cases run (started and stopped
+                              by the runner): behaviour under contention, measured on purpose
   --strict                    a skipped case fails the run
   --seed N                    seed of the cases' random generators (default 42)
   --list                      list the registered cases and exit
@@ -47,6 +49,11 @@ Exit codes: 0 every target met, 1 a target missed, 2 usage or setup error, 3 a c
 function positiveInt(v: string | undefined, flag: string, dflt: number): number {
   if (v === undefined) return dflt
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new errors.BadValue(`${flag}: '${v}' (a whole number >= 1)`)
+  return Number(v)
+}
+
+function nonNegativeInt(v: string, flag: string): number {
+  if (!/^\d+$/.test(v) || Number(v) > 64) throw new errors.BadValue(`${flag}: '${v}' (a whole number from 0 to 64)`)
   return Number(v)
 }
 
@@ -75,6 +82,7 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
       'find-max': { type: 'boolean' },
       p99: { type: 'string' },
       seed: { type: 'string' },
+      busy: { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     }
@@ -96,6 +104,7 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
   if (!PROFILES.includes(profile)) throw new errors.BadValue(`--profile: '${values.profile ?? ''}' (smoke, quick or full)`)
   const repeat = positiveInt(values.repeat, '--repeat', 1)
   const seed = positiveInt(values.seed, '--seed', 42)
+  const busy = values.busy === undefined ? 0 : nonNegativeInt(values.busy, '--busy')
   const target = values.host !== undefined ? hostUrl(values.host) : undefined
   if (values.json !== undefined) assertWritable(values.json, '--json')
   if (values.html !== undefined) assertWritable(values.html, '--html')
@@ -127,6 +136,7 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     repeat,
     seed,
     strict: values.strict === true,
+    busy,
     ...(human.progress !== undefined ? { onEvent: progressPrinter(human.progress) } : {}),
     pin,
     ...(target !== undefined ? { target } : {}),

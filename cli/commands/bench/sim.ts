@@ -74,6 +74,9 @@ const USAGE = `Usage: lucid sim chain --nodes N --duration D [--latency L] [--lo
   --slots-per-epoch S  epoch length in slots (default 8640, a day; 48 runs epochs in 8 simulated minutes)
   --seed S           seeds keys, delays, losses and the load (default 1)
   --json F           write a lucid-bench/1 report
+  --quiet, -q        no progress on stderr (by default a live line when stderr is a terminal: simulated
+                     time, height, events per second, time left)
+  --progress         a progress line every 10 s even when stderr is not a terminal (logs, CI)
 
        lucid sim chain --profile quick|full [--seeds N] [--scenario TEXT] [--threads T] [--json F]
 
@@ -120,7 +123,9 @@ function parseFlags(argv: readonly string[]): { values: Values; str: (k: string)
       strict: true,
       options: {
         ...Object.fromEntries([...RUN_FLAGS, ...BATTERY_FLAGS, 'json'].map((k) => [k, { type: 'string' as const }])),
-        help: { type: 'boolean', short: 'h' }
+        help: { type: 'boolean', short: 'h' },
+        quiet: { type: 'boolean', short: 'q' },
+        progress: { type: 'boolean' }
       }
     }).values
   } catch (err) {
@@ -137,10 +142,12 @@ function parseFlags(argv: readonly string[]): { values: Values; str: (k: string)
 }
 
 /** The simulator's options from the command line. Throws LUCID_ERR_9001 / 9003. */
-export function parseSimArgs(argv: readonly string[]): { opts: SimOptions; json?: string; help: boolean } {
-  if (argv[0] === '--help' || argv[0] === '-h') return { opts: { nodes: 1, durationMs: 1 }, help: true }
+export function parseSimArgs(argv: readonly string[]): { opts: SimOptions; json?: string; help: boolean; progress: ProgressMode } {
+  if (argv[0] === '--help' || argv[0] === '-h') return { opts: { nodes: 1, durationMs: 1 }, help: true, progress: 'off' }
   const { values, str, int } = parseFlags(argv)
-  if (values.help === true) return { opts: { nodes: 1, durationMs: 1 }, help: true }
+  if (values.help === true) return { opts: { nodes: 1, durationMs: 1 }, help: true, progress: 'off' }
+  if (values.quiet === true && values.progress === true) throw new errors.Usage('--quiet and --progress contradict each other; try lucid sim --help')
+  const progress: ProgressMode = values.quiet === true ? 'off' : values.progress === true ? 'lines' : 'auto'
   const battery = BATTERY_FLAGS.find((k) => values[k] !== undefined)
   if (battery !== undefined) throw new errors.Usage(`--${battery} belongs to the battery (--profile quick|full); try lucid sim --help`)
   const nodes = int('nodes', 1)
@@ -180,8 +187,11 @@ export function parseSimArgs(argv: readonly string[]): { opts: SimOptions; json?
     ...(newcomers !== undefined || sybils !== undefined ? { newcomers: { honest: newcomers ?? 0, sybils: sybils ?? 0 } } : {}),
     ...(spe !== undefined ? { params: { slots_per_epoch: spe } } : {})
   }
-  return { opts, ...(json !== undefined ? { json } : {}), help: false }
+  return { opts, ...(json !== undefined ? { json } : {}), help: false, progress }
 }
+
+/** Progress on stderr: `auto` a live line on a terminal and nothing otherwise, `lines` a line every 10 s anywhere, `off` none. */
+export type ProgressMode = 'auto' | 'lines' | 'off'
 
 /** --json's file, checked to be writable. */
 function jsonFlag(str: (k: string) => string | undefined): string | undefined {
@@ -387,15 +397,19 @@ const fmtRate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` :
 
 /**
  * Progress of a long run on stderr: simulated time, the best final height (hourly), events per second and the
- * time left at this pace. On a terminal one live line (redrawn at most twice a second), otherwise a line every
- * 10 s of wall time. Runs shorter than a report interval print nothing.
+ * time left at this pace. On a terminal one live line (redrawn at most twice a second); with `lines` (--progress)
+ * a line every 10 s of wall time wherever stderr goes; nothing with `off` (--quiet) or off a terminal by default.
+ * Runs shorter than a report interval print nothing. A tick is no event of the run (queue.ts): the run is the same.
  */
 function progressReporter(
+  mode: ProgressMode,
   durationMs: number,
   started: number
-): { hour: (simMs: number, height: number) => void; tick: (simMs: number, events: number) => void; end: () => void } {
+): { hour: (simMs: number, height: number) => void; tick: ((simMs: number, events: number) => void) | undefined; end: () => void } {
   const tty = process.stderr.isTTY === true
-  const every = tty ? 500 : 10_000
+  const live = mode !== 'off' && tty
+  const lines = mode === 'lines' && !tty
+  const every = live ? 500 : 10_000
   let height = 0
   let last = started
   let drawn = false
@@ -403,18 +417,21 @@ function progressReporter(
     hour: (_simMs, h) => {
       height = h
     },
-    tick: (simMs, events) => {
-      const now = performance.now()
-      if (now - last < every) return
-      last = now
-      const wallS = (now - started) / 1000
-      const eta = simMs > 0 ? (wallS * (durationMs - simMs)) / simMs : NaN
-      const line = `simulated ${(simMs / 3_600_000).toFixed(2)} h of ${(durationMs / 3_600_000).toFixed(2)} h (${((100 * simMs) / durationMs).toFixed(0)} %), height ${height}, ${fmtRate(events / wallS)} events/s, ${wallS.toFixed(0)} s, ETA ${Number.isFinite(eta) ? eta.toFixed(0) : '?'} s`
-      if (tty) {
-        process.stderr.write(`\r${line}\x1b[K`)
-        drawn = true
-      } else process.stderr.write(`${line}\n`)
-    },
+    tick:
+      live || lines
+        ? (simMs, events) => {
+            const now = performance.now()
+            if (now - last < every) return
+            last = now
+            const wallS = (now - started) / 1000
+            const eta = simMs > 0 ? (wallS * (durationMs - simMs)) / simMs : NaN
+            const line = `simulated ${(simMs / 3_600_000).toFixed(2)} h of ${(durationMs / 3_600_000).toFixed(2)} h (${((100 * simMs) / durationMs).toFixed(0)} %), height ${height}, ${fmtRate(events / wallS)} events/s, ${wallS.toFixed(0)} s, ETA ${Number.isFinite(eta) ? eta.toFixed(0) : '?'} s`
+            if (live) {
+              process.stderr.write(`\r${line}\x1b[K`)
+              drawn = true
+            } else process.stderr.write(`${line}\n`)
+          }
+        : undefined,
     end: () => {
       if (drawn) process.stderr.write('\n')
     }
@@ -425,26 +442,37 @@ function progressReporter(
 export async function simCommand(argv: string[]): Promise<number> {
   const battery = parseBatteryArgs(argv)
   if (battery !== undefined) return await batteryCommand(battery)
-  const { opts, json, help } = parseSimArgs(argv)
+  const { opts, json, help, progress: mode } = parseSimArgs(argv)
   if (help) {
     process.stdout.write(`${USAGE}\n`)
     return 0
   }
   const env = captureEnv()
-  // The yardstick, in this process before the run: a bare event queue's events per second (queue.ts).
-  const baseline = queueBaseline()
+  // The yardstick, in this process just before and just after the run: a bare event queue's events per second
+  // (queue.ts). Their mean anchors the run's speed; apart, they show how much the machine's load moved meanwhile.
+  const before = queueBaseline()
   const started = performance.now()
-  const progress = progressReporter(opts.durationMs, started)
-  const r = await simulate({ ...opts, progress: progress.hour, tick: progress.tick })
+  const progress = progressReporter(mode, opts.durationMs, started)
+  const r = await simulate({ ...opts, progress: progress.hour, ...(progress.tick !== undefined ? { tick: progress.tick } : {}) })
   progress.end()
+  const after = queueBaseline()
+  const baseline = (before + after) / 2
   const f = r.figures
   const verdict = simVerdict(f)
   const eventsPerS = f.events / f.wallS
   humanStream(json).write(
-    `${renderFigures(f)}\nspeed            ${fmtRate(eventsPerS)} events/s of wall time; a bare event queue here: ${fmtRate(baseline)} events/s (the baseline, same process), ratio ${(eventsPerS / baseline).toFixed(4)}\nverdict          ${verdict.pass ? 'PASS' : `FAIL: ${verdict.reasons.join('; ')}`}\n`
+    `${renderFigures(f)}\nspeed            ${fmtRate(eventsPerS)} events/s of wall time (${r.runCpuS.toFixed(1)} s of CPU for the ${f.wallS.toFixed(1)} s run); a bare event queue here: ${fmtRate(baseline)} events/s (the baseline, same process: ${fmtRate(before)} before the run, ${fmtRate(after)} after), ratio ${(eventsPerS / baseline).toFixed(4)}\nverdict          ${verdict.pass ? 'PASS' : `FAIL: ${verdict.reasons.join('; ')}`}\n`
   )
   if (json !== undefined) {
-    const metrics = { ...figureMetrics(f), events_per_s: eventsPerS, baseline_events_per_s: baseline, baseline_ratio: eventsPerS / baseline }
+    const metrics = {
+      ...figureMetrics(f),
+      events_per_s: eventsPerS,
+      baseline_events_per_s: baseline,
+      baseline_before_events_per_s: before,
+      baseline_after_events_per_s: after,
+      baseline_ratio: eventsPerS / baseline,
+      run_cpu_s: r.runCpuS
+    }
     writeReport(json, env, 'full', [simEntry('chain.sim', simConditions(opts), metrics, [metrics], (performance.now() - started) / 1000)])
   }
   return verdict.pass ? 0 : 1

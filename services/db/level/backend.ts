@@ -20,6 +20,7 @@ import { openExclusive } from './lock.ts'
 import { CommitLog } from './occ.ts'
 import { GroupSync } from '../../common/group-sync.ts'
 import { LevelTx } from './tx.ts'
+import { DocCache, cloneJson } from './doc-cache.ts'
 
 /** Options of the LevelDB backend. */
 export interface LevelOptions {
@@ -51,7 +52,19 @@ const SYNC_KEY = '\u0000\u0000sync'
 const AUTO_RETRIES = 50
 
 const parse = (v: string | undefined): Doc | undefined => (v === undefined ? undefined : (JSON.parse(v) as Doc))
-const copy = (d: Doc | undefined): Doc | undefined => (d === undefined ? undefined : structuredClone(d))
+/**
+ * Decodes a page of stored documents (undefined where absent) with one JSON.parse of the joined text: one call
+ * into the parser per page instead of one per row, which is measurably cheaper on pages of hundreds of rows.
+ */
+function parseMany(values: ReadonlyArray<string | undefined>): Array<Doc | undefined> {
+  const present: string[] = []
+  for (const v of values) if (v !== undefined) present.push(v)
+  if (present.length < 2) return values.map(parse)
+  const docs = JSON.parse(`[${present.join(',')}]`) as Doc[]
+  let i = 0
+  return values.map((v) => (v === undefined ? undefined : docs[i++]))
+}
+const copy = (d: Doc | undefined): Doc | undefined => (d === undefined ? undefined : cloneJson(d))
 
 /** Opens the LevelDB backend at `opts.path`; LUCID_ERR_4007 when another process holds it. */
 export async function openLevelBackend(opts: LevelOptions): Promise<Backend> {
@@ -68,6 +81,8 @@ class LevelBackend implements Backend {
   readonly #group: GroupSync | undefined
   readonly #path: string
   readonly #log = new CommitLog()
+  /** Decoded documents for reads outside transactions (doc-cache.ts: how commits keep it coherent). */
+  readonly #cache = new DocCache()
   // The commit mutex: each commit runs after the previous one settled.
   #commits: Promise<unknown> = Promise.resolve()
 
@@ -133,7 +148,17 @@ class LevelBackend implements Backend {
     if (t !== undefined) t.ranges.push({ gte: plan.gte, lt: plan.lt })
     // Buffered writes may hide some committed results, so read as many more as there are buffered writes.
     const want = q.limit + buffered.length
-    const opts = { gte: plan.gte, lt: plan.lt, reverse: q.order === 'desc', ...(t !== undefined ? { snapshot: t.snapshot } : {}) }
+    // A non-unique index entry's value is empty (its key ends with the primary key): read keys alone. Without
+    // a filter every entry is a row, so LevelDB stops at the limit instead of filling a page past it.
+    const keysOnly = plan.kind === 'index'
+    const opts = {
+      gte: plan.gte,
+      lt: plan.lt,
+      reverse: q.order === 'desc',
+      ...(keysOnly ? { values: false } : {}),
+      ...(q.where === undefined ? { limit: want } : {}),
+      ...(t !== undefined ? { snapshot: t.snapshot } : {})
+    }
     const out: Doc[] = []
     const it = this.#db.iterator(opts)
     try {
@@ -146,10 +171,10 @@ class LevelBackend implements Backend {
         let docs: Array<Doc | undefined>
         if (plan.kind === 'doc') {
           dks = page.map(([k]) => k)
-          docs = page.map(([, v]) => parse(v))
+          docs = parseMany(page.map(([, v]) => v))
         } else {
           dks = page.map(([k, v]) => docKeyOfTuple(spec, plan.kind === 'unique' ? v : pkOfIndexKey(spec, plan.index as NonNullable<typeof plan.index>, k)))
-          docs = (await this.#db.getMany(dks, t !== undefined ? { snapshot: t.snapshot } : {})).map(parse)
+          docs = t === undefined ? await this.#docsOf(dks) : parseMany(await this.#db.getMany(dks, { snapshot: t.snapshot }))
         }
         for (let i = 0; i < dks.length && out.length < want; i++) {
           const dk = dks[i] as string
@@ -226,12 +251,20 @@ class LevelBackend implements Backend {
 
   async _close(): Promise<void> {
     await this.#commits
+    this.#cache.clear()
     await this.#release()
   }
 
   /** A document as the reader sees it: committed state, or the transaction's snapshot plus its own writes. */
   async #read(dk: string, t: LevelTx | undefined): Promise<Doc | undefined> {
-    if (t === undefined) return parse(await this.#db.get(dk))
+    if (t === undefined) {
+      const cached = this.#cache.get(dk)
+      if (cached !== undefined) return cached
+      const epoch = this.#cache.epoch
+      const doc = parse(await this.#db.get(dk))
+      this.#cache.fill(epoch, dk, doc)
+      return copy(doc)
+    }
     const w = t.writes.get(dk)
     if (w !== undefined) return w.doc === null ? undefined : copy(w.doc)
     if (!t.seen.has(dk)) {
@@ -239,6 +272,22 @@ class LevelBackend implements Backend {
       t.seen.set(dk, parse(await this.#db.get(dk, { snapshot: t.snapshot })))
     }
     return copy(t.seen.get(dk))
+  }
+
+  /** Committed documents by key, outside any transaction: from the cache, the misses in one getMany. */
+  async #docsOf(dks: readonly string[]): Promise<Array<Doc | undefined>> {
+    const out = dks.map((dk) => this.#cache.get(dk))
+    const missing: number[] = []
+    for (let i = 0; i < out.length; i++) if (out[i] === undefined) missing.push(i)
+    if (missing.length === 0) return out
+    const epoch = this.#cache.epoch
+    const read = parseMany(await this.#db.getMany(missing.map((i) => dks[i] as string)))
+    missing.forEach((i, j) => {
+      const doc = read[j]
+      this.#cache.fill(epoch, dks[i] as string, doc)
+      out[i] = copy(doc)
+    })
+    return out
   }
 
   /** Reads the snapshot state of many document keys in one round trip (for insertMany). */
@@ -343,6 +392,8 @@ class LevelBackend implements Backend {
       })
     }
     await this.#db.batch(ops, { sync: this.#sync && this.#group === undefined })
+    // Before anything else runs: a cached copy of a written document must not outlive the batch.
+    this.#cache.invalidate(t.writes.keys())
     this.#log.record(ops.map((o) => o.key))
   }
 }
