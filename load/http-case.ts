@@ -1,6 +1,6 @@
 /**
  * The measurement every HTTP case makes, so that the gateway cases and baseline.http are measured by the
- * very same code: the server in its own process (or `--target URL`), then
+ * very same code: the server in its own process (or `--host URL`), then
  *  1. throughput on the closed model at the seed's concurrency (autocannon, a separate process from the server),
  *  2. latency on the open model at the target's rate, corrected for coordinated omission, with the
  *     uncorrected figure beside it (generator processes of their own),
@@ -19,13 +19,13 @@ import { startServerProcess } from './server-process.ts'
 
 /** What an HTTP case measures. */
 export interface HttpCaseSpec {
-  /** Module (file URL) exporting `start(opts)` for the server under test; unused with --target. */
+  /** Module (file URL) exporting `start(opts)` for the server under test; unused with --host. */
   serverModule: string
   serverOptions?: Record<string, unknown>
   /** Describes the server for `conditions.server`. */
   serverName: string
   /**
-   * Always this process's own server, never `--target` (baselines: dividing the system under test by itself, as
+   * Always this process's own server, never `--host` (baselines: dividing the system under test by itself, as
    * `bench gateway.health --target URL` did, measured nothing; issue 21).
    */
   ownServer?: boolean
@@ -132,6 +132,7 @@ export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise
           rateHeld: open.rateHeld,
           serverTiming: serverSide !== undefined
         }),
+        ...(closed.firstErrors.length > 0 ? { first_errors: closed.firstErrors.join('; ') } : {}),
         ...prepared.conditions
       },
       histograms: [
@@ -139,7 +140,8 @@ export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise
         { name: 'uncorrected', encoded: encodeHistogram(open.uncorrected) },
         { name: 'closed', encoded: encodeHistogram(closed.histogram) }
       ],
-      series: open.series,
+      // Each second of both phases (from each phase's start): the closed model's successes are what requests_per_s judges.
+      series: open.series.map((p) => ({ ...p, closed_requests_per_s: closed.series[p.t]?.ok ?? 0 })),
       ...(capacity !== undefined ? { capacity } : {})
     }
   } finally {

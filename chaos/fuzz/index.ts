@@ -1,6 +1,6 @@
 /**
  * `lucid chaos --suite fuzz`: generated hostile requests (chaos/fuzz/input.ts, fast-check) on every
- * route of the gateway's OpenAPI document, against `lucid serve` in its own process (or a --target).
+ * route of the gateway's OpenAPI document, against `lucid serve` in its own process (or a --host).
  *
  * 1. Setup through the API: a victim A with sessions (one recording, one finalised with chunks), another
  *    user B with a session, the fuzzer's own user F with a session it may upload junk into, an admin when
@@ -16,7 +16,7 @@
  *    changed by someone else, no role escalated).
  *
  * The local gateway runs with --load-test (rate limits lifted): the point is that the hostile requests
- * reach the handlers, not that the limiter stops them at the 101st. A --target with limits on is fuzzed as
+ * reach the handlers, not that the limiter stops them at the 101st. A --host with limits on is fuzzed as
  * it is; its 429s are counted (`rate_limited_count`) and reported.
  */
 import { createHash, randomBytes } from 'node:crypto'
@@ -56,7 +56,7 @@ async function expectOk(c: Client, req: Req, what: string): Promise<Res & { kind
   for (let attempt = 0; ; attempt++) {
     const r = await c.send(req)
     if (r.kind === 'answer' && r.status >= 200 && r.status < 300) return r
-    // A --target with rate limits on: wait as told, a few times.
+    // A --host with rate limits on: wait as told, a few times.
     if (r.kind === 'answer' && r.status === 429 && attempt < 3) {
       await new Promise((resolve) => setTimeout(resolve, 1000 * Math.min(61, Number(r.headers['retry-after'] ?? 5))))
       continue

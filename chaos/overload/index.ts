@@ -9,7 +9,7 @@
  * Phases: baseline (a few seconds quiet: /health latency, one normal request mix), burst (scenario and
  * flood), recovery (until /health p99 over a second and a normal request mix are back within bounds of
  * the baseline, or the observation window ends). A prober process measures /health throughout; the
- * server's RSS is read from /proc (or its /metrics, for a --target) every second.
+ * server's RSS is read from /proc (or its /metrics, for a --host) every second.
  *
  * Answers are classified: 2xx, 429 (rate limited), 503 with LUCID_ERR_3002/5016 (load shed on purpose),
  * other 4xx, other 5xx (server errors: any 5xx but the intended 503 shedding), transport errors
@@ -409,7 +409,7 @@ function overloadConditions(
     kdf_concurrency: typeof cfg.kdf_concurrency === 'number' ? cfg.kdf_concurrency : 'unknown',
     kdf_queue_limit: typeof cfg.kdf_queue_limit === 'number' ? cfg.kdf_queue_limit : 'unknown',
     scenario: `stress (${SCENARIOS.stress.users} users, spawn ${SCENARIOS.stress.spawnRate}/s) at time scale ${TIME_SCALE}: ${TIME_SCALE}x the seed's request rate`,
-    login_flood: `${FLOOD_CLIENTS} clients in a closed loop of password logins${spread ? ', each from its own loopback address' : ' (one address: --target is not loopback)'}`,
+    login_flood: `${FLOOD_CLIENTS} clients in a closed loop of password logins${spread ? ', each from its own loopback address' : ' (one address: --host is not loopback)'}`,
     health_prober: `a separate process, GET /health every ${PROBE_INTERVAL_MS} ms, latency from the due time`,
     recovered_when:
       '10 sequential /health p99 <= 100 ms and a normal mix (login, /users/me, create, list, delete, /chain/info) all 2xx within max(2x, +500 ms) of its baseline',
