@@ -59,35 +59,37 @@ function positive(v: string | undefined, flag: string, integer: boolean): number
   return n
 }
 
-/** Runs `lucid load`; returns the exit code. */
-export async function loadCommand(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, 'load', {
-    options: {
-      scenario: { type: 'string' },
-      host: { type: 'string' },
-      users: { type: 'string', short: 'u' },
-      'spawn-rate': { type: 'string', short: 'r' },
-      duration: { type: 'string' },
-      'run-time': { type: 'string', short: 't' },
-      'targets-file': { type: 'string' },
-      quiet: { type: 'boolean', short: 'q' },
-      'time-scale': { type: 'string' },
-      workers: { type: 'string' },
-      'arrival-rate': { type: 'string' },
-      seed: { type: 'string' },
-      engine: { type: 'string' },
-      'remote-workers': { type: 'string' },
-      'master-port': { type: 'string' },
-      json: { type: 'string' },
-      html: { type: 'string' },
-      csv: { type: 'string' },
-      help: { type: 'boolean', short: 'h' }
-    }
-  })
-  if (values.help === true) {
-    process.stdout.write(`${LOAD_USAGE}\n`)
-    return 0
-  }
+/** The flags of `lucid load` (Locust's long names, and its short ones). */
+const LOAD_OPTIONS = {
+  scenario: { type: 'string' },
+  host: { type: 'string' },
+  users: { type: 'string', short: 'u' },
+  'spawn-rate': { type: 'string', short: 'r' },
+  duration: { type: 'string' },
+  'run-time': { type: 'string', short: 't' },
+  'targets-file': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  'time-scale': { type: 'string' },
+  workers: { type: 'string' },
+  'arrival-rate': { type: 'string' },
+  seed: { type: 'string' },
+  engine: { type: 'string' },
+  'remote-workers': { type: 'string' },
+  'master-port': { type: 'string' },
+  json: { type: 'string' },
+  html: { type: 'string' },
+  csv: { type: 'string' },
+  help: { type: 'boolean', short: 'h' }
+} as const
+
+type LoadValues = ReturnType<typeof parseLoadFlags>
+
+function parseLoadFlags(argv: string[]) {
+  return parseFlags(argv, 'load', { options: LOAD_OPTIONS }).values
+}
+
+/** The scenario named by --scenario, with --users, --spawn-rate and --run-time (or --duration) applied. */
+function scenarioOf(values: LoadValues): { name: string; scenario: ReturnType<typeof customScenario> } {
   const name = values.scenario
   if (name === undefined) throw new errors.Usage('lucid load needs --scenario light|medium|heavy|stress')
   if (!(name in SCENARIOS)) throw new errors.BadValue(`--scenario: '${name}' (light, medium, heavy or stress)`)
@@ -105,8 +107,20 @@ export async function loadCommand(argv: string[]): Promise<number> {
     ...(spawnRate !== undefined ? { spawnRate } : {}),
     ...(durationS !== undefined ? { durationS } : {})
   })
-  const timeScale = positive(values['time-scale'], '--time-scale', false) ?? 1
-  if (timeScale < 1) throw new errors.BadValue(`--time-scale: '${values['time-scale'] ?? ''}' (>= 1)`)
+  return { name, scenario }
+}
+
+/** How the load is generated: the engine and its processes, checked against each other. */
+interface EngineSettings {
+  readonly engine: 'lucid' | 'locust'
+  readonly workers: number | undefined
+  readonly arrivalRate: number | undefined
+  readonly seed: number | undefined
+  readonly remoteWorkers: number | undefined
+  readonly masterPort: number | undefined
+}
+
+function engineSettings(values: LoadValues): EngineSettings {
   // --workers 0: a Locust master that only coordinates workers on other machines (checked with --remote-workers below).
   const workers = values.workers === '0' && values.engine === 'locust' ? 0 : positive(values.workers, '--workers', true)
   const arrivalRate = positive(values['arrival-rate'], '--arrival-rate', false)
@@ -125,6 +139,20 @@ export async function loadCommand(argv: string[]): Promise<number> {
     if (!existsSync(locustBinary())) throw new errors.LocustUnavailable(`${locustBinary()} not found (apt-get install python3-locust, or set LUCID_LOCUST)`)
   } else if (remoteWorkers !== undefined || masterPort !== undefined)
     throw new errors.Usage('--remote-workers and --master-port work with --engine locust only')
+  return { engine, workers, arrivalRate, seed, remoteWorkers, masterPort }
+}
+
+/** Runs `lucid load`; returns the exit code. */
+export async function loadCommand(argv: string[]): Promise<number> {
+  const values = parseLoadFlags(argv)
+  if (values.help === true) {
+    process.stdout.write(`${LOAD_USAGE}\n`)
+    return 0
+  }
+  const { name, scenario } = scenarioOf(values)
+  const timeScale = positive(values['time-scale'], '--time-scale', false) ?? 1
+  if (timeScale < 1) throw new errors.BadValue(`--time-scale: '${values['time-scale'] ?? ''}' (>= 1)`)
+  const { engine, workers, arrivalRate, seed, remoteWorkers, masterPort } = engineSettings(values)
   const target = values.host !== undefined ? hostUrl(values.host) : undefined
   const targets = targetTable(
     LOAD_TARGETS,
