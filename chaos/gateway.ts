@@ -1,6 +1,6 @@
 /**
  * What the HTTP suites (fuzz, overload) share: the gateway under test (started on loopback in its own
- * process with a data directory the suite owns, or a `--target`), whether its process is still alive,
+ * process with a data directory the suite owns, or a `--host`), whether its process is still alive,
  * and a small client that never throws on an answer and classifies what came back.
  */
 import { readFile } from 'node:fs/promises'
@@ -13,13 +13,13 @@ const GATEWAY = new URL('../services/gateway/index.ts', import.meta.url).href
 /** The gateway a suite drives. */
 export interface GatewayUnderTest {
   readonly url: string
-  /** Its process id when it runs here (peak RSS from /proc, crash detection); undefined for a --target. */
+  /** Its process id when it runs here (peak RSS from /proc, crash detection); undefined for a --host. */
   readonly pid?: number
   /** Its data directory when it runs here (the fuzz suite reads the token key to forge expired tokens). */
   readonly dataDir?: string
   /** What it is, for the report's conditions. */
   readonly description: string
-  /** False once the local process has exited (a crash, unless we closed it). Always true for a --target. */
+  /** False once the local process has exited (a crash, unless we closed it). Always true for a --host. */
   alive(): boolean
   close(): Promise<void>
 }
@@ -58,7 +58,7 @@ export function serverConditions(gw: GatewayUnderTest, cfg: Record<string, unkno
 
 /** A gateway someone else runs. */
 export function remoteGateway(url: string): GatewayUnderTest {
-  return { url, description: `--target ${url}`, alive: () => true, close: async () => {} }
+  return { url, description: `--host ${url}`, alive: () => true, close: async () => {} }
 }
 
 /** True while process `pid` exists (signal 0 checks without signalling). */

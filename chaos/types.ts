@@ -10,7 +10,7 @@ export interface ChaosOptions {
   full: boolean
   /** `--duration D` in seconds, when given: the suite's main phase lasts this long instead of its default. */
   durationS?: number
-  /** `--target URL` (origin only), for suites that drive a running gateway (fuzz, overload). */
+  /** `--host URL` (origin only), for suites that drive a running gateway (fuzz, overload). */
   target?: string
   /** `--seed N`: makes generated input reproducible; suites without randomness ignore it. */
   seed?: number

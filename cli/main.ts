@@ -1,27 +1,28 @@
 /**
  * The `lucid` command: dispatches to a subcommand and turns every error into one line and an exit code
- * (docs/interfaces.md section 1: 2 usage or setup error, 3 a run crashed). No stack traces unless LUCID_DEBUG=1.
+ * (docs/interfaces.md section 1: 2 usage or setup error, a held database directory included, 3 a run crashed). No stack traces unless LUCID_DEBUG=1.
  */
-import { LucidError, errors } from '../services/common/errors.ts'
+import { LucidError, errors, isLucidError } from '../services/common/errors.ts'
+import { parseErrorMessage } from './args.ts'
 
 const USAGE = `lucid: performance reference and benchmarks of the Lucid RDP core
 
 Usage:
   lucid bench [COMPONENT|CASE-GLOB ...] [--profile smoke|quick|full] [--repeat R] [--json F] [--html F]
-              [--hgrm DIR] [--targets F] [--target URL] [--pin-server CPUS] [--pin-load CPUS]
-              [--find-max --p99 MS] [--strict] [--list]
+              [--hgrm DIR] [--targets-file F] [--host URL] [--pin-server CPUS] [--pin-load CPUS]
+              [--find-max --p99 MS] [--strict] [--quiet] [--list]
   lucid compare --base REF [COMPONENT|CASE-GLOB ...] [--budget 5m] [--min-effect 5%] [--profile P] [--json F]
   lucid compare OLD.json NEW.json [--min-effect 5%] [--all]
   lucid serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--db level|mongodb] [--validators N]
               [--seed-demo] [--load-test] [--chain MULTIADDR]
   lucid node --key FILE [--data DIR] [--genesis FILE] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--config FILE]
   lucid devnet [--nodes 4] [--data DIR] [--slot-ms MS] [--verbose]
-  lucid load --scenario light|medium|heavy|stress [--target URL] [--users N] [--spawn-rate R]
-             [--duration D] [--time-scale N] [--workers W] [--arrival-rate R] [--json F] [--html F] [--csv PREFIX]
-             [--engine lucid|locust] [--remote-workers M --master-port P]
+  lucid load --scenario light|medium|heavy|stress [--host URL] [-u/--users N] [-r/--spawn-rate R]
+             [-t/--run-time D] [--time-scale N] [--workers W] [--arrival-rate R] [--json F] [--html F] [--csv PREFIX]
+             [--targets-file F] [--engine lucid|locust] [--remote-workers M --master-port P] [--quiet]
   lucid merge A.json B.json ... [--json F] [--html F]
   lucid profile doctor|flame|bubbleprof|heapprofiler [--scenario NAME] [--duration D] [--server gateway|raw]
-  lucid chaos --suite fuzz|overload|faults|soak|all [--duration D] [--full] [--target URL] [--seed N] [--json F]
+  lucid chaos --suite fuzz|overload|faults|soak|all [--duration D] [--full] [--host URL] [--seed N] [--json F]
   lucid sim chain --nodes N --duration D [--latency L] [--loss P] [--partition SPEC] [--crash SPEC]
                   [--byzantine K] [--behaviour equivocate|invalid] [--tx-rate R] [--seed S] [--json F]
   lucid sim chain --profile quick|full [--seeds N] [--scenario TEXT] [--threads T] [--json F]
@@ -31,8 +32,8 @@ Usage:
   lucid db seed --docs N [--data DIR] | lucid db stats [--data DIR]
   lucid help [COMMAND]
 
-Run 'lucid bench --help' for the benchmark options, 'lucid bench --list' for the cases,
-'lucid compare --help' for comparing against a git ref or two reports, 'lucid merge --help' for merging load runs.
+Every command takes --help ('lucid COMMAND --help', or 'lucid help COMMAND'); 'lucid bench --list' lists the cases.
+--json - writes the JSON report to stdout (everything else goes to stderr); --quiet prints only errors.
 Exit codes: 0 success, 1 a target missed (bench), a significant regression (compare) or a recording that
 fails verification (session play), 2 usage or setup error, 3 a benchmark crashed.`
 
@@ -83,11 +84,12 @@ function reportError(err: unknown): number {
   if (process.env.LUCID_DEBUG === '1') console.error(err)
   if (err instanceof LucidError) {
     process.stderr.write(`lucid: ${err.message} [${err.code}]\n`)
-    return err.statusCode === 2 ? 2 : 3
+    // A directory another process holds is a setup error (stop the holder, or use another --data), not a crash.
+    return err.statusCode === 2 || isLucidError(err, 'LUCID_ERR_4007') ? 2 : 3
   }
   const code = (err as { code?: unknown }).code
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`lucid: ${(err as Error).message} [LUCID_ERR_9001]\n`)
+    process.stderr.write(`lucid: Usage: ${parseErrorMessage(err as Error & { code: string }, process.argv[2] ?? '')} [LUCID_ERR_9001]\n`)
     return 2
   }
   process.stderr.write(`lucid: ${err instanceof Error ? err.message : String(err)} (set LUCID_DEBUG=1 for the stack)\n`)

@@ -33,7 +33,7 @@ export interface BenchOptions {
   seed?: number
   /** A skipped case fails the run. */
   strict?: boolean
-  /** A targets file (`lucid bench --targets` format) applied over the cases' own targets. */
+  /** A targets file (`lucid bench --targets-file` format) applied over the cases' own targets. */
   targetsFile?: string
   /** Progress: case starts and ends, the cases' own progress lines. */
   onEvent?: (e: RunEvent) => void

@@ -25,7 +25,7 @@ export interface CaseContext {
   progress(text: string): void
   /** A seeded RNG for this case (the seed is recorded in the report). */
   readonly rng: Rng
-  /** `--target URL` when the user points a case at an already running server. */
+  /** `--host URL` when the user points a case at an already running server. */
   readonly target?: string
   /** A scratch directory of this case's own, removed after the run. */
   readonly tmpdir: string

@@ -20,7 +20,7 @@ import { forkTs } from './spawn.ts'
 import { medianMetrics } from './stats/median.ts'
 import { spreadMetrics } from './stats/spread.ts'
 import type { TargetSpec } from './targets.ts'
-import { caseVerdict, defaultTargets, judge, nothingSucceeded, runVerdict, specsFor } from './verdict.ts'
+import { caseVerdict, defaultTargets, judge, nothingSucceeded, runVerdict, specsFor, unmeasuredTargets } from './verdict.ts'
 
 /** What every case of a run is told beyond its id and profile. */
 export interface CaseOptions {
@@ -149,7 +149,8 @@ function entryOf(def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEntr
   const defaults = defaultTargets(def.id, metrics, [...specs.targets, ...specs.goals])
   // A case that did not complete has no figures to judge: its targets are absent, not failed.
   const targets = status === 'completed' ? [...specs.targets, ...defaults].map((s) => judge(s, metrics)) : []
-  const failedAll = status === 'completed' ? nothingSucceeded(metrics) : undefined
+  const failedAll = status === 'completed' ? nothingSucceeded(metrics, g.conditions) : undefined
+  const unmeasured = status === 'completed' ? unmeasuredTargets(targets, metrics) : undefined
   const goals = status === 'completed' ? specs.goals.map((s) => judge(s, metrics)) : []
   const last = g.last
   const histograms = Object.fromEntries((last?.histograms ?? []).map((h) => [h.name, h.encoded]))
@@ -157,7 +158,13 @@ function entryOf(def: CaseDef, g: Gathered, done: ReadonlyMap<string, ResultEntr
     id: def.id,
     component: def.component,
     status,
-    ...(g.failure !== undefined ? { reason: g.failure.reason } : failedAll !== undefined ? { reason: failedAll } : {}),
+    ...(g.failure !== undefined
+      ? { reason: g.failure.reason }
+      : failedAll !== undefined
+        ? { reason: failedAll }
+        : unmeasured !== undefined
+          ? { reason: unmeasured }
+          : {}),
     ...(g.failure?.code !== undefined ? { code: g.failure.code } : {}),
     conditions: g.conditions,
     metrics,

@@ -1,5 +1,5 @@
 /**
- * `--targets FILE`: a user's own targets for their machine (a Raspberry Pi, a cloud VM). The file is JSON,
+ * `--targets-file FILE`: a user's own targets for their machine (a Raspberry Pi, a cloud VM). The file is JSON,
  * either an array of entries or `{ "targets": [...] }`; each entry is
  * `{ "case": "gateway.health" | "session.chunk_*", "metric": "p95_ms", "op": "<", "value": 80, "source"?: "...", "kind"?: "target" | "goal" }`.
  * An entry with the same case, metric, op and kind as a built-in one replaces it; any other is added.
@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { errors } from '../services/common/errors.ts'
 import type { Op, TargetSpec } from './targets.ts'
+import { idMatches } from './verdict.ts'
 
 const OPS: readonly Op[] = ['<', '<=', '>', '>=']
 
@@ -51,4 +52,26 @@ export function mergeTargets(builtIn: readonly TargetSpec[], user: readonly Targ
   const out = new Map(builtIn.map((t) => [keyOf(t), t]))
   for (const t of user) out.set(keyOf(t), t)
   return [...out.values()]
+}
+
+/**
+ * Loads a targets file for a command that runs the cases `ids`: an entry whose case (or glob) names none of them is
+ * refused (LUCID_ERR_9005), since a target silently ignored reads as a target met.
+ */
+export function loadTargetsFileFor(path: string, ids: readonly string[]): TargetSpec[] {
+  const specs = loadTargetsFile(path)
+  for (const [i, s] of specs.entries()) {
+    if (ids.some((id) => idMatches(s.case, id))) continue
+    const components = [...new Set(ids.map((id) => id.slice(0, id.indexOf('.'))))]
+    const near = ids.filter((id) => id.startsWith(s.case.slice(0, s.case.indexOf('.') + 1)))
+    throw new errors.MalformedTargetsFile(
+      `${path}: entry ${i}: case '${s.case}' is no case here (${near.length > 0 ? `known: ${near.join(', ')}` : `components: ${components.join(', ')}; 'lucid bench --list' lists the cases`})`
+    )
+  }
+  return specs
+}
+
+/** A command's target table (`base`, running the cases `ids`) with `--targets-file`'s entries applied when given. */
+export function targetTable(base: readonly TargetSpec[], path: string | undefined, ids: readonly string[]): TargetSpec[] {
+  return path === undefined ? [...base] : mergeTargets(base, loadTargetsFileFor(path, ids))
 }

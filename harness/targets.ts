@@ -3,7 +3,7 @@
  * targets (docs/interfaces.md section 2), each with the sentence of the seed (quoted in docs/reference.md
  * section 1, with the original test files' numbers) it comes from, and its goals beyond the seed (`kind:
  * 'goal'`, never changing the exit code) in its `defineCase` (define-case.ts); cases/index.ts gathers them as
- * `TARGETS`. `--targets FILE` overrides or adds entries (see loadTargetsFile in targets-file.ts).
+ * `TARGETS`. `--targets-file FILE` overrides or adds entries (see loadTargetsFile in targets-file.ts).
  */
 
 import type { Profile } from './case.ts'

@@ -2,7 +2,7 @@
  * Judging: targets against measured metrics, cases from their targets, the run from its cases, and the
  * exit code from the run (docs/interfaces.md section 1: 0 met, 1 missed, 3 crashed).
  */
-import type { Metrics, Profile } from './case.ts'
+import type { Conditions, Metrics, Profile } from './case.ts'
 import type { CaseVerdict, JudgedTarget, Report, ResultEntry } from './report/schema.ts'
 import type { Op, TargetSpec } from './targets.ts'
 
@@ -66,11 +66,25 @@ export function defaultTargets(id: string, metrics: Metrics, specs: readonly Tar
 
 /**
  * Why a completed case measured nothing: an error-ratio metric of 1 (no request got a good answer, e.g. an
- * unreachable target). Its latencies then time failures, not service: the case is an error, never judged on them.
+ * unreachable host). Its latencies then time failures, not service: the case is an error, never judged on them.
+ * The case's first errors (`conditions.first_errors`, when its load generator kept them) are named.
  */
-export function nothingSucceeded(metrics: Metrics): string | undefined {
+export function nothingSucceeded(metrics: Metrics, conditions: Conditions = {}): string | undefined {
   const m = Object.keys(metrics).find((k) => isErrorRatio(k) && (metrics[k] ?? 0) >= 1)
-  return m === undefined ? undefined : `no request succeeded (${m} ${metrics[m]}): the figures time failures, not the system`
+  if (m === undefined) return undefined
+  const first = conditions.first_errors
+  return `no request succeeded (${m} ${metrics[m]}): the figures time failures, not the system${typeof first === 'string' && first !== '' ? `; first errors: ${first}` : ''}`
+}
+
+/**
+ * Why a completed case's target could not be judged: a metric it did not measure (a misspelt name in a targets file,
+ * most often). Names the metrics it did measure, so the fix is in the message.
+ */
+export function unmeasuredTargets(targets: readonly JudgedTarget[], metrics: Metrics): string | undefined {
+  const missing = targets.filter((t) => t.measured === null).map((t) => t.metric)
+  if (missing.length === 0) return undefined
+  const known = Object.keys(metrics).sort()
+  return `no metric ${[...new Set(missing)].map((m) => `'${m}'`).join(', ')} measured (targets name it; the case measured: ${known.length > 0 ? known.join(', ') : 'nothing'})`
 }
 
 /** A case's verdict: errored -> error, skipped -> skipped, else from its targets (goals never count). */

@@ -47,7 +47,12 @@ export interface ClosedLoadResult {
   /** Every answer per second, errors included. */
   attemptedPerS: number
   series: ClosedSecond[]
+  /** The first distinct failures (at most 3), e.g. `ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1`, `HTTP 503`. */
+  firstErrors: string[]
 }
+
+/** How many distinct failures a run keeps to name in its report. */
+const FIRST_ERRORS = 3
 
 function once(opts: ClosedLoadOptions, durationS: number, record: boolean): Promise<ClosedLoadResult> {
   const histogram = createHistogram()
@@ -57,6 +62,10 @@ function once(opts: ClosedLoadOptions, durationS: number, record: boolean): Prom
   let timeouts = 0
   const started = performance.now()
   const series: ClosedSecond[] = []
+  const firstErrors: string[] = []
+  const failure = (what: string): void => {
+    if (firstErrors.length < FIRST_ERRORS && !firstErrors.includes(what)) firstErrors.push(what)
+  }
   const second = (): ClosedSecond => {
     const t = Math.floor((performance.now() - started) / 1000)
     while (series.length <= t) series.push({ t: series.length, ok: 0, errors: 0 })
@@ -88,7 +97,8 @@ function once(opts: ClosedLoadOptions, durationS: number, record: boolean): Prom
           elapsedS,
           requestsPerS: (requests - failed) / elapsedS,
           attemptedPerS: requests / elapsedS,
-          series: series.filter((p) => p.t < durationS)
+          series: series.filter((p) => p.t < durationS),
+          firstErrors
         })
       }
     )
@@ -100,13 +110,15 @@ function once(opts: ClosedLoadOptions, durationS: number, record: boolean): Prom
       if (statusCode < 200 || statusCode > 299) {
         non2xx++
         s.errors++
+        failure(`HTTP ${statusCode}`)
       } else {
         s.ok++
         recordMs(histogram, responseTime)
       }
     })
-    inst.on('reqError', (err: Error) => {
+    inst.on('reqError', (err: Error & { code?: string }) => {
       if (!record) return
+      failure(err.code !== undefined && !err.message.includes(err.code) ? `${err.code} ${err.message}` : err.message)
       requests++
       errors++
       second().errors++

@@ -1,6 +1,6 @@
 /**
  * The measurement every HTTP case makes, so that the gateway cases and baseline.http are measured by the
- * very same code: the server in its own process (or `--target URL`), then
+ * very same code: the server in its own process (or `--host URL`), then
  *  1. throughput on the closed model at the seed's concurrency (autocannon, a separate process from the server),
  *  2. latency on the open model at the target's rate, corrected for coordinated omission, with the
  *     uncorrected figure beside it (generator processes of their own),
@@ -19,13 +19,13 @@ import { startServerProcess } from './server-process.ts'
 
 /** What an HTTP case measures. */
 export interface HttpCaseSpec {
-  /** Module (file URL) exporting `start(opts)` for the server under test; unused with --target. */
+  /** Module (file URL) exporting `start(opts)` for the server under test; unused with --host. */
   serverModule: string
   serverOptions?: Record<string, unknown>
   /** Describes the server for `conditions.server`. */
   serverName: string
   /**
-   * Always this process's own server, never `--target` (baselines: dividing the system under test by itself, as
+   * Always this process's own server, never `--host` (baselines: dividing the system under test by itself, as
    * `bench gateway.health --target URL` did, measured nothing; issue 21).
    */
   ownServer?: boolean
@@ -104,42 +104,12 @@ export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise
     const open = await runOpenLoad({ url, rate: spec.rate, durationS, warmupS, requests, maxConnections: spec.maxConnections ?? 256, ...pinLoad })
     const serverSide = await serverTiming(url)
 
-    let capacity: CapacityPoint[] | undefined
-    let maxRate: number | undefined
-    if (ctx.findMax !== undefined) {
-      const bound = ctx.findMax.p99Ms
-      const stepS = Math.max(2, Math.round(ctx.seconds(5, { smoke: 2, full: 10 })))
-      const found = await findMaxRate({
-        startRate: spec.rate,
-        p99BoundMs: bound,
-        measure: async (rate) => {
-          ctx.progress(`capacity search: ${Math.round(rate)} req/s`)
-          const r = await runOpenLoad({ url, rate, durationS: stepS, warmupS: 1, requests, maxConnections: spec.maxConnections ?? 256, ...pinLoad })
-          const m = openMetrics(r, rate, stepS)
-          return {
-            rate_per_s: rate,
-            p99_ms: m.p99_ms ?? Number.POSITIVE_INFINITY,
-            uncorrected_p99_ms: m.uncorrected_p99_ms ?? 0,
-            achieved_rate_per_s: m.achieved_rate_per_s ?? 0,
-            held: r.rateHeld,
-            error_ratio: m.error_ratio ?? 1
-          }
-        }
-      })
-      capacity = found.curve
-      maxRate = found.maxRate
-    }
+    const found = ctx.findMax !== undefined ? await searchCapacity(ctx, ctx.findMax.p99Ms, spec, url, requests) : undefined
+    const capacity = found?.curve
+    const maxRate = found?.maxRate
 
     const totalRequests = closed.requests + open.intended
-    const windows: Metrics = {}
-    if (spec.windowed === true) {
-      const mean = (v: number[]): number => (v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : 0)
-      windows.requests_per_s = mean(closed.series.map((p) => p.ok))
-      windows.p95_ms = mean(open.series.map((p) => p.p95_ms))
-      windows.min_window_requests_per_s = Math.min(...closed.series.map((p) => p.ok))
-      windows.max_window_p95_ms = Math.max(...open.series.map((p) => p.p95_ms))
-      windows.windows_count = closed.series.length
-    }
+    const windows: Metrics = spec.windowed === true ? windowMetrics(closed, open) : {}
     return {
       status: 'completed',
       metrics: {
@@ -154,21 +124,15 @@ export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise
         ...windows
       },
       conditions: {
-        server: target ?? spec.serverName,
-        closed_model: `autocannon, ${spec.connections} connections, ${durationS} s after ${warmupS} s warm-up`,
-        open_model: `${spec.rate} req/s from ${open.generators} generator process(es), up to ${spec.maxConnections ?? 256} connections, ${durationS} s after ${warmupS} s warm-up`,
-        rate_held: open.rateHeld,
-        latency:
-          'p*_ms are open-model latencies from the intended send time (coordinated omission corrected); uncorrected_* from the actual send; closed_* from the closed model',
-        ...(ctx.pin.server !== undefined ? { pin_server: ctx.pin.server } : {}),
-        ...(ctx.pin.load !== undefined ? { pin_load: ctx.pin.load } : {}),
-        ...(ctx.findMax !== undefined ? { find_max_p99_ms: ctx.findMax.p99Ms } : {}),
-        server_timing:
-          serverSide !== undefined
-            ? 'server_p*_ms: handler durations recorded inside the server (GET /debug/timing, open phase incl. warm-up, successful answers); wire_and_queue_p*_ms: client uncorrected minus server, per percentile'
-            : 'not available (the server has no /debug/timing)',
-        ...(spec.windowed === true ? { windows: 'requests_per_s and p95_ms are means over one-second windows (closed-model successes, open-model p95)' } : {}),
-        ...spec.conditions,
+        ...httpConditions(ctx, spec, {
+          target,
+          durationS,
+          warmupS,
+          generators: open.generators,
+          rateHeld: open.rateHeld,
+          serverTiming: serverSide !== undefined
+        }),
+        ...(closed.firstErrors.length > 0 ? { first_errors: closed.firstErrors.join('; ') } : {}),
         ...prepared.conditions
       },
       histograms: [
@@ -176,11 +140,77 @@ export async function measureHttp(ctx: CaseContext, spec: HttpCaseSpec): Promise
         { name: 'uncorrected', encoded: encodeHistogram(open.uncorrected) },
         { name: 'closed', encoded: encodeHistogram(closed.histogram) }
       ],
-      series: open.series,
+      // Each second of both phases (from each phase's start): the closed model's successes are what requests_per_s judges.
+      series: open.series.map((p) => ({ ...p, closed_requests_per_s: closed.series[p.t]?.ok ?? 0 })),
       ...(capacity !== undefined ? { capacity } : {})
     }
   } finally {
     await server?.close()
+  }
+}
+
+/** The capacity search (--find-max): the highest open-model rate whose p99 stays within `bound` ms. */
+async function searchCapacity(
+  ctx: CaseContext,
+  bound: number,
+  spec: HttpCaseSpec,
+  url: string,
+  requests: RequestSpec[]
+): Promise<{ curve: CapacityPoint[]; maxRate: number | undefined }> {
+  const pinLoad = ctx.pin.load !== undefined ? { pinCpus: ctx.pin.load } : {}
+  const stepS = Math.max(2, Math.round(ctx.seconds(5, { smoke: 2, full: 10 })))
+  return await findMaxRate({
+    startRate: spec.rate,
+    p99BoundMs: bound,
+    measure: async (rate) => {
+      ctx.progress(`capacity search: ${Math.round(rate)} req/s`)
+      const r = await runOpenLoad({ url, rate, durationS: stepS, warmupS: 1, requests, maxConnections: spec.maxConnections ?? 256, ...pinLoad })
+      const m = openMetrics(r, rate, stepS)
+      return {
+        rate_per_s: rate,
+        p99_ms: m.p99_ms ?? Number.POSITIVE_INFINITY,
+        uncorrected_p99_ms: m.uncorrected_p99_ms ?? 0,
+        achieved_rate_per_s: m.achieved_rate_per_s ?? 0,
+        held: r.rateHeld,
+        error_ratio: m.error_ratio ?? 1
+      }
+    }
+  })
+}
+
+/** Sustained-load figures: means (and extremes) over the one-second windows of both phases. */
+function windowMetrics(closed: { series: ReadonlyArray<{ ok: number }> }, open: { series: ReadonlyArray<{ p95_ms: number }> }): Metrics {
+  const mean = (v: number[]): number => (v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : 0)
+  return {
+    requests_per_s: mean(closed.series.map((p) => p.ok)),
+    p95_ms: mean(open.series.map((p) => p.p95_ms)),
+    min_window_requests_per_s: Math.min(...closed.series.map((p) => p.ok)),
+    max_window_p95_ms: Math.max(...open.series.map((p) => p.p95_ms)),
+    windows_count: closed.series.length
+  }
+}
+
+/** Under which conditions an HTTP case measured (the case's own prepared conditions are added by the caller). */
+function httpConditions(
+  ctx: CaseContext,
+  spec: HttpCaseSpec,
+  o: { target: string | undefined; durationS: number; warmupS: number; generators: number; rateHeld: boolean; serverTiming: boolean }
+): Conditions {
+  return {
+    server: o.target ?? spec.serverName,
+    closed_model: `autocannon, ${spec.connections} connections, ${o.durationS} s after ${o.warmupS} s warm-up`,
+    open_model: `${spec.rate} req/s from ${o.generators} generator process(es), up to ${spec.maxConnections ?? 256} connections, ${o.durationS} s after ${o.warmupS} s warm-up`,
+    rate_held: o.rateHeld,
+    latency:
+      'p*_ms are open-model latencies from the intended send time (coordinated omission corrected); uncorrected_* from the actual send; closed_* from the closed model',
+    ...(ctx.pin.server !== undefined ? { pin_server: ctx.pin.server } : {}),
+    ...(ctx.pin.load !== undefined ? { pin_load: ctx.pin.load } : {}),
+    ...(ctx.findMax !== undefined ? { find_max_p99_ms: ctx.findMax.p99Ms } : {}),
+    server_timing: o.serverTiming
+      ? 'server_p*_ms: handler durations recorded inside the server (GET /debug/timing, open phase incl. warm-up, successful answers); wire_and_queue_p*_ms: client uncorrected minus server, per percentile'
+      : 'not available (the server has no /debug/timing)',
+    ...(spec.windowed === true ? { windows: 'requests_per_s and p95_ms are means over one-second windows (closed-model successes, open-model p95)' } : {}),
+    ...spec.conditions
   }
 }
 

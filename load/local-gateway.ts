@@ -1,5 +1,5 @@
 /**
- * The system under test when the user gives no `--target`: `lucid serve --seed-demo --load-test` in a child
+ * The system under test when the user gives no `--host`: `lucid serve --seed-demo --load-test` in a child
  * process on loopback, stopped after the run.
  */
 import type { Conditions } from '../harness/case.ts'

@@ -1,7 +1,7 @@
 /**
  * baseline.http: raw node:http serving GET /health, measured exactly as the gateway cases are (closed model
  * at 100 connections for throughput, open model at 1000 req/s for latency), server and load generators in
- * separate processes. Always its own server: `--target URL` moves the system under test, never its baseline (a
+ * separate processes. Always its own server: `--host URL` moves the system under test, never its baseline (a
  * gateway divided by itself measured nothing).
  */
 import type { CaseRun } from '../../harness/case.ts'

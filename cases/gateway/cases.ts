@@ -1,6 +1,6 @@
 /**
  * The gateway cases (docs/interfaces.md section 2): each runs the real gateway (`lucid serve` in its own process,
- * embedded LevelDB, seeded demo accounts, rate limits lifted) or `--target`, and measures it with the same
+ * embedded LevelDB, seeded demo accounts, rate limits lifted) or `--host`, and measures it with the same
  * code as baseline.http (load/http-case.ts): closed-model throughput at the seed's concurrency,
  * open-model latency at the target's rate. Conditions carry the gateway's own GET /config (hashing cost,
  * rate limits, database, chain).

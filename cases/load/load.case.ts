@@ -1,6 +1,6 @@
 /**
  * The load component: the original locustfile's scenarios against the gateway (a local
- * `lucid serve --seed-demo --load-test` in its own process, or `--target`). Real waits (time scale 1) with the
+ * `lucid serve --seed-demo --load-test` in its own process, or `--host`). Real waits (time scale 1) with the
  * run shortened on the shorter profiles, so the verdict is about the scenario's real request rate; the
  * conditions state the duration that ran. `lucid load --time-scale N` is the tool for compressed previews.
  */

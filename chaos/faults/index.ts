@@ -45,6 +45,7 @@ import { type PowerCutOptions, run as runPowerCut } from './power-cut.ts'
 import { untilVoteMoment } from './votes.ts'
 import { runValidatorKills } from './validators.ts'
 import type { ChaosOptions, ChaosResult } from '../types.ts'
+import { faultsVerdict } from './verdict.ts'
 
 /** Kinds of kill moment. */
 export const KILL_MOMENTS = ['upload', 'create', 'finalise', 'block', 'startup', 'vote', 'prevote'] as const
@@ -73,181 +74,277 @@ export interface FaultsOptions {
 const USERS = ['test_user_1', 'test_user_2', 'test_user_3', 'test_user_4']
 const PASSWORD = 'test_password_123'
 
+/** What the kill cycles counted, gathered as they run; judged by faultsVerdict (verdict.ts). */
+interface Tally {
+  readonly findings: string[]
+  readonly recoveries: number[]
+  readonly byMoment: Map<KillMoment, number>
+  /** After each restart: seconds until a new block is final. */
+  readonly advances: number[]
+  cycle: number
+  lost: number
+  torn: number
+  checked: number
+  unexpected: number
+  startupFailures: number
+  /** Kills aimed at a voting moment, and those that landed in its window. */
+  voteKills: number
+  voteKillsInWindow: number
+  /** Restarts after which no new block was final within ADVANCE_BOUND_MS. */
+  stalls: number
+}
+
+/** Adds lines to the findings (at most `cap` in all), each with its prefix. */
+function addFindings(t: Tally, lines: readonly string[], prefix: string, cap = 50): void {
+  for (const l of lines) if (t.findings.length < cap) t.findings.push(`${prefix}: ${l}`)
+}
+
+/** What every kill cycle shares. */
+interface CycleContext {
+  readonly opts: ChaosOptions
+  readonly dataDir: string
+  readonly validators: number
+  readonly moments: readonly KillMoment[]
+  readonly cycles: number
+  readonly rng: Rng
+  readonly ledger: Ledger
+  readonly nonces: NonceRegistry
+}
+
 /** Runs the suite. */
 export async function run(opts: ChaosOptions, more: FaultsOptions = {}): Promise<ChaosResult> {
   const seed = more.seed ?? 20_240_612
-  const rng = createRng(seed)
   const validators = more.validators ?? 4
-  const moments = more.moments ?? KILL_MOMENTS
   const cycles = more.cycles ?? (opts.durationS !== undefined ? Number.POSITIVE_INFINITY : opts.full ? 300 : 24)
   const deadline = opts.durationS !== undefined ? performance.now() + opts.durationS * 1000 : Number.POSITIVE_INFINITY
   const dataDir = join(opts.tmpdir, 'faults-data')
   await mkdir(dataDir, { recursive: true })
-
-  const ledger = new Ledger()
-  const nonces = new NonceRegistry()
-  const findings: string[] = []
-  const recoveries: number[] = []
-  const byMoment = new Map<KillMoment, number>()
-  let lost = 0
-  let torn = 0
-  let checked = 0
-  let unexpected = 0
-  let startupFailures = 0
-  /** Kills aimed at a voting moment, and those that landed in its window. */
-  let voteKills = 0
-  let voteKillsInWindow = 0
-  /** After each restart: seconds until a new block is final, and restarts after which none was within 60 s. */
-  const advances: number[] = []
-  let stalls = 0
-  const find = (lines: string[], prefix: string): void => {
-    for (const l of lines) if (findings.length < 50) findings.push(`${prefix}: ${l}`)
+  const ctx: CycleContext = {
+    opts,
+    dataDir,
+    validators,
+    moments: more.moments ?? KILL_MOMENTS,
+    cycles,
+    rng: createRng(seed),
+    ledger: new Ledger(),
+    nonces: new NonceRegistry()
   }
-
+  const t: Tally = {
+    findings: [],
+    recoveries: [],
+    byMoment: new Map(),
+    advances: [],
+    cycle: 0,
+    lost: 0,
+    torn: 0,
+    checked: 0,
+    unexpected: 0,
+    startupFailures: 0,
+    voteKills: 0,
+    voteKillsInWindow: 0,
+    stalls: 0
+  }
   let server: ServeChild | undefined = await startServe({ dataDir, validators })
-  recoveries.push(server.recoveryMs)
-  let cycle = 0
+  t.recoveries.push(server.recoveryMs)
   try {
-    while (cycle < cycles && performance.now() < deadline) {
-      const srv: ServeChild = server!
-      const tokens = await loginAll(srv.url, USERS, PASSWORD)
-      // Checks after the previous kill (on the first cycle: of a fresh server, trivially true).
-      const v = await ledger.verifySessions(srv.url, tokens, { playAll: false, sample: 3, rand: () => rng.next() })
-      checked += v.checked
-      lost += v.lost.length
-      torn += v.torn.length
-      find(v.lost, `cycle ${cycle} lost`)
-      find(v.torn, `cycle ${cycle} torn`)
-      const c = await ledger.verifyChain(srv.url)
-      checked += c.checked
-      find(c.reverted, `cycle ${cycle} chain`)
-      await ledger.recordFinalBlocks(srv.url, c.finalizedHeight)
-
-      const moment = moments[rng.int(0, moments.length - 1)]!
-      byMoment.set(moment, (byMoment.get(moment) ?? 0) + 1)
-      cycle++
-      opts.progress(
-        `faults: cycle ${cycle}${Number.isFinite(cycles) ? `/${cycles}` : ''} kill during ${moment}; acknowledged ${ledger.acknowledged}, lost ${lost}, torn ${torn}, nonce collisions ${nonces.collisions.length}, reverted blocks ${ledger.revertedCount}`
-      )
-
-      const work = startWorkload(srv.url, tokens, ledger, rng)
-      if (moment === 'vote' || moment === 'prevote') {
-        voteKills++
-        if (await untilVoteMoment(dataDir, moment, 30_000)) voteKillsInWindow++
-      }
-      await killAt(moment, srv, work, ledger, rng)
-      work.stop()
-      await work.done
-      for (const [k, n] of work.unexpected) {
-        unexpected += n
-        if (findings.length < 50) findings.push(`cycle ${cycle}: unexpected answer ${k} (x${n})`)
-      }
-
-      // Beneath the API, while nothing runs: envelopes' nonces and the database against the files.
-      const collisions = await nonces.scan(join(dataDir, 'sessions'))
-      find(collisions, `cycle ${cycle} nonce`)
-      const store = await checkStore(dataDir)
-      torn += store.torn.length
-      find(store.torn, `cycle ${cycle} store`)
-
-      server = undefined
-      if (moment === 'startup' || rng.next() < 0.1) {
-        // Killed again while it recovers; then the start that counts.
-        const r = await killDuringStartup(dataDir, validators, rng)
-        if (r !== undefined) {
-          startupFailures++
-          find([r], `cycle ${cycle} startup`)
-        }
-      }
-      try {
-        server = await startServe({ dataDir, validators })
-        recoveries.push(server.recoveryMs)
-      } catch (err) {
-        startupFailures++
-        find([(err as Error).message], `cycle ${cycle} restart failed`)
-        break
-      }
-      const advanced = await untilChainAdvances(server.url, ADVANCE_BOUND_MS)
-      if (advanced === undefined) {
-        stalls++
-        find([`no new final block within ${ADVANCE_BOUND_MS / 1000} s of the restart`], `cycle ${cycle} chain stalled`)
-      } else advances.push(advanced / 1000)
-    }
-    if (server !== undefined) {
-      // The last check plays every chunk of every finalised session.
-      const tokens = await loginAll(server.url, USERS, PASSWORD)
-      const v = await ledger.verifySessions(server.url, tokens, { playAll: true, sample: 0, rand: () => rng.next() })
-      checked += v.checked
-      lost += v.lost.length
-      torn += v.torn.length
-      find(v.lost, 'final lost')
-      find(v.torn, 'final torn')
-      const c = await ledger.verifyChain(server.url)
-      checked += c.checked
-      find(c.reverted, 'final chain')
-    }
+    while (server !== undefined && t.cycle < cycles && performance.now() < deadline) server = await killCycle(ctx, server, t)
+    // The last check plays every chunk of every finalised session.
+    if (server !== undefined) await verifyAll(ctx, server.url, await loginAll(server.url, USERS, PASSWORD), t, 'final', { playAll: true, sample: 0 })
   } finally {
     await server?.kill()
   }
-  // The whole archive replays: every block, signature and certificate verifies from genesis.
-  let archiveBlocks = 0
+  const archiveBlocks = await replayArchive(dataDir, validators, t)
+  const checks = await laterChecks(opts, more, ctx.rng, t)
+  const verdict = faultsVerdict({
+    cycles: t.cycle,
+    lostWrites: t.lost,
+    tornRecords: t.torn,
+    nonceCollisions: ctx.nonces.collisions.length,
+    revertedBlocks: ctx.ledger.revertedCount,
+    startupFailures: t.startupFailures,
+    unexpectedAnswers: t.unexpected,
+    chainStalls: t.stalls,
+    mongoPassed: checks.mongo.passed,
+    validatorProcessesPassed: checks.p2p.passed,
+    powerCutPassed: checks.power.passed
+  })
+  return {
+    metrics: faultsMetrics(ctx, t, archiveBlocks, checks),
+    conditions: faultsConditions(ctx, seed, t, more, checks),
+    passed: verdict.passed,
+    findings: t.findings
+  }
+}
+
+/** The checks after each kill (and at the end): acknowledged sessions there and whole, the chain not reverted. */
+async function verifyAll(
+  ctx: CycleContext,
+  url: string,
+  tokens: ReadonlyMap<string, string>,
+  t: Tally,
+  prefix: string,
+  how: { playAll: boolean; sample: number }
+): Promise<void> {
+  const v = await ctx.ledger.verifySessions(url, tokens, { ...how, rand: () => ctx.rng.next() })
+  t.checked += v.checked
+  t.lost += v.lost.length
+  t.torn += v.torn.length
+  addFindings(t, v.lost, `${prefix} lost`)
+  addFindings(t, v.torn, `${prefix} torn`)
+  const c = await ctx.ledger.verifyChain(url)
+  t.checked += c.checked
+  addFindings(t, c.reverted, `${prefix} chain`)
+  if (!how.playAll) await ctx.ledger.recordFinalBlocks(url, c.finalizedHeight)
+}
+
+/**
+ * One cycle: the checks after the previous kill (on the first cycle: of a fresh server, trivially true), a
+ * kill at a drawn moment under traffic, the checks beneath the API, and the restart. Resolves with the
+ * restarted server, or undefined when it did not start (the cycles end there).
+ */
+async function killCycle(ctx: CycleContext, srv: ServeChild, t: Tally): Promise<ServeChild | undefined> {
+  const { rng, ledger, nonces, dataDir } = ctx
+  const tokens = await loginAll(srv.url, USERS, PASSWORD)
+  await verifyAll(ctx, srv.url, tokens, t, `cycle ${t.cycle}`, { playAll: false, sample: 3 })
+  const moment = ctx.moments[rng.int(0, ctx.moments.length - 1)]!
+  t.byMoment.set(moment, (t.byMoment.get(moment) ?? 0) + 1)
+  t.cycle++
+  const cycle = t.cycle
+  ctx.opts.progress(
+    `faults: cycle ${cycle}${Number.isFinite(ctx.cycles) ? `/${ctx.cycles}` : ''} kill during ${moment}; acknowledged ${ledger.acknowledged}, lost ${t.lost}, torn ${t.torn}, nonce collisions ${nonces.collisions.length}, reverted blocks ${ledger.revertedCount}`
+  )
+
+  const work = startWorkload(srv.url, tokens, ledger, rng)
+  if (moment === 'vote' || moment === 'prevote') {
+    t.voteKills++
+    if (await untilVoteMoment(dataDir, moment, 30_000)) t.voteKillsInWindow++
+  }
+  await killAt(moment, srv, work, ledger, rng)
+  work.stop()
+  await work.done
+  for (const [k, n] of work.unexpected) {
+    t.unexpected += n
+    if (t.findings.length < 50) t.findings.push(`cycle ${cycle}: unexpected answer ${k} (x${n})`)
+  }
+
+  // Beneath the API, while nothing runs: envelopes' nonces and the database against the files.
+  const collisions = await nonces.scan(join(dataDir, 'sessions'))
+  addFindings(t, collisions, `cycle ${cycle} nonce`)
+  const store = await checkStore(dataDir)
+  t.torn += store.torn.length
+  addFindings(t, store.torn, `cycle ${cycle} store`)
+
+  if (moment === 'startup' || rng.next() < 0.1) {
+    // Killed again while it recovers; then the start that counts.
+    const r = await killDuringStartup(dataDir, ctx.validators, rng)
+    if (r !== undefined) {
+      t.startupFailures++
+      addFindings(t, [r], `cycle ${cycle} startup`)
+    }
+  }
+  let server: ServeChild
+  try {
+    server = await startServe({ dataDir, validators: ctx.validators })
+    t.recoveries.push(server.recoveryMs)
+  } catch (err) {
+    t.startupFailures++
+    addFindings(t, [(err as Error).message], `cycle ${cycle} restart failed`)
+    return undefined
+  }
+  let advanced: number | undefined
+  try {
+    advanced = await untilChainAdvances(server.url, ADVANCE_BOUND_MS)
+  } catch (err) {
+    // The caller kills the server it holds: this one is not handed back.
+    await server.kill()
+    throw err
+  }
+  if (advanced === undefined) {
+    t.stalls++
+    addFindings(t, [`no new final block within ${ADVANCE_BOUND_MS / 1000} s of the restart`], `cycle ${cycle} chain stalled`)
+  } else t.advances.push(advanced / 1000)
+  return server
+}
+
+/** The whole archive replays: every block, signature and certificate verifies from genesis. Resolves with its block count. */
+async function replayArchive(dataDir: string, validators: number, t: Tally): Promise<number> {
   try {
     const a = await readArchive(dataDir)
     replayLedgers(a.genesis, a.blocks, validators)
-    archiveBlocks = a.blocks.length
+    return a.blocks.length
   } catch (err) {
-    find([(err as Error).message], 'archive replay')
-    startupFailures++
+    addFindings(t, [(err as Error).message], 'archive replay')
+    t.startupFailures++
+    return 0
   }
+}
 
+/** The checks after the kill cycles: MongoDB outages, validators as processes, power cuts (each may be left out). */
+interface LaterChecks {
+  readonly mongo: { ran: boolean; condition: string; metrics: Record<string, number>; findings: string[]; passed: boolean }
+  readonly p2p: { metrics: Record<string, number>; findings: string[]; passed: boolean }
+  readonly power: ChaosResult
+}
+
+async function laterChecks(opts: ChaosOptions, more: FaultsOptions, rng: Rng, t: Tally): Promise<LaterChecks> {
   const mongo =
     more.mongo === false
       ? { ran: false, condition: 'skipped: left out by the caller', metrics: {}, findings: [], passed: true }
       : // No progress lines from it: the suite's progress is one line per kill cycle (test/chaos/faults.test.ts
         // counts them); the check's ~30 s show as the last cycle's line.
         await runMongoOutage({ ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...more.mongo })
-  for (const f of mongo.findings) if (findings.length < 100) findings.push(f)
+  for (const f of mongo.findings) if (t.findings.length < 100) t.findings.push(f)
   // Validators as processes over libp2p: kill -9 of one at a time, restart, catch-up, nothing reverted.
   const p2p =
     more.p2pCycles === false
       ? { metrics: {}, findings: [], passed: true }
       : await runValidatorKills({ cycles: more.p2pCycles ?? (opts.full ? 40 : 8), dir: join(opts.tmpdir, 'p2p'), rng, progress: opts.progress })
-  for (const f of p2p.findings) if (findings.length < 100) findings.push(`validator processes: ${f}`)
+  for (const f of p2p.findings) if (t.findings.length < 100) t.findings.push(`validator processes: ${f}`)
   // Power cuts after the kills: its own data directory, lazyfs underneath (skipped, and said so, without FUSE).
-  const power =
+  const power: ChaosResult =
     more.powerCut === false
       ? { metrics: {}, conditions: { skipped: 'left out by the caller' }, passed: true, findings: [] }
       : await runPowerCut({ ...opts, tmpdir: join(opts.tmpdir, 'power-cut') }, { cuts: opts.full ? 100 : 30, ...more.powerCut })
-  for (const f of power.findings) if (findings.length < 100) findings.push(`power cut: ${f}`)
-  const recS = recoveries.slice(1).map((ms) => ms / 1000)
-  const metrics: Record<string, number> = {
-    cycles_count: cycle,
-    acknowledged_writes_count: ledger.acknowledged + ledger.revertedCount,
-    checked_writes_count: checked,
-    lost_writes_count: lost,
-    torn_records_count: torn,
-    nonce_collisions_count: nonces.collisions.length,
-    envelopes_scanned_count: nonces.scanned,
+  for (const f of power.findings) if (t.findings.length < 100) t.findings.push(`power cut: ${f}`)
+  return { mongo, p2p, power }
+}
+
+/** The suite's figures (names and meanings as reported since the suite began). */
+function faultsMetrics(ctx: CycleContext, t: Tally, archiveBlocks: number, checks: LaterChecks): Record<string, number> {
+  const recS = t.recoveries.slice(1).map((ms) => ms / 1000)
+  return {
+    cycles_count: t.cycle,
+    acknowledged_writes_count: ctx.ledger.acknowledged + ctx.ledger.revertedCount,
+    checked_writes_count: t.checked,
+    lost_writes_count: t.lost,
+    torn_records_count: t.torn,
+    nonce_collisions_count: ctx.nonces.collisions.length,
+    envelopes_scanned_count: ctx.nonces.scanned,
     recovery_p50_s: recS.length > 0 ? median(recS) : 0,
     recovery_max_s: recS.length > 0 ? Math.max(...recS) : 0,
-    chain_reverted_count: ledger.revertedCount,
-    chain_stalls_count: stalls,
-    chain_advance_p50_s: advances.length > 0 ? median(advances) : 0,
-    chain_advance_max_s: advances.length > 0 ? Math.max(...advances) : 0,
-    vote_kills_count: voteKills,
-    vote_kills_in_window_count: voteKillsInWindow,
+    chain_reverted_count: ctx.ledger.revertedCount,
+    chain_stalls_count: t.stalls,
+    chain_advance_p50_s: t.advances.length > 0 ? median(t.advances) : 0,
+    chain_advance_max_s: t.advances.length > 0 ? Math.max(...t.advances) : 0,
+    vote_kills_count: t.voteKills,
+    vote_kills_in_window_count: t.voteKillsInWindow,
     final_blocks_count: archiveBlocks,
-    unexpected_answers_count: unexpected,
-    startup_failures_count: startupFailures,
-    ...mongo.metrics,
-    ...Object.fromEntries(Object.entries(p2p.metrics).map(([k, v]) => [`p2p_${k}`, v])),
-    ...Object.fromEntries(Object.entries(power.metrics).map(([k, v]) => [`power_cut_${k}`, v]))
+    unexpected_answers_count: t.unexpected,
+    startup_failures_count: t.startupFailures,
+    ...checks.mongo.metrics,
+    ...Object.fromEntries(Object.entries(checks.p2p.metrics).map(([k, v]) => [`p2p_${k}`, v])),
+    ...Object.fromEntries(Object.entries(checks.power.metrics).map(([k, v]) => [`power_cut_${k}`, v]))
   }
-  const conditions: Record<string, string | number | boolean> = {
-    server: `lucid serve --load-test --seed-demo --validators ${validators} (child process, kill -9)`,
-    data: dataDir,
+}
+
+/** Under which conditions the suite ran. */
+function faultsConditions(ctx: CycleContext, seed: number, t: Tally, more: FaultsOptions, checks: LaterChecks): Record<string, string | number | boolean> {
+  const { mongo, power } = checks
+  return {
+    server: `lucid serve --load-test --seed-demo --validators ${ctx.validators} (child process, kill -9)`,
+    data: ctx.dataDir,
     seed,
-    moments: [...byMoment].map(([m, n]) => `${m} ${n}`).join(', '),
+    moments: [...t.byMoment].map(([m, n]) => `${m} ${n}`).join(', '),
     recovery: 'spawn of the new process to its first 200 from /health (node and tsx start-up included)',
     // "run against <server> ..." or "skipped: <why>"; a skipped check is never counted as passed, only as skipped.
     validator_processes:
@@ -257,21 +354,6 @@ export async function run(opts: ChaosOptions, more: FaultsOptions = {}): Promise
     mongodb: mongo.ran ? `run against ${mongo.condition}` : mongo.condition,
     power_cut: 'skipped' in power.conditions ? `skipped: ${String(power.conditions.skipped)}` : String(power.conditions.server)
   }
-  // The outage check's own verdict: 0 acknowledged writes lost, nothing torn, every outage error typed and
-  // within its bound, recovery after each outage, nothing unhandled (mongo.ts).
-  const passed =
-    cycle > 0 &&
-    lost === 0 &&
-    torn === 0 &&
-    nonces.collisions.length === 0 &&
-    ledger.revertedCount === 0 &&
-    startupFailures === 0 &&
-    unexpected === 0 &&
-    stalls === 0 &&
-    mongo.passed &&
-    p2p.passed &&
-    power.passed
-  return { metrics, conditions, passed, findings }
 }
 
 /** How long a restarted chain may take to finalise a new block. */

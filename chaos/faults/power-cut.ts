@@ -31,6 +31,7 @@ import { errorCodeOf } from '../../services/gateway/client.ts'
 import { checkStore } from './scan.ts'
 import { startServe, type ServeChild } from './serve.ts'
 import { startWorkload } from './workload.ts'
+import { powerCutVerdict } from './verdict.ts'
 import type { ChaosOptions, ChaosResult } from '../types.ts'
 
 const LAZYFS = fileURLToPath(new URL('./lazyfs.py', import.meta.url))
@@ -131,6 +132,84 @@ interface AccountRecord {
   spent: string[]
 }
 
+/** What the cuts counted, gathered as they run; judged by powerCutVerdict (verdict.ts). */
+interface CutTally {
+  readonly findings: string[]
+  readonly ledger: Ledger
+  readonly accounts: AccountRecord[]
+  /** Data anchor receipts acknowledged (201), by transaction id. */
+  readonly dataAnchors: string[]
+  anchorsChecked: number
+  accountsChecked: number
+  lost: number
+  torn: number
+  checked: number
+  unexpected: number
+  accountAcks: number
+  startupFailures: number
+}
+
+function addFindings(t: CutTally, lines: readonly string[], prefix: string): void {
+  for (const l of lines) if (t.findings.length < 50) t.findings.push(`${prefix}: ${l}`)
+}
+
+/** After a restart: acknowledged sessions, chain, accounts and data anchors are there (all of them after the last cut). */
+async function verifyAfterCut(url: string, t: CutTally, cycle: number, last: boolean, rng: Rng): Promise<Map<string, string>> {
+  const tokens = await loginAll(url, USERS, PASSWORD)
+  const v = await t.ledger.verifySessions(url, tokens, { playAll: last, sample: 2, rand: () => rng.next() })
+  const c = await t.ledger.verifyChain(url)
+  const a = await verifyAccounts(url, t.accounts, last ? 0 : t.accountsChecked, 2, rng)
+  t.accountsChecked = t.accounts.length
+  const d = await verifyReceipts(url, t.dataAnchors.slice(last ? 0 : t.anchorsChecked))
+  t.anchorsChecked = t.dataAnchors.length
+  t.checked += d.checked
+  t.lost += d.lost.length
+  addFindings(t, d.lost, `cut ${cycle} data anchors`)
+  t.checked += v.checked + c.checked + a.checked
+  t.lost += v.lost.length + a.lost.length
+  t.torn += v.torn.length
+  addFindings(t, v.lost, `cut ${cycle} lost`)
+  addFindings(t, v.torn, `cut ${cycle} torn`)
+  addFindings(t, c.reverted, `cut ${cycle} chain`)
+  addFindings(t, a.lost, `cut ${cycle} accounts`)
+  await t.ledger.recordFinalBlocks(url, c.finalizedHeight)
+  return tokens
+}
+
+/** Traffic until a drawn moment, then the cut: the server and the filesystem (with its unsynced pages) die together. */
+async function cutUnderTraffic(
+  server: ServeChild,
+  fs: Mount,
+  tokens: Map<string, string>,
+  t: CutTally,
+  cycle: number,
+  rng: Rng,
+  maxTrafficMs: number
+): Promise<void> {
+  const work = startWorkload(server.url, tokens, t.ledger, rng)
+  const acct = accountWorker(server.url, t.accounts, t.dataAnchors, rng)
+  const moment = rng.next()
+  if (moment < 0.2) {
+    // Right after a creation or finalisation left the client: the narrowest windows of the workload.
+    await sleep(rng.int(200, 1000))
+    await new Promise<void>((resolve) => {
+      work.force({ kind: moment < 0.1 ? 'create' : 'finalise', sent: resolve })
+    })
+    await sleep(rng.int(0, 10))
+  } else {
+    await sleep(rng.int(300, maxTrafficMs))
+  }
+  await Promise.all([server.kill(), fs.cut()])
+  work.stop()
+  acct.stop()
+  await work.done
+  t.accountAcks += await acct.done
+  for (const [k, n] of work.unexpected) {
+    t.unexpected += n
+    if (t.findings.length < 50) t.findings.push(`cut ${cycle}: unexpected answer ${k} (x${n})`)
+  }
+}
+
 /** Runs the power-cut cycles. */
 export async function run(opts: ChaosOptions, more: PowerCutOptions = {}): Promise<ChaosResult> {
   const why = await fuseUnavailable()
@@ -139,28 +218,24 @@ export async function run(opts: ChaosOptions, more: PowerCutOptions = {}): Promi
   const rng = createRng(seed)
   const cuts = more.cuts ?? (opts.full ? 100 : 20)
   const validators = more.validators ?? 4
-  const maxTrafficMs = more.maxTrafficMs ?? 2500
   const backing = join(opts.tmpdir, 'power-backing')
   const point = join(opts.tmpdir, 'power-mnt')
   const dataDir = join(point, 'data')
-
-  const ledger = new Ledger()
-  const accounts: AccountRecord[] = []
-  /** Data anchor receipts acknowledged (201), by transaction id. */
-  const dataAnchors: string[] = []
-  let anchorsChecked = 0
-  const findings: string[] = []
-  const find = (lines: string[], prefix: string): void => {
-    for (const l of lines) if (findings.length < 50) findings.push(`${prefix}: ${l}`)
+  const t: CutTally = {
+    findings: [],
+    ledger: new Ledger(),
+    accounts: [],
+    dataAnchors: [],
+    anchorsChecked: 0,
+    accountsChecked: 0,
+    lost: 0,
+    torn: 0,
+    checked: 0,
+    unexpected: 0,
+    accountAcks: 0,
+    startupFailures: 0
   }
-  let lost = 0
-  let torn = 0
-  let checked = 0
-  let unexpected = 0
-  let accountAcks = 0
-  let startupFailures = 0
   let cycle = 0
-  let accountsChecked = 0
   let fs: Mount | undefined
   let server: ServeChild | undefined
   try {
@@ -170,65 +245,26 @@ export async function run(opts: ChaosOptions, more: PowerCutOptions = {}): Promi
       // Beneath the API, before the server touches it: the database agrees with the chunk files.
       if (cycle > 0) {
         const store = await checkStore(dataDir)
-        torn += store.torn.length
-        find(store.torn, `cut ${cycle} store`)
+        t.torn += store.torn.length
+        addFindings(t, store.torn, `cut ${cycle} store`)
       }
       try {
         server = await startServe({ dataDir, validators, timeoutMs: 180_000 })
       } catch (err) {
-        startupFailures++
-        find([(err as Error).message.slice(0, 600)], `cut ${cycle} restart failed`)
+        t.startupFailures++
+        addFindings(t, [(err as Error).message.slice(0, 600)], `cut ${cycle} restart failed`)
         break
       }
-      const tokens = await loginAll(server.url, USERS, PASSWORD)
-      const v = await ledger.verifySessions(server.url, tokens, { playAll: cycle === cuts, sample: 2, rand: () => rng.next() })
-      const c = await ledger.verifyChain(server.url)
-      const a = await verifyAccounts(server.url, accounts, cycle === cuts ? 0 : accountsChecked, 2, rng)
-      accountsChecked = accounts.length
-      const d = await verifyReceipts(server.url, dataAnchors.slice(cycle === cuts ? 0 : anchorsChecked))
-      anchorsChecked = dataAnchors.length
-      checked += d.checked
-      lost += d.lost.length
-      find(d.lost, `cut ${cycle} data anchors`)
-      checked += v.checked + c.checked + a.checked
-      lost += v.lost.length + a.lost.length
-      torn += v.torn.length
-      find(v.lost, `cut ${cycle} lost`)
-      find(v.torn, `cut ${cycle} torn`)
-      find(c.reverted, `cut ${cycle} chain`)
-      find(a.lost, `cut ${cycle} accounts`)
-      await ledger.recordFinalBlocks(server.url, c.finalizedHeight)
+      const tokens = await verifyAfterCut(server.url, t, cycle, cycle === cuts, rng)
       if (cycle === cuts) break
       cycle++
       opts.progress(
-        `power-cut: cut ${cycle}/${cuts}; acknowledged ${ledger.acknowledged + accountAcks}, lost ${lost}, torn ${torn}, reverted blocks ${ledger.revertedCount}`
+        `power-cut: cut ${cycle}/${cuts}; acknowledged ${t.ledger.acknowledged + t.accountAcks}, lost ${t.lost}, torn ${t.torn}, reverted blocks ${t.ledger.revertedCount}`
       )
-
-      const work = startWorkload(server.url, tokens, ledger, rng)
-      const acct = accountWorker(server.url, accounts, dataAnchors, rng)
-      const moment = rng.next()
-      if (moment < 0.2) {
-        // Right after a creation or finalisation left the client: the narrowest windows of the workload.
-        await sleep(rng.int(200, 1000))
-        await new Promise<void>((resolve) => {
-          work.force({ kind: moment < 0.1 ? 'create' : 'finalise', sent: resolve })
-        })
-        await sleep(rng.int(0, 10))
-      } else {
-        await sleep(rng.int(300, maxTrafficMs))
-      }
-      // The cut: the server and the filesystem (with its unsynced pages) die together.
-      await Promise.all([server.kill(), fs.cut()])
+      // Both stay held until the cut has happened, so that a failure before it still kills them (below).
+      await cutUnderTraffic(server, fs, tokens, t, cycle, rng, more.maxTrafficMs ?? 2500)
       server = undefined
       fs = undefined
-      work.stop()
-      acct.stop()
-      await work.done
-      accountAcks += await acct.done
-      for (const [k, n] of work.unexpected) {
-        unexpected += n
-        if (findings.length < 50) findings.push(`cut ${cycle}: unexpected answer ${k} (x${n})`)
-      }
     }
   } finally {
     await server?.kill()
@@ -236,23 +272,30 @@ export async function run(opts: ChaosOptions, more: PowerCutOptions = {}): Promi
   }
   const metrics: Record<string, number> = {
     cuts_count: cycle,
-    acknowledged_writes_count: ledger.acknowledged + ledger.revertedCount + accountAcks,
-    acknowledged_accounts_count: accounts.length,
-    acknowledged_data_anchors_count: dataAnchors.length,
-    checked_writes_count: checked,
-    lost_writes_count: lost,
-    torn_records_count: torn,
-    chain_reverted_count: ledger.revertedCount,
-    unexpected_answers_count: unexpected,
-    startup_failures_count: startupFailures
+    acknowledged_writes_count: t.ledger.acknowledged + t.ledger.revertedCount + t.accountAcks,
+    acknowledged_accounts_count: t.accounts.length,
+    acknowledged_data_anchors_count: t.dataAnchors.length,
+    checked_writes_count: t.checked,
+    lost_writes_count: t.lost,
+    torn_records_count: t.torn,
+    chain_reverted_count: t.ledger.revertedCount,
+    unexpected_answers_count: t.unexpected,
+    startup_failures_count: t.startupFailures
   }
   const conditions = {
     server: `lucid serve --load-test --seed-demo --validators ${validators}, data directory on lazyfs (chaos/faults/lazyfs.py)`,
     cut: 'SIGKILL of the server and of the filesystem process together: every byte not fsynced is lost',
     seed
   }
-  const passed = cycle > 0 && lost === 0 && torn === 0 && ledger.revertedCount === 0 && startupFailures === 0 && unexpected === 0
-  return { metrics, conditions, passed, findings }
+  const { passed } = powerCutVerdict({
+    cuts: cycle,
+    lostWrites: t.lost,
+    tornRecords: t.torn,
+    revertedBlocks: t.ledger.revertedCount,
+    startupFailures: t.startupFailures,
+    unexpectedAnswers: t.unexpected
+  })
+  return { metrics, conditions, passed, findings: t.findings }
 }
 
 /**

@@ -156,15 +156,51 @@ class Lane {
   }
 }
 
+/** A client's connection and the proxy's own to the target, with a lane each way. */
+interface Pair {
+  client: Socket
+  server: Socket
+  lanes: Lane[]
+}
+
+/** Connects an accepted client to the target through two lanes; `destroy` ends the pair. */
+function joinPair(client: Socket, opts: FaultProxyOptions, state: { mode: ProxyMode; delayMs: number }, destroy: (p: Pair) => void): Pair {
+  client.setNoDelay(true)
+  const server = connect({ host: opts.targetHost ?? '127.0.0.1', port: opts.targetPort })
+  server.setNoDelay(true)
+  const up = new Lane(client, server, state)
+  const down = new Lane(server, client, state, opts.rewriteFromServer)
+  const pair: Pair = { client, server, lanes: [up, down] }
+  client.on('data', (d: Buffer) => up.push(d))
+  server.on('data', (d: Buffer) => down.push(d))
+  // A half-close travels like data (it is queued behind the bytes before it): the server sees the
+  // client's request, then its close, even when both were held by a blackhole.
+  client.on('end', () => up.push(null))
+  server.on('end', () => down.push(null))
+  // An error or a full close on either side ends the pair: there is nothing left to forward to.
+  // (Errors are expected here, e.g. ECONNRESET when a side is destroyed; they must not go unhandled.)
+  client.on('error', () => destroy(pair))
+  server.on('error', () => destroy(pair))
+  // A side that closed with bytes still queued from it (held by a blackhole or a slow delay) keeps the
+  // pair until they are delivered: its lane ends the other side after them, whose close ends the pair.
+  client.on('close', () => {
+    if (up.pending === 0 || server.destroyed) destroy(pair)
+  })
+  server.on('close', () => {
+    if (down.pending === 0 || client.destroyed) destroy(pair)
+  })
+  return pair
+}
+
 /** Starts a proxy listening on 127.0.0.1 and forwarding to the target. */
 export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
   const state = { mode: 'pass' as ProxyMode, delayMs: opts.delayMs ?? 200 }
-  const pairs = new Set<{ client: Socket; server: Socket; lanes: Lane[] }>()
+  const pairs = new Set<Pair>()
   let accepted = 0
   let listener: Server | undefined
   let port = opts.listenPort ?? 0
 
-  const destroyPair = (p: { client: Socket; server: Socket; lanes: Lane[] }): void => {
+  const destroyPair = (p: Pair): void => {
     if (!pairs.delete(p)) return
     for (const l of p.lanes) l.clear()
     p.client.destroy()
@@ -177,31 +213,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       client.destroy()
       return
     }
-    client.setNoDelay(true)
-    const server = connect({ host: opts.targetHost ?? '127.0.0.1', port: opts.targetPort })
-    server.setNoDelay(true)
-    const up = new Lane(client, server, state)
-    const down = new Lane(server, client, state, opts.rewriteFromServer)
-    const pair = { client, server, lanes: [up, down] }
-    pairs.add(pair)
-    client.on('data', (d: Buffer) => up.push(d))
-    server.on('data', (d: Buffer) => down.push(d))
-    // A half-close travels like data (it is queued behind the bytes before it): the server sees the
-    // client's request, then its close, even when both were held by a blackhole.
-    client.on('end', () => up.push(null))
-    server.on('end', () => down.push(null))
-    // An error or a full close on either side ends the pair: there is nothing left to forward to.
-    // (Errors are expected here, e.g. ECONNRESET when a side is destroyed; they must not go unhandled.)
-    client.on('error', () => destroyPair(pair))
-    server.on('error', () => destroyPair(pair))
-    // A side that closed with bytes still queued from it (held by a blackhole or a slow delay) keeps the
-    // pair until they are delivered: its lane ends the other side after them, whose close ends the pair.
-    client.on('close', () => {
-      if (up.pending === 0 || server.destroyed) destroyPair(pair)
-    })
-    server.on('close', () => {
-      if (down.pending === 0 || client.destroyed) destroyPair(pair)
-    })
+    pairs.add(joinPair(client, opts, state, destroyPair))
   }
 
   const listen = async (): Promise<void> => {

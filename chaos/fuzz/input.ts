@@ -426,8 +426,30 @@ function pathArb(route: Route, fixed: Record<string, string> = {}): fc.Arbitrary
     .map((vals) => names.reduce((p, n, i) => p.replace(`{${n}}`, encodeURIComponent(vals[i]!)), route.path))
 }
 
-/** Builds the generator of hostile requests for a world. */
-export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
+/** What every class's generator shares: the routes by kind, the principals, and body and path helpers. */
+interface Gen {
+  readonly w: FuzzWorld
+  readonly bodyRoutes: Route[]
+  readonly idRoutes: Route[]
+  readonly queryRoutes: Route[]
+  readonly sessionRoutes: Route[]
+  readonly roleRoutes: Route[]
+  readonly chunkRoutes: Route[]
+  /** Any principal: the fuzzer (twice as likely), the other user, the admin, the forged ones, none. */
+  readonly anyPrincipal: fc.Arbitrary<Principal>
+  /** The fuzzer's own valid principals (its requests reach the handlers). */
+  readonly own: fc.Arbitrary<Principal>
+  readonly json: (p: Principal) => Record<string, string>
+  /** A valid body of a route, as an object. */
+  readonly skeleton: (r: Route) => fc.Arbitrary<Record<string, unknown>>
+  /** Body routes get the fuzzer's own session in their path, so the request reaches the handler. */
+  readonly bodyPath: (r: Route) => fc.Arbitrary<string>
+  /** The victim's session ids (or a placeholder). */
+  readonly victimIds: string[]
+}
+
+/** The shared parts of the generators for a world. */
+function genContext(w: FuzzWorld): Gen {
   const bodyRoutes = w.routes.filter((r) => r.body !== undefined)
   const idRoutes = w.routes.filter((r) => Object.keys(r.pathParams).length > 0)
   const queryRoutes = w.routes.filter((r) => Object.keys(r.query).length > 0 || r.method === 'GET')
@@ -443,10 +465,16 @@ export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
   const json = (p: Principal): Record<string, string> => withPrincipal(p, { 'content-type': 'application/json' })
   const skeleton = (r: Route): fc.Arbitrary<Record<string, unknown>> =>
     validOf(r.body ?? { type: 'object' }).map((v) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {}))
-  // Body routes get the fuzzer's own session in their path, so the request reaches the handler.
   const bodyPath = (r: Route): fc.Arbitrary<string> => pathArb(r, { id: w.fuzzerSession })
 
-  const malformed = fc
+  const victimIds = w.victim.sessions.length > 0 ? w.victim.sessions : ['none']
+  return { w, bodyRoutes, idRoutes, queryRoutes, sessionRoutes, roleRoutes, chunkRoutes, anyPrincipal, own, json, skeleton, bodyPath, victimIds }
+}
+
+/** Bodies that are not JSON (truncated, unbalanced, junk) on the body routes. */
+function malformedArb(g: Gen): fc.Arbitrary<Hostile> {
+  const { bodyRoutes, own, json, skeleton, bodyPath } = g
+  return fc
     .constantFrom(...bodyRoutes)
     .chain((r) => fc.tuple(fc.constant(r), bodyPath(r), skeleton(r), own))
     .chain(([r, path, sk, p]) =>
@@ -454,9 +482,13 @@ export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
         (body): Hostile => ({ cls: 'malformed_json', route: r, principal: p, mustReject: true, req: { method: r.method, path, headers: json(p), body } })
       )
     )
+}
 
+/** A field of the wrong JSON type in an otherwise valid body. */
+function wrongTypesArb(g: Gen): fc.Arbitrary<Hostile> {
+  const { bodyRoutes, own, json, skeleton, bodyPath } = g
   const typedRoutes = bodyRoutes.filter((r) => Object.values(r.body?.properties ?? {}).some((s) => wrongTypeOf(s) !== undefined))
-  const wrongTypes = fc
+  return fc
     .constantFrom(...typedRoutes)
     .chain((r) => {
       const fields = Object.entries(r.body!.properties!).filter(([, s]) => wrongTypeOf(s) !== undefined)
@@ -477,8 +509,12 @@ export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
         req: { method: r.method, path, headers: json(p), body: JSON.stringify({ ...sk, [k]: v }) }
       })
     )
+}
 
-  const badFields = fc
+/** A required field dropped, or a field the schema does not know (prototype keys among them). */
+function badFieldsArb(g: Gen): fc.Arbitrary<Hostile> {
+  const { bodyRoutes, own, json, skeleton, bodyPath } = g
+  return fc
     .constantFrom(...bodyRoutes)
     .chain((r) =>
       fc.tuple(
@@ -511,8 +547,12 @@ export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
           : `{${JSON.stringify(unknown)}:${JSON.stringify(value) ?? 'null'},${text.slice(1)}`
       return { cls: 'bad_fields', route: r, principal: p, mustReject: true, req: { method: r.method, path, headers: json(p), body } }
     })
+}
 
-  const huge = fc
+/** Bodies past the field limits, one in `hugeEvery` past the body limit. */
+function hugeArb(g: Gen): fc.Arbitrary<Hostile> {
+  const { w, bodyRoutes, own, json, bodyPath } = g
+  return fc
     .constantFrom(...bodyRoutes)
     .chain((r) => fc.tuple(fc.constant(r), bodyPath(r), own, fc.nat(64 * 1024), fc.nat(w.hugeEvery - 1), fc.constantFrom('string', 'array', 'keys')))
     .map(([r, path, p, extra, roll, shape]): Hostile => {
@@ -527,8 +567,12 @@ export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
             : `{${Array.from({ length: Math.ceil(size / 12) }, (_, i) => `"k${i}":1`).join(',')}}`
       return { cls: 'huge_body', route: r, principal: p, mustReject: true, req: { method: r.method, path, headers: json(p), body } }
     })
+}
 
-  const deepNest = fc
+/** Deeply nested arrays or objects. */
+function deepNestArb(g: Gen): fc.Arbitrary<Hostile> {
+  const { w, bodyRoutes, own, json, bodyPath } = g
+  return fc
     .constantFrom(...bodyRoutes)
     .chain((r) => fc.tuple(fc.constant(r), bodyPath(r), own, fc.integer({ min: 100, max: Math.floor(w.jsonBodyLimit / 6) }), fc.boolean()))
     .map(([r, path, p, depth, objects]): Hostile => {
@@ -541,8 +585,12 @@ export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
         req: { method: r.method, path, headers: json(p), body: deep(depth, objects, field) }
       }
     })
+}
 
-  const hugeHeaders = fc
+/** Large headers, or many of them. */
+function hugeHeadersArb(g: Gen): fc.Arbitrary<Hostile> {
+  const { w, own } = g
+  return fc
     .tuple(
       fc.constantFrom(...w.routes),
       own,
@@ -558,8 +606,12 @@ export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
         return { cls: 'huge_headers', route: r, principal: p, mustReject: false, req: { method: r.method, path, headers } }
       })
     )
+}
 
-  const wrongType = fc
+/** A JSON body sent with another content type. */
+function wrongTypeArb(g: Gen): fc.Arbitrary<Hostile> {
+  const { bodyRoutes, own, skeleton, bodyPath } = g
+  return fc
     .constantFrom(...bodyRoutes.filter((r) => r.consumes.length === 0))
     .chain((r) =>
       fc.tuple(
@@ -590,8 +642,12 @@ export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
         req: { method: r.method, path, headers: withPrincipal(p, { 'content-type': type }), body: JSON.stringify(sk) }
       })
     )
+}
 
-  const hostileIds = fc
+/** Hostile path ids: traversal, injection, control characters, odd Unicode, any principal. */
+function hostileIdsArb(g: Gen): fc.Arbitrary<Hostile> {
+  const { idRoutes, anyPrincipal, json, skeleton } = g
+  return fc
     .constantFrom(...idRoutes)
     .chain((r) =>
       fc.tuple(
@@ -621,8 +677,12 @@ export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
         }
       }
     })
+}
 
-  const hostileQuery = fc
+/** Hostile query strings: wrong types, repeats, brackets, prototype keys, huge values. */
+function hostileQueryArb(g: Gen): fc.Arbitrary<Hostile> {
+  const { w, queryRoutes, own } = g
+  return fc
     .constantFrom(...queryRoutes)
     .chain((r) =>
       fc.tuple(
@@ -663,8 +723,12 @@ export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
         req: { method: r.method, path: `${path}?${q}`, headers: withPrincipal(p) }
       })
     )
+}
 
-  const badUtf8 = fc
+/** Invalid UTF-8 bytes inside a string value of the body. */
+function badUtf8Arb(g: Gen): fc.Arbitrary<Hostile> {
+  const { bodyRoutes, own, json, skeleton, bodyPath } = g
+  return fc
     .constantFrom(...bodyRoutes)
     .chain((r) => fc.tuple(fc.constant(r), bodyPath(r), skeleton(r), own, badBytes))
     .map(([r, path, sk, p, bytes]): Hostile => {
@@ -675,12 +739,16 @@ export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
       const body = Buffer.concat([Buffer.from(text.slice(0, cut)), bytes, Buffer.from(text.slice(cut))])
       return { cls: 'bad_utf8', route: r, principal: p, mustReject: false, req: { method: r.method, path, headers: json(p), body } }
     })
+}
 
+/** Every secured route (and the victim's resources) with credentials that must identify nobody; a valid
+ * body and the victim's ids, so only the authentication stands between the request and a 2xx. */
+function badTokensArb(g: Gen): fc.Arbitrary<Hostile> {
+  const { w, json, skeleton, victimIds } = g
   // Every secured route (and the victim's resources) with credentials that must identify nobody; a valid
   // body and the victim's ids, so only the authentication stands between the request and a 2xx.
   const securedRoutes = w.routes.filter((r) => r.secured)
-  const victimIds = w.victim.sessions.length > 0 ? w.victim.sessions : ['none']
-  const badTokens = fc
+  return fc
     .constantFrom(...securedRoutes)
     .chain((r) =>
       fc.tuple(fc.constant(r), fc.constantFrom(...w.forged, { name: 'none', kind: 'none' } as Principal), fc.constantFrom(...victimIds), skeleton(r), fc.nat(3))
@@ -702,180 +770,180 @@ export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
         })
       )
     )
+}
 
-  // Another user's (and, for writes, an admin's) valid token on the victim's sessions.
-  const crossUser =
-    sessionRoutes.length === 0
-      ? undefined
-      : fc
-          .constantFrom(...sessionRoutes)
-          .chain((r) =>
-            fc.tuple(
-              fc.constant(r),
-              fc.constantFrom(w.other, w.fuzzer, ...(w.admin !== undefined && r.method !== 'GET' ? [w.admin] : [])),
-              fc.constantFrom(...victimIds),
-              fc.nat(3)
-            )
+/** Another user's (and, for writes, an admin's) valid token on the victim's sessions. */
+function crossUserArb(g: Gen): fc.Arbitrary<Hostile> | undefined {
+  const { w, sessionRoutes, victimIds } = g
+  return sessionRoutes.length === 0
+    ? undefined
+    : fc
+        .constantFrom(...sessionRoutes)
+        .chain((r) =>
+          fc.tuple(
+            fc.constant(r),
+            fc.constantFrom(w.other, w.fuzzer, ...(w.admin !== undefined && r.method !== 'GET' ? [w.admin] : [])),
+            fc.constantFrom(...victimIds),
+            fc.nat(3)
           )
-          .chain(([r, p, id, idx]) =>
-            pathArb(r, { id, index: String(idx) }).map(
-              (path): Hostile => ({
-                cls: 'cross_user',
-                route: r,
-                principal: p,
-                mustReject: true,
-                victimResource: id,
-                req: r.consumes.includes('application/octet-stream')
-                  ? {
-                      method: r.method,
-                      path,
-                      headers: withPrincipal(p, { 'content-type': 'application/octet-stream' }),
-                      body: Buffer.from('swapped in from another session')
-                    }
-                  : { method: r.method, path, headers: withPrincipal(p) }
-              })
-            )
-          )
-
-  // A plain user's valid token on routes that need a higher role; for role changes, onto itself.
-  const crossRole =
-    roleRoutes.length === 0
-      ? undefined
-      : fc
-          .constantFrom(...roleRoutes)
-          .chain((r) => fc.tuple(fc.constant(r), fc.constantFrom(w.fuzzer, w.other), skeleton(r)))
-          .chain(([r, p, sk]) =>
-            pathArb(r, { id: p.sub ?? 'x' }).map((path): Hostile => {
-              const body =
-                bare(r.path) === '/admin/users/{id}/roles'
-                  ? JSON.stringify({ roles: ['User', 'Admin', 'SuperAdmin'] })
-                  : r.body !== undefined
-                    ? JSON.stringify(sk)
-                    : undefined
-              return {
-                cls: 'cross_role',
-                route: r,
-                principal: p,
-                mustReject: true,
-                req: { method: r.method, path, headers: body !== undefined ? json(p) : withPrincipal(p), ...(body !== undefined ? { body } : {}) }
-              }
+        )
+        .chain(([r, p, id, idx]) =>
+          pathArb(r, { id, index: String(idx) }).map(
+            (path): Hostile => ({
+              cls: 'cross_user',
+              route: r,
+              principal: p,
+              mustReject: true,
+              victimResource: id,
+              req: r.consumes.includes('application/octet-stream')
+                ? {
+                    method: r.method,
+                    path,
+                    headers: withPrincipal(p, { 'content-type': 'application/octet-stream' }),
+                    body: Buffer.from('swapped in from another session')
+                  }
+                : { method: r.method, path, headers: withPrincipal(p) }
             })
           )
+        )
+}
 
-  const chunk =
-    chunkRoutes.length === 0
-      ? undefined
-      : fc
-          .tuple(
-            fc.constantFrom(...chunkRoutes),
-            own,
-            fc.nat(w.hugeEvery * 4 - 1),
-            fc.constantFrom(
-              'sha mismatch',
-              'index ahead',
-              'index huge',
-              'empty',
-              'multipart no file',
-              'multipart two files',
-              'multipart bad boundary',
-              'multipart truncated',
-              'multipart bad metadata',
-              'multipart wrong field',
-              'multipart metadata index negative',
-              'octet query junk',
-              'oversize'
-            ),
-            fc.uint8Array({ minLength: 1, maxLength: 256 })
-          )
-          .map(([r, p, roll, kind, bytes]): Hostile => {
-            const path = r.path.replace('{id}', w.fuzzerSession)
-            const data = Buffer.from(bytes)
-            const octet = (q: string, body: Buffer): Req => ({
-              method: 'POST',
-              path: `${path}${q}`,
-              headers: withPrincipal(p, { 'content-type': 'application/octet-stream' }),
-              body
-            })
-            const part = (name: string, value: string | Buffer, file = false): Buffer =>
-              Buffer.concat([
-                Buffer.from(
-                  `--B\r\ncontent-disposition: form-data; name="${name}"${file ? '; filename="c.bin"\r\ncontent-type: application/octet-stream' : ''}\r\n\r\n`
-                ),
-                Buffer.from(value),
-                Buffer.from('\r\n')
-              ])
-            const multi = (parts: Buffer[], end = '--B--\r\n'): Req => ({
-              method: 'POST',
-              path,
-              headers: withPrincipal(p, { 'content-type': 'multipart/form-data; boundary=B' }),
-              body: Buffer.concat([...parts, Buffer.from(end)])
-            })
-            let req: Req
-            switch (roll === 0 ? 'oversize' : kind) {
-              case 'sha mismatch':
-                req = octet(`?sha256=${'ab'.repeat(32)}`, data)
-                break
-              case 'index ahead':
-                req = octet('?chunk_index=1000000', data)
-                break
-              case 'index huge':
-                req = octet(`?chunk_index=${'9'.repeat(15)}`, data)
-                break
-              case 'empty':
-                req = octet('', Buffer.alloc(0))
-                break
-              case 'multipart no file':
-                req = multi([part('metadata', '{"chunk_index":0}')])
-                break
-              case 'multipart two files':
-                req = multi([part('chunk_data', data, true), part('chunk_data', data, true)])
-                break
-              case 'multipart bad boundary':
-                req = { ...multi([part('chunk_data', data, true)]), headers: withPrincipal(p, { 'content-type': 'multipart/form-data; boundary=' }) }
-                break
-              case 'multipart truncated':
-                req = multi([part('chunk_data', data, true).subarray(0, 40)], '')
-                break
-              case 'multipart bad metadata':
-                req = multi([part('metadata', '{"chunk_index":'), part('chunk_data', data, true)])
-                break
-              case 'multipart wrong field':
-                req = multi([part('evil', 'x'), part('chunk_data', data, true)])
-                break
-              case 'multipart metadata index negative':
-                req = multi([part('metadata', '{"chunk_index":-1,"sha256":"zz"}'), part('chunk_data', data, true)])
-                break
-              case 'octet query junk':
-                req = octet('?chunk_index=1&chunk_index=2', data)
-                break
-              default:
-                req = octet('', Buffer.alloc(w.maxChunkBytes + 1, 1))
+/** A plain user's valid token on routes that need a higher role; for role changes, onto itself. */
+function crossRoleArb(g: Gen): fc.Arbitrary<Hostile> | undefined {
+  const { w, roleRoutes, json, skeleton } = g
+  return roleRoutes.length === 0
+    ? undefined
+    : fc
+        .constantFrom(...roleRoutes)
+        .chain((r) => fc.tuple(fc.constant(r), fc.constantFrom(w.fuzzer, w.other), skeleton(r)))
+        .chain(([r, p, sk]) =>
+          pathArb(r, { id: p.sub ?? 'x' }).map((path): Hostile => {
+            const body =
+              bare(r.path) === '/admin/users/{id}/roles'
+                ? JSON.stringify({ roles: ['User', 'Admin', 'SuperAdmin'] })
+                : r.body !== undefined
+                  ? JSON.stringify(sk)
+                  : undefined
+            return {
+              cls: 'cross_role',
+              route: r,
+              principal: p,
+              mustReject: true,
+              req: { method: r.method, path, headers: body !== undefined ? json(p) : withPrincipal(p), ...(body !== undefined ? { body } : {}) }
             }
-            return { cls: 'chunk_upload', route: r, principal: p, mustReject: true, req }
           })
+        )
+}
 
-  const oddMethods = fc
+/** The kinds of broken chunk upload. */
+const CHUNK_DAMAGE = [
+  'sha mismatch',
+  'index ahead',
+  'index huge',
+  'empty',
+  'multipart no file',
+  'multipart two files',
+  'multipart bad boundary',
+  'multipart truncated',
+  'multipart bad metadata',
+  'multipart wrong field',
+  'multipart metadata index negative',
+  'octet query junk',
+  'oversize'
+] as const
+
+/** One broken chunk upload of kind `kind` to `path` by `p`, with `data` as its content. */
+function chunkRequest(kind: (typeof CHUNK_DAMAGE)[number], path: string, p: Principal, data: Buffer, maxChunkBytes: number): Req {
+  const octet = (q: string, body: Buffer): Req => ({
+    method: 'POST',
+    path: `${path}${q}`,
+    headers: withPrincipal(p, { 'content-type': 'application/octet-stream' }),
+    body
+  })
+  const part = (name: string, value: string | Buffer, file = false): Buffer =>
+    Buffer.concat([
+      Buffer.from(`--B\r\ncontent-disposition: form-data; name="${name}"${file ? '; filename="c.bin"\r\ncontent-type: application/octet-stream' : ''}\r\n\r\n`),
+      Buffer.from(value),
+      Buffer.from('\r\n')
+    ])
+  const multi = (parts: Buffer[], end = '--B--\r\n'): Req => ({
+    method: 'POST',
+    path,
+    headers: withPrincipal(p, { 'content-type': 'multipart/form-data; boundary=B' }),
+    body: Buffer.concat([...parts, Buffer.from(end)])
+  })
+  switch (kind) {
+    case 'sha mismatch':
+      return octet(`?sha256=${'ab'.repeat(32)}`, data)
+    case 'index ahead':
+      return octet('?chunk_index=1000000', data)
+    case 'index huge':
+      return octet(`?chunk_index=${'9'.repeat(15)}`, data)
+    case 'empty':
+      return octet('', Buffer.alloc(0))
+    case 'multipart no file':
+      return multi([part('metadata', '{"chunk_index":0}')])
+    case 'multipart two files':
+      return multi([part('chunk_data', data, true), part('chunk_data', data, true)])
+    case 'multipart bad boundary':
+      return { ...multi([part('chunk_data', data, true)]), headers: withPrincipal(p, { 'content-type': 'multipart/form-data; boundary=' }) }
+    case 'multipart truncated':
+      return multi([part('chunk_data', data, true).subarray(0, 40)], '')
+    case 'multipart bad metadata':
+      return multi([part('metadata', '{"chunk_index":'), part('chunk_data', data, true)])
+    case 'multipart wrong field':
+      return multi([part('evil', 'x'), part('chunk_data', data, true)])
+    case 'multipart metadata index negative':
+      return multi([part('metadata', '{"chunk_index":-1,"sha256":"zz"}'), part('chunk_data', data, true)])
+    case 'octet query junk':
+      return octet('?chunk_index=1&chunk_index=2', data)
+    default:
+      return octet('', Buffer.alloc(maxChunkBytes + 1, 1))
+  }
+}
+
+/** Broken chunk uploads into the fuzzer's own session: checksums, indexes, empty, multipart damage, oversize. */
+function chunkArb(g: Gen): fc.Arbitrary<Hostile> | undefined {
+  const { w, chunkRoutes, own } = g
+  if (chunkRoutes.length === 0) return undefined
+  return fc
+    .tuple(fc.constantFrom(...chunkRoutes), own, fc.nat(w.hugeEvery * 4 - 1), fc.constantFrom(...CHUNK_DAMAGE), fc.uint8Array({ minLength: 1, maxLength: 256 }))
+    .map(([r, p, roll, kind, bytes]): Hostile => {
+      const path = r.path.replace('{id}', w.fuzzerSession)
+      const req = chunkRequest(roll === 0 ? 'oversize' : kind, path, p, Buffer.from(bytes), w.maxChunkBytes)
+      return { cls: 'chunk_upload', route: r, principal: p, mustReject: true, req }
+    })
+}
+
+/** Methods no route declares. */
+function oddMethodsArb(g: Gen): fc.Arbitrary<Hostile> {
+  const { w, own } = g
+  return fc
     .tuple(fc.constantFrom(...w.routes), own, fc.constantFrom('PATCH', 'OPTIONS', 'TRACE', 'PROPFIND', 'LOCK', 'SEARCH', 'PURGE', 'M-SEARCH'))
     .chain(([r, p, m]) =>
       pathArb(r, { id: w.fuzzerSession }).map(
         (path): Hostile => ({ cls: 'odd_methods', route: r, principal: p, mustReject: true, req: { method: m, path, headers: withPrincipal(p) } })
       )
     )
+}
 
+/** Builds the generator of hostile requests for a world. */
+export function hostileRequests(w: FuzzWorld): fc.Arbitrary<Hostile> {
+  const g = genContext(w)
   const arbs: Array<fc.Arbitrary<Hostile>> = [
-    malformed,
-    wrongTypes,
-    badFields,
-    huge,
-    deepNest,
-    hugeHeaders,
-    wrongType,
-    hostileIds,
-    hostileQuery,
-    badUtf8,
-    badTokens,
-    ...[crossUser, crossRole, chunk].filter((a): a is fc.Arbitrary<Hostile> => a !== undefined),
-    oddMethods
+    malformedArb(g),
+    wrongTypesArb(g),
+    badFieldsArb(g),
+    hugeArb(g),
+    deepNestArb(g),
+    hugeHeadersArb(g),
+    wrongTypeArb(g),
+    hostileIdsArb(g),
+    hostileQueryArb(g),
+    badUtf8Arb(g),
+    badTokensArb(g),
+    ...[crossUserArb(g), crossRoleArb(g), chunkArb(g)].filter((a): a is fc.Arbitrary<Hostile> => a !== undefined),
+    oddMethodsArb(g)
   ]
   return fc.oneof(...arbs)
 }

@@ -73,7 +73,7 @@ export interface ModelFuzzReport {
   violations: number
   /** The violation and the sequence that shows it (fast-check's counterexample), when there is one. */
   finding?: string
-  /** Answers 429 (only against a --target with limits on): those steps are skipped. */
+  /** Answers 429 (only against a --host with limits on): those steps are skipped. */
   rateLimited: number
   seed: number
   peakRssBytes: number
@@ -151,7 +151,7 @@ function newModel(): Model {
   }
 }
 
-/** A rate-limited step (a --target with limits on): nothing happened on the server, the step is skipped. */
+/** A rate-limited step (a --host with limits on): nothing happened on the server, the step is skipped. */
 class Skip extends Error {}
 
 const json = (method: string, path: string, body: unknown, token?: string): Req => ({

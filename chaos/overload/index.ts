@@ -9,7 +9,7 @@
  * Phases: baseline (a few seconds quiet: /health latency, one normal request mix), burst (scenario and
  * flood), recovery (until /health p99 over a second and a normal request mix are back within bounds of
  * the baseline, or the observation window ends). A prober process measures /health throughout; the
- * server's RSS is read from /proc (or its /metrics, for a --target) every second.
+ * server's RSS is read from /proc (or its /metrics, for a --host) every second.
  *
  * Answers are classified: 2xx, 429 (rate limited), 503 with LUCID_ERR_3002/5016 (load shed on purpose),
  * other 4xx, other 5xx (server errors: any 5xx but the intended 503 shedding), transport errors
@@ -21,7 +21,7 @@ import { customScenario, scaleRun, SCENARIOS } from '../../load/scenarios/index.
 import { monitorResources } from '../../load/resources.ts'
 import { runUsers } from '../../load/users/run.ts'
 import { forkTs } from '../../harness/spawn.ts'
-import { createHistogram, recordMs } from '../../harness/stats/histogram.ts'
+import { percentileMs } from '../../harness/stats/histogram.ts'
 import type { ChaosOptions, ChaosResult } from '../types.ts'
 import {
   Client,
@@ -36,6 +36,7 @@ import {
   type Res
 } from '../gateway.ts'
 import type { ProbeSample } from './prober-main.ts'
+import { overloadVerdict } from './verdict.ts'
 
 /** The rate multiple over the seed's stress scenario (the issue asks for 3-5x). */
 export const TIME_SCALE = 4
@@ -110,14 +111,6 @@ export function addUserOutcomes(c: Classes, requests: number, failures: number, 
   }
 }
 
-/** p-th percentile (0..100) of latencies in ms, through an HDR histogram (as every other figure here). */
-export function percentileMs(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0
-  const h = createHistogram()
-  for (const v of values) recordMs(h, v)
-  return h.getValueAtPercentile(p) / 1000
-}
-
 /** Starts the prober process; `stop()` resolves with its samples. */
 function startProber(url: string): { stop(): Promise<ProbeSample[]> } {
   const child = forkTs(PROBER.href, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
@@ -183,6 +176,144 @@ async function productionGateway(dataDir: string, progress: (s: string) => void)
   return await startGateway({ dataDir, loadTest: false, seedDemo: true, validators: 4 })
 }
 
+/** The login flood: FLOOD_CLIENTS closed loops of password logins until stopped, tallied by class. */
+function startFlood(url: string, spread: boolean): { readonly classes: Classes; stop(): Promise<void> } {
+  const flood = new Classes()
+  let floodOn = true
+  const floodLoops = Array.from({ length: FLOOD_CLIENTS }, async (_, i) => {
+    const c = new Client(url, {
+      connections: 1,
+      timeoutMs: 30_000,
+      ...(spread ? { localAddress: `127.0.${10 + Math.floor(i / 250)}.${(i % 250) + 2}` } : {})
+    })
+    try {
+      for (let n = 0; floodOn; n++) {
+        const user = `test_user_${((i * 7 + n) % 100) + 1}`
+        const body = { username: user, password: 'test_password_123' }
+        const r = await c.send({ method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        flood.add(
+          r.kind === 'answer' ? r.status : 'transport',
+          r.kind === 'answer' ? errorCodeOf(r.json) : undefined,
+          () => `POST /auth/login ${JSON.stringify(body)} -> ${describeRes(r)}`
+        )
+        // A flood ignores Retry-After (that is what makes it a flood); a short pause only keeps a loop
+        // from spinning on instant refusals.
+        if (r.kind !== 'answer' || r.status >= 400) await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    } finally {
+      await c.close()
+    }
+  })
+  return {
+    classes: flood,
+    stop: async () => {
+      floodOn = false
+      await Promise.all(floodLoops)
+    }
+  }
+}
+
+/** Registers the probe user whose normal request mix measures the baseline and recovery. */
+async function registerProbeUser(mixClient: Client): Promise<{ username: string; password: string }> {
+  const probeUser = { username: `chaos_probe_${randomBytes(4).toString('hex')}`, password: randomBytes(12).toString('base64url') }
+  const reg = await mixClient.send({
+    method: 'POST',
+    path: '/auth/register',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(probeUser)
+  })
+  if (reg.kind !== 'answer' || reg.status !== 201) throw new Error(`overload setup: registering the probe user failed: ${describeRes(reg)}`)
+  return probeUser
+}
+
+/** The clients and accounts of a run. */
+interface RunContext {
+  readonly opts: ChaosOptions
+  readonly gw: GatewayUnderTest
+  readonly main: Client
+  readonly mixClient: Client
+  readonly probeUser: { username: string; password: string }
+}
+
+/**
+ * After the burst: until 10 sequential /health answers have a p99 within 100 ms and a normal request mix is
+ * back within max(2x, +500 ms) of its baseline, or the window ends. The prober's samples arrive only when
+ * it stops, so this probes /health itself.
+ */
+async function awaitRecovery(
+  ctx: RunContext,
+  burstEnd: number,
+  baseMixMs: number
+): Promise<{ recoveryS: number | undefined; lastMix: string; crashed: boolean }> {
+  let lastMix = ''
+  const recoveryDeadline = burstEnd + RECOVERY_WINDOW_S * 1000
+  while (Date.now() < recoveryDeadline) {
+    ctx.opts.progress(`recovery: ${((Date.now() - burstEnd) / 1000).toFixed(0)} s after the burst`)
+    if (ctx.gw.pid !== undefined && !ctx.gw.alive()) return { recoveryS: undefined, lastMix, crashed: true }
+    const lat: number[] = []
+    for (let i = 0; i < 10; i++) {
+      const r = await ctx.main.send({ method: 'GET', path: '/health' })
+      lat.push(r.kind === 'answer' && r.status === 200 ? r.ms : Number.POSITIVE_INFINITY)
+    }
+    const mix = await normalMix(ctx.mixClient, ctx.probeUser)
+    lastMix = mix.ok ? `${mix.ms.toFixed(0)} ms` : mix.detail
+    const p99 = percentileMs(lat.filter(Number.isFinite), 99)
+    if (lat.every(Number.isFinite) && p99 <= 100 && mix.ok && mix.ms <= Math.max(2 * baseMixMs, baseMixMs + 500))
+      return { recoveryS: (Date.now() - burstEnd) / 1000, lastMix, crashed: false }
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+  return { recoveryS: undefined, lastMix, crashed: false }
+}
+
+/** The simulated users' and the flood's answers, each by class and together. */
+function tallyClasses(users: Awaited<ReturnType<typeof runUsers>>, flood: Classes): { users: Classes; all: Classes } {
+  const byUsers = new Classes()
+  const agg = users.endpoints.find((e) => e.name === 'Aggregated')
+  if (agg !== undefined) addUserOutcomes(byUsers, agg.requests, agg.failures, agg.failure_reasons)
+  const all = new Classes()
+  for (const c of [byUsers, flood]) {
+    all.ok += c.ok
+    all.limited += c.limited
+    all.shed += c.shed
+    all.other4xx += c.other4xx
+    all.serverErrors += c.serverErrors
+    all.transport += c.transport
+    all.withoutCode += c.withoutCode
+    all.examples.push(...c.examples)
+  }
+  return { users: byUsers, all }
+}
+
+/** The baseline: three normal mixes (each must succeed), then BASELINE_S quiet seconds. Resolves with the slowest mix, ms. */
+async function baseline(ctx: RunContext): Promise<number> {
+  ctx.opts.progress(`baseline: ${BASELINE_S} s quiet`)
+  const baseMixes: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const m = await normalMix(ctx.mixClient, ctx.probeUser)
+    if (!m.ok) throw new Error(`overload setup: the normal request mix fails before any load: ${m.detail}`)
+    baseMixes.push(m.ms)
+  }
+  await new Promise((resolve) => setTimeout(resolve, BASELINE_S * 1000))
+  return Math.max(...baseMixes)
+}
+
+/** The burst: the stress scenario at TIME_SCALE x, and the login flood beside it. */
+async function burst(ctx: RunContext, burstS: number): Promise<{ users: Awaited<ReturnType<typeof runUsers>>; flood: Classes }> {
+  const scenario = customScenario(SCENARIOS.stress, { durationS: burstS * TIME_SCALE })
+  const flood = startFlood(ctx.gw.url, isLoopback(ctx.gw.url))
+  const users = await runUsers({
+    url: ctx.gw.url,
+    run: scaleRun(scenario, TIME_SCALE),
+    onSecond: (p) => {
+      ctx.opts.progress(
+        `burst ${p.t + 1}/${burstS} s: ${p.users} users, ${p.requests_per_s} req/s, ${p.errors} not 2xx; flood ${flood.classes.total} logins (${flood.classes.shed} shed)`
+      )
+    }
+  })
+  await flood.stop()
+  return { users, flood: flood.classes }
+}
+
 /** Runs the overload suite. */
 export async function run(opts: ChaosOptions): Promise<ChaosResult> {
   const started = performance.now()
@@ -192,140 +323,41 @@ export async function run(opts: ChaosOptions): Promise<ChaosResult> {
   const main = new Client(gw.url, { connections: 4 })
   // The mix logs in from an address of its own, so the flood's and the users' public buckets do not decide it.
   const mixClient = new Client(gw.url, { connections: 2, ...(spread ? { localAddress: '127.0.0.3' } : {}) })
-  const findings: string[] = []
-  let crashes = 0
   try {
     const configRes = await main.send({ method: 'GET', path: '/config' })
     const cfg = configRes.kind === 'answer' ? (configRes.json as Record<string, unknown>) : {}
-    const probeUser = { username: `chaos_probe_${randomBytes(4).toString('hex')}`, password: randomBytes(12).toString('base64url') }
-    const reg = await mixClient.send({
-      method: 'POST',
-      path: '/auth/register',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(probeUser)
-    })
-    if (reg.kind !== 'answer' || reg.status !== 201) throw new Error(`overload setup: registering the probe user failed: ${describeRes(reg)}`)
-
-    // -- baseline
+    const ctx: RunContext = { opts, gw, main, mixClient, probeUser: await registerProbeUser(mixClient) }
     const monitor = monitorResources({ metricsUrl: `${gw.url}/metrics`, ...(gw.pid !== undefined ? { pid: gw.pid } : {}) })
     const prober = startProber(gw.url)
-    opts.progress(`baseline: ${BASELINE_S} s quiet`)
-    const baseMixes: number[] = []
-    for (let i = 0; i < 3; i++) {
-      const m = await normalMix(mixClient, probeUser)
-      if (!m.ok) throw new Error(`overload setup: the normal request mix fails before any load: ${m.detail}`)
-      baseMixes.push(m.ms)
-    }
-    await new Promise((resolve) => setTimeout(resolve, BASELINE_S * 1000))
+    const baseMixMs = await baseline(ctx)
     const burstStart = Date.now()
-
-    // -- burst: the stress scenario at TIME_SCALE x, and the login flood
-    const scenario = customScenario(SCENARIOS.stress, { durationS: burstS * TIME_SCALE })
-    const flood = new Classes()
-    let floodOn = true
-    const floodLoops = Array.from({ length: FLOOD_CLIENTS }, async (_, i) => {
-      const c = new Client(gw.url, {
-        connections: 1,
-        timeoutMs: 30_000,
-        ...(spread ? { localAddress: `127.0.${10 + Math.floor(i / 250)}.${(i % 250) + 2}` } : {})
-      })
-      try {
-        for (let n = 0; floodOn; n++) {
-          const user = `test_user_${((i * 7 + n) % 100) + 1}`
-          const body = { username: user, password: 'test_password_123' }
-          const r = await c.send({ method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-          flood.add(
-            r.kind === 'answer' ? r.status : 'transport',
-            r.kind === 'answer' ? errorCodeOf(r.json) : undefined,
-            () => `POST /auth/login ${JSON.stringify(body)} -> ${describeRes(r)}`
-          )
-          // A flood ignores Retry-After (that is what makes it a flood); a short pause only keeps a loop
-          // from spinning on instant refusals.
-          if (r.kind !== 'answer' || r.status >= 400) await new Promise((resolve) => setTimeout(resolve, 20))
-        }
-      } finally {
-        await c.close()
-      }
-    })
-    const users = await runUsers({
-      url: gw.url,
-      run: scaleRun(scenario, TIME_SCALE),
-      onSecond: (p) => {
-        opts.progress(
-          `burst ${p.t + 1}/${burstS} s: ${p.users} users, ${p.requests_per_s} req/s, ${p.errors} not 2xx; flood ${flood.total} logins (${flood.shed} shed)`
-        )
-      }
-    })
-    floodOn = false
-    await Promise.all(floodLoops)
+    const { users, flood } = await burst(ctx, burstS)
     const burstEnd = Date.now()
-
-    // -- recovery
-    const healthOk = (samples: ProbeSample[]): boolean => samples.length > 0 && samples.every((s) => s.ok)
-    let recoveryS: number | undefined
-    let lastMix = ''
-    const baseMixMs = Math.max(...baseMixes)
-    const recoveryDeadline = burstEnd + RECOVERY_WINDOW_S * 1000
-    // The prober's samples arrive only when it stops, so the recovery check probes /health itself.
-    const healthNow = async (): Promise<number[]> => {
-      const lat: number[] = []
-      for (let i = 0; i < 10; i++) {
-        const r = await main.send({ method: 'GET', path: '/health' })
-        lat.push(r.kind === 'answer' && r.status === 200 ? r.ms : Number.POSITIVE_INFINITY)
-      }
-      return lat
-    }
-    while (Date.now() < recoveryDeadline) {
-      opts.progress(`recovery: ${((Date.now() - burstEnd) / 1000).toFixed(0)} s after the burst`)
-      if (gw.pid !== undefined && !gw.alive()) {
-        crashes++
-        break
-      }
-      const lat = await healthNow()
-      const mix = await normalMix(mixClient, probeUser)
-      lastMix = mix.ok ? `${mix.ms.toFixed(0)} ms` : mix.detail
-      const p99 = percentileMs(lat.filter(Number.isFinite), 99)
-      if (lat.every(Number.isFinite) && p99 <= 100 && mix.ok && mix.ms <= Math.max(2 * baseMixMs, baseMixMs + 500)) {
-        recoveryS = (Date.now() - burstEnd) / 1000
-        break
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1000))
-    }
+    const rec = await awaitRecovery(ctx, burstEnd, baseMixMs)
     const samples = await prober.stop()
     const rss = (await monitor.stop()).map((s) => s.server_rss_bytes).filter((v): v is number => v !== undefined)
-    if (gw.pid !== undefined && !gw.alive() && crashes === 0) crashes++
-    if (crashes > 0)
-      findings.push(
-        `crash: the gateway process exited during the overload run (burst ${burstS} s at ${TIME_SCALE}x the stress scenario plus a ${FLOOD_CLIENTS}-client login flood)`
-      )
-
+    const crashes = rec.crashed || (gw.pid !== undefined && !gw.alive()) ? 1 : 0
     const before = samples.filter((s) => s.at < burstStart)
     const during = samples.filter((s) => s.at >= burstStart && s.at <= burstEnd)
-    const duringMs = during.map((s) => (s.ok ? s.ms : Number.POSITIVE_INFINITY))
     const failedProbes = during.filter((s) => !s.ok).length
-    if (!healthOk(during)) findings.push(`/health failed ${failedProbes} of ${during.length} probes during the burst`)
-    if (recoveryS === undefined && crashes === 0) findings.push(`not recovered ${RECOVERY_WINDOW_S} s after the burst: the last normal request mix: ${lastMix}`)
-
-    // The simulated users' answers by class, from their failure reasons.
-    const users_ = new Classes()
-    const agg = users.endpoints.find((e) => e.name === 'Aggregated')
-    if (agg !== undefined) addUserOutcomes(users_, agg.requests, agg.failures, agg.failure_reasons)
-    const all = new Classes()
-    for (const c of [users_, flood]) {
-      all.ok += c.ok
-      all.limited += c.limited
-      all.shed += c.shed
-      all.other4xx += c.other4xx
-      all.serverErrors += c.serverErrors
-      all.transport += c.transport
-      all.withoutCode += c.withoutCode
-      all.examples.push(...c.examples)
-    }
-    findings.push(...all.examples.slice(0, 10))
-    if (all.shed + all.limited === 0)
-      findings.push('no load was shed (no 429 and no 503 with a shedding code): the burst did not overload the gateway, or it does not shed')
-
-    const finite = duringMs.filter(Number.isFinite)
+    const { users: byUsers, all } = tallyClasses(users, flood)
+    const verdict = overloadVerdict({
+      crashes,
+      burstS,
+      timeScale: TIME_SCALE,
+      floodClients: FLOOD_CLIENTS,
+      probes: during.length,
+      failedProbes,
+      recovered: rec.recoveryS !== undefined,
+      recoveryWindowS: RECOVERY_WINDOW_S,
+      lastMix: rec.lastMix,
+      serverErrors: all.serverErrors,
+      withoutCode: all.withoutCode,
+      shed: all.shed,
+      limited: all.limited,
+      examples: all.examples
+    })
+    const finite = during.map((s) => (s.ok ? s.ms : Number.POSITIVE_INFINITY)).filter(Number.isFinite)
     const metrics: Record<string, number> = {
       requests_count: all.total,
       responses_2xx_count: all.ok,
@@ -335,7 +367,7 @@ export async function run(opts: ChaosOptions): Promise<ChaosResult> {
       server_errors_count: all.serverErrors,
       transport_errors_count: all.transport,
       responses_without_code_count: all.withoutCode,
-      user_requests_count: users_.total,
+      user_requests_count: byUsers.total,
       flood_logins_count: flood.total,
       flood_logins_ok_count: flood.ok,
       flood_logins_shed_count: flood.shed,
@@ -351,33 +383,38 @@ export async function run(opts: ChaosOptions): Promise<ChaosResult> {
         99
       ),
       baseline_mix_ms: baseMixMs,
-      recovery_s: recoveryS ?? RECOVERY_WINDOW_S * 2,
+      recovery_s: rec.recoveryS ?? RECOVERY_WINDOW_S * 2,
       crashes_count: crashes,
       burst_s: (burstEnd - burstStart) / 1000,
       duration_s: (performance.now() - started) / 1000,
       ...(rss.length > 0 ? { peak_rss_bytes: Math.max(...rss), baseline_rss_bytes: rss[0]! } : {})
     }
-    return {
-      metrics,
-      conditions: {
-        ...serverConditions(gw, cfg),
-        kdf_concurrency: typeof cfg.kdf_concurrency === 'number' ? cfg.kdf_concurrency : 'unknown',
-        kdf_queue_limit: typeof cfg.kdf_queue_limit === 'number' ? cfg.kdf_queue_limit : 'unknown',
-        scenario: `stress (${SCENARIOS.stress.users} users, spawn ${SCENARIOS.stress.spawnRate}/s) at time scale ${TIME_SCALE}: ${TIME_SCALE}x the seed's request rate`,
-        login_flood: `${FLOOD_CLIENTS} clients in a closed loop of password logins${spread ? ', each from its own loopback address' : ' (one address: --target is not loopback)'}`,
-        health_prober: `a separate process, GET /health every ${PROBE_INTERVAL_MS} ms, latency from the due time`,
-        recovered_when:
-          '10 sequential /health p99 <= 100 ms and a normal mix (login, /users/me, create, list, delete, /chain/info) all 2xx within max(2x, +500 ms) of its baseline',
-        server_errors: '5xx other than 503 with LUCID_ERR_3002 (hashing queue full) or LUCID_ERR_5016 (chain pool full)',
-        rss_source: gw.pid !== undefined ? '/proc of the server process, every second' : "the target's /metrics (if it serves them)",
-        recovered: recoveryS !== undefined
-      },
-      passed: findings.length === 0,
-      findings
-    }
+    return { metrics, conditions: overloadConditions(gw, cfg, spread, rec.recoveryS !== undefined), passed: verdict.passed, findings: verdict.findings }
   } finally {
     await main.close()
     await mixClient.close()
     await gw.close()
+  }
+}
+
+/** Under which conditions the suite ran. */
+function overloadConditions(
+  gw: GatewayUnderTest,
+  cfg: Record<string, unknown>,
+  spread: boolean,
+  recovered: boolean
+): Record<string, string | number | boolean> {
+  return {
+    ...serverConditions(gw, cfg),
+    kdf_concurrency: typeof cfg.kdf_concurrency === 'number' ? cfg.kdf_concurrency : 'unknown',
+    kdf_queue_limit: typeof cfg.kdf_queue_limit === 'number' ? cfg.kdf_queue_limit : 'unknown',
+    scenario: `stress (${SCENARIOS.stress.users} users, spawn ${SCENARIOS.stress.spawnRate}/s) at time scale ${TIME_SCALE}: ${TIME_SCALE}x the seed's request rate`,
+    login_flood: `${FLOOD_CLIENTS} clients in a closed loop of password logins${spread ? ', each from its own loopback address' : ' (one address: --host is not loopback)'}`,
+    health_prober: `a separate process, GET /health every ${PROBE_INTERVAL_MS} ms, latency from the due time`,
+    recovered_when:
+      '10 sequential /health p99 <= 100 ms and a normal mix (login, /users/me, create, list, delete, /chain/info) all 2xx within max(2x, +500 ms) of its baseline',
+    server_errors: '5xx other than 503 with LUCID_ERR_3002 (hashing queue full) or LUCID_ERR_5016 (chain pool full)',
+    rss_source: gw.pid !== undefined ? '/proc of the server process, every second' : "the target's /metrics (if it serves them)",
+    recovered
   }
 }

@@ -22,6 +22,7 @@ import { startServerProcess } from '../../load/server-process.ts'
 import { runUsers } from '../../load/users/run.ts'
 import { fitLine, judgeLeak, type LeakVerdict, type Point } from './fit.ts'
 import type { ChaosOptions, ChaosResult } from '../types.ts'
+import { soakVerdict } from './verdict.ts'
 
 const GATEWAY = new URL('../../services/gateway/index.ts', import.meta.url).href
 
@@ -233,7 +234,6 @@ export async function run(opts: ChaosOptions, more: SoakOptions = {}): Promise<C
   const timeScale = more.timeScale ?? 5
   const limit = more.hourlyGrowthLimit ?? 0.1
   const warmupMin = warmupSeconds(durationS) / 60
-  const findings: string[] = []
   const server =
     opts.target === undefined
       ? await startServerProcess(GATEWAY, { options: { seedDemo: true, loadTest: true, dataDir: join(opts.tmpdir, 'soak-data') }, timeoutMs: 180_000 })
@@ -273,36 +273,11 @@ export async function run(opts: ChaosOptions, more: SoakOptions = {}): Promise<C
   const prom = samp.mode().startsWith('GET /metrics')
   // LUCID_SOAK_SAMPLES=FILE keeps the raw series (CSV) for a closer look (docs/chaos.md).
   const csv = process.env.LUCID_SOAK_SAMPLES
-  if (csv !== undefined && csv !== '') {
-    const cell = (v: number | undefined): string => (v === undefined ? '' : String(v))
-    await writeFile(
-      csv,
-      't_min,rss_bytes,heap_used_bytes,heap_total_bytes,external_bytes,heap_after_major_gc_bytes,heap_code_after_major_gc_bytes,major_gc_count,handles,loop_p99_ms\n' +
-        samples
-          .map((x) =>
-            [
-              x.tMin.toFixed(4),
-              cell(x.rss),
-              cell(x.heap),
-              cell(x.heapTotal),
-              cell(x.external),
-              cell(x.heapLive),
-              cell(x.heapCode),
-              cell(x.majorGc),
-              cell(x.handles),
-              cell(x.loopP99Ms)
-            ].join(',')
-          )
-          .join('\n') +
-        '\n'
-    )
-  }
+  if (csv !== undefined && csv !== '') await writeSamplesCsv(csv, samples)
   const { metrics, verdicts, reported } = analyseSoak(samples, warmupMin, limit, prom)
   metrics.requests_count = requests
   metrics.error_ratio = requests > 0 ? failures / requests : 1
-  const leaks = Object.values(verdicts).filter((v) => v.leak)
-  for (const v of leaks) findings.push(v.reason)
-  if (metrics.error_ratio > 0.05) findings.push(`error ratio ${metrics.error_ratio.toFixed(3)} under moderate traffic (contract users' failures)`)
+  const verdict = soakVerdict({ verdicts, samples: samples.length, errorRatio: metrics.error_ratio })
   const conditions: Record<string, string | number | boolean> = {
     server: opts.target ?? 'services/gateway start() in a child process (seed-demo, load-test, 4 validators)',
     traffic: `light scenario (50 contract users) at time scale ${timeScale}`,
@@ -320,6 +295,31 @@ export async function run(opts: ChaosOptions, more: SoakOptions = {}): Promise<C
     )
   }
   if (!prom) conditions.loop_delay_fit = 'not fitted: without /metrics the loop delay is a percentile since start, which cannot show a trend'
-  const passed = leaks.length === 0 && samples.length >= 3 && metrics.error_ratio <= 0.05
-  return { metrics, conditions, passed, findings }
+  return { metrics, conditions, passed: verdict.passed, findings: verdict.findings }
+}
+
+/** Writes the raw samples as CSV (LUCID_SOAK_SAMPLES=FILE). */
+async function writeSamplesCsv(file: string, samples: readonly SoakSample[]): Promise<void> {
+  const cell = (v: number | undefined): string => (v === undefined ? '' : String(v))
+  await writeFile(
+    file,
+    't_min,rss_bytes,heap_used_bytes,heap_total_bytes,external_bytes,heap_after_major_gc_bytes,heap_code_after_major_gc_bytes,major_gc_count,handles,loop_p99_ms\n' +
+      samples
+        .map((x) =>
+          [
+            x.tMin.toFixed(4),
+            cell(x.rss),
+            cell(x.heap),
+            cell(x.heapTotal),
+            cell(x.external),
+            cell(x.heapLive),
+            cell(x.heapCode),
+            cell(x.majorGc),
+            cell(x.handles),
+            cell(x.loopP99Ms)
+          ].join(',')
+        )
+        .join('\n') +
+      '\n'
+  )
 }

@@ -58,6 +58,9 @@ function rowsOf(e: ResultEntry): Row[] {
     for (const [k, v] of Object.entries(e.metrics))
       if (HEADLINE.test(k)) rows.push({ case: e.id, metric: k, target: '-', measured: fmt(v), baseline: '-', ratio: '-', verdict: 'info' })
   }
+  // A completed case judged an error (nothing succeeded, a target's metric not measured): say why under its rows.
+  if (e.verdict === 'error' && e.reason !== undefined)
+    rows.push({ case: e.id, metric: '-', target: '-', measured: '-', baseline: '-', ratio: '-', verdict: `ERROR: ${e.reason}` })
   return rows
 }
 

@@ -10,11 +10,21 @@ export interface Line {
   color: string
   dashed?: boolean
 }
-/** A horizontal reference line (a target). */
+/**
+ * A horizontal line: a target (dashed), a goal (dotted: an aim, never failing the run), or a reference such as a
+ * judged figure or a same-run baseline (solid, thin). Colour: green met, red missed (targets and goals), grey else.
+ */
 export interface HLine {
   y: number
   label: string
   color?: string
+  kind?: 'target' | 'goal' | 'reference'
+}
+
+const DASH: Record<NonNullable<HLine['kind']>, string> = {
+  target: ' stroke-dasharray="6 4" stroke-width="1.5"',
+  goal: ' stroke-dasharray="1 4" stroke-width="2.5" stroke-linecap="round"',
+  reference: ' stroke-width="1"'
 }
 
 /** Chart options. */
@@ -90,8 +100,10 @@ export function lineChart(o: ChartOptions): string {
   // Targets.
   for (const h of o.hlines ?? []) {
     if (!(h.y >= y0 && h.y <= y1)) continue
+    const kind = h.kind ?? 'target'
+    const color = h.color ?? (kind === 'reference' ? '#666' : '#c00')
     parts.push(
-      `<line class="target" x1="${L}" x2="${W - R}" y1="${sy(h.y)}" y2="${sy(h.y)}" stroke="${h.color ?? '#c00'}" stroke-dasharray="6 4" stroke-width="1.5"/><text x="${W - R + 4}" y="${sy(h.y) + 4}" font-size="11" fill="${h.color ?? '#c00'}">${esc(h.label)}</text>`
+      `<line class="${kind}" data-label="${esc(h.label)}" x1="${L}" x2="${W - R}" y1="${sy(h.y)}" y2="${sy(h.y)}" stroke="${color}"${DASH[kind]}/><text x="${W - R + 4}" y="${sy(h.y) + 4}" font-size="11" fill="${color}">${esc(h.label)}</text>`
     )
   }
   // Lines and legend.
@@ -100,7 +112,9 @@ export function lineChart(o: ChartOptions): string {
       .filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]))
       .map((p) => `${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`)
       .join(' ')
-    parts.push(`<polyline class="series" fill="none" stroke="${l.color}" stroke-width="2"${l.dashed === true ? ' stroke-dasharray="3 3"' : ''} points="${d}"/>`)
+    parts.push(
+      `<polyline class="series" data-name="${esc(l.name)}" fill="none" stroke="${l.color}" stroke-width="2"${l.dashed === true ? ' stroke-dasharray="3 3"' : ''} points="${d}"/>`
+    )
     parts.push(
       `<rect x="${W - R + 8}" y="${T + 8 + i * 18}" width="12" height="3" fill="${l.color}"/><text x="${W - R + 24}" y="${T + 13 + i * 18}" font-size="11">${esc(l.name)}</text>`
     )

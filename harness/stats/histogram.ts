@@ -19,6 +19,14 @@ export function recordMs(h: Histogram, ms: number): void {
   h.recordValue(Math.max(1, Math.round(ms * 1000)))
 }
 
+/** p-th percentile (0..100) of latencies in ms, through an HDR histogram as every other figure; 0 for none. */
+export function percentileMs(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0
+  const h = createHistogram()
+  for (const v of values) recordMs(h, v)
+  return h.getValueAtPercentile(p) / 1000
+}
+
 /** Compressed base64 of the histogram (the HdrHistogram wire format), for shipping between processes. */
 export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h)

@@ -7,7 +7,7 @@ For users who outgrow one machine: Locust's master/worker mode spreads these use
     locust -f load/locust/locustfile.py --master --host http://GATEWAY:8080 --headless -u 1000 -r 50 -t 20m --expect-workers 4
     locust -f load/locust/locustfile.py --worker --master-host MASTER
     # the same, judged by lucid's targets (docs/load.md): lucid runs the master and 2 local workers
-    npx lucid load --engine locust --scenario stress --workers 2 --remote-workers 2 --master-port 5557 --target http://GATEWAY:8080
+    npx lucid load --engine locust --scenario stress --workers 2 --remote-workers 2 --master-port 5557 --host http://GATEWAY:8080
     locust -f load/locust/locustfile.py --worker --master-host THIS-MACHINE --master-port 5557   # on 2 other machines
 
 `--time-scale N` (a custom Locust argument, default 1) divides every wait by N, as `lucid load --time-scale N` does;

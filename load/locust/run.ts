@@ -101,6 +101,68 @@ export function spawnedUsers(masterLog: string): number {
 
 const tail = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-5).join(' | ') : '')
 
+/** The master's command line: headless, expecting the workers, the scenario's users and rate, CSV files at `csv`. */
+function masterArgs(opts: LocustRunOptions, o: { remote: number; port: number; workers: number; connectS: number; runTimeS: number; csv: string }): string[] {
+  return [
+    '--master',
+    '--master-bind-host',
+    o.remote > 0 ? '0.0.0.0' : '127.0.0.1',
+    '--master-bind-port',
+    String(o.port),
+    '--expect-workers',
+    String(o.workers),
+    '--expect-workers-max-wait',
+    String(o.connectS),
+    '--headless',
+    '--host',
+    opts.url,
+    '-u',
+    String(opts.run.scenario.users),
+    '-r',
+    String(opts.run.spawnRate),
+    '-t',
+    `${o.runTimeS}s`,
+    '--time-scale',
+    String(opts.run.timeScale),
+    '--csv',
+    o.csv,
+    '--csv-full-history',
+    '--only-summary',
+    // Failed requests are figures the targets judge, not a failed run: exit 0 with failures, so a non-zero
+    // exit means Locust itself could not run (no workers, a broken locustfile).
+    '--exit-code-on-error',
+    '0'
+  ]
+}
+
+/** Reads the run's CSV files from `dir` (copied to `csvPrefix`_*.csv when given). */
+function readCsvFiles(dir: string, csvPrefix: string | undefined): Pick<LocustRunResult, 'endpoints' | 'series' | 'usersMax' | 'csvFiles'> {
+  const file = (suffix: string): string => {
+    const f = join(dir, `locust_${suffix}.csv`)
+    if (!existsSync(f)) throw new errors.LocustRunFailed(`Locust wrote no ${suffix}.csv: ${tail(join(dir, 'master.log'))}`)
+    return f
+  }
+  const stats = file('stats')
+  const failures = file('failures')
+  const history = file('stats_history')
+  const endpoints = locustEndpoints(readFileSync(stats, 'utf8'), readFileSync(failures, 'utf8'))
+  const { series, usersMax: historyUsers } = locustSeries(readFileSync(history, 'utf8'))
+  // The history's user count is what the workers had reported at each write (every 3 s): on a short run or a
+  // busy machine it can miss the peak. The master's log line at the end of spawning reports it too.
+  const usersMax = Math.max(historyUsers, spawnedUsers(readFileSync(join(dir, 'master.log'), 'utf8')))
+  const csvFiles: string[] = []
+  if (csvPrefix !== undefined)
+    for (const [from, suffix] of [
+      [stats, 'stats'],
+      [failures, 'failures'],
+      [history, 'stats_history']
+    ] as const) {
+      copyFileSync(from, `${csvPrefix}_${suffix}.csv`)
+      csvFiles.push(`${csvPrefix}_${suffix}.csv`)
+    }
+  return { endpoints, series, usersMax, csvFiles }
+}
+
 /** Runs the scenario under Locust and reads its CSV files. */
 export async function runLocust(opts: LocustRunOptions): Promise<LocustRunResult> {
   const bin = locustBinary()
@@ -139,36 +201,7 @@ export async function runLocust(opts: LocustRunOptions): Promise<LocustRunResult
   const connectS = opts.connectTimeoutS ?? 60
   try {
     const { child: master, logged: masterLogged } = start(
-      [
-        '--master',
-        '--master-bind-host',
-        remote > 0 ? '0.0.0.0' : '127.0.0.1',
-        '--master-bind-port',
-        String(port),
-        '--expect-workers',
-        String(workers),
-        '--expect-workers-max-wait',
-        String(connectS),
-        '--headless',
-        '--host',
-        opts.url,
-        '-u',
-        String(opts.run.scenario.users),
-        '-r',
-        String(opts.run.spawnRate),
-        '-t',
-        `${runTimeS}s`,
-        '--time-scale',
-        String(opts.run.timeScale),
-        '--csv',
-        join(dir, 'locust'),
-        '--csv-full-history',
-        '--only-summary',
-        // Failed requests are figures the targets judge, not a failed run: exit 0 with failures, so a non-zero
-        // exit means Locust itself could not run (no workers, a broken locustfile).
-        '--exit-code-on-error',
-        '0'
-      ],
+      masterArgs(opts, { remote, port, workers, connectS, runTimeS, csv: join(dir, 'locust') }),
       'master.log'
     )
     for (let i = 0; i < opts.workers; i++) start(['--worker', '--master-host', '127.0.0.1', '--master-port', String(port)], `worker-${i + 1}.log`)
@@ -182,30 +215,7 @@ export async function runLocust(opts: LocustRunOptions): Promise<LocustRunResult
       throw new errors.LocustRunFailed(
         `the Locust master exited with ${code === null ? `a signal (killed after ${limitS} s?)` : code}: ${tail(join(dir, 'master.log'))}`
       )
-    const file = (suffix: string): string => {
-      const f = join(dir, `locust_${suffix}.csv`)
-      if (!existsSync(f)) throw new errors.LocustRunFailed(`Locust wrote no ${suffix}.csv: ${tail(join(dir, 'master.log'))}`)
-      return f
-    }
-    const stats = file('stats')
-    const failures = file('failures')
-    const history = file('stats_history')
-    const endpoints = locustEndpoints(readFileSync(stats, 'utf8'), readFileSync(failures, 'utf8'))
-    const { series, usersMax: historyUsers } = locustSeries(readFileSync(history, 'utf8'))
-    // The history's user count is what the workers had reported at each write (every 3 s): on a short run or a
-    // busy machine it can miss the peak. The master's log line at the end of spawning reports it too.
-    const usersMax = Math.max(historyUsers, spawnedUsers(readFileSync(join(dir, 'master.log'), 'utf8')))
-    const csvFiles: string[] = []
-    if (opts.csvPrefix !== undefined)
-      for (const [from, suffix] of [
-        [stats, 'stats'],
-        [failures, 'failures'],
-        [history, 'stats_history']
-      ] as const) {
-        copyFileSync(from, `${opts.csvPrefix}_${suffix}.csv`)
-        csvFiles.push(`${opts.csvPrefix}_${suffix}.csv`)
-      }
-    return { endpoints, series, usersMax, workers, version, runTimeS, csvFiles }
+    return { ...readCsvFiles(dir, opts.csvPrefix), workers, version, runTimeS }
   } finally {
     // Workers quit when the master tells them; one left behind (the master died) would retry for minutes.
     await Promise.all(

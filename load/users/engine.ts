@@ -44,21 +44,13 @@ export interface EngineResult {
   elapsedS: number
 }
 
-/** Runs the users; resolves when the run and its ramp-down are over. */
-export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
-  const origin = new URL(opts.url).origin
-  const pool = new Pool(origin, { connections: opts.connections ?? 256, pipelining: 1, keepAliveTimeout: 30_000 })
-  const timeoutMs = opts.timeoutMs ?? 30_000
-  const start = performance.now()
-  const stats = new StatsCollector(start)
-  const stop = new AbortController()
-  // Every waiting user listens on this one signal: thousands of listeners are the design, not a leak.
-  setMaxListeners(0, stop.signal)
-  let active = 0
-  let started = 0
-  const inFlight = new Set<Promise<unknown>>()
-
-  const http: SimHttp = {
+/**
+ * The users' HTTP over the shared pool: every request timed and recorded (a failure when its status is not
+ * one the task expects, or its check says so), and held in `inFlight` until answered (the ramp-down waits
+ * for those).
+ */
+function poolHttp(pool: Pool, stats: StatsCollector, timeoutMs: number, inFlight: Set<Promise<unknown>>): SimHttp {
+  return {
     async request(req) {
       const t0 = performance.now()
       const p = (async (): Promise<SimResponse | undefined> => {
@@ -102,6 +94,23 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
       }
     }
   }
+}
+
+/** Runs the users; resolves when the run and its ramp-down are over. */
+export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
+  const origin = new URL(opts.url).origin
+  const pool = new Pool(origin, { connections: opts.connections ?? 256, pipelining: 1, keepAliveTimeout: 30_000 })
+  const timeoutMs = opts.timeoutMs ?? 30_000
+  const start = performance.now()
+  const stats = new StatsCollector(start)
+  const stop = new AbortController()
+  // Every waiting user listens on this one signal: thousands of listeners are the design, not a leak.
+  setMaxListeners(0, stop.signal)
+  let active = 0
+  let started = 0
+  const inFlight = new Set<Promise<unknown>>()
+
+  const http = poolHttp(pool, stats, timeoutMs, inFlight)
 
   const wait = async (kind: UserKind, rng: Rng): Promise<void> => {
     const [lo, hi] = kind.wait

@@ -145,7 +145,8 @@ export const errors = {
   LocustUnavailable: define('LUCID_ERR_9011', 'LocustUnavailable', 'Locust unavailable: %s', 2),
   LocustRunFailed: define('LUCID_ERR_9012', 'LocustRunFailed', 'Locust run failed: %s', 3),
   BaseTreeUnavailable: define('LUCID_ERR_9013', 'BaseTreeUnavailable', 'Cannot prepare the base tree: %s', 2),
-  ComparedTreeFailed: define('LUCID_ERR_9014', 'ComparedTreeFailed', 'A compared tree failed to run: %s', 2)
+  ComparedTreeFailed: define('LUCID_ERR_9014', 'ComparedTreeFailed', 'A compared tree failed to run: %s', 2),
+  ProfilerUnavailable: define('LUCID_ERR_9015', 'ProfilerUnavailable', 'Profiler unavailable: %s', 2)
 } as const
 
 /** A name in the catalogue. */

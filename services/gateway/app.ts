@@ -18,6 +18,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Logger } from 'pino'
 import fastifyJwt from '@fastify/jwt'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import swagger from '@fastify/swagger'
 import type { Database } from '../db/index.ts'
 import type { Codec } from '../session/codec.ts'
@@ -224,7 +225,9 @@ export async function buildApp(deps: AppDeps): Promise<GatewayApp> {
   })
   installNotFound(app, config.rateLimits !== false ? await registerRateLimits(app, config.rateLimits) : undefined)
 
-  const routes = async (scope: FastifyInstance): Promise<void> => {
+  const routes = async (plain: FastifyInstance): Promise<void> => {
+    // The routes' request and reply types come from their schemas (schemas/common.ts GatewayApp).
+    const scope = plain.withTypeProvider<TypeBoxTypeProvider>()
     await healthRoutes(scope, ctx)
     await observabilityRoutes(scope, ctx)
     await authRoutes(scope, ctx)

@@ -25,30 +25,18 @@ import type { Clock } from '../common/clock.ts'
 import type { Database, Session } from '../db/index.ts'
 import { FsChunkStore, SESSION_STATUS, SessionPlayer, SessionRecorder, parseManifest, type Codec, type Manifest } from '../session/index.ts'
 import { hasRole, type Principal } from './auth/roles.ts'
-import type { ChainPort, TxStatus } from './chain-port.ts'
+import type { ChainPort } from './chain-port.ts'
 import type { SessionCounters } from './session-counters.ts'
+import type { AnchorView, FinalizeView, SessionView } from './schemas/sessions.ts'
+import type { ChunkUploadView } from './schemas/chunks.ts'
 import type { GatewayStore, SessionAnchorRecord, SessionAttributes } from './store.ts'
 
 /** The session statuses the API shows: the pipeline's own (recording, finalised). */
 export const RECORDING = SESSION_STATUS.recording
 export const FINALISED = SESSION_STATUS.finalised
 
-/** A session as the API shows it. */
-export interface SessionView {
-  session_id: string
-  /** The authenticated subject that owns it. */
-  owner: string
-  /** The `user_id` the client sent at creation (a label), or null. */
-  label: string | null
-  session_type: string
-  duration_minutes: number | null
-  quality: string | null
-  status: string
-  chunk_count: number
-  created_at: string
-  merkle_root: string | null
-  blockchain_anchor: { block_height: number; hash: string } | null
-}
+// The views are the route schemas' types (schemas/sessions.ts, schemas/chunks.ts): one source for both.
+export type { AnchorView, ChunkUploadView, FinalizeView, SessionView }
 
 /** What a client may set when creating a session. */
 export interface NewSession {
@@ -56,40 +44,6 @@ export interface NewSession {
   readonly session_type: string
   readonly duration_minutes: number | null
   readonly quality: string | null
-}
-
-/** The answer to a chunk upload. */
-export interface ChunkUploadView {
-  session_id: string
-  chunk_index: number
-  plaintext_bytes: number
-  compressed_bytes: number
-  stored_bytes: number
-  ciphertext_sha256: string
-  chunk_count: number
-}
-
-/** The answer to a finalisation. */
-export interface FinalizeView {
-  session_id: string
-  status: string
-  chunk_count: number
-  merkle_root: string
-  manifest_hash: string
-  anchor: AnchorView | null
-  /** Why there is no anchor (no chain wired, or the chain refused), else ''. */
-  anchor_error: string
-}
-
-/** Where a session's anchor stands. */
-export interface AnchorView {
-  session_id: string
-  tx_id: string
-  status: TxStatus['status']
-  block_height: number | null
-  block_hash: string | null
-  manifest_hash: string
-  merkle_root: string
 }
 
 /** Per-session state while a recording is open. */
@@ -514,7 +468,8 @@ function view(d: Session, a: SessionAttributes | undefined): SessionView {
     session_type: a?.session_type ?? 'rdp',
     duration_minutes: a?.duration_minutes ?? null,
     quality: a?.quality ?? null,
-    status: d.status,
+    // The pipeline writes only SESSION_STATUS's values (session/metadata.ts), the schema's enum.
+    status: d.status as SessionView['status'],
     chunk_count: d.chunk_count,
     created_at: new Date(d.created_at).toISOString(),
     merkle_root: d.merkle_root ?? null,

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { runBench } from '../../harness/runner.ts'
 import { validateReport } from '../../harness/report/schema.ts'
-import { exitCode } from '../../harness/verdict.ts'
+import { exitCode, nothingSucceeded } from '../../harness/verdict.ts'
 import { FIXTURES, FIXTURE_TARGETS } from '../fixtures/registry.ts'
 
 describe('runner', () => {
@@ -72,6 +72,10 @@ describe('runner', () => {
 })
 
 describe('a case whose requests fail cannot pass (issue 21)', () => {
+  it('names the first errors its load generator kept', () => {
+    assert.match(nothingSucceeded({ error_ratio: 1 }, { first_errors: 'HTTP 503; ECONNRESET socket hang up' }) ?? '', /first errors: HTTP 503; ECONNRESET/)
+    assert.equal(nothingSucceeded({ error_ratio: 0.5 }, { first_errors: 'HTTP 503' }), undefined)
+  })
   it('every request failed: an error (exit 3, even on smoke) naming why, though its speed targets are "met"', async () => {
     for (const profile of ['smoke', 'quick'] as const) {
       const report = await runBench({ cases: [FIXTURES.allFailed], profile, targets: FIXTURE_TARGETS })
@@ -93,8 +97,8 @@ describe('a case whose requests fail cannot pass (issue 21)', () => {
   })
 })
 
-describe('--target moves the system under test, never its baseline (issue 21)', () => {
-  it('baseline.http with --target pointing nowhere still measures its own node:http server', async () => {
+describe('--host moves the system under test, never its baseline (issue 21)', () => {
+  it('baseline.http with --host pointing nowhere still measures its own node:http server', async () => {
     const { spawnSync } = await import('node:child_process')
     const { mkdtempSync, readFileSync, rmSync } = await import('node:fs')
     const { join } = await import('node:path')
@@ -103,7 +107,7 @@ describe('--target moves the system under test, never its baseline (issue 21)', 
     try {
       const json = join(dir, 'r.json')
       const lucid = new URL('../../bin/lucid.js', import.meta.url).pathname
-      const r = spawnSync(process.execPath, [lucid, 'bench', 'baseline.http', '--target', 'http://127.0.0.1:1', '--profile', 'smoke', '--json', json], {
+      const r = spawnSync(process.execPath, [lucid, 'bench', 'baseline.http', '--host', 'http://127.0.0.1:1', '--profile', 'smoke', '--json', json], {
         encoding: 'utf8',
         timeout: 180_000
       })
@@ -114,5 +118,44 @@ describe('--target moves the system under test, never its baseline (issue 21)', 
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+  it('a gateway case against an unreachable --host cannot pass: an error naming its first errors (exit 3, even on smoke)', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const { tmpdir } = await import('node:os')
+    const dir = mkdtempSync(join(tmpdir(), 'lucid-host-'))
+    try {
+      const json = join(dir, 'r.json')
+      const lucid = new URL('../../bin/lucid.js', import.meta.url).pathname
+      const r = spawnSync(process.execPath, [lucid, 'bench', 'gateway.health', '--host', 'http://127.0.0.1:1', '--profile', 'smoke', '--json', json], {
+        encoding: 'utf8',
+        timeout: 180_000
+      })
+      assert.equal(r.status, 3, r.stdout + r.stderr)
+      const report = JSON.parse(readFileSync(json, 'utf8')) as { verdict: string; results: Array<{ id: string; verdict: string; reason?: string }> }
+      const gw = report.results.find((x) => x.id === 'gateway.health')
+      assert.equal(gw?.verdict, 'error')
+      assert.match(gw?.reason ?? '', /ECONNREFUSED/)
+      assert.equal(report.verdict, 'error')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+  it('lucid load against an unreachable --host: an error naming the failing requests, not a pass', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const lucid = new URL('../../bin/lucid.js', import.meta.url).pathname
+    const r = spawnSync(
+      process.execPath,
+      [lucid, 'load', '--scenario', 'light', '--host', 'http://127.0.0.1:1', '-u', '2', '-r', '2', '-t', '3s', '--json', '-'],
+      {
+        encoding: 'utf8',
+        timeout: 120_000
+      }
+    )
+    assert.equal(r.status, 3, r.stderr)
+    const report = JSON.parse(r.stdout) as { results: Array<{ verdict: string; reason?: string }> }
+    assert.equal(report.results[0]?.verdict, 'error')
+    assert.match(report.results[0]?.reason ?? '', /no request succeeded .*first errors: .*ECONNREFUSED/)
   })
 })

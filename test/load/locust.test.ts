@@ -81,7 +81,7 @@ test('lucid load --engine locust runs Locust as a master and 2 workers and judge
       '60s',
       '--time-scale',
       '10',
-      '--target',
+      '--host',
       server.url,
       '--json',
       join(dir, 'r.json'),

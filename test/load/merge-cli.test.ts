@@ -37,7 +37,7 @@ describe('lucid merge (command)', () => {
           'load',
           '--scenario',
           'light',
-          '--target',
+          '--host',
           server.url,
           '--users',
           '4',

@@ -131,7 +131,9 @@ describe('lucid merge', () => {
       captureEnv()
     )
     assert.equal(failed.results[0]!.metrics.error_ratio, 1)
-    assert.equal(failed.verdict, 'fail')
+    // As every bench case (issue 21): no request succeeded is an error naming the first errors, not a mere miss.
+    assert.equal(failed.verdict, 'error')
+    assert.match(failed.results[0]!.reason ?? '', /no request succeeded .*first errors: .*HTTP 500/)
     const empty = mergeLoadReports(
       [
         { file: 'a.json', report: runReport([[]]) },

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { errors } from '../../../services/common/errors.ts'
 import type { Profile } from '../../../harness/case.ts'
 import { PROFILES } from '../../../harness/profile.ts'
@@ -11,9 +10,10 @@ import { parseCpuList } from '../../../load/pin.ts'
 import { progressPrinter } from '../../../harness/report/progress.ts'
 import { runBench } from '../../../harness/runner.ts'
 import { selectCases } from '../../../harness/select.ts'
-import { loadTargetsFile, mergeTargets } from '../../../harness/targets-file.ts'
+import { targetTable } from '../../../harness/targets-file.ts'
 import { exitCode } from '../../../harness/verdict.ts'
-import { assertWritable, assertWritableDir, writeReportFiles } from '../../output.ts'
+import { hostUrl, parseFlags } from '../../args.ts'
+import { assertWritable, assertWritableDir, humanOutput, writeReportFiles } from '../../output.ts'
 
 /** Usage of `lucid bench`. */
 export const BENCH_USAGE = `lucid bench [COMPONENT|CASE|CASE-GLOB ...] [options]
@@ -22,12 +22,15 @@ Runs every selected benchmark case (default: all) in its own process against its
   --profile smoke|quick|full  how long to run: smoke ~10 s per component (CI, judges no speed),
                               quick (default) <= ~2 min per component, full = the seed's durations
   --repeat R                  run each case R times; metrics are medians, each repeat is kept
-  --json FILE                 write the JSON report (schema lucid-bench/1, docs/report.md)
-  --targets FILE              override or add targets (docs/report.md, "Your own targets")
+  --json FILE                 write the JSON report (schema lucid-bench/1, docs/report.md); '-': to stdout,
+                              with every other line on stderr
+  --targets-file FILE         override or add targets (docs/report.md, "Your own targets")
+  --host URL                  the system under test for the gateway and load cases: an already running
+                              gateway (default: each case starts its own on loopback); baselines always run
+                              their own raw servers, so the ratios stay true
   --cases FILE                run your own cases (a module exporting defineCase cases, README "Your own cases")
                               with their own targets, instead of the built-in ones; repeatable
-  --target URL                measure an already running server for the gateway cases (baselines always run
-                              their own raw servers; loopback by default)
+  -q, --quiet                 print nothing but errors (the exit code and --json/--html carry the result)
   --html FILE                 write a self-contained HTML page (latency curves, load over time, targets)
   --hgrm DIR                  write HdrHistogram percentile-distribution files, one per case and histogram
   --pin-server CPUS           pin the server process to CPUS (taskset list, e.g. 0)
@@ -38,6 +41,9 @@ Runs every selected benchmark case (default: all) in its own process against its
   --strict                    a skipped case fails the run
   --seed N                    seed of the cases' random generators (default 42)
   --list                      list the registered cases and exit
+The HTTP cases run at the seed's connections and rate (their targets are judged there), so bench takes no
+autocannon-style -c/-d/-R: 'lucid load -u N -r R -t D' drives the gateway at your own load.
+How long a run takes: README.md, "What the commands cost".
 Exit codes: 0 every target met, 1 a target missed, 2 usage or setup error, 3 a case crashed.`
 
 function positiveInt(v: string | undefined, flag: string, dflt: number): number {
@@ -51,17 +57,6 @@ function nonNegativeInt(v: string, flag: string): number {
   return Number(v)
 }
 
-function loopbackUrl(v: string): string {
-  let u: URL
-  try {
-    u = new URL(v)
-  } catch {
-    throw new errors.BadValue(`--target: '${v}' is not a URL`)
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new errors.BadValue(`--target: '${v}' (http or https only)`)
-  return u.origin
-}
-
 /** Lists the registry, one case a line. */
 function listCases(registry: readonly CaseDef[]): string {
   return registry.map((c) => `${c.id.padEnd(28)} ${c.description}`).join('\n')
@@ -69,16 +64,16 @@ function listCases(registry: readonly CaseDef[]): string {
 
 /** Runs `lucid bench`; returns the exit code. */
 export async function benchCommand(argv: string[], registry: readonly CaseDef[] = REGISTRY): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
+  const { values, positionals } = parseFlags(argv, 'bench', {
     allowPositionals: true,
     options: {
       profile: { type: 'string' },
       repeat: { type: 'string' },
       json: { type: 'string' },
-      targets: { type: 'string' },
+      'targets-file': { type: 'string' },
+      host: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
       cases: { type: 'string', multiple: true },
-      target: { type: 'string' },
       strict: { type: 'boolean' },
       html: { type: 'string' },
       hgrm: { type: 'string' },
@@ -110,7 +105,7 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
   const repeat = positiveInt(values.repeat, '--repeat', 1)
   const seed = positiveInt(values.seed, '--seed', 42)
   const busy = values.busy === undefined ? 0 : nonNegativeInt(values.busy, '--busy')
-  const target = values.target !== undefined ? loopbackUrl(values.target) : undefined
+  const target = values.host !== undefined ? hostUrl(values.host) : undefined
   if (values.json !== undefined) assertWritable(values.json, '--json')
   if (values.html !== undefined) assertWritable(values.html, '--html')
   if (values.hgrm !== undefined) assertWritableDir(values.hgrm, '--hgrm')
@@ -126,8 +121,13 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     findMax = { p99Ms }
   }
   const table = [...TARGETS, ...targetsOf(own)]
-  const targets = values.targets !== undefined ? mergeTargets(table, loadTargetsFile(values.targets)) : table
+  const targets = targetTable(
+    table,
+    values['targets-file'],
+    known.map((c) => c.id)
+  )
   const cases = selectCases(positionals.length === 0 && own.length > 0 ? own.map((c) => c.id) : positionals, known)
+  const human = humanOutput(values)
 
   const report = await runBench({
     cases,
@@ -137,16 +137,16 @@ export async function benchCommand(argv: string[], registry: readonly CaseDef[] 
     seed,
     strict: values.strict === true,
     busy,
-    onEvent: progressPrinter(),
+    ...(human.progress !== undefined ? { onEvent: progressPrinter(human.progress) } : {}),
     pin,
     ...(target !== undefined ? { target } : {}),
     ...(findMax !== undefined ? { findMax } : {})
   })
-  process.stdout.write(`\n${renderTable(report)}\n`)
-  writeReportFiles(report, values)
+  human.say(`\n${renderTable(report)}\n`)
+  writeReportFiles(report, values, human)
   if (values.hgrm !== undefined) {
     const files = writeHgrm(report, values.hgrm)
-    process.stdout.write(`hgrm: ${files.length} files in ${values.hgrm}\n`)
+    human.say(`hgrm: ${files.length} files in ${values.hgrm}\n`)
   }
   return exitCode(report.verdict, profile)
 }

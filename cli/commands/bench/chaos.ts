@@ -1,5 +1,5 @@
 /**
- * `lucid chaos --suite fuzz|overload|faults|soak|all [--duration D] [--full] [--json F] [--target URL] [--seed N]`:
+ * `lucid chaos --suite fuzz|overload|faults|soak|all [--duration D] [--full] [--json F] [--host URL] [--seed N]`:
  * reliability suites against the whole system. Each suite is a module chaos/<suite>/index.ts exporting
  * `run(opts): Promise<ChaosResult>` (chaos/types.ts), loaded only when asked for, so suites written
  * separately plug in and a missing one is named (LUCID_ERR_9009) rather than breaking the others.
@@ -8,15 +8,15 @@
  * as data), writes the harness's report (lucid-bench/1, one entry `chaos.<suite>` per suite) and exits
  * 0 when every suite passed, 1 when one failed, 2 on a usage error, 3 when a suite crashed.
  */
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { errors, isLucidError } from '../../../services/common/errors.ts'
 import { parseDuration } from '../../duration.ts'
-import { assertWritable } from '../../output.ts'
+import { hostUrl, parseFlags } from '../../args.ts'
+import { assertWritable, humanOutput, STDOUT, writeJson } from '../../output.ts'
 import { captureEnv, finishEnv } from '../../../harness/env.ts'
 import { fmt, renderTable } from '../../../harness/report/console.ts'
 import type { Report, ResultEntry } from '../../../harness/report/schema.ts'
@@ -28,7 +28,7 @@ import type { ChaosOptions, ChaosResult, ChaosRun } from '../../../chaos/types.t
 export const SUITES = ['fuzz', 'overload', 'faults', 'soak'] as const
 export type SuiteName = (typeof SUITES)[number]
 
-/** Suites that drive a gateway over HTTP and so accept `--target`. */
+/** Suites that drive a gateway over HTTP and so accept `--host`. */
 const HTTP_SUITES: ReadonlySet<SuiteName> = new Set(['fuzz', 'overload'])
 
 /** Usage of `lucid chaos`. */
@@ -49,10 +49,12 @@ Reliability suites against the whole system (docs/chaos.md):
 Options:
   --duration D   length of the suite's main phase (90s, 5m); default: the quick variant's
   --full         the full variants (longer, more requests); quick is the default
-  --target URL   an already running gateway (fuzz and overload only); default: 'lucid serve' started on
+  --host URL     an already running gateway (fuzz and overload only); default: 'lucid serve' started on
                  loopback in a child process with a fresh data directory
   --seed N       seed of the generated input (fuzz), to reproduce a finding
-  --json F       the harness's report (lucid-bench/1), one result 'chaos.<suite>' per suite
+  --json F       the harness's report (lucid-bench/1), one result 'chaos.<suite>' per suite; '-': to stdout,
+                 everything else on stderr
+  -q, --quiet    print nothing but errors
 Exit codes: 0 every suite passed, 1 one failed, 2 usage error, 3 a suite crashed.`
 
 const FUZZ = 'issue 11: "a 4xx with its code for each, never a 5xx, never a crash, and no unauthorised read or write"'
@@ -142,19 +144,20 @@ interface ChaosArgs {
   target?: string
   seed?: number
   json?: string
+  quiet: boolean
 }
 
 /** Parses the flags; throws LUCID_ERR_9001/9003 for bad ones (the CLI prints one line, exit 2). */
 export function parseChaosArgs(argv: string[]): ChaosArgs | 'help' {
-  const { values, positionals } = parseArgs({
-    args: argv,
+  const { values, positionals } = parseFlags(argv, 'chaos', {
     allowPositionals: true,
     options: {
       suite: { type: 'string' },
       duration: { type: 'string' },
       full: { type: 'boolean' },
       json: { type: 'string' },
-      target: { type: 'string' },
+      host: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
@@ -165,18 +168,11 @@ export function parseChaosArgs(argv: string[]): ChaosArgs | 'help' {
   if (name === undefined) throw new errors.Usage('lucid chaos needs --suite fuzz|overload|faults|soak|all')
   if (name !== 'all' && !(SUITES as readonly string[]).includes(name)) throw new errors.BadValue(`--suite: '${name}' (fuzz, overload, faults, soak or all)`)
   const suites = name === 'all' ? [...SUITES] : [name as SuiteName]
-  const out: ChaosArgs = { suites, full: values.full === true }
+  const out: ChaosArgs = { suites, full: values.full === true, quiet: values.quiet === true }
   if (values.duration !== undefined) out.durationS = parseDuration(values.duration, '--duration')
-  if (values.target !== undefined) {
-    if (name !== 'all' && !HTTP_SUITES.has(name as SuiteName)) throw new errors.Usage(`--target applies to the fuzz and overload suites, not '${name}'`)
-    let url: URL
-    try {
-      url = new URL(values.target)
-    } catch {
-      throw new errors.BadValue(`--target: '${values.target}' is not a URL`)
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new errors.BadValue(`--target: '${values.target}' (http:// or https://)`)
-    out.target = url.origin
+  if (values.host !== undefined) {
+    if (name !== 'all' && !HTTP_SUITES.has(name as SuiteName)) throw new errors.Usage(`--host applies to the fuzz and overload suites, not '${name}'`)
+    out.target = hostUrl(values.host)
   }
   if (values.seed !== undefined) {
     const n = Number(values.seed)
@@ -256,8 +252,9 @@ export function renderSuite(e: ResultEntry & { findings?: string[] }): string {
   return lines.join('\n')
 }
 
-/** Progress on stderr: rewritten in place on a terminal, one line every few seconds otherwise. */
-function progressWriter(suite: string): { write: (text: string) => void; end: () => void } {
+/** Progress on stderr: rewritten in place on a terminal, one line every few seconds otherwise; none with --quiet. */
+function progressWriter(suite: string, quiet: boolean): { write: (text: string) => void; end: () => void } {
+  if (quiet) return { write: () => {}, end: () => {} }
   const tty = process.stderr.isTTY === true
   let last = 0
   return {
@@ -291,9 +288,10 @@ export async function chaosCommand(argv: string[]): Promise<number> {
 
   const env = captureEnv()
   const entries: ResultEntry[] = []
+  const human = humanOutput(args)
   for (const suite of args.suites) {
     const dir = await mkdtemp(join(tmpdir(), `lucid-chaos-${suite}-`))
-    const progress = progressWriter(suite)
+    const progress = progressWriter(suite, args.quiet)
     const opts: ChaosOptions = {
       full: args.full,
       progress: progress.write,
@@ -315,7 +313,7 @@ export async function chaosCommand(argv: string[]): Promise<number> {
       await rm(dir, { recursive: true, force: true })
     }
     entries.push(entry)
-    process.stdout.write(`${renderSuite(entry)}\n\n`)
+    human.say(`${renderSuite(entry)}\n\n`)
   }
   const report: Report = {
     schema: 'lucid-bench/1',
@@ -326,10 +324,10 @@ export async function chaosCommand(argv: string[]): Promise<number> {
     env: finishEnv(env),
     results: entries
   }
-  process.stdout.write(`${renderTable(report)}\n`)
+  human.say(`${renderTable(report)}\n`)
   if (args.json !== undefined) {
-    writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`)
-    process.stdout.write(`report: ${args.json}\n`)
+    writeJson(args.json, report)
+    if (args.json !== STDOUT) human.say(`report: ${args.json}\n`)
   }
   return report.verdict === 'error' ? 3 : report.verdict === 'fail' ? 1 : 0
 }

@@ -7,9 +7,9 @@
  * - `OLD.json NEW.json`: two reports from two sittings, Welch's t-test per metric over their repeats; the
  *   difference includes whatever changed on the machine between the sittings, and the output says so.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
-import { parseArgs } from 'node:util'
+import { parseFlags } from '../../args.ts'
 import { errors } from '../../../services/common/errors.ts'
 import { HEAD_DIR, headState, prepareBaseTree } from '../../../harness/base-tree.ts'
 import type { Profile } from '../../../harness/case.ts'
@@ -34,7 +34,7 @@ import { validateReport, type Report } from '../../../harness/report/schema.ts'
 import type { MetricDecision } from '../../../harness/stats/decide.ts'
 import type { TargetSpec } from '../../../harness/targets.ts'
 import { parseDuration } from '../../duration.ts'
-import { assertWritable } from '../../output.ts'
+import { assertWritable, STDOUT, writeJson } from '../../output.ts'
 
 /** Usage of `lucid compare`. */
 export const COMPARE_USAGE = `lucid compare --base REF [COMPONENT|CASE|CASE-GLOB ...] [--budget 5m] [--min-effect 5%] [options]
@@ -51,7 +51,7 @@ metrics (5 % familywise).
   --budget D          wall-clock budget (default 5m; 90s, 10m, 1h)
   --min-effect P      the smallest change that matters (default 5%)
   --profile P         profile of each run: smoke (default: short runs, more rounds), quick or full
-  --json FILE         write the comparison with every sample (schema lucid-compare/1)
+  --json FILE         write the comparison with every sample (schema lucid-compare/1); '-': to stdout
   --all               decide on every metric (default: targeted metrics, headline figures of baselines)
   --seed N            seed of round 0; round r uses N + r on both sides (default 42)
   --max-rounds N      stop after N rounds even with budget left
@@ -232,11 +232,11 @@ export async function compareTrees(opts: CompareTreesOptions): Promise<{ code: n
     decisions: result.decisions,
     errors: caseErrors(result.rounds)
   }
-  const print = opts.print ?? ((t: string) => process.stdout.write(t))
+  const print = opts.print ?? ((t: string) => (opts.json === STDOUT ? process.stderr : process.stdout).write(t))
   print(`${renderDecisions(report)}\n`)
   if (opts.json !== undefined) {
-    writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`)
-    print(`report: ${opts.json}\n`)
+    writeJson(opts.json, report)
+    if (opts.json !== STDOUT) print(`report: ${opts.json}\n`)
   }
   return { code: interleavedExitCode(verdict), report }
 }
@@ -249,8 +249,7 @@ function positiveInt(v: string | undefined, flag: string): number | undefined {
 
 /** Runs `lucid compare`; returns the exit code. */
 export async function compareCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
+  const { values, positionals } = parseFlags(argv, 'compare', {
     allowPositionals: true,
     options: {
       base: { type: 'string' },

@@ -4,9 +4,10 @@
  * each source's conditions listed. The scenario's targets decide the exit code, as for `lucid load`.
  */
 import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
+import { parseFlags } from '../../args.ts'
 import { errors } from '../../../services/common/errors.ts'
-import { assertWritable, writeReportFiles } from '../../output.ts'
+import { loadHtmlOptions } from '../../../load/report/html.ts'
+import { assertWritable, humanOutput, writeReportFiles } from '../../output.ts'
 import { captureEnv, finishEnv } from '../../../harness/env.ts'
 import { renderTable } from '../../../harness/report/console.ts'
 import { exitCode } from '../../../harness/verdict.ts'
@@ -22,7 +23,9 @@ machine, run at the same time against one gateway) into the report of one run ov
 endpoint's HDR histograms are added (percentiles are never averaged), counts summed, requests/s is all requests
 over the common run time, and every source's conditions are listed (conditions.source_N, and 'sources' in the
 JSON). Prints the Locust tables and the judged targets of the merged run.
-  --json F  --html F   the merged report (lucid-bench/1) and its HTML page
+  --json F  --html F   the merged report (lucid-bench/1) and its HTML page; --json -: the JSON on stdout,
+                       everything else on stderr
+  -q, --quiet          print nothing but errors
 Refused (exit 2, LUCID_ERR_9010): runs of different scenarios, time scales or durations, and reports without
 histograms (Locust runs, or runs made before lucid load kept them).
 Exit codes: 0 the scenario's targets met, 1 one missed, 2 usage error or runs that cannot be merged, 3 a target
@@ -30,10 +33,9 @@ could not be judged.`
 
 /** Runs `lucid merge`; returns the exit code. */
 export async function mergeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
+  const { values, positionals } = parseFlags(argv, 'merge', {
     allowPositionals: true,
-    options: { json: { type: 'string' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+    options: { json: { type: 'string' }, html: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' } }
   })
   if (values.help === true) {
     process.stdout.write(`${MERGE_USAGE}\n`)
@@ -58,8 +60,9 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   })
   const report = mergeLoadReports(sources, finishEnv(env))
   const entry = report.results[0]!
-  process.stdout.write(`merged ${sources.length} runs of ${entry.id}: ${sources.map((s) => s.file).join(', ')}\n`)
-  process.stdout.write(`\n${renderLocustTables((entry.endpoints ?? []) as EndpointStats[], 'from the merged HDR histograms')}\n\n${renderTable(report)}\n`)
-  writeReportFiles(report, values)
+  const human = humanOutput(values)
+  human.say(`merged ${sources.length} runs of ${entry.id}: ${sources.map((s) => s.file).join(', ')}\n`)
+  human.say(`\n${renderLocustTables((entry.endpoints ?? []) as EndpointStats[], 'from the merged HDR histograms')}\n\n${renderTable(report)}\n`)
+  writeReportFiles(report, values, human, loadHtmlOptions(report))
   return exitCode(report.verdict, 'full')
 }

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
+import { parseFlags } from '../../args.ts'
 import { errors } from '../../../services/common/errors.ts'
 import { customScenario, SCENARIOS } from '../../../load/scenarios/index.ts'
 import { parseDuration } from '../../duration.ts'
@@ -50,8 +50,7 @@ function freePort(): Promise<number> {
 
 /** Runs `lucid profile`; returns the exit code. */
 export async function profileCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
+  const { values, positionals } = parseFlags(argv, 'profile', {
     allowPositionals: true,
     options: {
       scenario: { type: 'string' },
@@ -74,6 +73,7 @@ export async function profileCommand(argv: string[]): Promise<number> {
   const durationS = values.duration !== undefined ? parseDuration(values.duration, '--duration') : 20
   const serverName = (values.server ?? 'gateway') as keyof typeof SERVERS
   if (!(serverName in SERVERS)) throw new errors.BadValue(`--server: '${values.server ?? ''}' (gateway or raw)`)
+  const clinic = clinicBin()
   const dest = values.dest ?? '.clinic'
   try {
     mkdirSync(dest, { recursive: true })
@@ -84,10 +84,10 @@ export async function profileCommand(argv: string[]): Promise<number> {
   // clinic doctor's samplers can cut a record short when the machine is very busy (seen at load 17-20 on 2 cores:
   // "Decoded message is not valid", "Unknown wire type: 6" while it decodes its own files); one more run then,
   // said so, never more.
-  let run = await profileOnce(tool, serverName, scenarioName, durationS, dest)
+  let run = await profileOnce(clinic, tool, serverName, scenarioName, durationS, dest)
   if (run.html === undefined && /Decoded message is not valid|Unknown wire type|index out of range/.test(run.out)) {
     process.stderr.write(`clinic ${tool} could not decode its own samples (a record cut short on a busy machine): profiling once more\n`)
-    run = await profileOnce(tool, serverName, scenarioName, durationS, dest)
+    run = await profileOnce(clinic, tool, serverName, scenarioName, durationS, dest)
   }
   const { code, html, out } = run
   if (code !== 0 || html === undefined)
@@ -96,8 +96,22 @@ export async function profileCommand(argv: string[]): Promise<number> {
   return 0
 }
 
+/**
+ * clinic's entry point. clinic is an optional dependency (694 of the install's packages, with install scripts,
+ * for this one command): LUCID_ERR_9015 saying how to get it when it was left out (`npm ci --omit=optional`, or a
+ * platform it does not install on).
+ */
+export function clinicBin(): string {
+  try {
+    return fileURLToPath(import.meta.resolve('clinic/bin.js'))
+  } catch {
+    throw new errors.ProfilerUnavailable('clinic is not installed (an optional dependency): npm install clinic, then lucid profile again')
+  }
+}
+
 /** One clinic run: the server under clinic, the load, then clinic's analysis (its exit code, report and output). */
 async function profileOnce(
+  clinic: string,
   tool: Tool,
   serverName: keyof typeof SERVERS,
   scenarioName: string,
@@ -106,7 +120,6 @@ async function profileOnce(
 ): Promise<{ code: number; html: string | undefined; out: string }> {
   const port = await freePort()
   const server = SERVERS[serverName]
-  const clinic = fileURLToPath(import.meta.resolve('clinic/bin.js'))
   const serverMain = fileURLToPath(new URL('../../../load/server-main.ts', import.meta.url))
   const child = spawn(
     process.execPath,

@@ -10,8 +10,8 @@
  * battery (sim/network/battery.ts): every scenario for every seed on worker threads, a table, and a report
  * with one result per scenario (`chain.battery_<scenario>`). Exit 1 when any run fails simVerdict.
  */
-import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { parseErrorMessage } from '../../args.ts'
 import { errors } from '../../../services/common/errors.ts'
 import {
   BATTERY_PLANS,
@@ -51,7 +51,7 @@ import { captureEnv, finishEnv } from '../../../harness/env.ts'
 import type { Report, ResultEntry } from '../../../harness/report/schema.ts'
 import { TARGETS } from '../../../cases/index.ts'
 import { caseVerdict, judge, runVerdict, specsFor } from '../../../harness/verdict.ts'
-import { assertWritable } from '../../output.ts'
+import { assertWritable, STDOUT, writeJson } from '../../output.ts'
 
 const USAGE = `Usage: lucid sim chain --nodes N --duration D [--latency L] [--loss P] [--partition SPEC] [--crash SPEC]
                       [--byzantine K] [--behaviour B] [--tx-rate R] [--seed S] [--json F]
@@ -129,7 +129,7 @@ function parseFlags(argv: readonly string[]): { values: Values; str: (k: string)
       }
     }).values
   } catch (err) {
-    throw new errors.Usage(`${(err as Error).message}; try lucid sim --help`)
+    throw new errors.Usage(parseErrorMessage(err as Error & { code?: string }, 'sim'))
   }
   const str = (k: string): string | undefined => values[k] as string | undefined
   const int = (k: string, min: number): number | undefined => {
@@ -288,11 +288,14 @@ export function simEntry(id: string, conditions: Conditions, metrics: Metrics, r
   }
 }
 
+/** Where the human output goes: stderr when the JSON report goes to stdout (`--json -`). */
+const humanStream = (json: string | undefined): NodeJS.WriteStream => (json === STDOUT ? process.stderr : process.stdout)
+
 /** Writes a `lucid-bench/1` report of `results`; returns its verdict. */
 function writeReport(json: string, env: ReturnType<typeof captureEnv>, profile: Report['profile'], results: ResultEntry[]): Report['verdict'] {
   const report: Report = { schema: 'lucid-bench/1', verdict: runVerdict(results, false), profile, judged: true, strict: false, env: finishEnv(env), results }
-  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`)
-  process.stdout.write(`report: ${json}\n`)
+  writeJson(json, report)
+  if (json !== STDOUT) process.stdout.write(`report: ${json}\n`)
   return report.verdict
 }
 
@@ -348,7 +351,7 @@ async function batteryCommand(a: BatteryArgs): Promise<number> {
   const verdict = batteryVerdict(r.summaries)
   const seeds = a.plan.seeds
   const seedText = `${seeds[0] ?? '-'}-${seeds[seeds.length - 1] ?? '-'}`
-  process.stdout.write(
+  humanStream(a.json).write(
     [
       `consensus battery, profile ${a.plan.profile}: ${scenarios.length} scenarios x ${seeds.length} seeds (${seedText}), ${a.plan.durationMs / 60_000} simulated minutes each (sybil: 17 epochs of 48 slots, 136 minutes, 16 judged, 5 seeds at most), ${r.runs.length} runs on ${r.threads} threads in ${r.wallS.toFixed(1)} s of wall time`,
       'stall: the longest time without a final block after the fault ended (max over seeds; 1 slot = the normal pace) and its seed;',
@@ -457,7 +460,7 @@ export async function simCommand(argv: string[]): Promise<number> {
   const f = r.figures
   const verdict = simVerdict(f)
   const eventsPerS = f.events / f.wallS
-  process.stdout.write(
+  humanStream(json).write(
     `${renderFigures(f)}\nspeed            ${fmtRate(eventsPerS)} events/s of wall time (${r.runCpuS.toFixed(1)} s of CPU for the ${f.wallS.toFixed(1)} s run); a bare event queue here: ${fmtRate(baseline)} events/s (the baseline, same process: ${fmtRate(before)} before the run, ${fmtRate(after)} after), ratio ${(eventsPerS / baseline).toFixed(4)}\nverdict          ${verdict.pass ? 'PASS' : `FAIL: ${verdict.reasons.join('; ')}`}\n`
   )
   if (json !== undefined) {

@@ -15,6 +15,17 @@ import { chainExport, genesisHash, readArchive, replayLedgers, type FinalBlock, 
 
 const USAGE = 'lucid chain export --out FILE (--data DIR | --from URL) [--no-verify]'
 
+/** `lucid chain --help`. */
+const HELP = `lucid chain export --out FILE (--data DIR | --from URL) [--no-verify]
+
+Writes the chain's export document (docs/chain.md, "Export"), every block, signature and certificate verified
+(the chain replayed from genesis) before anything is written.
+  --out FILE     where the document goes
+  --data DIR     a data directory of 'lucid serve --data DIR' or 'lucid node' (its chain is DIR/chain)
+  --from URL     a running gateway, paged through GET /chain/export
+  --no-verify    write the raw dump unchecked (and say so)
+Exit codes: 0 written, 2 usage error, 3 a chain that cannot be read or fails verification (its LUCID_ERR_5xxx code).`
+
 interface Flags {
   out?: string
   data?: string
@@ -108,7 +119,11 @@ export async function fetchChain(base: string): Promise<{ genesis: Genesis; bloc
 /** Runs `lucid chain ...` with the arguments after `chain`; returns the exit code. Bad usage throws 9001/9003. */
 export async function chainCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
-  if (sub !== 'export') throw new errors.Usage(USAGE)
+  if (sub === '--help' || sub === '-h' || sub === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${HELP}\n`)
+    return 0
+  }
+  if (sub !== 'export') throw new errors.Usage(`lucid chain export ... (got '${sub ?? ''}'; lucid chain --help)`)
   const flags = parseFlags(rest)
   if (flags.out === undefined) throw new errors.Usage(`export needs --out FILE: ${USAGE}`)
   if ((flags.data === undefined) === (flags.from === undefined)) throw new errors.Usage(`give exactly one of --data DIR and --from URL: ${USAGE}`)

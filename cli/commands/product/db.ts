@@ -1,38 +1,48 @@
 /**
- * `lucid db seed --docs N [--data DIR]` and `lucid db stats [--data DIR]` on the LevelDB backend.
+ * `lucid db seed --docs N [--data DIR]` and `lucid db stats [--data DIR]` on the LevelDB backend, in DIR/db as
+ * `lucid serve --data DIR` keeps it (one data layout for every command).
  * Seeding writes the original DB test's activity documents (cases/db/workload.ts), continuing
  * after what the directory already holds, so running it twice adds documents rather than clashing.
  */
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseFlags } from '../../args.ts'
 import { errors } from '../../../services/common/errors.ts'
 import { createRng } from '../../../services/common/rng.ts'
 import { openDatabase } from '../../../services/db/index.ts'
 import { seed } from '../../../cases/db/workload.ts'
 
-const USAGE = 'lucid db seed --docs N [--data DIR] | lucid db stats [--data DIR]'
+const USAGE = `lucid db seed --docs N [--data DIR] | lucid db stats [--data DIR]
+
+The LevelDB database of a data directory: the one 'lucid serve --data DIR' uses, DIR/db (default .lucid-data).
+  seed --docs N   add N activity documents of the original DB test's workload (continuing after those held)
+  stats           documents per collection and size on disk; never creates a database (exit 2 when none)
+A directory held by a running 'lucid serve' is refused (exit 2, LUCID_ERR_4007, naming the holder's pid):
+stop it first, LevelDB has one writer.`
 const DEFAULT_DATA = '.lucid-data'
+/** The database inside a data directory, as `lucid serve --data DIR` lays it out (services/gateway/server.ts). */
+const DB_DIR = 'db'
 
 interface Flags {
   docs?: number
   data: string
 }
 
-function parseFlags(args: readonly string[], allowDocs: boolean): Flags {
+function parseDbFlags(args: readonly string[], sub: 'seed' | 'stats'): Flags {
+  const { values } = parseFlags(args, `db ${sub}`, {
+    options: { data: { type: 'string' }, ...(sub === 'seed' ? { docs: { type: 'string' } } : {}) }
+  })
   const flags: Flags = { data: DEFAULT_DATA }
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string
-    const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
-    const value = inline ?? args[++i]
-    if (name === '--data') {
-      if (value === undefined || value === '') throw new errors.BadValue('--data: a directory')
-      flags.data = value
-    } else if (name === '--docs' && allowDocs) {
-      const n = Number(value)
-      if (value === undefined || !Number.isSafeInteger(n) || n < 1) throw new errors.BadValue(`--docs: a positive integer, not ${value ?? 'nothing'}`)
-      flags.docs = n
-    } else {
-      throw new errors.Usage(`unknown option ${a}: ${USAGE}`)
-    }
+  const data = values.data
+  if (data !== undefined) {
+    if (typeof data !== 'string' || data === '') throw new errors.BadValue('--data: a directory')
+    flags.data = data
+  }
+  const docs = (values as { docs?: string | boolean }).docs
+  if (docs !== undefined) {
+    const n = Number(docs)
+    if (typeof docs !== 'string' || !Number.isSafeInteger(n) || n < 1) throw new errors.BadValue(`--docs: a positive integer, not ${String(docs)}`)
+    flags.docs = n
   }
   return flags
 }
@@ -55,13 +65,21 @@ function bytes(n: number): string {
  */
 export async function dbCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
-  if (sub !== 'seed' && sub !== 'stats') throw new errors.Usage(USAGE)
-  const flags = parseFlags(rest, sub === 'seed')
-  const path = resolve(flags.data)
+  if (sub === '--help' || sub === '-h' || sub === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  if (sub !== 'seed' && sub !== 'stats') throw new errors.Usage(`lucid db seed|stats (got '${sub ?? ''}'; lucid db --help)`)
+  const flags = parseDbFlags(rest, sub)
+  const path = resolve(flags.data, DB_DIR)
+  // stats reads: it must not leave an empty database behind where none was (LevelDB's CURRENT file marks one).
+  if (sub === 'stats' && !existsSync(join(path, 'CURRENT')))
+    throw new errors.BadValue(`--data ${flags.data}: no database in ${path} (lucid serve --data ${flags.data} or lucid db seed creates it)`)
+  if (sub === 'seed' && flags.docs === undefined) throw new errors.Usage('lucid db seed needs --docs N (lucid db --help)')
   const db = await openDatabase({ backend: 'level', path })
   try {
     if (sub === 'seed') {
-      if (flags.docs === undefined) throw new errors.Usage(`seed needs --docs N: ${USAGE}`)
+      if (flags.docs === undefined) throw new errors.Usage('lucid db seed needs --docs N')
       const have = (await db.stats()).documents.activity ?? 0
       const started = performance.now()
       let last = started

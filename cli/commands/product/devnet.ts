@@ -7,7 +7,7 @@
  *   lucid devnet [--nodes 4] [--data DIR] [--slot-ms MS] [--verbose]
  */
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
+import { parseFlags } from '../../args.ts'
 import { errors } from '../../../services/common/errors.ts'
 import { ProcessDevnet } from '../../../services/chain/p2p/index.ts'
 import { untilStopped } from '../../stop.ts'
@@ -29,12 +29,7 @@ const LUCID = fileURLToPath(new URL('../../../bin/lucid.js', import.meta.url))
 
 /** Runs `lucid devnet` until SIGINT/SIGTERM (or `stop`); resolves with the exit code. */
 export async function devnetCommand(argv: string[], io: { out: NodeJS.WritableStream; stop?: AbortSignal } = { out: process.stdout }): Promise<number> {
-  let parsed: ReturnType<typeof parse>
-  try {
-    parsed = parse(argv)
-  } catch (err) {
-    throw new errors.Usage(`${(err as Error).message}; ${USAGE}`)
-  }
+  const parsed = parse(argv)
   const v = parsed.values
   if (v.help === true) {
     io.out.write(`${HELP}\n`)
@@ -68,8 +63,7 @@ export async function devnetCommand(argv: string[], io: { out: NodeJS.WritableSt
 }
 
 function parse(args: string[]) {
-  return parseArgs({
-    args,
+  return parseFlags(args, 'devnet', {
     options: {
       nodes: { type: 'string' },
       data: { type: 'string' },

@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
-import { parseArgs } from 'node:util'
+import { parseFlags } from '../../args.ts'
 import { errors } from '../../../services/common/errors.ts'
 import { fromHex, toHex } from '../../../services/common/hash.ts'
 import { ed25519Signer, type Genesis } from '../../../services/chain/index.ts'
@@ -47,12 +47,7 @@ export interface NodeFlags {
 
 /** Parses the flags (and the config file they name); LUCID_ERR_9001/9003 on bad ones. */
 export async function parseNodeFlags(argv: string[]): Promise<NodeFlags | 'help'> {
-  let parsed: ReturnType<typeof parse>
-  try {
-    parsed = parse(argv)
-  } catch (err) {
-    throw new errors.Usage(`${(err as Error).message}; ${USAGE}`)
-  }
+  const parsed = parse(argv)
   const v = parsed.values
   if (v.help === true) return 'help'
   if (parsed.positionals.length > 0) throw new errors.Usage(`unexpected ${parsed.positionals.join(' ')}; ${USAGE}`)
@@ -82,8 +77,7 @@ export async function parseNodeFlags(argv: string[]): Promise<NodeFlags | 'help'
 }
 
 function parse(args: string[]) {
-  return parseArgs({
-    args,
+  return parseFlags(args, 'node', {
     options: {
       key: { type: 'string' },
       data: { type: 'string' },

@@ -15,7 +15,7 @@
  * Logs are pino JSON lines on stdout after the banner, at --log-level, else LUCID_LOG_LEVEL, else info
  * (docs/observability.md); per-request lines appear at debug.
  */
-import { parseArgs } from 'node:util'
+import { parseFlags } from '../../args.ts'
 import { errors } from '../../../services/common/errors.ts'
 import { DEFAULT_KDF, describeKdf, openGateway, type Gateway, type GatewayOptions } from '../../../services/gateway/index.ts'
 import { openChainPort, openRemoteChainPort } from '../../../services/gateway/chain-adapter.ts'
@@ -71,8 +71,7 @@ interface ServeFlags {
 
 /** node:util's parse of serve's flags (throws on an unknown flag). */
 function parseServeArgv(args: string[]) {
-  return parseArgs({
-    args,
+  return parseFlags(args, 'serve', {
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
@@ -92,12 +91,7 @@ function parseServeArgv(args: string[]) {
 
 /** Parses serve's flags; LUCID_ERR_9001 for unknown flags or stray arguments, 9003 for bad values. */
 export function parseServeFlags(argv: string[]): ServeFlags | 'help' {
-  let parsed: ReturnType<typeof parseServeArgv>
-  try {
-    parsed = parseServeArgv(argv)
-  } catch (err) {
-    throw new errors.Usage(`${(err as Error).message}; ${USAGE}`)
-  }
+  const parsed = parseServeArgv(argv)
   const v = parsed.values
   if (v.help === true) return 'help'
   if (parsed.positionals.length > 0) throw new errors.Usage(`unexpected ${parsed.positionals.join(' ')}; ${USAGE}`)

@@ -28,6 +28,7 @@ import { createWriteStream } from 'node:fs'
 import { access, mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { parseErrorMessage } from '../../args.ts'
 import { errors, isLucidError } from '../../../services/common/errors.ts'
 import { writeFileAtomic } from '../../../services/common/atomic-file.ts'
 import { createRng } from '../../../services/common/rng.ts'
@@ -62,6 +63,24 @@ export interface SessionIo {
 
 const USAGE =
   'lucid session record --frames N --out DIR [--chunk-size S] [--codec zlib|pako] [--keep-plaintext] [--anchor URL] | lucid session play DIR --out FILE [--anchor URL|EXPORT_FILE]'
+
+/** `lucid session --help`. */
+const HELP = `lucid session record --frames N --out DIR [options]
+lucid session play DIR --out FILE [--anchor URL|EXPORT_FILE]
+
+record: captures N synthetic desktop frames (1280x720 RGBA, 3.5 MiB each), compresses and encrypts them in
+chunks into DIR, with the session and chunk metadata in DIR/meta.
+  --frames N          frames to capture (300 frames write about 190 MB into DIR: the frames compress poorly)
+  --out DIR           the recording's directory (must not hold a recording)
+  --chunk-size S      plaintext bytes per chunk (default 10 MiB; suffixes k, m, KiB, MiB)
+  --codec zlib|pako   the compressor (default zlib)
+  --keep-plaintext    also write the raw capture to DIR/plaintext.raw (3.5 MiB a frame: 1.1 GB for 300)
+  --anchor URL        anchor the finished recording on the chain of the gateway at URL
+play: verifies every chunk of DIR and writes the capture to FILE (3.5 MiB a frame: 300 frames, 1.1 GB)
+  --out FILE          where the capture goes (appears only complete)
+  --anchor SRC        play only a recording anchored on the chain of a gateway (URL) or an export file
+The master key: LUCID_MASTER_KEY (hex or base64), else DIR/master.key (created by record, mode 0600).
+Exit codes: 0 done, 1 a recording (or chain) that fails verification, 2 usage error, 3 crashed.`
 const KEY_FILE = 'master.key'
 /** sessions.user_id of recordings made by the CLI, which has no signed-in user. */
 const CLI_USER = 'local'
@@ -72,6 +91,10 @@ const PIPELINE_DEPTH = 2
 /** Runs `lucid session ...`; `argv` starts with the subcommand. Returns the exit code. */
 export async function sessionCommand(argv: string[], io: SessionIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
   const [sub, ...rest] = argv
+  if (sub === '--help' || sub === '-h' || sub === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    io.out.write(`${HELP}\n`)
+    return 0
+  }
   try {
     if (sub === 'record') return await record(rest, io)
     if (sub === 'play') return await play(rest, io)
@@ -82,14 +105,14 @@ export async function sessionCommand(argv: string[], io: SessionIo = { out: proc
     }
     throw err
   }
-  throw new errors.Usage(USAGE)
+  throw new errors.Usage(`lucid session record|play (got '${sub ?? ''}'; lucid session --help)`)
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true } as const)
   } catch (err) {
-    throw new errors.Usage(`${(err as Error).message}; ${USAGE}`)
+    throw new errors.Usage(parseErrorMessage(err as Error & { code?: string }, 'session'))
   }
 }
 

@@ -8,33 +8,25 @@
  *   PUT  /admin/users/{id}/roles    {roles: [...]}  (SuperAdmin)
  */
 import { clientGone } from '../client-gone.ts'
-import type { FastifyInstance } from 'fastify'
 import { errors } from '../../common/errors.ts'
 import type { GroupCounts } from '../../db/index.ts'
 import { guard } from '../auth/guard.ts'
 import { addressKey } from '../rate-limit.ts'
-import { ROLES, hasRole, type Role } from '../auth/roles.ts'
+import { hasRole } from '../auth/roles.ts'
 import type { GatewayContext } from '../context.ts'
-import { LOGIN_BODY, TOKENS, USER, parseLimit, responses } from '../schemas.ts'
+import { type GatewayApp, LOGIN_BODY, TOKENS, USER, parseLimit, responses } from '../schemas/common.ts'
+import { ACCOUNT_PARAMS, DASHBOARD_METRICS, OVERVIEW, ROLES_BODY, USERS_QUERY, USER_LIST } from '../schemas/admin.ts'
 import { userView } from './users.ts'
-
-const COUNTS = {
-  type: 'object',
-  properties: { total: { type: 'integer' }, by_status: { type: 'object', additionalProperties: { type: 'integer' } } },
-  required: ['total', 'by_status']
-} as const
-const NUM = { type: 'number' } as const
-const INT = { type: 'integer' } as const
 
 function counts(g: GroupCounts): { total: number; by_status: GroupCounts } {
   return { total: Object.values(g).reduce((a, b) => a + b, 0), by_status: g }
 }
 
 /** Registers the /admin routes. */
-export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+export async function adminRoutes(app: GatewayApp, ctx: GatewayContext): Promise<void> {
   const security = [{ bearer: [] }]
 
-  app.post<{ Body: { username: string; password: string } }>(
+  app.post(
     '/admin/auth/login',
     {
       // Counted per client address whatever token it carries, like every login (rate-limit.ts).
@@ -56,20 +48,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         tags: ['admin'],
         summary: 'Accounts and sessions by status, open recordings, chain height',
         security,
-        response: responses({
-          200: {
-            type: 'object',
-            properties: {
-              users: COUNTS,
-              sessions: COUNTS,
-              open_recordings: INT,
-              chain: { type: ['object', 'null'], properties: { height: INT, finalized_height: INT, validators: INT } },
-              uptime_s: NUM,
-              started_at: { type: 'string', format: 'date-time' }
-            },
-            required: ['users', 'sessions', 'open_recordings', 'chain', 'uptime_s', 'started_at']
-          }
-        })
+        response: responses({ 200: OVERVIEW })
       }
     },
     async () => {
@@ -98,31 +77,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         tags: ['admin'],
         summary: 'Process, event loop, password-hashing pool and answers by status class',
         security,
-        response: responses({
-          200: {
-            type: 'object',
-            properties: {
-              process: {
-                type: 'object',
-                properties: { rss_bytes: INT, heap_used_bytes: INT, cpu_user_us: INT, cpu_system_us: INT, uptime_s: NUM },
-                required: ['rss_bytes', 'heap_used_bytes', 'cpu_user_us', 'cpu_system_us', 'uptime_s']
-              },
-              event_loop: { type: 'object', properties: { p50_ms: NUM, p99_ms: NUM, max_ms: NUM }, required: ['p50_ms', 'p99_ms', 'max_ms'] },
-              kdf: {
-                type: 'object',
-                properties: { algorithm: { type: 'string' }, running: INT, queued: INT, concurrency: INT, queue_limit: INT },
-                required: ['algorithm', 'running', 'queued', 'concurrency', 'queue_limit']
-              },
-              requests: {
-                type: 'object',
-                properties: { total: INT, '2xx': INT, '3xx': INT, '4xx': INT, '5xx': INT, rate_limited: INT, shed: INT },
-                required: ['total', '2xx', '3xx', '4xx', '5xx', 'rate_limited', 'shed']
-              },
-              wallet_challenges_outstanding: INT
-            },
-            required: ['process', 'event_loop', 'kdf', 'requests', 'wallet_challenges_outstanding']
-          }
-        })
+        response: responses({ 200: DASHBOARD_METRICS })
       }
     },
     async () => {
@@ -144,7 +99,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     }
   )
 
-  app.get<{ Querystring: { status?: string; limit?: string } }>(
+  app.get(
     '/admin/users',
     {
       preParsing: guard('Admin'),
@@ -152,12 +107,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         tags: ['admin'],
         summary: 'Accounts in a status (default active), newest first',
         security,
-        querystring: {
-          type: 'object',
-          properties: { status: { type: 'string', pattern: '^[a-z_]{1,32}$' }, limit: { type: 'string', pattern: '^[0-9]{1,4}$' } },
-          additionalProperties: false
-        },
-        response: responses({ 200: { type: 'object', properties: { users: { type: 'array', items: USER }, count: INT }, required: ['users', 'count'] } })
+        querystring: USERS_QUERY,
+        response: responses({ 200: USER_LIST })
       }
     },
     async (req) => {
@@ -166,7 +117,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     }
   )
 
-  app.put<{ Params: { id: string }; Body: { roles: Role[] } }>(
+  app.put(
     '/admin/users/:id/roles',
     {
       preParsing: guard('SuperAdmin'),
@@ -174,13 +125,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         tags: ['admin'],
         summary: "Replace an account's roles (SuperAdmin)",
         security,
-        params: { type: 'object', properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{1,64}$' } }, required: ['id'], additionalProperties: false },
-        body: {
-          type: 'object',
-          properties: { roles: { type: 'array', items: { type: 'string', enum: [...ROLES] }, minItems: 1, maxItems: ROLES.length, uniqueItems: true } },
-          required: ['roles'],
-          additionalProperties: false
-        },
+        params: ACCOUNT_PARAMS,
+        body: ROLES_BODY,
         response: responses({ 200: USER })
       }
     },

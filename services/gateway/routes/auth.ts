@@ -8,64 +8,24 @@
  *   POST /auth/wallet/login      {tron_address, signature, message, hardware_wallet?} -> 200 tokens
  */
 import { clientGone } from '../client-gone.ts'
-import type { FastifyInstance } from 'fastify'
 import type { GatewayContext } from '../context.ts'
 import { addressKey } from '../rate-limit.ts'
-import { LOGIN_BODY, TOKENS, responses } from '../schemas.ts'
-
-const USERNAME = { type: 'string', pattern: '^[A-Za-z0-9_.@-]{1,64}$' } as const
-const TRON_ADDRESS = { type: 'string', minLength: 25, maxLength: 40 } as const
-
-interface LoginBody {
-  username: string
-  password: string
-}
-interface RegisterBody {
-  username: string
-  password: string
-  email?: string
-}
-interface RefreshBody {
-  refresh_token: string
-}
-interface ChallengeBody {
-  tron_address: string
-}
-interface WalletLoginBody {
-  tron_address: string
-  signature: string
-  message: string
-  hardware_wallet?: boolean
-}
+import { type GatewayApp, LOGIN_BODY, TOKENS, responses } from '../schemas/common.ts'
+import { CHALLENGE, CHALLENGE_BODY, REFRESH_BODY, REGISTER_BODY, REGISTERED, WALLET_LOGIN_BODY } from '../schemas/auth.ts'
 
 /** Registers the /auth routes. */
-export async function authRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+export async function authRoutes(app: GatewayApp, ctx: GatewayContext): Promise<void> {
   // Every /auth route counts per client address whatever token it carries (rate-limit.ts).
   const config = { tier: 'auth' as const }
-  app.post<{ Body: RegisterBody }>(
+  app.post(
     '/auth/register',
     {
       config,
       schema: {
         tags: ['auth'],
         summary: 'Create a password account (role User)',
-        body: {
-          type: 'object',
-          properties: {
-            username: USERNAME,
-            password: { type: 'string', minLength: 8, maxLength: 1024 },
-            email: { type: 'string', pattern: '^[^\\s@\\u0000-\\u001f]{1,64}@[^\\s@\\u0000-\\u001f]{1,190}$' }
-          },
-          required: ['username', 'password'],
-          additionalProperties: false
-        },
-        response: responses({
-          201: {
-            type: 'object',
-            properties: { user_id: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } },
-            required: ['user_id', 'roles']
-          }
-        })
+        body: REGISTER_BODY,
+        response: responses({ 201: REGISTERED })
       }
     },
     async (req, reply) => {
@@ -74,7 +34,7 @@ export async function authRoutes(app: FastifyInstance, ctx: GatewayContext): Pro
     }
   )
 
-  app.post<{ Body: LoginBody }>(
+  app.post(
     '/auth/login',
     {
       config,
@@ -86,19 +46,14 @@ export async function authRoutes(app: FastifyInstance, ctx: GatewayContext): Pro
     }
   )
 
-  app.post<{ Body: RefreshBody }>(
+  app.post(
     '/auth/refresh',
     {
       config,
       schema: {
         tags: ['auth'],
         summary: 'Exchange a refresh token (single use) for a new pair',
-        body: {
-          type: 'object',
-          properties: { refresh_token: { type: 'string', minLength: 1, maxLength: 4096 } },
-          required: ['refresh_token'],
-          additionalProperties: false
-        },
+        body: REFRESH_BODY,
         response: responses({ 200: TOKENS })
       }
     },
@@ -109,44 +64,28 @@ export async function authRoutes(app: FastifyInstance, ctx: GatewayContext): Pro
     }
   )
 
-  app.post<{ Body: ChallengeBody }>(
+  app.post(
     '/auth/wallet/challenge',
     {
       config,
       schema: {
         tags: ['auth'],
         summary: 'A single-use message for a TRON wallet to sign',
-        body: { type: 'object', properties: { tron_address: TRON_ADDRESS }, required: ['tron_address'], additionalProperties: false },
-        response: responses({
-          200: {
-            type: 'object',
-            properties: { tron_address: { type: 'string' }, message: { type: 'string' }, expires_at: { type: 'integer', description: 'ms since the epoch' } },
-            required: ['tron_address', 'message', 'expires_at']
-          }
-        })
+        body: CHALLENGE_BODY,
+        response: responses({ 200: CHALLENGE })
       }
     },
     async (req) => ctx.challenges.issue(req.body.tron_address)
   )
 
-  app.post<{ Body: WalletLoginBody }>(
+  app.post(
     '/auth/wallet/login',
     {
       config,
       schema: {
         tags: ['auth'],
         summary: 'Wallet login: the challenge message signed TRON-style (signMessageV2)',
-        body: {
-          type: 'object',
-          properties: {
-            tron_address: TRON_ADDRESS,
-            signature: { type: 'string', pattern: '^(0x)?[0-9a-fA-F]{130}$' },
-            message: { type: 'string', minLength: 1, maxLength: 1024 },
-            hardware_wallet: { type: 'boolean' }
-          },
-          required: ['tron_address', 'signature', 'message'],
-          additionalProperties: false
-        },
+        body: WALLET_LOGIN_BODY,
         response: responses({ 200: TOKENS })
       }
     },

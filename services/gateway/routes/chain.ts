@@ -20,47 +20,35 @@
  * `timestamp` the signed one in ms): the chain's rules check it; the gateway never signs for a client.
  */
 import { createHash } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
-import { DEFAULT_PARAMS, TX_TYPES, labelProblem, submittedAtProblem } from '../../chain/index.ts'
+import { DEFAULT_PARAMS, labelProblem, submittedAtProblem } from '../../chain/index.ts'
 import { errors } from '../../common/errors.ts'
 import { guard, principalOf } from '../auth/guard.ts'
 import type { GatewayContext } from '../context.ts'
-import { BLOCK, RECEIPT, TIMESTAMP, UINT_STRING, isWellFormed, responses, timestampMs } from '../schemas.ts'
+import { BLOCK, type GatewayApp, RECEIPT, isWellFormed, responses, timestampMs } from '../schemas/common.ts'
+import {
+  CHAIN_INFO,
+  CONSENSUS_STATUS,
+  DATA_ANCHOR_BODY,
+  DATA_RECEIPT,
+  EXPORT_PAGE,
+  EXPORT_PAGE_BLOCKS,
+  EXPORT_QUERY,
+  HEIGHT_PARAMS,
+  NODES,
+  TX_BODY,
+  TX_PARAMS,
+  TX_STATUS,
+  type ExportQuery,
+  type TxStatusView
+} from '../schemas/chain.ts'
 import { requireChain } from '../sessions.ts'
+import type { BlockView } from '../chain-port.ts'
 
-const INT = { type: 'integer' } as const
-const STR = { type: 'string' } as const
-const TX_ID = { type: 'string', pattern: '^[A-Za-z0-9_:.-]{1,128}$' } as const
-/** Blocks per export page at most, and the JSON size a page stops growing at (one block is always sent). */
-const EXPORT_PAGE_BLOCKS = 256
+/** The JSON size an export page stops growing at (one block is always sent); its most blocks is EXPORT_PAGE_BLOCKS. */
 const EXPORT_PAGE_BYTES = 8 * 1024 * 1024
 
-const TX_STATUS = {
-  type: 'object',
-  properties: {
-    tx_id: STR,
-    status: { type: 'string', enum: ['pending', 'included', 'final', 'rejected'] },
-    block_height: { type: ['integer', 'null'] },
-    block_hash: { type: ['string', 'null'] },
-    reason: STR
-  },
-  required: ['tx_id', 'status', 'block_height', 'block_hash', 'reason']
-} as const
-
-interface AnchorBody {
-  session_id: string
-  data_hash: string
-  timestamp?: number | string
-}
-interface TxBody {
-  transaction_id?: string
-  type: (typeof TX_TYPES)[number]
-  data: unknown
-  timestamp: number | string
-}
-
 /** Registers the chain routes. */
-export async function chainRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+export async function chainRoutes(app: GatewayApp, ctx: GatewayContext): Promise<void> {
   const chain = (): ReturnType<typeof requireChain> => requireChain(ctx.chain)
   const blocks = { tier: 'blocks' as const }
 
@@ -70,22 +58,7 @@ export async function chainRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
       schema: {
         tags: ['chain'],
         summary: 'Chain id, height, finality, validators',
-        response: responses({
-          200: {
-            type: 'object',
-            properties: {
-              chain_id: STR,
-              consensus: STR,
-              height: INT,
-              latest_hash: STR,
-              finalized_height: INT,
-              validators: INT,
-              slot_ms: INT,
-              pending_transactions: INT
-            },
-            required: ['chain_id', 'consensus', 'height', 'latest_hash', 'finalized_height', 'validators', 'slot_ms', 'pending_transactions']
-          }
-        })
+        response: responses({ 200: CHAIN_INFO })
       }
     },
     async () => await chain().info()
@@ -100,42 +73,27 @@ export async function chainRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     schema: {
       tags: ['chain'],
       summary: 'The block at a height',
-      params: { type: 'object', properties: { height: UINT_STRING }, required: ['height'], additionalProperties: false },
+      params: HEIGHT_PARAMS,
       response: responses({ 200: BLOCK })
     }
   }
-  const blockAt = async (req: { params: { height: string } }): Promise<unknown> => {
+  const blockAt = async (req: { params: { height: string } }): Promise<BlockView> => {
     const h = Number(req.params.height)
     const b = Number.isSafeInteger(h) ? await chain().blockAt(h) : undefined
     if (b === undefined) throw new errors.BlockNotFound(`height ${req.params.height}`)
     return b
   }
-  app.get<{ Params: { height: string } }>('/chain/blocks/:height', byHeight, blockAt)
-  app.get<{ Params: { height: string } }>('/blocks/:height', byHeight, blockAt)
+  app.get('/chain/blocks/:height', byHeight, blockAt)
+  app.get('/blocks/:height', byHeight, blockAt)
 
-  app.post<{ Body: AnchorBody }>(
+  app.post(
     '/chain/anchor',
     {
       schema: {
         tags: ['chain'],
         summary: "Public timestamping: anchor SHA-256(data_hash) under a label; never a session's own anchor",
-        body: {
-          type: 'object',
-          properties: {
-            session_id: { type: 'string', minLength: 1, maxLength: 128, description: 'A label only.' },
-            data_hash: { type: 'string', minLength: 1, maxLength: 1024 },
-            timestamp: TIMESTAMP
-          },
-          required: ['session_id', 'data_hash'],
-          additionalProperties: false
-        },
-        response: responses({
-          201: {
-            ...RECEIPT,
-            properties: { ...RECEIPT.properties, status_url: { type: 'string', description: 'where the receipt stands (GET); also the Location header' } },
-            required: [...RECEIPT.required, 'status_url']
-          }
-        })
+        body: DATA_ANCHOR_BODY,
+        response: responses({ 201: DATA_RECEIPT })
       }
     },
     async (req, reply) => {
@@ -170,11 +128,11 @@ export async function chainRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     schema: {
       tags: ['chain'],
       summary: 'Where a transaction (or anchor receipt) stands',
-      params: { type: 'object', properties: { id: TX_ID }, required: ['id'], additionalProperties: false },
+      params: TX_PARAMS,
       response: responses({ 200: TX_STATUS })
     }
   }
-  const statusOf = async (req: { params: { id: string } }): Promise<unknown> => {
+  const statusOf = async (req: { params: { id: string } }): Promise<TxStatusView> => {
     const s = await chain().transactionStatus(req.params.id)
     if (s !== undefined) return s
     // A data anchor this gateway acknowledged that the chain no longer has: pending at a restart (the
@@ -190,8 +148,8 @@ export async function chainRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     }
     throw new errors.BlockNotFound(`no transaction ${req.params.id}`)
   }
-  app.get<{ Params: { id: string } }>('/chain/anchor/:id', txStatus, statusOf)
-  app.get<{ Params: { id: string } }>('/transactions/:id', txStatus, statusOf)
+  app.get('/chain/anchor/:id', txStatus, statusOf)
+  app.get('/transactions/:id', txStatus, statusOf)
 
   app.get(
     '/chain/consensus/status',
@@ -199,29 +157,13 @@ export async function chainRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
       schema: {
         tags: ['chain'],
         summary: 'PoOT consensus: slot, epoch, leader, finality',
-        response: responses({
-          200: {
-            type: 'object',
-            properties: {
-              algorithm: STR,
-              slot: INT,
-              epoch: INT,
-              leader: STR,
-              height: INT,
-              finalized_height: INT,
-              validators: INT,
-              quorum: { type: 'number' },
-              healthy: { type: 'boolean' }
-            },
-            required: ['algorithm', 'slot', 'epoch', 'leader', 'height', 'finalized_height', 'validators', 'quorum', 'healthy']
-          }
-        })
+        response: responses({ 200: CONSENSUS_STATUS })
       }
     },
     async () => await chain().consensusStatus()
   )
 
-  app.post<{ Body: TxBody }>(
+  app.post(
     '/transactions',
     {
       preParsing: guard('NodeOperator'),
@@ -229,18 +171,7 @@ export async function chainRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         tags: ['chain'],
         summary: 'Submit a chain transaction (NodeOperator)',
         security: [{ bearer: [] }],
-        body: {
-          type: 'object',
-          properties: {
-            transaction_id: TX_ID,
-            type: { type: 'string', enum: [...TX_TYPES] },
-            data: { type: 'object', maxProperties: 64, description: '{from, nonce, payload, signature}: the rest of a transaction its sender signed' },
-            timestamp: TIMESTAMP
-          },
-          // The timestamp is part of what the sender signed: without it there is nothing to check.
-          required: ['type', 'data', 'timestamp'],
-          additionalProperties: false
-        },
+        body: TX_BODY,
         response: responses({ 202: RECEIPT })
       }
     },
@@ -257,35 +188,16 @@ export async function chainRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     }
   )
 
-  app.get<{ Querystring: { from?: string; limit?: string } }>(
+  // The page is sent as the chain's own JSON text (below): the reply is that string, the schema documents it.
+  app.get<{ Querystring: ExportQuery; Reply: string }>(
     '/chain/export',
     {
       config: blocks,
       schema: {
         tags: ['chain'],
         summary: 'A page of final blocks with their certificates, as `lucid chain export` writes them (for --from URL)',
-        querystring: {
-          type: 'object',
-          properties: {
-            from: { ...UINT_STRING, description: 'first height, default 1' },
-            limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: `1..${EXPORT_PAGE_BLOCKS}, default ${EXPORT_PAGE_BLOCKS}` }
-          },
-          additionalProperties: false
-        },
-        response: responses({
-          200: {
-            type: 'object',
-            description:
-              'schema lucid-chain-export-page/2 (certificates carry their round; round-less ones are of blocks finalised before the voting rounds): genesis, genesis_hash, finalized_height, blocks [{block, hash, certificate}] from `from` (fewer than `limit` past 8 MiB)',
-            properties: {
-              schema: STR,
-              genesis: { type: 'object' },
-              genesis_hash: STR,
-              finalized_height: INT,
-              blocks: { type: 'array', items: { type: 'object' } }
-            }
-          }
-        })
+        querystring: EXPORT_QUERY,
+        response: responses({ 200: EXPORT_PAGE })
       }
     },
     async (req, reply) => {
@@ -304,23 +216,7 @@ export async function chainRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
       schema: {
         tags: ['chain'],
         summary: 'Validator nodes with their PoOT work credits and rank',
-        response: responses({
-          200: {
-            type: 'object',
-            properties: {
-              nodes: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: { node_id: STR, status: STR, credits: { type: 'number' }, rank: INT, uptime: { type: 'number' } },
-                  required: ['node_id', 'status', 'credits', 'rank', 'uptime']
-                }
-              },
-              count: INT
-            },
-            required: ['nodes', 'count']
-          }
-        })
+        response: responses({ 200: NODES })
       }
     },
     async () => {

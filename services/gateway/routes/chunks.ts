@@ -12,26 +12,13 @@
  * context, so no other route accepts octet-stream or multipart bodies.
  */
 import { createHash } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
 import { LucidError, errors } from '../../common/errors.ts'
 import { guard, principalOf } from '../auth/guard.ts'
 import type { GatewayContext } from '../context.ts'
-import { SESSION_ID, UINT_STRING, responses } from '../schemas.ts'
-
-const RECEIPT = {
-  type: 'object',
-  properties: {
-    session_id: { type: 'string' },
-    chunk_index: { type: 'integer' },
-    plaintext_bytes: { type: 'integer' },
-    compressed_bytes: { type: 'integer' },
-    stored_bytes: { type: 'integer' },
-    ciphertext_sha256: { type: 'string' },
-    chunk_count: { type: 'integer' }
-  },
-  required: ['session_id', 'chunk_index', 'plaintext_bytes', 'compressed_bytes', 'stored_bytes', 'ciphertext_sha256', 'chunk_count']
-} as const
+import { type GatewayApp, responses } from '../schemas/common.ts'
+import { CHUNK_BYTES, CHUNK_RECEIPT, PLAY_PARAMS, UPLOAD_PARAMS, UPLOAD_QUERY } from '../schemas/chunks.ts'
 
 interface ChunkMeta {
   chunkIndex?: number
@@ -97,14 +84,14 @@ function parseMeta(text: string): ChunkMeta {
 }
 
 /** Registers the chunk routes (in their own context, with their body parsers). */
-export async function chunkRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+export async function chunkRoutes(app: GatewayApp, ctx: GatewayContext): Promise<void> {
   const max = ctx.config.maxChunkBytes
   await app.register(multipart, { limits: { fileSize: max, files: 1, fields: 1, parts: 2, fieldSize: 64 * 1024 }, throwFileSizeLimit: true })
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: max }, (_req, body, done) => {
     done(null, body)
   })
 
-  app.post<{ Params: { id: string }; Querystring: { chunk_index?: string; sha256?: string } }>(
+  app.post(
     '/sessions/:id/chunks',
     {
       preParsing: guard('User'),
@@ -114,13 +101,9 @@ export async function chunkRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         summary: 'Upload the next chunk (raw octet-stream or multipart chunk_data + metadata)',
         security: [{ bearer: [] }],
         consumes: ['application/octet-stream', 'multipart/form-data'],
-        params: { type: 'object', properties: { id: SESSION_ID }, required: ['id'], additionalProperties: false },
-        querystring: {
-          type: 'object',
-          properties: { chunk_index: UINT_STRING, sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } },
-          additionalProperties: false
-        },
-        response: responses({ 201: RECEIPT })
+        params: UPLOAD_PARAMS,
+        querystring: UPLOAD_QUERY,
+        response: responses({ 201: CHUNK_RECEIPT })
       }
     },
     async (req, reply) => {
@@ -149,7 +132,7 @@ export async function chunkRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     }
   )
 
-  app.get<{ Params: { id: string; index: string } }>(
+  app.get(
     '/sessions/:id/chunks/:index',
     {
       preParsing: guard('User'),
@@ -158,8 +141,8 @@ export async function chunkRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         summary: 'Play back one chunk: its plaintext after every integrity check (finalised sessions)',
         security: [{ bearer: [] }],
         produces: ['application/octet-stream'],
-        params: { type: 'object', properties: { id: SESSION_ID, index: UINT_STRING }, required: ['id', 'index'], additionalProperties: false },
-        response: responses({ 200: { description: "the chunk's plaintext", type: 'string', format: 'binary' } })
+        params: PLAY_PARAMS,
+        response: responses({ 200: CHUNK_BYTES })
       }
     },
     async (req, reply) => {

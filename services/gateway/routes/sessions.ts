@@ -12,60 +12,18 @@
  *   GET    /sessions/{id}/anchor    where the anchor stands (pending, included, final)     -> 200
  *   POST   /anchoring/session       {session_id, merkle_root, chunks?, user_id?, timestamp?} -> 202 anchor
  */
-import type { FastifyInstance } from 'fastify'
 import { guard, principalOf } from '../auth/guard.ts'
 import type { GatewayContext } from '../context.ts'
-import { LIMIT_QUERY, SESSION, SESSION_ANCHOR, SESSION_ID, SESSION_PARAMS, TIMESTAMP, parseLimit, responses } from '../schemas.ts'
-
-interface CreateBody {
-  user_id?: string | number
-  session_type?: string
-  duration_minutes?: number
-  quality?: 'low' | 'medium' | 'high'
-}
-interface AnchorBody {
-  session_id: string
-  merkle_root: string
-  chunks?: Array<{ chunk_id?: string | number; hash: string }>
-  user_id?: string | number
-  timestamp?: number | string
-}
-type IdParams = { Params: { id: string } }
-
-const HEX64 = { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } as const
-
-const MANIFEST = {
-  type: 'object',
-  properties: {
-    format: { type: 'string' },
-    session_id: { type: 'string' },
-    owner_address: { type: 'string' },
-    started_at: { type: 'string' },
-    ended_at: { type: 'string' },
-    key_id: { type: 'string' },
-    codec: { type: 'string' },
-    chunk_count: { type: 'integer' },
-    merkle_root: { type: 'string' },
-    chunks: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { index: { type: 'integer' }, size: { type: 'integer' }, ciphertext_sha256: { type: 'string' }, plaintext_size: { type: 'integer' } },
-        required: ['index', 'size', 'ciphertext_sha256', 'plaintext_size']
-      }
-    },
-    manifest_hash: { type: 'string' }
-  },
-  required: ['format', 'session_id', 'owner_address', 'started_at', 'ended_at', 'key_id', 'codec', 'chunk_count', 'merkle_root', 'chunks', 'manifest_hash']
-} as const
+import { type GatewayApp, LIMIT_QUERY, SESSION, SESSION_ANCHOR, SESSION_PARAMS, parseLimit, responses } from '../schemas/common.ts'
+import { ANCHOR_SESSION_BODY, CREATE_SESSION_BODY, DELETED, FINALIZE_VIEW, MANIFEST, SESSION_LIST, SESSION_STATUS_VIEW } from '../schemas/sessions.ts'
 
 /** Registers the session routes. */
-export async function sessionRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+export async function sessionRoutes(app: GatewayApp, ctx: GatewayContext): Promise<void> {
   const auth = { preParsing: guard('User') }
   const security = [{ bearer: [] }]
   const s = ctx.sessions
 
-  app.post<{ Body: CreateBody }>(
+  app.post(
     '/sessions',
     {
       ...auth,
@@ -73,16 +31,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: GatewayContext): 
         tags: ['sessions'],
         summary: 'Create a session owned by the caller',
         security,
-        body: {
-          type: 'object',
-          properties: {
-            user_id: { anyOf: [{ type: 'string', maxLength: 128 }, { type: 'integer' }], description: "A client label; the owner is the token's subject." },
-            session_type: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$', default: 'rdp' },
-            duration_minutes: { type: 'integer', minimum: 1, maximum: 10_080 },
-            quality: { type: 'string', enum: ['low', 'medium', 'high'] }
-          },
-          additionalProperties: false
-        },
+        body: CREATE_SESSION_BODY,
         response: responses({ 201: SESSION })
       }
     },
@@ -98,7 +47,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: GatewayContext): 
     }
   )
 
-  app.get<{ Querystring: { limit?: string } }>(
+  app.get(
     '/sessions',
     {
       ...auth,
@@ -107,9 +56,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: GatewayContext): 
         summary: "The caller's sessions, newest first",
         security,
         querystring: LIMIT_QUERY,
-        response: responses({
-          200: { type: 'object', properties: { sessions: { type: 'array', items: SESSION }, count: { type: 'integer' } }, required: ['sessions', 'count'] }
-        })
+        response: responses({ 200: SESSION_LIST })
       }
     },
     async (req) => {
@@ -118,7 +65,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: GatewayContext): 
     }
   )
 
-  app.get<IdParams>(
+  app.get(
     '/sessions/:id',
     {
       ...auth,
@@ -127,7 +74,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: GatewayContext): 
     async (req) => await s.get(principalOf(req), req.params.id)
   )
 
-  app.delete<IdParams>(
+  app.delete(
     '/sessions/:id',
     {
       ...auth,
@@ -136,7 +83,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: GatewayContext): 
         summary: 'Delete the session and its recording (owner)',
         security,
         params: SESSION_PARAMS,
-        response: responses({ 204: { type: 'null', description: 'deleted' } })
+        response: responses({ 204: DELETED })
       }
     },
     async (req, reply) => {
@@ -145,7 +92,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: GatewayContext): 
     }
   )
 
-  app.get<IdParams>(
+  app.get(
     '/sessions/:id/status',
     {
       ...auth,
@@ -154,25 +101,13 @@ export async function sessionRoutes(app: FastifyInstance, ctx: GatewayContext): 
         summary: 'Status, chunk count, Merkle root and anchor of a session',
         security,
         params: SESSION_PARAMS,
-        response: responses({
-          200: {
-            type: 'object',
-            properties: {
-              session_id: { type: 'string' },
-              status: { type: 'string' },
-              chunk_count: { type: 'integer' },
-              merkle_root: { type: ['string', 'null'] },
-              blockchain_anchor: SESSION.properties.blockchain_anchor
-            },
-            required: ['session_id', 'status', 'chunk_count', 'merkle_root', 'blockchain_anchor']
-          }
-        })
+        response: responses({ 200: SESSION_STATUS_VIEW })
       }
     },
     async (req) => await s.get(principalOf(req), req.params.id)
   )
 
-  app.get<IdParams>(
+  app.get(
     '/sessions/:id/manifest',
     {
       ...auth,
@@ -187,7 +122,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: GatewayContext): 
     async (req) => await s.manifest(principalOf(req), req.params.id)
   )
 
-  app.post<IdParams>(
+  app.post(
     '/sessions/:id/finalize',
     {
       ...auth,
@@ -196,27 +131,13 @@ export async function sessionRoutes(app: FastifyInstance, ctx: GatewayContext): 
         summary: 'Finish the recording: write the manifest and anchor it on the chain (owner)',
         security,
         params: SESSION_PARAMS,
-        response: responses({
-          200: {
-            type: 'object',
-            properties: {
-              session_id: { type: 'string' },
-              status: { type: 'string' },
-              chunk_count: { type: 'integer' },
-              merkle_root: { type: 'string' },
-              manifest_hash: { type: 'string' },
-              anchor: { anyOf: [SESSION_ANCHOR, { type: 'null' }] },
-              anchor_error: { type: 'string' }
-            },
-            required: ['session_id', 'status', 'chunk_count', 'merkle_root', 'manifest_hash', 'anchor', 'anchor_error']
-          }
-        })
+        response: responses({ 200: FINALIZE_VIEW })
       }
     },
     async (req) => await s.finalize(principalOf(req), req.params.id)
   )
 
-  app.get<IdParams>(
+  app.get(
     '/sessions/:id/anchor',
     {
       ...auth,
@@ -231,7 +152,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: GatewayContext): 
     async (req) => await s.anchorStatus(principalOf(req), req.params.id)
   )
 
-  app.post<{ Body: AnchorBody }>(
+  app.post(
     '/anchoring/session',
     {
       ...auth,
@@ -239,27 +160,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: GatewayContext): 
         tags: ['sessions', 'chain'],
         summary: 'Anchor a finalised session (owner); idempotent, checks the Merkle root against the manifest',
         security,
-        body: {
-          type: 'object',
-          properties: {
-            session_id: SESSION_ID,
-            merkle_root: HEX64,
-            chunks: {
-              type: 'array',
-              maxItems: 100_000,
-              items: {
-                type: 'object',
-                properties: { chunk_id: { anyOf: [{ type: 'string', maxLength: 128 }, { type: 'integer' }] }, hash: HEX64 },
-                required: ['hash'],
-                additionalProperties: false
-              }
-            },
-            user_id: { anyOf: [{ type: 'string', maxLength: 128 }, { type: 'integer' }] },
-            timestamp: TIMESTAMP
-          },
-          required: ['session_id', 'merkle_root'],
-          additionalProperties: false
-        },
+        body: ANCHOR_SESSION_BODY,
         response: responses({ 202: SESSION_ANCHOR })
       }
     },
