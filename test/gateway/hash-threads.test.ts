@@ -14,9 +14,9 @@ import { login, testGateway } from './helpers.ts'
 
 const SMALL = { N: 2 ** 10, r: 8, p: 1 }
 
-test('sizing rule: on Linux one hashing thread per core at nice 10; elsewhere one per core but one at normal priority; never fewer than one', () => {
-  assert.deepEqual(kdfThreadPlan(2, 'linux'), { threads: 2, nice: KDF_THREAD_NICE })
-  assert.deepEqual(kdfThreadPlan(8, 'linux'), { threads: 8, nice: 10 })
+test('sizing rule: one hashing thread per core but one (at nice 10 on Linux, normal priority elsewhere); never fewer than one', () => {
+  assert.deepEqual(kdfThreadPlan(2, 'linux'), { threads: 1, nice: KDF_THREAD_NICE })
+  assert.deepEqual(kdfThreadPlan(8, 'linux'), { threads: 7, nice: 10 })
   assert.deepEqual(kdfThreadPlan(1, 'linux'), { threads: 1, nice: 10 })
   assert.deepEqual(kdfThreadPlan(2, 'darwin'), { threads: 1, nice: 0 })
   assert.deepEqual(kdfThreadPlan(8, 'win32'), { threads: 7, nice: 0 })

@@ -1,17 +1,15 @@
 /**
  * scrypt on worker threads of their own, each at a lower scheduling priority than the event loop.
  *
- * Why: with scrypt on libuv's pool, the loop's share of the CPU could only be protected by leaving a whole
- * core to it (one hash at a time on 2 cores), and every load scenario's worst endpoint was POST /auth/login:
- * logins queued behind one another while the second core sat idle between requests. Here the hashing threads
- * are as many as the cores, and each lowers its own nice value (Linux keeps nice per thread, so the event loop
- * and the rest of the process keep theirs): when the loop has work the kernel gives it the core (CFS weight
- * 1024 against 110 at nice 10, about 90 %), and when it has none the hashes use every core. The loop's share
- * is reserved by priority rather than by an idle core. Hashing off libuv's pool also leaves all four of its
- * threads to disk and zlib.
+ * Why: with scrypt on libuv's pool, hashes shared the pool's four threads with disk and zlib work and ran at the
+ * loop's own priority. Here they run on threads of their own, one per core but one (the loop keeps a core), and
+ * on Linux each lowers its own nice value (Linux keeps nice per thread, so the event loop and the rest of the
+ * process keep theirs): when the loop has work the kernel prefers it (CFS weight 1024 against 110 at nice 10).
+ * One thread per core, the loop's share reserved by priority alone, was measured and is not the default
+ * (kdfThreadPlan says why); `kdfConcurrency` raises the count.
  *
  * Elsewhere than Linux, `setpriority` on a thread would lower the whole process, so the threads keep the
- * normal priority there and the pool is sized to leave a core to the loop (kdfThreadPlan).
+ * normal priority there.
  */
 import { availableParallelism, platform } from 'node:os'
 import { WorkerPool } from '../../common/worker-pool.ts'
@@ -30,11 +28,14 @@ export interface KdfThreadPlan {
 export const KDF_THREAD_NICE = 10
 
 /**
- * The sizing rule: one hashing thread per core at nice 10 where a thread can lower its own priority (Linux),
- * otherwise one per core but one, at normal priority (the loop keeps a core to itself), and at least one.
+ * The sizing rule: one hashing thread per core but one (the loop keeps a core to itself), at least one; on
+ * Linux, where a thread can lower its own priority, those threads also run at nice 10, so the loop wins the
+ * core whenever both want it. One thread per core at nice 10 was measured too (docs/gateway.md, "Logins under
+ * load"): logins faster in a burst, but in one medium run at N=2^14 the /health p99 rose to 199 ms on two busy
+ * cores, so priority alone is not yet shown to protect the loop; `kdfConcurrency` raises the count.
  */
 export function kdfThreadPlan(cores: number = availableParallelism(), os: string = platform()): KdfThreadPlan {
-  return os === 'linux' ? { threads: Math.max(1, cores), nice: KDF_THREAD_NICE } : { threads: Math.max(1, cores - 1), nice: 0 }
+  return { threads: Math.max(1, cores - 1), nice: os === 'linux' ? KDF_THREAD_NICE : 0 }
 }
 
 /** What a hashing thread answers: the derived key and the nice value it ran at (tests check the latter). */
