@@ -24,7 +24,8 @@ import type { Database } from '../db/index.ts'
 import type { Codec } from '../session/codec.ts'
 import { AccountService } from './accounts.ts'
 import { identify } from './auth/guard.ts'
-import { KdfPool, type Derive } from './auth/passwords.ts'
+import { KdfThreads, kdfThreadPlan } from './auth/hash-threads.ts'
+import { KdfPool, scryptMaxmem, type Derive } from './auth/passwords.ts'
 import { TokenService, jwtPluginOptions } from './auth/tokens.ts'
 import { ChallengeStore } from './auth/wallet.ts'
 import type { ChainPort } from './chain-port.ts'
@@ -129,7 +130,17 @@ export async function buildApp(deps: AppDeps): Promise<GatewayApp> {
   const tokens = new TokenService(app, config.clock, config.accessTtlS, config.refreshTtlS, deps.store)
   await tokens.load()
   const limits = config.rateLimits
-  const pool = new KdfPool(config.kdfConcurrency, config.kdfQueueLimit, deps.kdfDerive, limits === false ? undefined : limits.hashesPerAddress)
+  // Hashes run on lowered-priority threads of their own, as many as the pool admits (auth/hash-threads.ts).
+  const hashThreads = deps.kdfDerive === undefined ? new KdfThreads({ threads: config.kdfConcurrency, nice: kdfThreadPlan().nice }) : undefined
+  const pool = new KdfPool(
+    config.kdfConcurrency,
+    config.kdfQueueLimit,
+    deps.kdfDerive ?? hashThreads?.derive(scryptMaxmem),
+    limits === false ? undefined : limits.hashesPerAddress
+  )
+  app.addHook('onClose', async () => {
+    await hashThreads?.close()
+  })
   const http = new HttpMetrics(() => config.clock.now())
   const stats = new GatewayStats(http)
   const connections = new ConnectionCount()

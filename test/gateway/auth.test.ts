@@ -22,10 +22,10 @@ after(async () => {
 
 const b64url = (s: string): string => Buffer.from(s).toString('base64url')
 
-test('the default KDF is scrypt N=2^17 r=8 p=1, with maxmem above its 128 MiB; --load-test lowers it to N=2^14', async () => {
+test('the default KDF is scrypt N=2^17 r=8 p=1, with maxmem above its 128 MiB; --load-test lowers it to N=2^12', async () => {
   const cfg = resolveConfig()
   assert.deepEqual(cfg.kdf, { N: 2 ** 17, r: 8, p: 1 })
-  assert.deepEqual(resolveConfig({ loadTest: true }).kdf, { N: 2 ** 14, r: 8, p: 1 })
+  assert.deepEqual(resolveConfig({ loadTest: true }).kdf, { N: 2 ** 12, r: 8, p: 1 })
   assert.equal(resolveConfig({ loadTest: true }).rateLimits, false)
   assert.ok(scryptMaxmem(DEFAULT_KDF) > 128 * 2 ** 17 * 8)
   // One real hash at the default cost: it succeeds (maxmem is right) and records its parameters.

@@ -115,7 +115,7 @@ for (const prefix of ['', '/api/v1']) {
       }
       const m = await call(g.base, 'GET', `${prefix}/admin/dashboard/metrics`, { token })
       ok(m.status, [200], 'GET /admin/dashboard/metrics')
-      assert.equal(m.json.kdf.algorithm, 'scrypt N=2^14 r=8 p=1')
+      assert.equal(m.json.kdf.algorithm, 'scrypt N=2^12 r=8 p=1')
       const u = await call(g.base, 'GET', `${prefix}/admin/users/`, { token })
       ok(u.status, [200], 'GET /admin/users/')
       assert.ok(u.json.users.some((x: { user_id: string }) => x.user_id === 'admin'))

@@ -82,9 +82,9 @@ test('serve --seed-demo --load-test: the banner says what changed; the contract 
     const banner = s.out()
     assert.match(banner, /listening on http:\/\/127\.0\.0\.1:\d+/)
     assert.match(banner, new RegExp(`data +${dir.replace(/[/.]/g, '\\$&')}`))
-    assert.match(banner, /passwords +scrypt N=2\^14 r=8 p=1/)
+    assert.match(banner, /passwords +scrypt N=2\^12 r=8 p=1/)
     assert.match(banner, /rate limits off \(--load-test\)/)
-    assert.match(banner, /--load-test: password hashing lowered from scrypt N=2\^17 r=8 p=1 to scrypt N=2\^14 r=8 p=1; rate limits lifted/)
+    assert.match(banner, /--load-test: password hashing lowered from scrypt N=2\^17 r=8 p=1 to scrypt N=2\^12 r=8 p=1; rate limits lifted/)
     assert.match(banner, /--seed-demo: 151 accounts created, 0 already present/)
     assert.match(
       banner,
@@ -93,7 +93,7 @@ test('serve --seed-demo --load-test: the banner says what changed; the contract 
     const login = await call(s.g.url, 'POST', '/auth/login', { json: { username: 'test_user_100', password: 'test_password_123' } })
     assert.equal(login.status, 200)
     const cfg = await call(s.g.url, 'GET', '/config')
-    assert.deepEqual([cfg.json.kdf, cfg.json.rate_limits, cfg.json.load_test], ['scrypt N=2^14 r=8 p=1', 'off (--load-test)', true])
+    assert.deepEqual([cfg.json.kdf, cfg.json.rate_limits, cfg.json.load_test], ['scrypt N=2^12 r=8 p=1', 'off (--load-test)', true])
     assert.equal(cfg.json.chain, banner.match(/chain +(.*)\n/)?.[1], 'GET /config reports the chain the banner shows')
     assert.equal((await call(s.g.url, 'GET', '/chain/info')).json.validators, 4)
 

@@ -48,7 +48,7 @@ const HELP = `${USAGE}
                   node that validates every block and votes in no round
   --seed-demo     create the load contract's accounts: test_user_1..100 / test_password_123,
                   session_user_1..50 / session_password_123, admin / admin_password_123
-  --load-test     password hashing at scrypt N=2^14 instead of N=2^17, and no rate limits
+  --load-test     password hashing at scrypt N=2^12 instead of N=2^17, and no rate limits
                   (for load generators on one machine; printed here and reported by GET /config)
   --log-level L   ${LOG_LEVELS.join('|')} (default LUCID_LOG_LEVEL, else info): pino JSON
                   lines on stdout; one line per request at debug

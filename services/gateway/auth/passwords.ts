@@ -1,13 +1,13 @@
 /**
- * Password hashing with scrypt (node:crypto, computed on libuv's thread pool, off the event loop) behind
- * admission control.
+ * Password hashing with scrypt behind admission control. The gateway computes it on threads of its own at a
+ * lower priority than the event loop (auth/hash-threads.ts); `scryptDerive` (libuv's pool) is the default of a
+ * bare KdfPool.
  *
- * Why admission control: scrypt at the default cost takes ~320 ms and 128 MiB per hash, and runs on the
- * same 4-thread libuv pool that serves file I/O and zlib (chunk uploads). Unbounded, a login storm would
- * occupy every pool thread and starve uploads and reads. So at most `concurrency` hashes run at once
- * (default: pool size minus 2), at most `queueLimit` wait, and one more is refused at once with 503
- * LUCID_ERR_3002 and a Retry-After estimated from the measured hash time. Refusing early is kinder than
- * accepting work that would only time out.
+ * Why admission control: scrypt at the default cost takes ~320 ms and 128 MiB per hash. Unbounded, a login
+ * storm would queue without limit and every login would time out. So at most `concurrency` hashes run at once
+ * (the gateway's default: one per core, see config.ts), at most `queueLimit` wait, and one more is refused at
+ * once with 503 LUCID_ERR_3002 and a Retry-After estimated from the measured hash time. Refusing early is kinder
+ * than accepting work that would only time out.
  *
  * A stored hash records its own parameters, so raising the cost later never locks anyone out; a login
  * whose hash is weaker than the policy rehashes it (see AccountService).
