@@ -60,6 +60,7 @@ export {
   isTronAddress,
   TRON_MESSAGE_PREFIX,
   walletRecovery,
+  MAX_OUTSTANDING_CHALLENGES,
   nobleRecovery,
   loadNativeRecovery,
   type Secp256k1Recovery

@@ -163,6 +163,9 @@ export interface Challenge {
   readonly expires_at: number
 }
 
+/** Outstanding challenges a gateway holds by default before it refuses new ones (LUCID_ERR_3002). */
+export const MAX_OUTSTANDING_CHALLENGES = 100_000
+
 /** Outstanding single-use challenges, keyed by their message. */
 export class ChallengeStore {
   readonly #byMessage = new Map<string, Challenge>()
@@ -171,7 +174,7 @@ export class ChallengeStore {
   readonly #max: number
 
   /** @param max outstanding challenges before new ones are refused (LUCID_ERR_3002) */
-  constructor(clock: Clock, ttlS: number, max = 100_000) {
+  constructor(clock: Clock, ttlS: number, max = MAX_OUTSTANDING_CHALLENGES) {
     this.#clock = clock
     this.#ttlMs = ttlS * 1000
     this.#max = max
