@@ -2,7 +2,8 @@
  * The chain's state after its final blocks: one flat key-value map of JSON values (docs/chain.md, "State").
  * A flat map makes three things simple: a block under validation writes into a StateDelta layered over the
  * final state (committed only when the block becomes final, dropped if a sibling wins); the state digest a
- * synced node is compared by is one hash over the sorted entries; and the simulator can copy a state cheaply.
+ * synced node is compared by is one hash over the sorted entries; and the nodes of a process whose states are
+ * equal can share one copy of it (ChainState: copy-on-write versions over one map).
  *
  * Keys (all values JSON):
  *   head                       {height, hash, slot, epoch, timestamp, vote_epoch} of the last final block (genesis: height 0, slot -1);
