@@ -10,7 +10,7 @@
  */
 import type { CaseContext, CaseResult, CaseRun } from '../../harness/case.ts'
 import { createHistogram, encodeHistogram, latencyMetrics, recordMs } from '../../harness/stats/histogram.ts'
-import { DEFAULT_MEMBER_SIZE, createCodec, createZlibCodec, type CodecName } from '../../services/session/index.ts'
+import { DEFAULT_MEMBER_SIZE, INLINE_SEAL_MAX_BYTES, createCodec, createZlibCodec, type CodecName } from '../../services/session/index.ts'
 import { IN_FLIGHT, encryptThroughput } from './encrypt-throughput.ts'
 import { ChunkStats } from './measure.ts'
 import { appendBounded, baseConditions, capturePool, pickChunk, runFor, scratchRecorder, withScratchDatabase } from './setup.ts'
@@ -75,7 +75,7 @@ async function chunkCase(ctx: CaseContext, size: number, codecName: CodecName): 
         conditions: {
           ...baseConditions(codec, size, db),
           model: 'closed loop, one chunk in flight, after warm-up',
-          encrypt_throughput: `the gzip streams of 16 chunks (2 from 1 MiB up) sealed in turn, ${IN_FLIGHT} at a time (session.concurrent's recordings), WebCrypto AES-256-GCM; encrypt_single_*: one at a time; encrypt_node_crypto_mb_per_s: node:crypto synchronous AES-256-GCM`,
+          encrypt_throughput: `the gzip streams of 16 chunks (2 from 1 MiB up) sealed in turn by the recorder's ChunkSealer, ${IN_FLIGHT} at a time (session.concurrent's recordings; node:crypto up to ${INLINE_SEAL_MAX_BYTES} bytes, WebCrypto above); encrypt_single_*: one at a time; encrypt_webcrypto_throughput_mb_per_s: WebCrypto alone, ${IN_FLIGHT} in flight`,
           raw_reference: large ? 'node:zlib async gzip-6, same members, same chunk, interleaved' : 'none (chunk below one gzip member)'
         }
       }

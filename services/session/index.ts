@@ -51,6 +51,8 @@ export { createZlibCodec } from './codec-zlib.ts'
 
 /** The largest chunk plaintext accepted (64 MiB). */
 export { MAX_CHUNK_BYTES } from './envelope.ts'
+/** Largest gzip stream sealed synchronously by node:crypto; larger ones go through WebCrypto (seal.ts). */
+export { INLINE_SEAL_MAX_BYTES } from './seal.ts'
 
 /** The manifest: building, parsing and verifying it, and per-chunk Merkle inclusion proofs. */
 export { buildManifest, parseManifest, verifyManifest, chunkProof, verifyChunkProof, MANIFEST_FORMAT, LEGACY_MANIFEST_FORMAT } from './manifest.ts'

@@ -32,8 +32,9 @@ export class NonceSequence {
   /** The next nonce: 0x00000000 ‖ u64(counter). Throws once MAX_INVOCATIONS are spent. */
   next(): Uint8Array {
     if (this.#next >= MAX_INVOCATIONS) throw new RangeError('nonce space of this key exhausted: start a new segment')
+    // u64 big-endian at offset 4; the counter stays below 2^32, so its high half (bytes 4..7) is zero.
     const nonce = new Uint8Array(NONCE_BYTES)
-    new DataView(nonce.buffer).setBigUint64(4, BigInt(this.#next++), false)
+    new DataView(nonce.buffer).setUint32(8, this.#next++)
     return nonce
   }
 

@@ -1,10 +1,18 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { KeyObject, createDecipheriv, randomBytes } from 'node:crypto'
 import { isLucidError } from '../../services/common/errors.ts'
-import { FIXED_HEADER_BYTES, MAX_CHUNK_BYTES, TAG_BYTES, encodeHeader, parseEnvelope, type EnvelopeHeader } from '../../services/session/envelope.ts'
-import { importMasterKey } from '../../services/session/keys.ts'
-import { ChunkOpener, ChunkSealer } from '../../services/session/seal.ts'
+import {
+  FIXED_HEADER_BYTES,
+  HeaderTemplate,
+  MAX_CHUNK_BYTES,
+  TAG_BYTES,
+  encodeHeader,
+  parseEnvelope,
+  type EnvelopeHeader
+} from '../../services/session/envelope.ts'
+import { deriveChunkKey, importMasterKey } from '../../services/session/keys.ts'
+import { ChunkOpener, ChunkSealer, INLINE_SEAL_MAX_BYTES } from '../../services/session/seal.ts'
 
 const header: EnvelopeHeader = {
   version: 1,
@@ -161,4 +169,60 @@ test('the AAD binds session, index and every header byte; the tag covers the bod
   }
   const other = await importMasterKey(new Uint8Array(randomBytes(32)))
   await assert.rejects(new ChunkOpener(other, 's1').open(env, 4), (e) => isLucidError(e, 'LUCID_ERR_2002'), 'wrong key')
+})
+
+test('both AES-GCM engines give the same envelope: node:crypto inline up to INLINE_SEAL_MAX_BYTES, WebCrypto above (issue 27)', async () => {
+  const master = await importMasterKey(randomBytes(32))
+  const sealer = await ChunkSealer.create(master, 'engines')
+  const opener = new ChunkOpener(master, 'engines')
+  // The derived key, as the other engine sees it: each envelope must decrypt under the engine that did not seal it.
+  const web = await deriveChunkKey(master, 'engines', sealer.salt)
+  const node = KeyObject.from(web)
+  for (const size of [0, 1, 300, INLINE_SEAL_MAX_BYTES, INLINE_SEAL_MAX_BYTES + 1, 200_000]) {
+    const stream = randomBytes(size)
+    const sealed = await sealer.seal(size, stream, size)
+    const envelope = new Uint8Array([...sealed.header, ...sealed.body])
+    assert.equal(sealed.body.length, size + TAG_BYTES)
+    const nonce = sealed.header.subarray(56, 68)
+    const viaWeb = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce, additionalData: sealed.header, tagLength: 128 }, web, sealed.body))
+    const d = createDecipheriv('aes-256-gcm', node, nonce, { authTagLength: TAG_BYTES })
+    d.setAAD(sealed.header)
+    d.setAuthTag(sealed.body.subarray(size))
+    const viaNode = Buffer.concat([d.update(sealed.body.subarray(0, size)), d.final()])
+    assert.deepEqual(Buffer.from(viaWeb), stream, `WebCrypto opens the ${size}-byte seal`)
+    assert.deepEqual(viaNode, stream, `node:crypto opens the ${size}-byte seal`)
+    assert.deepEqual(Buffer.from((await opener.open(envelope, size)).compressed), stream)
+    // One flipped bit anywhere fails the tag, whichever engine opens it.
+    // A nonce byte, the last tag byte, the first ciphertext byte (or a tag byte when there is none).
+    for (const at of [60, envelope.length - 1, sealed.header.length]) {
+      const bad = envelope.slice()
+      bad[at] = (bad[at] as number) ^ 1
+      await assert.rejects(opener.open(bad, size), (e: unknown) => isLucidError(e) && e.code === 'LUCID_ERR_2002', `bit flipped at ${at} of ${size}`)
+    }
+  }
+})
+
+test('a segment header template gives exactly encodeHeader bytes, and refuses what encodeHeader refuses', () => {
+  const fixed = { version: 1, compression: 1, salt: new Uint8Array(32).fill(5), sessionId: 'tmpl-é' }
+  const template = new HeaderTemplate(fixed)
+  for (const [index, plaintextSize] of [
+    [0, 0],
+    [1, 1024],
+    [2 ** 32 - 1, MAX_CHUNK_BYTES],
+    [2 ** 32, 7],
+    [2 ** 40 + 12345, 65536],
+    [Number.MAX_SAFE_INTEGER, 3]
+  ] as const) {
+    const nonce = randomBytes(12)
+    assert.deepEqual(template.encode(index, plaintextSize, nonce), encodeHeader({ ...fixed, index, plaintextSize, nonce }), `index ${index}`)
+  }
+  const nonce = new Uint8Array(12)
+  assert.throws(() => template.encode(-1, 0, nonce), RangeError)
+  assert.throws(() => template.encode(1.5, 0, nonce), RangeError)
+  assert.throws(() => template.encode(0, MAX_CHUNK_BYTES + 1, nonce), RangeError)
+  assert.throws(() => template.encode(0, 0, new Uint8Array(11)), RangeError)
+  // Each header is a copy: changing one leaves the next intact.
+  const a = template.encode(1, 1, nonce)
+  a.fill(0)
+  assert.deepEqual(template.encode(1, 1, nonce), encodeHeader({ ...fixed, index: 1, plaintextSize: 1, nonce }))
 })
