@@ -26,6 +26,8 @@ export type OpenOptions =
       readonly sync?: boolean
       /** With `sync`: concurrent commits share one fsync (default true), or one fsync each (false). */
       readonly groupCommit?: boolean
+      /** Cache documents, query answers and counts for reads outside transactions (default true; docs/db.md). */
+      readonly cache?: boolean
     }
   | {
       readonly backend: 'mongodb'

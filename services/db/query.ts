@@ -87,28 +87,37 @@ export function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }
 
-/** True when a document satisfies the query's conditions (used to merge a transaction's own writes). */
-export function matches(spec: CollectionSpec, q: IndexQuery, doc: Doc): boolean {
-  const fields = queryFields(spec, q.index)
-  for (let i = 0; i < q.eq.length; i++) {
-    const v = doc[(fields[i] as IndexField).field]
-    if (v === undefined || compareScalars(v as Scalar, q.eq[i] as Scalar) !== 0) return false
-  }
-  // An index with an absent field has no entry for the document (sparse), so it cannot match.
-  for (const f of fields) if (doc[f.field] === undefined) return false
+/**
+ * The test "does this document satisfy the query's conditions" for one query, with the index's fields looked
+ * up once: a scan checks every document it yields (hundreds per query), and a transaction its own writes.
+ */
+export function matcher(spec: CollectionSpec, q: IndexQuery): (doc: Doc) => boolean {
+  const fields = queryFields(spec, q.index).map((f) => f.field)
+  const eq = q.eq
   const r = q.range
-  if (r !== undefined) {
-    const v = doc[(fields[q.eq.length] as IndexField).field] as Scalar
-    if (r.gte !== undefined && compareScalars(v, r.gte) < 0) return false
-    if (r.gt !== undefined && compareScalars(v, r.gt) <= 0) return false
-    if (r.lte !== undefined && compareScalars(v, r.lte) > 0) return false
-    if (r.lt !== undefined && compareScalars(v, r.lt) >= 0) return false
+  const rangeField = fields[eq.length] as string
+  const where = q.where
+  return (doc) => {
+    for (let i = 0; i < eq.length; i++) {
+      const v = doc[fields[i] as string]
+      // Equal values are the common case (the scan walked their index entries): skip the byte comparison.
+      if (v === undefined || (v !== eq[i] && compareScalars(v as Scalar, eq[i] as Scalar) !== 0)) return false
+    }
+    // An index with an absent field has no entry for the document (sparse), so it cannot match.
+    for (const f of fields) if (doc[f] === undefined) return false
+    if (r !== undefined) {
+      const v = doc[rangeField] as Scalar
+      if (r.gte !== undefined && compareScalars(v, r.gte) < 0) return false
+      if (r.gt !== undefined && compareScalars(v, r.gt) <= 0) return false
+      if (r.lte !== undefined && compareScalars(v, r.lte) > 0) return false
+      if (r.lt !== undefined && compareScalars(v, r.lt) >= 0) return false
+    }
+    if (where !== undefined) {
+      const v = doc[where.field]
+      if (v === undefined || !where.in.some((w) => v === w || compareScalars(v as Scalar, w) === 0)) return false
+    }
+    return true
   }
-  if (q.where !== undefined) {
-    const v = doc[q.where.field]
-    if (v === undefined || !q.where.in.some((w) => compareScalars(v as Scalar, w) === 0)) return false
-  }
-  return true
 }
 
 /** Orders documents as the query returns them: by the index fields after the prefix, then primary key. */

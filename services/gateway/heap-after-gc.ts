@@ -9,8 +9,11 @@
  * Part of that heap is compiled code (machine code, bytecode and their metadata: deoptimisation data,
  * relocation info, source positions), which grows for many minutes while V8 compiles and optimises more of
  * the program as traffic reaches it, and stops once the program's functions are compiled. It is read beside
- * the total (v8.getHeapCodeStatistics, about a millisecond, once per major collection) so that the soak can
- * judge the data a program retains apart from the code V8 generated for it.
+ * the total (v8.getHeapCodeStatistics) so that the soak can judge the data a program retains apart from the
+ * code V8 generated for it. That call walks the code space: ~1 ms in a fresh process but ~10 ms in a running
+ * gateway (measured, issue 27), all of it on the event loop. It is therefore made at most once per
+ * CODE_STATS_EVERY_MS of the collections' own timestamps (no clock read of its own); code grows over minutes,
+ * and the soak samples every few seconds.
  */
 import { PerformanceObserver, constants } from 'node:perf_hooks'
 import { getHeapCodeStatistics, getHeapStatistics } from 'node:v8'
@@ -33,17 +36,23 @@ interface State {
 
 let state: State | undefined
 
+/** Least time between two readings of the code statistics, ms. */
+const CODE_STATS_EVERY_MS = 5_000
+
 /** Starts observing this process's major collections (once per process) and returns the readings. */
 export function heapAfterGc(): HeapAfterGc {
   if (state === undefined) {
     const s: State = { lastBytes: undefined, lastCodeBytes: undefined, majorCount: 0 }
     state = s
+    let codeReadAt = Number.NEGATIVE_INFINITY
     const obs = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         const kind = (e as { detail?: { kind?: number } }).detail?.kind
         if (kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue
         s.majorCount++
         s.lastBytes = getHeapStatistics().used_heap_size
+        if (e.startTime - codeReadAt < CODE_STATS_EVERY_MS) continue
+        codeReadAt = e.startTime
         const code = getHeapCodeStatistics()
         s.lastCodeBytes = code.code_and_metadata_size + code.bytecode_and_metadata_size
       }

@@ -108,3 +108,21 @@ describe('LevelDB reads through the cache see every write', () => {
     }
   })
 })
+
+describe('cloneJson', () => {
+  it('copies every nested object and array, sharing nothing with the original', () => {
+    const doc = JSON.parse('{"a": 1, "o": {"p": [1, {"q": 2}], "__proto__": {"r": 3}}, "l": [[1], {"s": null}], "n": null}') as Record<string, unknown>
+    const c = cloneJson(doc)
+    assert.deepEqual(c, doc)
+    const walk = (x: unknown, y: unknown): void => {
+      if (x === null || typeof x !== 'object') return
+      assert.notEqual(x, y, 'a nested value is shared')
+      for (const k of Object.keys(x)) walk((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k])
+    }
+    walk(c, doc)
+    const o = c.o as Record<string, unknown>
+    assert.equal(Object.getPrototypeOf(o), Object.prototype)
+    assert.deepEqual(Object.keys(o), ['p', '__proto__'])
+    assert.deepEqual(Object.getOwnPropertyDescriptor(o, '__proto__')?.value, { r: 3 })
+  })
+})

@@ -20,10 +20,10 @@ export async function tempDir(): Promise<string> {
   return await mkdtemp(join(tmpdir(), 'lucid-db-test-'))
 }
 
-/** A LevelDB database in a fresh temp directory. */
-export async function levelFixture(): Promise<Fixture> {
+/** A LevelDB database in a fresh temp directory (`cache: false`: without its read caches). */
+export async function levelFixture(opts: { readonly cache?: boolean } = {}): Promise<Fixture> {
   const dir = await tempDir()
-  const db = await openDatabase({ backend: 'level', path: dir })
+  const db = await openDatabase({ backend: 'level', path: dir, ...opts })
   return {
     db,
     async dispose() {

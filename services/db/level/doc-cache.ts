@@ -12,16 +12,28 @@
  */
 import type { Doc } from '../validate.ts'
 
-/** A deep copy of a JSON value (documents are plain JSON: validateDoc admits nothing else). */
+/**
+ * A deep copy of a JSON value (documents are plain JSON: validateDoc admits nothing else). An object is copied
+ * with spread, which V8 does in one step from the source's layout (3-4x faster than defining the properties one
+ * by one, measured on the activity documents: docs/db.md), then only its nested objects and arrays are copied in
+ * turn. An own "__proto__" key (JSON.parse makes one) stays a property: spread defines properties rather than
+ * assigning them, and assigning to a key the copy already owns changes that own property, never the prototype.
+ */
 export function cloneJson<T>(v: T): T {
   if (v === null || typeof v !== 'object') return v
-  if (Array.isArray(v)) return v.map(cloneJson) as T
-  const out: Record<string, unknown> = {}
-  for (const k of Object.keys(v)) {
-    const x = cloneJson((v as Record<string, unknown>)[k])
-    // An own "__proto__" (JSON.parse makes one) must stay a property, not become the prototype.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true })
-    else out[k] = x
+  if (Array.isArray(v)) {
+    const out: unknown[] = v.slice()
+    for (let i = 0; i < out.length; i++) {
+      const x = out[i]
+      if (x !== null && typeof x === 'object') out[i] = cloneJson(x)
+    }
+    return out as T
+  }
+  const out: Record<string, unknown> = { ...(v as Record<string, unknown>) }
+  for (const k in out) {
+    const x = out[k]
+    // for-in also walks inherited enumerable keys (none, unless Object.prototype was tampered with): copy own ones only.
+    if (x !== null && typeof x === 'object' && Object.hasOwn(out, k)) out[k] = cloneJson(x)
   }
   return out as T
 }
@@ -58,7 +70,7 @@ export class DocCache {
    * since, or for an absent document (absence is not cached: an insert would have to find it).
    */
   fill(epoch: number, dk: string, doc: Doc | undefined): void {
-    if (epoch !== this.#epoch || doc === undefined) return
+    if (epoch !== this.#epoch || doc === undefined || this.#max === 0) return
     if (!this.#docs.has(dk) && this.#docs.size >= this.#max) {
       const oldest = this.#docs.keys().next()
       if (oldest.done !== true) this.#docs.delete(oldest.value)

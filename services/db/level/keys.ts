@@ -130,6 +130,8 @@ export interface ScanPlan extends KeyRange {
   readonly kind: 'doc' | 'unique' | 'index'
   /** The index walked (undefined for the primary key). */
   readonly index?: IndexSpec
+  /** The key space the range lies in: the index's (or the documents') key prefix (range-cache.ts). */
+  readonly space: string
 }
 
 /** The key range a validated query walks. */
@@ -149,7 +151,7 @@ export function scanPlan(spec: CollectionSpec, q: IndexQuery): ScanPlan {
     for (const b of lo) if (b !== undefined && compareUtf8(b, gte) > 0) gte = b
     for (const b of hi) if (b !== undefined && compareUtf8(b, lt) < 0) lt = b
   }
-  return index === undefined ? { gte, lt, kind } : { gte, lt, kind, index }
+  return index === undefined ? { gte, lt, kind, space: base } : { gte, lt, kind, index, space: base }
 }
 
 /** The pk tuple at the end of a non-unique index key of `spec`. */
