@@ -76,9 +76,7 @@ export class Ledger {
     }
     if (certificate.block_hash !== valid.hash || certificate.height !== valid.block.header.height)
       throw new errors.InvalidCertificate('certificate of another block')
-    const lineage = this.state.lineage
-    this.state.commit(valid.delta)
-    this.state.lineage = lineageAfter(lineage, stateStep(valid.block, valid.hash))
+    this.state.commit(valid.delta, lineageAfter(this.state.lineage, stateStep(valid.block, valid.hash)))
     const fin: FinalBlock = { block: valid.block, hash: valid.hash, certificate }
     this.#push(fin)
     return fin
@@ -95,9 +93,8 @@ export class Ledger {
     if (first.block.header.previous_hash !== head.hash || delta.root !== this.state)
       throw new errors.NotOnFinalChain('a synced batch must continue the final head')
     let lineage = this.state.lineage
-    this.state.commit(delta)
     for (const fin of blocks) lineage = lineageAfter(lineage, stateStep(fin.block, fin.hash))
-    this.state.lineage = lineage
+    this.state.commit(delta, lineage)
     for (const fin of blocks) this.#push(fin)
   }
 

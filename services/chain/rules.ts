@@ -317,8 +317,14 @@ function fieldsOnly(o: { [k: string]: Json }, allowed: readonly string[], option
 
 function requireNode(view: StateView, node: string): void {
   const nodes = view.get('nodes') as Array<[string, number]>
-  if (!nodes.some(([n]) => n === node)) throw new errors.InvalidTransaction(`${node} is not a registered node`)
+  // A shared (frozen) list is one object for every node of a lineage: its ids as a set, once; a list of one
+  // node's own is scanned (building a set for one look-up would cost more).
+  const known = isShared(nodes as unknown) ? memoShared(NODE_IDS, nodes, (ns) => new Set(ns.map(([n]) => n))).has(node) : nodes.some(([n]) => n === node)
+  if (!known) throw new errors.InvalidTransaction(`${node} is not a registered node`)
 }
+
+/** The ids of a shared registered-nodes list. */
+const NODE_IDS = new WeakMap<ReadonlyArray<[string, number]>, ReadonlySet<string>>()
 
 function isUint(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0

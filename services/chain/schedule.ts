@@ -216,7 +216,12 @@ export function slotSchedule(
   // The schedule depends on recent only through the producers cooling down, in recent's order: a memo hit
   // must have the very same list (and the same info object, params and slots).
   const coolingList: string[] = []
-  for (const [s, producer] of recent) if (s < base && s >= base - cooldown) coolingList.push(producer)
+  // Indexed, not destructured: called for every node at every attempt of every slot, and array destructuring
+  // allocated an iterator per entry there (about 5 % of a simulation's allocations, sampling heap profiler).
+  for (let i = 0; i < recent.length; i++) {
+    const e = recent[i] as readonly [number, string]
+    if (e[0] < base && e[0] >= base - cooldown) coolingList.push(e[1])
+  }
   let memo = SCHEDULES.get(info)
   if (memo === undefined) {
     memo = new Map()

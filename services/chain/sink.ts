@@ -58,9 +58,12 @@ export class VerifiedCache {
     if (s.current.length >= this.limit / 2) this.#rotate()
     let t = findTriple(publicKey, signature, message)
     if (t === undefined) {
-      t = { publicKey, signature, message: message.slice(), next: TRIPLES.get(signature), holders: new Map() }
+      t = { publicKey, signature, message: message.slice(), next: TRIPLES.get(signature), holders: new Map(), live: 0 }
       TRIPLES.set(signature, t)
-    } else if (t.holders.get(s.id) === s.gen) return
+    }
+    const g = t.holders.get(s.id)
+    if (g === s.gen) return
+    if (g === undefined || g === RELEASED) t.live++
     t.holders.set(s.id, s.gen)
     s.current.push(t)
   }
@@ -97,8 +100,18 @@ interface Triple {
   readonly signature: string
   readonly message: Uint8Array
   next: Triple | undefined
+  /** Each cache that took it, with the generation it took it in (RELEASED once that cache dropped it). */
   readonly holders: Map<number, number>
+  /** How many caches hold it (holders not RELEASED). */
+  live: number
 }
+
+/**
+ * A holder that dropped a triple. Marked rather than deleted: a Map that loses entries shrinks (reallocates)
+ * as it goes, and a hundred caches dropping one triple in turn made ~2 % of a simulation's allocations. A
+ * generation is never negative, so a released holder answers no `has`.
+ */
+const RELEASED = -1
 
 /** One cache's generations: the triples it took in the current one and in the previous one. */
 interface CacheState {
@@ -124,7 +137,10 @@ function findTriple(publicKey: string, signature: string, message: Uint8Array): 
 
 /** Cache `id` no longer holds `t`; the last holder unlinks it. */
 function release(t: Triple, id: number): void {
-  if (!t.holders.delete(id) || t.holders.size > 0) return
+  const g = t.holders.get(id)
+  if (g === undefined || g === RELEASED) return
+  t.holders.set(id, RELEASED)
+  if (--t.live > 0) return
   const head = TRIPLES.get(t.signature)
   if (head === t) {
     if (t.next === undefined) TRIPLES.delete(t.signature)

@@ -2,7 +2,8 @@
  * The chain's state after its final blocks: one flat key-value map of JSON values (docs/chain.md, "State").
  * A flat map makes three things simple: a block under validation writes into a StateDelta layered over the
  * final state (committed only when the block becomes final, dropped if a sibling wins); the state digest a
- * synced node is compared by is one hash over the sorted entries; and the simulator can copy a state cheaply.
+ * synced node is compared by is one hash over the sorted entries; and the nodes of a process whose states are
+ * equal can share one copy of it (ChainState: copy-on-write versions over one map).
  *
  * Keys (all values JSON):
  *   head                       {height, hash, slot, epoch, timestamp, vote_epoch} of the last final block (genesis: height 0, slot -1);
@@ -21,6 +22,7 @@
  *   pol/<policy_id>            {owner, rules, height}
  */
 import { createHash } from 'node:crypto'
+import { deepFreeze } from '../common/frozen.ts'
 import { canonicalJson } from '../common/hash.ts'
 import { genesisHash } from './encoding.ts'
 import type { Genesis, Json } from './types.ts'
@@ -57,50 +59,160 @@ export interface Head {
   readonly vote_epoch: number
 }
 
-/** The final state. */
+/** No entry at this key (in a version's differences: the key is absent there). */
+const ABSENT: unique symbol = Symbol('absent')
+
+/** A version's differences from the next version toward the root. */
+type Diff = Map<string, Json | typeof ABSENT>
+
+/**
+ * One version of a state, in a tree of versions over one materialised map (persistent maps by rerooting,
+ * Baker's trick): the root holds the map (`kv`); every other version holds only what differs from the version
+ * `next` toward the root. Moving the root to a neighbour swaps the neighbour's differences into the map and
+ * leaves the old root the differences back (`reroot`), so every version reads the same entries before and
+ * after. Versions are immutable as seen by their readers: only rerooting changes their representation.
+ */
+class Version {
+  /** What differs from `next` (null at the root). */
+  diff: Diff | null
+  /** The neighbour toward the root (null at the root). */
+  next: Version | null
+  /** The materialised entries (at the root only). */
+  kv: Map<string, Json> | null
+  readonly lineage: number
+  /** The entry 'head', kept apart: read on every message. */
+  readonly head: Head
+
+  constructor(diff: Diff | null, next: Version | null, kv: Map<string, Json> | null, lineage: number, head: Head) {
+    this.diff = diff
+    this.next = next
+    this.kv = kv
+    this.lineage = lineage
+    this.head = head
+  }
+}
+
+/** Makes `v` the root of its tree (through every version between), preserving what each version reads. */
+function reroot(v: Version): void {
+  const path: Version[] = []
+  for (let x = v; x.kv === null; x = x.next as Version) path.push(x)
+  // From the root's neighbour outward: each step swaps one version's differences into the map.
+  for (let i = path.length - 1; i >= 0; i--) {
+    const x = path[i] as Version
+    const root = x.next as Version
+    const kv = root.kv as Map<string, Json>
+    const undo: Diff = new Map()
+    for (const [k, val] of x.diff as Diff) {
+      const old = kv.get(k)
+      undo.set(k, old === undefined ? ABSENT : old)
+      if (val === ABSENT) kv.delete(k)
+      else kv.set(k, val)
+    }
+    root.diff = undo
+    root.next = x
+    root.kv = null
+    x.diff = null
+    x.next = null
+    x.kv = kv
+  }
+}
+
+/** The entries `v` reads, as a map of its own (a copy: the tree is not touched). */
+function materialise(v: Version): Map<string, Json> {
+  const path: Version[] = []
+  let x = v
+  for (; x.kv === null; x = x.next as Version) path.push(x)
+  const out = new Map(x.kv)
+  // Nearest the root first: a version's differences override those of the versions beyond it.
+  for (let i = path.length - 1; i >= 0; i--) {
+    for (const [k, val] of (path[i] as Version).diff as Diff) {
+      if (val === ABSENT) out.delete(k)
+      else out.set(k, val)
+    }
+  }
+  return out
+}
+
+/**
+ * Versions by lineage, process-wide: the nodes of a simulation (or an in-process devnet) whose final states are
+ * of one lineage point at one version, so a final block's writes are stored once per lineage, not once per
+ * node. Bounded (the oldest forgotten first): a forgotten lineage only forgoes the sharing.
+ */
+const VERSIONS = new Map<number, Version>()
+const VERSIONS_LIMIT = 64
+/** Versions this many steps or fewer from the root are made the root when created (the frontier moves on). */
+const REROOT_DISTANCE = 4
+/** A read that walks more differences than this gives its state a map of its own (a node far behind). */
+const MAX_WALK = 48
+
+function remember(v: Version): void {
+  VERSIONS.delete(v.lineage)
+  if (VERSIONS.size >= VERSIONS_LIMIT) VERSIONS.delete(VERSIONS.keys().next().value as number)
+  VERSIONS.set(v.lineage, v)
+}
+
+/**
+ * The final state, copy-on-write: this object is one node's, the entries it reads are a version that every
+ * state of the same lineage in the process shares (docs/sim.md, "Cost and speed"). A state changes only by
+ * `commit`, which moves it to another version (an existing one of the target lineage, or a new one over its
+ * own): it can never change what another state reads, and a state outside any shared lineage (a commit outside
+ * a ledger) gets versions no other state can reach.
+ */
 export class ChainState implements StateBase {
   readonly genesis: Genesis
   readonly genesisHash: string
-  readonly #kv = new Map<string, Json>()
+  #v: Version
   /** Derived data (epoch rankings) keyed by what determines them; never part of the digest. */
   readonly memo = new Map<string, unknown>()
-  /**
-   * Names this state's history within the process: two states of one lineage hold the same entries, so what
-   * is derived from one holds for the other (validate.ts shares a block's validation between the nodes of a
-   * simulation this way). Ledger sets it after each block from what determines the state (lineageAfter); any
-   * other commit gets a lineage of its own, which only forgoes the sharing.
-   */
-  lineage: number
 
   /** The state before block 1. */
   constructor(genesis: Genesis) {
     this.genesis = genesis
     this.genesisHash = genesisHash(genesis)
+    const lineage = lineageAfter(0, this.genesisHash)
+    const known = VERSIONS.get(lineage)
+    if (known !== undefined) {
+      this.#v = known
+      return
+    }
     // Slot -1: block 1 may take slot 0.
     const head: Head = { height: 0, hash: this.genesisHash, slot: -1, epoch: 0, timestamp: genesis.genesis_time, vote_epoch: 0 }
-    this.#kv.set('head', head as unknown as Json)
-    this.#head = head
-    this.#kv.set('recent', [])
-    this.#kv.set(
-      'nodes',
-      genesis.validators.map((v) => [v.node_id, -1])
-    )
-    this.#kv.set('eb/0', this.genesisHash)
-    this.lineage = lineageAfter(0, this.genesisHash)
+    const kv = new Map<string, Json>()
+    kv.set('head', deepFreeze(head) as unknown as Json)
+    kv.set('recent', deepFreeze([]))
+    kv.set('nodes', deepFreeze(genesis.validators.map((v) => [v.node_id, -1])))
+    kv.set('eb/0', this.genesisHash)
+    this.#v = new Version(null, null, kv, lineage, head)
+    remember(this.#v)
+  }
+
+  /**
+   * Names this state's history within the process: two states of one lineage hold the same entries (they are
+   * one version), so what is derived from one holds for the other (validate.ts shares a block's validation
+   * between the nodes of a simulation this way). Ledger commits each block to the lineage lineageAfter derives
+   * from what determines the state; any other commit gets a lineage of its own, which only forgoes the sharing.
+   */
+  get lineage(): number {
+    return this.#v.lineage
   }
 
   /** The value at `key`. */
   get(key: string): Json | undefined {
-    return this.#kv.get(key)
+    let v = this.#v
+    let walked = 0
+    while (v.kv === null) {
+      const x = (v.diff as Diff).get(key)
+      if (x !== undefined) return x === ABSENT ? undefined : x
+      v = v.next as Version
+      if (++walked > MAX_WALK) return this.#detach().get(key)
+    }
+    return v.kv.get(key)
   }
 
   /** The last final block. */
   head(): Head {
-    return this.#head
+    return this.#v.head
   }
-
-  /** #kv's 'head', kept apart: read on every message, where a lookup in a map of ~10^5 keys showed in profiles. */
-  #head: Head
 
   /** A delta over this state, for a block under validation. */
   begin(): StateDelta {
@@ -110,41 +222,79 @@ export class ChainState implements StateBase {
   /**
    * Applies a delta's writes (the blocks it was made for became final). The delta must rest on this state,
    * directly or through deltas already committed (sync validates a batch over the batch before it).
+   * @param lineage the lineage of the state after the delta, when the caller knows it (Ledger: lineageAfter);
+   *   a state of that lineage elsewhere in the process holds these very entries, so its version is taken as it
+   *   is. Without it, the state gets a lineage (and versions) of its own.
    */
-  commit(delta: StateDelta): void {
+  commit(delta: StateDelta, lineage?: number): void {
     if (delta.root !== this) throw new Error('delta belongs to another state')
-    for (const [k, v] of delta.writes()) this.#kv.set(k, v)
-    this.#head = this.#kv.get('head') as unknown as Head
     delta.committed = true
-    this.lineage = ++lastLineage
+    if (lineage !== undefined) {
+      const known = VERSIONS.get(lineage)
+      if (known !== undefined) {
+        this.#v = known
+        return
+      }
+    }
+    const parent = this.#v
+    const diff: Diff = new Map()
+    // Frozen: the version's entries are read by every state that shares it, none of which may change them.
+    for (const [k, val] of delta.writes()) diff.set(k, lineage === undefined ? val : deepFreeze(val))
+    const written = diff.get('head')
+    const head = written === undefined || written === ABSENT ? parent.head : (written as unknown as Head)
+    const v = new Version(diff, parent, null, lineage ?? ++lastLineage, head)
+    this.#v = v
+    if (lineage === undefined) return
+    remember(v)
+    // The frontier: the newest shared version near the root becomes the root, so that the states that take
+    // it read the map directly and those a block behind read one small difference first.
+    let d = 0
+    for (let x = parent; x.kv === null && d <= REROOT_DISTANCE; x = x.next as Version) d++
+    if (d <= REROOT_DISTANCE) reroot(v)
+  }
+
+  /** Gives this state a tree of its own, rooted at a copy of its entries (it was too far from the shared root). */
+  #detach(): this {
+    const v = this.#v
+    this.#v = new Version(null, null, materialise(v), v.lineage, v.head)
+    return this
   }
 
   /** SHA-256 (hex) over the JCS encoding of the sorted [key, value] entries: equal states, equal digests. */
   digest(): string {
     // Incremental: a day of chain holds ~10^5 keys, too many to pass as arguments.
+    const kv = materialise(this.#v)
     const h = createHash('sha256')
-    for (const k of [...this.#kv.keys()].sort()) h.update(canonicalJson([k, this.#kv.get(k) as Json]) + '\n')
+    for (const k of [...kv.keys()].sort()) h.update(canonicalJson([k, kv.get(k) as Json]) + '\n')
     return h.digest('hex')
   }
 
   /** How many keys the state holds. */
   get size(): number {
-    return this.#kv.size
+    return materialise(this.#v).size
   }
 }
 
 /** Writes layered over a state (or another delta); reads fall through to it. */
 export class StateDelta implements StateView, StateBase {
-  readonly #writes = new Map<string, Json>()
+  #writes: Map<string, Json>
+  /** False while #writes is a map shared read-only with other deltas (copied at the first write). */
+  #own: boolean
   /** The final state under every layer. */
   readonly root: ChainState
   /** Set once the root state holds these writes. */
   committed = false
   #base: ChainState | StateDelta
-  /** @param base the state this delta is relative to */
-  constructor(base: ChainState | StateDelta) {
+  /**
+   * @param base the state this delta is relative to
+   * @param writes writes it starts with, shared read-only (validate.ts gives the nodes that validated a block
+   *   alike one map): never changed here, copied at the first `set`
+   */
+  constructor(base: ChainState | StateDelta, writes?: ReadonlyMap<string, Json>) {
     this.#base = base
     this.root = base instanceof StateDelta ? base.root : base
+    this.#writes = (writes as Map<string, Json> | undefined) ?? new Map()
+    this.#own = writes === undefined
   }
 
   /** What this delta rests on. */
@@ -172,6 +322,10 @@ export class StateDelta implements StateView, StateBase {
     return v !== undefined ? v : this.#base.get(key)
   }
   set(key: string, value: Json): void {
+    if (!this.#own) {
+      this.#writes = new Map(this.#writes)
+      this.#own = true
+    }
     this.#writes.set(key, value)
   }
   /** The writes, in order. */

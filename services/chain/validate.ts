@@ -74,7 +74,8 @@ interface Validation {
   readonly hash: string
   readonly attempt: number
   readonly txIds: readonly string[]
-  readonly writes: ReadonlyArray<readonly [string, Json]>
+  /** Deep-frozen values, shared read-only by every delta made from it. */
+  readonly writes: ReadonlyMap<string, Json>
   readonly checks: readonly SignatureCheck[]
 }
 
@@ -99,8 +100,7 @@ function validateShared(state: ChainState, block: Block, opts: ValidateOptions):
     if (opts.now !== undefined && h.timestamp > opts.now + state.genesis.params.max_clock_skew_ms)
       throw new errors.SlotOrTimestampOutOfBounds(`timestamp ${h.timestamp} is in the future (now ${opts.now})`)
     for (const [publicKey, message, signature, fail] of hit.checks) opts.sigs.check(publicKey, message, signature, fail)
-    const delta = new StateDelta(state)
-    for (const [k, v] of hit.writes) delta.set(k, v)
+    const delta = new StateDelta(state, hit.writes)
     return { block, hash: hit.hash, attempt: hit.attempt, delta, txIds: hit.txIds }
   }
   const checks: SignatureCheck[] = []
@@ -124,7 +124,7 @@ function validateShared(state: ChainState, block: Block, opts: ValidateOptions):
     hash: valid.hash,
     attempt: valid.attempt,
     txIds: valid.txIds,
-    writes: [...valid.delta.writes()].map(([k, v]) => [k, deepFreeze(v)] as const),
+    writes: new Map([...valid.delta.writes()].map(([k, v]) => [k, deepFreeze(v)] as const)),
     checks
   })
   return valid
