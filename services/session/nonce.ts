@@ -31,11 +31,24 @@ export class NonceSequence {
 
   /** The next nonce: 0x00000000 ‖ u64(counter). Throws once MAX_INVOCATIONS are spent. */
   next(): Uint8Array {
-    if (this.#next >= MAX_INVOCATIONS) throw new RangeError('nonce space of this key exhausted: start a new segment')
-    // u64 big-endian at offset 4; the counter stays below 2^32, so its high half (bytes 4..7) is zero.
     const nonce = new Uint8Array(NONCE_BYTES)
-    new DataView(nonce.buffer).setUint32(8, this.#next++)
+    this.writeNext(nonce, 0)
     return nonce
+  }
+
+  /**
+   * Writes the next nonce into `out` at `at` (12 bytes), as `next` would return it, without allocating: a
+   * sealer writes it straight into its envelope's header.
+   */
+  writeNext(out: Uint8Array, at: number): void {
+    if (this.#next >= MAX_INVOCATIONS) throw new RangeError('nonce space of this key exhausted: start a new segment')
+    // 0x00000000 then the counter as a u64, big-endian; it stays below 2^32, so bytes 4..7 of the u64 are zero.
+    const n = this.#next++
+    out.fill(0, at, at + 8)
+    out[at + 8] = n >>> 24
+    out[at + 9] = (n >>> 16) & 0xff
+    out[at + 10] = (n >>> 8) & 0xff
+    out[at + 11] = n & 0xff
   }
 
   /** How many nonces have been issued. */
