@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { CaseContext, CaseResult, CaseRun, Conditions, EncodedHistogram, Metrics } from '../../harness/case.ts'
 import { createRng, type Rng } from '../../services/common/rng.ts'
 import { copyFixture, sharedFixture } from '../../harness/fixture.ts'
-import type { Database } from '../../services/db/index.ts'
+import { type Database, openDatabase } from '../../services/db/index.ts'
 import { type Histogram, encodeHistogram, latencyMetrics } from '../../harness/stats/histogram.ts'
 import { measureConcurrent, measureSerial } from './measure.ts'
 import { type Query, T0, openBenchDb, queries, seed } from './workload.ts'
@@ -200,16 +200,15 @@ export const concurrent: CaseRun = async (ctx) => {
     if (db.engine.backend === 'level') {
       await opened.dispose()
       disposed = true
-      const bare = await openBenchDb(dir, { cache: false })
-      if ('skipped' in bare) throw new Error('LevelDB cannot be skipped')
+      const bare = await openDatabase({ backend: 'level', path: dir, cache: false })
       try {
         ctx.progress(`measuring ${CONCURRENCY} concurrent workers, read caches off`)
-        const uncached = await concurrentRun(ctx, bare.db)
+        const uncached = await concurrentRun(ctx, bare)
         const u = latencyMetrics(uncached.h)
         for (const k of ['p50_ms', 'p95_ms', 'p99_ms'] as const) metrics[`uncached_${k}`] = u[k] as number
         metrics.uncached_ops_per_s = uncached.opsPerS
       } finally {
-        await bare.dispose()
+        await bare.close()
       }
     }
     return {

@@ -75,12 +75,11 @@ export interface BenchDb {
  * Opens the backend named by LUCID_BENCH_DB: `level` (default, in `dir`), `mongodb` (MONGODB_URI or
  * mongodb-memory-server; undefined when neither is there, so the case can report itself skipped), or
  * `jongodb` (the wire-compatible stand-in: exercises the driver path; its figures are not MongoDB's).
- * `cache: false` turns LevelDB's read caches off (documents, query answers, counts); MongoDB has none.
  */
-export async function openBenchDb(dir: string, opts: { cache?: boolean } = {}): Promise<BenchDb | { skipped: string }> {
+export async function openBenchDb(dir: string): Promise<BenchDb | { skipped: string }> {
   const which = process.env.LUCID_BENCH_DB ?? 'level'
   if (which === 'level') {
-    const db = await openDatabase({ backend: 'level', path: dir, ...(opts.cache !== undefined ? { cache: opts.cache } : {}) })
+    const db = await openDatabase({ backend: 'level', path: dir })
     return {
       db,
       dispose: async () => {

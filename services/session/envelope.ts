@@ -88,11 +88,14 @@ export function encodeHeader(h: EnvelopeHeader): Uint8Array {
   putU64(out, 8, h.index)
   putU64(out, 16, h.plaintextSize)
   out.set(h.salt, 24)
-  out.set(h.nonce, 56)
+  out.set(h.nonce, NONCE_OFFSET)
   v.setUint16(68, sid.length)
   out.set(sid, FIXED_HEADER_BYTES)
   return out
 }
+
+/** Offset of the AES-GCM nonce in a header (the layout above). */
+export const NONCE_OFFSET = 56
 
 /** Writes a safe non-negative integer as a big-endian u64 into `b` at `at`, byte by byte (no DataView). */
 function putU64(b: Uint8Array, at: number, n: number): void {
@@ -129,7 +132,7 @@ export class HeaderTemplate {
 
   /**
    * Writes one chunk's header at the start of `out` (at least `length` bytes), its nonce left as zeros for the
-   * caller to write at offset 56 (RangeError on a bad index or size, as encodeHeader).
+   * caller to write at NONCE_OFFSET (RangeError on a bad index or size, as encodeHeader).
    */
   writeInto(out: Uint8Array, index: number, plaintextSize: number): void {
     checkCounters(index, plaintextSize)
@@ -143,7 +146,7 @@ export class HeaderTemplate {
     if (nonce.length !== NONCE_BYTES) throw new RangeError('bad nonce length')
     const out = new Uint8Array(this.#bytes.length)
     this.writeInto(out, index, plaintextSize)
-    out.set(nonce, 56)
+    out.set(nonce, NONCE_OFFSET)
     return out
   }
 }
@@ -185,7 +188,7 @@ export function parseEnvelope(bytes: Uint8Array, label: string): ParsedEnvelope 
       index: Number(index),
       plaintextSize: Number(plaintextSize),
       salt: bytes.slice(24, 24 + SALT_BYTES),
-      nonce: bytes.slice(56, 56 + NONCE_BYTES),
+      nonce: bytes.slice(NONCE_OFFSET, NONCE_OFFSET + NONCE_BYTES),
       sessionId
     },
     aad: bytes.subarray(0, headerLen),

@@ -5,8 +5,9 @@
  * Two engines compute the same AES-256-GCM (same key, nonce, AAD: byte-identical output, tested both ways):
  * node:crypto's synchronous cipher on the calling thread for streams up to INLINE_SEAL_MAX_BYTES, WebCrypto
  * (`crypto.subtle`, run on the libuv pool) above. Measured on this machine (issue 27, docs/session.md): a
- * WebCrypto call costs ~11 µs of fixed overhead even with 10 in flight, a node:crypto one ~5.5 µs, so at the
- * sizes a 1-20 KiB chunk compresses to the synchronous cipher is about twice the throughput; its blocking time
+ * WebCrypto call costs ~11 µs of fixed overhead even with 10 in flight, a node:crypto one ~5.5 µs, so on the
+ * few hundred bytes a 1 KiB chunk compresses to the synchronous cipher is ~1.4x the throughput (level with
+ * WebCrypto's 10 in flight at 20 KiB chunks, whose calls overlap on the pool's threads); its blocking time
  * at 64 KiB is ~25 µs, less than one WebCrypto call's overhead on the loop. Above that the pool keeps the event
  * loop free and puts the other cores to work, which matters more than the per-call cost.
  */
@@ -14,11 +15,8 @@ import { createCipheriv, createDecipheriv, KeyObject } from 'node:crypto'
 import { errors } from '../common/errors.ts'
 import { toHex } from '../common/hash.ts'
 import { deriveChunkKey, freshSalt, type CryptoKey } from './keys.ts'
-import { NonceSequence } from './nonce.ts'
-import { COMPRESSION_GZIP, FORMAT_VERSION, HeaderTemplate, MAX_CHUNK_BYTES, TAG_BYTES, parseEnvelope, type EnvelopeHeader } from './envelope.ts'
-
-/** Offset of the nonce in an envelope header (docs/envelope.md). */
-const NONCE_AT = 56
+import { NONCE_BYTES, NonceSequence } from './nonce.ts'
+import { COMPRESSION_GZIP, FORMAT_VERSION, HeaderTemplate, MAX_CHUNK_BYTES, NONCE_OFFSET, TAG_BYTES, parseEnvelope, type EnvelopeHeader } from './envelope.ts'
 
 /** Largest gzip stream sealed (or opened) synchronously by node:crypto; larger ones go through WebCrypto. */
 export const INLINE_SEAL_MAX_BYTES = 64 * 1024
@@ -113,15 +111,15 @@ export class ChunkSealer {
       // three allocations fewer per seal than a header, a nonce and a body of their own.
       const envelope = new Uint8Array(hl + compressed.length + TAG_BYTES)
       this.#headers.writeInto(envelope, index, plaintextSize)
-      this.#nonces.writeNext(envelope, NONCE_AT)
+      this.#nonces.writeNext(envelope, NONCE_OFFSET)
       const header = envelope.subarray(0, hl)
-      sealInline(this.#key.inline, envelope.subarray(NONCE_AT, NONCE_AT + 12), header, compressed, envelope, hl)
+      sealInline(this.#key.inline, envelope.subarray(NONCE_OFFSET, NONCE_OFFSET + NONCE_BYTES), header, compressed, envelope, hl)
       return { header, body: envelope.subarray(hl), size: envelope.length }
     }
     const header = new Uint8Array(hl)
     this.#headers.writeInto(header, index, plaintextSize)
-    this.#nonces.writeNext(header, NONCE_AT)
-    const nonce = header.subarray(NONCE_AT, NONCE_AT + 12)
+    this.#nonces.writeNext(header, NONCE_OFFSET)
+    const nonce = header.subarray(NONCE_OFFSET, NONCE_OFFSET + NONCE_BYTES)
     const body = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: header, tagLength: 128 }, this.#key.web, compressed))
     return { header, body, size: header.length + body.length }
   }
