@@ -18,11 +18,35 @@ export function selectCases(patterns: readonly string[], registry: readonly Case
     }
     for (const h of hits) chosen.add(h.id)
   }
-  // Baselines the chosen cases divide by run too, before them.
-  for (const c of registry) if (chosen.has(c.id)) for (const b of c.baselines ?? []) chosen.add(b.id)
-  const picked = registry.filter((c) => chosen.has(c.id))
-  // Baselines first: the `baseline` component, and any case another picked case divides by (a user's own).
-  const divisors = new Set(picked.flatMap((c) => (c.baselines ?? []).map((b) => b.id)))
-  const first = (c: CaseDef): boolean => c.component === 'baseline' || divisors.has(c.id)
-  return [...picked.filter(first), ...picked.filter((c) => !first(c))]
+  // Baselines the chosen cases divide by run too, and theirs in turn (gateway.sessions divides by
+  // gateway.health, which divides by baseline.fastify).
+  const byId = new Map(registry.map((c) => [c.id, c]))
+  const pending = [...chosen]
+  for (let id = pending.pop(); id !== undefined; id = pending.pop())
+    for (const b of byId.get(id)?.baselines ?? [])
+      if (!chosen.has(b.id) && byId.has(b.id)) {
+        chosen.add(b.id)
+        pending.push(b.id)
+      }
+  // Each case after the cases it divides by; otherwise the `baseline` component first, then registry order.
+  const picked = [
+    ...registry.filter((c) => chosen.has(c.id) && c.component === 'baseline'),
+    ...registry.filter((c) => chosen.has(c.id) && c.component !== 'baseline')
+  ]
+  const ordered: CaseDef[] = []
+  const placed = new Set<string>()
+  while (ordered.length < picked.length) {
+    const ready = picked.find((c) => !placed.has(c.id) && (c.baselines ?? []).every((b) => placed.has(b.id) || !byId.has(b.id)))
+    // A cycle of baselines (a case dividing by itself, through others) has no order: say so.
+    if (ready === undefined)
+      throw new errors.UnknownCase(
+        `baselines form a cycle among ${picked
+          .filter((c) => !placed.has(c.id))
+          .map((c) => c.id)
+          .join(', ')}`
+      )
+    ordered.push(ready)
+    placed.add(ready.id)
+  }
+  return ordered
 }

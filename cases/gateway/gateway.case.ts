@@ -53,8 +53,17 @@ export const authPassword = defineCase({
 export const sessions = defineCase({
   id: 'gateway.sessions',
   description: 'authenticated GET /sessions: 200 connections, 800 req/s',
-  baselines: vsHttp,
+  // gateway.health too: the goal divides an authenticated read by the cheapest request the same run made.
+  baselines: [...vsHttp, { id: 'gateway.health', metrics: { requests_per_s: 'requests_per_s' } }],
   targets: [target('requests_per_s', '>', 800, SESS), target('p95_ms', '<', 75, SESS)],
+  goals: [
+    target(
+      'requests_per_s_vs_health_x',
+      '>=',
+      0.5,
+      'issue 27: an authenticated read (token check, query, 10 rows) at least half the rate of GET /health, same run'
+    )
+  ],
   run: async (ctx) => (await import('./cases.ts')).sessions(ctx)
 })
 

@@ -27,6 +27,7 @@ import { FsChunkStore, SESSION_STATUS, SessionPlayer, SessionRecorder, parseMani
 import { hasRole, type Principal } from './auth/roles.ts'
 import type { ChainPort } from './chain-port.ts'
 import type { SessionCounters } from './session-counters.ts'
+import { isoTime } from './iso-time.ts'
 import type { AnchorView, FinalizeView, SessionView } from './schemas/sessions.ts'
 import type { ChunkUploadView } from './schemas/chunks.ts'
 import type { GatewayStore, SessionAnchorRecord, SessionAttributes } from './store.ts'
@@ -471,7 +472,7 @@ function view(d: Session, a: SessionAttributes | undefined): SessionView {
     // The pipeline writes only SESSION_STATUS's values (session/metadata.ts), the schema's enum.
     status: d.status as SessionView['status'],
     chunk_count: d.chunk_count,
-    created_at: new Date(d.created_at).toISOString(),
+    created_at: isoTime(d.created_at),
     merkle_root: d.merkle_root ?? null,
     blockchain_anchor: anchor === undefined ? null : { block_height: anchor.block_height, hash: anchor.hash }
   }

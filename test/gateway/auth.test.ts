@@ -79,6 +79,8 @@ test('access tokens expire after 15 minutes; refresh gives a new pair once, and 
 
 test('tampered, alg none, wrong-key and malformed tokens are 401 LUCID_ERR_1003; no token is 401 LUCID_ERR_1002', async () => {
   const token = await login(g.base, 'test_user_1', 'test_password_123')
+  // Verified once first, so it sits in the verified-token cache: a forgery of it must still fail.
+  assert.equal((await call(g.base, 'GET', '/users/me', { token })).status, 200)
   const [h, p, s] = token.split('.') as [string, string, string]
   const claims = JSON.parse(Buffer.from(p, 'base64url').toString())
   const asAdmin = b64url(JSON.stringify({ ...claims, roles: ['SuperAdmin'] }))
@@ -87,7 +89,8 @@ test('tampered, alg none, wrong-key and malformed tokens are 401 LUCID_ERR_1003;
     `${b64url('{"alg":"none","typ":"JWT"}')}.${asAdmin}.`,
     `${h}.${asAdmin}.${createHmac('sha256', 'another key').update(`${h}.${asAdmin}`).digest('base64url')}`,
     'not-a-token',
-    `${h}.${p}`
+    `${h}.${p}`,
+    `${h}.${p}.${s.slice(0, -2)}${s.endsWith('AA') ? 'BA' : 'AA'}`
   ]
   for (const t of forged) {
     const r = await call(g.base, 'GET', '/admin/users', { token: t })

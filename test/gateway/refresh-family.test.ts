@@ -33,6 +33,8 @@ test('reusing a spent refresh token revokes its whole family: the token issued f
     const other = await loginPair(g.base) // another login: another family, untouched
     const next = await refresh(g.base, first.refresh)
     assert.equal(next.status, 200)
+    // Used (so verified and cached) before the family is revoked: the cache must not outlive the revocation.
+    assert.equal((await call(g.base, 'GET', '/users/me', { token: next.access })).status, 200)
     const replay = await refresh(g.base, first.refresh)
     assert.equal(replay.status, 401)
     assert.equal(replay.code, 'LUCID_ERR_1003')

@@ -80,5 +80,32 @@ describe('target table', () => {
       selectCases(['x'], withLink).map((c) => c.id),
       ['baseline.http', 'x.y']
     )
+    // Baselines of baselines come too, each case after what it divides by, whatever the registry order.
+    const chain = [
+      { id: 'x.top', component: 'x', description: '', module: '', baselines: [{ id: 'x.mid', metrics: {} }] },
+      {
+        id: 'x.mid',
+        component: 'x',
+        description: '',
+        module: '',
+        baselines: [
+          { id: 'baseline.http', metrics: {} },
+          { id: 'gone.case', metrics: {} }
+        ]
+      },
+      ...REGISTRY
+    ]
+    assert.deepEqual(
+      selectCases(['x.top'], chain).map((c) => c.id),
+      ['baseline.http', 'x.mid', 'x.top']
+    )
+    const loop = [
+      { id: 'x.a', component: 'x', description: '', module: '', baselines: [{ id: 'x.b', metrics: {} }] },
+      { id: 'x.b', component: 'x', description: '', module: '', baselines: [{ id: 'x.a', metrics: {} }] }
+    ]
+    assert.throws(
+      () => selectCases(['x.a'], loop),
+      (e) => isLucidError(e, 'LUCID_ERR_9002')
+    )
   })
 })

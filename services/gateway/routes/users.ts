@@ -5,6 +5,7 @@
 import type { User } from '../../db/index.ts'
 import { guard, principalOf } from '../auth/guard.ts'
 import type { GatewayContext } from '../context.ts'
+import { isoTime } from '../iso-time.ts'
 import { type GatewayApp, USER, type UserView, responses } from '../schemas/common.ts'
 
 /** An account as the API shows it. */
@@ -15,7 +16,7 @@ export function userView(u: User): UserView {
     tron_address: u.tron_address ?? null,
     roles: u.roles,
     status: u.status,
-    created_at: new Date(u.created_at).toISOString()
+    created_at: isoTime(u.created_at)
   }
 }
 
